@@ -1,0 +1,1 @@
+"""The offline builder: stored snapshot → securiCAD JSON. Never imports azure or msgraph."""

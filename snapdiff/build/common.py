@@ -1,0 +1,77 @@
+"""Shared sub-structures of the securiCAD format (spec §1.1 and §2.0)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def get(obj: Any, *path: str, default: Any = None) -> Any:
+    """Safe nested lookup: ``get(row, "properties", "sku", "tier")``."""
+    for key in path:
+        if not isinstance(obj, dict) or key not in obj:
+            return default
+        obj = obj[key]
+    return default if obj is None else obj
+
+
+def props(row: dict[str, Any]) -> dict[str, Any]:
+    p = row.get("properties")
+    return p if isinstance(p, dict) else {}
+
+
+def common(row: dict[str, Any]) -> dict[str, Any]:
+    """``id``, ``name``, ``resourceGroup`` and ``provider`` (the lower-cased ARM type)."""
+    return {
+        "id": row.get("id"),
+        "name": row.get("name"),
+        "resourceGroup": row.get("resourceGroup") or _rg_from_id(row.get("id") or ""),
+        "provider": str(row.get("type") or "").lower(),
+    }
+
+
+def _rg_from_id(rid: str) -> str | None:
+    parts = rid.split("/")
+    for i, p in enumerate(parts):
+        if p.lower() == "resourcegroups" and i + 1 < len(parts):
+            return parts[i + 1]
+    return None
+
+
+def user_assigned(identity: Any) -> list[dict[str, Any]]:
+    """The user-assigned identity items (§2.0). The old collector emptied the whole list when one
+    entry lacked clientId or principalId; we keep the complete entries."""
+    uai = identity.get("userAssignedIdentities") if isinstance(identity, dict) else None
+    if not isinstance(uai, dict):
+        return []
+    out = []
+    for ident_id, v in uai.items():
+        if isinstance(v, dict) and v.get("clientId") and v.get("principalId"):
+            out.append({"identityId": ident_id, "clientId": v["clientId"], "principalId": v["principalId"]})
+    return out
+
+
+def identity_triplet(row: dict[str, Any], list_key: str = "userAssignedIdentities") -> dict[str, Any]:
+    ident = row.get("identity") if isinstance(row.get("identity"), dict) else {}
+    return {
+        "principalId": ident.get("principalId"),
+        "principalType": ident.get("type"),
+        list_key: user_assigned(ident),
+    }
+
+
+def expand_ip_range(start: Any, end: Any) -> list[str]:
+    """Firewall-rule expansion of §2.0, kept exactly (both modes) since securiCAD parses it."""
+    if not start or not end:
+        return []
+    start, end = str(start), str(end)
+    if start == end:
+        return [start]
+    s, e = start.split("."), end.split(".")
+    if len(s) == 4 and len(e) == 4 and s[:3] == e[:3]:
+        try:
+            lo, hi = int(s[3]), int(e[3])
+        except ValueError:
+            return [f"{start} - {end}"]
+        if hi - lo < 10:
+            return [".".join([*s[:3], str(i)]) for i in range(lo, hi + 1)]
+    return [f"{start} - {end}"]

@@ -1,0 +1,368 @@
+"""Collection: read every source into a new snapshot, recording each source's outcome.
+
+Order: subscriptions → Resource Graph (containers, then resources) → management groups →
+role assignments and definitions → Graph group members → per-resource calls (bounded
+concurrency). A source that fails or is forbidden is recorded as such and the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core import PipelineClient
+from azure.core.pipeline import policies
+from azure.mgmt.resourcegraph import ResourceGraphClient
+
+from ..store import Store
+from .calls import API, FOLLOW_UPS, PER_RESOURCE
+from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
+from .clouds import Cloud
+from .fetcher import FetchFailed, Fetcher
+from .scope import Scope
+
+ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
+
+SOURCES = (
+    "subscriptions",
+    "resourcegraph",
+    "managementgroups",
+    "authorization",
+    "graph",
+    "keyvault",
+    "storage",
+    "web",
+    "servicebus",
+    "sql",
+    "dbservers",
+    "apim",
+    "insights",
+)
+
+
+@dataclass
+class CollectOptions:
+    cloud: Cloud
+    scope: Scope = field(default_factory=Scope)
+    label: str | None = None
+    tenant_id: str | None = None
+    concurrency: int = 8
+    retry_total: int = 6
+    retry_backoff: float = 0.8
+    progress: Callable[[str], None] = lambda msg: None
+
+
+@dataclass
+class CollectResult:
+    snapshot_id: int
+    status: str
+    seconds: float
+    sources: list[dict[str, Any]]
+
+
+def _kql_str(s: str) -> str:
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class Collector:
+    def __init__(self, store: Store, credential: Any, opts: CollectOptions):
+        self.store = store
+        self.credential = credential
+        self.opts = opts
+        self.say = opts.progress
+
+    # -- clients -----------------------------------------------------------------------------
+    def _clients(self, recorder: Recorder) -> tuple[Any, Any]:
+        cloud = self.opts.cloud
+        per_call = [AllowHttpPolicy()] if cloud.arm.startswith("http://") else []
+        retry = policies.RetryPolicy(
+            retry_total=self.opts.retry_total, retry_backoff_factor=self.opts.retry_backoff
+        )
+        arm = ResourceGraphClient(
+            self.credential,
+            base_url=cloud.arm,
+            credential_scopes=[cloud.arm_scope],
+            per_call_policies=per_call,
+            per_retry_policies=[ArgQuotaPolicy(), CapturePolicy(recorder)],
+            retry_policy=retry,
+        )
+        vault = PipelineClient(
+            base_url=cloud.arm,
+            policies=[
+                policies.HeadersPolicy(),
+                policies.UserAgentPolicy(sdk_moniker="snapdiff"),
+                *per_call,
+                policies.RetryPolicy(
+                    retry_total=self.opts.retry_total, retry_backoff_factor=self.opts.retry_backoff
+                ),
+                policies.BearerTokenCredentialPolicy(self.credential, self.opts.cloud.vault_scope),
+                CapturePolicy(recorder),
+            ],
+        )
+        return arm, vault
+
+    # -- the run ---------------------------------------------------------------------------------
+    def run(self) -> CollectResult:
+        started = time.time()
+        scope = self.opts.scope
+        sid = self.store.begin_snapshot(
+            tenant_id=self.opts.tenant_id,
+            cloud=self.opts.cloud.name,
+            scope=scope.as_dict() | {"arm_endpoint": self.opts.cloud.arm},
+            label=self.opts.label,
+        )
+        self.sid = sid
+        self.recorder = Recorder(self.store, sid)
+        arm, vault = self._clients(self.recorder)
+        self.fetcher = Fetcher(self.store, sid, arm, vault)
+        status = "failed"
+        error = None
+        try:
+            subs = self._subscriptions()
+            rows = self._resource_graph(subs)
+            self._management_groups()
+            groups = self._authorization(subs)
+            self._graph(groups)
+            self._per_resource(rows)
+            status = "complete" if all(s["status"] == "ok" for s in self._source_rows()) else "partial"
+        except KeyboardInterrupt:
+            status, error = "partial", "interrupted"
+            self._record_sources()
+            self.store.finish_snapshot(sid, status, error)
+            raise
+        except Exception as e:
+            error = f"{type(e).__name__}: {e}"
+            status = "partial" if self.recorder.requests else "failed"
+            self.say(f"collection stopped: {error}")
+        self._record_sources()
+        if status == "complete" and not all(s["status"] == "ok" for s in self._source_rows()):
+            status = "partial"
+        self.store.finish_snapshot(sid, status, error)
+        return CollectResult(sid, status, time.time() - started, self.store.sources(sid))
+
+    def _source_rows(self) -> list[dict[str, Any]]:
+        return self.store.sources(self.sid)
+
+    def _record_sources(self, only: str | None = None) -> None:
+        f = self.fetcher
+        for name in SOURCES if only is None else (only,):
+            if name not in f.outcomes and name not in self.recorder.requests:
+                continue
+            errs = f.errors.get(name, [])
+            self.store.set_source(
+                self.sid,
+                name,
+                status=f.source_status(name),
+                pages=f.pages.get(name, 0),
+                requests=self.recorder.requests.get(name, 0),
+                errors=len(errs),
+                detail="; ".join(errs[:5]) + (f" (+{len(errs) - 5} more)" if len(errs) > 5 else "")
+                if errs
+                else None,
+            )
+        if only:
+            c = f.outcomes.get(only, {})
+            self.say(
+                f"{only}: {f.source_status(only)}, {sum(c.values())} fetches, {f.pages.get(only, 0)} pages, "
+                f"{self.recorder.requests.get(only, 0)} requests"
+            )
+
+    # -- sources ---------------------------------------------------------------------------------
+    def _subscriptions(self) -> list[str]:
+        f, wanted = self.fetcher, self.opts.scope.subscriptions
+        subs: list[str] = []
+        params = {"api-version": API["subscriptions"]}
+        if wanted:
+            for sub in wanted:
+                try:
+                    body = f.get("subscriptions:get", sub.lower(), f"/subscriptions/{sub}", params)
+                    subs.append(body.get("subscriptionId") or sub)
+                    self.opts.tenant_id = self.opts.tenant_id or body.get("tenantId")
+                except FetchFailed as e:
+                    self.say(f"subscriptions: {sub}: {e}")
+        else:
+            try:
+                items = f.list("subscriptions:list", "", "/subscriptions", params)
+            except FetchFailed as e:
+                self._record_sources("subscriptions")
+                raise RuntimeError(f"cannot list subscriptions: {e}") from None
+            subs = [i["subscriptionId"] for i in items if i.get("subscriptionId")]
+            if items and not self.opts.tenant_id:
+                self.opts.tenant_id = items[0].get("tenantId")
+        self.store.set_tenant(self.sid, self.opts.tenant_id)
+        self._record_sources("subscriptions")
+        if not subs:
+            raise RuntimeError("no subscription could be read")
+        return subs
+
+    def _resource_graph(self, subs: list[str]) -> list[dict[str, Any]]:
+        f = self.fetcher
+        batches = [subs[i : i + ARG_BATCH] for i in range(0, len(subs), ARG_BATCH)]
+        rg_filter = ""
+        if self.opts.scope.resource_groups:
+            containers: list[dict[str, Any]] = []
+            for n, batch in enumerate(batches):
+                q = "resourcecontainers | order by id asc"
+                try:
+                    containers += f.arg("resourcegraph:resourcecontainers", f"batch-{n}", batch, q)
+                except FetchFailed as e:
+                    self.say(f"resourcegraph: containers batch {n}: {e}")
+            names = self._included_rgs(containers)
+            rg_filter = " | where resourceGroup in~ (" + ", ".join(_kql_str(n) for n in sorted(names)) + ")"
+        else:
+            for n, batch in enumerate(batches):
+                try:
+                    f.arg("resourcegraph:resourcecontainers", f"batch-{n}", batch, "resourcecontainers | order by id asc")
+                except FetchFailed as e:
+                    self.say(f"resourcegraph: containers batch {n}: {e}")
+        rows: list[dict[str, Any]] = []
+        for n, batch in enumerate(batches):
+            q = f"resources{rg_filter} | order by id asc"
+            try:
+                rows += f.arg("resourcegraph:resources", f"batch-{n}", batch, q)
+            except FetchFailed as e:
+                self.say(f"resourcegraph: resources batch {n}: {e}")
+        self._record_sources("resourcegraph")
+        return rows
+
+    def _included_rgs(self, containers: list[dict[str, Any]]) -> set[str]:
+        """Resource groups named in the scope, plus those managed by a resource in one of them
+        (AKS ``MC_*`` groups). Names compare case-insensitively, as ARM does."""
+        wanted = {n.lower() for n in self.opts.scope.resource_groups}
+        names = set()
+        for c in containers:
+            if str(c.get("type", "")).lower() != "microsoft.resources/subscriptions/resourcegroups":
+                continue
+            name = c.get("name") or ""
+            managed_by = (c.get("managedBy") or "").split("/")
+            if name.lower() in wanted or (len(managed_by) > 4 and managed_by[4].lower() in wanted):
+                names.add(name)
+        return names | set(self.opts.scope.resource_groups)
+
+    def _management_groups(self) -> None:
+        f = self.fetcher
+        params = {"api-version": API["managementgroups"]}
+        try:
+            mgs = f.list("managementgroups:list", "", "/providers/Microsoft.Management/managementGroups", params)
+        except FetchFailed as e:
+            self.say(f"managementgroups: {e}")
+            mgs = []
+        for mg in mgs:
+            try:
+                f.get(
+                    "managementgroups:get",
+                    mg["id"].lower(),
+                    mg["id"],
+                    params | {"$expand": "children"},
+                )
+            except FetchFailed as e:
+                self.say(f"managementgroups: {mg.get('name')}: {e}")
+        self._mg_ids = [mg["id"] for mg in mgs if mg.get("id")]
+        self._record_sources("managementgroups")
+
+    def _authorization(self, subs: list[str]) -> list[str]:
+        f = self.fetcher
+        params = {"api-version": API["authorization"]}
+        assignments: list[dict[str, Any]] = []
+        for sub in subs:
+            try:
+                assignments += f.list(
+                    "authorization:roleAssignments",
+                    f"/subscriptions/{sub}".lower(),
+                    f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments",
+                    params,
+                )
+            except FetchFailed as e:
+                self.say(f"authorization: subscription {sub}: {e}")
+        for mg_id in getattr(self, "_mg_ids", []):
+            try:
+                assignments += f.list(
+                    "authorization:roleAssignments",
+                    mg_id.lower(),
+                    f"{mg_id}/providers/Microsoft.Authorization/roleAssignments",
+                    params | {"$filter": "atScope()"},
+                )
+            except FetchFailed as e:
+                self.say(f"authorization: {mg_id}: {e}")
+        # Built-in role definitions repeat under every subscription with the same GUID:
+        # fetch each GUID once, through the first id that names it.
+        defs: dict[str, str] = {}
+        groups: list[str] = []
+        for a in assignments:
+            p = a.get("properties") or {}
+            rd = p.get("roleDefinitionId")
+            if rd:
+                defs.setdefault(rd.rstrip("/").rsplit("/", 1)[-1].lower(), rd)
+            if p.get("principalType") == "Group" and p.get("principalId"):
+                groups.append(p["principalId"])
+        for guid, rd in sorted(defs.items()):
+            try:
+                f.get("authorization:roleDefinition", guid, rd, params)
+            except FetchFailed as e:
+                self.say(f"authorization: role definition {guid}: {e}")
+        self._record_sources("authorization")
+        return sorted(set(groups))
+
+    def _graph(self, groups: list[str]) -> None:
+        if not groups:
+            return
+        from .graph import collect_groups, make_client
+
+        with asyncio.Runner() as runner:
+            client = make_client(self.credential, self.opts.cloud, self.recorder)
+            runner.run(collect_groups(client, self.fetcher, groups, self.say))
+        self._record_sources("graph")
+
+    def _per_resource(self, rows: list[dict[str, Any]]) -> None:
+        jobs: list[tuple[dict[str, Any], Any]] = []
+        for row in rows:
+            for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
+                jobs.append((row, call))
+        if not jobs:
+            return
+        interval = self.opts.scope.app_insights_interval
+
+        def run(job: tuple[dict[str, Any], Any]) -> None:
+            row, call = job
+            rid = row["id"]
+            target = rid.lower()
+            params = {"api-version": call.api_version, **dict(call.extra)}
+            if call.call == "insights:topology":
+                params["timespan"] = interval
+            try:
+                if call.data_plane:
+                    uri = ((row.get("properties") or {}).get("vaultUri") or "").rstrip("/")
+                    if not uri:
+                        return
+                    self.fetcher.list(call.call, target, f"{uri}/{call.suffix}", params, vault=True)
+                elif call.paged:
+                    items = self.fetcher.list(call.call, target, rid + call.suffix, params)
+                    follow = FOLLOW_UPS.get(call.call)
+                    for item in items if follow else ():
+                        try:
+                            self.fetcher.list(
+                                follow.call,
+                                item["id"].lower(),
+                                item["id"] + follow.suffix,
+                                {"api-version": follow.api_version},
+                            )
+                        except FetchFailed:
+                            pass  # recorded on its fetch row and counted on the source
+                else:
+                    self.fetcher.get(call.call, target, rid + call.suffix, params)
+            except FetchFailed:
+                pass  # recorded on its fetch row and counted on the source
+
+        with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as pool:
+            list(pool.map(run, jobs))
+        for source in sorted({c.call.split(":")[0] for _, c in jobs}):
+            self._record_sources(source)
+
+
+def collect(store: Store, credential: Any, opts: CollectOptions) -> CollectResult:
+    """Collect a new snapshot into ``store`` and return its id, status and sources."""
+    return Collector(store, credential, opts).run()

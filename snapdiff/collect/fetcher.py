@@ -1,0 +1,209 @@
+"""Logical fetches (a GET, a paged listing, a Resource Graph query) over the SDK pipelines.
+
+Every fetch gets a row in ``fetches`` with its outcome, so a failure is stored as a failure and
+never as an empty list. Pages are numbered on the exchanges that carried them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter, defaultdict
+from typing import Any
+
+from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.rest import HttpRequest
+from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+from ..store import Store
+from .capture import FetchContext, current
+
+_EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
+MAX_RESTARTS = 2
+
+
+class FetchFailed(Exception):
+    """A fetch ended without data; ``status`` is forbidden, notfound or failed."""
+
+    def __init__(self, status: str, http_status: int | None, message: str):
+        super().__init__(message)
+        self.status = status
+        self.http_status = http_status
+
+
+def classify(http_status: int | None) -> str:
+    if http_status in (401, 403):
+        return "forbidden"
+    if http_status == 404:
+        return "notfound"
+    return "failed"
+
+
+def _error_message(status: int | None, body: Any, fallback: str = "") -> str:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        err = body["error"]
+        return f"HTTP {status} {err.get('code', '')}: {err.get('message', '')}".strip()
+    return f"HTTP {status} {fallback}".strip()
+
+
+class Fetcher:
+    """Runs fetches for one snapshot and keeps per-source tallies."""
+
+    def __init__(self, store: Store, snapshot_id: int, arm: Any, vault: Any | None = None):
+        self.store = store
+        self.snapshot_id = snapshot_id
+        self.arm = arm
+        self.vault = vault
+        self.outcomes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.pages: dict[str, int] = defaultdict(int)
+        self.errors: dict[str, list[str]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def _start(self, call: str, target: str) -> tuple[str, int]:
+        source = call.split(":", 1)[0]
+        return source, self.store.start_fetch(self.snapshot_id, source, call, target)
+
+    def _finish(
+        self,
+        source: str,
+        fid: int,
+        status: str,
+        *,
+        http_status: int | None = None,
+        pages: int = 0,
+        error: str | None = None,
+    ) -> None:
+        self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
+        with self._lock:
+            if status != "superseded":
+                self.outcomes[source][status] += 1
+            self.pages[source] += pages
+            if error and status not in ("ok", "superseded"):
+                self.errors[source].append(error)
+
+    def _send(self, client: Any, url: str, params: dict[str, str] | None, ctx: FetchContext) -> Any:
+        token = current.set(ctx)
+        try:
+            return client.send_request(HttpRequest("GET", url, params=params or {}))
+        finally:
+            current.reset(token)
+
+    # -- fetch kinds -------------------------------------------------------------------------
+    def get(
+        self, call: str, target: str, url: str, params: dict[str, str] | None = None, *, vault: bool = False
+    ) -> Any:
+        """One GET; returns the parsed body or raises FetchFailed."""
+        source, fid = self._start(call, target)
+        client = self.vault if vault else self.arm
+        try:
+            resp = self._send(client, url, params, FetchContext(fid, source, 1))
+        except AzureError as e:
+            self._finish(source, fid, "failed", error=f"{type(e).__name__}: {e}")
+            raise FetchFailed("failed", None, str(e)) from None
+        body = _json(resp)
+        if 200 <= resp.status_code < 300:
+            self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
+            return body
+        status = classify(resp.status_code)
+        msg = _error_message(resp.status_code, body)
+        self._finish(source, fid, status, http_status=resp.status_code, error=msg)
+        raise FetchFailed(status, resp.status_code, msg)
+
+    def list(
+        self, call: str, target: str, url: str, params: dict[str, str] | None = None, *, vault: bool = False
+    ) -> list[Any]:
+        """A listing with every ``nextLink`` page; restarts when a page token expires."""
+        client = self.vault if vault else self.arm
+        for attempt in range(MAX_RESTARTS + 1):
+            source, fid = self._start(call, target)
+            items: list[Any] = []
+            next_url: str | None = url
+            next_params = params
+            page = 0
+            restart = False
+            while next_url:
+                page += 1
+                try:
+                    resp = self._send(client, next_url, next_params, FetchContext(fid, source, page))
+                except AzureError as e:
+                    msg = f"page {page}: {type(e).__name__}: {e}"
+                    self._finish(source, fid, "failed", pages=page - 1, error=msg)
+                    raise FetchFailed("failed", None, msg) from None
+                body = _json(resp)
+                if not 200 <= resp.status_code < 300:
+                    msg = _error_message(resp.status_code, body)
+                    if page > 1 and resp.status_code in (400, 404, 410) and _EXPIRED.search(msg):
+                        if attempt < MAX_RESTARTS:
+                            self._finish(source, fid, "superseded", pages=page - 1, error=msg)
+                            restart = True
+                            break
+                    status = classify(resp.status_code)
+                    if page > 1:
+                        status = "failed"  # half a listing is a failed listing
+                        msg = f"page {page}: {msg}"
+                    self._finish(source, fid, status, http_status=resp.status_code, pages=page - 1, error=msg)
+                    raise FetchFailed(status, resp.status_code, msg)
+                if not isinstance(body, dict):
+                    msg = f"page {page}: response is not a JSON object"
+                    self._finish(source, fid, "failed", http_status=resp.status_code, pages=page, error=msg)
+                    raise FetchFailed("failed", resp.status_code, msg)
+                items.extend(body.get("value") or [])
+                next_url = body.get("nextLink") or body.get("@odata.nextLink")
+                next_params = None  # nextLink already carries the query
+            if restart:
+                continue
+            self._finish(source, fid, "ok", http_status=200, pages=page)
+            return items
+        raise AssertionError("unreachable")
+
+    def arg(self, call: str, target: str, subscriptions: list[str], query: str) -> list[dict[str, Any]]:
+        """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page."""
+        source, fid = self._start(call, target)
+        rows: list[dict[str, Any]] = []
+        skip: str | None = None
+        page = 0
+        while True:
+            page += 1
+            req = QueryRequest(
+                subscriptions=subscriptions,
+                query=query,
+                options=QueryRequestOptions(skip_token=skip, top=1000, result_format="objectArray"),
+            )
+            token = current.set(FetchContext(fid, source, page))
+            try:
+                resp = self.arm.resources(req)
+            except HttpResponseError as e:
+                status = classify(e.status_code) if page == 1 else "failed"
+                msg = f"page {page}: HTTP {e.status_code} {e.reason or ''}: {e.message.splitlines()[0] if e.message else ''}"
+                self._finish(source, fid, status, http_status=e.status_code, pages=page - 1, error=msg)
+                raise FetchFailed(status, e.status_code, msg) from None
+            except AzureError as e:
+                msg = f"page {page}: {type(e).__name__}: {e}"
+                self._finish(source, fid, "failed", pages=page - 1, error=msg)
+                raise FetchFailed("failed", None, msg) from None
+            finally:
+                current.reset(token)
+            rows.extend(resp.data or [])
+            skip = resp.skip_token
+            if not skip:
+                break
+        self._finish(source, fid, "ok", http_status=200, pages=page)
+        return rows
+
+    # -- tallies ---------------------------------------------------------------------------
+    def source_status(self, source: str) -> str:
+        c = self.outcomes.get(source, Counter())
+        if c["failed"]:
+            return "failed"
+        if c["forbidden"]:
+            return "forbidden"
+        return "ok"
+
+
+def _json(resp: Any) -> Any:
+    try:
+        return json.loads(resp.text() if callable(getattr(resp, "text", None)) else resp.text)
+    except (ValueError, TypeError):
+        return None

@@ -1,0 +1,78 @@
+"""The collection scope, read from the same environment variables as the old collector."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+
+_INTERVAL = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?)?/\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?)?$"
+)
+
+
+def parse_list(value: str | None) -> list[str]:
+    """``""``/``"[]"`` → [], ``'["a","b"]'`` → JSON list, ``"a,b"`` → split, else one item."""
+    if value is None:
+        return []
+    value = value.strip()
+    if not value or value == "[]":
+        return []
+    if "[" in value:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise ValueError(f"not a JSON list: {value!r}") from None
+        if not isinstance(parsed, list):
+            raise ValueError(f"not a JSON list: {value!r}")
+        return [str(v).strip() for v in parsed if str(v).strip()]
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def validate_interval(value: str) -> str:
+    """Check ``start/end`` as the old collector's regex meant to, and that the dates are real."""
+    if not _INTERVAL.match(value):
+        raise ValueError(
+            f"APP_INSIGHTS_INTERVAL {value!r} is not YYYY-MM-DD[THH:MM:SS[.ffffff]]/YYYY-MM-DD[...]"
+        )
+    start, end = (datetime.fromisoformat(p) for p in value.split("/"))
+    if start > end:
+        raise ValueError(f"APP_INSIGHTS_INTERVAL {value!r} ends before it starts")
+    return value
+
+
+def default_interval(now: datetime | None = None) -> str:
+    now = (now or datetime.now(timezone.utc)).replace(tzinfo=None, microsecond=0)
+    return f"{(now - timedelta(days=90)).isoformat()}/{now.isoformat()}"
+
+
+@dataclass
+class Scope:
+    subscriptions: list[str] = field(default_factory=list)  # [] = every visible subscription
+    resource_groups: list[str] = field(default_factory=list)  # [] = every resource group
+    app_insights_interval: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_env(
+        cls,
+        subscriptions: str | None = None,
+        resource_groups: str | None = None,
+        interval: str | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> Scope:
+        env = os.environ if environ is None else environ
+        subs = parse_list(subscriptions if subscriptions is not None else env.get("AZURE_SUBSCRIPTION_ID"))
+        rgs = parse_list(
+            resource_groups if resource_groups is not None else env.get("AZURE_RESOURCE_GROUP_NAMES")
+        )
+        iv = interval if interval is not None else env.get("APP_INSIGHTS_INTERVAL")
+        return cls(
+            subscriptions=list(dict.fromkeys(subs)),
+            resource_groups=list(dict.fromkeys(rgs)),
+            app_insights_interval=validate_interval(iv) if iv else default_interval(),
+        )

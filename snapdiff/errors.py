@@ -1,0 +1,17 @@
+"""Exceptions that the CLI turns into one-line errors."""
+
+
+class SnapdiffError(Exception):
+    """A user-facing error: printed as one line, exit code 2."""
+
+
+class StoreError(SnapdiffError):
+    """The store file is missing, unreadable, too new or damaged."""
+
+
+class SnapshotNotFound(SnapdiffError):
+    """A snapshot reference did not resolve."""
+
+
+class ImmutableSnapshot(SnapdiffError):
+    """Someone tried to change a finished snapshot."""

@@ -1,0 +1,113 @@
+"""Schema migrations of the snapshot store, applied in order by ``Store``.
+
+Each migration is a SQL script; its index in ``MIGRATIONS`` plus one is the schema version it
+produces. The store runs each in one transaction together with the version bump. Never edit a
+released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+V1_INITIAL = """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            label TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL CHECK (status IN ('running','complete','partial','failed')),
+            tenant_id TEXT,
+            cloud TEXT,
+            scope TEXT,
+            tool_version TEXT,
+            host TEXT,
+            pid INTEGER,
+            error TEXT
+        );
+        CREATE TABLE sources (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            pages INTEGER NOT NULL DEFAULT 0,
+            requests INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            detail TEXT,
+            PRIMARY KEY (snapshot_id, name)
+        );
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            call TEXT NOT NULL,
+            target TEXT NOT NULL,
+            status TEXT NOT NULL,
+            http_status INTEGER,
+            pages INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        );
+        CREATE INDEX fetches_lookup ON fetches (snapshot_id, call, target);
+        CREATE TABLE bodies (
+            hash TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL
+        );
+        CREATE TABLE exchanges (
+            id INTEGER PRIMARY KEY,
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            fetch_id INTEGER REFERENCES fetches(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            page INTEGER,
+            method TEXT NOT NULL,
+            url TEXT NOT NULL,
+            request_body TEXT,
+            status INTEGER,
+            headers TEXT,
+            body_hash TEXT REFERENCES bodies(hash),
+            started_at TEXT,
+            elapsed_ms REAL,
+            error TEXT
+        );
+        CREATE INDEX exchanges_fetch ON exchanges (fetch_id, page);
+        CREATE INDEX exchanges_snapshot ON exchanges (snapshot_id);
+        CREATE INDEX exchanges_body ON exchanges (body_hash);
+"""
+
+V2_REDACTIONS_AND_IMMUTABILITY = """
+        CREATE TABLE redactions (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            exchange_id INTEGER,
+            url TEXT,
+            path TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE INDEX redactions_snapshot ON redactions (snapshot_id);
+        -- A finished snapshot is immutable: only its label may change, and it may be deleted.
+        CREATE TRIGGER snapshots_frozen BEFORE UPDATE ON snapshots
+        WHEN OLD.status != 'running' AND (
+            NEW.status IS NOT OLD.status OR NEW.uid IS NOT OLD.uid
+            OR NEW.started_at IS NOT OLD.started_at OR NEW.finished_at IS NOT OLD.finished_at
+            OR NEW.tenant_id IS NOT OLD.tenant_id OR NEW.scope IS NOT OLD.scope)
+        BEGIN SELECT RAISE(ABORT, 'snapshot is finished and immutable'); END;
+        CREATE TRIGGER exchanges_frozen_insert BEFORE INSERT ON exchanges
+        WHEN (SELECT status FROM snapshots WHERE id = NEW.snapshot_id) != 'running'
+        BEGIN SELECT RAISE(ABORT, 'snapshot is finished and immutable'); END;
+        CREATE TRIGGER exchanges_frozen_update BEFORE UPDATE ON exchanges
+        WHEN (SELECT status FROM snapshots WHERE id = OLD.snapshot_id) != 'running'
+        BEGIN SELECT RAISE(ABORT, 'snapshot is finished and immutable'); END;
+        CREATE TRIGGER fetches_frozen_insert BEFORE INSERT ON fetches
+        WHEN (SELECT status FROM snapshots WHERE id = NEW.snapshot_id) != 'running'
+        BEGIN SELECT RAISE(ABORT, 'snapshot is finished and immutable'); END;
+        CREATE TRIGGER fetches_frozen_update BEFORE UPDATE ON fetches
+        WHEN (SELECT status FROM snapshots WHERE id = OLD.snapshot_id) != 'running'
+        BEGIN SELECT RAISE(ABORT, 'snapshot is finished and immutable'); END;
+        CREATE TRIGGER sources_frozen_update BEFORE UPDATE ON sources
+        WHEN (SELECT status FROM snapshots WHERE id = OLD.snapshot_id) != 'running'
+        BEGIN SELECT RAISE(ABORT, 'snapshot is finished and immutable'); END;
+"""
+
+MIGRATIONS: list[str] = [
+    V1_INITIAL,
+    V2_REDACTIONS_AND_IMMUTABILITY,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,58 @@
+"""Resolve snapshot references: id, label, ``latest``, ``latest~N``, a date, ``PATH.db:REF``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from .errors import SnapshotNotFound
+from .store import Store
+
+_LATEST = re.compile(r"^latest(?:~(\d+))?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def split_ref(ref: str) -> tuple[Path | None, str]:
+    """``other.db:latest`` → (Path('other.db'), 'latest'); a plain ref → (None, ref).
+
+    A path alone (``bundle.snapdiff``) means that file's latest snapshot.
+    """
+    if ":" in ref:
+        path, _, rest = ref.rpartition(":")
+        if path and (Path(path).suffix or "/" in path) and not _DATE.match(ref):
+            return Path(path), rest or "latest"
+    if Path(ref).suffix in (".db", ".snapdiff", ".sqlite") and Path(ref).exists():
+        return Path(ref), "latest"
+    return None, ref
+
+
+def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False) -> int:
+    """Return the snapshot id that ``ref`` names in ``store``."""
+    snaps = store.snapshots()
+    if complete_only:
+        pool = [s for s in snaps if s.status == "complete"]
+    else:
+        pool = [s for s in snaps if s.status != "running"] or snaps
+    ref = "latest" if ref is None else str(ref).strip()
+    m = _LATEST.match(ref)
+    if m:
+        back = int(m.group(1) or 0)
+        if back >= len(pool):
+            what = "complete snapshots" if complete_only else "snapshots"
+            raise SnapshotNotFound(f"'{ref}': the store holds only {len(pool)} {what}")
+        return pool[-1 - back].id
+    if ref.isdigit():
+        for s in snaps:
+            if s.id == int(ref):
+                return s.id
+    for s in snaps:
+        if s.label == ref or s.uid == ref:
+            return s.id
+    if _DATE.match(ref):
+        day = date.fromisoformat(ref).isoformat()
+        done = [s for s in snaps if s.status == "complete" and s.started_at[:10] <= day]
+        if done:
+            return done[-1].id
+        raise SnapshotNotFound(f"no complete snapshot on or before {ref}")
+    raise SnapshotNotFound(f"no snapshot '{ref}' in {store.path}")

@@ -1,0 +1,124 @@
+"""Read-only view of one stored snapshot, for the builder and the differ.
+
+A *fetch* is one logical request the collector made (a listing, with all its pages, or a single
+GET), named by ``call`` (what was asked) and ``target`` (of what: an ARM id, a group id, a
+scope). Its ``status`` is ``ok``, ``forbidden``, ``notfound``, ``failed`` or ``superseded``
+(a listing restarted after its page token expired).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .store import Snapshot, Store
+
+OK = "ok"
+
+
+@dataclass
+class Fetch:
+    """One logical request and its successful pages, bodies loaded on demand."""
+
+    id: int
+    source: str
+    call: str
+    target: str
+    status: str
+    http_status: int | None
+    error: str | None
+    page_hashes: list[str] = field(default_factory=list)
+    _view: SnapshotView | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def bodies(self) -> list[Any]:
+        assert self._view is not None
+        return [self._view.json_body(h) for h in self.page_hashes]
+
+    def body(self) -> Any:
+        """The body of a single-page fetch (a plain GET), or None."""
+        bodies = self.bodies()
+        return bodies[0] if bodies else None
+
+    def items(self) -> list[Any]:
+        """Concatenated ``value`` (ARM, Graph) or ``data`` (Resource Graph) of every page."""
+        out: list[Any] = []
+        for b in self.bodies():
+            if isinstance(b, dict):
+                rows = b.get("value", b.get("data"))
+                if isinstance(rows, list):
+                    out.extend(rows)
+        return out
+
+
+class SnapshotView:
+    """Everything the builder and differ may read of one snapshot."""
+
+    def __init__(self, store: Store, snapshot_id: int):
+        self.store = store
+        self.meta: Snapshot = store.snapshot(snapshot_id)
+        self.id = snapshot_id
+        self.sources: dict[str, dict[str, Any]] = {s["name"]: s for s in store.sources(snapshot_id)}
+        self._cache: dict[str, Any] = {}
+        self._fetches: dict[str, dict[str, Fetch]] = {}
+        self._load_fetches()
+
+    def _load_fetches(self) -> None:
+        rows = self.store.conn.execute(
+            "SELECT f.id, f.source, f.call, f.target, f.status, f.http_status, f.error,"
+            " e.body_hash FROM fetches f LEFT JOIN exchanges e ON e.fetch_id = f.id"
+            " AND e.page IS NOT NULL WHERE f.snapshot_id = ? ORDER BY f.id, e.page",
+            (self.id,),
+        )
+        current: Fetch | None = None
+        for fid, source, call, target, status, http_status, error, h in rows:
+            if current is None or current.id != fid:
+                current = Fetch(fid, source, call, target, status, http_status, error, _view=self)
+                if status != "superseded":
+                    # The latest fetch of a (call, target) wins.
+                    self._fetches.setdefault(call, {})[target] = current
+            if h is not None:
+                current.page_hashes.append(h)
+
+    def json_body(self, h: str) -> Any:
+        if h not in self._cache:
+            self._cache[h] = json.loads(self.store.body(h))
+        return self._cache[h]
+
+    def fetch(self, call: str, target: str) -> Fetch | None:
+        return self._fetches.get(call, {}).get(target)
+
+    def fetches(self, call: str) -> list[Fetch]:
+        """Every fetch of this call, in collection order."""
+        return sorted(self._fetches.get(call, {}).values(), key=lambda f: f.id)
+
+    def calls(self) -> list[str]:
+        return sorted(self._fetches)
+
+    def source_status(self, name: str) -> str:
+        """``ok``, ``forbidden``, ``failed``, ``partial`` or ``missing``."""
+        src = self.sources.get(name)
+        return src["status"] if src else "missing"
+
+    def incomplete_sources(self) -> dict[str, str]:
+        return {n: s["status"] for n, s in self.sources.items() if s["status"] != OK}
+
+    # -- conveniences used everywhere ------------------------------------------------------
+    def arg_rows(self, table: str = "resources") -> Iterator[dict[str, Any]]:
+        """Resource Graph rows of ``table`` across every batch and page, in stored order."""
+        for f in self.fetches(f"resourcegraph:{table}"):
+            if f.ok:
+                yield from f.items()
+
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """Every resource row from Resource Graph, keyed by lower-cased ARM id, sorted by key."""
+        key = "resources_by_id"
+        if key not in self._cache:
+            rows = {r["id"].lower(): r for r in self.arg_rows("resources") if r.get("id")}
+            self._cache[key] = dict(sorted(rows.items()))
+        return self._cache[key]

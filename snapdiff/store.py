@@ -1,0 +1,398 @@
+"""The SQLite snapshot store: snapshots, per-source status, fetches, HTTP exchanges, bodies.
+
+Bodies are content-addressed (SHA-256 of the redacted bytes) and zlib-compressed, shared by
+every snapshot that saw the same bytes. Each write is its own transaction, so a crash leaves
+everything captured so far and never a half-written row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import threading
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from . import __version__
+from .errors import StoreError
+from .migrations import MIGRATIONS, SCHEMA_VERSION
+
+DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
+FINISHED = ("complete", "partial", "failed")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("SNAPDIFF_STORE") or DEFAULT_STORE)
+
+
+def body_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One row of the snapshots table."""
+
+    id: int
+    uid: str
+    label: str | None
+    started_at: str
+    finished_at: str | None
+    status: str
+    tenant_id: str | None
+    cloud: str | None
+    scope: dict[str, Any]
+    tool_version: str | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Snapshot:
+        return cls(
+            id=row["id"],
+            uid=row["uid"],
+            label=row["label"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            status=row["status"],
+            tenant_id=row["tenant_id"],
+            cloud=row["cloud"],
+            scope=json.loads(row["scope"] or "{}"),
+            tool_version=row["tool_version"],
+            error=row["error"],
+        )
+
+
+class Store:
+    """A snapshot store file. Thread-safe for the collector's worker threads."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, create: bool = True):
+        self.path = Path(path)
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        if not self.path.exists():
+            if readonly or not create:
+                raise StoreError(f"no store at {self.path}")
+            self._create_file()
+        self.conn = self._connect()
+        self.db = sqlite_utils.Database(self.conn)
+        self._migrate()
+
+    # -- opening -------------------------------------------------------------------------
+    def _create_file(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only from the first byte: SQLite would create it with the umask.
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        except OSError as e:
+            raise StoreError(f"cannot create store {self.path}: {e.strerror}") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        uri = f"file:{self.path}?mode={'ro' if self.readonly else 'rw'}"
+        old_umask = os.umask(0o077)  # WAL and SHM files are owner-only too
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 5000")
+            if not self.readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a snapdiff store ({e})") from None
+        finally:
+            os.umask(old_umask)
+        return conn
+
+    def schema_version(self) -> int:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            if tables:
+                raise StoreError(f"{self.path} is a SQLite file but not a snapdiff store")
+            return 0
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema v{current}, newer than this snapdiff "
+                f"(v{SCHEMA_VERSION}); upgrade snapdiff"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        if self.readonly:
+            raise StoreError(f"store {self.path} needs a migration; open it writable once")
+        with self._lock:
+            for version in range(current, SCHEMA_VERSION):
+                script = (
+                    "BEGIN IMMEDIATE;\n" + MIGRATIONS[version] + "\nINSERT OR REPLACE INTO meta"
+                    f" (key, value) VALUES ('schema_version', '{version + 1}');\nCOMMIT;"
+                )
+                try:
+                    self.conn.executescript(script)
+                except sqlite3.Error as e:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise StoreError(f"migration to schema v{version + 1} failed: {e}") from None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- bodies ----------------------------------------------------------------------------
+    def put_body(self, data: bytes, conn: sqlite3.Connection | None = None) -> str:
+        h = body_hash(data)
+        (conn or self.conn).execute(
+            "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
+            (h, len(data), zlib.compress(data, 6)),
+        )
+        return h
+
+    def body(self, h: str) -> bytes:
+        row = self.conn.execute("SELECT data FROM bodies WHERE hash = ?", (h,)).fetchone()
+        if row is None:
+            raise StoreError(f"body {h[:12]} is missing from the store")
+        return zlib.decompress(row[0])
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def begin_snapshot(
+        self,
+        *,
+        tenant_id: str | None,
+        cloud: str,
+        scope: dict[str, Any],
+        label: str | None = None,
+    ) -> int:
+        self.recover_stale()
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO snapshots (uid, label, started_at, status, tenant_id, cloud, scope,"
+                " tool_version, host, pid) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex,
+                    label,
+                    utcnow(),
+                    tenant_id,
+                    cloud,
+                    json.dumps(scope, sort_keys=True),
+                    __version__,
+                    socket.gethostname(),
+                    os.getpid(),
+                ),
+            )
+            return int(cur.lastrowid)
+
+    def finish_snapshot(self, snapshot_id: int, status: str, error: str | None = None) -> None:
+        if status not in FINISHED:
+            raise ValueError(status)
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE snapshots SET status = ?, finished_at = ?, error = ? WHERE id = ?"
+                " AND status = 'running'",
+                (status, utcnow(), error, snapshot_id),
+            )
+
+    def set_tenant(self, snapshot_id: int, tenant_id: str | None) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE snapshots SET tenant_id = ? WHERE id = ?", (tenant_id, snapshot_id))
+
+    def recover_stale(self) -> list[int]:
+        """Mark snapshots left ``running`` by a dead collector on this host as ``partial``."""
+        if self.readonly:
+            return []
+        host = socket.gethostname()
+        stale = []
+        for row in self.conn.execute(
+            "SELECT id, pid FROM snapshots WHERE status = 'running' AND host = ?", (host,)
+        ).fetchall():
+            if row[1] != os.getpid() and not _pid_alive(row[1]):
+                stale.append(row[0])
+        for sid in stale:
+            self.finish_snapshot(sid, "partial", "collector ended without finishing (crash or kill)")
+        return stale
+
+    def set_label(self, snapshot_id: int, label: str | None) -> None:
+        with self.transaction() as c:
+            if label is not None:
+                c.execute(
+                    "UPDATE snapshots SET label = NULL WHERE label = ? AND id != ?",
+                    (label, snapshot_id),
+                )
+            c.execute("UPDATE snapshots SET label = ? WHERE id = ?", (label, snapshot_id))
+
+    def snapshots(self) -> list[Snapshot]:
+        rows = self.db.query("SELECT * FROM snapshots ORDER BY id")
+        return [Snapshot.from_row(r) for r in rows]
+
+    def snapshot(self, snapshot_id: int) -> Snapshot:
+        rows = list(self.db.query("SELECT * FROM snapshots WHERE id = ?", [snapshot_id]))
+        if not rows:
+            from .errors import SnapshotNotFound
+
+            raise SnapshotNotFound(f"no snapshot {snapshot_id} in {self.path}")
+        return Snapshot.from_row(rows[0])
+
+    # -- sources, fetches, exchanges ------------------------------------------------------
+    def set_source(
+        self,
+        snapshot_id: int,
+        name: str,
+        *,
+        status: str,
+        pages: int = 0,
+        requests: int = 0,
+        errors: int = 0,
+        detail: str | None = None,
+    ) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO sources (snapshot_id, name, status, pages, requests, errors, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (snapshot_id, name) DO UPDATE SET"
+                " status = excluded.status, pages = excluded.pages, requests = excluded.requests,"
+                " errors = excluded.errors, detail = excluded.detail",
+                (snapshot_id, name, status, pages, requests, errors, detail),
+            )
+
+    def sources(self, snapshot_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT name, status, pages, requests, errors, detail FROM sources"
+                " WHERE snapshot_id = ? ORDER BY name",
+                [snapshot_id],
+            )
+        )
+
+    def start_fetch(self, snapshot_id: int, source: str, call: str, target: str) -> int:
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO fetches (snapshot_id, source, call, target, status)"
+                " VALUES (?, ?, ?, ?, 'running')",
+                (snapshot_id, source, call, target),
+            )
+            return int(cur.lastrowid)
+
+    def finish_fetch(
+        self,
+        fetch_id: int,
+        status: str,
+        *,
+        http_status: int | None = None,
+        pages: int = 0,
+        error: str | None = None,
+    ) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE fetches SET status = ?, http_status = ?, pages = ?, error = ? WHERE id = ?",
+                (status, http_status, pages, error, fetch_id),
+            )
+
+    def add_exchange(
+        self,
+        *,
+        snapshot_id: int,
+        fetch_id: int | None,
+        source: str,
+        method: str,
+        url: str,
+        request_body: str | None,
+        status: int | None,
+        headers: dict[str, str],
+        body: bytes | None,
+        started_at: str,
+        elapsed_ms: float,
+        error: str | None = None,
+        page: int | None = None,
+        redactions: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+    ) -> int:
+        with self.transaction() as c:
+            h = self.put_body(body, c) if body is not None else None
+            cur = c.execute(
+                "INSERT INTO exchanges (snapshot_id, fetch_id, source, page, method, url,"
+                " request_body, status, headers, body_hash, started_at, elapsed_ms, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    snapshot_id,
+                    fetch_id,
+                    source,
+                    page,
+                    method,
+                    url,
+                    request_body,
+                    status,
+                    json.dumps(headers, sort_keys=True),
+                    h,
+                    started_at,
+                    elapsed_ms,
+                    error,
+                ),
+            )
+            xid = int(cur.lastrowid)
+            c.executemany(
+                "INSERT INTO redactions (snapshot_id, exchange_id, url, path, reason)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(snapshot_id, xid, url, path, reason) for path, reason in redactions],
+            )
+            return xid
+
+    def redactions(self, snapshot_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT url, path, reason FROM redactions WHERE snapshot_id = ? ORDER BY rowid",
+                [snapshot_id],
+            )
+        )
+
+    def counts(self, snapshot_id: int) -> dict[str, int]:
+        row = self.conn.execute(
+            "SELECT count(*), count(DISTINCT body_hash), coalesce(sum(status >= 400), 0)"
+            " FROM exchanges WHERE snapshot_id = ?",
+            (snapshot_id,),
+        ).fetchone()
+        return {"requests": row[0], "bodies": row[1], "error_responses": row[2]}
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
