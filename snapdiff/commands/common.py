@@ -1,0 +1,33 @@
+"""Options and helpers shared by commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..refs import resolve, split_ref
+from ..store import Store, default_store_path
+
+
+def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Store file (default: $SNAPDIFF_STORE or snapshots/snapdiff.db).",
+    )(f)
+
+
+def open_store(path: Path | None, *, readonly: bool = False, create: bool = False) -> Store:
+    return Store(path or default_store_path(), readonly=readonly, create=create)
+
+
+def open_ref(store_path: Path | None, ref: str | None, *, complete_only: bool = False) -> tuple[Store, int]:
+    """Open the store a reference points into (``PATH.db:REF`` or the default) and resolve it."""
+    other, rest = split_ref(ref) if ref else (None, None)
+    store = open_store(other or store_path, readonly=True)
+    return store, resolve(store, rest, complete_only=complete_only)

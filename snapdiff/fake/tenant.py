@@ -1,0 +1,45 @@
+"""The data model of the fake Azure tenant that ``snapdiff.fake.server`` serves on loopback.
+
+Paths are ARM/Graph paths without host or query, compared lower-cased. Listings are served in
+pages (``page_size``) with absolute ``nextLink`` / ``@odata.nextLink`` URLs, as Azure does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Fault:
+    """A response served instead of the real one, once, the next time ``path`` is requested.
+
+    ``page`` limits it to that page number of a listing (1-based), e.g. a 500 on page 2.
+    """
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    page: int | None = None
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)  # GET /subscriptions items
+    containers: list[dict[str, Any]] = field(default_factory=list)  # ARG resourcecontainers rows
+    resources: list[dict[str, Any]] = field(default_factory=list)  # ARG resources rows
+    management_groups: list[dict[str, Any]] = field(default_factory=list)  # MG list items
+    mg_details: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower MG id -> GET body
+    # lower scope ("/subscriptions/<id>" or an MG id) -> what that scope's listing returns
+    role_assignments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    role_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower GUID -> body
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # id -> direct members
+    # lower path -> list (a paged listing of these items) or dict (a single GET body);
+    # per-resource paths are "<resource id><suffix>" (see snapdiff.collect.calls), Key Vault
+    # data-plane paths are "/kv/<vault name>/<keys|secrets|certificates>"
+    responses: dict[str, Any] = field(default_factory=dict)
+    forbidden: set[str] = field(default_factory=set)  # lower paths (or prefixes ending in '/') -> 403
+    faults: dict[str, list[Fault]] = field(default_factory=dict)  # lower path -> queued faults
+    page_size: int = 100
+    graph_page_size: int = 100
