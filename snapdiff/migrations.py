@@ -105,9 +105,54 @@ V2_REDACTIONS_AND_IMMUTABILITY = """
         BEGIN SELECT RAISE(ABORT, 'snapshot is finished and immutable'); END;
 """
 
+V3_EXPLORE_VIEWS = """
+        -- Derived rows for sqlite-utils / Datasette (bodies are compressed, so SQL cannot see
+        -- into them). Filled by snapdiff.maintenance.index_snapshot; not covered by the
+        -- immutability triggers, since they can be rebuilt from the bodies at any time.
+        CREATE TABLE row_index (
+            snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id) ON DELETE CASCADE,
+            indexed_at TEXT NOT NULL,
+            resources INTEGER NOT NULL,
+            role_assignments INTEGER NOT NULL
+        );
+        CREATE TABLE resource_rows (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            type TEXT,
+            name TEXT,
+            resource_group TEXT,
+            subscription_id TEXT,
+            location TEXT,
+            tags TEXT,
+            PRIMARY KEY (snapshot_id, id)
+        );
+        CREATE INDEX resource_rows_id ON resource_rows (id);
+        CREATE TABLE role_assignment_rows (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            id TEXT NOT NULL,
+            scope TEXT,
+            principal_id TEXT,
+            principal_type TEXT,
+            role_definition_id TEXT,
+            PRIMARY KEY (snapshot_id, id)
+        );
+        CREATE INDEX role_assignment_rows_principal ON role_assignment_rows (principal_id);
+        CREATE VIEW resources_by_snapshot AS
+            SELECT s.id AS snapshot_id, s.label AS snapshot_label, s.started_at AS taken_at,
+                   s.status AS snapshot_status, r.id, r.type, r.name, r.resource_group,
+                   r.subscription_id, r.location, r.tags
+            FROM resource_rows r JOIN snapshots s ON s.id = r.snapshot_id;
+        CREATE VIEW role_assignments_by_snapshot AS
+            SELECT s.id AS snapshot_id, s.label AS snapshot_label, s.started_at AS taken_at,
+                   s.status AS snapshot_status, a.id, a.scope, a.principal_id, a.principal_type,
+                   a.role_definition_id
+            FROM role_assignment_rows a JOIN snapshots s ON s.id = a.snapshot_id;
+"""
+
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
+    V3_EXPLORE_VIEWS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

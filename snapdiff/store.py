@@ -80,12 +80,22 @@ class Snapshot:
 class Store:
     """A snapshot store file. Thread-safe for the collector's worker threads."""
 
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, create: bool = True):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        immutable: bool = False,
+    ):
         self.path = Path(path)
-        self.readonly = readonly
+        self.readonly = readonly or immutable
+        # immutable: the file cannot change while open (a bundle, read-only media); SQLite then
+        # takes no locks and needs no journal or -shm file. Implied for a read-only directory.
+        self.immutable = immutable or (readonly and not os.access(self.path.parent, os.W_OK))
         self._lock = threading.RLock()
         if not self.path.exists():
-            if readonly or not create:
+            if self.readonly or not create:
                 raise StoreError(f"no store at {self.path}")
             self._create_file()
         self.conn = self._connect()
@@ -104,6 +114,8 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"file:{self.path}?mode={'ro' if self.readonly else 'rw'}"
+        if self.immutable:
+            uri += "&immutable=1"
         old_umask = os.umask(0o077)  # WAL and SHM files are owner-only too
         try:
             conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)

@@ -16,8 +16,11 @@ from typing import Any
 
 from azure.core import PipelineClient
 from azure.core.pipeline import policies
+from azure.mgmt.core import ARMPipelineClient
+from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
+from .. import __version__
 from ..store import Store
 from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
@@ -51,6 +54,7 @@ class CollectOptions:
     label: str | None = None
     tenant_id: str | None = None
     concurrency: int = 8
+    arg_page_size: int = 1000  # Resource Graph's maximum; smaller only to exercise paging in tests
     retry_total: int = 6
     retry_backoff: float = 0.8
     progress: Callable[[str], None] = lambda msg: None
@@ -76,34 +80,45 @@ class Collector:
         self.say = opts.progress
 
     # -- clients -----------------------------------------------------------------------------
-    def _clients(self, recorder: Recorder) -> tuple[Any, Any]:
-        cloud = self.opts.cloud
+    def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
+        """Resource Graph through its SDK client; other ARM GETs and the Key Vault data plane
+        through azure-core pipelines with the same retry, auth and capture policies."""
+        cloud, o = self.opts.cloud, self.opts
         per_call = [AllowHttpPolicy()] if cloud.arm.startswith("http://") else []
-        retry = policies.RetryPolicy(
-            retry_total=self.opts.retry_total, retry_backoff_factor=self.opts.retry_backoff
-        )
-        arm = ResourceGraphClient(
+
+        def retry() -> policies.RetryPolicy:
+            return policies.RetryPolicy(retry_total=o.retry_total, retry_backoff_factor=o.retry_backoff)
+
+        quota = ArgQuotaPolicy()
+        rg = ResourceGraphClient(
             self.credential,
             base_url=cloud.arm,
             credential_scopes=[cloud.arm_scope],
             per_call_policies=per_call,
-            per_retry_policies=[ArgQuotaPolicy(), CapturePolicy(recorder)],
-            retry_policy=retry,
+            per_retry_policies=[quota, CapturePolicy(recorder)],
+            retry_policy=retry(),
+        )
+
+        def pipeline(auth: Any) -> list[Any]:
+            return [
+                policies.RequestIdPolicy(),
+                policies.HeadersPolicy(),
+                policies.UserAgentPolicy(sdk_moniker=f"snapdiff/{__version__}"),
+                *per_call,
+                retry(),
+                auth,
+                CapturePolicy(recorder),
+            ]
+
+        arm = ARMPipelineClient(
+            base_url=cloud.arm,
+            policies=pipeline(ARMChallengeAuthenticationPolicy(self.credential, cloud.arm_scope)),
         )
         vault = PipelineClient(
             base_url=cloud.arm,
-            policies=[
-                policies.HeadersPolicy(),
-                policies.UserAgentPolicy(sdk_moniker="snapdiff"),
-                *per_call,
-                policies.RetryPolicy(
-                    retry_total=self.opts.retry_total, retry_backoff_factor=self.opts.retry_backoff
-                ),
-                policies.BearerTokenCredentialPolicy(self.credential, self.opts.cloud.vault_scope),
-                CapturePolicy(recorder),
-            ],
+            policies=pipeline(policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)),
         )
-        return arm, vault
+        return rg, arm, vault
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> CollectResult:
@@ -117,8 +132,9 @@ class Collector:
         )
         self.sid = sid
         self.recorder = Recorder(self.store, sid)
-        arm, vault = self._clients(self.recorder)
-        self.fetcher = Fetcher(self.store, sid, arm, vault)
+        rg, arm, vault = self._clients(self.recorder)
+        self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault)
+        self.fetcher.arg_page_size = self.opts.arg_page_size
         status = "failed"
         error = None
         try:

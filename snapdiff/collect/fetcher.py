@@ -12,7 +12,7 @@ import threading
 from collections import Counter, defaultdict
 from typing import Any
 
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
@@ -21,6 +21,7 @@ from .capture import FetchContext, current
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
+_RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
 
 
 class FetchFailed(Exception):
@@ -50,15 +51,17 @@ def _error_message(status: int | None, body: Any, fallback: str = "") -> str:
 class Fetcher:
     """Runs fetches for one snapshot and keeps per-source tallies."""
 
-    def __init__(self, store: Store, snapshot_id: int, arm: Any, vault: Any | None = None):
+    def __init__(self, store: Store, snapshot_id: int, *, rg: Any, arm: Any, vault: Any):
         self.store = store
         self.snapshot_id = snapshot_id
+        self.rg = rg
         self.arm = arm
         self.vault = vault
         self.outcomes: dict[str, Counter[str]] = defaultdict(Counter)
         self.pages: dict[str, int] = defaultdict(int)
         self.errors: dict[str, list[str]] = defaultdict(list)
         self._lock = threading.Lock()
+        self.arg_page_size = 1000
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
@@ -86,6 +89,8 @@ class Fetcher:
     def _send(self, client: Any, url: str, params: dict[str, str] | None, ctx: FetchContext) -> Any:
         token = current.set(ctx)
         try:
+            if not url.startswith(("http://", "https://")):
+                url = client.format_url(url)
             return client.send_request(HttpRequest("GET", url, params=params or {}))
         finally:
             current.reset(token)
@@ -99,7 +104,7 @@ class Fetcher:
         client = self.vault if vault else self.arm
         try:
             resp = self._send(client, url, params, FetchContext(fid, source, 1))
-        except AzureError as e:
+        except Exception as e:  # transport errors after retries, or anything below us
             self._finish(source, fid, "failed", error=f"{type(e).__name__}: {e}")
             raise FetchFailed("failed", None, str(e)) from None
         body = _json(resp)
@@ -127,7 +132,7 @@ class Fetcher:
                 page += 1
                 try:
                     resp = self._send(client, next_url, next_params, FetchContext(fid, source, page))
-                except AzureError as e:
+                except Exception as e:  # transport errors after retries, or anything below us
                     msg = f"page {page}: {type(e).__name__}: {e}"
                     self._finish(source, fid, "failed", pages=page - 1, error=msg)
                     raise FetchFailed("failed", None, msg) from None
@@ -169,17 +174,18 @@ class Fetcher:
             req = QueryRequest(
                 subscriptions=subscriptions,
                 query=query,
-                options=QueryRequestOptions(skip_token=skip, top=1000, result_format="objectArray"),
+                options=QueryRequestOptions(skip_token=skip, top=self.arg_page_size, result_format="objectArray"),
             )
             token = current.set(FetchContext(fid, source, page))
             try:
-                resp = self.arm.resources(req)
+                # Resource Graph queries are read-only POSTs: let them retry like GETs.
+                resp = self.rg.resources(req, retry_on_methods=_RETRY_METHODS)
             except HttpResponseError as e:
                 status = classify(e.status_code) if page == 1 else "failed"
                 msg = f"page {page}: HTTP {e.status_code} {e.reason or ''}: {e.message.splitlines()[0] if e.message else ''}"
                 self._finish(source, fid, status, http_status=e.status_code, pages=page - 1, error=msg)
                 raise FetchFailed(status, e.status_code, msg) from None
-            except AzureError as e:
+            except Exception as e:  # transport errors after retries, or anything below us
                 msg = f"page {page}: {type(e).__name__}: {e}"
                 self._finish(source, fid, "failed", pages=page - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None

@@ -86,7 +86,7 @@ async def list_members(
                 msg = f"page {page_no}: HTTP {code} {text}"
                 fetcher._finish(source, fid, status, http_status=code, pages=page_no - 1, error=msg)
                 raise FetchFailed(status, code, msg) from None
-            except (httpx.HTTPError, OSError) as e:
+            except Exception as e:  # transport errors after kiota's retries, or anything below
                 msg = f"page {page_no}: {type(e).__name__}: {e}"
                 fetcher._finish(source, fid, "failed", pages=page_no - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None

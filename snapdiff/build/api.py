@@ -1,0 +1,95 @@
+"""Build the securiCAD documents from a stored snapshot: ``build()`` and ``write_files()``."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import SnapdiffError
+from ..snapshot import SnapshotView
+from . import core
+from .context import BuildContext
+from .registry import BY_TYPE, REGISTRY, load_builtin_kinds
+
+NAME = "Scanned_Azure_Active_Directory"
+PARSER_VERSION = 2
+
+
+@dataclass
+class BuildResult:
+    active_directory: dict[str, Any]
+    insights: list[Any] | None
+    warnings: list[str] = field(default_factory=list)
+    incomplete: dict[str, str] = field(default_factory=dict)  # source -> status
+    when: str = ""  # YYYY-mm-dd_HH-MM of the snapshot, for file names
+
+
+class IncompleteSnapshot(SnapdiffError):
+    """``--strict`` and a source was missing, forbidden or failed."""
+
+
+def build(view: SnapshotView, *, bug_compatible: bool = False, strict: bool = False) -> BuildResult:
+    """Return the active-directory object and the insights list (None when empty)."""
+    load_builtin_kinds()
+    incomplete = view.incomplete_sources()
+    if strict and incomplete:
+        what = ", ".join(f"{k} {v}" for k, v in sorted(incomplete.items()))
+        raise IncompleteSnapshot(f"snapshot {view.id} is incomplete: {what}")
+    ctx = BuildContext(view, bug_compatible=bug_compatible)
+    rows = list(view.resources().values())
+    ad: dict[str, Any] = {
+        "name": NAME,
+        "parser_version": PARSER_VERSION,
+        "managementGroups": core.management_groups(ctx),
+        "groups": core.groups(ctx),
+        "subscriptions": core.subscriptions(ctx),
+        "roleAssignments": core.role_assignments(ctx),
+        "resourceGroups": core.resource_groups(ctx),
+    }
+    lists: dict[str, list[Any]] = {key: [] for key in REGISTRY}
+    for row in rows:
+        kind = BY_TYPE.get(str(row.get("type", "")).lower())
+        if kind is None:
+            continue
+        try:
+            obj = kind.func(row, ctx)
+        except Exception as e:  # a builder bug must not lose the whole file
+            ctx.warn(str(row.get("id")), f"{kind.key} builder failed ({type(e).__name__}: {e}); skipped")
+            continue
+        if obj is not None:
+            lists[kind.key].append(obj)
+    for key, items in lists.items():
+        if items:
+            ad[key] = items
+    tags = core.hva_tags(ctx, rows)
+    if tags:
+        ad["hva_tags"] = tags
+    insights = core.insights(ctx, rows)
+    for source, status in sorted(incomplete.items()):
+        ctx.warnings.append(f"source {source} is {status}: its objects may be missing")
+    started = view.meta.started_at
+    when = f"{started[:10]}_{started[11:13]}-{started[14:16]}"
+    return BuildResult(ad, insights or None, ctx.warnings, incomplete, when)
+
+
+def render(obj: Any) -> bytes:
+    """Serialize as the old collector did: indent 4, sorted keys, ASCII, no trailing newline."""
+    return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=True, allow_nan=False).encode()
+
+
+def write_files(result: BuildResult, out_dir: Path) -> list[Path]:
+    """Write ``active_directory_<when>.json`` and, if any, ``application_insights_<when>.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = [(out_dir / f"active_directory_{result.when}.json", result.active_directory)]
+    if result.insights:
+        outputs.append((out_dir / f"application_insights_{result.when}.json", result.insights))
+    written = []
+    for path, obj in outputs:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(render(obj))
+        os.replace(tmp, path)
+        written.append(path)
+    return written

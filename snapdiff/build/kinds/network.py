@@ -1,0 +1,272 @@
+"""Network kinds (spec §2.10-§2.17): NICs, NSGs, public IPs, VNets, gateways, connections and
+route tables.
+
+Each builder reads only its Resource Graph row. Where upstream crashed on a missing value, a
+field the spec types as a plain string becomes ``""`` and a list becomes ``[]`` (both modes);
+fields typed "or null" become null. Mode differences are listed in
+docs/compat/compute_network.md; field names are identical in both modes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..common import common, get, props
+from ..context import BuildContext
+from ..registry import kind
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else ``[]``."""
+    return value if isinstance(value, list) else []
+
+
+def _s(value: Any) -> str:
+    """A plain-string field: ``value`` if it is a string, else ``""``."""
+    return value if isinstance(value, str) else ""
+
+
+def _rid(row: dict[str, Any]) -> str:
+    """The row's id for warnings."""
+    return str(row.get("id") or "<row without id>")
+
+
+def _ids(items: Any) -> list[str]:
+    """The ``id`` of every ``{"id": ...}`` reference in ``items``."""
+    return [i["id"] for i in _list(items) if isinstance(i, dict) and isinstance(i.get("id"), str)]
+
+
+@kind("networkInterfaces", "microsoft.network/networkinterfaces")
+def network_interface(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """A NetworkInterface (§2.10); an IP config without ``privateIPAddress`` gets ``""``."""
+    ip_configs = []
+    for ipc in _list(get(row, "properties", "ipConfigurations")):
+        if not isinstance(ipc, dict):
+            continue
+        if get(ipc, "properties", "privateIPAddress") is None:
+            ctx.warn(_rid(row), f"IP configuration {ipc.get('name')!r} has no privateIPAddress")
+        ip_configs.append(
+            {
+                "id": _s(ipc.get("id")),
+                "name": _s(ipc.get("name")),
+                "privateIpAddress": _s(get(ipc, "properties", "privateIPAddress")),
+                "publicIpAddressId": get(ipc, "properties", "publicIPAddress", "id"),
+                "subnetId": _s(get(ipc, "properties", "subnet", "id")),
+            }
+        )
+    return {
+        **common(row),
+        "ipConfigs": ip_configs,
+        "networkSecurityGroupId": get(row, "properties", "networkSecurityGroup", "id"),
+    }
+
+
+def _either(p: dict[str, Any], single: str, plural: str) -> str | list[Any]:
+    """``p[single]`` if truthy, else the ``p[plural]`` list (``[]`` when missing)."""
+    value = p.get(single)
+    return value if value else _list(p.get(plural))
+
+
+def _endpoint(p: dict[str, Any], side: str, ctx: BuildContext) -> str | list[Any]:
+    """``source``/``destination`` of a rule; ``side`` is ``"source"`` or ``"destination"``.
+
+    Upstream read only the address prefix(es), so ASG-based rules got ``[]`` (kept in
+    bug-compatible mode). Default mode falls back to the ASG ids.
+    """
+    value = _either(p, f"{side}AddressPrefix", f"{side}AddressPrefixes")
+    if value or ctx.bug_compatible:
+        return value
+    return _ids(p.get(f"{side}ApplicationSecurityGroups"))
+
+
+def _security_rule(rule: dict[str, Any], rg: Any, ctx: BuildContext) -> dict[str, Any]:
+    """A SecurityRule of §2.11; missing strings give ``""`` and missing ranges ``[]``."""
+    p = props(rule)
+    return {
+        "id": _s(rule.get("id")),
+        "name": _s(rule.get("name")),
+        "sourcePort": _either(p, "sourcePortRange", "sourcePortRanges"),
+        "destPort": _either(p, "destinationPortRange", "destinationPortRanges"),
+        "protocol": _s(p.get("protocol")),
+        "source": _endpoint(p, "source", ctx),
+        "destination": _endpoint(p, "destination", ctx),
+        "action": _s(p.get("access")),
+        "direction": _s(p.get("direction")),
+        "resourceGroup": rg,
+    }
+
+
+@kind("networkSecurityGroups", "microsoft.network/networksecuritygroups")
+def network_security_group(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """A NetworkSecurityGroup (§2.11): default rules first, then custom rules, split by
+    direction (``"Inbound"`` exactly, everything else outbound)."""
+    base = common(row)
+    p = props(row)
+    inbound, outbound = [], []
+    for rule in _list(p.get("defaultSecurityRules")) + _list(p.get("securityRules")):
+        if not isinstance(rule, dict):
+            continue
+        sr = _security_rule(rule, base["resourceGroup"], ctx)
+        (inbound if sr["direction"] == "Inbound" else outbound).append(sr)
+    return {
+        **base,
+        "inboundSecurityRules": inbound,
+        "outboundSecurityRules": outbound,
+        "subnetIds": _ids(p.get("subnets")),
+    }
+
+
+@kind("publicIpAddresses", "microsoft.network/publicipaddresses")
+def public_ip_address(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """An IpAddress (§2.12).
+
+    ``address`` is ``properties.ipAddress``; without one, default mode gives ``""`` while
+    bug-compatible mode falls back to the allocation method (``"Dynamic"``/``"Static"``).
+    """
+    p = props(row)
+    address = p.get("ipAddress")
+    if not address:
+        address = p.get("publicIPAllocationMethod") if ctx.bug_compatible else None
+    return {
+        **common(row),
+        "address": _s(address),
+        "interfaceId": get(p, "ipConfiguration", "id"),
+    }
+
+
+def _subnet(subnet: dict[str, Any], vnet_id: Any, ctx: BuildContext) -> dict[str, Any]:
+    """A Subnet of §2.13.
+
+    ``addressPrefix`` is the single prefix string, or a list. Upstream gave ``[]`` for
+    multi-prefix subnets (bug-compatible); default mode lists ``addressPrefixes`` instead.
+    """
+    p = props(subnet)
+    prefix = p.get("addressPrefix")
+    if not isinstance(prefix, str) or not prefix:
+        prefix = [] if ctx.bug_compatible else _list(p.get("addressPrefixes"))
+    return {
+        "id": _s(subnet.get("id")),
+        "name": _s(subnet.get("name")),
+        "ipConfigs": _list(p.get("ipConfigurations")),
+        "addressPrefix": prefix,
+        "vnetId": vnet_id,
+        "networkSecurityGroup": get(p, "networkSecurityGroup", "id"),
+    }
+
+
+@kind("vnets", "microsoft.network/virtualnetworks")
+def virtual_network(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """A Vnet (§2.13); a missing address space or subnet list (upstream crash) gives ``[]``."""
+    base = common(row)
+    p = props(row)
+    return {
+        **base,
+        "addressSpace": _list(get(p, "addressSpace", "addressPrefixes")),
+        "subnets": [
+            _subnet(s, base["id"], ctx) for s in _list(p.get("subnets")) if isinstance(s, dict)
+        ],
+        "vnetPeerings": [
+            {
+                "id": _s(peer.get("id")),
+                "peering_name": _s(peer.get("name")),
+                "remote_network": get(peer, "properties", "remoteVirtualNetwork", "id"),
+            }
+            for peer in _list(p.get("virtualNetworkPeerings"))
+            if isinstance(peer, dict)
+        ],
+    }
+
+
+def _bgp_peering_addresses(bgp: dict[str, Any], ctx: BuildContext) -> list[dict[str, Any]]:
+    """``bgpSettings.bgpPeeringAddresses``; always ``[]`` in bug-compatible mode (the
+    ``bgpPeeringAddreses`` key typo upstream)."""
+    if ctx.bug_compatible:
+        return []
+    return [
+        {
+            "ipConfigId": a.get("ipconfigurationId"),
+            "tunnelIpAddress": _list(a.get("tunnelIpAddresses")),
+            "customBgpIpAddresses": _list(a.get("customBgpIpAddresses")),
+            "defaultBgpIpAddresses": _list(a.get("defaultBgpIpAddresses")),
+        }
+        for a in _list(bgp.get("bgpPeeringAddresses"))
+        if isinstance(a, dict)
+    ]
+
+
+@kind("vnetGateways", "microsoft.network/virtualnetworkgateways")
+def virtual_network_gateway(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """A VnetGateway (§2.14); null ``bgpSettings`` or ``sku`` (upstream crash) give the
+    defaults: asn and peering address null, capacity 1."""
+    p = props(row)
+    bgp = p.get("bgpSettings") if isinstance(p.get("bgpSettings"), dict) else {}
+    return {
+        **common(row),
+        "ipConfigs": [
+            {
+                "id": ipc.get("id"),
+                "name": ipc.get("name"),
+                "publicIpAddress": get(ipc, "properties", "publicIPAddress", "id"),
+                "subnet": get(ipc, "properties", "subnet", "id"),
+            }
+            for ipc in _list(p.get("ipConfigurations"))
+            if isinstance(ipc, dict)
+        ],
+        "bgpSettings": {
+            "bgpPeeringAddresses": _bgp_peering_addresses(bgp, ctx),
+            "asn": bgp.get("asn"),
+            "bgpPeeringAddress": bgp.get("bgpPeeringAddress"),
+        },
+        "capacity": get(p, "sku", "capacity", default=1),
+    }
+
+
+@kind("localNetworkGateways", "microsoft.network/localnetworkgateways")
+def local_network_gateway(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """A LocalNetworkGateway (§2.15); ``bgpSettings`` is passed through raw."""
+    p = props(row)
+    return {
+        **common(row),
+        "localNetworkAddressSpace": _list(get(p, "localNetworkAddressSpace", "addressPrefixes")),
+        "gatewayIp": p.get("gatewayIpAddress"),
+        "bgpSettings": p.get("bgpSettings"),
+    }
+
+
+@kind("connections", "microsoft.network/connections")
+def connection(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any] | None:
+    """A Connection (§2.16), in both modes only for ``Vnet2Vnet``: the format has no way to
+    say what a site-to-site or ExpressRoute target is, so those are skipped with a warning."""
+    p = props(row)
+    ctype = p.get("connectionType")
+    if ctype != "Vnet2Vnet":
+        ctx.warn(
+            _rid(row), f"connection type {ctype!r} is not emitted (the format has Vnet2Vnet only)"
+        )
+        return None
+    source = get(p, "virtualNetworkGateway1", "id")
+    target = get(p, "virtualNetworkGateway2", "id")
+    if not isinstance(source, str) or not isinstance(target, str):
+        ctx.warn(_rid(row), "Vnet2Vnet connection without both gateway ids; skipped")
+        return None
+    return {**common(row), "connectionType": "Vnet2Vnet", "source": source, "target": target}
+
+
+@kind("routeTables", "microsoft.network/routetables")
+def route_table(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """A RouteTable (§2.17); the next-hop IP address is not part of the format."""
+    p = props(row)
+    return {
+        **common(row),
+        "subnets": _ids(p.get("subnets")),
+        "routes": [
+            {
+                "id": _s(r.get("id")),
+                "name": _s(r.get("name")),
+                "addressPrefix": _s(get(r, "properties", "addressPrefix")),
+                "nextHopType": _s(get(r, "properties", "nextHopType")),
+            }
+            for r in _list(p.get("routes"))
+            if isinstance(r, dict)
+        ],
+    }

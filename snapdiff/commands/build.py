@@ -1,0 +1,46 @@
+"""``snapdiff build``: regenerate the securiCAD files from a stored snapshot, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..build import build as run_build
+from ..build import write_files
+from ..snapshot import SnapshotView
+from .common import open_ref, store_option
+
+
+@click.command()
+@click.argument("snapshot", required=False)
+@store_option
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where to write the files.")
+@click.option("--bug-compatible", is_flag=True, help="Reproduce the old collector's field values (docs/compatibility.md).")
+@click.option("--strict", is_flag=True, help="Fail if any source was missing, forbidden or failed.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not list warnings.")
+def build(snapshot: str | None, store_path: Path | None, output_dir: Path, bug_compatible: bool,
+          strict: bool, quiet: bool) -> None:
+    """Write active_directory_<time>.json (and application_insights_<time>.json) for SNAPSHOT.
+
+    SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF. No network
+    is used; the file names carry the snapshot's own time.
+
+    \b
+    Example:
+      snapdiff build latest -o out/
+    """
+    store, sid = open_ref(store_path, snapshot)
+    result = run_build(SnapshotView(store, sid), bug_compatible=bug_compatible, strict=strict)
+    for path in write_files(result, output_dir):
+        click.echo(str(path))
+    if result.warnings and not quiet:
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
+    if result.incomplete:
+        missing = ", ".join(f"{k} ({v})" for k, v in sorted(result.incomplete.items()))
+        click.echo(f"snapshot {sid} is incomplete; built what it holds. Missing: {missing}", err=True)
+
+
+COMMANDS = [build]

@@ -1,0 +1,67 @@
+"""``snapdiff snapshots`` and ``snapdiff show``: what a store holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..refs import resolve
+from .common import open_store, store_option
+
+
+@click.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def snapshots(store_path: Path | None, as_json: bool) -> None:
+    """List the snapshots of a store.
+
+    \b
+    Example:
+      snapdiff snapshots --store snapshots/snapdiff.db
+    """
+    store = open_store(store_path, readonly=True)
+    rows = store.snapshots()
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        return
+    click.echo(f"{'id':>4}  {'status':9} {'started (UTC)':20} {'tenant':38} label")
+    for s in rows:
+        click.echo(f"{s.id:>4}  {s.status:9} {s.started_at[:19]:20} {s.tenant_id or '-':38} {s.label or ''}")
+
+
+@click.command()
+@click.argument("snapshot", required=False)
+@store_option
+def show(snapshot: str | None, store_path: Path | None) -> None:
+    """Show one snapshot with its scope and per-source status.
+
+    \b
+    Example:
+      snapdiff show latest
+    """
+    store = open_store(store_path, readonly=True)
+    s = store.snapshot(resolve(store, snapshot))
+    counts = store.counts(s.id)
+    click.echo(f"snapshot {s.id} ({s.uid}) {s.status}" + (f" label={s.label}" if s.label else ""))
+    click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")
+    click.echo(f"  tenant {s.tenant_id or '-'}  cloud {s.cloud}  tool {s.tool_version}")
+    click.echo(f"  scope {json.dumps(s.scope, sort_keys=True)}")
+    click.echo(f"  {counts['requests']} requests, {counts['bodies']} distinct bodies, "
+               f"{counts['error_responses']} error responses")
+    if s.error:
+        click.echo(f"  error: {s.error}")
+    click.echo(f"  {'source':18} {'status':10} {'pages':>6} {'requests':>9} {'errors':>7}")
+    for src in store.sources(s.id):
+        click.echo(f"  {src['name']:18} {src['status']:10} {src['pages']:>6} {src['requests']:>9} {src['errors']:>7}")
+        if src["detail"]:
+            click.echo(f"      {src['detail']}")
+    red = store.redactions(s.id)
+    if red:
+        click.echo(f"  {len(red)} values redacted (paths only):")
+        for r in red[:10]:
+            click.echo(f"      {r['reason']}: {r['path']}")
+
+
+COMMANDS = [snapshots, show]

@@ -1,0 +1,175 @@
+"""Ignore rules: which resource field changes are noise.
+
+A rule is ``<resource type glob> <field path glob>``. Paths are dotted keys with list indices in
+brackets (``properties.securityRules[0].properties.access``); a key holding a dot or a bracket
+is quoted (``tags["hidden-link:/x.y"]``). In a path glob, ``*`` matches one segment or part of
+one (``lastModified*``), ``[*]`` any list index and ``**`` any number of segments. A rule that
+matches a path also matches everything below it. Matching is case-insensitive.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import SnapdiffError
+
+IGNORE_FILE = ".snapdiffignore"
+_TOKEN = re.compile(r'\["(?:[^"\\]|\\.)*"\]|\[[^\]]*\]|[^.\[\]]+')
+_PLAIN_KEY = re.compile(r"^[^.\[\]\"\s]+$")
+
+Token = str | int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ignore rule; ``reason`` is documentation only."""
+
+    type_glob: str
+    path_glob: str
+    reason: str = ""
+    origin: str = "user"  # "default", "user" (--ignore), or the ignore file's name
+
+    def __str__(self) -> str:
+        return f"{self.type_glob} {self.path_glob}"
+
+
+# Decided from the samples in /work/shared/samples (ARG rows, ARM GETs, cassettes): fields
+# that change without anyone changing the resource. Creation timestamps are NOT here: they are
+# constant for a resource's life, so a change means it was deleted and recreated.
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule("*", "**.etag", "concurrency token; changes on every write, also on sub-resources (NSG rules, subnets)", "default"),
+    Rule("*", "**.provisioningState", "state of the last operation (Succeeded/Updating); the real change shows in other fields", "default"),
+    Rule("*", "**.lastModified*", "last-write time and actor: systemData.lastModifiedAt/By/ByType, web lastModifiedTimeUtc", "default"),
+    Rule("*", "**.updatedAt", "last-touched timestamp (Service Bus, Cosmos DB)", "default"),
+    Rule("*", "**.updatedOn", "last-touched timestamp", "default"),
+    Rule("*", "**.lastUpdated*", "last-touched timestamp (retention policies, ...)", "default"),
+    Rule("*", "**.lastSyncTime", "geo-replication progress of storage accounts", "default"),
+    Rule("*", "**.instanceView", "runtime view: power state, agent and extension statuses, patch status", "default"),
+    Rule("*", "**.powerState", "running/stopped/deallocated state (VMs, AKS clusters and pools), not configuration", "default"),
+    Rule("microsoft.storage/storageaccounts", "properties.statusOf*", "health of the primary/secondary region (available/unavailable)", "default"),
+    Rule("microsoft.web/sites", "properties.*availabilityState", "health of the site and its content/runtime", "default"),
+    Rule("microsoft.web/sites", "properties.usageState", "quota usage state (Normal/Exceeded)", "default"),
+    Rule("microsoft.compute/disks", "properties.diskState", "flips Attached/Reserved as the VM starts or deallocates; attachment itself shows in managedBy", "default"),
+)
+
+
+def format_path(tokens: Sequence[Token]) -> str:
+    """``['properties', 'rules', 0, 'a.b']`` → ``properties.rules[0]["a.b"]``."""
+    out = ""
+    for t in tokens:
+        if isinstance(t, int):
+            out += f"[{t}]"
+        elif _PLAIN_KEY.match(t):
+            out += ("." if out else "") + t
+        else:
+            out += "[" + json.dumps(t) + "]"
+    return out
+
+
+def _split(path: str) -> tuple[str, ...]:
+    """Tokens of a path or a path glob, as lower-cased strings (indices stay ``[n]``)."""
+    out = []
+    for tok in _TOKEN.findall(path):
+        if tok.startswith('["'):
+            out.append(json.loads(tok[1:-1]).lower())
+        else:
+            out.append(tok.lower())
+    return tuple(out)
+
+
+def _path_tokens(tokens: Sequence[Token]) -> tuple[str, ...]:
+    return tuple(f"[{t}]" if isinstance(t, int) else str(t).lower() for t in tokens)
+
+
+@lru_cache(maxsize=4096)
+def _match(pat: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    """True if ``pat`` matches ``path`` or a prefix of it."""
+    if not pat:
+        return True
+    head, rest = pat[0], pat[1:]
+    if head == "**":
+        return any(_match(rest, path[i:]) for i in range(len(path) + 1))
+    if not path:
+        return False
+    seg = path[0]
+    if head == "*":
+        ok = True
+    elif head.startswith("[") and head.endswith("]"):  # a list index pattern: [*], [0]
+        ok = seg.startswith("[") and fnmatchcase(seg[1:-1], head[1:-1])
+    else:
+        ok = not seg.startswith("[") and fnmatchcase(seg, head)
+    return _match(rest, path[1:]) if ok else False
+
+
+def parse_rule(line: str, origin: str = "user") -> Rule:
+    """``"<type glob> <path glob>"`` or a lone ``"<path glob>"`` (any type)."""
+    parts = line.split()
+    if len(parts) == 1:
+        return Rule("*", parts[0], origin=origin)
+    if len(parts) == 2:
+        return Rule(parts[0], parts[1], origin=origin)
+    raise SnapdiffError(f"bad ignore rule {line!r}: expected '<resource type glob> <field path glob>'")
+
+
+def read_ignore_file(path: str | Path) -> list[Rule]:
+    """Rules of an ignore file: one a line, ``#`` comments and blank lines skipped."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SnapdiffError(f"cannot read ignore file {p}: {e.strerror}") from None
+    rules = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            rules.append(parse_rule(line, origin=p.name))
+        except SnapdiffError as e:
+            raise SnapdiffError(f"{p}:{n}: {e}") from None
+    return rules
+
+
+class IgnoreSet:
+    """The active rules; ``match`` returns the first rule that covers a field change."""
+
+    def __init__(self, rules: Iterable[Rule | str] = (), *, defaults: bool = True):
+        chosen = list(DEFAULT_RULES) if defaults else []
+        for r in rules:
+            chosen.append(parse_rule(r) if isinstance(r, str) else r)
+        self.rules = chosen
+        self._compiled = [(r, r.type_glob.lower(), _split(r.path_glob)) for r in chosen]
+        self._by_type: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
+
+    def _for_type(self, rtype: str) -> list[tuple[Rule, tuple[str, ...]]]:
+        rules = self._by_type.get(rtype)
+        if rules is None:
+            rules = [(r, pat) for r, tg, pat in self._compiled if fnmatchcase(rtype, tg)]
+            self._by_type[rtype] = rules
+        return rules
+
+    def match(self, rtype: str, tokens: Sequence[Token]) -> Rule | None:
+        path = _path_tokens(tokens)
+        for rule, pat in self._for_type(rtype.lower()):
+            if _match(pat, path):
+                return rule
+        return None
+
+    def strip(self, rtype: str, obj: Any, _path: tuple[Token, ...] = ()) -> Any:
+        """A copy of ``obj`` without the fields the rules cover."""
+        if isinstance(obj, dict):
+            return {
+                k: self.strip(rtype, v, _path + (k,))
+                for k, v in obj.items()
+                if self.match(rtype, _path + (k,)) is None
+            }
+        if isinstance(obj, list):
+            return [self.strip(rtype, v, _path + (i,)) for i, v in enumerate(obj)]
+        return obj

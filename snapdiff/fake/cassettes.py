@@ -1,0 +1,106 @@
+"""Record the collector against the fake tenant into vcrpy cassettes, and replay them offline.
+
+Replay runs the real collector through the real SDK clients (azure-core over requests,
+msgraph-sdk over httpx); vcrpy answers every request from the cassette and refuses anything
+that was not recorded, so a replay never reaches the network. Cassettes pass through the same
+redaction as the store before they are written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import vcr
+
+from ..collect import CollectOptions, collect
+from ..collect.clouds import resolve_cloud
+from ..collect.collector import CollectResult
+from ..collect.credentials import StaticTokenCredential
+from ..collect.scope import Scope
+from ..redact import redact_body, redact_url
+from ..store import Store
+from .server import serve
+from .tenant import Tenant
+
+RECORD_PORT = 18080
+RECORD_BASE = f"http://127.0.0.1:{RECORD_PORT}"
+# A fixed interval so that App Insights URLs match between recording and replay.
+FIXED_INTERVAL = "2026-08-22T08:00:00/2026-11-20T08:00:00"
+
+
+def _scrub_request(request: Any) -> Any:
+    request.uri = redact_url(request.uri)
+    if request.body:
+        body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
+        request.body, _ = redact_body(body)
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    body = response.get("body", {}).get("string")
+    if body:
+        raw = body if isinstance(body, bytes) else body.encode()
+        new, found = redact_body(raw)
+        if found:
+            response["body"]["string"] = new
+    response["headers"] = {
+        k: v for k, v in response.get("headers", {}).items() if k.lower() not in ("set-cookie",)
+    }
+    return response
+
+
+def make_vcr(record: bool) -> vcr.VCR:
+    return vcr.VCR(
+        record_mode="all" if record else "none",
+        match_on=("method", "scheme", "host", "port", "path", "query", "body"),
+        filter_headers=["authorization", "x-ms-client-request-id", "client-request-id", "cookie"],
+        before_record_request=_scrub_request,
+        before_record_response=_scrub_response,
+        decode_compressed_response=True,
+        serializer="json",
+    )
+
+
+def run_cassette(
+    store: Store,
+    cassette: Path,
+    *,
+    tenant: Callable[[], Tenant] | None = None,
+    label: str | None = None,
+    scope: Scope | None = None,
+    **options: Any,
+) -> CollectResult:
+    """Collect into ``store`` through ``cassette``: recording against ``tenant()`` on loopback
+    when a tenant factory is given, replaying offline otherwise."""
+    record = tenant is not None
+    if not record and not cassette.exists():
+        raise FileNotFoundError(f"no cassette {cassette}")
+    cassette.parent.mkdir(parents=True, exist_ok=True)
+    if record and cassette.exists():
+        cassette.unlink()
+    opts = CollectOptions(
+        cloud=resolve_cloud("custom", arm=RECORD_BASE, graph=RECORD_BASE),
+        scope=scope or Scope(app_insights_interval=FIXED_INTERVAL),
+        label=label,
+        # vcrpy's cassette is not thread-safe: record and replay one request at a time.
+        **{"retry_backoff": 0.05, "concurrency": 1, **options},
+    )
+    with make_vcr(record).use_cassette(str(cassette)):
+        if record:
+            assert tenant is not None
+            with serve(tenant(), port=RECORD_PORT):
+                result = collect(store, StaticTokenCredential(), opts)
+        else:
+            result = collect(store, StaticTokenCredential(), opts)
+    if record:
+        _tidy(cassette)
+    return result
+
+
+def _tidy(cassette: Path) -> None:
+    """Sort keys so re-recording an unchanged tenant gives a small git diff."""
+    data = json.loads(cassette.read_text())
+    cassette.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,234 @@
+"""A fake Azure (ARM, Resource Graph, Microsoft Graph, Key Vault data plane) on loopback.
+
+It serves a ``Tenant``: paged listings with absolute next links, Resource Graph queries with
+``$skipToken`` and quota headers, Graph members and transitive members, 403s and queued
+faults (429 with or without Retry-After, 5xx, expired page tokens). Used to record cassettes
+and by the collection benchmark. Binds to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .tenant import Fault, Tenant
+
+_RG_FILTER = re.compile(r"resourceGroup in~ \(([^)]*)\)")
+
+
+def _token(n: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{n}".encode()).decode().rstrip("=")
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    pad = "=" * (-len(token) % 4)
+    return int(base64.urlsafe_b64decode(token + pad).decode().split(":")[1])
+
+
+class FakeAzure:
+    """The request router; independent of the HTTP plumbing so it is easy to test."""
+
+    def __init__(self, tenant: Tenant, base: str):
+        self.t = tenant
+        self.base = base.rstrip("/")
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, str]] = []
+        self.quota = 15
+
+    def _fault(self, path: str, page: int) -> Fault | None:
+        with self.lock:
+            queue = self.t.faults.get(path)
+            if queue and (queue[0].page is None or queue[0].page == page):
+                return queue.pop(0)
+        return None
+
+    def _forbidden(self, path: str) -> bool:
+        return any(path == f or (f.endswith("/") and path.startswith(f)) for f in self.t.forbidden)
+
+    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+        parts = urlsplit(raw_path)
+        path = unquote(parts.path).lower().rstrip("/")
+        query = {k.lower(): v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        with self.lock:
+            self.requests.append((method, raw_path))
+        if path.endswith("/oauth2/v2.0/token"):
+            return 200, {}, {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"}
+        if path.startswith("/v1.0/"):
+            return self._graph(path[len("/v1.0") :], query)
+        if method == "POST" and path.endswith("/providers/microsoft.resourcegraph/resources"):
+            return self._arg(json.loads(body or b"{}"))
+        page = _offset(query.get("$skiptoken")) // self.t.page_size + 1
+        fault = self._fault(path, page)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        if self._forbidden(path):
+            return 403, {}, _error("AuthorizationFailed", f"The client does not have authorization over '{path}'.")
+        return self._arm(path, query)
+
+    # -- ARM ----------------------------------------------------------------------------------
+    def _arm(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        t = self.t
+        if path == "/subscriptions":
+            return self._page(path, t.subscriptions, query)
+        m = re.fullmatch(r"/subscriptions/([^/]+)", path)
+        if m:
+            for s in t.subscriptions:
+                if s["subscriptionId"].lower() == m.group(1):
+                    return 200, {}, s
+            return 404, {}, _error("SubscriptionNotFound", f"The subscription '{m.group(1)}' could not be found.")
+        if path == "/providers/microsoft.management/managementgroups":
+            return self._page(path, t.management_groups, query)
+        if path in t.mg_details:
+            return 200, {}, t.mg_details[path]
+        if path.endswith("/providers/microsoft.authorization/roleassignments"):
+            scope = path[: -len("/providers/microsoft.authorization/roleassignments")]
+            if scope in t.role_assignments:
+                return self._page(path, t.role_assignments[scope], query)
+            return 404, {}, _error("ScopeNotFound", scope)
+        m = re.search(r"/providers/microsoft.authorization/roledefinitions/([^/]+)$", path)
+        if m:
+            if m.group(1) in t.role_definitions:
+                return 200, {}, t.role_definitions[m.group(1)]
+            return 404, {}, _error("RoleDefinitionDoesNotExist", m.group(1))
+        if path in t.responses:
+            r = t.responses[path]
+            return self._page(path, r, query) if isinstance(r, list) else (200, {}, r)
+        return 404, {}, _error("ResourceNotFound", f"The resource '{path}' was not found.")
+
+    def _page(self, path: str, items: list[Any], query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        start = _offset(query.get("$skiptoken"))
+        size = self.t.page_size
+        body: dict[str, Any] = {"value": items[start : start + size]}
+        if start + size < len(items):
+            qs = "&".join(f"{k}={v}" for k, v in query.items() if k != "$skiptoken")
+            body["nextLink"] = f"{self.base}{path}?{qs}&%24skiptoken={_token(start + size)}"
+        return 200, {"x-ms-ratelimit-remaining-subscription-reads": "249"}, body
+
+    # -- Resource Graph ---------------------------------------------------------------------------
+    def _arg(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        q = str(req.get("query", ""))
+        fault = self._fault("/providers/microsoft.resourcegraph/resources", 0)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        table = q.split("|", 1)[0].strip().lower()
+        rows = self.t.resources if table == "resources" else self.t.containers
+        subs = {s.lower() for s in req.get("subscriptions") or []}
+        rows = [r for r in rows if str(r.get("subscriptionId", "")).lower() in subs]
+        m = _RG_FILTER.search(q)
+        if m:
+            names = {n.strip().strip("'").replace("\\'", "'").lower() for n in m.group(1).split(",")}
+            rows = [r for r in rows if str(r.get("resourceGroup", "")).lower() in names]
+        rows = sorted(rows, key=lambda r: str(r["id"]).lower())
+        opts = req.get("options") or {}
+        start = _offset(opts.get("$skipToken"))
+        top = int(opts.get("$top") or 1000)
+        chunk = rows[start : start + top]
+        body: dict[str, Any] = {
+            "totalRecords": len(rows),
+            "count": len(chunk),
+            "data": chunk,
+            "facets": [],
+            "resultTruncated": "false",
+        }
+        if start + top < len(rows):
+            body["$skipToken"] = _token(start + top)
+        with self.lock:
+            self.quota = self.quota - 1 if self.quota > 1 else 15
+            remaining = self.quota
+        return 200, {"x-ms-user-quota-remaining": str(remaining), "x-ms-user-quota-resets-after": "00:00:05"}, body
+
+    # -- Microsoft Graph ----------------------------------------------------------------------------
+    def _graph(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        m = re.fullmatch(r"/groups/([^/]+)/(members|transitivemembers)", path)
+        if not m:
+            return 404, {}, _graph_error("Request_ResourceNotFound", path)
+        gid, rel = m.group(1), m.group(2)
+        page = _offset(query.get("$skiptoken")) // self.t.graph_page_size + 1
+        full = f"/v1.0{path}"
+        fault = self._fault(full, page)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        if self._forbidden(full):
+            return 403, {}, _graph_error("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        groups = {k.lower(): v for k, v in self.t.groups.items()}
+        if gid not in groups:
+            return 404, {}, _graph_error("Request_ResourceNotFound", f"Resource '{gid}' does not exist.")
+        members = groups[gid] if rel == "members" else self._transitive(gid, groups)
+        start = _offset(query.get("$skiptoken"))
+        size = min(self.t.graph_page_size, int(query.get("$top") or 100))
+        chunk = [{"@odata.type": m["@odata.type"], "id": m["id"]} if "$select" in query else m for m in members[start : start + size]]
+        body: dict[str, Any] = {"@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects", "value": chunk}
+        if start + size < len(members):
+            body["@odata.nextLink"] = f"{self.base}/v1.0{path}?$select=id&$top={size}&$skiptoken={_token(start + size)}"
+        return 200, {"x-ms-resource-unit": "3" if rel == "members" else "5"}, body
+
+    @staticmethod
+    def _transitive(gid: str, groups: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        stack, seen = [gid], {gid}
+        while stack:
+            for m in groups.get(stack.pop(), []):
+                out.setdefault(m["id"], m)
+                mid = m["id"].lower()
+                if m.get("@odata.type", "").endswith(".group") and mid not in seen:
+                    seen.add(mid)
+                    stack.append(mid)
+        return [out[k] for k in sorted(out)]
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _graph_error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "innerError": {"date": "2026-11-20T08:00:00", "request-id": "00000000-0000-0000-0000-000000000000"}}}
+
+
+def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, payload = app.handle(self.command, self.path, body)
+            data = b"" if payload is None else json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-ms-request-id", f"fake-{len(app.requests):06d}")
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return  # quiet: the store records every exchange
+
+    return Handler
+
+
+@contextmanager
+def serve(tenant: Tenant, port: int = 0) -> Iterator[tuple[str, FakeAzure]]:
+    """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread."""
+    app = FakeAzure(tenant, "")
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(app))
+    app.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app.base, app
+    finally:
+        server.shutdown()
+        server.server_close()

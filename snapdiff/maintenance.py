@@ -1,0 +1,265 @@
+"""Keeping a store tidy: prune old snapshots, label them, and index rows for SQL exploring.
+
+``prune`` deletes snapshots (their sources, fetches, exchanges and redactions cascade), then the
+bodies no remaining exchange uses, then VACUUMs so the file shrinks. The newest complete
+snapshot is never deleted unless asked explicitly: it is what the next diff compares against.
+
+``index_snapshot`` fills ``resource_rows`` and ``role_assignment_rows`` (derived from the
+compressed bodies) behind the ``resources_by_snapshot`` and ``role_assignments_by_snapshot``
+views, for sqlite-utils and Datasette.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .errors import SnapdiffError, StoreError
+from .refs import _DATE, _LATEST
+from .snapshot import SnapshotView
+from .store import FINISHED, Snapshot, Store, utcnow
+
+ROLE_ASSIGNMENTS = "authorization:roleAssignments"
+
+
+# -- derived rows ------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _write(store: Store) -> Iterator[sqlite3.Connection]:
+    """A transaction, or the caller's one if it already opened one (import does)."""
+    if store.conn.in_transaction:
+        yield store.conn
+    else:
+        with store.transaction() as c:
+            yield c
+
+
+def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
+    """(Re)build the explore rows of one snapshot; idempotent. Returns (resources, assignments)."""
+    view = SnapshotView(store, snapshot_id)
+    resources = []
+    for row in view.resources().values():
+        tags = row.get("tags")
+        resources.append(
+            (
+                snapshot_id,
+                row["id"],
+                row.get("type"),
+                row.get("name"),
+                row.get("resourceGroup"),
+                row.get("subscriptionId"),
+                row.get("location"),
+                json.dumps(tags, sort_keys=True) if tags else None,
+            )
+        )
+    assignments: dict[str, tuple[object, ...]] = {}
+    for f in view.fetches(ROLE_ASSIGNMENTS):
+        if not f.ok:
+            continue
+        for item in f.items():
+            if not isinstance(item, dict) or not item.get("id"):
+                continue
+            props = item.get("properties") or {}
+            assignments.setdefault(
+                item["id"].lower(),
+                (
+                    snapshot_id,
+                    item["id"],
+                    props.get("scope"),
+                    props.get("principalId"),
+                    props.get("principalType"),
+                    props.get("roleDefinitionId"),
+                ),
+            )
+    with _write(store) as c:
+        c.execute("DELETE FROM resource_rows WHERE snapshot_id = ?", (snapshot_id,))
+        c.execute("DELETE FROM role_assignment_rows WHERE snapshot_id = ?", (snapshot_id,))
+        c.executemany("INSERT INTO resource_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", resources)
+        c.executemany(
+            "INSERT INTO role_assignment_rows VALUES (?, ?, ?, ?, ?, ?)", list(assignments.values())
+        )
+        c.execute(
+            "INSERT OR REPLACE INTO row_index (snapshot_id, indexed_at, resources, role_assignments)"
+            " VALUES (?, ?, ?, ?)",
+            (snapshot_id, utcnow(), len(resources), len(assignments)),
+        )
+    return len(resources), len(assignments)
+
+
+def index_missing(store: Store) -> list[int]:
+    """Index every finished snapshot that has no explore rows yet (e.g. taken before v3)."""
+    ids = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT id FROM snapshots WHERE status != 'running'"
+            " AND id NOT IN (SELECT snapshot_id FROM row_index) ORDER BY id"
+        ).fetchall()
+    ]
+    for sid in ids:
+        index_snapshot(store, sid)
+    return ids
+
+
+# -- label -------------------------------------------------------------------------------------
+_BAD_LABEL = re.compile(r"[:\s/\\]")
+
+
+def check_label(name: str) -> str:
+    """A label must not read as another kind of reference (id, latest~N, date, PATH:REF)."""
+    name = name.strip()
+    if not name:
+        raise SnapdiffError("a label cannot be empty")
+    if name.isdigit() or _LATEST.match(name) or _DATE.match(name):
+        raise SnapdiffError(f"'{name}' reads as a snapshot id, 'latest' or a date; choose another")
+    if _BAD_LABEL.search(name):
+        raise SnapdiffError(f"'{name}': a label cannot contain spaces, ':', '/' or '\\'")
+    return name
+
+
+def label(store: Store, snapshot_id: int, name: str | None) -> int | None:
+    """Name a snapshot (``None`` removes its label). Returns the snapshot that lost the label."""
+    _refuse_bundle(store)
+    store.snapshot(snapshot_id)  # raises SnapshotNotFound
+    if name is not None:
+        name = check_label(name)
+    previous = None
+    if name is not None:
+        row = store.conn.execute(
+            "SELECT id FROM snapshots WHERE label = ? AND id != ?", (name, snapshot_id)
+        ).fetchone()
+        previous = row[0] if row else None
+    store.set_label(snapshot_id, name)
+    return previous
+
+
+# -- prune -------------------------------------------------------------------------------------
+@dataclass
+class PruneReport:
+    """What prune deleted (or, with ``dry_run``, would delete)."""
+
+    dry_run: bool
+    deleted: list[Snapshot] = field(default_factory=list)
+    protected: list[Snapshot] = field(default_factory=list)  # matched, kept as newest complete
+    bodies_deleted: int = 0
+    body_bytes_deleted: int = 0  # compressed bytes of those bodies
+    size_before: int = 0
+    size_after: int = 0
+    vacuumed: bool = False
+    note: str | None = None
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90d``, ``12w``, ``36h`` → timedelta."""
+    m = _DURATION.match(text.lower())
+    if not m:
+        raise SnapdiffError(f"'{text}' is not a duration like 90d, 12w or 36h")
+    n, unit = int(m.group(1)), m.group(2)
+    return {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+
+
+def store_size(path: Path) -> int:
+    """Bytes on disk of a store, its WAL included."""
+    total = 0
+    for p in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            total += p.stat().st_size
+    return total
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def select_prunable(
+    snaps: list[Snapshot],
+    keep_last: int | None,
+    older_than: timedelta | None,
+    *,
+    now: datetime | None = None,
+) -> set[int]:
+    """Ids of finished snapshots matching every given rule (running ones are never chosen)."""
+    if keep_last is None and older_than is None:
+        raise SnapdiffError("say what to prune: --keep-last N and/or --older-than 90d")
+    if keep_last is not None and keep_last < 0:
+        raise SnapdiffError("--keep-last must be 0 or more")
+    finished = sorted((s for s in snaps if s.status in FINISHED), key=lambda s: (s.started_at, s.id))
+    chosen = {s.id for s in finished}
+    if keep_last is not None:
+        chosen &= {s.id for s in finished[: max(len(finished) - keep_last, 0)]}
+    if older_than is not None:
+        cutoff = (now or datetime.now(timezone.utc)) - older_than
+        chosen &= {s.id for s in finished if _parse_time(s.started_at) < cutoff}
+    return chosen
+
+
+def prune(
+    store: Store,
+    keep_last: int | None = None,
+    older_than: timedelta | None = None,
+    dry_run: bool = False,
+    *,
+    allow_last_complete: bool = False,
+    vacuum: bool = True,
+) -> PruneReport:
+    """Delete snapshots by age/count, then unused bodies, then VACUUM to give space back."""
+    _refuse_bundle(store)
+    if store.readonly and not dry_run:
+        raise StoreError(f"{store.path} is open read-only; cannot prune")
+    report = PruneReport(dry_run=dry_run, size_before=store_size(store.path))
+    if not dry_run:
+        store.recover_stale()
+    snaps = store.snapshots()
+    chosen = select_prunable(snaps, keep_last, older_than)
+    complete = sorted((s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id))
+    if complete and complete[-1].id in chosen and not allow_last_complete:
+        chosen.discard(complete[-1].id)
+        report.protected.append(complete[-1])
+    report.deleted = [s for s in snaps if s.id in chosen]
+    ids = sorted(chosen)
+    marks = ",".join("?" * len(ids))
+    unused = (
+        "FROM bodies b WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.body_hash = b.hash"
+        + (f" AND e.snapshot_id NOT IN ({marks})" if ids else "")
+        + ")"
+    )
+    n, size = store.conn.execute(f"SELECT count(*), coalesce(sum(length(b.data)), 0) {unused}", ids).fetchone()
+    report.bodies_deleted, report.body_bytes_deleted = n, size
+    if dry_run:
+        report.size_after = report.size_before
+        return report
+    try:
+        with store.transaction() as c:
+            if ids:
+                c.execute(f"DELETE FROM snapshots WHERE id IN ({marks})", ids)
+            c.execute(
+                "DELETE FROM bodies WHERE NOT EXISTS"
+                " (SELECT 1 FROM exchanges e WHERE e.body_hash = bodies.hash)"
+            )
+    except sqlite3.Error as e:
+        raise StoreError(f"prune failed, nothing deleted: {e}") from None
+    if vacuum and (ids or n):
+        try:
+            with store._lock:
+                store.conn.execute("VACUUM")
+                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            report.vacuumed = True
+        except sqlite3.Error as e:
+            report.note = f"space not reclaimed yet ({e}); run prune again when the store is idle"
+    report.size_after = store_size(store.path)
+    return report
+
+
+def _refuse_bundle(store: Store) -> None:
+    row = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'manifest'"
+    ).fetchone()
+    if row:
+        raise StoreError(f"{store.path} is a bundle; bundles are read-only (import it first)")
