@@ -190,7 +190,9 @@ def select_prunable(
         raise SnapdiffError("say what to prune: --keep-last N and/or --older-than 90d")
     if keep_last is not None and keep_last < 0:
         raise SnapdiffError("--keep-last must be 0 or more")
-    finished = sorted((s for s in snaps if s.status in FINISHED), key=lambda s: (s.started_at, s.id))
+    finished = sorted(
+        (s for s in snaps if s.status in FINISHED), key=lambda s: (s.started_at, s.id)
+    )
     chosen = {s.id for s in finished}
     if keep_last is not None:
         chosen &= {s.id for s in finished[: max(len(finished) - keep_last, 0)]}
@@ -218,7 +220,9 @@ def prune(
         store.recover_stale()
     snaps = store.snapshots()
     chosen = select_prunable(snaps, keep_last, older_than)
-    complete = sorted((s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id))
+    complete = sorted(
+        (s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id)
+    )
     if complete and complete[-1].id in chosen and not allow_last_complete:
         chosen.discard(complete[-1].id)
         report.protected.append(complete[-1])
@@ -230,7 +234,9 @@ def prune(
         + (f" AND e.snapshot_id NOT IN ({marks})" if ids else "")
         + ")"
     )
-    n, size = store.conn.execute(f"SELECT count(*), coalesce(sum(length(b.data)), 0) {unused}", ids).fetchone()
+    n, size = store.conn.execute(
+        f"SELECT count(*), coalesce(sum(length(b.data)), 0) {unused}", ids
+    ).fetchone()
     report.bodies_deleted, report.body_bytes_deleted = n, size
     if dry_run:
         report.size_after = report.size_before

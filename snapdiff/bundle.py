@@ -1,0 +1,611 @@
+"""Carrying snapshots: one-snapshot bundle files, their import, and verification.
+
+A bundle is itself a snapdiff store file holding exactly one snapshot, plus a ``manifest``
+table with one row: the manifest JSON (tool and schema versions, tenant, scope, source
+statuses, counts, the redaction report, a SHA-256 of every body, one over every other row, and
+one over the manifest itself). Build and diff read a bundle directly (``FILE.snapdiff`` or
+``FILE.snapdiff:REF``). Bundles use the rollback journal, not WAL, so they are one file that
+can be opened read-only (``immutable=1``) from read-only media.
+
+The hashes detect damage and tampering in transit; they are not a signature.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from . import __version__
+from .errors import SnapdiffError, StoreError
+from .migrations import SCHEMA_VERSION
+from .store import FINISHED, Store, _pid_alive, body_hash, utcnow
+
+FORMAT = "snapdiff-bundle"
+FORMAT_VERSION = 1
+SUFFIX = ".snapdiff"
+# Tables copied with a snapshot; their columns are read from the schema, so a later migration's
+# new columns travel too. (snapshot_id and local ids are rewritten.)
+_ROW_TABLES = ("snapshots", "sources", "fetches", "exchanges", "redactions")
+_ORDER = {
+    "snapshots": "id",
+    "sources": "name",
+    "fetches": "id",
+    "exchanges": "id",
+    "redactions": "rowid",
+}
+
+
+class BundleError(StoreError):
+    """A bundle is truncated, tampered with, foreign or too new."""
+
+
+@dataclass
+class Manifest:
+    """The manifest of a bundle; ``data`` is the JSON object stored in the bundle."""
+
+    data: dict[str, Any]
+
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        return self.data["snapshot"]
+
+    @property
+    def uid(self) -> str:
+        return self.data["snapshot"]["uid"]
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.data["schema_version"])
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.data["counts"]
+
+    @property
+    def bodies(self) -> dict[str, int]:
+        """SHA-256 → uncompressed size of every body."""
+        return self.data["bodies"]
+
+    @property
+    def manifest_sha256(self) -> str:
+        return self.data["manifest_sha256"]
+
+    def to_json(self) -> str:
+        return json.dumps(self.data, sort_keys=True, indent=1)
+
+
+@dataclass
+class Problem:
+    """One thing ``verify`` found wrong."""
+
+    kind: str  # header, schema, manifest, rows, body, missing-body, orphan-body, running, sqlite
+    detail: str
+    snapshot_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+
+# -- hashing ---------------------------------------------------------------------------------
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def manifest_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of the canonical manifest JSON without its own ``manifest_sha256`` field."""
+    return hashlib.sha256(
+        _canonical({k: v for k, v in data.items() if k != "manifest_sha256"})
+    ).hexdigest()
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, bytes):
+        return {"hex": v.hex()}
+    raise TypeError(type(v))
+
+
+def rows_hash(conn: sqlite3.Connection) -> str:
+    """SHA-256 over every non-body row of a bundle, in a fixed order."""
+    h = hashlib.sha256()
+    for table in _ROW_TABLES:
+        cols = sorted(_columns(conn, table))
+        h.update(f"{table}:{','.join(cols)}\n".encode())
+        for row in conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {_ORDER[table]}"):
+            h.update(json.dumps(list(row), default=_json_default).encode() + b"\n")
+    return h.hexdigest()
+
+
+# -- opening files read-only -----------------------------------------------------------------
+def _uri(path: Path, immutable: bool) -> str:
+    return f"file:{quote(str(path.absolute()))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+@contextlib.contextmanager
+def _open_ro(path: Path, *, immutable: bool) -> Iterator[sqlite3.Connection]:
+    try:
+        conn = sqlite3.connect(_uri(path, immutable), uri=True, isolation_level=None)
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot open {path}: {e}") from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _header_problem(path: Path, *, strict: bool) -> str | None:
+    """Why ``path`` is not a whole SQLite file, or None. ``strict``: size must match exactly."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(100)
+    except OSError as e:
+        return f"cannot read {path}: {e.strerror}"
+    if not head.startswith(b"SQLite format 3\x00"):
+        if size == 0 or (len(head) < 16 and b"SQLite format 3\x00".startswith(head)):
+            return "truncated (empty or shorter than a SQLite header)"
+        return "not a snapdiff file (not a SQLite database)"
+    if len(head) < 100:
+        return "truncated (shorter than a SQLite header)"
+    (page_size,) = struct.unpack(">H", head[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    change, pages = struct.unpack(">II", head[24:32])
+    (valid_for,) = struct.unpack(">I", head[92:96])
+    if pages and change == valid_for:
+        expected = page_size * pages
+        if size < expected:
+            return f"truncated ({size} of {expected} bytes)"
+        if strict and size != expected:
+            return f"damaged ({size} bytes, the header says {expected})"
+    return None
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _is_bundle(path: Path) -> bool:
+    with contextlib.suppress(StoreError, sqlite3.Error), _open_ro(path, immutable=True) as conn:
+        return "manifest" in _tables(conn)
+    return False
+
+
+# -- export -----------------------------------------------------------------------------------
+def export_snapshot(store: Store, snapshot_id: int, out_path: str | os.PathLike[str]) -> Manifest:
+    """Write one finished snapshot to a bundle file at ``out_path`` (atomically) and return its manifest."""
+    out = Path(out_path)
+    snap = store.snapshot(snapshot_id)
+    if snap.status not in FINISHED:
+        raise SnapdiffError(f"snapshot {snapshot_id} is still running; finish or prune it first")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    _remove(tmp)
+    try:
+        manifest = _write_bundle(store, snapshot_id, tmp)
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot write bundle {out}: {e}") from None
+    finally:
+        _remove(tmp)
+    return manifest
+
+
+def _remove(path: Path) -> None:
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
+    src = store.conn
+    rows = src.execute(
+        "SELECT d.h, b.size, b.data, b.hash IS NULL FROM (SELECT DISTINCT body_hash AS h"
+        " FROM exchanges WHERE snapshot_id = ? AND body_hash IS NOT NULL) d"
+        " LEFT JOIN bodies b ON b.hash = d.h ORDER BY d.h",
+        (snapshot_id,),
+    )
+    bundle = Store(tmp)
+    try:
+        c = bundle.conn
+        with bundle.transaction():
+            bodies: dict[str, int] = {}
+            stored = 0
+            for h, size, data, missing in rows:
+                if missing:
+                    raise StoreError(
+                        f"snapshot {snapshot_id} refers to a missing body; run snapdiff verify"
+                    )
+                if _body_problem(h, data):
+                    raise StoreError(
+                        f"body {h[:12]} of snapshot {snapshot_id} is damaged; run snapdiff verify"
+                    )
+                c.execute("INSERT INTO bodies (hash, size, data) VALUES (?, ?, ?)", (h, size, data))
+                bodies[h] = size
+                stored += len(data)
+            new_id = _copy_rows(src, snapshot_id, c)
+            from .maintenance import index_snapshot
+
+            index_snapshot(bundle, new_id)
+            c.execute(
+                "CREATE TABLE manifest (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)"
+            )
+            snap = bundle.snapshot(new_id)
+            counts = bundle.counts(new_id)
+            data: dict[str, Any] = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "tool_version": __version__,
+                "schema_version": SCHEMA_VERSION,
+                "exported_at": utcnow(),
+                "exported_from": socket.gethostname(),
+                "snapshot": {
+                    "uid": snap.uid,
+                    "label": snap.label,
+                    "started_at": snap.started_at,
+                    "finished_at": snap.finished_at,
+                    "status": snap.status,
+                    "error": snap.error,
+                    "tool_version": snap.tool_version,
+                },
+                "tenant": snap.tenant_id,
+                "cloud": snap.cloud,
+                "scope": snap.scope,
+                "sources": {s.pop("name"): s for s in bundle.sources(new_id)},
+                "counts": {
+                    "fetches": c.execute("SELECT count(*) FROM fetches").fetchone()[0],
+                    "requests": counts["requests"],
+                    "error_responses": counts["error_responses"],
+                    "bodies": len(bodies),
+                    "bytes": sum(bodies.values()),
+                    "stored_bytes": stored,
+                },
+                "redactions": [
+                    {"url": r["url"], "path": r["path"], "reason": r["reason"]}
+                    for r in bundle.redactions(new_id)
+                ],
+                "bodies": dict(sorted(bodies.items())),
+                "rows_sha256": rows_hash(c),
+            }
+            data["manifest_sha256"] = manifest_hash(data)
+            c.execute("INSERT INTO manifest (id, json) VALUES (1, ?)", (_canonical(data).decode(),))
+        c.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+    finally:
+        bundle.close()
+    return Manifest(data)
+
+
+def _body_problem(h: str, data: bytes) -> str | None:
+    try:
+        raw = zlib.decompress(data)
+    except zlib.error as e:
+        return f"does not decompress ({e})"
+    if body_hash(raw) != h:
+        return "content does not match its SHA-256"
+    return None
+
+
+def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connection) -> int:
+    """Copy one snapshot's rows from ``src`` to ``dst`` (inside the caller's transaction).
+
+    The snapshot is inserted ``running`` so the immutability triggers let its rows in, then
+    given its real status. Returns the new snapshot id.
+    """
+    snap_cols = [
+        c for c in _columns(src, "snapshots") if c in _columns(dst, "snapshots") and c != "id"
+    ]
+    row = src.execute(
+        f"SELECT {', '.join(snap_cols)} FROM snapshots WHERE id = ?", (snapshot_id,)
+    ).fetchone()
+    snap = dict(zip(snap_cols, row, strict=True))
+    final = (snap["status"], snap["finished_at"], snap.get("error"))
+    snap.update(status="running", finished_at=None)
+    cur = dst.execute(
+        f"INSERT INTO snapshots ({', '.join(snap)}) VALUES ({', '.join('?' * len(snap))})",
+        list(snap.values()),
+    )
+    new_id = int(cur.lastrowid)
+
+    def copy(table: str, remap: dict[str, dict[Any, Any]]) -> dict[Any, Any]:
+        cols = [c for c in _columns(src, table) if c in _columns(dst, table)]
+        keep = [c for c in cols if c not in ("id", "snapshot_id")]
+        has_id = "id" in cols
+        ids: dict[Any, Any] = {}
+        sql = f"INSERT INTO {table} (snapshot_id, {', '.join(keep)}) VALUES (?{', ?' * len(keep)})"
+        select = ", ".join((["id"] if has_id else []) + keep)
+        for r in src.execute(
+            f"SELECT {select} FROM {table} WHERE snapshot_id = ? ORDER BY {_ORDER[table]}",
+            (snapshot_id,),
+        ).fetchall():
+            old_id, values = (r[0], list(r[1:])) if has_id else (None, list(r))
+            for i, col in enumerate(keep):
+                if col in remap and values[i] is not None:
+                    values[i] = remap[col][values[i]]
+            cur = dst.execute(sql, [new_id, *values])
+            if has_id:
+                ids[old_id] = cur.lastrowid
+        return ids
+
+    copy("sources", {})
+    fetch_ids = copy("fetches", {})
+    exchange_ids = copy("exchanges", {"fetch_id": fetch_ids})
+    copy("redactions", {"exchange_id": exchange_ids})
+    dst.execute(
+        "UPDATE snapshots SET status = ?, finished_at = ?, error = ? WHERE id = ?", (*final, new_id)
+    )
+    return new_id
+
+
+# -- checking a bundle --------------------------------------------------------------------------
+def check_bundle(path: str | os.PathLike[str]) -> Manifest:
+    """Verify a bundle completely (header, schema, manifest, rows, every body) or raise BundleError."""
+    p = Path(path)
+    problems = _bundle_problems(p)
+    if problems:
+        raise BundleError(f"refusing {p.name}: {problems[0].detail}")
+    with _open_ro(p, immutable=True) as conn:
+        row = conn.execute("SELECT json FROM manifest WHERE id = 1").fetchone()
+    return Manifest(json.loads(row[0]))
+
+
+def _bundle_problems(p: Path) -> list[Problem]:
+    if not p.is_file():
+        return [Problem("header", f"no such file {p}")]
+    why = _header_problem(p, strict=True)
+    if why:
+        return [Problem("header", why)]
+    try:
+        with _open_ro(p, immutable=True) as conn:
+            return _check_bundle_conn(conn)
+    except sqlite3.DatabaseError as e:
+        return [Problem("sqlite", f"damaged ({e})")]
+
+
+def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
+    tables = _tables(conn)
+    if "meta" not in tables or "snapshots" not in tables:
+        return [
+            Problem("header", "not a snapdiff file (a SQLite database without snapdiff tables)")
+        ]
+    version = _schema_version(conn)
+    if version > SCHEMA_VERSION:
+        return [
+            Problem(
+                "schema",
+                f"written with schema v{version}, newer than this snapdiff (v{SCHEMA_VERSION});"
+                " upgrade snapdiff",
+            )
+        ]
+    if "manifest" not in tables:
+        return [Problem("manifest", "a snapdiff store, not a bundle (export a snapshot first)")]
+    if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        return [Problem("sqlite", "damaged (SQLite integrity check failed)")]
+    rows = conn.execute("SELECT json FROM manifest").fetchall()
+    try:
+        if len(rows) != 1:
+            raise ValueError("expected one manifest row")
+        data = json.loads(rows[0][0])
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError("not a snapdiff bundle manifest")
+    except ValueError as e:
+        return [Problem("manifest", f"unreadable manifest ({e})")]
+    if (
+        int(data.get("format_version", 0)) > FORMAT_VERSION
+        or int(data.get("schema_version", 0)) > SCHEMA_VERSION
+    ):
+        return [
+            Problem(
+                "schema",
+                f"written by snapdiff {data.get('tool_version')} (bundle format"
+                f" v{data.get('format_version')}, schema v{data.get('schema_version')}), newer than"
+                f" this snapdiff {__version__}; upgrade snapdiff",
+            )
+        ]
+    if data.get("manifest_sha256") != manifest_hash(data):
+        return [Problem("manifest", "manifest SHA-256 does not match (tampered or damaged)")]
+    snaps = conn.execute("SELECT id, uid, status FROM snapshots").fetchall()
+    if len(snaps) != 1 or snaps[0][1] != data["snapshot"]["uid"]:
+        return [Problem("rows", "the snapshot does not match the manifest")]
+    if snaps[0][2] not in FINISHED:
+        return [Problem("running", "the snapshot is not finished")]
+    if rows_hash(conn) != data.get("rows_sha256"):
+        return [Problem("rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)")]
+    problems: list[Problem] = []
+    expected: dict[str, int] = dict(data.get("bodies", {}))
+    for h, size, blob in conn.execute("SELECT hash, size, data FROM bodies"):
+        why = _body_problem(h, blob)
+        if why:
+            problems.append(Problem("body", f"body {h[:12]} {why} (tampered or damaged)"))
+        elif h not in expected:
+            problems.append(Problem("body", f"body {h[:12]} is not in the manifest"))
+        elif expected.pop(h) != size:
+            problems.append(Problem("body", f"body {h[:12]} size differs from the manifest"))
+    for h in expected:
+        problems.append(Problem("missing-body", f"body {h[:12]} listed in the manifest is missing"))
+    problems += _missing_bodies(conn, None)
+    return problems
+
+
+def _missing_bodies(conn: sqlite3.Connection, snapshot_id: int | None) -> list[Problem]:
+    where = "AND e.snapshot_id = ?" if snapshot_id is not None else ""
+    args = (snapshot_id,) if snapshot_id is not None else ()
+    return [
+        Problem("missing-body", f"snapshot {sid}: body {h[:12]} is missing", sid)
+        for sid, h in conn.execute(
+            "SELECT DISTINCT e.snapshot_id, e.body_hash FROM exchanges e LEFT JOIN bodies b"
+            f" ON b.hash = e.body_hash WHERE e.body_hash IS NOT NULL AND b.hash IS NULL {where}",
+            args,
+        )
+    ]
+
+
+# -- import -----------------------------------------------------------------------------------
+def import_bundle(store: Store, bundle_path: str | os.PathLike[str]) -> int:
+    """Add a bundle's snapshot to ``store``; return its id there. Idempotent by snapshot uid.
+
+    Everything is verified before the store is touched; the insert is one transaction.
+    """
+    path = Path(bundle_path)
+    manifest = check_bundle(path)
+    existing = store.conn.execute(
+        "SELECT id FROM snapshots WHERE uid = ?", (manifest.uid,)
+    ).fetchone()
+    if existing:
+        return int(existing[0])
+    _check_writable(store)
+    from .maintenance import index_snapshot
+
+    try:
+        with _open_ro(path, immutable=True) as src, store.transaction() as c:
+            (bundle_sid,) = src.execute("SELECT id FROM snapshots").fetchone()
+            for h, size, data in src.execute("SELECT hash, size, data FROM bodies"):
+                c.execute(
+                    "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
+                    (h, size, data),
+                )
+            label = manifest.snapshot.get("label")
+            new_id = _copy_rows(src, bundle_sid, c)
+            if (
+                label
+                and c.execute(
+                    "SELECT 1 FROM snapshots WHERE label = ? AND id != ?", (label, new_id)
+                ).fetchone()
+            ):
+                c.execute("UPDATE snapshots SET label = NULL WHERE id = ?", (new_id,))
+            index_snapshot(store, new_id)
+    except sqlite3.Error as e:
+        raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
+    return new_id
+
+
+def _check_writable(store: Store) -> None:
+    if store.readonly:
+        raise StoreError(f"cannot import into {store.path}: it is open read-only; store unchanged")
+    check_writable(store.path)
+
+
+def check_writable(path: Path) -> None:
+    """Raise StoreError unless a store at ``path`` (existing or not) can be written."""
+    why = None
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        why = "the file is read-only"
+    elif not os.access(parent, os.W_OK):
+        why = f"{parent} is read-only"
+    if why:
+        raise StoreError(f"cannot import into {path}: {why}; store unchanged")
+
+
+# -- verify -----------------------------------------------------------------------------------
+def verify(path: str | os.PathLike[str], snapshot: int | str | None = None) -> list[Problem]:
+    """Check a store or a bundle; an empty list means all is well.
+
+    Bundles: header, schema, manifest hash, rows hash, every body. Stores: SQLite integrity,
+    schema version, body hashes, missing and orphan bodies, snapshots left ``running`` by a
+    crash. ``snapshot`` (a reference) limits the body checks to that snapshot's bodies.
+    """
+    p = Path(path)
+    if not p.is_file():
+        return [Problem("header", f"no such file {p}")]
+    if _is_bundle(p):
+        return _bundle_problems(p)
+    why = _header_problem(p, strict=False)
+    if why:
+        return [Problem("header", why)]
+    immutable = not os.access(p.parent, os.W_OK)
+    try:
+        with _open_ro(p, immutable=immutable) as conn:
+            return _check_store_conn(conn, p, snapshot)
+    except sqlite3.DatabaseError as e:
+        return [Problem("sqlite", f"damaged ({e})")]
+
+
+def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | None) -> list[Problem]:
+    tables = _tables(conn)
+    if "meta" not in tables:
+        return [
+            Problem("header", "not a snapdiff store (a SQLite database without snapdiff tables)")
+        ]
+    version = _schema_version(conn)
+    if version > SCHEMA_VERSION:
+        return [
+            Problem("schema", f"schema v{version} is newer than this snapdiff (v{SCHEMA_VERSION})")
+        ]
+    problems: list[Problem] = []
+    if version < SCHEMA_VERSION:
+        problems.append(
+            Problem(
+                "schema",
+                f"schema v{version}, older than v{SCHEMA_VERSION}; open it writable to migrate",
+            )
+        )
+    check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    if check != ["ok"]:
+        problems += [Problem("sqlite", line) for line in check[:5]]
+    snapshot_id = None
+    if ref is not None:
+        from .refs import resolve
+
+        with Store(path, readonly=True) as store:
+            snapshot_id = resolve(store, ref)
+    host = socket.gethostname()
+    for sid, shost, pid, started in conn.execute(
+        "SELECT id, host, pid, started_at FROM snapshots WHERE status = 'running'"
+        + (" AND id = ?" if snapshot_id is not None else ""),
+        (snapshot_id,) if snapshot_id is not None else (),
+    ):
+        if shost == host and _pid_alive(pid) and pid != os.getpid():
+            continue  # a collector is taking it right now
+        where = "" if shost == host else f" on {shost}"
+        problems.append(
+            Problem(
+                "running",
+                f"snapshot {sid} (started {started}{where}) is still 'running': its collector"
+                " crashed or was killed",
+                sid,
+            )
+        )
+    if snapshot_id is None:
+        bodies = conn.execute("SELECT hash, data FROM bodies")
+    else:
+        bodies = conn.execute(
+            "SELECT hash, data FROM bodies WHERE hash IN"
+            " (SELECT body_hash FROM exchanges WHERE snapshot_id = ?)",
+            (snapshot_id,),
+        )
+    for h, blob in bodies:
+        why = _body_problem(h, blob)
+        if why:
+            problems.append(Problem("body", f"body {h[:12]} {why}"))
+    problems += _missing_bodies(conn, snapshot_id)
+    if snapshot_id is None:
+        for (h,) in conn.execute(
+            "SELECT hash FROM bodies b WHERE NOT EXISTS"
+            " (SELECT 1 FROM exchanges e WHERE e.body_hash = b.hash)"
+        ):
+            problems.append(
+                Problem("orphan-body", f"body {h[:12]} is used by no snapshot (prune removes it)")
+            )
+    return problems

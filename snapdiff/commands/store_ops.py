@@ -1,0 +1,220 @@
+"""Store operations: export, import, verify, prune, label, index."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..bundle import check_bundle, check_writable, export_snapshot, import_bundle, verify
+from ..errors import SnapdiffError
+from ..maintenance import index_missing, index_snapshot, label, parse_duration, prune
+from ..refs import resolve, split_ref
+from ..store import default_store_path
+from .common import open_ref, open_store, store_option
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB"
+
+
+@click.command()
+@click.argument("snapshot")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@store_option
+def export(snapshot: str, output: Path, force: bool, store_path: Path | None) -> None:
+    """Write one snapshot to a self-contained bundle FILE to carry to another site.
+
+    The bundle holds the snapshot's responses, bodies and metadata and a manifest with a
+    SHA-256 of every body and of the manifest. Build and diff read it directly; `snapdiff
+    import` adds it to another store.
+
+    \b
+    Examples:
+      snapdiff export latest -o week-47.snapdiff
+      snapdiff export week-47 -o /media/usb/week-47.snapdiff --store prod.db
+    """
+    if output.exists() and not force:
+        raise SnapdiffError(f"{output} exists; use --force to overwrite it")
+    store, sid = open_ref(store_path, snapshot)
+    with store:
+        m = export_snapshot(store, sid, output)
+    c = m.counts
+    click.echo(
+        f"exported snapshot {sid} ({m.snapshot.get('label') or m.uid}) to {output}:"
+        f" {c['requests']} requests, {c['bodies']} bodies, {_mib(output.stat().st_size)}"
+    )
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@store_option
+def import_(file: Path, store_path: Path | None) -> None:
+    """Add the snapshot in a bundle FILE to the store, verifying every hash first.
+
+    A truncated, tampered, foreign or too-new file is refused with its reason and the store is
+    left untouched. Importing the same bundle twice changes nothing.
+
+    \b
+    Examples:
+      snapdiff import /media/usb/week-47.snapdiff
+      snapdiff import week-47.snapdiff --store site-b.db
+    """
+    manifest = check_bundle(file)  # before the store is even opened
+    check_writable(store_path or default_store_path())
+    with open_store(store_path, create=True) as store:
+        before = store.conn.execute(
+            "SELECT id FROM snapshots WHERE uid = ?", (manifest.uid,)
+        ).fetchone()
+        sid = import_bundle(store, file)
+        snap = store.snapshot(sid)
+    if before:
+        click.echo(f"already in {store.path} as snapshot {sid}; nothing changed")
+        return
+    wanted = manifest.snapshot.get("label")
+    click.echo(
+        f"imported snapshot {sid} ({snap.status}, taken {snap.started_at}) into {store.path}"
+    )
+    if wanted and snap.label != wanted:
+        click.echo(f"note: label '{wanted}' is taken in this store; use snapdiff label {sid} NAME")
+
+
+@click.command("verify")
+@click.argument("target", required=False)
+@store_option
+def verify_(target: str | None, store_path: Path | None) -> None:
+    """Check a store, one of its snapshots, or a bundle file; exit 1 on any problem.
+
+    Checks body hashes, missing and orphan bodies, snapshots left `running` by a crash, the
+    schema version, and for a bundle its manifest hash.
+
+    \b
+    Examples:
+      snapdiff verify                      # the whole store
+      snapdiff verify week-47              # one snapshot's bodies
+      snapdiff verify week-47.snapdiff     # a bundle before carrying or importing it
+    """
+    path, ref = None, None
+    if target:
+        other, rest = split_ref(target)
+        if other is not None:
+            path, ref = other, (None if ":" not in target else rest)
+        elif Path(target).is_file():
+            path = Path(target)
+        else:
+            ref = target
+    path = path or store_path or default_store_path()
+    if not Path(path).exists():
+        raise SnapdiffError(f"no store or bundle at {path}")
+    problems = verify(path, ref)
+    for p in problems:
+        click.echo(f"{path}: {p}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {path}", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: ok")
+
+
+@click.command("prune")
+@click.option("--keep-last", type=int, default=None, help="Keep the N newest snapshots.")
+@click.option("--older-than", default=None, help="Delete snapshots older than this: 90d, 12w, 36h.")
+@click.option("--dry-run", is_flag=True, help="Show what would go; change nothing.")
+@click.option(
+    "--include-last-complete",
+    is_flag=True,
+    help="Allow deleting the newest complete snapshot too (kept by default).",
+)
+@store_option
+def prune_(
+    keep_last: int | None,
+    older_than: str | None,
+    dry_run: bool,
+    include_last_complete: bool,
+    store_path: Path | None,
+) -> None:
+    """Delete old snapshots, then the bodies no snapshot uses, and give the space back.
+
+    With both options, a snapshot goes only if it matches both. The newest complete snapshot
+    is always kept unless --include-last-complete is given.
+
+    \b
+    Examples:
+      snapdiff prune --keep-last 12 --dry-run
+      snapdiff prune --older-than 90d
+      snapdiff prune --keep-last 52 --older-than 365d
+    """
+    delta = parse_duration(older_than) if older_than else None
+    with open_store(store_path, readonly=dry_run) as store:
+        r = prune(store, keep_last, delta, dry_run, allow_last_complete=include_last_complete)
+    verb = "would delete" if dry_run else "deleted"
+    for s in r.deleted:
+        click.echo(f"{verb} snapshot {s.id} {s.label or ''} ({s.status}, taken {s.started_at})")
+    for s in r.protected:
+        click.echo(f"kept snapshot {s.id}: the newest complete one (--include-last-complete)")
+    click.echo(
+        f"{verb} {len(r.deleted)} snapshot(s) and {r.bodies_deleted} unused bodies"
+        f" ({_mib(r.body_bytes_deleted)} compressed)"
+        + ("" if dry_run else f"; store {_mib(r.size_before)} -> {_mib(r.size_after)}")
+    )
+    if r.note:
+        click.echo(f"note: {r.note}", err=True)
+
+
+@click.command("label")
+@click.argument("snapshot")
+@click.argument("name", required=False)
+@click.option("--clear", is_flag=True, help="Remove the snapshot's label.")
+@store_option
+def label_(snapshot: str, name: str | None, clear: bool, store_path: Path | None) -> None:
+    """Name a snapshot, e.g. week-47 or before-migration; use the name anywhere a ref goes.
+
+    A label names one snapshot at a time: giving it to another snapshot moves it.
+
+    \b
+    Examples:
+      snapdiff label latest week-47
+      snapdiff label 12 before-migration
+      snapdiff label week-47 --clear
+    """
+    if clear == (name is not None):
+        raise SnapdiffError("give a NAME, or --clear to remove the label")
+    with open_store(store_path) as store:
+        sid = resolve(store, snapshot)
+        moved = label(store, sid, None if clear else name)
+    if clear:
+        click.echo(f"snapshot {sid} has no label now")
+        return
+    click.echo(f"snapshot {sid} is now '{name}'")
+    if moved is not None:
+        click.echo(f"note: '{name}' was snapshot {moved}'s label; it has none now")
+
+
+@click.command("index")
+@click.argument("snapshot", required=False)
+@store_option
+def index_(snapshot: str | None, store_path: Path | None) -> None:
+    """Fill the explore tables behind the resources_by_snapshot and role_assignments_by_snapshot views.
+
+    Snapshots are indexed when taken or imported; this catches up older ones (or redoes one).
+
+    \b
+    Examples:
+      snapdiff index
+      snapdiff index week-47
+      sqlite-utils snapshots/snapdiff.db "select * from resources_by_snapshot limit 5"
+    """
+    with open_store(store_path) as store:
+        if snapshot:
+            sid = resolve(store, snapshot)
+            n, a = index_snapshot(store, sid)
+            click.echo(f"snapshot {sid}: {n} resources, {a} role assignments")
+        else:
+            done = index_missing(store)
+            click.echo(f"indexed {len(done)} snapshot(s)")
+
+
+COMMANDS = [export, import_, verify_, prune_, label_, index_]

@@ -1,0 +1,82 @@
+"""Direct and transitive members of every group that holds a role assignment."""
+
+from __future__ import annotations
+
+from ..snapshot import Fetch, SnapshotView
+from .coverage import fetch_reason, fetches_by_lower_target, source_reason
+from .model import GroupChange, GroupsSection, Member, NotCompared
+from .rbac import Assignments
+
+_CALLS = (("direct", "graph:members"), ("transitive", "graph:transitiveMembers"))
+
+
+def _members(f: Fetch) -> dict[str, Member]:
+    out = {}
+    for item in f.items():
+        if isinstance(item, dict) and item.get("id"):
+            kind = str(item.get("@odata.type") or "").rsplit(".", 1)[-1] or "unknown"
+            out[str(item["id"]).lower()] = Member(str(item["id"]), kind)
+    return out
+
+
+def _group_roles(s: Assignments) -> dict[str, list[tuple[str, bool]]]:
+    out: dict[str, list[tuple[str, bool]]] = {}
+    for rec in s.records.values():
+        if rec.principal_type.lower() == "group" and rec.principal_id:
+            out.setdefault(rec.principal_id.lower(), []).append(
+                (f"{rec.role_name} on {rec.scope}", rec.privileged)
+            )
+    return out
+
+
+def diff_groups(
+    a: SnapshotView,
+    b: SnapshotView,
+    assignments_a: Assignments,
+    assignments_b: Assignments,
+    not_compared: list[NotCompared],
+) -> GroupsSection:
+    roles_a, roles_b = _group_roles(assignments_a), _group_roles(assignments_b)
+    fetched = {
+        side: {call: fetches_by_lower_target(v, call) for _, call in _CALLS}
+        for side, v in (("A", a), ("B", b))
+    }
+    out = GroupsSection()
+    for gid in sorted(roles_a.keys() | roles_b.keys()):
+        diffs: dict[str, tuple[list[Member], list[Member]]] = {}
+        why = None
+        for label, call in _CALLS:
+            fa, fb = fetched["A"][call].get(gid), fetched["B"][call].get(gid)
+            why = _why(a, "A", fa, gid in roles_a) or _why(b, "B", fb, gid in roles_b)
+            if why:
+                break
+            assert fa is not None and fb is not None
+            ma, mb = _members(fa), _members(fb)
+            diffs[label] = (
+                [mb[k] for k in sorted(mb.keys() - ma.keys())],
+                [ma[k] for k in sorted(ma.keys() - mb.keys())],
+            )
+        if why:
+            not_compared.append(NotCompared("groups", f"members of group {gid}", why))
+            continue
+        if not any(added or removed for added, removed in diffs.values()):
+            continue
+        roles = roles_b.get(gid) or roles_a.get(gid) or []
+        out.changed.append(
+            GroupChange(
+                gid,
+                sorted(r for r, _ in roles),
+                any(p for _, p in roles_a.get(gid, []) + roles_b.get(gid, [])),
+                *diffs["direct"],
+                *diffs["transitive"],
+            )
+        )
+    return out
+
+
+def _why(view: SnapshotView, side: str, f: Fetch | None, holds_role: bool) -> str | None:
+    if f is None:
+        if not holds_role:
+            return f"the group held no role assignment in {side}, so its members were not collected"
+        return source_reason(view, side, "graph") or f"members not collected in {side}"
+    return fetch_reason(f, side, "member listing")

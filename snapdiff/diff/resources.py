@@ -1,0 +1,286 @@
+"""Resources: added, removed, changed (field paths via deepdiff), moved and renamed.
+
+Unchanged resources are skipped by comparing a content hash of each row first; only rows whose
+hash differs are compared field by field, one resource at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from ..snapshot import SnapshotView
+from .coverage import Covers, source_reason
+from .model import (
+    FieldChange,
+    Noise,
+    NotCompared,
+    ResourceChange,
+    ResourceMove,
+    ResourceRef,
+    ResourceRename,
+    ResourcesSection,
+)
+from .noise import IgnoreSet, format_path
+
+Row = dict[str, Any]
+Pair = tuple[Row, Row]
+
+_KINDS = {
+    "values_changed": "changed",
+    "type_changes": "changed",
+    "dictionary_item_added": "added",
+    "iterable_item_added": "added",
+    "attribute_added": "added",
+    "dictionary_item_removed": "removed",
+    "iterable_item_removed": "removed",
+    "attribute_removed": "removed",
+}
+# Fields that differ between two incarnations of the same configuration (creation times,
+# service-assigned GUIDs): left out when deciding whether a removed+added pair is a rename.
+RENAME_VOLATILE = frozenset(
+    {
+        "creationtime",
+        "timecreated",
+        "createdat",
+        "createdon",
+        "creationdate",
+        "createdatutc",
+        "resourceguid",
+        "vmid",
+        "uniqueid",
+        "principalid",
+    }
+)
+
+
+def content_hash(row: Row) -> bytes:
+    """Hash of the normalized row (keys sorted, compact JSON)."""
+    data = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.blake2b(data.encode(), digest_size=16).digest()
+
+
+def _parts(row: Row) -> tuple[str, str, str, str]:
+    """(type, name, subscription, resource group), lower-cased type, from the row or its id."""
+    rid = str(row.get("id", ""))
+    segs = rid.split("/")
+    sub = row.get("subscriptionId") or (segs[2] if len(segs) > 2 else "")
+    rg = row.get("resourceGroup") or (segs[4] if len(segs) > 4 else "")
+    name = row.get("name") or segs[-1]
+    return str(row.get("type", "")).lower(), str(name), str(sub), str(rg)
+
+
+def ref(row: Row) -> ResourceRef:
+    t, n, s, g = _parts(row)
+    return ResourceRef(str(row.get("id", "")), t, n, s, g)
+
+
+def _plain(v: Any) -> Any:
+    return None if type(v).__name__ == "NotPresent" else v
+
+
+def field_changes(
+    old: Any, new: Any, rtype: str, ignores: IgnoreSet, noise: Noise | None = None
+) -> tuple[list[FieldChange], int]:
+    """Field changes between two rows of one resource, minus those the rules ignore.
+
+    Returns the kept changes (sorted by path) and the number ignored; ``noise`` counts per rule.
+    """
+    dd = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    kept: list[FieldChange] = []
+    ignored = 0
+    for report, levels in dd.items():
+        kind = _KINDS.get(report, "changed")
+        for level in levels:
+            tokens = level.path(output_format="list")
+            rule = ignores.match(rtype, tokens)
+            if rule is not None:
+                ignored += 1
+                if noise is not None:
+                    noise.ignored_changes += 1
+                    noise.by_rule[str(rule)] = noise.by_rule.get(str(rule), 0) + 1
+                continue
+            kept.append(FieldChange(format_path(tokens), kind, _plain(level.t1), _plain(level.t2)))
+    kept.sort(key=lambda c: c.path)
+    return kept, ignored
+
+
+def _replace_self(row: Row, old_id: str, new: str) -> Row:
+    """``row`` with its own id (any case) replaced by ``new`` wherever it appears."""
+    text = json.dumps(row, sort_keys=True)
+    low = text.lower()
+    needle = json.dumps(old_id)[1:-1].lower()
+    out, i = [], 0
+    while True:
+        j = low.find(needle, i)
+        if j < 0:
+            break
+        out.append(text[i:j])
+        out.append(json.dumps(new)[1:-1])
+        i = j + len(needle)
+    out.append(text[i:])
+    return json.loads("".join(out))
+
+
+def _drop_keys(obj: Any, keys: frozenset[str]) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_keys(v, keys) for k, v in obj.items() if k.lower() not in keys}
+    if isinstance(obj, list):
+        return [_drop_keys(v, keys) for v in obj]
+    return obj
+
+
+def _rename_key(row: Row, ignores: IgnoreSet) -> bytes:
+    t = _parts(row)[0]
+    body = _replace_self(row, str(row.get("id", "")), "<self>")
+    body = {k: v for k, v in body.items() if k not in ("id", "name")}
+    return content_hash(_drop_keys(ignores.strip(t, body), RENAME_VOLATILE))
+
+
+def diff_resources(
+    a: SnapshotView,
+    b: SnapshotView,
+    ignores: IgnoreSet,
+    noise: Noise,
+    not_compared: list[NotCompared],
+    notes: list[str],
+    covers: Covers | None = None,
+) -> tuple[ResourcesSection, list[Pair]]:
+    """The resources section, and the (before, after) rows of resources present in both whose
+    content differs (moves included), for the CIA tag comparison."""
+    ra, rb = a.resources(), b.resources()
+    if covers is not None:
+        fa = {k: r for k, r in ra.items() if covers(*(x.lower() for x in _parts(r)[2:]))}
+        fb = {k: r for k, r in rb.items() if covers(*(x.lower() for x in _parts(r)[2:]))}
+        if len(fa) != len(ra) or len(fb) != len(rb):
+            notes.append(
+                f"{len(ra) - len(fa)} resources of A and {len(rb) - len(fb)} of B lie outside "
+                "the scope both snapshots cover and were not compared"
+            )
+        ra, rb = fa, fb
+
+    out = ResourcesSection()
+    pairs: list[Pair] = []
+    for key in ra.keys() & rb.keys():
+        old, new = ra[key], rb[key]
+        if old is new or content_hash(old) == content_hash(new):
+            continue
+        rtype = _parts(new)[0]
+        changes, ignored = field_changes(old, new, rtype, ignores, noise)
+        pairs.append((old, new))
+        if changes:
+            r = ref(new)
+            out.changed.append(
+                ResourceChange(r.id, r.type, r.name, r.subscription, r.resource_group, changes, ignored)
+            )
+        else:
+            noise.resources_only_noise += 1
+    out.changed.sort(key=lambda c: c.id.lower())
+
+    only_a = sorted(ra.keys() - rb.keys())
+    only_b = sorted(rb.keys() - ra.keys())
+    reason = _listing_reason(a, "A") or _listing_reason(b, "B")
+    if reason:
+        if only_a or only_b:
+            not_compared.append(
+                NotCompared(
+                    "resources",
+                    f"added/removed resources ({len(only_a)} only in A, {len(only_b)} only in B)",
+                    reason,
+                )
+            )
+        return out, pairs
+
+    removed = {k: ra[k] for k in only_a}
+    added = {k: rb[k] for k in only_b}
+    _find_moves(removed, added, ignores, noise, out, pairs)
+    _find_renames(removed, added, ignores, out)
+    out.added = [ref(added[k]) for k in sorted(added)]
+    out.removed = [ref(removed[k]) for k in sorted(removed)]
+    return out, pairs
+
+
+def _listing_reason(view: SnapshotView, side: str) -> str | None:
+    reason = source_reason(view, side, "resourcegraph")
+    if reason:
+        return reason
+    fetches = view.fetches("resourcegraph:resources")
+    if not fetches:
+        return f"no Resource Graph listing in {side}"
+    bad = [f for f in fetches if not f.ok]
+    if bad:
+        return f"Resource Graph {bad[0].target} {bad[0].status} in {side}"
+    return None
+
+
+def _find_moves(
+    removed: dict[str, Row],
+    added: dict[str, Row],
+    ignores: IgnoreSet,
+    noise: Noise,
+    out: ResourcesSection,
+    pairs: list[Pair],
+) -> None:
+    """Pair a removed and an added resource of the same type, name and subscription that sit
+    in different resource groups; ambiguous candidates stay added/removed."""
+    by_key_a: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    by_key_b: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for k, r in removed.items():
+        t, n, s, _ = _parts(r)
+        by_key_a[(t, n.lower(), s.lower())].append(k)
+    for k, r in added.items():
+        t, n, s, _ = _parts(r)
+        by_key_b[(t, n.lower(), s.lower())].append(k)
+    for key in sorted(by_key_a.keys() & by_key_b.keys()):
+        if len(by_key_a[key]) != 1 or len(by_key_b[key]) != 1:
+            continue
+        ka, kb = by_key_a[key][0], by_key_b[key][0]
+        old, new = removed[ka], added[kb]
+        t, n, s, rg_a = _parts(old)
+        rg_b = _parts(new)[3]
+        if rg_a.lower() == rg_b.lower():
+            continue
+        # Compare as if the old row already had the new id, so its own sub-resource ids agree.
+        moved_old = _replace_self(old, str(old.get("id", "")), str(new.get("id", "")))
+        moved_old["resourceGroup"] = new.get("resourceGroup", moved_old.get("resourceGroup"))
+        changes, _ = field_changes(moved_old, new, t, ignores, noise)
+        out.moved.append(
+            ResourceMove(str(old.get("id")), str(new.get("id")), t, n, s, rg_a, rg_b, changes)
+        )
+        pairs.append((old, new))
+        del removed[ka], added[kb]
+
+
+def _find_renames(
+    removed: dict[str, Row], added: dict[str, Row], ignores: IgnoreSet, out: ResourcesSection
+) -> None:
+    """Heuristic "renamed?": one removed and one added resource in the same resource group, of
+    the same type, identical once id, name, ignored and creation fields are set aside."""
+    buckets: dict[tuple[str, str, str], tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for k, r in removed.items():
+        t, _, s, g = _parts(r)
+        buckets[(t, s.lower(), g.lower())][0].append(k)
+    for k, r in added.items():
+        t, _, s, g = _parts(r)
+        buckets[(t, s.lower(), g.lower())][1].append(k)
+    for _, (ks_a, ks_b) in sorted(buckets.items()):
+        if not ks_a or not ks_b:
+            continue
+        ha: dict[bytes, list[str]] = defaultdict(list)
+        hb: dict[bytes, list[str]] = defaultdict(list)
+        for k in ks_a:
+            ha[_rename_key(removed[k], ignores)].append(k)
+        for k in ks_b:
+            hb[_rename_key(added[k], ignores)].append(k)
+        for h in sorted(ha.keys() & hb.keys()):
+            if len(ha[h]) == 1 and len(hb[h]) == 1:
+                old, new = removed.pop(ha[h][0]), added.pop(hb[h][0])
+                t, n_old = _parts(old)[:2]
+                out.renamed.append(
+                    ResourceRename(str(old.get("id")), str(new.get("id")), t, n_old, _parts(new)[1])
+                )
+    out.renamed.sort(key=lambda r: r.old_id.lower())

@@ -1,0 +1,82 @@
+"""CLI: thin layer, one-line errors, no azure imports outside collect, collect on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from snapdiff.cli import main
+from snapdiff.fake.scenarios import faults_tenant
+from snapdiff.fake.server import serve
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_build_and_diff_never_import_azure_or_msgraph():
+    code = (
+        "import sys, snapdiff.cli, snapdiff.build, snapdiff.snapshot; import snapdiff.build.api as a;"
+        "a.load_builtin_kinds();"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('azure','msgraph','kiota_abstractions','httpx')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["show", "--store", "nope/missing.db"], "no store at"),
+        (["build", "--store", "nope/missing.db"], "no store at"),
+        (["collect", "--store", "x.db", "--app-insights-interval", "2020-13-45/bad"], "APP_INSIGHTS_INTERVAL"),
+        (["collect", "--store", "x.db", "--cloud", "custom"], "needs --arm-endpoint"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unknown_snapshot_reference(faults_snapshot, tmp_path):
+    store, _ = faults_snapshot
+    result = run("build", "no-such-label", "--store", str(store.path), "-o", str(tmp_path))
+    assert result.exit_code == 2 and "no snapshot 'no-such-label'" in result.output
+
+
+def test_snapshots_and_show(faults_snapshot):
+    store, res = faults_snapshot
+    out = run("snapshots", "--store", str(store.path))
+    assert out.exit_code == 0 and "partial" in out.output
+    listing = json.loads(run("snapshots", "--store", str(store.path), "--json").output)
+    assert listing[0]["status"] == "partial"
+    shown = run("show", str(res.snapshot_id), "--store", str(store.path))
+    assert shown.exit_code == 0
+    assert "authorization" in shown.output and "failed" in shown.output and "forbidden" in shown.output
+
+
+@pytest.mark.loopback
+def test_collect_command_against_the_fake_tenant(tmp_path):
+    tenant = faults_tenant()
+    tenant.faults.clear()  # a clean run: every source ok
+    tenant.forbidden.clear()
+    with serve(tenant) as (base, app):
+        result = run(
+            "collect", "--store", str(tmp_path / "s.db"), "--cloud", "custom", "--arm-endpoint", base,
+            "--graph-endpoint", base, "--label", "cli", "-q",
+            env={"SNAPDIFF_ACCESS_TOKEN": "fake-token", "AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP_NAMES": ""},
+        )
+    assert result.exit_code == 0, result.output
+    assert "snapshot 1 complete" in result.output
+    shown = run("show", "cli", "--store", str(tmp_path / "s.db"))
+    assert "complete" in shown.output and "graph" in shown.output
+    assert b"fake-token" not in (tmp_path / "s.db").read_bytes()

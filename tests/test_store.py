@@ -1,0 +1,124 @@
+"""Store tests: dedup across snapshots, immutability, interrupted runs, migrations, permissions."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+from conftest import replay
+
+from snapdiff.errors import StoreError
+from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
+from snapdiff.migrations import MIGRATIONS, SCHEMA_VERSION
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store
+
+
+def _bodies(store: Store) -> int:
+    return store.conn.execute("SELECT count(*) FROM bodies").fetchone()[0]
+
+
+def test_second_snapshot_of_unchanged_tenant_shares_bodies(tmp_path):
+    store = Store(tmp_path / "s.db")
+    first = replay(store, "faults")
+    after_first = _bodies(store)
+    second = replay(store, "faults")
+    assert first.snapshot_id != second.snapshot_id
+    assert store.counts(second.snapshot_id)["requests"] == store.counts(first.snapshot_id)["requests"]
+    assert _bodies(store) == after_first  # every body of the second run was already stored
+    a = SnapshotView(store, first.snapshot_id).resources()
+    b = SnapshotView(store, second.snapshot_id).resources()
+    assert a == b
+
+
+def test_finished_snapshot_is_immutable(tmp_path):
+    store = Store(tmp_path / "s.db")
+    sid = write_snapshot(store, [FakeFetch("resourcegraph:resources", "batch-0", arg_pages([]))])
+    for sql in (
+        "UPDATE exchanges SET url = 'x'",
+        "UPDATE fetches SET status = 'failed'",
+        "UPDATE snapshots SET status = 'partial'",
+        "UPDATE sources SET status = 'failed'",
+    ):
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            store.conn.execute(sql)
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        store.start_fetch(sid, "x", "x:y", "t")
+    store.set_label(sid, "week-47")  # labels may change
+    assert store.snapshot(sid).label == "week-47"
+
+
+def test_interrupted_run_leaves_a_partial_snapshot_with_what_it_captured(tmp_path):
+    store = Store(tmp_path / "s.db")
+
+    def progress(msg: str) -> None:
+        if msg.startswith("authorization"):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replay(store, "faults", progress=progress)
+    [snap] = store.snapshots()
+    assert snap.status == "partial" and snap.error == "interrupted"
+    view = SnapshotView(store, snap.id)
+    assert len(view.resources()) == 130  # captured before the interruption, kept
+    assert view.source_status("resourcegraph") == "ok"
+    assert "graph" not in view.sources  # never reached: missing, not empty
+
+
+def test_crashed_collector_is_recovered_as_partial(tmp_path):
+    store = Store(tmp_path / "s.db")
+    sid = store.begin_snapshot(tenant_id="t", cloud="AzureCloud", scope={})
+    store.conn.execute("UPDATE snapshots SET pid = 999999999 WHERE id = ?", (sid,))  # a dead pid
+    assert store.recover_stale() == [sid]
+    snap = store.snapshot(sid)
+    assert snap.status == "partial" and "without finishing" in snap.error
+
+
+def test_migrates_an_older_file_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])  # a v1 store, as the first release wrote it
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute(
+        "INSERT INTO snapshots (uid, started_at, status, scope) VALUES ('u1', '2025-01-01T00:00:00Z', 'complete', '{}')"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    assert [s.uid for s in store.snapshots()] == ["u1"]
+    with pytest.raises(sqlite3.IntegrityError):  # v2's immutability applies to old snapshots
+        store.conn.execute("UPDATE snapshots SET status = 'failed'")
+
+
+def test_newer_schema_and_foreign_files_are_refused(tmp_path):
+    path = tmp_path / "new.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this snapdiff"):
+        Store(path)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError, match="not a snapdiff store"):
+        Store(junk)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="not a snapdiff store"):
+        Store(other)
+    with pytest.raises(StoreError, match="no store"):
+        Store(tmp_path / "missing.db", readonly=True)
+
+
+def test_store_file_is_owner_only(tmp_path):
+    old = os.umask(0o022)
+    try:
+        Store(tmp_path / "sub" / "s.db").close()
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE(os.stat(tmp_path / "sub" / "s.db").st_mode)
+    assert mode == 0o600
