@@ -433,12 +433,13 @@ def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
     problems: list[Problem] = []
     expected: dict[str, int] = dict(data.get("bodies", {}))
     for h, size, blob in conn.execute("SELECT hash, size, data FROM bodies"):
+        listed = expected.pop(h, None)
         why = _body_problem(h, blob)
         if why:
             problems.append(Problem("body", f"body {h[:12]} {why} (tampered or damaged)"))
-        elif h not in expected:
+        elif listed is None:
             problems.append(Problem("body", f"body {h[:12]} is not in the manifest"))
-        elif expected.pop(h) != size:
+        elif listed != size:
             problems.append(Problem("body", f"body {h[:12]} size differs from the manifest"))
     for h in expected:
         problems.append(Problem("missing-body", f"body {h[:12]} listed in the manifest is missing"))

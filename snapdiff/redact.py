@@ -29,9 +29,15 @@ _SECRET_KEY_PARTS = re.compile(r"(password|connectionstring|clientsecret|account
 
 _SECRET_VALUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*"), "jwt"),
-    (re.compile(r"(?i)(AccountKey|SharedAccessKey|AccessKey|Password|pwd)=([^;\"\s]+)"), "connection-string"),
+    (
+        re.compile(r"(?i)(AccountKey|SharedAccessKey|AccessKey|Password|pwd)=([^;\"\s]+)"),
+        "connection-string",
+    ),
     (re.compile(r"(?i)([?&]sig=)[^&\"\s]+"), "sas-signature"),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"), "private-key"),
+    (
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+        "private-key",
+    ),
     (re.compile(r"(?i)(client_secret=)[^&\"\s]+"), "client-secret"),
 ]
 

@@ -132,7 +132,9 @@ class Store:
         return conn
 
     def schema_version(self) -> int:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
         if "meta" not in tables:
             if tables:
                 raise StoreError(f"{self.path} is a SQLite file but not a snapdiff store")
@@ -255,7 +257,9 @@ class Store:
             if row[1] != os.getpid() and not _pid_alive(row[1]):
                 stale.append(row[0])
         for sid in stale:
-            self.finish_snapshot(sid, "partial", "collector ended without finishing (crash or kill)")
+            self.finish_snapshot(
+                sid, "partial", "collector ended without finishing (crash or kill)"
+            )
         return stale
 
     def set_label(self, snapshot_id: int, label: str | None) -> None:

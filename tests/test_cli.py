@@ -34,7 +34,10 @@ def test_build_and_diff_never_import_azure_or_msgraph():
     [
         (["show", "--store", "nope/missing.db"], "no store at"),
         (["build", "--store", "nope/missing.db"], "no store at"),
-        (["collect", "--store", "x.db", "--app-insights-interval", "2020-13-45/bad"], "APP_INSIGHTS_INTERVAL"),
+        (
+            ["collect", "--store", "x.db", "--app-insights-interval", "2020-13-45/bad"],
+            "APP_INSIGHTS_INTERVAL",
+        ),
         (["collect", "--store", "x.db", "--cloud", "custom"], "needs --arm-endpoint"),
     ],
 )
@@ -61,7 +64,9 @@ def test_snapshots_and_show(faults_snapshot):
     assert listing[0]["status"] == "partial"
     shown = run("show", str(res.snapshot_id), "--store", str(store.path))
     assert shown.exit_code == 0
-    assert "authorization" in shown.output and "failed" in shown.output and "forbidden" in shown.output
+    assert (
+        "authorization" in shown.output and "failed" in shown.output and "forbidden" in shown.output
+    )
 
 
 @pytest.mark.loopback
@@ -71,9 +76,23 @@ def test_collect_command_against_the_fake_tenant(tmp_path):
     tenant.forbidden.clear()
     with serve(tenant) as (base, app):
         result = run(
-            "collect", "--store", str(tmp_path / "s.db"), "--cloud", "custom", "--arm-endpoint", base,
-            "--graph-endpoint", base, "--label", "cli", "-q",
-            env={"SNAPDIFF_ACCESS_TOKEN": "fake-token", "AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP_NAMES": ""},
+            "collect",
+            "--store",
+            str(tmp_path / "s.db"),
+            "--cloud",
+            "custom",
+            "--arm-endpoint",
+            base,
+            "--graph-endpoint",
+            base,
+            "--label",
+            "cli",
+            "-q",
+            env={
+                "SNAPDIFF_ACCESS_TOKEN": "fake-token",
+                "AZURE_SUBSCRIPTION_ID": "",
+                "AZURE_RESOURCE_GROUP_NAMES": "",
+            },
         )
     assert result.exit_code == 0, result.output
     assert "snapshot 1 complete" in result.output

@@ -43,7 +43,9 @@ def test_resource_graph_pages_with_skip_token(faults_snapshot):
     ]
     queries = [b for b in bodies if b["query"].startswith("resources")]
     assert [("$skipToken" in b["options"]) for b in queries] == [False, True, True]
-    assert all(b["options"]["$top"] == 50 and b["query"].endswith("order by id asc") for b in queries)
+    assert all(
+        b["options"]["$top"] == 50 and b["query"].endswith("order by id asc") for b in queries
+    )
     assert sorted(queries[0]["subscriptions"]) == sorted(SUBS)
 
 

@@ -208,6 +208,16 @@ def test_vm_data_disk_without_name(env: Any) -> None:
     assert f(row, e.bug)["dataDisks"] == []  # upstream: any failure gives []
 
 
+def test_vm_os_type_case(env: Any) -> None:
+    e = env("compute_vms")
+    row = copy.deepcopy(e.row("cctestvm"))
+    row["properties"]["storageProfile"]["osDisk"]["osType"] = "linux"
+    f = REGISTRY["virtualMachines"].func
+    assert len(f(row, e.default)["sshKeys"]) == 2
+    assert f(row, e.bug)["sshKeys"] == []  # upstream compared with "Linux" exactly
+    assert f(row, e.default)["os"] == f(row, e.bug)["os"] == "linux"
+
+
 def test_vmss_with_nic_configs(env: Any) -> None:
     e = env("compute_vmss")
     ss, old = e.both("virtualMachineScaleSets", "myVirtualMachineScaleSet")

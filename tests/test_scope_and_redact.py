@@ -27,8 +27,11 @@ def test_parse_list_formats(value, expected):
 
 
 def test_scope_from_env_and_flags_override():
-    env = {"AZURE_SUBSCRIPTION_ID": "s1,s2,s1", "AZURE_RESOURCE_GROUP_NAMES": '["rg1"]',
-           "APP_INSIGHTS_INTERVAL": "2026-01-01/2026-02-01T10:00:00.5"}
+    env = {
+        "AZURE_SUBSCRIPTION_ID": "s1,s2,s1",
+        "AZURE_RESOURCE_GROUP_NAMES": '["rg1"]',
+        "APP_INSIGHTS_INTERVAL": "2026-01-01/2026-02-01T10:00:00.5",
+    }
     s = Scope.from_env(environ=env)
     assert s.subscriptions == ["s1", "s2"]  # duplicates removed (the old collector doubled them)
     assert s.resource_groups == ["rg1"]
@@ -51,7 +54,11 @@ def test_clouds():
     assert resolve_cloud().arm == "https://management.azure.com"
     china = resolve_cloud("AzureChinaCloud")
     assert china.graph_scope == "https://microsoftgraph.chinacloudapi.cn/.default"
-    stack = resolve_cloud("custom", arm="https://management.local.azurestack.external/", authority="https://adfs.local")
+    stack = resolve_cloud(
+        "custom",
+        arm="https://management.local.azurestack.external/",
+        authority="https://adfs.local",
+    )
     assert stack.arm == "https://management.local.azurestack.external"
     assert stack.arm_scope == "https://management.local.azurestack.external/.default"
     with pytest.raises(ValueError):
@@ -63,8 +70,17 @@ def test_clouds():
 def test_redacts_secret_keys_and_patterns_and_reports_paths():
     body = {
         "properties": {
-            "connectionStrings": [{"name": "db", "connectionString": "Server=x;Password=fake-pw;", "type": "SQLAzure"}],
-            "siteConfig": {"appSettings": [{"name": "STORAGE", "value": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=ZmFrZWtleWZha2VrZXk=;"}]},
+            "connectionStrings": [
+                {"name": "db", "connectionString": "Server=x;Password=fake-pw;", "type": "SQLAzure"}
+            ],
+            "siteConfig": {
+                "appSettings": [
+                    {
+                        "name": "STORAGE",
+                        "value": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=ZmFrZWtleWZha2VrZXk=;",
+                    }
+                ]
+            },
             "clientSecret": "fake-client-secret",
             "publicKey": "ssh-rsa AAAA fake",
             "sasUrl": "https://a.blob.core.windows.net/c?sv=2020&sig=fakeSignature%3D",
@@ -74,7 +90,11 @@ def test_redacts_secret_keys_and_patterns_and_reports_paths():
     raw = json.dumps(body).encode()
     new, found = redact_body(raw)
     text = new.decode()
-    assert "fake-pw" not in text and "ZmFrZWtleWZha2VrZXk=" not in text and "fake-client-secret" not in text
+    assert (
+        "fake-pw" not in text
+        and "ZmFrZWtleWZha2VrZXk=" not in text
+        and "fake-client-secret" not in text
+    )
     assert "fakeSignature" not in text
     out = json.loads(new)
     assert out["properties"]["publicKey"] == "ssh-rsa AAAA fake"  # public keys are not secrets
@@ -89,8 +109,19 @@ def test_redacts_secret_keys_and_patterns_and_reports_paths():
 def test_unchanged_bodies_keep_their_bytes_and_headers_are_allowlisted():
     raw = b'{"value": [ {"id": "x"} ]}'
     assert redact_body(raw) == (raw, [])
-    kept = keep_headers({"Authorization": "Bearer x", "Set-Cookie": "a", "Retry-After": "1",
-                         "x-ms-ratelimit-remaining-subscription-reads": "249", "x-ms-request-id": "r"})
-    assert kept == {"retry-after": "1", "x-ms-ratelimit-remaining-subscription-reads": "249", "x-ms-request-id": "r"}
+    kept = keep_headers(
+        {
+            "Authorization": "Bearer x",
+            "Set-Cookie": "a",
+            "Retry-After": "1",
+            "x-ms-ratelimit-remaining-subscription-reads": "249",
+            "x-ms-request-id": "r",
+        }
+    )
+    assert kept == {
+        "retry-after": "1",
+        "x-ms-ratelimit-remaining-subscription-reads": "249",
+        "x-ms-request-id": "r",
+    }
     assert "sig=REDACTED" in redact_url("https://a/b?sv=1&sig=abc")
     assert redact_url("https://a/b?api-version=1") == "https://a/b?api-version=1"

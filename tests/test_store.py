@@ -26,7 +26,9 @@ def test_second_snapshot_of_unchanged_tenant_shares_bodies(tmp_path):
     after_first = _bodies(store)
     second = replay(store, "faults")
     assert first.snapshot_id != second.snapshot_id
-    assert store.counts(second.snapshot_id)["requests"] == store.counts(first.snapshot_id)["requests"]
+    assert (
+        store.counts(second.snapshot_id)["requests"] == store.counts(first.snapshot_id)["requests"]
+    )
     assert _bodies(store) == after_first  # every body of the second run was already stored
     a = SnapshotView(store, first.snapshot_id).resources()
     b = SnapshotView(store, second.snapshot_id).resources()

@@ -57,7 +57,9 @@ def build(view: SnapshotView, *, bug_compatible: bool = False, strict: bool = Fa
         try:
             obj = kind.func(row, ctx)
         except Exception as e:  # a builder bug must not lose the whole file
-            ctx.warn(str(row.get("id")), f"{kind.key} builder failed ({type(e).__name__}: {e}); skipped")
+            ctx.warn(
+                str(row.get("id")), f"{kind.key} builder failed ({type(e).__name__}: {e}); skipped"
+            )
             continue
         if obj is not None:
             lists[kind.key].append(obj)

@@ -46,11 +46,15 @@ def user_assigned(identity: Any) -> list[dict[str, Any]]:
     out = []
     for ident_id, v in uai.items():
         if isinstance(v, dict) and v.get("clientId") and v.get("principalId"):
-            out.append({"identityId": ident_id, "clientId": v["clientId"], "principalId": v["principalId"]})
+            out.append(
+                {"identityId": ident_id, "clientId": v["clientId"], "principalId": v["principalId"]}
+            )
     return out
 
 
-def identity_triplet(row: dict[str, Any], list_key: str = "userAssignedIdentities") -> dict[str, Any]:
+def identity_triplet(
+    row: dict[str, Any], list_key: str = "userAssignedIdentities"
+) -> dict[str, Any]:
     ident = row.get("identity") if isinstance(row.get("identity"), dict) else {}
     return {
         "principalId": ident.get("principalId"),

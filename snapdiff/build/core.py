@@ -91,7 +91,11 @@ def management_groups(ctx: BuildContext) -> list[dict[str, Any]]:
         else:
             for child in get(detail.body(), "properties", "children", default=[]) or []:
                 children.append(
-                    {"id": child.get("id"), "scopeType": child.get("type"), "name": child.get("name")}
+                    {
+                        "id": child.get("id"),
+                        "scopeType": child.get("type"),
+                        "name": child.get("name"),
+                    }
                 )
         out.append({"id": mg.get("id"), "name": mg.get("name"), "scope": children})
     if ctx.bug_compatible:
@@ -116,7 +120,10 @@ def role_assignment_items(ctx: BuildContext) -> list[dict[str, Any]]:
         if not f.ok:
             continue
         for a in f.items():
-            key = (str(a.get("id", "")).lower(), str(get(a, "properties", "scope", default="")).lower())
+            key = (
+                str(a.get("id", "")).lower(),
+                str(get(a, "properties", "scope", default="")).lower(),
+            )
             if key in seen:
                 continue
             seen.add(key)

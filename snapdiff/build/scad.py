@@ -70,7 +70,7 @@ def parse_scad(value: Any) -> Scad:
         key, val = key.strip().lower(), val.strip()
         if key == "group":
             names = val.strip("[]") if val.startswith("[") else val
-            for name in (names.split(",") if val.startswith("[") else [names]):
+            for name in names.split(",") if val.startswith("[") else [names]:
                 name = name.strip().lower()
                 if name:
                     out.groups.add(name)
@@ -116,7 +116,12 @@ def parse_scad_bug_compatible(value: Any) -> dict[str, Any]:
             integ = n
         elif key == "a":
             avail = n
-    return {"confValue": conf, "integrityValue": integ, "availValue": avail, "scadGrps": sorted(groups)}
+    return {
+        "confValue": conf,
+        "integrityValue": integ,
+        "availValue": avail,
+        "scadGrps": sorted(groups),
+    }
 
 
 def find_scad_tag(tags: Any, *, bug_compatible: bool = False) -> str | None:

@@ -59,7 +59,9 @@ PER_RESOURCE: dict[str, tuple[Call, ...]] = {
         Call("dbservers:firewallRules", "/firewallRules", _DB),
         Call("dbservers:administrators", "/administrators", _DB),
     ),
-    "microsoft.dbformariadb/servers": (Call("dbservers:firewallRules", "/firewallRules", "2018-06-01"),),
+    "microsoft.dbformariadb/servers": (
+        Call("dbservers:firewallRules", "/firewallRules", "2018-06-01"),
+    ),
     "microsoft.apimanagement/service": (
         Call("apim:apis", "/apis", _APIM),
         Call("apim:certificates", "/certificates", _APIM),

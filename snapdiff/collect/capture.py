@@ -222,9 +222,17 @@ class CapturingTransport(httpx.AsyncBaseTransport):
             body=body,
             started=started,
         )
-        headers = [(k, v) for k, v in resp.headers.items() if k.lower() not in ("content-encoding", "content-length")]
+        headers = [
+            (k, v)
+            for k, v in resp.headers.items()
+            if k.lower() not in ("content-encoding", "content-length")
+        ]
         return httpx.Response(
-            resp.status_code, headers=headers, content=body, request=request, extensions=resp.extensions
+            resp.status_code,
+            headers=headers,
+            content=body,
+            request=request,
+            extensions=resp.extensions,
         )
 
     async def aclose(self) -> None:

@@ -25,7 +25,7 @@ from ..store import Store
 from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
-from .fetcher import FetchFailed, Fetcher
+from .fetcher import Fetcher, FetchFailed
 from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
@@ -57,7 +57,8 @@ class CollectOptions:
     arg_page_size: int = 1000  # Resource Graph's maximum; smaller only to exercise paging in tests
     retry_total: int = 6
     retry_backoff: float = 0.8
-    progress: Callable[[str], None] = lambda msg: None
+    progress: Callable[[str], None] = lambda msg: None  # one line per source
+    detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Collector:
         self.credential = credential
         self.opts = opts
         self.say = opts.progress
+        self.note = opts.detail
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -87,7 +89,9 @@ class Collector:
         per_call = [AllowHttpPolicy()] if cloud.arm.startswith("http://") else []
 
         def retry() -> policies.RetryPolicy:
-            return policies.RetryPolicy(retry_total=o.retry_total, retry_backoff_factor=o.retry_backoff)
+            return policies.RetryPolicy(
+                retry_total=o.retry_total, retry_backoff_factor=o.retry_backoff
+            )
 
         quota = ArgQuotaPolicy()
         rg = ResourceGraphClient(
@@ -116,7 +120,9 @@ class Collector:
         )
         vault = PipelineClient(
             base_url=cloud.arm,
-            policies=pipeline(policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)),
+            policies=pipeline(
+                policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)
+            ),
         )
         return rg, arm, vault
 
@@ -144,7 +150,9 @@ class Collector:
             groups = self._authorization(subs)
             self._graph(groups)
             self._per_resource(rows)
-            status = "complete" if all(s["status"] == "ok" for s in self._source_rows()) else "partial"
+            status = (
+                "complete" if all(s["status"] == "ok" for s in self._source_rows()) else "partial"
+            )
         except KeyboardInterrupt:
             status, error = "partial", "interrupted"
             self._record_sources()
@@ -199,7 +207,7 @@ class Collector:
                     subs.append(body.get("subscriptionId") or sub)
                     self.opts.tenant_id = self.opts.tenant_id or body.get("tenantId")
                 except FetchFailed as e:
-                    self.say(f"subscriptions: {sub}: {e}")
+                    self.note(f"subscriptions: {sub}: {e}")
         else:
             try:
                 items = f.list("subscriptions:list", "", "/subscriptions", params)
@@ -226,22 +234,29 @@ class Collector:
                 try:
                     containers += f.arg("resourcegraph:resourcecontainers", f"batch-{n}", batch, q)
                 except FetchFailed as e:
-                    self.say(f"resourcegraph: containers batch {n}: {e}")
+                    self.note(f"resourcegraph: containers batch {n}: {e}")
             names = self._included_rgs(containers)
-            rg_filter = " | where resourceGroup in~ (" + ", ".join(_kql_str(n) for n in sorted(names)) + ")"
+            rg_filter = (
+                " | where resourceGroup in~ (" + ", ".join(_kql_str(n) for n in sorted(names)) + ")"
+            )
         else:
             for n, batch in enumerate(batches):
                 try:
-                    f.arg("resourcegraph:resourcecontainers", f"batch-{n}", batch, "resourcecontainers | order by id asc")
+                    f.arg(
+                        "resourcegraph:resourcecontainers",
+                        f"batch-{n}",
+                        batch,
+                        "resourcecontainers | order by id asc",
+                    )
                 except FetchFailed as e:
-                    self.say(f"resourcegraph: containers batch {n}: {e}")
+                    self.note(f"resourcegraph: containers batch {n}: {e}")
         rows: list[dict[str, Any]] = []
         for n, batch in enumerate(batches):
             q = f"resources{rg_filter} | order by id asc"
             try:
                 rows += f.arg("resourcegraph:resources", f"batch-{n}", batch, q)
             except FetchFailed as e:
-                self.say(f"resourcegraph: resources batch {n}: {e}")
+                self.note(f"resourcegraph: resources batch {n}: {e}")
         self._record_sources("resourcegraph")
         return rows
 
@@ -263,9 +278,14 @@ class Collector:
         f = self.fetcher
         params = {"api-version": API["managementgroups"]}
         try:
-            mgs = f.list("managementgroups:list", "", "/providers/Microsoft.Management/managementGroups", params)
+            mgs = f.list(
+                "managementgroups:list",
+                "",
+                "/providers/Microsoft.Management/managementGroups",
+                params,
+            )
         except FetchFailed as e:
-            self.say(f"managementgroups: {e}")
+            self.note(f"managementgroups: {e}")
             mgs = []
         for mg in mgs:
             try:
@@ -276,7 +296,7 @@ class Collector:
                     params | {"$expand": "children"},
                 )
             except FetchFailed as e:
-                self.say(f"managementgroups: {mg.get('name')}: {e}")
+                self.note(f"managementgroups: {mg.get('name')}: {e}")
         self._mg_ids = [mg["id"] for mg in mgs if mg.get("id")]
         self._record_sources("managementgroups")
 
@@ -293,7 +313,7 @@ class Collector:
                     params,
                 )
             except FetchFailed as e:
-                self.say(f"authorization: subscription {sub}: {e}")
+                self.note(f"authorization: subscription {sub}: {e}")
         for mg_id in getattr(self, "_mg_ids", []):
             try:
                 assignments += f.list(
@@ -303,7 +323,7 @@ class Collector:
                     params | {"$filter": "atScope()"},
                 )
             except FetchFailed as e:
-                self.say(f"authorization: {mg_id}: {e}")
+                self.note(f"authorization: {mg_id}: {e}")
         # Built-in role definitions repeat under every subscription with the same GUID:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
@@ -319,7 +339,7 @@ class Collector:
             try:
                 f.get("authorization:roleDefinition", guid, rd, params)
             except FetchFailed as e:
-                self.say(f"authorization: role definition {guid}: {e}")
+                self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
         return sorted(set(groups))
 
@@ -330,7 +350,7 @@ class Collector:
 
         with asyncio.Runner() as runner:
             client = make_client(self.credential, self.opts.cloud, self.recorder)
-            runner.run(collect_groups(client, self.fetcher, groups, self.say))
+            runner.run(collect_groups(client, self.fetcher, groups, self.note))
         self._record_sources("graph")
 
     def _per_resource(self, rows: list[dict[str, Any]]) -> None:
@@ -366,12 +386,12 @@ class Collector:
                                 item["id"] + follow.suffix,
                                 {"api-version": follow.api_version},
                             )
-                        except FetchFailed:
-                            pass  # recorded on its fetch row and counted on the source
+                        except FetchFailed as e:  # recorded on its fetch row too
+                            self.note(f"{follow.call} {item['id']}: {e}")
                 else:
                     self.fetcher.get(call.call, target, rid + call.suffix, params)
-            except FetchFailed:
-                pass  # recorded on its fetch row and counted on the source
+            except FetchFailed as e:  # recorded on its fetch row too
+                self.note(f"{call.call} {rid}: {e}")
 
         with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as pool:
             list(pool.map(run, jobs))

@@ -97,7 +97,13 @@ class Fetcher:
 
     # -- fetch kinds -------------------------------------------------------------------------
     def get(
-        self, call: str, target: str, url: str, params: dict[str, str] | None = None, *, vault: bool = False
+        self,
+        call: str,
+        target: str,
+        url: str,
+        params: dict[str, str] | None = None,
+        *,
+        vault: bool = False,
     ) -> Any:
         """One GET; returns the parsed body or raises FetchFailed."""
         source, fid = self._start(call, target)
@@ -117,7 +123,13 @@ class Fetcher:
         raise FetchFailed(status, resp.status_code, msg)
 
     def list(
-        self, call: str, target: str, url: str, params: dict[str, str] | None = None, *, vault: bool = False
+        self,
+        call: str,
+        target: str,
+        url: str,
+        params: dict[str, str] | None = None,
+        *,
+        vault: bool = False,
     ) -> list[Any]:
         """A listing with every ``nextLink`` page; restarts when a page token expires."""
         client = self.vault if vault else self.arm
@@ -131,7 +143,9 @@ class Fetcher:
             while next_url:
                 page += 1
                 try:
-                    resp = self._send(client, next_url, next_params, FetchContext(fid, source, page))
+                    resp = self._send(
+                        client, next_url, next_params, FetchContext(fid, source, page)
+                    )
                 except Exception as e:  # transport errors after retries, or anything below us
                     msg = f"page {page}: {type(e).__name__}: {e}"
                     self._finish(source, fid, "failed", pages=page - 1, error=msg)
@@ -139,20 +153,26 @@ class Fetcher:
                 body = _json(resp)
                 if not 200 <= resp.status_code < 300:
                     msg = _error_message(resp.status_code, body)
-                    if page > 1 and resp.status_code in (400, 404, 410) and _EXPIRED.search(msg):
-                        if attempt < MAX_RESTARTS:
-                            self._finish(source, fid, "superseded", pages=page - 1, error=msg)
-                            restart = True
-                            break
+                    expired = (
+                        page > 1 and resp.status_code in (400, 404, 410) and _EXPIRED.search(msg)
+                    )
+                    if expired and attempt < MAX_RESTARTS:
+                        self._finish(source, fid, "superseded", pages=page - 1, error=msg)
+                        restart = True
+                        break
                     status = classify(resp.status_code)
                     if page > 1:
                         status = "failed"  # half a listing is a failed listing
                         msg = f"page {page}: {msg}"
-                    self._finish(source, fid, status, http_status=resp.status_code, pages=page - 1, error=msg)
+                    self._finish(
+                        source, fid, status, http_status=resp.status_code, pages=page - 1, error=msg
+                    )
                     raise FetchFailed(status, resp.status_code, msg)
                 if not isinstance(body, dict):
                     msg = f"page {page}: response is not a JSON object"
-                    self._finish(source, fid, "failed", http_status=resp.status_code, pages=page, error=msg)
+                    self._finish(
+                        source, fid, "failed", http_status=resp.status_code, pages=page, error=msg
+                    )
                     raise FetchFailed("failed", resp.status_code, msg)
                 items.extend(body.get("value") or [])
                 next_url = body.get("nextLink") or body.get("@odata.nextLink")
@@ -163,7 +183,9 @@ class Fetcher:
             return items
         raise AssertionError("unreachable")
 
-    def arg(self, call: str, target: str, subscriptions: list[str], query: str) -> list[dict[str, Any]]:
+    def arg(
+        self, call: str, target: str, subscriptions: list[str], query: str
+    ) -> list[dict[str, Any]]:
         """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page."""
         source, fid = self._start(call, target)
         rows: list[dict[str, Any]] = []
@@ -174,7 +196,9 @@ class Fetcher:
             req = QueryRequest(
                 subscriptions=subscriptions,
                 query=query,
-                options=QueryRequestOptions(skip_token=skip, top=self.arg_page_size, result_format="objectArray"),
+                options=QueryRequestOptions(
+                    skip_token=skip, top=self.arg_page_size, result_format="objectArray"
+                ),
             )
             token = current.set(FetchContext(fid, source, page))
             try:
@@ -183,7 +207,9 @@ class Fetcher:
             except HttpResponseError as e:
                 status = classify(e.status_code) if page == 1 else "failed"
                 msg = f"page {page}: HTTP {e.status_code} {e.reason or ''}: {e.message.splitlines()[0] if e.message else ''}"
-                self._finish(source, fid, status, http_status=e.status_code, pages=page - 1, error=msg)
+                self._finish(
+                    source, fid, status, http_status=e.status_code, pages=page - 1, error=msg
+                )
                 raise FetchFailed(status, e.status_code, msg) from None
             except Exception as e:  # transport errors after retries, or anything below us
                 msg = f"page {page}: {type(e).__name__}: {e}"

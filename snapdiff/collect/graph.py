@@ -25,7 +25,7 @@ from msgraph_core import GraphClientFactory
 
 from .capture import CapturingTransport, FetchContext, Recorder, current
 from .clouds import Cloud
-from .fetcher import MAX_RESTARTS, FetchFailed, Fetcher, classify
+from .fetcher import MAX_RESTARTS, Fetcher, FetchFailed, classify
 
 PAGE_SIZE = 999
 
@@ -38,7 +38,9 @@ def make_client(credential: Any, cloud: Cloud, recorder: Recorder) -> GraphServi
     http = httpx.AsyncClient(
         transport=CapturingTransport(httpx.AsyncHTTPTransport(retries=2), recorder), timeout=60
     )
-    http = GraphClientFactory.create_with_default_middleware(client=http, options=graph_default_options)
+    http = GraphClientFactory.create_with_default_middleware(
+        client=http, options=graph_default_options
+    )
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = cloud.graph + "/v1.0"
     return GraphServiceClient(request_adapter=adapter)

@@ -66,9 +66,13 @@ class Scope:
         environ: dict[str, str] | None = None,
     ) -> Scope:
         env = os.environ if environ is None else environ
-        subs = parse_list(subscriptions if subscriptions is not None else env.get("AZURE_SUBSCRIPTION_ID"))
+        subs = parse_list(
+            subscriptions if subscriptions is not None else env.get("AZURE_SUBSCRIPTION_ID")
+        )
         rgs = parse_list(
-            resource_groups if resource_groups is not None else env.get("AZURE_RESOURCE_GROUP_NAMES")
+            resource_groups
+            if resource_groups is not None
+            else env.get("AZURE_RESOURCE_GROUP_NAMES")
         )
         iv = interval if interval is not None else env.get("APP_INSIGHTS_INTERVAL")
         return cls(

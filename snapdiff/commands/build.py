@@ -15,13 +15,29 @@ from .common import open_ref, store_option
 @click.command()
 @click.argument("snapshot", required=False)
 @store_option
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Where to write the files.")
-@click.option("--bug-compatible", is_flag=True, help="Reproduce the old collector's field values (docs/compatibility.md).")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to write the files.",
+)
+@click.option(
+    "--bug-compatible",
+    is_flag=True,
+    help="Reproduce the old collector's field values (docs/compatibility.md).",
+)
 @click.option("--strict", is_flag=True, help="Fail if any source was missing, forbidden or failed.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not list warnings.")
-def build(snapshot: str | None, store_path: Path | None, output_dir: Path, bug_compatible: bool,
-          strict: bool, quiet: bool) -> None:
+def build(
+    snapshot: str | None,
+    store_path: Path | None,
+    output_dir: Path,
+    bug_compatible: bool,
+    strict: bool,
+    quiet: bool,
+) -> None:
     """Write active_directory_<time>.json (and application_insights_<time>.json) for SNAPSHOT.
 
     SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF. No network
@@ -40,7 +56,9 @@ def build(snapshot: str | None, store_path: Path | None, output_dir: Path, bug_c
             click.echo(f"warning: {w}", err=True)
     if result.incomplete:
         missing = ", ".join(f"{k} ({v})" for k, v in sorted(result.incomplete.items()))
-        click.echo(f"snapshot {sid} is incomplete; built what it holds. Missing: {missing}", err=True)
+        click.echo(
+            f"snapshot {sid} is incomplete; built what it holds. Missing: {missing}", err=True
+        )
 
 
 COMMANDS = [build]

@@ -15,20 +15,47 @@ from .common import open_store, store_option
 @click.command()
 @store_option
 @click.option("--label", help="Name the snapshot (e.g. week-47).")
-@click.option("--subscriptions", "subs", help="Comma list or JSON list; default $AZURE_SUBSCRIPTION_ID, empty = all visible.")
-@click.option("--resource-groups", "rgs", help="Comma list or JSON list; default $AZURE_RESOURCE_GROUP_NAMES, empty = all.")
-@click.option("--app-insights-interval", "interval", help="START/END; default $APP_INSIGHTS_INTERVAL or the last 90 days.")
-@click.option("--cloud", default="AzureCloud", show_default=True,
-              type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud", "custom"]))
+@click.option(
+    "--subscriptions",
+    "subs",
+    help="Comma list or JSON list; default $AZURE_SUBSCRIPTION_ID, empty = all visible.",
+)
+@click.option(
+    "--resource-groups",
+    "rgs",
+    help="Comma list or JSON list; default $AZURE_RESOURCE_GROUP_NAMES, empty = all.",
+)
+@click.option(
+    "--app-insights-interval",
+    "interval",
+    help="START/END; default $APP_INSIGHTS_INTERVAL or the last 90 days.",
+)
+@click.option(
+    "--cloud",
+    default="AzureCloud",
+    show_default=True,
+    type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud", "custom"]),
+)
 @click.option("--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, isolated clouds).")
 @click.option("--graph-endpoint", help="Microsoft Graph URL.")
 @click.option("--authority", help="Entra ID authority host.")
 @click.option("--concurrency", default=8, show_default=True, help="Parallel per-resource calls.")
 @click.option("-v", "--verbose", count=True, help="More progress detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the final summary line.")
-def collect(store_path: Path | None, label: str | None, subs: str | None, rgs: str | None,
-            interval: str | None, cloud: str, arm_endpoint: str | None, graph_endpoint: str | None,
-            authority: str | None, concurrency: int, verbose: int, quiet: bool) -> None:
+def collect(
+    store_path: Path | None,
+    label: str | None,
+    subs: str | None,
+    rgs: str | None,
+    interval: str | None,
+    cloud: str,
+    arm_endpoint: str | None,
+    graph_endpoint: str | None,
+    authority: str | None,
+    concurrency: int,
+    verbose: int,
+    quiet: bool,
+) -> None:
     """Collect a new snapshot: every raw ARM, Resource Graph, Graph and App Insights response.
 
     Authenticates with DefaultAzureCredential (AZURE_TENANT_ID / AZURE_CLIENT_ID /
@@ -48,7 +75,9 @@ def collect(store_path: Path | None, label: str | None, subs: str | None, rgs: s
 
     logging.getLogger("azure").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
     try:
-        the_cloud = resolve_cloud(cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority)
+        the_cloud = resolve_cloud(
+            cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority
+        )
         scope = Scope.from_env(subs, rgs, interval)
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
@@ -57,12 +86,23 @@ def collect(store_path: Path | None, label: str | None, subs: str | None, rgs: s
         if not quiet:
             click.echo(msg, err=True)
 
+    def detail(msg: str) -> None:
+        if verbose and not quiet:
+            click.echo(f"  {msg}", err=True)
+
     store = open_store(store_path, create=True)
     result = run(
         store,
         make_credential(the_cloud),
-        CollectOptions(cloud=the_cloud, scope=scope, label=label, concurrency=concurrency,
-                       tenant_id=os.environ.get("AZURE_TENANT_ID"), progress=progress),
+        CollectOptions(
+            cloud=the_cloud,
+            scope=scope,
+            label=label,
+            concurrency=concurrency,
+            tenant_id=os.environ.get("AZURE_TENANT_ID"),
+            progress=progress,
+            detail=detail,
+        ),
     )
     counts = store.counts(result.snapshot_id)
     pages = sum(s["pages"] for s in result.sources)

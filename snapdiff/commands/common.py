@@ -26,7 +26,9 @@ def open_store(path: Path | None, *, readonly: bool = False, create: bool = Fals
     return Store(path or default_store_path(), readonly=readonly, create=create)
 
 
-def open_ref(store_path: Path | None, ref: str | None, *, complete_only: bool = False) -> tuple[Store, int]:
+def open_ref(
+    store_path: Path | None, ref: str | None, *, complete_only: bool = False
+) -> tuple[Store, int]:
     """Open the store a reference points into (``PATH.db:REF`` or the default) and resolve it."""
     other, rest = split_ref(ref) if ref else (None, None)
     store = open_store(other or store_path, readonly=True)

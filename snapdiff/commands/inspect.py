@@ -28,7 +28,9 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
         return
     click.echo(f"{'id':>4}  {'status':9} {'started (UTC)':20} {'tenant':38} label")
     for s in rows:
-        click.echo(f"{s.id:>4}  {s.status:9} {s.started_at[:19]:20} {s.tenant_id or '-':38} {s.label or ''}")
+        click.echo(
+            f"{s.id:>4}  {s.status:9} {s.started_at[:19]:20} {s.tenant_id or '-':38} {s.label or ''}"
+        )
 
 
 @click.command()
@@ -48,13 +50,17 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")
     click.echo(f"  tenant {s.tenant_id or '-'}  cloud {s.cloud}  tool {s.tool_version}")
     click.echo(f"  scope {json.dumps(s.scope, sort_keys=True)}")
-    click.echo(f"  {counts['requests']} requests, {counts['bodies']} distinct bodies, "
-               f"{counts['error_responses']} error responses")
+    click.echo(
+        f"  {counts['requests']} requests, {counts['bodies']} distinct bodies, "
+        f"{counts['error_responses']} error responses"
+    )
     if s.error:
         click.echo(f"  error: {s.error}")
     click.echo(f"  {'source':18} {'status':10} {'pages':>6} {'requests':>9} {'errors':>7}")
     for src in store.sources(s.id):
-        click.echo(f"  {src['name']:18} {src['status']:10} {src['pages']:>6} {src['requests']:>9} {src['errors']:>7}")
+        click.echo(
+            f"  {src['name']:18} {src['status']:10} {src['pages']:>6} {src['requests']:>9} {src['errors']:>7}"
+        )
         if src["detail"]:
             click.echo(f"      {src['detail']}")
     red = store.redactions(s.id)

@@ -54,8 +54,14 @@ def diff_snapshots(
                 + (f": {v.meta.error}" if v.meta.error else "")
                 + "; only what it holds is compared"
             )
-    if a.meta.tenant_id and b.meta.tenant_id and a.meta.tenant_id.lower() != b.meta.tenant_id.lower():
-        d.notes.append(f"the snapshots are of different tenants ({a.meta.tenant_id}, {b.meta.tenant_id})")
+    if (
+        a.meta.tenant_id
+        and b.meta.tenant_id
+        and a.meta.tenant_id.lower() != b.meta.tenant_id.lower()
+    ):
+        d.notes.append(
+            f"the snapshots are of different tenants ({a.meta.tenant_id}, {b.meta.tenant_id})"
+        )
 
     if "resources" in chosen or "cia" in chosen:
         covers, note = common_scope(a, b)

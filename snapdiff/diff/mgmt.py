@@ -64,12 +64,18 @@ def diff_mgmt(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared])
         if x.display_name != y.display_name:
             out.changed.append(
                 ManagementGroupChange(
-                    y.id, y.display_name, [FieldChange("displayName", "changed", x.display_name, y.display_name)]
+                    y.id,
+                    y.display_name,
+                    [FieldChange("displayName", "changed", x.display_name, y.display_name)],
                 )
             )
         if not (ka[key] and kb[key]):
             not_compared.append(
-                NotCompared("mgmt", f"parent of {y.id}", f"details not readable in {'A' if not ka[key] else 'B'}")
+                NotCompared(
+                    "mgmt",
+                    f"parent of {y.id}",
+                    f"details not readable in {'A' if not ka[key] else 'B'}",
+                )
             )
             continue
         if (x.parent_id or "").lower() != (y.parent_id or "").lower():

@@ -262,14 +262,18 @@ class Diff:
             }
         if self.cia is not None:
             ch = self.cia.changed
-            out["cia"] = {k: sum(c.change == k for c in ch) for k in ("added", "removed", "changed")}
+            out["cia"] = {
+                k: sum(c.change == k for c in ch) for k in ("added", "removed", "changed")
+            }
             out["cia"]["malformed"] = sum(c.malformed for c in ch)
         if self.groups is not None:
             g = self.groups.changed
             out["groups"] = {
                 "groups_changed": len(g),
                 "members_added": sum(len(c.direct_added) + len(c.transitive_added) for c in g),
-                "members_removed": sum(len(c.direct_removed) + len(c.transitive_removed) for c in g),
+                "members_removed": sum(
+                    len(c.direct_removed) + len(c.transitive_removed) for c in g
+                ),
             }
         if self.mgmt is not None:
             m = self.mgmt
@@ -352,7 +356,12 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _FIELD = _obj(
-    {"path": _STR, "kind": {"type": "string", "enum": ["changed", "added", "removed"]}, "old": _ANY, "new": _ANY}
+    {
+        "path": _STR,
+        "kind": {"type": "string", "enum": ["changed", "added", "removed"]},
+        "old": _ANY,
+        "new": _ANY,
+    }
 )
 _RES = {"id": _STR, "type": _STR, "name": _STR, "subscription": _STR, "resource_group": _STR}
 _ASSIGN = _obj(
@@ -383,7 +392,10 @@ _SNAP = _obj(
         "scope": {"type": "object"},
     }
 )
-_COUNTS = {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": _INT}}
+_COUNTS = {
+    "type": "object",
+    "additionalProperties": {"type": "object", "additionalProperties": _INT},
+}
 
 SCHEMA: dict[str, Any] = _obj(
     {
@@ -476,7 +488,10 @@ SCHEMA: dict[str, Any] = _obj(
                                 "id": _STR,
                                 "type": _STR,
                                 "name": _STR,
-                                "change": {"type": "string", "enum": ["added", "removed", "changed"]},
+                                "change": {
+                                    "type": "string",
+                                    "enum": ["added", "removed", "changed"],
+                                },
                                 "malformed": _BOOL,
                                 "before": _nullable(_CIA),
                                 "after": _nullable(_CIA),

@@ -44,19 +44,64 @@ class Rule:
 # that change without anyone changing the resource. Creation timestamps are NOT here: they are
 # constant for a resource's life, so a change means it was deleted and recreated.
 DEFAULT_RULES: tuple[Rule, ...] = (
-    Rule("*", "**.etag", "concurrency token; changes on every write, also on sub-resources (NSG rules, subnets)", "default"),
-    Rule("*", "**.provisioningState", "state of the last operation (Succeeded/Updating); the real change shows in other fields", "default"),
-    Rule("*", "**.lastModified*", "last-write time and actor: systemData.lastModifiedAt/By/ByType, web lastModifiedTimeUtc", "default"),
+    Rule(
+        "*",
+        "**.etag",
+        "concurrency token; changes on every write, also on sub-resources (NSG rules, subnets)",
+        "default",
+    ),
+    Rule(
+        "*",
+        "**.provisioningState",
+        "state of the last operation (Succeeded/Updating); the real change shows in other fields",
+        "default",
+    ),
+    Rule(
+        "*",
+        "**.lastModified*",
+        "last-write time and actor: systemData.lastModifiedAt/By/ByType, web lastModifiedTimeUtc",
+        "default",
+    ),
     Rule("*", "**.updatedAt", "last-touched timestamp (Service Bus, Cosmos DB)", "default"),
     Rule("*", "**.updatedOn", "last-touched timestamp", "default"),
     Rule("*", "**.lastUpdated*", "last-touched timestamp (retention policies, ...)", "default"),
     Rule("*", "**.lastSyncTime", "geo-replication progress of storage accounts", "default"),
-    Rule("*", "**.instanceView", "runtime view: power state, agent and extension statuses, patch status", "default"),
-    Rule("*", "**.powerState", "running/stopped/deallocated state (VMs, AKS clusters and pools), not configuration", "default"),
-    Rule("microsoft.storage/storageaccounts", "properties.statusOf*", "health of the primary/secondary region (available/unavailable)", "default"),
-    Rule("microsoft.web/sites", "properties.*availabilityState", "health of the site and its content/runtime", "default"),
-    Rule("microsoft.web/sites", "properties.usageState", "quota usage state (Normal/Exceeded)", "default"),
-    Rule("microsoft.compute/disks", "properties.diskState", "flips Attached/Reserved as the VM starts or deallocates; attachment itself shows in managedBy", "default"),
+    Rule(
+        "*",
+        "**.instanceView",
+        "runtime view: power state, agent and extension statuses, patch status",
+        "default",
+    ),
+    Rule(
+        "*",
+        "**.powerState",
+        "running/stopped/deallocated state (VMs, AKS clusters and pools), not configuration",
+        "default",
+    ),
+    Rule(
+        "microsoft.storage/storageaccounts",
+        "properties.statusOf*",
+        "health of the primary/secondary region (available/unavailable)",
+        "default",
+    ),
+    Rule(
+        "microsoft.web/sites",
+        "properties.*availabilityState",
+        "health of the site and its content/runtime",
+        "default",
+    ),
+    Rule(
+        "microsoft.web/sites",
+        "properties.usageState",
+        "quota usage state (Normal/Exceeded)",
+        "default",
+    ),
+    Rule(
+        "microsoft.compute/disks",
+        "properties.diskState",
+        "flips Attached/Reserved as the VM starts or deallocates; attachment itself shows in managedBy",
+        "default",
+    ),
 )
 
 
@@ -115,7 +160,9 @@ def parse_rule(line: str, origin: str = "user") -> Rule:
         return Rule("*", parts[0], origin=origin)
     if len(parts) == 2:
         return Rule(parts[0], parts[1], origin=origin)
-    raise SnapdiffError(f"bad ignore rule {line!r}: expected '<resource type glob> <field path glob>'")
+    raise SnapdiffError(
+        f"bad ignore rule {line!r}: expected '<resource type glob> <field path glob>'"
+    )
 
 
 def read_ignore_file(path: str | Path) -> list[Rule]:

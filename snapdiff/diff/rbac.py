@@ -134,9 +134,10 @@ def _assignment_changes(x: Assignment, y: Assignment) -> list[FieldChange]:
         out.append(FieldChange("principal_id", "changed", x.principal_id, y.principal_id))
     if x.principal_type != y.principal_type:
         out.append(FieldChange("principal_type", "changed", x.principal_type, y.principal_type))
-    if role_guid(x.role_definition_id) != role_guid(y.role_definition_id):
-        out.append(FieldChange("role_name", "changed", x.role_name, y.role_name))
-    elif x.role_name != y.role_name:
+    if (
+        role_guid(x.role_definition_id) != role_guid(y.role_definition_id)
+        or x.role_name != y.role_name
+    ):
         out.append(FieldChange("role_name", "changed", x.role_name, y.role_name))
     if x.scope.lower() != y.scope.lower():
         out.append(FieldChange("scope", "changed", x.scope, y.scope))
@@ -164,20 +165,30 @@ def diff_rbac(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared])
         )
         if why:
             not_compared.append(
-                NotCompared("rbac", f"role assignments at {target}", why + "; none reported as added or removed there")
+                NotCompared(
+                    "rbac",
+                    f"role assignments at {target}",
+                    why + "; none reported as added or removed there",
+                )
             )
     if not sa.listings and not sb.listings:
         for side, v in (("A", a), ("B", b)):
             src = v.sources.get("authorization")
             status = src["status"] if src else "not collected"
-            not_compared.append(NotCompared("rbac", "role assignments", f"authorization {status} in {side}"))
+            not_compared.append(
+                NotCompared("rbac", "role assignments", f"authorization {status} in {side}")
+            )
     skipped = 0
     for key in sorted(sa.records.keys() | sb.records.keys()):
         x, y = sa.records.get(key), sb.records.get(key)
         if x is not None and y is not None:
             changes = _assignment_changes(x, y)
             if changes:
-                out.changed.append(AssignmentChange(y.id, y.role_name, y.scope, x.privileged or y.privileged, changes))
+                out.changed.append(
+                    AssignmentChange(
+                        y.id, y.role_name, y.scope, x.privileged or y.privileged, changes
+                    )
+                )
         elif x is not None:
             if _comparable(key, sa, sb) is None:
                 out.removed.append(x)
@@ -190,7 +201,11 @@ def diff_rbac(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared])
                 skipped += 1
     if skipped:
         not_compared.append(
-            NotCompared("rbac", f"{skipped} role assignments seen in only one snapshot", "their scope was not listed successfully in the other")
+            NotCompared(
+                "rbac",
+                f"{skipped} role assignments seen in only one snapshot",
+                "their scope was not listed successfully in the other",
+            )
         )
 
     for guid in sorted(defs_a.keys() | defs_b.keys()):
@@ -199,7 +214,9 @@ def diff_rbac(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared])
         da, db = defs_a[guid], defs_b[guid]
         if da is None or db is None:
             side = "A" if da is None else "B"
-            not_compared.append(NotCompared("rbac", f"role definition {guid}", f"definition not readable in {side}"))
+            not_compared.append(
+                NotCompared("rbac", f"role definition {guid}", f"definition not readable in {side}")
+            )
             continue
         changes = _definition_changes(da, db)
         if changes:

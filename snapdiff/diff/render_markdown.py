@@ -5,6 +5,7 @@ from __future__ import annotations
 from .model import CiaValue, Diff, FieldChange
 from .render_text import snapshot_line, summary_lines, value
 
+
 def _code(s: str) -> str:
     return "`" + s.replace("`", "'") + "`"
 
@@ -66,7 +67,13 @@ def render_markdown(d: Diff) -> str:
 
     b = d.rbac
     if b is not None and (b.added or b.removed or b.changed or b.definitions_changed):
-        L += ["", "## Role assignments", "", "| change | role | principal | scope | privileged |", "|---|---|---|---|---|"]
+        L += [
+            "",
+            "## Role assignments",
+            "",
+            "| change | role | principal | scope | privileged |",
+            "|---|---|---|---|---|",
+        ]
         for kind, items in (("added", b.added), ("removed", b.removed)):
             for a in items:
                 L.append(
@@ -81,15 +88,27 @@ def render_markdown(d: Diff) -> str:
             )
         for dc in b.definitions_changed:
             priv = dc.privileged_before or dc.privileged_after
-            L += ["", f"- **role definition changed** {dc.role_name} (`{dc.id}`)" + (" **privileged**" if priv else "")]
+            L += [
+                "",
+                f"- **role definition changed** {dc.role_name} (`{dc.id}`)"
+                + (" **privileged**" if priv else ""),
+            ]
             L += _fields(dc.changes)
 
     ci = d.cia
     if ci is not None and ci.changed:
-        L += ["", "## CIA tags", "", "| resource | change | before | after | problems |", "|---|---|---|---|---|"]
+        L += [
+            "",
+            "## CIA tags",
+            "",
+            "| resource | change | before | after | problems |",
+            "|---|---|---|---|---|",
+        ]
         for c in ci.changed:
             probs = "; ".join(c.after.problems) if c.after else ""
-            L.append(f"| {_code(c.id)} | {c.change} | {_cia(c.before)} | {_cia(c.after)} | {_cell(probs)} |")
+            L.append(
+                f"| {_code(c.id)} | {c.change} | {_cia(c.before)} | {_cia(c.after)} | {_cell(probs)} |"
+            )
 
     g = d.groups
     if g is not None and g.changed:

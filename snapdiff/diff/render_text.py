@@ -127,7 +127,9 @@ def render_text(d: Diff, *, color: bool = False) -> str:
             o.item("-", x.id)
         for m in r.moved:
             o.item(">", f"{m.old_id}")
-            o.lines.append(f"      moved {m.from_resource_group} -> {m.to_resource_group}: {m.new_id}")
+            o.lines.append(
+                f"      moved {m.from_resource_group} -> {m.to_resource_group}: {m.new_id}"
+            )
             o.fields(m.changes)
         for n in r.renamed:
             o.item("?", f"renamed? {n.old_id} -> {n.new_name}")
@@ -152,8 +154,10 @@ def render_text(d: Diff, *, color: bool = False) -> str:
             o.fields(c.changes)
         for dc in b.definitions_changed:
             priv = dc.privileged_before or dc.privileged_after
-            note = "" if dc.privileged_before == dc.privileged_after else (
-                "  (now privileged)" if dc.privileged_after else "  (no longer privileged)"
+            note = (
+                ""
+                if dc.privileged_before == dc.privileged_after
+                else ("  (now privileged)" if dc.privileged_after else "  (no longer privileged)")
             )
             o.item("~", f"role definition {dc.role_name} ({dc.id}){note}", extra=o.flag(priv))
             o.fields(dc.changes)
@@ -170,7 +174,9 @@ def render_text(d: Diff, *, color: bool = False) -> str:
                     o.lines.append(f"      {label}: (no scad tag)")
                 else:
                     groups = ",".join(v.groups) or "-"
-                    o.lines.append(f"      {label}: C={v.c} I={v.i} A={v.a} groups={groups}  [{v.raw}]")
+                    o.lines.append(
+                        f"      {label}: C={v.c} I={v.i} A={v.a} groups={groups}  [{v.raw}]"
+                    )
             if c.after is not None:
                 for p in c.after.problems:
                     o.lines.append(f"      problem: {p}")
@@ -199,7 +205,10 @@ def render_text(d: Diff, *, color: bool = False) -> str:
         for x in m.removed:
             o.item("-", f"{x.display_name or x.name} ({x.id})")
         for mv in m.moved:
-            o.item(">", f"{mv.display_name} ({mv.id}): {mv.old_parent_id or '-'} -> {mv.new_parent_id or '-'}")
+            o.item(
+                ">",
+                f"{mv.display_name} ({mv.id}): {mv.old_parent_id or '-'} -> {mv.new_parent_id or '-'}",
+            )
         for ch in m.changed:
             o.item("~", f"{ch.display_name} ({ch.id})")
             o.fields(ch.changes)

@@ -175,7 +175,9 @@ def diff_resources(
         if changes:
             r = ref(new)
             out.changed.append(
-                ResourceChange(r.id, r.type, r.name, r.subscription, r.resource_group, changes, ignored)
+                ResourceChange(
+                    r.id, r.type, r.name, r.subscription, r.resource_group, changes, ignored
+                )
             )
         else:
             noise.resources_only_noise += 1

@@ -15,7 +15,9 @@ def cia_value(row: dict[str, Any]) -> CiaValue | None:
     if raw is None:
         return None
     s = parse_scad(raw)
-    return CiaValue(str(raw), s.confValue, s.integrityValue, s.availValue, sorted(s.groups), list(s.problems))
+    return CiaValue(
+        str(raw), s.confValue, s.integrityValue, s.availValue, sorted(s.groups), list(s.problems)
+    )
 
 
 def _same(x: CiaValue, y: CiaValue) -> bool:

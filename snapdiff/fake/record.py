@@ -50,7 +50,9 @@ def record(name: str, directory: Path = CASSETTES) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "record.db")
         result = run_cassette(store, path, tenant=factory, **options)
-        print(f"{name}: snapshot {result.status}, {store.counts(result.snapshot_id)['requests']} requests -> {path}")
+        print(
+            f"{name}: snapshot {result.status}, {store.counts(result.snapshot_id)['requests']} requests -> {path}"
+        )
         store.close()
     return path
 

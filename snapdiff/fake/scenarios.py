@@ -41,7 +41,11 @@ def faults_tenant() -> Tenant:
             "tenantId": TENANT_ID,
             "displayName": f"Fault sub {n}",
             "state": "Enabled",
-            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
+            "subscriptionPolicies": {
+                "locationPlacementId": "Public_2014-09-01",
+                "quotaId": "PayAsYouGo_2014-09-01",
+                "spendingLimit": "Off",
+            },
         }
         for n, s in enumerate(SUBS, 1)
     ]
@@ -62,8 +66,12 @@ def faults_tenant() -> Tenant:
     for i in range(130):
         s = SUBS[i % 2]
         name = f"stbulk{i:03d}" if i < 4 else f"nic-bulk-{i:03d}"
-        rtype = "microsoft.storage/storageaccounts" if i < 4 else "microsoft.network/networkinterfaces"
-        provider = "Microsoft.Storage/storageAccounts" if i < 4 else "Microsoft.Network/networkInterfaces"
+        rtype = (
+            "microsoft.storage/storageaccounts" if i < 4 else "microsoft.network/networkinterfaces"
+        )
+        provider = (
+            "Microsoft.Storage/storageAccounts" if i < 4 else "Microsoft.Network/networkInterfaces"
+        )
         t.resources.append(
             {
                 "id": f"/subscriptions/{s}/resourceGroups/rg-bulk/providers/{provider}/{name}",
@@ -77,7 +85,15 @@ def faults_tenant() -> Tenant:
                 "managedBy": "",
                 "sku": {"name": "Standard_LRS", "tier": "Standard"} if i < 4 else None,
                 "plan": None,
-                "properties": {"provisioningState": "Succeeded", "networkAcls": {"defaultAction": "Allow", "bypass": "AzureServices", "ipRules": [], "virtualNetworkRules": []}}
+                "properties": {
+                    "provisioningState": "Succeeded",
+                    "networkAcls": {
+                        "defaultAction": "Allow",
+                        "bypass": "AzureServices",
+                        "ipRules": [],
+                        "virtualNetworkRules": [],
+                    },
+                }
                 if i < 4
                 else {"provisioningState": "Succeeded", "ipConfigurations": []},
                 "tags": {"scad": f"C:{i % 11},I:2"} if i % 10 == 0 else {},
@@ -89,14 +105,29 @@ def faults_tenant() -> Tenant:
     # Storage listings: every account answers; one listing's token expires on page 2.
     for r in t.resources[:4]:
         rid = r["id"].lower()
-        for suffix in ("/blobservices/default/containers", "/fileservices/default/shares", "/tableservices/default/tables", "/queueservices/default/queues"):
+        for suffix in (
+            "/blobservices/default/containers",
+            "/fileservices/default/shares",
+            "/tableservices/default/tables",
+            "/queueservices/default/queues",
+        ):
             t.responses[rid + suffix] = [
-                {"id": f"{r['id']}{suffix}/item{j}", "name": f"item{j}", "type": "x", "properties": {"publicAccess": "None"}}
+                {
+                    "id": f"{r['id']}{suffix}/item{j}",
+                    "name": f"item{j}",
+                    "type": "x",
+                    "properties": {"publicAccess": "None"},
+                }
                 for j in range(3 if "containers" not in suffix else 130)
             ]
     expired = t.resources[0]["id"].lower() + "/blobservices/default/containers"
     t.faults[expired] = [
-        Fault(400, {}, {"error": {"code": "InvalidSkipToken", "message": "The skip token has expired."}}, page=2)
+        Fault(
+            400,
+            {},
+            {"error": {"code": "InvalidSkipToken", "message": "The skip token has expired."}},
+            page=2,
+        )
     ]
     # Role assignments: 150 on sub 1 (two pages), 3 on sub 2 whose second page keeps failing.
     sub1, sub2 = (f"/subscriptions/{s}" for s in SUBS)
@@ -106,11 +137,18 @@ def faults_tenant() -> Tenant:
         principal = ["g-admins", "g-ops", "g-forbidden", "g-big"][i] if i < 4 else f"u-{i}"
         ras.append(_assignment(sub1, i, OWNER if i % 3 == 0 else READER, principal, principal_type))
     t.role_assignments[sub1.lower()] = ras
-    t.role_assignments[sub2.lower()] = [_assignment(sub2, 900 + i, READER, f"u-x{i}", "User") for i in range(130)]
+    t.role_assignments[sub2.lower()] = [
+        _assignment(sub2, 900 + i, READER, f"u-x{i}", "User") for i in range(130)
+    ]
     ra2 = f"{sub2}/providers/microsoft.authorization/roleassignments".lower()
-    t.faults[ra2] = [Fault(503, {}, {"error": {"code": "ServiceUnavailable", "message": "try later"}}, page=2) for _ in range(4)]
+    t.faults[ra2] = [
+        Fault(503, {}, {"error": {"code": "ServiceUnavailable", "message": "try later"}}, page=2)
+        for _ in range(4)
+    ]
     ra1 = f"{sub1}/providers/microsoft.authorization/roleassignments".lower()
-    t.faults[ra1] = [Fault(429, {}, {"error": {"code": "TooManyRequests", "message": "Rate limit"}}, page=1)]
+    t.faults[ra1] = [
+        Fault(429, {}, {"error": {"code": "TooManyRequests", "message": "Rate limit"}}, page=1)
+    ]
     for guid, name, actions in ((OWNER, "Owner", ["*"]), (READER, "Reader", ["*/read"])):
         t.role_definitions[guid] = {
             "id": f"/subscriptions/{SUBS[0]}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
@@ -121,7 +159,9 @@ def faults_tenant() -> Tenant:
                 "type": "BuiltInRole",
                 "description": f"{name} role",
                 "assignableScopes": ["/"],
-                "permissions": [{"actions": actions, "notActions": [], "dataActions": [], "notDataActions": []}],
+                "permissions": [
+                    {"actions": actions, "notActions": [], "dataActions": [], "notDataActions": []}
+                ],
                 "createdOn": "2015-02-02T21:55:09.8806423Z",
                 "updatedOn": "2021-11-11T20:13:47.8628684Z",
                 "createdBy": None,
@@ -130,7 +170,11 @@ def faults_tenant() -> Tenant:
         }
     # Groups: admins ⊃ ops ⊃ admins (a cycle); big has 230 members; forbidden answers 403.
     t.groups = {
-        "g-admins": [_user(1), _group_ref("g-ops"), {"@odata.type": "#microsoft.graph.servicePrincipal", "id": "sp-1"}],
+        "g-admins": [
+            _user(1),
+            _group_ref("g-ops"),
+            {"@odata.type": "#microsoft.graph.servicePrincipal", "id": "sp-1"},
+        ],
         "g-ops": [_user(2), _group_ref("g-admins"), _group_ref("g-nested")],
         "g-nested": [_user(3), {"@odata.type": "#microsoft.graph.device", "id": "dev-1"}],
         "g-forbidden": [_user(4)],
@@ -139,14 +183,30 @@ def faults_tenant() -> Tenant:
     t.forbidden.add("/v1.0/groups/g-forbidden/members")
     t.forbidden.add("/v1.0/groups/g-forbidden/transitivemembers")
     t.faults["/v1.0/groups/g-big/members"] = [
-        Fault(429, {"Retry-After": "1"}, {"error": {"code": "TooManyRequests", "message": "throttled"}}, page=2)
+        Fault(
+            429,
+            {"Retry-After": "1"},
+            {"error": {"code": "TooManyRequests", "message": "throttled"}},
+            page=2,
+        )
     ]
-    t.faults["/subscriptions"] = [Fault(429, {"Retry-After": "1"}, {"error": {"code": "TooManyRequests", "message": "throttled"}})]
+    t.faults["/subscriptions"] = [
+        Fault(
+            429,
+            {"Retry-After": "1"},
+            {"error": {"code": "TooManyRequests", "message": "throttled"}},
+        )
+    ]
     t.faults["/providers/microsoft.resourcegraph/resources"] = [
         Fault(
             429,
             {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": "00:00:01"},
-            {"error": {"code": "RateLimiting", "message": "Please provide below info when asking for support"}},
+            {
+                "error": {
+                    "code": "RateLimiting",
+                    "message": "Please provide below info when asking for support",
+                }
+            },
         )
     ]
     return t

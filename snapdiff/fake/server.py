@@ -61,7 +61,11 @@ class FakeAzure:
         with self.lock:
             self.requests.append((method, raw_path))
         if path.endswith("/oauth2/v2.0/token"):
-            return 200, {}, {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"}
+            return (
+                200,
+                {},
+                {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"},
+            )
         if path.startswith("/v1.0/"):
             return self._graph(path[len("/v1.0") :], query)
         if method == "POST" and path.endswith("/providers/microsoft.resourcegraph/resources"):
@@ -71,7 +75,13 @@ class FakeAzure:
         if fault:
             return fault.status, fault.headers, fault.body
         if self._forbidden(path):
-            return 403, {}, _error("AuthorizationFailed", f"The client does not have authorization over '{path}'.")
+            return (
+                403,
+                {},
+                _error(
+                    "AuthorizationFailed", f"The client does not have authorization over '{path}'."
+                ),
+            )
         return self._arm(path, query)
 
     # -- ARM ----------------------------------------------------------------------------------
@@ -84,7 +94,13 @@ class FakeAzure:
             for s in t.subscriptions:
                 if s["subscriptionId"].lower() == m.group(1):
                     return 200, {}, s
-            return 404, {}, _error("SubscriptionNotFound", f"The subscription '{m.group(1)}' could not be found.")
+            return (
+                404,
+                {},
+                _error(
+                    "SubscriptionNotFound", f"The subscription '{m.group(1)}' could not be found."
+                ),
+            )
         if path == "/providers/microsoft.management/managementgroups":
             return self._page(path, t.management_groups, query)
         if path in t.mg_details:
@@ -104,7 +120,9 @@ class FakeAzure:
             return self._page(path, r, query) if isinstance(r, list) else (200, {}, r)
         return 404, {}, _error("ResourceNotFound", f"The resource '{path}' was not found.")
 
-    def _page(self, path: str, items: list[Any], query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+    def _page(
+        self, path: str, items: list[Any], query: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
         start = _offset(query.get("$skiptoken"))
         size = self.t.page_size
         body: dict[str, Any] = {"value": items[start : start + size]}
@@ -125,7 +143,9 @@ class FakeAzure:
         rows = [r for r in rows if str(r.get("subscriptionId", "")).lower() in subs]
         m = _RG_FILTER.search(q)
         if m:
-            names = {n.strip().strip("'").replace("\\'", "'").lower() for n in m.group(1).split(",")}
+            names = {
+                n.strip().strip("'").replace("\\'", "'").lower() for n in m.group(1).split(",")
+            }
             rows = [r for r in rows if str(r.get("resourceGroup", "")).lower() in names]
         rows = sorted(rows, key=lambda r: str(r["id"]).lower())
         opts = req.get("options") or {}
@@ -144,7 +164,14 @@ class FakeAzure:
         with self.lock:
             self.quota = self.quota - 1 if self.quota > 1 else 15
             remaining = self.quota
-        return 200, {"x-ms-user-quota-remaining": str(remaining), "x-ms-user-quota-resets-after": "00:00:05"}, body
+        return (
+            200,
+            {
+                "x-ms-user-quota-remaining": str(remaining),
+                "x-ms-user-quota-resets-after": "00:00:05",
+            },
+            body,
+        )
 
     # -- Microsoft Graph ----------------------------------------------------------------------------
     def _graph(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
@@ -158,17 +185,36 @@ class FakeAzure:
         if fault:
             return fault.status, fault.headers, fault.body
         if self._forbidden(full):
-            return 403, {}, _graph_error("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+            return (
+                403,
+                {},
+                _graph_error(
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation.",
+                ),
+            )
         groups = {k.lower(): v for k, v in self.t.groups.items()}
         if gid not in groups:
-            return 404, {}, _graph_error("Request_ResourceNotFound", f"Resource '{gid}' does not exist.")
+            return (
+                404,
+                {},
+                _graph_error("Request_ResourceNotFound", f"Resource '{gid}' does not exist."),
+            )
         members = groups[gid] if rel == "members" else self._transitive(gid, groups)
         start = _offset(query.get("$skiptoken"))
         size = min(self.t.graph_page_size, int(query.get("$top") or 100))
-        chunk = [{"@odata.type": m["@odata.type"], "id": m["id"]} if "$select" in query else m for m in members[start : start + size]]
-        body: dict[str, Any] = {"@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects", "value": chunk}
+        chunk = [
+            {"@odata.type": m["@odata.type"], "id": m["id"]} if "$select" in query else m
+            for m in members[start : start + size]
+        ]
+        body: dict[str, Any] = {
+            "@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects",
+            "value": chunk,
+        }
         if start + size < len(members):
-            body["@odata.nextLink"] = f"{self.base}/v1.0{path}?$select=id&$top={size}&$skiptoken={_token(start + size)}"
+            body["@odata.nextLink"] = (
+                f"{self.base}/v1.0{path}?$select=id&$top={size}&$skiptoken={_token(start + size)}"
+            )
         return 200, {"x-ms-resource-unit": "3" if rel == "members" else "5"}, body
 
     @staticmethod
@@ -190,7 +236,16 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def _graph_error(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "innerError": {"date": "2026-11-20T08:00:00", "request-id": "00000000-0000-0000-0000-000000000000"}}}
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": "2026-11-20T08:00:00",
+                "request-id": "00000000-0000-0000-0000-000000000000",
+            },
+        }
+    }
 
 
 def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:

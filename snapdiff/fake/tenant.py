@@ -39,7 +39,9 @@ class Tenant:
     # per-resource paths are "<resource id><suffix>" (see snapdiff.collect.calls), Key Vault
     # data-plane paths are "/kv/<vault name>/<keys|secrets|certificates>"
     responses: dict[str, Any] = field(default_factory=dict)
-    forbidden: set[str] = field(default_factory=set)  # lower paths (or prefixes ending in '/') -> 403
+    forbidden: set[str] = field(
+        default_factory=set
+    )  # lower paths (or prefixes ending in '/') -> 403
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # lower path -> queued faults
     page_size: int = 100
     graph_page_size: int = 100

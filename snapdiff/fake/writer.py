@@ -88,7 +88,9 @@ def write_snapshot(
             derived.setdefault(source, "ok")
     derived.update(sources or {})
     for name, st in sorted(derived.items()):
-        store.set_source(sid, name, status=st, pages=pages.get(name, 0), requests=pages.get(name, 0))
+        store.set_source(
+            sid, name, status=st, pages=pages.get(name, 0), requests=pages.get(name, 0)
+        )
     store.finish_snapshot(sid, status)
     return sid
 

@@ -1,0 +1,63 @@
+"""``snapdiff demo``: collect → build → diff on the bundled fake tenant, no Azure account."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..build import build, write_files
+from ..snapshot import SnapshotView
+
+
+@click.command()
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("snapshots/demo.db"),
+    show_default=True,
+    help="Demo store (rebuilt each run).",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/demo"),
+    show_default=True,
+    help="Where the securiCAD files go.",
+)
+def demo(store_path: Path, output_dir: Path) -> None:
+    """Run the whole workflow offline on the bundled demo tenant.
+
+    Replays two recorded weekly collections (cassettes/demo-week0.json, demo-week1.json)
+    through the real collector into a store, builds the securiCAD files of the second week,
+    and prints what changed between the two weeks.
+
+    \b
+    Example:
+      snapdiff demo && snapdiff snapshots --store snapshots/demo.db
+    """
+    from ..demo import collect_demo
+    from ..diff.api import diff_snapshots
+    from ..diff.render_text import render_text
+
+    run = collect_demo(store_path)
+    click.echo(
+        f"collected snapshots {run.week0} (week-0, {run.statuses[0]}) and "
+        f"{run.week1} (week-1, {run.statuses[1]}) into {store_path}",
+        err=True,
+    )
+    result = build(SnapshotView(run.store, run.week1))
+    for path in write_files(result, output_dir):
+        click.echo(f"built {path}", err=True)
+    click.echo(
+        f"{len(result.warnings)} build warnings (see `snapdiff build week-1 --store {store_path}`)",
+        err=True,
+    )
+    d = diff_snapshots(SnapshotView(run.store, run.week0), SnapshotView(run.store, run.week1))
+    click.echo(render_text(d, color=sys.stdout.isatty()))
+
+
+COMMANDS = [demo]

@@ -1,0 +1,176 @@
+"""``snapdiff diff`` and ``snapdiff history``: render what the library's differ returns."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..diff.api import diff_snapshots
+from ..diff.history import history as build_history
+from ..diff.model import FAIL_ON, SECTIONS
+from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
+from ..diff.render_json import render_json
+from ..diff.render_markdown import render_markdown
+from ..diff.render_text import render_text, snapshot_line, value
+from ..errors import SnapdiffError
+from ..snapshot import SnapshotView
+from .common import open_ref, open_store, store_option
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _rules(ignore: tuple[str, ...], ignore_file: Path | None) -> list[Rule]:
+    rules: list[Rule] = []
+    if ignore_file is not None:
+        rules += read_ignore_file(ignore_file)
+    elif Path(IGNORE_FILE).is_file():
+        rules += read_ignore_file(IGNORE_FILE)
+    rules += [parse_rule(r, origin="--ignore") for r in ignore]
+    return rules
+
+
+_COMMON = [
+    click.option(
+        "--ignore",
+        "ignore",
+        multiple=True,
+        metavar="RULE",
+        help="Extra ignore rule '<type glob> <path glob>' (repeatable).",
+    ),
+    click.option(
+        "--ignore-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Ignore file (default: ./{IGNORE_FILE} if present).",
+    ),
+    click.option(
+        "--no-default-ignores",
+        is_flag=True,
+        help="Show volatile fields too (etag, provisioningState, ...).",
+    ),
+]
+
+
+def _common(f):  # type: ignore[no-untyped-def]
+    for opt in reversed(_COMMON):
+        f = opt(f)
+    return f
+
+
+@click.command("diff")
+@click.argument("a", required=False)
+@click.argument("b", required=False)
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    type=click.Choice(SECTIONS),
+    help="Limit to these sections (repeatable).",
+)
+@_common
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    type=click.Choice(FAIL_ON),
+    help="What counts as a change for exit code 1 (repeatable; default any).",
+)
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    a: str | None,
+    b: str | None,
+    store_path: Path | None,
+    fmt: str,
+    sections: tuple[str, ...],
+    ignore: tuple[str, ...],
+    ignore_file: Path | None,
+    no_default_ignores: bool,
+    fail_on: tuple[str, ...],
+) -> None:
+    """Show what changed from snapshot A to snapshot B.
+
+    A and B: an id, a label, latest, latest~N, a date (last complete snapshot on or before it)
+    or PATH.db:REF. Default: the two latest complete snapshots; with A alone, B is the latest
+    complete one. Exit status: 0 no changes, 1 changes, 2 error.
+    """
+    rules = _rules(ignore, ignore_file)
+    store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
+    store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
+    try:
+        result = diff_snapshots(
+            SnapshotView(store_a, id_a),
+            SnapshotView(store_b, id_b),
+            ignore=rules,
+            default_ignores=not no_default_ignores,
+            sections=sections or None,
+        )
+    finally:
+        store_a.close()
+        store_b.close()
+    if fmt == "json":
+        click.echo(render_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        color = _use_color()
+        click.echo(render_text(result, color=color), nl=False, color=color)
+    ctx.exit(1 if result.has_changes(fail_on or ("any",)) else 0)
+
+
+@click.command("history")
+@click.argument("ident", metavar="ID")
+@store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_common
+def history(
+    ident: str,
+    store_path: Path | None,
+    fmt: str,
+    ignore: tuple[str, ...],
+    ignore_file: Path | None,
+    no_default_ignores: bool,
+) -> None:
+    """How one resource (ARM id), role assignment id, group id or management group id changed
+    across every snapshot in the store."""
+    ignores = IgnoreSet(_rules(ignore, ignore_file), defaults=not no_default_ignores)
+    store = open_store(store_path, readonly=True)
+    try:
+        h = build_history(store, ident, ignores)
+    finally:
+        store.close()
+    if not h.entries:
+        raise SnapdiffError(f"no finished snapshot in {store.path}")
+    if fmt == "json":
+        click.echo(json.dumps(h.to_dict(), indent=2, sort_keys=True))
+        return
+    color = _use_color()
+    lines = [f"history of {h.id} ({h.kind.replace('_', ' ')})"]
+    for e in h.entries:
+        why = f": {e.reason}" if e.reason else ""
+        lines.append(f"{snapshot_line(e.snapshot)}  {e.event}{why}")
+        for ch in e.changes:
+            sign = {"added": "+", "removed": "-", "changed": "~"}[ch.kind]
+            old, new = value(ch.old), value(ch.new)
+            text = new if ch.kind == "added" else old if ch.kind == "removed" else f"{old} -> {new}"
+            lines.append(f"    {sign} {ch.path}: {text}")
+    click.echo("\n".join(lines), color=color)
+
+
+COMMANDS = [diff, history]

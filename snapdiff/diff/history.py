@@ -1,0 +1,126 @@
+"""How one resource, role assignment, group or management group changed across every snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..snapshot import SnapshotView
+from ..store import Store
+from .api import snapshot_info
+from .coverage import fetch_reason, fetches_by_lower_target
+from .mgmt import _load as load_management_groups
+from .model import FieldChange, SnapshotInfo
+from .noise import IgnoreSet
+from .rbac import load_assignments, role_definitions
+from .resources import _listing_reason, _parts, field_changes
+
+_UNKNOWN = object()
+
+
+@dataclass
+class HistoryEntry:
+    snapshot: SnapshotInfo
+    event: str  # present, absent, added, removed, changed, unchanged, unknown
+    reason: str | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class History:
+    id: str
+    kind: str  # resource, role_assignment, group, management_group
+    entries: list[HistoryEntry]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def kind_of(ident: str) -> str:
+    low = ident.lower()
+    if "/providers/microsoft.authorization/roleassignments/" in low:
+        return "role_assignment"
+    if low.startswith("/providers/microsoft.management/managementgroups/"):
+        return "management_group"
+    if low.startswith("/"):
+        return "resource"
+    return "group"
+
+
+def _state(view: SnapshotView, kind: str, key: str) -> tuple[Any, str | None, str]:
+    """(state or None when absent or _UNKNOWN, why unknown, resource type for ignore rules)."""
+    if kind == "resource":
+        row = view.resources().get(key)
+        if row is not None:
+            return row, None, _parts(row)[0]
+        why = _listing_reason(view, "this snapshot")
+        return (_UNKNOWN, why, "") if why else (None, None, "")
+    if kind == "role_assignment":
+        s = load_assignments(view, role_definitions(view))
+        rec = s.records.get(key)
+        if rec is not None:
+            return asdict(rec), None, ""
+        bad = [f for f in s.listings.values() if not f.ok]
+        if bad or not s.listings:
+            return _UNKNOWN, f"{len(bad)} role assignment listings not ok", ""
+        return None, None, ""
+    if kind == "management_group":
+        groups, _ = load_management_groups(view)
+        if key in groups:
+            return asdict(groups[key]), None, ""
+        why = fetch_reason(view.fetch("managementgroups:list", ""), "this snapshot", "listing")
+        return (_UNKNOWN, why, "") if why else (None, None, "")
+    state: dict[str, list[str]] = {}
+    for label, call in (("direct", "graph:members"), ("transitive", "graph:transitiveMembers")):
+        f = fetches_by_lower_target(view, call).get(key)
+        if f is None:
+            return None, None, ""
+        if not f.ok:
+            return _UNKNOWN, fetch_reason(f, "this snapshot", "member listing"), ""
+        state[label] = sorted(
+            str(i.get("id", "")).lower() for i in f.items() if isinstance(i, dict)
+        )
+    return state, None, ""
+
+
+def _changes(kind: str, old: Any, new: Any, rtype: str, ignores: IgnoreSet) -> list[FieldChange]:
+    if kind == "group":
+        out = []
+        for label in ("direct", "transitive"):
+            a, b = set(old.get(label, [])), set(new.get(label, []))
+            out += [FieldChange(label, "added", None, m) for m in sorted(b - a)]
+            out += [FieldChange(label, "removed", m, None) for m in sorted(a - b)]
+        return out
+    return field_changes(old, new, rtype, ignores)[0]
+
+
+def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> History:
+    """Every finished snapshot of ``store``, oldest first, with what happened to ``ident``."""
+    ignores = ignores or IgnoreSet()
+    kind = kind_of(ident)
+    key = ident.strip().lower().rstrip("/")
+    entries: list[HistoryEntry] = []
+    last: Any = _UNKNOWN
+    for snap in store.snapshots():
+        if snap.status == "running":
+            continue
+        view = SnapshotView(store, snap.id)
+        info = snapshot_info(view)
+        state, why, rtype = _state(view, kind, key)
+        if state is _UNKNOWN:
+            entries.append(HistoryEntry(info, "unknown", why))
+            continue
+        if last is _UNKNOWN:
+            event = "present" if state is not None else "absent"
+            entries.append(HistoryEntry(info, event))
+        elif last is None and state is None:
+            entries.append(HistoryEntry(info, "absent"))
+        elif last is None:
+            entries.append(HistoryEntry(info, "added"))
+        elif state is None:
+            entries.append(HistoryEntry(info, "removed"))
+        else:
+            changes = _changes(kind, last, state, rtype, ignores)
+            entries.append(HistoryEntry(info, "changed" if changes else "unchanged", None, changes))
+        last = state
+    return History(ident, kind, entries)
