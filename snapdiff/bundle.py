@@ -6,6 +6,7 @@ statuses, counts, the redaction report, a SHA-256 of every body, one over every 
 one over the manifest itself). Build and diff read a bundle directly (``FILE.snapdiff`` or
 ``FILE.snapdiff:REF``). Bundles use the rollback journal, not WAL, so they are one file that
 can be opened read-only (``immutable=1``) from read-only media.
+The explore rows (``resource_rows`` ...) are not carried: import rebuilds them.
 
 The hashes detect damage and tampering in transit; they are not a signature.
 """
@@ -244,9 +245,6 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
                 bodies[h] = size
                 stored += len(data)
             new_id = _copy_rows(src, snapshot_id, c)
-            from .maintenance import index_snapshot
-
-            index_snapshot(bundle, new_id)
             c.execute(
                 "CREATE TABLE manifest (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)"
             )
@@ -461,10 +459,11 @@ def _missing_bodies(conn: sqlite3.Connection, snapshot_id: int | None) -> list[P
 
 
 # -- import -----------------------------------------------------------------------------------
-def import_bundle(store: Store, bundle_path: str | os.PathLike[str]) -> int:
+def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: bool = True) -> int:
     """Add a bundle's snapshot to ``store``; return its id there. Idempotent by snapshot uid.
 
-    Everything is verified before the store is touched; the insert is one transaction.
+    Everything is verified before the store is touched; the insert (with the explore rows,
+    unless ``index`` is false) is one transaction.
     """
     path = Path(bundle_path)
     manifest = check_bundle(path)
@@ -493,7 +492,8 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str]) -> int:
                 ).fetchone()
             ):
                 c.execute("UPDATE snapshots SET label = NULL WHERE id = ?", (new_id,))
-            index_snapshot(store, new_id)
+            if index:
+                index_snapshot(store, new_id)
     except sqlite3.Error as e:
         raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
     return new_id

@@ -125,8 +125,7 @@ V3_EXPLORE_VIEWS = """
             location TEXT,
             tags TEXT,
             PRIMARY KEY (snapshot_id, id)
-        );
-        CREATE INDEX resource_rows_id ON resource_rows (id);
+        ) WITHOUT ROWID;
         CREATE TABLE role_assignment_rows (
             snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
             id TEXT NOT NULL,
@@ -135,8 +134,7 @@ V3_EXPLORE_VIEWS = """
             principal_type TEXT,
             role_definition_id TEXT,
             PRIMARY KEY (snapshot_id, id)
-        );
-        CREATE INDEX role_assignment_rows_principal ON role_assignment_rows (principal_id);
+        ) WITHOUT ROWID;
         CREATE VIEW resources_by_snapshot AS
             SELECT s.id AS snapshot_id, s.label AS snapshot_label, s.started_at AS taken_at,
                    s.status AS snapshot_status, r.id, r.type, r.name, r.resource_group,

@@ -1,5 +1,19 @@
-"""The collector: the only part of snapdiff that imports azure or msgraph."""
+"""The collector: the only part of snapdiff that imports azure or msgraph.
 
-from .collector import CollectOptions, collect
+``snapdiff.collect.calls`` and ``snapdiff.collect.scope`` are plain data and stay importable
+without the SDKs; ``collect`` and ``CollectOptions`` load them on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["CollectOptions", "collect"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import collector
+
+        return getattr(collector, name)
+    raise AttributeError(name)

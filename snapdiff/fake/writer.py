@@ -112,3 +112,67 @@ def arg_pages(rows: list[dict[str, Any]], page_size: int = 1000) -> list[dict[st
             body["$skipToken"] = f"page{n + 1}"
         out.append(body)
     return out
+
+
+def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
+    """The fetches the collector would store for ``tenant`` (a ``snapdiff.fake.tenant.Tenant``),
+    without HTTP: Resource Graph pages, role assignments and definitions, Graph members and
+    every per-resource listing of ``snapdiff.collect.calls``. For benchmarks at 100,000
+    resources, where serving and collecting over loopback would measure the wrong thing."""
+    from ..collect.calls import FOLLOW_UPS, PER_RESOURCE
+
+    out = [
+        FakeFetch("subscriptions:list", "", [{"value": tenant.subscriptions}]),
+        FakeFetch(
+            "resourcegraph:resourcecontainers",
+            "batch-0",
+            arg_pages(tenant.containers, arg_page_size),
+        ),
+        FakeFetch("resourcegraph:resources", "batch-0", arg_pages(tenant.resources, arg_page_size)),
+        FakeFetch("managementgroups:list", "", [{"value": tenant.management_groups}]),
+    ]
+    for mg in tenant.management_groups:
+        detail = tenant.mg_details.get(mg["id"].lower())
+        if detail is not None:
+            out.append(FakeFetch("managementgroups:get", mg["id"].lower(), [detail]))
+    groups: set[str] = set()
+    for scope, items in sorted(tenant.role_assignments.items()):
+        out.append(FakeFetch("authorization:roleAssignments", scope, [{"value": items}]))
+        groups |= {
+            a["properties"]["principalId"]
+            for a in items
+            if a["properties"].get("principalType") == "Group"
+        }
+    for guid, body in sorted(tenant.role_definitions.items()):
+        out.append(FakeFetch("authorization:roleDefinition", guid, [body]))
+    members = {k.lower(): v for k, v in tenant.groups.items()}
+    for gid in sorted(groups):
+        out.append(FakeFetch("graph:members", gid, [{"value": members.get(gid.lower(), [])}]))
+    for row in tenant.resources:
+        rid = row["id"].lower()
+        for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
+            if call.data_plane:
+                name = row["name"].lower()
+                path = f"/kv/{name}/{call.suffix}"
+            else:
+                path = rid + call.suffix.lower()
+            body = tenant.responses.get(path)
+            if path in tenant.forbidden or body is None:
+                out.append(
+                    FakeFetch(
+                        call.call,
+                        rid,
+                        [],
+                        status="forbidden" if body is not None else "notfound",
+                        http_status=403 if body is not None else 404,
+                    )
+                )
+                continue
+            out.append(
+                FakeFetch(call.call, rid, [{"value": body}] if isinstance(body, list) else [body])
+            )
+            follow = FOLLOW_UPS.get(call.call)
+            for item in body if follow and isinstance(body, list) else ():
+                sub = tenant.responses.get(item["id"].lower() + follow.suffix.lower(), [])
+                out.append(FakeFetch(follow.call, item["id"].lower(), [{"value": sub}]))
+    return out

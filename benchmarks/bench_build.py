@@ -1,0 +1,100 @@
+"""Build benchmark: a synthetic snapshot of N resources (default 100,000); prints build time and
+peak memory against the "parse floor" (decompress + json.loads of every stored body the build
+reads), each phase measured in its own child process in the same run.
+
+    python benchmarks/bench_build.py --n 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def make_store(path: Path, n: int) -> None:
+    from snapdiff.fake.synthetic import synthetic_tenant
+
+    from snapdiff.fake.writer import tenant_fetches, write_snapshot
+    from snapdiff.store import Store
+
+    store = Store(path)
+    write_snapshot(store, tenant_fetches(synthetic_tenant(n)))
+    store.close()
+
+
+def phase(path: Path, which: str) -> dict[str, float]:
+    """Run one phase in this process; return seconds and peak RSS (MB)."""
+    from snapdiff.build import build, render
+    from snapdiff.snapshot import SnapshotView
+    from snapdiff.store import Store
+
+    store = Store(path, readonly=True)
+    t0 = time.perf_counter()
+    if which == "floor":
+        rows = store.conn.execute(
+            "SELECT b.data FROM exchanges e JOIN bodies b ON b.hash = e.body_hash WHERE e.page IS NOT NULL"
+        )
+        count = sum(1 for (data,) in rows if json.loads(zlib.decompress(data)) is not None)
+        extra = {"bodies": count}
+    else:
+        result = build(SnapshotView(store, 1))
+        size = len(render(result.active_directory))
+        extra = {"json_mb": size / 1e6, "warnings": len(result.warnings)}
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak, **extra}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--phase", choices=["floor", "build"], help=argparse.SUPPRESS)
+    ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase:
+        print(json.dumps(phase(args.store, args.phase)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        t0 = time.perf_counter()
+        make_store(path, args.n)
+        print(
+            f"N = {args.n}: synthetic snapshot written in {time.perf_counter() - t0:.1f}s, "
+            f"{path.stat().st_size / 1e6:.1f} MB"
+        )
+        out = {}
+        for which in ("floor", "build", "floor", "build"):  # interleaved: noisy machines
+            res = subprocess.run(
+                [sys.executable, __file__, "--phase", which, "--store", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            r = json.loads(res.stdout)
+            prev = out.get(which)
+            out[which] = r if prev is None or r["seconds"] < prev["seconds"] else prev
+    floor, build = out["floor"], out["build"]
+    print(
+        f"parse floor: {floor['seconds']:.2f}s ({floor['bodies']} bodies), peak {floor['peak_mb']:.0f} MB"
+    )
+    print(
+        f"build:       {build['seconds']:.2f}s, peak {build['peak_mb']:.0f} MB, "
+        f"AD JSON {build['json_mb']:.1f} MB, {build['warnings']} warnings"
+    )
+    print(
+        f"build / floor = {build['seconds'] / floor['seconds']:.2f}x (target <= 3x); "
+        f"peak {build['peak_mb']:.0f} MB (target < 1024 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
