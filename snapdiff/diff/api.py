@@ -75,12 +75,13 @@ def diff_snapshots(
             d.not_compared = [n for n in d.not_compared if n.section != "resources"]
         if "cia" in chosen:
             d.cia = diff_cia(pairs)
-    if "rbac" in chosen:
-        d.rbac = diff_rbac(a, b, d.not_compared)
-    if "groups" in chosen:
-        sa = load_assignments(a, role_definitions(a))
-        sb = load_assignments(b, role_definitions(b))
-        d.groups = diff_groups(a, b, sa, sb, d.not_compared)
+    if "rbac" in chosen or "groups" in chosen:
+        defs_a, defs_b = role_definitions(a), role_definitions(b)
+        sa, sb = load_assignments(a, defs_a), load_assignments(b, defs_b)
+        if "rbac" in chosen:
+            d.rbac = diff_rbac(defs_a, defs_b, sa, sb, d.not_compared)
+        if "groups" in chosen:
+            d.groups = diff_groups(a, b, sa, sb, d.not_compared)
     if "mgmt" in chosen:
         d.mgmt = diff_mgmt(a, b, d.not_compared)
     return d

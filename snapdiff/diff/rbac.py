@@ -39,10 +39,10 @@ class RoleDef:
     permissions: dict[str, list[str]]
     assignable_scopes: list[str]
     body: dict[str, Any] = field(repr=False, default_factory=dict)
+    privileged: bool = field(init=False)
 
-    @property
-    def privileged(self) -> bool:
-        return is_privileged(self.name, self.permissions.get("actions", []))
+    def __post_init__(self) -> None:
+        self.privileged = is_privileged(self.name, self.permissions.get("actions", []))
 
 
 def is_privileged(role_name: str, actions: list[str]) -> bool:
@@ -155,9 +155,15 @@ def _comparable(key: str, mine: Assignments, other: Assignments) -> str | None:
     return ", ".join(reasons)
 
 
-def diff_rbac(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared]) -> RbacSection:
-    defs_a, defs_b = role_definitions(a), role_definitions(b)
-    sa, sb = load_assignments(a, defs_a), load_assignments(b, defs_b)
+def diff_rbac(
+    defs_a: dict[str, RoleDef | None],
+    defs_b: dict[str, RoleDef | None],
+    sa: Assignments,
+    sb: Assignments,
+    not_compared: list[NotCompared],
+) -> RbacSection:
+    """Assignments added, removed, changed; definitions changed. Inputs from
+    ``role_definitions`` and ``load_assignments`` of each snapshot."""
     out = RbacSection()
     for target in sorted(sa.listings.keys() | sb.listings.keys()):
         why = fetch_reason(sa.listings.get(target), "A", "listing") or fetch_reason(
@@ -172,12 +178,8 @@ def diff_rbac(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared])
                 )
             )
     if not sa.listings and not sb.listings:
-        for side, v in (("A", a), ("B", b)):
-            src = v.sources.get("authorization")
-            status = src["status"] if src else "not collected"
-            not_compared.append(
-                NotCompared("rbac", "role assignments", f"authorization {status} in {side}")
-            )
+        why = "no role assignment listing in A or B"
+        not_compared.append(NotCompared("rbac", "role assignments", why))
     skipped = 0
     for key in sorted(sa.records.keys() | sb.records.keys()):
         x, y = sa.records.get(key), sb.records.get(key)

@@ -630,7 +630,7 @@ class _Demo:
             "securityProfile": {
                 "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True},
                 "securityType": "TrustedLaunch",
-            },  # fmt: skip
+            },
             "diagnosticsProfile": {"bootDiagnostics": {"enabled": True}},
             "provisioningState": "Succeeded",
             "timeCreated": _CREATED,
@@ -672,7 +672,7 @@ class _Demo:
                 "offer": "0001-com-ubuntu-server-jammy",
                 "sku": "22_04-lts-gen2",
                 "version": "latest",
-            },  # fmt: skip
+            },
             "diskControllerType": "SCSI",
         }
         if data_disks is not None:
@@ -849,7 +849,7 @@ class _Demo:
                 "backupRetentionDays": 7,
                 "geoRedundantBackup": "Disabled",
                 "storageAutogrow": "Enabled",
-            },  # fmt: skip
+            },
             "version": version,
             "sslEnforcement": "Enabled",
             "minimalTlsVersion": "TLS1_2",
@@ -1122,7 +1122,12 @@ def demo_tenant(week: int = 0, base: str = "http://127.0.0.1:18080") -> Tenant:
 
     # ---- shared subscription: management ----------------------------------------------------
     pip_jump = d.pip(S, "rg-mgmt", "pip-jumpbox", "20.86.200.14", tags=env_shared)
-    nic_jump = d.nic(S, "rg-mgmt", "nic-jumpbox", subnet=snet_mgmt, ip="10.0.1.4", pip=pip_jump)
+    nsg_jump = d.nsg(S, "rg-mgmt", "vm-jumpbox-nsg", [
+        ("RDP", 300, "Inbound", "Allow", "Tcp", "*", "*", "3389"),
+    ], tags=env_shared)  # fmt: skip
+    nic_jump = d.nic(
+        S, "rg-mgmt", "nic-jumpbox", subnet=snet_mgmt, ip="10.0.1.4", pip=pip_jump, nsg=nsg_jump
+    )
     d.vm(S, "rg-mgmt", "vm-jumpbox", os="Windows", size="Standard_B2ms", nics=[nic_jump],
          data_disks=(("vm-jumpbox-data-01", 64),), tags=T(env_shared, "vm-jumpbox"))  # fmt: skip
     d.add(S, "rg-mgmt", "Microsoft.Compute/sshPublicKeys", "sshkey-ops",
