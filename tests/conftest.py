@@ -59,3 +59,15 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory):
     finally:
         pytest_socket.enable_socket()
     return store, r0, r1
+
+
+@pytest.fixture(scope="session")
+def edge_snapshot(tmp_path_factory: pytest.TempPathFactory):
+    """Demo week 0 with a forbidden Key Vault data plane and an unreadable App Service config."""
+    pytest_socket.disable_socket(allow_unix_socket=True)
+    try:
+        store = Store(tmp_path_factory.mktemp("edge") / "edge.db")
+        result = replay(store, "edge")
+    finally:
+        pytest_socket.enable_socket()
+    return store, result

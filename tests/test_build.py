@@ -40,20 +40,44 @@ def check_golden(name: str, obj: object) -> None:
     assert text == path.read_text(), f"{name} differs from its golden file"
 
 
-@pytest.mark.parametrize("week", [0, 1])
+@pytest.mark.parametrize("which", ["week0", "week1", "edge"])
 @pytest.mark.parametrize("mode", ["default", "bug-compatible"])
-def test_golden_per_key(demo_store, week, mode):
+def test_golden_per_key(demo_store, edge_snapshot, which, mode):
     store, r0, r1 = demo_store
-    sid = (r0, r1)[week].snapshot_id
+    if which == "edge":
+        store, edge = edge_snapshot
+        sid = edge.snapshot_id
+    else:
+        sid = (r0 if which == "week0" else r1).snapshot_id
     result = build(SnapshotView(store, sid), bug_compatible=mode == "bug-compatible")
     ad = result.active_directory
     for key in ALWAYS:
         assert key in ad
     for key, value in ad.items():
-        check_golden(f"week{week}/{mode}/{key}.json", value)
-    check_golden(f"week{week}/{mode}/_warnings.json", result.warnings)
+        check_golden(f"{which}/{mode}/{key}.json", value)
+    check_golden(f"{which}/{mode}/_warnings.json", result.warnings)
     if result.insights is not None:
-        check_golden(f"week{week}/{mode}/_insights.json", result.insights)
+        check_golden(f"{which}/{mode}/_insights.json", result.insights)
+
+
+def test_edge_placeholders_and_unreadable_config(edge_snapshot):
+    store, res = edge_snapshot
+    view = SnapshotView(store, res.snapshot_id)
+    assert res.status == "partial" and view.incomplete_sources() == {
+        "keyvault": "forbidden",
+        "web": "failed",
+    }
+    for mode in (False, True):
+        ad = build(view, bug_compatible=mode).active_directory
+        vault = next(v for v in ad["keyVaults"] if v["name"] == "kv-fab-shared-ops")
+        for coll in ("keys", "secrets", "certificates"):
+            [placeholder] = vault[coll]
+            assert placeholder["name"] == "test-component" and placeholder["collection"] == coll
+        site = next(a for a in ad["appServices"] if a["name"] == "app-fab-portal")
+        assert site["disabledFTPs"] == "AllAllowed" and site["ipSecurityRestrictions"] == []
+        # Default mode still reads the auth settings (their own call); upstream's crash default
+        # in bug-compatible mode.
+        assert site["preventAnonymousAccess"] is (not mode)
 
 
 def test_demo_covers_every_registered_kind(demo_store):

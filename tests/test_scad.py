@@ -59,7 +59,7 @@ def test_never_raises_and_always_clamps(value):
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["c", "C", " i", "a ", "A"]), st.integers(-10**6, 10**6)),
+        st.tuples(st.sampled_from(["c", "C", " i", "a ", "A"]), st.integers(-(10**6), 10**6)),
         min_size=1,
         max_size=6,
     )

@@ -106,7 +106,13 @@ def diff(
 
     A and B: an id, a label, latest, latest~N, a date (last complete snapshot on or before it)
     or PATH.db:REF. Default: the two latest complete snapshots; with A alone, B is the latest
-    complete one. Exit status: 0 no changes, 1 changes, 2 error.
+    complete one. Exit status: 0 no changes, 1 changes, 2 error. See docs/diff.md.
+
+    \b
+    Examples:
+      snapdiff diff                                  # the two latest complete snapshots
+      snapdiff diff 2026-11-13 latest --format markdown
+      snapdiff diff week-46 other.db:latest --fail-on privileged
     """
     rules = _rules(ignore, ignore_file)
     store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
@@ -148,7 +154,12 @@ def history(
     no_default_ignores: bool,
 ) -> None:
     """How one resource (ARM id), role assignment id, group id or management group id changed
-    across every snapshot in the store."""
+    across every snapshot in the store.
+
+    \b
+    Example:
+      snapdiff history /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1
+    """
     ignores = IgnoreSet(_rules(ignore, ignore_file), defaults=not no_default_ignores)
     store = open_store(store_path, readonly=True)
     try:

@@ -199,7 +199,9 @@ def label_(snapshot: str, name: str | None, clear: bool, store_path: Path | None
 def index_(snapshot: str | None, store_path: Path | None) -> None:
     """Fill the explore tables behind the resources_by_snapshot and role_assignments_by_snapshot views.
 
-    Snapshots are indexed when taken or imported; this catches up older ones (or redoes one).
+    Snapshots are not indexed when taken or imported (the rows would cost more space than the
+    snapshot's own deduplicated bodies); run this before exploring. With no SNAPSHOT, every
+    snapshot not yet indexed is.
 
     \b
     Examples:

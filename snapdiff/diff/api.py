@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from ..errors import SnapdiffError
@@ -36,6 +37,22 @@ def diff_snapshots(
     ``ignore``: extra rules (``"<type glob> <path glob>"`` strings or ``Rule``); ``sections``:
     a subset of resources, rbac, cia, groups, mgmt (default all).
     """
+    paused = gc.isenabled()
+    gc.disable()  # millions of small acyclic objects: collections would only re-walk them
+    try:
+        return _diff(a, b, ignore, default_ignores, sections)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _diff(
+    a: SnapshotView,
+    b: SnapshotView,
+    ignore: Iterable[Rule | str],
+    default_ignores: bool,
+    sections: Iterable[str] | None,
+) -> Diff:
     chosen = list(SECTIONS) if sections is None else [s for s in SECTIONS if s in set(sections)]
     unknown = set(sections or ()) - set(SECTIONS)
     if unknown:

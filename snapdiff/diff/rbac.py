@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from ..snapshot import SnapshotView
@@ -28,6 +29,7 @@ _PERMISSION_KINDS = ("actions", "notActions", "dataActions", "notDataActions")
 _GRANTS_RBAC_WRITE = "microsoft.authorization/roleassignments/write"
 
 
+@lru_cache(maxsize=65536)
 def role_guid(role_definition_id: str) -> str:
     return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
 

@@ -261,14 +261,12 @@ class _Demo:
             "protocol": protocol,
             "sourcePortRange": "*",
         }
-        for key, val in (
-            ("destinationPort", dport),
-            ("sourceAddress", src),
-            ("destinationAddress", dst),
+        for single, plural, val in (
+            ("destinationPortRange", "destinationPortRanges", dport),
+            ("sourceAddressPrefix", "sourceAddressPrefixes", src),
+            ("destinationAddressPrefix", "destinationAddressPrefixes", dst),
         ):
-            plural = f"{key}Ranges" if key.endswith("Port") else f"{key}es"
-            single = f"{key}Range" if key.endswith("Port") else key
-            if key == "sourceAddress" and src_asg:
+            if single == "sourceAddressPrefix" and src_asg:
                 p["sourceApplicationSecurityGroups"] = [{"id": src_asg}]
                 p[plural] = []
             elif isinstance(val, list):
@@ -1523,7 +1521,11 @@ def demo_tenant(week: int = 0, base: str = "http://127.0.0.1:18080") -> Tenant:
             "numberOfWorkers": 1, "netFrameworkVersion": "v4.0", "linuxFxVersion": "PYTHON|3.11",
             "requestTracingEnabled": False, "remoteDebuggingEnabled": False, "httpLoggingEnabled": False,
             "logsDirectorySizeLimit": 35, "detailedErrorLoggingEnabled": False, "publishingUsername": "$func-fab-orders",
-            "appSettings": None,
+            "appSettings": [
+                {"name": "FUNCTIONS_EXTENSION_VERSION", "value": "~4"},
+                {"name": "FUNCTIONS_WORKER_RUNTIME", "value": "python"},
+                {"name": "AzureWebJobsStorage", "value": "DefaultEndpointsProtocol=https;AccountName=stfabfuncprod01;AccountKey=fakeFuncStorageKey0000fake0000000000000000fake==;EndpointSuffix=core.windows.net"},
+            ],
             "connectionStrings": [
                 {"name": "ServiceBus", "connectionString": "Endpoint=sb://sb-fab-prod.servicebus.windows.net/;SharedAccessKeyName=orders-sender;SharedAccessKey=fakeSharedAccessKey000fake000=", "type": "Custom"},
             ],

@@ -21,13 +21,37 @@ CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 
 
 def _demo(week: int) -> Callable[[], Tenant]:
+    """The demo weeks, with every permission granted: both snapshots are complete."""
+
     def make() -> Tenant:
         from .cassettes import RECORD_BASE
         from .demo import demo_tenant
 
-        return demo_tenant(week, base=RECORD_BASE)
+        tenant = demo_tenant(week, base=RECORD_BASE)
+        tenant.forbidden.clear()
+        for r in tenant.resources:  # the formerly forbidden vault is simply empty
+            if r["type"] == "microsoft.keyvault/vaults":
+                for coll in ("keys", "secrets", "certificates"):
+                    tenant.responses.setdefault(f"/kv/{r['name'].lower()}/{coll}", [])
+        return tenant
 
     return make
+
+
+def _edge() -> Tenant:
+    """Demo week 0 as a Reader without data-plane rights: one vault's listings answer 403 and
+    an App Service's config cannot be read (500 after every retry)."""
+    from .cassettes import RECORD_BASE
+    from .demo import demo_tenant
+    from .tenant import Fault
+
+    tenant = demo_tenant(0, base=RECORD_BASE)
+    site = next(r["id"].lower() for r in tenant.resources if r["name"] == "app-fab-portal")
+    tenant.faults[f"{site}/config/web"] = [
+        Fault(500, {}, {"error": {"code": "InternalServerError", "message": "fake outage"}})
+        for _ in range(3)
+    ]
+    return tenant
 
 
 def _faults() -> Tenant:
@@ -41,6 +65,7 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "faults": (_faults, {"arg_page_size": 50, "retry_total": 3}),
     "demo-week0": (_demo(0), {}),
     "demo-week1": (_demo(1), {}),
+    "edge": (_edge, {"retry_total": 2}),
 }
 
 

@@ -578,7 +578,7 @@ def _responses(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _principals(ctx: _Ctx, n: int) -> tuple[list[str], list[str], list[str]]:
     rng = random.Random(f"principals:{ctx.seed}")
-    users = [_uuid(rng) for _ in range(max(20, n // 50))]
+    users = [_uuid(rng) for _ in range(max(200, n // 50))]
     sps = [_uuid(rng) for _ in range(max(5, n // 500))]
     groups = [_uuid(rng) for _ in range(max(4, n // 1000))]
     return users, sps, groups
