@@ -97,6 +97,24 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "default",
     ),
     Rule(
+        "*",
+        "properties.earliestRestoreDate",
+        "point-in-time-restore window of database servers; moves forward every day",
+        "default",
+    ),
+    Rule(
+        "microsoft.network/connections",
+        "properties.*BytesTransferred",
+        "traffic counters of VPN and ExpressRoute connections",
+        "default",
+    ),
+    Rule(
+        "microsoft.network/connections",
+        "properties.connectionStatus",
+        "tunnel up/down at the moment of collection",
+        "default",
+    ),
+    Rule(
         "microsoft.compute/disks",
         "properties.diskState",
         "flips Attached/Reserved as the VM starts or deallocates; attachment itself shows in managedBy",

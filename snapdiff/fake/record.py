@@ -60,12 +60,28 @@ def _faults() -> Tenant:
     return faults_tenant()
 
 
+def _no_graph() -> Tenant:
+    """Demo week 1 collected without GroupMember.Read.All: every Graph call answers 403."""
+    tenant = _demo(1)()
+    tenant.forbidden.add("/v1.0/groups/")
+    return tenant
+
+
+def _scoped_options() -> dict[str, Any]:
+    from ..collect.scope import Scope
+    from .cassettes import FIXED_INTERVAL
+
+    return {"scope": Scope([], ["rg-app-prod", "rg-aks-prod"], FIXED_INTERVAL)}
+
+
 # name -> (tenant factory, collector options)
 RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "faults": (_faults, {"arg_page_size": 50, "retry_total": 3}),
     "demo-week0": (_demo(0), {}),
     "demo-week1": (_demo(1), {}),
     "edge": (_edge, {"retry_total": 2}),
+    "demo-week1-nograph": (_no_graph, {}),
+    "demo-week1-scoped": (_demo(1), _scoped_options()),
 }
 
 

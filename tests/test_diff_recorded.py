@@ -1,0 +1,155 @@
+"""The differ on snapshots recorded through cassettes of the fake tenant (demo weeks and
+variants): each section, noise, a forbidden source, a partial snapshot, different scopes,
+and golden text / JSON / Markdown output through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import replay
+
+from snapdiff.cli import main
+from snapdiff.diff.api import diff_snapshots
+from snapdiff.diff.model import schema_errors
+from snapdiff.diff.render_json import render_json
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store
+
+GOLDEN = Path(__file__).parent / "golden" / "diff"
+UPDATE = os.environ.get("SNAPDIFF_UPDATE_GOLDEN") == "1"
+_TIMES = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?")
+
+
+@pytest.fixture(scope="module")
+def variants(demo_store, tmp_path_factory):
+    """The demo store plus week 1 collected without Graph rights and with a narrower scope."""
+    import pytest_socket
+
+    store, r0, r1 = demo_store
+    other = Store(tmp_path_factory.mktemp("variants") / "v.db")
+    pytest_socket.disable_socket(allow_unix_socket=True)
+    try:
+        other_week0 = replay(other, "demo-week0", label="week-0")
+        nograph = replay(other, "demo-week1-nograph", label="nograph")
+        scoped = replay(other, "demo-week1-scoped", label="scoped")
+    finally:
+        pytest_socket.enable_socket()
+    return store, r0, r1, other, other_week0, nograph, scoped
+
+
+def as_json(d) -> dict:
+    return json.loads(render_json(d))
+
+
+def test_week_over_week_every_section(demo_store):
+    store, r0, r1 = demo_store
+    d = as_json(
+        diff_snapshots(SnapshotView(store, r0.snapshot_id), SnapshotView(store, r1.snapshot_id))
+    )
+    assert schema_errors(d) == []
+    res = d["resources"]
+    assert {r["name"] for r in res["added"]} >= {"web03", "nic-web03"}
+    assert [r["name"] for r in res["removed"]] == ["stfabstagingtmp01"]
+    [move] = res["moved"]
+    assert "mariadb-fab-legacy" in json.dumps(move) and "rg-app-staging" in json.dumps(move)
+    [rename] = res["renamed"]
+    assert "disk-orphan-backup" in json.dumps(rename) and "disk-backup-2026-11" in json.dumps(
+        rename
+    )
+    nsg = next(c for c in res["changed"] if c["name"] == "nsg-web")
+    assert any(ch["new"] == "Internet" for ch in nsg["changes"])
+    assert not [c for c in res["changed"] if c["name"] in ("vnet-hub", "nsg-mgmt", "vmss-batch")]
+    assert d["noise"]["ignored_changes"] > 0 and d["noise"]["resources_only_noise"] > 0
+    rbac = d["rbac"]
+    assert len(rbac["added"]) == 1 and rbac["added"][0]["privileged"]
+    assert len(rbac["removed"]) == 1
+    assert [r["role_name"] for r in rbac["definitions_changed"]] == ["Fabrikam VM Operator"]
+    cia = d["cia"]["changed"]
+    assert {c["change"] for c in cia} == {"added", "removed", "changed"}
+    assert any(c["after"] and c["after"]["problems"] for c in cia)  # the malformed new tag
+    assert d["groups"]["changed"] and all(g["privileged"] for g in d["groups"]["changed"])
+    [mg] = d["mgmt"]["moved"]
+    assert mg["id"].endswith("/mg-sandbox") and mg["new_parent_id"].endswith("/mg-landingzones")
+    assert d["not_compared"] == []
+
+
+def test_no_default_ignores_shows_the_noise(demo_store):
+    store, r0, r1 = demo_store
+    a, b = SnapshotView(store, r0.snapshot_id), SnapshotView(store, r1.snapshot_id)
+    quiet = as_json(diff_snapshots(a, b))
+    loud = as_json(diff_snapshots(a, b, default_ignores=False))
+    assert len(loud["resources"]["changed"]) > len(quiet["resources"]["changed"])
+    paths = {ch["path"] for c in loud["resources"]["changed"] for ch in c["changes"]}
+    assert any("etag" in p for p in paths) and loud["noise"]["ignored_changes"] == 0
+
+
+def test_forbidden_graph_in_one_snapshot_is_not_reported_as_removals(variants):
+    _, _, _, other, week0, nograph, _ = variants
+    assert nograph.status == "partial"
+    d = as_json(
+        diff_snapshots(
+            SnapshotView(other, week0.snapshot_id), SnapshotView(other, nograph.snapshot_id)
+        )
+    )
+    assert d["groups"]["changed"] == []  # nothing "removed" although B holds no members at all
+    reasons = " ".join(n["reason"] for n in d["not_compared"] if n["section"] == "groups")
+    assert "forbidden" in reasons
+    assert any("partial" in n for n in d["notes"])
+    assert d["rbac"]["added"]  # other sections still compared
+
+
+def test_different_scopes_compare_only_the_common_part(variants):
+    _, _, _, other, week0, _, scoped = variants
+    d = as_json(
+        diff_snapshots(
+            SnapshotView(other, week0.snapshot_id), SnapshotView(other, scoped.snapshot_id)
+        )
+    )
+    removed = {r["resource_group"].lower() for r in d["resources"]["removed"]}
+    assert removed <= {"rg-app-prod", "rg-aks-prod"}  # nothing outside B's scope shows as deleted
+    assert any("scope" in n for n in d["notes"])
+    assert "web03" in {r["name"] for r in d["resources"]["added"]}
+
+
+@pytest.mark.parametrize("fmt, ext", [("text", "txt"), ("json", "json"), ("markdown", "md")])
+def test_golden_cli_output(demo_store, fmt, ext):
+    store, _, _ = demo_store
+    result = CliRunner().invoke(
+        main, ["diff", "week-0", "week-1", "--store", str(store.path), "--format", fmt]
+    )
+    assert result.exit_code == 1, result.output  # changes found
+    text = _TIMES.sub("<time>", result.output)
+    text = re.sub(r'"uid": "[0-9a-f]{32}"', '"uid": "<uid>"', text)
+    text = re.sub(r"\b[0-9a-f]{32}\b", "<uid>", text)
+    path = GOLDEN / f"demo.{ext}"
+    if UPDATE or not path.exists():
+        assert UPDATE, f"missing {path}; run with SNAPDIFF_UPDATE_GOLDEN=1"
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_exit_codes_and_fail_on(demo_store):
+    store, _, _ = demo_store
+    args = ["diff", "week-0", "week-0", "--store", str(store.path)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    args = [
+        "diff",
+        "week-0",
+        "week-1",
+        "--store",
+        str(store.path),
+        "--fail-on",
+        "mgmt",
+        "--section",
+        "cia",
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0  # mgmt not computed: does not count
+    args = ["diff", "week-0", "week-1", "--store", str(store.path), "--fail-on", "privileged"]
+    assert CliRunner().invoke(main, args).exit_code == 1
+    bad = CliRunner().invoke(main, ["diff", "week-0", "nope", "--store", str(store.path)])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
