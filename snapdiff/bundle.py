@@ -2,8 +2,8 @@
 
 A bundle is itself a snapdiff store file holding exactly one snapshot, plus a ``manifest``
 table with one row: the manifest JSON (tool and schema versions, tenant, scope, source
-statuses, counts, the redaction report, a SHA-256 of every body and of every row chunk of a
-chunked body, one over every other row, and one over the manifest itself). Build and diff read a bundle directly (``FILE.snapdiff`` or
+statuses, counts, the redaction report, a SHA-256 of every body, one over every other row, and
+one over the manifest itself). Build and diff read a bundle directly (``FILE.snapdiff`` or
 ``FILE.snapdiff:REF``). Bundles use the rollback journal, not WAL, so they are one file that
 can be opened read-only (``immutable=1``) from read-only media.
 The explore rows (``resource_rows`` ...) are not carried: import rebuilds them.
@@ -30,16 +30,7 @@ from urllib.parse import quote
 from . import __version__
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
-from .store import (
-    CHUNKED,
-    FINISHED,
-    MissingChunk,
-    Store,
-    _pid_alive,
-    body_hash,
-    rebuild_body,
-    utcnow,
-)
+from .store import FINISHED, Store, _pid_alive, body_hash, utcnow
 
 FORMAT = "snapdiff-bundle"
 FORMAT_VERSION = 1
@@ -86,11 +77,6 @@ class Manifest:
     def bodies(self) -> dict[str, int]:
         """SHA-256 → uncompressed size of every body."""
         return self.data["bodies"]
-
-    @property
-    def chunks(self) -> dict[str, int]:
-        """SHA-256 → uncompressed size of every row chunk of a chunked body."""
-        return self.data.get("chunks", {})
 
     @property
     def manifest_sha256(self) -> str:
@@ -235,60 +221,29 @@ def _remove(path: Path) -> None:
 def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
     src = store.conn
     rows = src.execute(
-        "SELECT d.h, b.size, b.data, b.codec, b.hash IS NULL FROM (SELECT DISTINCT body_hash AS h"
+        "SELECT d.h, b.size, b.data, b.hash IS NULL FROM (SELECT DISTINCT body_hash AS h"
         " FROM exchanges WHERE snapshot_id = ? AND body_hash IS NOT NULL) d"
         " LEFT JOIN bodies b ON b.hash = d.h ORDER BY d.h",
         (snapshot_id,),
-    ).fetchall()
+    )
     bundle = Store(tmp)
     try:
         c = bundle.conn
         with bundle.transaction():
             bodies: dict[str, int] = {}
-            chunks: dict[str, int] = {}
             stored = 0
-            for h, size, data, codec, missing in rows:
+            for h, size, data, missing in rows:
                 if missing:
                     raise StoreError(
                         f"snapshot {snapshot_id} refers to a missing body; run snapdiff verify"
                     )
-                why = _body_problem(src, h, data, codec)
-                if why == MISSING_CHUNK:
-                    raise StoreError(
-                        f"body {h[:12]} of snapshot {snapshot_id} {why}; run snapdiff verify"
-                    )
-                if why:
+                if _body_problem(h, data):
                     raise StoreError(
                         f"body {h[:12]} of snapshot {snapshot_id} is damaged; run snapdiff verify"
                     )
-                c.execute(
-                    "INSERT INTO bodies (hash, size, data, codec) VALUES (?, ?, ?, ?)",
-                    (h, size, data, codec),
-                )
+                c.execute("INSERT INTO bodies (hash, size, data) VALUES (?, ?, ?)", (h, size, data))
                 bodies[h] = size
                 stored += len(data)
-                if codec != CHUNKED:
-                    continue
-                links = src.execute(
-                    "SELECT seq, chunk_hash FROM body_chunks WHERE body_hash = ? ORDER BY seq",
-                    (h,),
-                ).fetchall()
-                c.executemany(
-                    "INSERT INTO body_chunks (body_hash, seq, chunk_hash) VALUES (?, ?, ?)",
-                    [(h, seq, ch) for seq, ch in links],
-                )
-                for _, ch in links:
-                    if ch in chunks or ch in bodies:
-                        continue
-                    size_c, data_c = src.execute(
-                        "SELECT size, data FROM bodies WHERE hash = ?", (ch,)
-                    ).fetchone()  # present and sound: the body above was rebuilt from it
-                    c.execute(
-                        "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
-                        (ch, size_c, data_c),
-                    )
-                    chunks[ch] = size_c
-                    stored += len(data_c)
             new_id = _copy_rows(src, snapshot_id, c)
             c.execute(
                 "CREATE TABLE manifest (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)"
@@ -320,7 +275,6 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
                     "requests": counts["requests"],
                     "error_responses": counts["error_responses"],
                     "bodies": len(bodies),
-                    "chunks": len(chunks),
                     "bytes": sum(bodies.values()),
                     "stored_bytes": stored,
                 },
@@ -329,7 +283,6 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
                     for r in bundle.redactions(new_id)
                 ],
                 "bodies": dict(sorted(bodies.items())),
-                "chunks": dict(sorted(chunks.items())),
                 "rows_sha256": rows_hash(c),
             }
             data["manifest_sha256"] = manifest_hash(data)
@@ -340,32 +293,14 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
     return Manifest(data)
 
 
-MISSING_CHUNK = "has a missing chunk"
-
-
-def _body_problem(conn: sqlite3.Connection, h: str, data: bytes, codec: str) -> str | None:
-    """Why stored body ``h`` is unsound, or None; a chunked body is rebuilt from ``conn``."""
+def _body_problem(h: str, data: bytes) -> str | None:
     try:
-        raw = rebuild_body(conn, h, data, codec)
+        raw = zlib.decompress(data)
     except zlib.error as e:
         return f"does not decompress ({e})"
-    except MissingChunk:
-        return MISSING_CHUNK
-    except StoreError as e:
-        return f"content does not match its SHA-256 (cannot be rebuilt: {e})"
     if body_hash(raw) != h:
         return "content does not match its SHA-256"
     return None
-
-
-def _has_chunks(conn: sqlite3.Connection) -> bool:
-    return "body_chunks" in _tables(conn)
-
-
-def _bodies_select(conn: sqlite3.Connection) -> str:
-    """Columns hash, size, data, codec of ``bodies`` (codec 'zlib' before schema v4)."""
-    codec = "codec" if "codec" in _columns(conn, "bodies") else "'zlib'"
-    return f"SELECT hash, size, data, {codec} FROM bodies"
 
 
 def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connection) -> int:
@@ -495,31 +430,25 @@ def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
         return [Problem("rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)")]
     problems: list[Problem] = []
     expected: dict[str, int] = dict(data.get("bodies", {}))
-    expected_chunks: dict[str, int] = dict(data.get("chunks", {}))
-    for h, size, blob, codec in conn.execute(_bodies_select(conn)).fetchall():
+    for h, size, blob in conn.execute("SELECT hash, size, data FROM bodies"):
         listed = expected.pop(h, None)
-        listed_chunk = expected_chunks.pop(h, None)
-        listed = listed if listed is not None else listed_chunk
-        why = _body_problem(conn, h, blob, codec)
-        if why == MISSING_CHUNK:
-            continue  # reported below
+        why = _body_problem(h, blob)
         if why:
             problems.append(Problem("body", f"body {h[:12]} {why} (tampered or damaged)"))
         elif listed is None:
             problems.append(Problem("body", f"body {h[:12]} is not in the manifest"))
         elif listed != size:
             problems.append(Problem("body", f"body {h[:12]} size differs from the manifest"))
-    for h in [*expected, *expected_chunks]:
+    for h in expected:
         problems.append(Problem("missing-body", f"body {h[:12]} listed in the manifest is missing"))
     problems += _missing_bodies(conn, None)
     return problems
 
 
 def _missing_bodies(conn: sqlite3.Connection, snapshot_id: int | None) -> list[Problem]:
-    """Bodies, and row chunks of chunked bodies, that exchanges need but the file lacks."""
     where = "AND e.snapshot_id = ?" if snapshot_id is not None else ""
     args = (snapshot_id,) if snapshot_id is not None else ()
-    problems = [
+    return [
         Problem("missing-body", f"snapshot {sid}: body {h[:12]} is missing", sid)
         for sid, h in conn.execute(
             "SELECT DISTINCT e.snapshot_id, e.body_hash FROM exchanges e LEFT JOIN bodies b"
@@ -527,19 +456,6 @@ def _missing_bodies(conn: sqlite3.Connection, snapshot_id: int | None) -> list[P
             args,
         )
     ]
-    if _has_chunks(conn):
-        problems += [
-            Problem(
-                "missing-body", f"snapshot {sid}: chunk {ch[:12]} of body {h[:12]} is missing", sid
-            )
-            for sid, h, ch in conn.execute(
-                "SELECT DISTINCT e.snapshot_id, c.body_hash, c.chunk_hash FROM exchanges e"
-                " JOIN body_chunks c ON c.body_hash = e.body_hash LEFT JOIN bodies b"
-                f" ON b.hash = c.chunk_hash WHERE b.hash IS NULL {where}",
-                args,
-            )
-        ]
-    return problems
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -562,7 +478,11 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: b
     try:
         with _open_ro(path, immutable=True) as src, store.transaction() as c:
             (bundle_sid,) = src.execute("SELECT id FROM snapshots").fetchone()
-            _import_bodies(src, c)
+            for h, size, data in src.execute("SELECT hash, size, data FROM bodies"):
+                c.execute(
+                    "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
+                    (h, size, data),
+                )
             label = manifest.snapshot.get("label")
             new_id = _copy_rows(src, bundle_sid, c)
             if (
@@ -577,41 +497,6 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: b
     except sqlite3.Error as e:
         raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
     return new_id
-
-
-def _import_bodies(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
-    """Copy a bundle's bodies; a chunked one brings its chunk links and chunks, unless the
-    store already holds that body (in any codec) and so needs none of them."""
-    bodies = {r[0]: r for r in src.execute(_bodies_select(src))}
-    used = [
-        r[0]
-        for r in src.execute(
-            "SELECT DISTINCT body_hash FROM exchanges WHERE body_hash IS NOT NULL ORDER BY 1"
-        )
-    ]
-    chunks: set[str] = set()
-    for h in used:
-        _, size, data, codec = bodies[h]
-        cur = dst.execute(
-            "INSERT OR IGNORE INTO bodies (hash, size, data, codec) VALUES (?, ?, ?, ?)",
-            (h, size, data, codec),
-        )
-        if cur.rowcount and codec == CHUNKED:
-            links = src.execute(
-                "SELECT seq, chunk_hash FROM body_chunks WHERE body_hash = ? ORDER BY seq", (h,)
-            ).fetchall()
-            dst.execute("DELETE FROM body_chunks WHERE body_hash = ?", (h,))
-            dst.executemany(
-                "INSERT INTO body_chunks (body_hash, seq, chunk_hash) VALUES (?, ?, ?)",
-                [(h, seq, ch) for seq, ch in links],
-            )
-            chunks.update(ch for _, ch in links)
-    for ch in sorted(chunks):
-        _, size, data, codec = bodies[ch]
-        dst.execute(
-            "INSERT OR IGNORE INTO bodies (hash, size, data, codec) VALUES (?, ?, ?, ?)",
-            (ch, size, data, codec),
-        )
 
 
 def _check_writable(store: Store) -> None:
@@ -703,32 +588,23 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
                 sid,
             )
         )
-    chunked = _has_chunks(conn)
     if snapshot_id is None:
-        bodies = conn.execute(_bodies_select(conn))
+        bodies = conn.execute("SELECT hash, data FROM bodies")
     else:
-        used = "SELECT body_hash FROM exchanges WHERE snapshot_id = ?"
-        if chunked:
-            used += f" UNION SELECT chunk_hash FROM body_chunks WHERE body_hash IN ({used})"
         bodies = conn.execute(
-            f"{_bodies_select(conn)} WHERE hash IN ({used})",
-            (snapshot_id,) * (2 if chunked else 1),
+            "SELECT hash, data FROM bodies WHERE hash IN"
+            " (SELECT body_hash FROM exchanges WHERE snapshot_id = ?)",
+            (snapshot_id,),
         )
-    for h, _, blob, codec in bodies.fetchall():
-        why = _body_problem(conn, h, blob, codec)
-        if why and why != MISSING_CHUNK:  # a missing chunk is reported below
+    for h, blob in bodies:
+        why = _body_problem(h, blob)
+        if why:
             problems.append(Problem("body", f"body {h[:12]} {why}"))
     problems += _missing_bodies(conn, snapshot_id)
     if snapshot_id is None:
         for (h,) in conn.execute(
             "SELECT hash FROM bodies b WHERE NOT EXISTS"
             " (SELECT 1 FROM exchanges e WHERE e.body_hash = b.hash)"
-            + (
-                " AND NOT EXISTS (SELECT 1 FROM body_chunks c JOIN exchanges e"
-                " ON e.body_hash = c.body_hash WHERE c.chunk_hash = b.hash)"
-                if chunked
-                else ""
-            )
         ):
             problems.append(
                 Problem("orphan-body", f"body {h[:12]} is used by no snapshot (prune removes it)")

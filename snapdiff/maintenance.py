@@ -1,8 +1,7 @@
 """Keeping a store tidy: prune old snapshots, label them, and index rows for SQL exploring.
 
 ``prune`` deletes snapshots (their sources, fetches, exchanges and redactions cascade), then the
-bodies no remaining exchange uses (row chunks too, unless a remaining chunked body holds them),
-then VACUUMs so the file shrinks. The newest complete
+bodies no remaining exchange uses, then VACUUMs so the file shrinks. The newest complete
 snapshot is never deleted unless asked explicitly: it is what the next diff compares against.
 
 ``index_snapshot`` fills ``resource_rows`` and ``role_assignment_rows`` (derived from the
@@ -203,14 +202,6 @@ def select_prunable(
     return chosen
 
 
-# Bodies no kept exchange uses, neither directly nor as a row chunk of a chunked body it uses.
-_UNUSED = (
-    "hash NOT IN (SELECT body_hash FROM exchanges WHERE body_hash IS NOT NULL{kept})"
-    " AND hash NOT IN (SELECT chunk_hash FROM body_chunks WHERE body_hash IN"
-    " (SELECT body_hash FROM exchanges WHERE body_hash IS NOT NULL{kept}))"
-)
-
-
 def prune(
     store: Store,
     keep_last: int | None = None,
@@ -238,9 +229,13 @@ def prune(
     report.deleted = [s for s in snaps if s.id in chosen]
     ids = sorted(chosen)
     marks = ",".join("?" * len(ids))
-    unused = _UNUSED.format(kept=f" AND snapshot_id NOT IN ({marks})" if ids else "")
+    unused = (
+        "FROM bodies b WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.body_hash = b.hash"
+        + (f" AND e.snapshot_id NOT IN ({marks})" if ids else "")
+        + ")"
+    )
     n, size = store.conn.execute(
-        f"SELECT count(*), coalesce(sum(length(data)), 0) FROM bodies WHERE {unused}", ids * 2
+        f"SELECT count(*), coalesce(sum(length(b.data)), 0) {unused}", ids
     ).fetchone()
     report.bodies_deleted, report.body_bytes_deleted = n, size
     if dry_run:
@@ -251,10 +246,9 @@ def prune(
             if ids:
                 c.execute(f"DELETE FROM snapshots WHERE id IN ({marks})", ids)
             c.execute(
-                "DELETE FROM body_chunks WHERE body_hash NOT IN"
-                " (SELECT body_hash FROM exchanges WHERE body_hash IS NOT NULL)"
+                "DELETE FROM bodies WHERE NOT EXISTS"
+                " (SELECT 1 FROM exchanges e WHERE e.body_hash = bodies.hash)"
             )
-            c.execute(f"DELETE FROM bodies WHERE {_UNUSED.format(kept='')}")
     except sqlite3.Error as e:
         raise StoreError(f"prune failed, nothing deleted: {e}") from None
     if vacuum and (ids or n):

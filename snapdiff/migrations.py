@@ -147,24 +147,10 @@ V3_EXPLORE_VIEWS = """
             FROM role_assignment_rows a JOIN snapshots s ON s.id = a.snapshot_id;
 """
 
-V4_CHUNKED_BODIES = """
-        -- Large listing bodies may be stored as a skeleton (codec 'chunked') plus row chunks,
-        -- each chunk an ordinary zlib body shared by every listing that holds the same rows.
-        ALTER TABLE bodies ADD COLUMN codec TEXT NOT NULL DEFAULT 'zlib';
-        CREATE TABLE body_chunks (
-            body_hash TEXT NOT NULL,
-            seq INTEGER NOT NULL,
-            chunk_hash TEXT NOT NULL,
-            PRIMARY KEY (body_hash, seq)
-        ) WITHOUT ROWID;
-        CREATE INDEX body_chunks_chunk ON body_chunks (chunk_hash);
-"""
-
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
-    V4_CHUNKED_BODIES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,11 +26,18 @@ _SECRET_KEYS = re.compile(
     r"|customerkey|encryptionkey|aadclientsecret|consumersecret|appsecret|clientcertpassword)$"
 )
 _SECRET_KEY_PARTS = re.compile(r"(password|connectionstring|clientsecret|accountkey|sastoken)")
+# App settings and similar {"name": ..., "value": ...} pairs: the name says whether it is secret.
+_SECRET_SETTING = re.compile(
+    r"(?i)(key|secret|password|pwd|token|connection|sas|credential|signature)"
+)
 
 _SECRET_VALUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*"), "jwt"),
     (
-        re.compile(r"(?i)(AccountKey|SharedAccessKey|AccessKey|Password|pwd)=([^;\"\s]+)"),
+        re.compile(
+            r"(?i)(AccountKey|SharedAccessKey|SharedAccessSignature|AccessKey|Password|pwd"
+            r"|InstrumentationKey|ApiKey|Secret)=([^;\"\s]+)"
+        ),
         "connection-string",
     ),
     (re.compile(r"(?i)([?&]sig=)[^&\"\s]+"), "sas-signature"),
@@ -98,7 +105,13 @@ def redact_obj(obj: Any, path: str = "$") -> tuple[Any, list[tuple[str, str]]]:
     def walk(o: Any, p: str) -> Any:
         if isinstance(o, dict):
             out = {}
+            setting = o.get("name")
+            secret_setting = isinstance(setting, str) and bool(_SECRET_SETTING.search(setting))
             for k, v in o.items():
+                if k == "value" and secret_setting and isinstance(v, str) and v:
+                    out[k] = REDACTED
+                    found.append((f"{p}.{k}", "secret-setting"))
+                    continue
                 kp = f"{p}.{k}"
                 # Already-redacted values (replayed cassettes) are reported again, so a snapshot
                 # recorded live and one replayed from a cassette carry the same report.

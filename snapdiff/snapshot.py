@@ -8,6 +8,7 @@ scope). Its ``status`` is ``ok``, ``forbidden``, ``notfound``, ``failed`` or ``s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +87,7 @@ class SnapshotView:
 
     def json_body(self, h: str) -> Any:
         if h not in self._cache:
-            self._cache[h] = self.store.body_json(h)
+            self._cache[h] = json.loads(self.store.body(h))
         return self._cache[h]
 
     def fetch(self, call: str, target: str) -> Fetch | None:

@@ -3,13 +3,6 @@
 Bodies are content-addressed (SHA-256 of the redacted bytes) and zlib-compressed, shared by
 every snapshot that saw the same bytes. Each write is its own transaction, so a crash leaves
 everything captured so far and never a half-written row.
-
-Large listing bodies (a JSON object with a list of at least ``CHUNK_MIN_ITEMS`` rows under
-``data`` or ``value``) whose bytes ``json.dumps`` reproduces exactly are stored losslessly as a
-skeleton (codec ``chunked``: the object with the list set to null, the list key and the dump
-style) plus content-defined chunks of rows, each chunk an ordinary zlib body listed in
-``body_chunks``. A chunk ends after a row whose ``id`` hashes to 0 mod ``CHUNK_EVERY``, so a
-changed row changes one chunk and every other chunk is shared with earlier snapshots.
 """
 
 from __future__ import annotations
@@ -197,26 +190,18 @@ class Store:
 
     # -- bodies ----------------------------------------------------------------------------
     def put_body(self, data: bytes, conn: sqlite3.Connection | None = None) -> str:
-        """Store ``data`` (once) and return its SHA-256; inside ``conn``'s transaction if given."""
         h = body_hash(data)
-        if conn is not None:
-            _put_body(conn, h, data)
-            return h
-        with self._lock:
-            if self.conn.in_transaction:
-                _put_body(self.conn, h, data)
-            else:
-                with self.transaction() as c:
-                    _put_body(c, h, data)
+        (conn or self.conn).execute(
+            "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
+            (h, len(data), zlib.compress(data, 6)),
+        )
         return h
 
     def body(self, h: str) -> bytes:
-        """The exact bytes of body ``h`` (rebuilt from its chunks if it is chunked)."""
-        return read_body(self.conn, h)
-
-    def body_json(self, h: str) -> Any:
-        """Body ``h`` parsed as JSON; a chunked body is assembled without re-serializing."""
-        return read_body_json(self.conn, h)
+        row = self.conn.execute("SELECT data FROM bodies WHERE hash = ?", (h,)).fetchone()
+        if row is None:
+            raise StoreError(f"body {h[:12]} is missing from the store")
+        return zlib.decompress(row[0])
 
     # -- snapshots ---------------------------------------------------------------------------
     def begin_snapshot(
@@ -415,188 +400,6 @@ class Store:
             (snapshot_id,),
         ).fetchone()
         return {"requests": row[0], "bodies": row[1], "error_responses": row[2]}
-
-
-# -- body codecs ---------------------------------------------------------------------------------
-CHUNKED = "chunked"
-LIST_KEYS = ("data", "value")  # Resource Graph; ARM and Microsoft Graph listings
-CHUNK_MIN_ITEMS = 32
-CHUNK_EVERY = 8  # average rows a chunk
-CHUNK_MAX_ITEMS = 64
-_SEPARATORS = ((",", ":"), (", ", ": "))
-
-
-def _dumps(obj: Any, separators: tuple[str, str] = (",", ":"), ensure_ascii: bool = False) -> bytes:
-    text = json.dumps(obj, separators=separators, ensure_ascii=ensure_ascii)
-    return text.encode("utf-8", "surrogatepass")  # json.loads(bytes) reads lone surrogates back
-
-
-def _style(data: bytes, doc: Any) -> tuple[tuple[str, str], bool] | None:
-    """The ``json.dumps`` style that reproduces ``data`` byte for byte, or None."""
-    # ensure_ascii=True output is pure ASCII, and on ASCII input ensure_ascii=False can only
-    # differ from it, so the input decides that flag; only the separators need trying.
-    ensure_ascii = data.isascii()
-    seps = _SEPARATORS if b'": ' not in data[:4096] else _SEPARATORS[::-1]
-    for sep in seps:
-        try:
-            if _dumps(doc, sep, ensure_ascii) == data:
-                return sep, ensure_ascii
-        except (ValueError, RecursionError, UnicodeError):
-            return None
-    return None
-
-
-def _boundary(item: Any) -> bool:
-    """Whether a chunk ends after ``item``: a hash of its id (or canonical JSON) is 0 mod K."""
-    key = item.get("id") if isinstance(item, dict) else None
-    if not isinstance(key, str):
-        key = json.dumps(item, sort_keys=True, ensure_ascii=False)
-    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=4).digest()
-    return int.from_bytes(digest, "big") % CHUNK_EVERY == 0
-
-
-def chunk_rows(items: list[Any]) -> list[list[Any]]:
-    """Split rows into content-defined chunks of at most ``CHUNK_MAX_ITEMS``."""
-    out: list[list[Any]] = []
-    cur: list[Any] = []
-    for item in items:
-        cur.append(item)
-        if len(cur) >= CHUNK_MAX_ITEMS or _boundary(item):
-            out.append(cur)
-            cur = []
-    if cur:
-        out.append(cur)
-    return out
-
-
-def split_listing(data: bytes) -> tuple[bytes, list[bytes]] | None:
-    """(skeleton, chunk bodies) for a large listing that can be chunked losslessly, else None."""
-    if len(data) < 64 or data.lstrip()[:1] != b"{":
-        return None
-    try:
-        doc = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(doc, dict):
-        return None
-    key = next(
-        (k for k in LIST_KEYS if isinstance(doc.get(k), list) and len(doc[k]) >= CHUNK_MIN_ITEMS),
-        None,
-    )
-    if key is None:
-        return None
-    style = _style(data, doc)
-    if style is None:
-        return None
-    items = doc[key]
-    doc[key] = None
-    try:
-        chunks = [_dumps(part) for part in chunk_rows(items)]
-        skeleton = _dumps(
-            {"key": key, "separators": style[0], "ensure_ascii": style[1], "doc": doc}
-        )
-    except (ValueError, RecursionError, UnicodeError):
-        return None
-    return skeleton, chunks
-
-
-def _put_body(c: sqlite3.Connection, h: str, data: bytes) -> None:
-    if c.execute("SELECT 1 FROM bodies WHERE hash = ?", (h,)).fetchone():
-        return
-    split = split_listing(data)
-    if split is None:
-        c.execute(
-            "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
-            (h, len(data), zlib.compress(data, 6)),
-        )
-        return
-    skeleton, chunks = split
-    links = []
-    for seq, part in enumerate(chunks):
-        ch = body_hash(part)
-        if not c.execute("SELECT 1 FROM bodies WHERE hash = ?", (ch,)).fetchone():
-            c.execute(
-                "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
-                (ch, len(part), zlib.compress(part, 6)),
-            )
-        links.append((h, seq, ch))
-    c.execute("DELETE FROM body_chunks WHERE body_hash = ?", (h,))  # stale links, if any
-    c.executemany(
-        "INSERT INTO body_chunks (body_hash, seq, chunk_hash) VALUES (?, ?, ?)", links
-    )
-    c.execute(
-        "INSERT OR IGNORE INTO bodies (hash, size, data, codec) VALUES (?, ?, ?, ?)",
-        (h, len(data), zlib.compress(skeleton, 9), CHUNKED),
-    )
-
-
-class MissingChunk(StoreError):
-    """A chunked body's row chunk is not in the store."""
-
-
-def _stored(conn: sqlite3.Connection, h: str) -> tuple[bytes, str]:
-    row = conn.execute("SELECT data, codec FROM bodies WHERE hash = ?", (h,)).fetchone()
-    if row is None:
-        raise StoreError(f"body {h[:12]} is missing from the store")
-    return row[0], row[1]
-
-
-def _chunk_blobs(conn: sqlite3.Connection, h: str) -> list[bytes]:
-    rows = conn.execute(
-        "SELECT c.chunk_hash, b.data FROM body_chunks c LEFT JOIN bodies b ON b.hash = c.chunk_hash"
-        " WHERE c.body_hash = ? ORDER BY c.seq",
-        (h,),
-    ).fetchall()
-    if not rows:
-        raise StoreError(f"chunked body {h[:12]} has no chunks")
-    for ch, blob in rows:
-        if blob is None:
-            raise MissingChunk(f"chunk {ch[:12]} of body {h[:12]} is missing from the store")
-    return [blob for _, blob in rows]
-
-
-def _assemble(conn: sqlite3.Connection, h: str, blob: bytes) -> tuple[dict[str, Any], Any]:
-    """(skeleton, document with its rows back) of chunked body ``h`` stored as ``blob``."""
-    try:
-        skeleton = json.loads(zlib.decompress(blob))
-        doc, key = skeleton["doc"], skeleton["key"]
-        items: list[Any] = []
-        for part in _chunk_blobs(conn, h):
-            items.extend(json.loads(zlib.decompress(part)))
-        doc[key] = items
-    except (ValueError, KeyError, TypeError, zlib.error) as e:
-        raise StoreError(f"body {h[:12]} is damaged ({e.__class__.__name__}: {e})") from None
-    return skeleton, doc
-
-
-def rebuild_body(conn: sqlite3.Connection, h: str, blob: bytes, codec: str) -> bytes:
-    """The bytes a stored body represents (no hash check). Raises StoreError or zlib.error."""
-    if codec != CHUNKED:
-        return zlib.decompress(blob)
-    skeleton, doc = _assemble(conn, h, blob)
-    try:
-        return _dumps(doc, tuple(skeleton["separators"]), bool(skeleton["ensure_ascii"]))
-    except (ValueError, KeyError, TypeError, UnicodeError) as e:
-        raise StoreError(f"body {h[:12]} is damaged ({e.__class__.__name__}: {e})") from None
-
-
-def read_body(conn: sqlite3.Connection, h: str) -> bytes:
-    """The exact bytes of body ``h``; a rebuilt chunked body is checked against ``h``."""
-    blob, codec = _stored(conn, h)
-    if codec != CHUNKED:
-        return zlib.decompress(blob)
-    data = rebuild_body(conn, h, blob, codec)
-    if body_hash(data) != h:
-        raise StoreError(f"body {h[:12]} is damaged (rebuilt content does not match its SHA-256)")
-    return data
-
-
-def read_body_json(conn: sqlite3.Connection, h: str) -> Any:
-    """Body ``h`` parsed as JSON."""
-    blob, codec = _stored(conn, h)
-    if codec != CHUNKED:
-        return json.loads(zlib.decompress(blob))
-    return _assemble(conn, h, blob)[1]
 
 
 def _pid_alive(pid: int | None) -> bool:
