@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def make_store(path: Path, n: int) -> None:
     from snapdiff.fake.synthetic import synthetic_tenant
-
     from snapdiff.fake.writer import tenant_fetches, write_snapshot
     from snapdiff.store import Store
 

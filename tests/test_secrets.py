@@ -21,7 +21,9 @@ from snapdiff.redact import REDACTED, redact_obj
 CASSETTES = sorted((Path(__file__).resolve().parents[1] / "cassettes").glob("*.json"))
 SHAPES = [
     re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),  # JWTs (access tokens)
-    re.compile(r"(?i)(AccountKey|SharedAccessKey|InstrumentationKey|Password)=(?!REDACTED)[^;\"\\\s]{4,}"),
+    re.compile(
+        r"(?i)(AccountKey|SharedAccessKey|InstrumentationKey|Password)=(?!REDACTED)[^;\"\\\s]{4,}"
+    ),
     re.compile(r"(?i)[?&]sig=(?!REDACTED)[^&\"\\\s]{4,}"),
     re.compile(r"(?i)client_secret=(?!REDACTED)"),
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY"),
@@ -46,16 +48,24 @@ def raw_secrets() -> set[str]:
             for path, reason in hits:
                 value = _values_at(body, path)
                 if isinstance(value, str) and value != REDACTED:
-                    found.add(value if reason in ("secret-key", "secret-setting") else _secret_part(value))
+                    found.add(
+                        value if reason in ("secret-key", "secret-setting") else _secret_part(value)
+                    )
         for row in tenant.resources:
             _, hits = redact_obj(row)
-            found |= {_secret_part(_values_at(row, p)) for p, r in hits if r not in ("secret-key", "secret-setting")}
+            found |= {
+                _secret_part(_values_at(row, p))
+                for p, r in hits
+                if r not in ("secret-key", "secret-setting")
+            }
             found |= {_values_at(row, p) for p, r in hits if r in ("secret-key", "secret-setting")}
     return {s for s in found if isinstance(s, str) and len(s) >= 6}
 
 
 def _secret_part(value: str) -> str:
-    m = re.search(r"(?i)(?:AccountKey|SharedAccessKey|InstrumentationKey|Password|sig)=([^;&\s]+)", value)
+    m = re.search(
+        r"(?i)(?:AccountKey|SharedAccessKey|InstrumentationKey|Password|sig)=([^;&\s]+)", value
+    )
     return m.group(1) if m else value
 
 
@@ -77,7 +87,9 @@ def test_no_secret_in_cassettes(cassette):
         assert secret not in text and secret not in flat, f"{cassette.name} holds a secret value"
     for inter in unescaped["interactions"]:
         assert "authorization" not in {k.lower() for k in inter["request"]["headers"]} or all(
-            v == ["REDACTED"] or v == "REDACTED" for k, v in inter["request"]["headers"].items() if k.lower() == "authorization"
+            v == ["REDACTED"] or v == "REDACTED"
+            for k, v in inter["request"]["headers"].items()
+            if k.lower() == "authorization"
         )
 
 
