@@ -36,38 +36,32 @@ def replay(store: Store, name: str, **kw):
     return run_cassette(store, CASSETTES / f"{name}.json", **{**options, **kw})
 
 
+def _offline(store_dir, *names_and_labels):
+    """Replay cassettes into a new store with sockets disabled; one result per cassette."""
+    pytest_socket.disable_socket(allow_unix_socket=True)
+    try:
+        store = Store(store_dir / "s.db")
+        results = [replay(store, name, label=label) for name, label in names_and_labels]
+    finally:
+        pytest_socket.enable_socket()
+    return store, *results
+
+
 @pytest.fixture(scope="session")
 def faults_snapshot(tmp_path_factory: pytest.TempPathFactory):
     """The fault-scenario cassette replayed once into a session store."""
-    pytest_socket.disable_socket(allow_unix_socket=True)
-    try:
-        store = Store(tmp_path_factory.mktemp("faults") / "s.db")
-        result = replay(store, "faults")
-    finally:
-        pytest_socket.enable_socket()
-    return store, result
+    return _offline(tmp_path_factory.mktemp("faults"), ("faults", None))
 
 
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory):
     """Both demo weeks replayed into one store: snapshot ids 1 (week 0) and 2 (week 1)."""
-    pytest_socket.disable_socket(allow_unix_socket=True)
-    try:
-        store = Store(tmp_path_factory.mktemp("demo") / "demo.db")
-        r0 = replay(store, "demo-week0", label="week-0")
-        r1 = replay(store, "demo-week1", label="week-1")
-    finally:
-        pytest_socket.enable_socket()
-    return store, r0, r1
+    return _offline(
+        tmp_path_factory.mktemp("demo"), ("demo-week0", "week-0"), ("demo-week1", "week-1")
+    )
 
 
 @pytest.fixture(scope="session")
 def edge_snapshot(tmp_path_factory: pytest.TempPathFactory):
     """Demo week 0 with a forbidden Key Vault data plane and an unreadable App Service config."""
-    pytest_socket.disable_socket(allow_unix_socket=True)
-    try:
-        store = Store(tmp_path_factory.mktemp("edge") / "edge.db")
-        result = replay(store, "edge")
-    finally:
-        pytest_socket.enable_socket()
-    return store, result
+    return _offline(tmp_path_factory.mktemp("edge"), ("edge", None))

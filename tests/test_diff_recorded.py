@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import replay
+from conftest import _offline
 
 from snapdiff.cli import main
 from snapdiff.diff.api import diff_snapshots
 from snapdiff.diff.model import schema_errors
 from snapdiff.diff.render_json import render_json
 from snapdiff.snapshot import SnapshotView
-from snapdiff.store import Store
 
 GOLDEN = Path(__file__).parent / "golden" / "diff"
 UPDATE = os.environ.get("SNAPDIFF_UPDATE_GOLDEN") == "1"
@@ -28,17 +27,13 @@ _TIMES = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?")
 @pytest.fixture(scope="module")
 def variants(demo_store, tmp_path_factory):
     """The demo store plus week 1 collected without Graph rights and with a narrower scope."""
-    import pytest_socket
-
     store, r0, r1 = demo_store
-    other = Store(tmp_path_factory.mktemp("variants") / "v.db")
-    pytest_socket.disable_socket(allow_unix_socket=True)
-    try:
-        other_week0 = replay(other, "demo-week0", label="week-0")
-        nograph = replay(other, "demo-week1-nograph", label="nograph")
-        scoped = replay(other, "demo-week1-scoped", label="scoped")
-    finally:
-        pytest_socket.enable_socket()
+    other, other_week0, nograph, scoped = _offline(
+        tmp_path_factory.mktemp("variants"),
+        ("demo-week0", "week-0"),
+        ("demo-week1-nograph", "nograph"),
+        ("demo-week1-scoped", "scoped"),
+    )
     return store, r0, r1, other, other_week0, nograph, scoped
 
 

@@ -5,7 +5,8 @@ shapes of real Azure responses (ARG rows with lower-cased ``type``, properties i
 casing, nested sub-resources with etags, back-references with upper-cased resource-group names,
 nulls and extra fields) so that the collector, the builder and the differ meet what Azure sends.
 
-Every securiCAD kind is present (see ``SECURICAD_TYPES``), plus types securiCAD does not know.
+Every securiCAD kind is present (tests/test_fake_tenant.py checks the list), plus types
+securiCAD does not know.
 ``demo_tenant(1)`` applies the changes listed in ``WEEK1_CHANGES``.
 """
 
@@ -25,37 +26,6 @@ WEEK0 = "2026-11-20T08:00:00Z"
 WEEK1 = "2026-11-27T08:00:00Z"
 DOMAIN = "fabrikamdemo.onmicrosoft.com"
 
-# Lower-cased ARM types of the securiCAD kinds (format spec §1) plus App Insights (second file).
-SECURICAD_TYPES = frozenset(
-    {
-        "microsoft.compute/virtualmachines",
-        "microsoft.compute/virtualmachinescalesets",
-        "microsoft.keyvault/vaults",
-        "microsoft.compute/disks",
-        "microsoft.compute/sshpublickeys",
-        "microsoft.network/networkinterfaces",
-        "microsoft.network/networksecuritygroups",
-        "microsoft.network/publicipaddresses",
-        "microsoft.network/virtualnetworks",
-        "microsoft.network/virtualnetworkgateways",
-        "microsoft.network/localnetworkgateways",
-        "microsoft.network/connections",
-        "microsoft.network/routetables",
-        "microsoft.storage/storageaccounts",
-        "microsoft.documentdb/databaseaccounts",
-        "microsoft.web/sites",
-        "microsoft.web/serverfarms",
-        "microsoft.servicebus/namespaces",
-        "microsoft.sql/servers",
-        "microsoft.dbformysql/servers",
-        "microsoft.dbforpostgresql/servers",
-        "microsoft.dbformariadb/servers",
-        "microsoft.containerregistry/registries",
-        "microsoft.containerservice/managedclusters",
-        "microsoft.apimanagement/service",
-        "microsoft.insights/components",
-    }
-)
 
 # What demo_tenant(1) changes, for tests and documentation.
 WEEK1_CHANGES = {
