@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .gcpause import paused_gc
 from .store import Snapshot, Store
 
 OK = "ok"
@@ -119,6 +120,7 @@ class SnapshotView:
         """Every resource row from Resource Graph, keyed by lower-cased ARM id, sorted by key."""
         key = "resources_by_id"
         if key not in self._cache:
-            rows = {r["id"].lower(): r for r in self.arg_rows("resources") if r.get("id")}
-            self._cache[key] = dict(sorted(rows.items()))
+            with paused_gc():
+                rows = {r["id"].lower(): r for r in self.arg_rows("resources") if r.get("id")}
+                self._cache[key] = dict(sorted(rows.items()))
         return self._cache[key]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SnapdiffError
+from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
 from . import core
 from .context import BuildContext
@@ -33,6 +34,11 @@ class IncompleteSnapshot(SnapdiffError):
 
 def build(view: SnapshotView, *, bug_compatible: bool = False, strict: bool = False) -> BuildResult:
     """Return the active-directory object and the insights list (None when empty)."""
+    with paused_gc():
+        return _build(view, bug_compatible, strict)
+
+
+def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResult:
     load_builtin_kinds()
     incomplete = view.incomplete_sources()
     if strict and incomplete:

@@ -8,10 +8,12 @@ from typing import Any
 def get(obj: Any, *path: str, default: Any = None) -> Any:
     """Safe nested lookup: ``get(row, "properties", "sku", "tier")``."""
     for key in path:
-        if not isinstance(obj, dict) or key not in obj:
+        if obj.__class__ is not dict:
             return default
-        obj = obj[key]
-    return default if obj is None else obj
+        obj = obj.get(key)
+        if obj is None:
+            return default
+    return obj
 
 
 def props(row: dict[str, Any]) -> dict[str, Any]:

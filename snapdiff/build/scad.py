@@ -132,6 +132,8 @@ def find_scad_tag(tags: Any, *, bug_compatible: bool = False) -> str | None:
     if bug_compatible:
         v = tags.get("scad")
         return v if v else None
+    if tags.get("scad"):
+        return tags["scad"]
     for k in sorted(tags):
         if str(k).strip().lower() == "scad" and tags[k]:
             return tags[k]

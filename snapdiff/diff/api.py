@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 
 from ..errors import SnapdiffError
+from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
 from .coverage import common_scope
 from .groups import diff_groups
@@ -37,13 +37,8 @@ def diff_snapshots(
     ``ignore``: extra rules (``"<type glob> <path glob>"`` strings or ``Rule``); ``sections``:
     a subset of resources, rbac, cia, groups, mgmt (default all).
     """
-    paused = gc.isenabled()
-    gc.disable()  # millions of small acyclic objects: collections would only re-walk them
-    try:
+    with paused_gc():
         return _diff(a, b, ignore, default_ignores, sections)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _diff(

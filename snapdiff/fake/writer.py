@@ -146,8 +146,15 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
     for guid, body in sorted(tenant.role_definitions.items()):
         out.append(FakeFetch("authorization:roleDefinition", guid, [body]))
     members = {k.lower(): v for k, v in tenant.groups.items()}
-    for gid in sorted(groups):
-        out.append(FakeFetch("graph:members", gid, [{"value": members.get(gid.lower(), [])}]))
+    queue, seen = sorted(groups), set()
+    while queue:  # nested groups too, as the collector follows them
+        gid = queue.pop(0)
+        if gid.lower() in seen:
+            continue
+        seen.add(gid.lower())
+        direct = members.get(gid.lower(), [])
+        out.append(FakeFetch("graph:members", gid, [{"value": direct}]))
+        queue += [m["id"] for m in direct if str(m.get("@odata.type", "")).endswith(".group")]
     for row in tenant.resources:
         rid = row["id"].lower()
         for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
