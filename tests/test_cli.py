@@ -99,3 +99,44 @@ def test_collect_command_against_the_fake_tenant(tmp_path):
     shown = run("show", "cli", "--store", str(tmp_path / "s.db"))
     assert "complete" in shown.output and "graph" in shown.output
     assert b"fake-token" not in (tmp_path / "s.db").read_bytes()
+
+
+@pytest.mark.loopback
+def test_dropped_connection_is_retried_and_recorded(tmp_path):
+    from snapdiff.fake.server import DROP
+    from snapdiff.fake.tenant import Fault
+
+    tenant = faults_tenant()
+    tenant.faults.clear()
+    tenant.forbidden.clear()
+    tenant.faults["/subscriptions"] = [Fault(DROP)]
+    with serve(tenant) as (base, _):
+        result = run(
+            "collect",
+            "--store",
+            str(tmp_path / "s.db"),
+            "--cloud",
+            "custom",
+            "--arm-endpoint",
+            base,
+            "--graph-endpoint",
+            base,
+            "-q",
+            env={
+                "SNAPDIFF_ACCESS_TOKEN": "fake-token",
+                "AZURE_SUBSCRIPTION_ID": "",
+                "AZURE_RESOURCE_GROUP_NAMES": "",
+            },
+        )
+    assert result.exit_code == 0, result.output
+    import sqlite3
+
+    rows = (
+        sqlite3.connect(tmp_path / "s.db")
+        .execute(
+            "SELECT status, error FROM exchanges WHERE url LIKE '%/subscriptions?%' ORDER BY id"
+        )
+        .fetchall()
+    )
+    assert rows[0][0] is None and rows[0][1]  # the dropped attempt, with its error
+    assert rows[-1][0] == 200

@@ -129,3 +129,30 @@ def test_every_exchange_is_attributed_and_timed(faults_snapshot):
     assert rows and all(r[0] != "unattributed" and r[1] is not None for r in rows)
     assert all(r[2] is not None for r in rows)
     assert all("authorization" not in json.loads(r[3]) for r in rows)
+
+
+def test_demo_tenant_every_kind_and_every_per_resource_call(demo_store):
+    from snapdiff.collect.calls import FOLLOW_UPS, PER_RESOURCE
+
+    store, r0, _ = demo_store
+    assert r0.status == "complete"
+    view = SnapshotView(store, r0.snapshot_id)
+    rows = view.resources()
+    types = {r["type"] for r in rows.values()}
+    assert set(PER_RESOURCE) <= types
+    for rid, row in rows.items():
+        for call in PER_RESOURCE.get(row["type"], ()):
+            f = view.fetch(call.call, rid)
+            assert f is not None and f.ok, f"{call.call} of {rid}: {f and f.status}"
+    products = [p for f in view.fetches("apim:products") for p in f.items()]
+    assert products and all(
+        view.fetch(FOLLOW_UPS["apim:products"].call, p["id"].lower()) for p in products
+    )
+    # Nothing is interpreted at collection: unknown types are stored like the rest.
+    assert {
+        "microsoft.network/loadbalancers",
+        "microsoft.managedidentity/userassignedidentities",
+    } <= types
+    # Each page of every listing is stored once per attempt, every body once per store.
+    counts = store.counts(r0.snapshot_id)
+    assert counts["requests"] >= counts["bodies"] > 50

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .tenant import Fault, Tenant
 
+DROP = 0  # Fault(status=DROP): close the connection without answering
 _RG_FILTER = re.compile(r"resourceGroup in~ \(([^)]*)\)")
 
 
@@ -256,6 +257,9 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             status, headers, payload = app.handle(self.command, self.path, body)
+            if status == DROP:  # a dropped connection: no status line at all
+                self.close_connection = True
+                return
             data = b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -15,6 +15,7 @@ class Fault:
     """A response served instead of the real one, once, the next time ``path`` is requested.
 
     ``page`` limits it to that page number of a listing (1-based), e.g. a 500 on page 2.
+    ``status`` 0 drops the connection without an answer.
     """
 
     status: int
