@@ -2,9 +2,9 @@
 
 Writes ten weekly snapshots of a 10,000-resource tenant at 1% weekly churn with
 ``snapdiff.fake.writer`` and prints the store size against the size of one snapshot (target:
-at most 1.5x) and the export size of one snapshot. It also projects what content-defined,
-record-aligned chunking of bodies (optionally with a zlib preset dictionary) would store, since
-whole-page dedup cannot help when 1% churn touches nearly every 1,000-row page.
+at most 1.5x) and the export size of one snapshot. Whole-page dedup cannot help when 1% churn
+touches nearly every 1,000-row page; the store keeps such a page as a zstd delta against the
+same page of the previous snapshot (``snapdiff.bodies``), which the breakdown by codec shows.
 
     python benchmarks/bench_store.py [--resources 10000] [--weeks 10] [--churn 0.01]
 """
@@ -18,7 +18,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -134,45 +133,6 @@ def settled_size(store: Store) -> int:
     return store_size(store.path)
 
 
-# -- projection: content-defined chunking of bodies -------------------------------------------
-def chunks(body: bytes, every: int) -> list[bytes]:
-    """Record-aligned, content-defined chunks: cut after a JSON element whose CRC says so."""
-    pieces = body.split(b"},{")
-    out, cur = [], []
-    for i, piece in enumerate(pieces):
-        cur.append(piece + (b"},{" if i < len(pieces) - 1 else b""))
-        if zlib.crc32(piece) % every == 0:
-            out.append(b"".join(cur))
-            cur = []
-    if cur:
-        out.append(b"".join(cur))
-    return out
-
-
-def project(bodies_by_week: list[list[bytes]], every: int, zdict: bytes | None) -> tuple[int, int]:
-    """(bytes for week 0 alone, bytes for all weeks) if chunks were stored once each.
-
-    Counts compressed chunk bytes plus ~110 bytes a chunk row (hash key, index entry), and each
-    body as the zlib-compressed list of its chunks' integer row ids (4 bytes each).
-    """
-    ids: dict[bytes, int] = {}
-    first = total = len(zdict or b"")
-    for week, bodies in enumerate(bodies_by_week):
-        for body in bodies:
-            refs = []
-            for part in chunks(body, every):
-                key = zlib.crc32(part).to_bytes(4, "big") + len(part).to_bytes(4, "big") + part[:64]
-                if key not in ids:
-                    ids[key] = len(ids)
-                    c = zlib.compressobj(6, zdict=zdict) if zdict else zlib.compressobj(6)
-                    total += len(c.compress(part) + c.flush()) + 110
-                refs.append(ids[key].to_bytes(4, "big"))
-            total += len(zlib.compress(b"".join(refs), 9)) + 110
-        if week == 0:
-            first = total
-    return first, total
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--resources", type=int, default=10_000)
@@ -196,6 +156,9 @@ def main() -> None:
         bodies = many.conn.execute(
             "SELECT count(*), sum(size), sum(length(data)) FROM bodies"
         ).fetchone()
+        codecs = many.conn.execute(
+            "SELECT codec, count(*), sum(length(data)) FROM bodies GROUP BY codec ORDER BY codec"
+        ).fetchall()
         t_write = time.perf_counter() - t0
 
         export_snapshot(many, ids[-1], d / "week.snapdiff")
@@ -227,23 +190,14 @@ def main() -> None:
             f"  = {many_size / one_size:.2f}x one snapshot (target <= 1.5x)"
         )
         print(
-            f"  bodies stored: {bodies[0]} ({bodies[1] / mib:.1f} MiB raw, {bodies[2] / mib:.1f} MiB"
-            f" zlib); pages unchanged week 1 vs week 0: {shared} of {len(per_week[1])}"
+            f"  bodies stored: {bodies[0]} ({bodies[1] / mib:.1f} MiB raw, {bodies[2] / mib:.2f} MiB"
+            f" compressed); pages unchanged week 1 vs week 0: {shared} of {len(per_week[1])}"
         )
+        for codec, count, size in codecs:
+            print(f"    {codec:11} {count:4} bodies {size / mib:6.2f} MiB")
         print(f"export of one snapshot (bundle):  {export_size / mib:7.2f} MiB")
         print(f"explore rows of one snapshot (index_snapshot): {explore_size / mib:.2f} MiB more")
         print(f"write time: {t_write:.1f}s")
-        print("projection, bodies stored as record-aligned content-defined chunks:")
-        zdict = per_week[0][0][:32768]
-        for every, zd in ((16, None), (16, zdict), (8, zdict), (4, zdict), (1, zdict)):
-            first, total = project(per_week, every, zd)
-            label = (f"~{every} rows/chunk" if every > 1 else "one row a chunk") + (
-                ", 32 KiB preset zlib dictionary" if zd else ""
-            )
-            print(
-                f"  {label:<45} one {first / mib:5.2f} MiB, {args.weeks} weeks"
-                f" {total / mib:5.2f} MiB = {total / first:.2f}x"
-            )
 
 
 if __name__ == "__main__":

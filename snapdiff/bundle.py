@@ -20,14 +20,13 @@ import os
 import socket
 import sqlite3
 import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import __version__
+from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
 from .store import FINISHED, Store, _pid_alive, body_hash, utcnow
@@ -220,30 +219,40 @@ def _remove(path: Path) -> None:
 
 def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
     src = store.conn
-    rows = src.execute(
-        "SELECT d.h, b.size, b.data, b.hash IS NULL FROM (SELECT DISTINCT body_hash AS h"
-        " FROM exchanges WHERE snapshot_id = ? AND body_hash IS NOT NULL) d"
-        " LEFT JOIN bodies b ON b.hash = d.h ORDER BY d.h",
-        (snapshot_id,),
-    )
+    hashes = [
+        r[0]
+        for r in src.execute(
+            "SELECT DISTINCT body_hash FROM exchanges WHERE snapshot_id = ?"
+            " AND body_hash IS NOT NULL ORDER BY body_hash",
+            (snapshot_id,),
+        )
+    ]
     bundle = Store(tmp)
     try:
         c = bundle.conn
         with bundle.transaction():
-            bodies: dict[str, int] = {}
+            body_sizes: dict[str, int] = {}
             stored = 0
-            for h, size, data, missing in rows:
-                if missing:
+            for h in hashes:
+                try:
+                    raw = bodies.read(src, h)
+                except bodies.BodyError as e:
                     raise StoreError(
-                        f"snapshot {snapshot_id} refers to a missing body; run snapdiff verify"
-                    )
-                if _body_problem(h, data):
+                        f"body {h[:12]} of snapshot {snapshot_id} is damaged ({e});"
+                        " run snapdiff verify"
+                    ) from None
+                if body_hash(raw) != h:
                     raise StoreError(
                         f"body {h[:12]} of snapshot {snapshot_id} is damaged; run snapdiff verify"
                     )
-                c.execute("INSERT INTO bodies (hash, size, data) VALUES (?, ?, ?)", (h, size, data))
-                bodies[h] = size
-                stored += len(data)
+                # Bundles carry every body standalone: no delta base outside the bundle.
+                codec, blob = bodies.compress(raw)
+                c.execute(
+                    "INSERT INTO bodies (hash, size, data, codec) VALUES (?, ?, ?, ?)",
+                    (h, len(raw), blob, codec),
+                )
+                body_sizes[h] = len(raw)
+                stored += len(blob)
             new_id = _copy_rows(src, snapshot_id, c)
             c.execute(
                 "CREATE TABLE manifest (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)"
@@ -274,15 +283,15 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
                     "fetches": c.execute("SELECT count(*) FROM fetches").fetchone()[0],
                     "requests": counts["requests"],
                     "error_responses": counts["error_responses"],
-                    "bodies": len(bodies),
-                    "bytes": sum(bodies.values()),
+                    "bodies": len(body_sizes),
+                    "bytes": sum(body_sizes.values()),
                     "stored_bytes": stored,
                 },
                 "redactions": [
                     {"url": r["url"], "path": r["path"], "reason": r["reason"]}
                     for r in bundle.redactions(new_id)
                 ],
-                "bodies": dict(sorted(bodies.items())),
+                "bodies": dict(sorted(body_sizes.items())),
                 "rows_sha256": rows_hash(c),
             }
             data["manifest_sha256"] = manifest_hash(data)
@@ -293,11 +302,14 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
     return Manifest(data)
 
 
-def _body_problem(h: str, data: bytes) -> str | None:
+_LIVE_V3 = "WITH live(h) AS (SELECT body_hash FROM exchanges WHERE body_hash IS NOT NULL)"
+
+
+def _body_problem(conn: sqlite3.Connection, h: str) -> str | None:
     try:
-        raw = zlib.decompress(data)
-    except zlib.error as e:
-        return f"does not decompress ({e})"
+        raw = bodies.read(conn, h)
+    except bodies.BodyError as e:
+        return str(e)
     if body_hash(raw) != h:
         return "content does not match its SHA-256"
     return None
@@ -430,9 +442,9 @@ def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
         return [Problem("rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)")]
     problems: list[Problem] = []
     expected: dict[str, int] = dict(data.get("bodies", {}))
-    for h, size, blob in conn.execute("SELECT hash, size, data FROM bodies"):
+    for h, size in conn.execute("SELECT hash, size FROM bodies").fetchall():
         listed = expected.pop(h, None)
-        why = _body_problem(h, blob)
+        why = _body_problem(conn, h)
         if why:
             problems.append(Problem("body", f"body {h[:12]} {why} (tampered or damaged)"))
         elif listed is None:
@@ -478,11 +490,8 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: b
     try:
         with _open_ro(path, immutable=True) as src, store.transaction() as c:
             (bundle_sid,) = src.execute("SELECT id FROM snapshots").fetchone()
-            for h, size, data in src.execute("SELECT hash, size, data FROM bodies"):
-                c.execute(
-                    "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
-                    (h, size, data),
-                )
+            for (h,) in src.execute("SELECT hash FROM bodies").fetchall():
+                store.put_body(bodies.read(src, h), c)
             label = manifest.snapshot.get("label")
             new_id = _copy_rows(src, bundle_sid, c)
             if (
@@ -589,22 +598,22 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
             )
         )
     if snapshot_id is None:
-        bodies = conn.execute("SELECT hash, data FROM bodies")
+        hashes = conn.execute("SELECT hash FROM bodies").fetchall()
     else:
-        bodies = conn.execute(
-            "SELECT hash, data FROM bodies WHERE hash IN"
+        hashes = conn.execute(
+            "SELECT hash FROM bodies WHERE hash IN"
             " (SELECT body_hash FROM exchanges WHERE snapshot_id = ?)",
             (snapshot_id,),
-        )
-    for h, blob in bodies:
-        why = _body_problem(h, blob)
+        ).fetchall()
+    for (h,) in hashes:
+        why = _body_problem(conn, h)
         if why:
             problems.append(Problem("body", f"body {h[:12]} {why}"))
     problems += _missing_bodies(conn, snapshot_id)
     if snapshot_id is None:
+        live = bodies.LIVE_BODIES if bodies.has_codec_columns(conn) else _LIVE_V3
         for (h,) in conn.execute(
-            "SELECT hash FROM bodies b WHERE NOT EXISTS"
-            " (SELECT 1 FROM exchanges e WHERE e.body_hash = b.hash)"
+            f"{live} SELECT hash FROM bodies WHERE hash NOT IN (SELECT h FROM live)"
         ):
             problems.append(
                 Problem("orphan-body", f"body {h[:12]} is used by no snapshot (prune removes it)")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from . import bodies
 from .errors import SnapdiffError, StoreError
 from .refs import _DATE, _LATEST
 from .snapshot import SnapshotView
@@ -229,13 +230,15 @@ def prune(
     report.deleted = [s for s in snaps if s.id in chosen]
     ids = sorted(chosen)
     marks = ",".join("?" * len(ids))
-    unused = (
-        "FROM bodies b WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.body_hash = b.hash"
-        + (f" AND e.snapshot_id NOT IN ({marks})" if ids else "")
-        + ")"
+    # Bodies that no remaining snapshot needs, directly or as a delta base of one it needs.
+    keep = bodies.LIVE_BODIES.replace(
+        "WHERE body_hash IS NOT NULL",
+        "WHERE body_hash IS NOT NULL" + (f" AND snapshot_id NOT IN ({marks})" if ids else ""),
     )
     n, size = store.conn.execute(
-        f"SELECT count(*), coalesce(sum(length(b.data)), 0) {unused}", ids
+        f"{keep} SELECT count(*), coalesce(sum(length(data)), 0) FROM bodies"
+        " WHERE hash NOT IN (SELECT h FROM live)",
+        ids,
     ).fetchone()
     report.bodies_deleted, report.body_bytes_deleted = n, size
     if dry_run:
@@ -245,10 +248,17 @@ def prune(
         with store.transaction() as c:
             if ids:
                 c.execute(f"DELETE FROM snapshots WHERE id IN ({marks})", ids)
-            c.execute(
-                "DELETE FROM bodies WHERE NOT EXISTS"
-                " (SELECT 1 FROM exchanges e WHERE e.body_hash = bodies.hash)"
-            )
+            # Delete from the top of each delta chain down: a base is deleted only after the
+            # bodies encoded against it (the foreign key on bodies.base would refuse otherwise).
+            while True:
+                before = c.total_changes  # rowcount is -1 for a statement starting with WITH
+                c.execute(
+                    f"{bodies.LIVE_BODIES} DELETE FROM bodies WHERE hash NOT IN"
+                    " (SELECT h FROM live)"
+                    " AND hash NOT IN (SELECT base FROM bodies WHERE base IS NOT NULL)"
+                )
+                if c.total_changes == before:
+                    break
     except sqlite3.Error as e:
         raise StoreError(f"prune failed, nothing deleted: {e}") from None
     if vacuum and (ids or n):

@@ -147,10 +147,21 @@ V3_EXPLORE_VIEWS = """
             FROM role_assignment_rows a JOIN snapshots s ON s.id = a.snapshot_id;
 """
 
+V4_DELTA_BODIES = """
+        -- Codec per body ('zlib' for everything written before), and delta bases.
+        ALTER TABLE bodies ADD COLUMN codec TEXT NOT NULL DEFAULT 'zlib';
+        ALTER TABLE bodies ADD COLUMN base TEXT REFERENCES bodies(hash);
+        ALTER TABLE bodies ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX bodies_base ON bodies (base);
+        -- The same fetch in earlier snapshots, to find a page's previous version.
+        CREATE INDEX fetches_history ON fetches (call, target, snapshot_id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
+    V4_DELTA_BODIES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

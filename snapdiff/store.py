@@ -1,7 +1,8 @@
 """The SQLite snapshot store: snapshots, per-source status, fetches, HTTP exchanges, bodies.
 
-Bodies are content-addressed (SHA-256 of the redacted bytes) and zlib-compressed, shared by
-every snapshot that saw the same bytes. Each write is its own transaction, so a crash leaves
+Bodies are content-addressed (SHA-256 of the redacted bytes), compressed, and shared by every
+snapshot that saw the same bytes; a page that changed a little since the previous snapshot is
+stored as a delta against it (``snapdiff.bodies``). Each write is its own transaction, so a crash leaves
 everything captured so far and never a half-written row.
 """
 
@@ -15,7 +16,6 @@ import socket
 import sqlite3
 import threading
 import uuid
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import __version__
+from . import __version__, bodies
 from .errors import StoreError
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -189,19 +189,38 @@ class Store:
         self.close()
 
     # -- bodies ----------------------------------------------------------------------------
-    def put_body(self, data: bytes, conn: sqlite3.Connection | None = None) -> str:
+    def put_body(
+        self, data: bytes, conn: sqlite3.Connection | None = None, base_hint: str | None = None
+    ) -> str:
+        """Store ``data`` once; ``base_hint`` names a similar body to delta-encode against."""
+        c = conn or self.conn
         h = body_hash(data)
-        (conn or self.conn).execute(
-            "INSERT OR IGNORE INTO bodies (hash, size, data) VALUES (?, ?, ?)",
-            (h, len(data), zlib.compress(data, 6)),
+        if c.execute("SELECT 1 FROM bodies WHERE hash = ?", (h,)).fetchone():
+            return h
+        codec, blob, base, depth = bodies.encode(c, data, base_hint if base_hint != h else None)
+        c.execute(
+            "INSERT INTO bodies (hash, size, data, codec, base, depth) VALUES (?, ?, ?, ?, ?, ?)",
+            (h, len(data), blob, codec, base, depth),
         )
         return h
 
     def body(self, h: str) -> bytes:
-        row = self.conn.execute("SELECT data FROM bodies WHERE hash = ?", (h,)).fetchone()
-        if row is None:
-            raise StoreError(f"body {h[:12]} is missing from the store")
-        return zlib.decompress(row[0])
+        try:
+            return bodies.read(self.conn, h)
+        except bodies.BodyError as e:
+            raise StoreError(f"body {h[:12]}: {e}") from None
+
+    def _previous_page(self, c: sqlite3.Connection, fetch_id: int, page: int) -> str | None:
+        """The body of the same page of the same fetch in the latest earlier snapshot."""
+        row = c.execute(
+            "SELECT e.body_hash FROM fetches f0 JOIN fetches f ON f.call = f0.call"
+            " AND f.target = f0.target AND f.snapshot_id < f0.snapshot_id"
+            " JOIN exchanges e ON e.fetch_id = f.id AND e.page = ?"
+            " WHERE f0.id = ? AND e.body_hash IS NOT NULL"
+            " ORDER BY f.snapshot_id DESC, e.id DESC LIMIT 1",
+            (page, fetch_id),
+        ).fetchone()
+        return row[0] if row else None
 
     # -- snapshots ---------------------------------------------------------------------------
     def begin_snapshot(
@@ -356,7 +375,12 @@ class Store:
         redactions: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
     ) -> int:
         with self.transaction() as c:
-            h = self.put_body(body, c) if body is not None else None
+            h = None
+            if body is not None:
+                hint = None
+                if page is not None and fetch_id is not None and len(body) >= bodies.DELTA_MIN_SIZE:
+                    hint = self._previous_page(c, fetch_id, page)
+                h = self.put_body(body, c, hint)
             cur = c.execute(
                 "INSERT INTO exchanges (snapshot_id, fetch_id, source, page, method, url,"
                 " request_body, status, headers, body_hash, started_at, elapsed_ms, error)"

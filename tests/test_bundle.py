@@ -9,13 +9,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from snapdiff import bodies
 from snapdiff.bundle import (
     BundleError,
     check_bundle,
@@ -281,7 +281,7 @@ def test_export_failure_leaves_no_half_file(tmp_path: Path, source: tuple[Store,
     h = store.conn.execute(
         "SELECT body_hash FROM exchanges WHERE snapshot_id = ?", (sid,)
     ).fetchone()[0]
-    store.conn.execute("UPDATE bodies SET data = ? WHERE hash = ?", (zlib.compress(b"x"), h))
+    store.conn.execute("UPDATE bodies SET data = ? WHERE hash = ?", (bodies.compress(b"x")[1], h))
     out = tmp_path / "o" / "bad.snapdiff"
     with pytest.raises(StoreError, match="damaged"):
         export_snapshot(store, sid, out)
@@ -326,8 +326,8 @@ def test_tampered_body_refused(tmp_path: Path, bundle: Path) -> None:
     conn = sqlite3.connect(bundle)
     h, data = conn.execute("SELECT hash, data FROM bodies ORDER BY size DESC").fetchone()
     conn.close()
-    changed = zlib.decompress(data).replace(b"westeurope", b"eastus0000", 1)
-    tamper(bundle, "UPDATE bodies SET data = ? WHERE hash = ?", zlib.compress(changed), h)
+    changed = bodies.decompress("zstd", data).replace(b"westeurope", b"eastus0000", 1)
+    tamper(bundle, "UPDATE bodies SET data = ? WHERE hash = ?", bodies.compress(changed)[1], h)
     refused(tmp_path, bundle, "does not match its SHA-256")
 
 
@@ -335,12 +335,12 @@ def test_tampered_body_with_rehash_refused(tmp_path: Path, bundle: Path) -> None
     conn = sqlite3.connect(bundle)
     h, data = conn.execute("SELECT hash, data FROM bodies ORDER BY size DESC").fetchone()
     conn.close()
-    changed = zlib.decompress(data).replace(b"westeurope", b"eastus0000", 1)
+    changed = bodies.decompress("zstd", data).replace(b"westeurope", b"eastus0000", 1)
     new = hashlib.sha256(changed).hexdigest()
     conn = sqlite3.connect(bundle)
     unfreeze(conn)
     conn.execute(
-        "UPDATE bodies SET hash = ?, data = ? WHERE hash = ?", (new, zlib.compress(changed), h)
+        "UPDATE bodies SET hash = ?, data = ? WHERE hash = ?", (new, bodies.compress(changed)[1], h)
     )
     conn.execute("UPDATE exchanges SET body_hash = ? WHERE body_hash = ?", (new, h))
     conn.commit()
@@ -476,7 +476,7 @@ def test_verify_reports_bundle_damage(bundle: Path) -> None:
     conn = sqlite3.connect(bundle)
     h = conn.execute("SELECT hash FROM bodies").fetchone()[0]
     conn.close()
-    tamper(bundle, "UPDATE bodies SET data = ? WHERE hash = ?", b"not zlib", h)
+    tamper(bundle, "UPDATE bodies SET data = ? WHERE hash = ?", b"not compressed", h)
     problems = verify(bundle)
     assert [p.kind for p in problems] == ["body"]
     assert "does not decompress" in problems[0].detail

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from snapdiff import bodies
 from snapdiff.bundle import verify
 from snapdiff.cli import main
 from snapdiff.errors import SnapdiffError, StoreError
@@ -249,7 +249,10 @@ def test_verify_finds_running_orphan_and_corrupt(store: Store) -> None:
         "SELECT body_hash FROM exchanges WHERE snapshot_id = ?", (sid,)
     ).fetchone()[0]
     raw = store.body(h).replace(b"northeurope", b"southeurope", 1)
-    store.conn.execute("UPDATE bodies SET data = ? WHERE hash = ?", (zlib.compress(raw), h))
+    store.conn.execute(
+        "UPDATE bodies SET data = ?, codec = 'zstd', base = NULL WHERE hash = ?",
+        (bodies.compress(raw)[1], h),
+    )
     problems = verify(store.path)
     kinds = sorted(p.kind for p in problems)
     assert kinds == ["body", "orphan-body", "running"]

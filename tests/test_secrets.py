@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from snapdiff import bodies
 from snapdiff.fake.demo import demo_tenant
 from snapdiff.fake.scenarios import faults_tenant
 from snapdiff.redact import REDACTED, redact_obj
@@ -98,11 +98,8 @@ def _store_text(path: Path) -> str:
 
     conn = sqlite3.connect(path)
     parts = []
-    for (data,) in conn.execute("SELECT data FROM bodies"):
-        try:
-            parts.append(zlib.decompress(data).decode("utf-8", "replace"))
-        except zlib.error:
-            parts.append(data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data))
+    for (h,) in conn.execute("SELECT hash FROM bodies").fetchall():
+        parts.append(bodies.read(conn, h).decode("utf-8", "replace"))
     for row in conn.execute("SELECT url, request_body, headers, error FROM exchanges"):
         parts.extend(str(v) for v in row)
     for row in conn.execute("SELECT path, reason, url FROM redactions"):

@@ -1,0 +1,118 @@
+"""Body storage: zstd, deltas against the previous snapshot's page, prune and export safety."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from snapdiff import bodies
+from snapdiff.build import build, render
+from snapdiff.bundle import export_snapshot, import_bundle, verify
+from snapdiff.fake.synthetic import synthetic_arg_rows
+from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
+from snapdiff.maintenance import prune
+from snapdiff.migrations import MIGRATIONS
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store, body_hash
+
+
+def _weeks(store: Store, weeks: int, n: int = 3000) -> list[int]:
+    return [
+        write_snapshot(
+            store,
+            [
+                FakeFetch(
+                    "resourcegraph:resources",
+                    "batch-0",
+                    arg_pages(synthetic_arg_rows(n, churn_week=w)),
+                )
+            ],
+            label=f"w{w}",
+        )
+        for w in range(weeks)
+    ]
+
+
+def _codecs(store: Store, sid: int) -> list[tuple[str, str | None]]:
+    return store.conn.execute(
+        "SELECT b.codec, b.base FROM exchanges e JOIN bodies b ON b.hash = e.body_hash"
+        " WHERE e.snapshot_id = ? AND e.page IS NOT NULL ORDER BY e.page",
+        (sid,),
+    ).fetchall()
+
+
+def test_changed_pages_are_deltas_against_the_previous_snapshot(tmp_path):
+    store = Store(tmp_path / "s.db")
+    w0, w1 = _weeks(store, 2)
+    assert {c for c, _ in _codecs(store, w0)} == {"zstd"}
+    deltas = _codecs(store, w1)
+    # Every page that existed last week is a delta (a new last page has no previous version).
+    assert len(deltas) >= 3 and all(c == "zstd-delta" and b for c, b in deltas[:3])
+    sizes = dict(
+        store.conn.execute("SELECT codec, sum(length(data)) FROM bodies GROUP BY codec").fetchall()
+    )
+    assert sizes["zstd-delta"] * 5 < sizes["zstd"]  # a week of 1% churn costs a fraction
+    for page in SnapshotView(store, w1).fetches("resourcegraph:resources")[0].page_hashes:
+        assert body_hash(store.body(page)) == page  # byte-exact through the chain
+    assert verify(store.path) == []
+
+
+def test_chains_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(bodies, "MAX_DEPTH", 2)
+    store = Store(tmp_path / "s.db")
+    sids = _weeks(store, 5, n=1500)
+    depths = [
+        store.conn.execute(
+            "SELECT max(b.depth) FROM exchanges e JOIN bodies b ON b.hash = e.body_hash WHERE e.snapshot_id = ?",
+            (sid,),
+        ).fetchone()[0]
+        for sid in sids
+    ]
+    assert depths == [0, 1, 2, 0, 1]
+
+
+def test_prune_keeps_the_bases_a_remaining_snapshot_needs(tmp_path):
+    store = Store(tmp_path / "s.db")
+    w0, w1, w2 = _weeks(store, 3)
+    before = render(build(SnapshotView(store, w2)).active_directory)
+    report = prune(store, keep_last=1)
+    assert [s.id for s in report.deleted] == [w0, w1]
+    assert verify(store.path) == []  # no missing base, no orphan
+    assert render(build(SnapshotView(store, w2)).active_directory) == before
+    assert (
+        store.conn.execute("SELECT count(*) FROM bodies WHERE base IS NOT NULL").fetchone()[0] > 0
+    )
+
+
+def test_bundles_carry_standalone_bodies_and_import_anywhere(tmp_path):
+    store = Store(tmp_path / "s.db")
+    _, w1 = _weeks(store, 2)
+    bundle = tmp_path / "w1.snapdiff"
+    export_snapshot(store, w1, bundle)
+    conn = sqlite3.connect(bundle)
+    assert {r[0] for r in conn.execute("SELECT DISTINCT codec FROM bodies")} == {"zstd"}
+    assert conn.execute("SELECT count(*) FROM bodies WHERE base IS NOT NULL").fetchone()[0] == 0
+    conn.close()
+    other = Store(tmp_path / "o.db")
+    sid = import_bundle(other, bundle)
+    assert SnapshotView(other, sid).resources() == SnapshotView(store, w1).resources()
+
+
+def test_zlib_bodies_of_older_stores_still_read(tmp_path):
+    import json
+    import zlib
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        conn.executescript(script)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    raw = json.dumps({"value": [{"id": "x"}]}).encode()
+    conn.execute(
+        "INSERT INTO bodies (hash, size, data) VALUES (?, ?, ?)",
+        (body_hash(raw), len(raw), zlib.compress(raw)),
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.body(body_hash(raw)) == raw
+    assert store.conn.execute("SELECT codec FROM bodies").fetchone()[0] == "zlib"
