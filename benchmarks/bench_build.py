@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,10 +38,10 @@ def phase(path: Path, which: str) -> dict[str, float]:
     store = Store(path, readonly=True)
     t0 = time.perf_counter()
     if which == "floor":
-        rows = store.conn.execute(
-            "SELECT b.data FROM exchanges e JOIN bodies b ON b.hash = e.body_hash WHERE e.page IS NOT NULL"
-        )
-        count = sum(1 for (data,) in rows if json.loads(zlib.decompress(data)) is not None)
+        hashes = store.conn.execute(
+            "SELECT body_hash FROM exchanges WHERE page IS NOT NULL AND body_hash IS NOT NULL"
+        ).fetchall()
+        count = sum(1 for (h,) in hashes if json.loads(store.body(h)) is not None)
         extra = {"bodies": count}
     else:
         result = build(SnapshotView(store, 1))
