@@ -140,3 +140,30 @@ def test_dropped_connection_is_retried_and_recorded(tmp_path):
     )
     assert rows[0][0] is None and rows[0][1]  # the dropped attempt, with its error
     assert rows[-1][0] == 200
+
+
+@pytest.mark.loopback
+def test_unreachable_endpoint_fails_cleanly(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    result = run(
+        "collect",
+        "--store",
+        str(tmp_path / "s.db"),
+        "--cloud",
+        "custom",
+        "--arm-endpoint",
+        base,
+        "--graph-endpoint",
+        base,
+        "-q",
+        env={"SNAPDIFF_ACCESS_TOKEN": "fake-token", "AZURE_SUBSCRIPTION_ID": ""},
+    )
+    assert result.exit_code == 2
+    assert "snapshot 1 failed" in result.output and "Traceback" not in result.output
+    shown = run("show", "1", "--store", str(tmp_path / "s.db"))
+    assert "subscriptions" in shown.output and "failed" in shown.output

@@ -160,7 +160,8 @@ class Collector:
             raise
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
-            status = "partial" if self.recorder.requests else "failed"
+            got_data = any(c["ok"] for c in self.fetcher.outcomes.values())
+            status = "partial" if got_data else "failed"
             self.say(f"collection stopped: {error}")
         self._record_sources()
         if status == "complete" and not all(s["status"] == "ok" for s in self._source_rows()):
