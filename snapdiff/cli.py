@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sqlite3
 import sys
 
 import click
@@ -23,6 +24,11 @@ class Group(click.Group):
             sys.exit(2)
         except (OSError, ValueError) as e:
             click.echo(f"snapdiff: error: {e}", err=True)
+            sys.exit(2)
+        except sqlite3.Error as e:  # a damaged or foreign store file
+            click.echo(
+                f"snapdiff: error: the store could not be read ({e}); try snapdiff verify", err=True
+            )
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("snapdiff: interrupted", err=True)

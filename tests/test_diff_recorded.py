@@ -148,3 +148,18 @@ def test_exit_codes_and_fail_on(demo_store):
     assert CliRunner().invoke(main, args).exit_code == 1
     bad = CliRunner().invoke(main, ["diff", "week-0", "nope", "--store", str(store.path)])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_history_of_a_resource_and_a_group_across_the_demo_weeks(demo_store):
+    store, _, r1 = demo_store
+    nsg = next(k for k in SnapshotView(store, r1.snapshot_id).resources() if k.endswith("/nsg-web"))
+    nsg = next(
+        k
+        for k in SnapshotView(store, r1.snapshot_id).resources()
+        if k == nsg and "rg-app-prod" in k
+    )
+    out = CliRunner().invoke(main, ["history", nsg, "--store", str(store.path)])
+    assert out.exit_code == 0, out.output
+    assert "week-0" in out.output and "week-1" in out.output and "Internet" in out.output
+    gone = CliRunner().invoke(main, ["history", "/no/such/thing", "--store", str(store.path)])
+    assert gone.exit_code == 0 and gone.output.count("absent") == 2
