@@ -29,7 +29,7 @@ from urllib.parse import quote
 from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
-from .store import FINISHED, Store, _pid_alive, body_hash, utcnow
+from .store import FINISHED, Store, _pid_alive, body_hash, inserted_id, utcnow
 
 FORMAT = "snapdiff-bundle"
 FORMAT_VERSION = 1
@@ -334,7 +334,7 @@ def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connectio
         f"INSERT INTO snapshots ({', '.join(snap)}) VALUES ({', '.join('?' * len(snap))})",
         list(snap.values()),
     )
-    new_id = int(cur.lastrowid)
+    new_id = inserted_id(cur)
 
     def copy(table: str, remap: dict[str, dict[Any, Any]]) -> dict[Any, Any]:
         cols = [c for c in _columns(src, table) if c in _columns(dst, table)]

@@ -40,6 +40,13 @@ def default_store_path() -> Path:
     return Path(os.environ.get("SNAPDIFF_STORE") or DEFAULT_STORE)
 
 
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT just added (``Cursor.lastrowid`` is typed optional)."""
+    rowid = cur.lastrowid
+    assert rowid is not None, "no row was inserted"
+    return rowid
+
+
 def body_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -248,7 +255,7 @@ class Store:
                     os.getpid(),
                 ),
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur)
 
     def finish_snapshot(self, snapshot_id: int, status: str, error: str | None = None) -> None:
         if status not in FINISHED:
@@ -339,7 +346,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, 'running')",
                 (snapshot_id, source, call, target),
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur)
 
     def finish_fetch(
         self,
@@ -401,7 +408,7 @@ class Store:
                     error,
                 ),
             )
-            xid = int(cur.lastrowid)
+            xid = inserted_id(cur)
             c.executemany(
                 "INSERT INTO redactions (snapshot_id, exchange_id, url, path, reason)"
                 " VALUES (?, ?, ?, ?, ?)",

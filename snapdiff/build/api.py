@@ -91,7 +91,9 @@ def render(obj: Any) -> bytes:
 def write_files(result: BuildResult, out_dir: Path) -> list[Path]:
     """Write ``active_directory_<when>.json`` and, if any, ``application_insights_<when>.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = [(out_dir / f"active_directory_{result.when}.json", result.active_directory)]
+    outputs: list[tuple[Path, Any]] = [
+        (out_dir / f"active_directory_{result.when}.json", result.active_directory)
+    ]
     if result.insights:
         outputs.append((out_dir / f"application_insights_{result.when}.json", result.insights))
     written = []

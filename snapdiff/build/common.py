@@ -16,6 +16,11 @@ def get(obj: Any, *path: str, default: Any = None) -> Any:
     return obj
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a dict, else ``{}``."""
+    return value if isinstance(value, dict) else {}
+
+
 def props(row: dict[str, Any]) -> dict[str, Any]:
     p = row.get("properties")
     return p if isinstance(p, dict) else {}
@@ -57,7 +62,7 @@ def user_assigned(identity: Any) -> list[dict[str, Any]]:
 def identity_triplet(
     row: dict[str, Any], list_key: str = "userAssignedIdentities"
 ) -> dict[str, Any]:
-    ident = row.get("identity") if isinstance(row.get("identity"), dict) else {}
+    ident = as_dict(row.get("identity"))
     return {
         "principalId": ident.get("principalId"),
         "principalType": ident.get("type"),

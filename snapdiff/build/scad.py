@@ -34,7 +34,9 @@ class Scad:
 
 def _split_components(value: str) -> list[str]:
     """Split on commas that are not inside ``[...]``."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in value:
         if ch == "[":
             depth += 1

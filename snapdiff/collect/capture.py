@@ -94,17 +94,18 @@ def _request_body(req: Any) -> bytes | str | None:
     return v if isinstance(v, (bytes, str)) else None
 
 
-class CapturePolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+class CapturePolicy(SansIOHTTPPolicy):
     """azure-core per-retry policy: one exchange row per attempt."""
 
     def __init__(self, recorder: Recorder):
         self.recorder = recorder
 
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+    def on_request(self, request: PipelineRequest) -> None:
         request.context["snapdiff_started"] = time.time()
 
-    def on_response(self, request: PipelineRequest, response: PipelineResponse) -> None:  # type: ignore[type-arg]
+    def on_response(self, request: PipelineRequest, response: PipelineResponse) -> None:
         req, resp = request.http_request, response.http_response
+        err: str | None
         try:
             body = resp.body()
         except Exception as e:  # a streamed body we must not consume
@@ -122,7 +123,7 @@ class CapturePolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
             error=err,
         )
 
-    def on_exception(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+    def on_exception(self, request: PipelineRequest) -> None:
         import sys
 
         exc = sys.exc_info()[1]
@@ -139,14 +140,14 @@ class CapturePolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
         )
 
 
-class AllowHttpPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+class AllowHttpPolicy(SansIOHTTPPolicy):
     """Lets bearer auth run over plain http, for loopback fakes only."""
 
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+    def on_request(self, request: PipelineRequest) -> None:
         request.context["enforce_https"] = False
 
 
-class ArgQuotaPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+class ArgQuotaPolicy(SansIOHTTPPolicy):
     """Resource Graph quota: when ``x-ms-user-quota-remaining`` hits 0, wait for the reset.
 
     A 429 from Resource Graph may carry only ``x-ms-user-quota-resets-after`` (hh:mm:ss) and no
@@ -160,7 +161,7 @@ class ArgQuotaPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
         self.max_wait = max_wait
         self.waited = 0.0
 
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+    def on_request(self, request: PipelineRequest) -> None:
         if "Microsoft.ResourceGraph" not in request.http_request.url:
             return
         with self._lock:
@@ -169,7 +170,7 @@ class ArgQuotaPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
             self.waited += delay
             self.sleep(delay)
 
-    def on_response(self, request: PipelineRequest, response: PipelineResponse) -> None:  # type: ignore[type-arg]
+    def on_response(self, request: PipelineRequest, response: PipelineResponse) -> None:
         h = response.http_response.headers
         remaining = h.get("x-ms-user-quota-remaining")
         resets = h.get("x-ms-user-quota-resets-after")

@@ -8,14 +8,16 @@ concurrency). A source that fails or is forbidden is recorded as such and the ru
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from azure.core import PipelineClient
 from azure.core.pipeline import policies
+from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.resourcegraph import ResourceGraphClient
@@ -114,11 +116,11 @@ class Collector:
                 CapturePolicy(recorder),
             ]
 
-        arm = ARMPipelineClient(
+        arm: ARMPipelineClient[HttpRequest, HttpResponse] = ARMPipelineClient(
             base_url=cloud.arm,
             policies=pipeline(ARMChallengeAuthenticationPolicy(self.credential, cloud.arm_scope)),
         )
-        vault = PipelineClient(
+        vault: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
             base_url=cloud.arm,
             policies=pipeline(
                 policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)
@@ -190,7 +192,7 @@ class Collector:
                 else None,
             )
         if only:
-            c = f.outcomes.get(only, {})
+            c: Mapping[str, int] = f.outcomes.get(only, {})
             self.say(
                 f"{only}: {f.source_status(only)}, {sum(c.values())} fetches, {f.pages.get(only, 0)} pages, "
                 f"{self.recorder.requests.get(only, 0)} requests"
@@ -349,9 +351,17 @@ class Collector:
             return
         from .graph import collect_groups, make_client
 
-        with asyncio.Runner() as runner:
-            client = make_client(self.credential, self.opts.cloud, self.recorder)
-            runner.run(collect_groups(client, self.fetcher, groups, self.note))
+        if sys.version_info >= (3, 11):
+            with asyncio.Runner() as runner:
+                client = make_client(self.credential, self.opts.cloud, self.recorder)
+                runner.run(collect_groups(client, self.fetcher, groups, self.note))
+        else:  # no asyncio.Runner: build the client on the loop that drives it
+
+            async def run() -> None:
+                client = make_client(self.credential, self.opts.cloud, self.recorder)
+                await collect_groups(client, self.fetcher, groups, self.note)
+
+            asyncio.run(run())
         self._record_sources("graph")
 
     def _per_resource(self, rows: list[dict[str, Any]]) -> None:
@@ -379,16 +389,17 @@ class Collector:
                 elif call.paged:
                     items = self.fetcher.list(call.call, target, rid + call.suffix, params)
                     follow = FOLLOW_UPS.get(call.call)
-                    for item in items if follow else ():
-                        try:
-                            self.fetcher.list(
-                                follow.call,
-                                item["id"].lower(),
-                                item["id"] + follow.suffix,
-                                {"api-version": follow.api_version},
-                            )
-                        except FetchFailed as e:  # recorded on its fetch row too
-                            self.note(f"{follow.call} {item['id']}: {e}")
+                    if follow is not None:
+                        for item in items:
+                            try:
+                                self.fetcher.list(
+                                    follow.call,
+                                    item["id"].lower(),
+                                    item["id"] + follow.suffix,
+                                    {"api-version": follow.api_version},
+                                )
+                            except FetchFailed as e:  # recorded on its fetch row too
+                                self.note(f"{follow.call} {item['id']}: {e}")
                 else:
                     self.fetcher.get(call.call, target, rid + call.suffix, params)
             except FetchFailed as e:  # recorded on its fetch row too

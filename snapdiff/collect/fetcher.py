@@ -6,6 +6,7 @@ never as an empty list. Pages are numbered on the exchanges that carried them.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import threading
@@ -184,8 +185,8 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     def arg(
-        self, call: str, target: str, subscriptions: list[str], query: str
-    ) -> list[dict[str, Any]]:
+        self, call: str, target: str, subscriptions: builtins.list[str], query: str
+    ) -> builtins.list[dict[str, Any]]:
         """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page."""
         source, fid = self._start(call, target)
         rows: list[dict[str, Any]] = []

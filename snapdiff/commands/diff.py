@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -35,6 +37,8 @@ def _rules(ignore: tuple[str, ...], ignore_file: Path | None) -> list[Rule]:
     return rules
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _COMMON = [
     click.option(
         "--ignore",
@@ -57,7 +61,7 @@ _COMMON = [
 ]
 
 
-def _common(f):  # type: ignore[no-untyped-def]
+def _common(f: _F) -> _F:
     for opt in reversed(_COMMON):
         f = opt(f)
     return f

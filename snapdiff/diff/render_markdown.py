@@ -80,11 +80,11 @@ def render_markdown(d: Diff) -> str:
                     f"| {kind} | {_cell(a.role_name)} | {a.principal_type} `{a.principal_id}` | "
                     f"{_code(a.scope)} | {'**yes**' if a.privileged else 'no'} |"
                 )
-        for c in b.changed:
-            what = "; ".join(f"{f.path}: {value(f.old)} -> {value(f.new)}" for f in c.changes)
+        for ac in b.changed:
+            what = "; ".join(f"{f.path}: {value(f.old)} -> {value(f.new)}" for f in ac.changes)
             L.append(
-                f"| changed ({_cell(what)}) | {_cell(c.role_name)} | | {_code(c.scope)} | "
-                f"{'**yes**' if c.privileged else 'no'} |"
+                f"| changed ({_cell(what)}) | {_cell(ac.role_name)} | | {_code(ac.scope)} | "
+                f"{'**yes**' if ac.privileged else 'no'} |"
             )
         for dc in b.definitions_changed:
             priv = dc.privileged_before or dc.privileged_after
@@ -104,10 +104,10 @@ def render_markdown(d: Diff) -> str:
             "| resource | change | before | after | problems |",
             "|---|---|---|---|---|",
         ]
-        for c in ci.changed:
-            probs = "; ".join(c.after.problems) if c.after else ""
+        for cc in ci.changed:
+            probs = "; ".join(cc.after.problems) if cc.after else ""
             L.append(
-                f"| {_code(c.id)} | {c.change} | {_cia(c.before)} | {_cia(c.after)} | {_cell(probs)} |"
+                f"| {_code(cc.id)} | {cc.change} | {_cia(cc.before)} | {_cia(cc.after)} | {_cell(probs)} |"
             )
 
     g = d.groups
@@ -123,16 +123,16 @@ def render_markdown(d: Diff) -> str:
                 L += [f"  - {label} member added: {m.type} `{m.id}`" for m in added]
                 L += [f"  - {label} member removed: {m.type} `{m.id}`" for m in removed]
 
-    m = d.mgmt
-    if m is not None and (m.added or m.removed or m.moved or m.changed):
+    mg = d.mgmt
+    if mg is not None and (mg.added or mg.removed or mg.moved or mg.changed):
         L += ["", "## Management groups", ""]
-        L += [f"- **added** {x.display_name or x.name} (`{x.id}`)" for x in m.added]
-        L += [f"- **removed** {x.display_name or x.name} (`{x.id}`)" for x in m.removed]
+        L += [f"- **added** {x.display_name or x.name} (`{x.id}`)" for x in mg.added]
+        L += [f"- **removed** {x.display_name or x.name} (`{x.id}`)" for x in mg.removed]
         L += [
             f"- **moved** {mv.display_name} (`{mv.id}`): `{mv.old_parent_id}` to `{mv.new_parent_id}`"
-            for mv in m.moved
+            for mv in mg.moved
         ]
-        for ch in m.changed:
+        for ch in mg.changed:
             L.append(f"- **changed** {ch.display_name} (`{ch.id}`)")
             L += _fields(ch.changes)
     if d.total("any") == 0:

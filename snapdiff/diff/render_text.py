@@ -148,10 +148,10 @@ def render_text(d: Diff, *, color: bool = False) -> str:
                     extra=o.flag(a.privileged),
                 )
                 o.lines.append(f"      {a.id}")
-        for c in b.changed:
-            o.item("~", f"{c.role_name} on {c.scope}", extra=o.flag(c.privileged))
-            o.lines.append(f"      {c.id}")
-            o.fields(c.changes)
+        for ac in b.changed:
+            o.item("~", f"{ac.role_name} on {ac.scope}", extra=o.flag(ac.privileged))
+            o.lines.append(f"      {ac.id}")
+            o.fields(ac.changes)
         for dc in b.definitions_changed:
             priv = dc.privileged_before or dc.privileged_after
             note = (
@@ -165,11 +165,11 @@ def render_text(d: Diff, *, color: bool = False) -> str:
     ci = d.cia
     if ci is not None and ci.changed:
         o.head("CIA tags")
-        for c in ci.changed:
-            sign = _KIND_SIGN[c.change]
-            bad = "  " + o.style("[malformed]", fg="red") if c.malformed else ""
-            o.item(sign, c.id, extra=bad)
-            for label, v in (("before", c.before), ("after", c.after)):
+        for cc in ci.changed:
+            sign = _KIND_SIGN[cc.change]
+            bad = "  " + o.style("[malformed]", fg="red") if cc.malformed else ""
+            o.item(sign, cc.id, extra=bad)
+            for label, v in (("before", cc.before), ("after", cc.after)):
                 if v is None:
                     o.lines.append(f"      {label}: (no scad tag)")
                 else:
@@ -177,8 +177,8 @@ def render_text(d: Diff, *, color: bool = False) -> str:
                     o.lines.append(
                         f"      {label}: C={v.c} I={v.i} A={v.a} groups={groups}  [{v.raw}]"
                     )
-            if c.after is not None:
-                for p in c.after.problems:
+            if cc.after is not None:
+                for p in cc.after.problems:
                     o.lines.append(f"      problem: {p}")
 
     g = d.groups
@@ -192,24 +192,24 @@ def render_text(d: Diff, *, color: bool = False) -> str:
                 ("direct", gc.direct_added, gc.direct_removed),
                 ("transitive", gc.transitive_added, gc.transitive_removed),
             ):
-                for m in added:
-                    o.item("+", f"{label} {m.type} {m.id}", 6)
-                for m in removed:
-                    o.item("-", f"{label} {m.type} {m.id}", 6)
+                for mem in added:
+                    o.item("+", f"{label} {mem.type} {mem.id}", 6)
+                for mem in removed:
+                    o.item("-", f"{label} {mem.type} {mem.id}", 6)
 
-    m = d.mgmt
-    if m is not None and (m.added or m.removed or m.moved or m.changed):
+    mg = d.mgmt
+    if mg is not None and (mg.added or mg.removed or mg.moved or mg.changed):
         o.head("Management groups")
-        for x in m.added:
-            o.item("+", f"{x.display_name or x.name} ({x.id}) under {x.parent_id or '-'}")
-        for x in m.removed:
-            o.item("-", f"{x.display_name or x.name} ({x.id})")
-        for mv in m.moved:
+        for grp in mg.added:
+            o.item("+", f"{grp.display_name or grp.name} ({grp.id}) under {grp.parent_id or '-'}")
+        for grp in mg.removed:
+            o.item("-", f"{grp.display_name or grp.name} ({grp.id})")
+        for mv in mg.moved:
             o.item(
                 ">",
                 f"{mv.display_name} ({mv.id}): {mv.old_parent_id or '-'} -> {mv.new_parent_id or '-'}",
             )
-        for ch in m.changed:
+        for ch in mg.changed:
             o.item("~", f"{ch.display_name} ({ch.id})")
             o.fields(ch.changes)
 

@@ -68,7 +68,8 @@ def _hex(*parts: object, n: int = 32) -> str:
 def _b64ish(*parts: object, n: int = 300) -> str:
     """Deterministic base64-looking filler (for fake SSH keys)."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while len(out) < n:
         for b in hashlib.sha256(f"{i}/{parts}".encode()).digest():
             out.append(alphabet[b % 64])
@@ -1707,7 +1708,7 @@ def demo_tenant(week: int = 0, base: str = "http://127.0.0.1:18080") -> Tenant:
     restore = "2026-11-13T08:00:00Z" if not w1 else "2026-11-20T08:00:00Z"
     db_bodies = []
     for n, skuname, tier, cap, kind in dbs:
-        body = {
+        body: dict[str, Any] = {
             "sku": {"name": skuname, "tier": tier, "capacity": cap}, "kind": kind,
             "properties": {"collation": "SQL_Latin1_General_CP1_CI_AS", "maxSizeBytes": 34359738368,
                            "status": "Online", "databaseId": _guid(sql_id, n), "creationDate": "2025-03-14T10:45:00Z",
@@ -1961,7 +1962,7 @@ def demo_tenant(week: int = 0, base: str = "http://127.0.0.1:18080") -> Tenant:
                 "extendedLocation": None,
             }
         )
-    for sid, rg, loc, tags, managed_by in rgs:
+    for sid, rg, loc, rg_tags, managed_by in rgs:
         containers.append(
             {
                 "id": f"/subscriptions/{sid}/resourceGroups/{rg}",
@@ -1976,7 +1977,7 @@ def demo_tenant(week: int = 0, base: str = "http://127.0.0.1:18080") -> Tenant:
                 "sku": None,
                 "plan": None,
                 "properties": {"provisioningState": "Succeeded"},
-                "tags": tags,
+                "tags": rg_tags,
                 "identity": None,
                 "zones": None,
                 "extendedLocation": None,
@@ -2100,7 +2101,7 @@ def _topology(week: int, portal: str, func: str, app_id: str) -> dict[str, Any]:
             "averageDurationMs": round(ms * k, 1),
         }
 
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {"id": f"{app_id}|app-fab-portal", "nodeType": "application", "name": "app-fab-portal",
          "cloudRoleName": "app-fab-portal", "cloudRoleInstances": ["lw0sdlwk0000MC", "lw0sdlwk0001QF"],
          "appId": app_id, "resourceId": portal, "requests": stats(182734, 312, 143.2)},

@@ -339,7 +339,7 @@ def _site(ctx: _Ctx, seq: int, name: str, rng: random.Random) -> dict[str, Any]:
 
 
 def _sql(ctx: _Ctx, seq: int, name: str, rng: random.Random) -> dict[str, Any]:
-    props = {
+    props: dict[str, Any] = {
         "administratorLogin": "sqladmin",
         "version": "12.0",
         "state": "Ready",
@@ -667,7 +667,7 @@ def synthetic_tenant(
     sub_mg = {
         s: ("mg-syn-platform" if i == 0 else "mg-syn-landingzones") for i, s in enumerate(ctx.subs)
     }
-    containers = [
+    containers: list[dict[str, Any]] = [
         {"id": f"/subscriptions/{s}", "name": f"syn-sub-{i:02d}", "type": "microsoft.resources/subscriptions",
          "tenantId": t, "kind": "", "location": "", "resourceGroup": "", "subscriptionId": s, "managedBy": "",
          "sku": None, "plan": None, "properties": {"state": "Enabled", "managementGroupAncestorsChain": [

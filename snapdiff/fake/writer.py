@@ -179,7 +179,9 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
                 FakeFetch(call.call, rid, [{"value": body}] if isinstance(body, list) else [body])
             )
             follow = FOLLOW_UPS.get(call.call)
-            for item in body if follow and isinstance(body, list) else ():
+            if follow is None or not isinstance(body, list):
+                continue
+            for item in body:
                 sub = tenant.responses.get(item["id"].lower() + follow.suffix.lower(), [])
                 out.append(FakeFetch(follow.call, item["id"].lower(), [{"value": sub}]))
     return out

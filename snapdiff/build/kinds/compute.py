@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..common import common, get, props, user_assigned
+from ..common import as_dict, common, get, props, user_assigned
 from ..context import BuildContext
 from ..registry import kind
 
@@ -81,10 +81,10 @@ def _identities(row: dict[str, Any], ctx: BuildContext) -> tuple[Any, Any, list[
     is kept in bug-compatible mode, while default mode keeps the complete entries. Either way
     the incomplete entries are reported.
     """
-    ident = row.get("identity") if isinstance(row.get("identity"), dict) else {}
-    uai = ident.get("userAssignedIdentities")
+    ident = as_dict(row.get("identity"))
+    uai = as_dict(ident.get("userAssignedIdentities"))
     items = user_assigned(ident)
-    total = len(uai) if isinstance(uai, dict) else 0
+    total = len(uai)
     if len(items) < total:
         complete = {i["identityId"] for i in items}
         missing = sorted(k for k in uai if k not in complete)

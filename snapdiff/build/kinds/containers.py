@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..common import common, get, identity_triplet, props
+from ..common import as_dict, common, get, identity_triplet, props
 from ..context import BuildContext
 from ..registry import kind
 from .databases import dicts, public_network_access
@@ -104,7 +104,7 @@ def kubernetes_cluster(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]
         }
     else:
         aad_out = aad if bug else None  # the old collector passed a falsy value through
-    ident = row.get("identity") if isinstance(row.get("identity"), dict) else {}
+    ident = as_dict(row.get("identity"))
     return {
         **common(row),
         "kubernetesVersion": version,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..common import common, get, props
+from ..common import as_dict, common, get, props
 from ..context import BuildContext
 from ..registry import kind
 from .databases import dicts
@@ -72,7 +72,7 @@ def _collection(
 def _access_policies(p: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for policy in dicts(p.get("accessPolicies")):
-        perms = policy.get("permissions") if isinstance(policy.get("permissions"), dict) else {}
+        perms = as_dict(policy.get("permissions"))
         out.append(
             {
                 "objectId": policy.get("objectId"),
@@ -87,7 +87,7 @@ def _access_policies(p: dict[str, Any]) -> list[dict[str, Any]]:
 def key_vault(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any] | None:
     """One ``keyVaults[]`` object."""
     p = props(row)
-    acls = p.get("networkAcls") if isinstance(p.get("networkAcls"), dict) else {}
+    acls = as_dict(p.get("networkAcls"))
     if ctx.bug_compatible:
         purge = get(p, "enableSoftDelete", default=True)  # §9 #4
         rbac = get(p, "enabledForDeployment", default=False)

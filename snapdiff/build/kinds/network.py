@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..common import common, get, props
+from ..common import as_dict, common, get, props
 from ..context import BuildContext
 from ..registry import kind
 
@@ -102,7 +102,8 @@ def network_security_group(row: dict[str, Any], ctx: BuildContext) -> dict[str, 
     direction (``"Inbound"`` exactly, everything else outbound)."""
     base = common(row)
     p = props(row)
-    inbound, outbound = [], []
+    inbound: list[dict[str, Any]] = []
+    outbound: list[dict[str, Any]] = []
     for rule in _list(p.get("defaultSecurityRules")) + _list(p.get("securityRules")):
         if not isinstance(rule, dict):
             continue
@@ -199,7 +200,7 @@ def virtual_network_gateway(row: dict[str, Any], ctx: BuildContext) -> dict[str,
     """A VnetGateway (§2.14); null ``bgpSettings`` or ``sku`` (upstream crash) give the
     defaults: asn and peering address null, capacity 1."""
     p = props(row)
-    bgp = p.get("bgpSettings") if isinstance(p.get("bgpSettings"), dict) else {}
+    bgp = as_dict(p.get("bgpSettings"))
     return {
         **common(row),
         "ipConfigs": [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..common import common, get, identity_triplet, props
@@ -120,11 +121,11 @@ def app_service_plan(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any] |
 
 
 def _pick(
-    items: list[dict[str, Any]], fields: dict[str, tuple[str, ...]], bug_compatible: bool
+    items: list[dict[str, Any]], fields: Mapping[str, tuple[str, ...]], bug_compatible: bool
 ) -> list[dict[str, Any]]:
     """Map items to ``{out_key: item[path...]}``. The old collector indexed keys directly and a
     missing one silently ended the loop; we emit null for it instead."""
-    out = []
+    out: list[dict[str, Any]] = []
     for item in items:
         obj: dict[str, Any] = {}
         for key, path in fields.items():
