@@ -2,7 +2,8 @@
 
 The library API (the CLI is a thin layer over it)::
 
-    from snapdiff import Store, SnapshotView, build, diff_snapshots, resolve
+    from snapdiff import Store, SnapshotView, diff_snapshots, resolve
+    from snapdiff.build import build          # ``snapdiff.build`` is the builder package
     store = Store("snapshots/snapdiff.db", readonly=True)
     view = SnapshotView(store, resolve(store, "latest"))
     result = build(view)                      # result.active_directory, result.insights
@@ -23,7 +24,6 @@ _EXPORTS = {
     "Store": "snapdiff.store",
     "SnapshotView": "snapdiff.snapshot",
     "resolve": "snapdiff.refs",
-    "build": "snapdiff.build",
     "write_files": "snapdiff.build",
     "diff_snapshots": "snapdiff.diff",
     "export_snapshot": "snapdiff.bundle",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import snapdiff
+from snapdiff.build import build
 
 
 def test_library_round_trip(demo_store, tmp_path):
     store, _, _ = demo_store
     view = snapdiff.SnapshotView(store, snapdiff.resolve(store, "latest"))
     before = snapdiff.SnapshotView(store, snapdiff.resolve(store, "latest~1"))
-    result = snapdiff.build(view)
+    result = build(view)
     assert result.active_directory["parser_version"] == 2 and result.insights
     d = snapdiff.diff_snapshots(before, view)
     assert d.resources.removed and d.rbac.added

@@ -27,11 +27,15 @@ def props(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def common(row: dict[str, Any]) -> dict[str, Any]:
-    """``id``, ``name``, ``resourceGroup`` and ``provider`` (the lower-cased ARM type)."""
+    """``id``, ``name``, ``resourceGroup`` and ``provider`` (the lower-cased ARM type).
+
+    Resource Graph lower-cases its ``resourceGroup`` column; the old collector emitted the
+    group's name as ARM spells it, which the resource's own id carries.
+    """
     return {
         "id": row.get("id"),
         "name": row.get("name"),
-        "resourceGroup": row.get("resourceGroup") or _rg_from_id(row.get("id") or ""),
+        "resourceGroup": _rg_from_id(row.get("id") or "") or row.get("resourceGroup"),
         "provider": str(row.get("type") or "").lower(),
     }
 

@@ -18,18 +18,26 @@ _COLLECTIONS = (
 )
 
 
-def _component(item: dict[str, Any]) -> dict[str, Any] | None:
-    """A KeyVaultComponent from a listing item (``kid`` for keys, ``id`` otherwise)."""
+def _component(item: dict[str, Any], vault_uri: str) -> dict[str, Any] | None:
+    """A KeyVaultComponent from a listing item (``kid`` for keys, ``id`` otherwise).
+
+    The collection and name are the two path segments after the vault URI's own path
+    (``https://<vault>/keys/<name>[/<version>]``; a vault behind a path prefix works too).
+    """
     url = item.get("kid") or item.get("id")
     if not isinstance(url, str) or not url:
         return None
     parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s]
+    prefix = urlsplit(vault_uri).path.rstrip("/") if vault_uri else ""
+    path = parts.path
+    if prefix and path.lower().startswith(prefix.lower() + "/"):
+        path = path[len(prefix) :]
+    segments = [s for s in path.split("/") if s]
     if len(segments) < 2:
         return None
     collection, name = segments[0], segments[1]
     return {
-        "id": f"{parts.scheme}://{parts.netloc}/{collection}/{name}",  # without the version
+        "id": f"{parts.scheme}://{parts.netloc}{prefix}/{collection}/{name}",  # without version
         "name": name,
         "enabled": get(item, "attributes", "enabled"),
         "collection": collection,
@@ -41,7 +49,7 @@ def _vault_base(row: dict[str, Any], bug_compatible: bool) -> str:
     uri = get(row, "properties", "vaultUri")
     if not bug_compatible and isinstance(uri, str) and urlsplit(uri).netloc:
         parts = urlsplit(uri)
-        return f"{parts.scheme or 'https'}://{parts.netloc}"
+        return f"{parts.scheme or 'https'}://{parts.netloc}{parts.path.rstrip('/')}"
     return f"https://{row.get('name')}.vault.azure.net"
 
 
@@ -51,7 +59,9 @@ def _collection(
     """One collection. Placeholder ``test-component`` when the listing was not readable, and in
     bug-compatible mode also when it is genuinely empty."""
     items = ctx.items(call, row["id"])
-    out = [c for c in map(_component, dicts(items)) if c is not None]
+    uri = get(row, "properties", "vaultUri")
+    base = uri if isinstance(uri, str) else ""
+    out = [c for c in (_component(i, base) for i in dicts(items)) if c is not None]
     if out or (items is not None and not ctx.bug_compatible):
         return out
     if items is None:
