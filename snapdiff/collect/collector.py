@@ -143,7 +143,6 @@ class Collector:
         rg, arm, vault = self._clients(self.recorder)
         self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault)
         self.fetcher.arg_page_size = self.opts.arg_page_size
-        status = "failed"
         error = None
         try:
             subs = self._subscriptions()
@@ -152,27 +151,22 @@ class Collector:
             groups = self._authorization(subs)
             self._graph(groups)
             self._per_resource(rows)
-            status = (
-                "complete" if all(s["status"] == "ok" for s in self._source_rows()) else "partial"
-            )
         except KeyboardInterrupt:
-            status, error = "partial", "interrupted"
             self._record_sources()
-            self.store.finish_snapshot(sid, status, error)
+            self.store.finish_snapshot(sid, "partial", "interrupted")
             raise
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
-            got_data = any(c["ok"] for c in self.fetcher.outcomes.values())
-            status = "partial" if got_data else "failed"
             self.say(f"collection stopped: {error}")
         self._record_sources()
-        if status == "complete" and not all(s["status"] == "ok" for s in self._source_rows()):
-            status = "partial"
+        if error is None:
+            ok = all(s["status"] == "ok" for s in self.store.sources(sid))
+            status = "complete" if ok else "partial"
+        else:
+            got_data = any(c["ok"] for c in self.fetcher.outcomes.values())
+            status = "partial" if got_data else "failed"
         self.store.finish_snapshot(sid, status, error)
         return CollectResult(sid, status, time.time() - started, self.store.sources(sid))
-
-    def _source_rows(self) -> list[dict[str, Any]]:
-        return self.store.sources(self.sid)
 
     def _record_sources(self, only: str | None = None) -> None:
         f = self.fetcher
