@@ -18,6 +18,36 @@ def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
+def collect_cli(base: str, store, *extra: str):
+    """``snapdiff collect`` against a loopback endpoint with a static token."""
+    return run(
+        "collect",
+        "--store",
+        str(store),
+        "--cloud",
+        "custom",
+        "--arm-endpoint",
+        base,
+        "--graph-endpoint",
+        base,
+        "-q",
+        *extra,
+        env={
+            "SNAPDIFF_ACCESS_TOKEN": "fake-token",
+            "AZURE_SUBSCRIPTION_ID": "",
+            "AZURE_RESOURCE_GROUP_NAMES": "",
+        },
+    )
+
+
+def clean_tenant():
+    """The fault scenario's tenant without its faults: every source answers."""
+    tenant = faults_tenant()
+    tenant.faults.clear()
+    tenant.forbidden.clear()
+    return tenant
+
+
 def test_build_and_diff_never_import_azure_or_msgraph():
     code = (
         "import sys, snapdiff.cli, snapdiff.build, snapdiff.snapshot; import snapdiff.build.api as a;"
@@ -71,29 +101,8 @@ def test_snapshots_and_show(faults_snapshot):
 
 @pytest.mark.loopback
 def test_collect_command_against_the_fake_tenant(tmp_path):
-    tenant = faults_tenant()
-    tenant.faults.clear()  # a clean run: every source ok
-    tenant.forbidden.clear()
-    with serve(tenant) as (base, app):
-        result = run(
-            "collect",
-            "--store",
-            str(tmp_path / "s.db"),
-            "--cloud",
-            "custom",
-            "--arm-endpoint",
-            base,
-            "--graph-endpoint",
-            base,
-            "--label",
-            "cli",
-            "-q",
-            env={
-                "SNAPDIFF_ACCESS_TOKEN": "fake-token",
-                "AZURE_SUBSCRIPTION_ID": "",
-                "AZURE_RESOURCE_GROUP_NAMES": "",
-            },
-        )
+    with serve(clean_tenant()) as (base, _):
+        result = collect_cli(base, tmp_path / "s.db", "--label", "cli")
     assert result.exit_code == 0, result.output
     assert "snapshot 1 complete" in result.output
     shown = run("show", "cli", "--store", str(tmp_path / "s.db"))
@@ -106,28 +115,10 @@ def test_dropped_connection_is_retried_and_recorded(tmp_path):
     from snapdiff.fake.server import DROP
     from snapdiff.fake.tenant import Fault
 
-    tenant = faults_tenant()
-    tenant.faults.clear()
-    tenant.forbidden.clear()
+    tenant = clean_tenant()
     tenant.faults["/subscriptions"] = [Fault(DROP)]
     with serve(tenant) as (base, _):
-        result = run(
-            "collect",
-            "--store",
-            str(tmp_path / "s.db"),
-            "--cloud",
-            "custom",
-            "--arm-endpoint",
-            base,
-            "--graph-endpoint",
-            base,
-            "-q",
-            env={
-                "SNAPDIFF_ACCESS_TOKEN": "fake-token",
-                "AZURE_SUBSCRIPTION_ID": "",
-                "AZURE_RESOURCE_GROUP_NAMES": "",
-            },
-        )
+        result = collect_cli(base, tmp_path / "s.db")
     assert result.exit_code == 0, result.output
     import sqlite3
 
@@ -149,20 +140,7 @@ def test_unreachable_endpoint_fails_cleanly(tmp_path):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    result = run(
-        "collect",
-        "--store",
-        str(tmp_path / "s.db"),
-        "--cloud",
-        "custom",
-        "--arm-endpoint",
-        base,
-        "--graph-endpoint",
-        base,
-        "-q",
-        env={"SNAPDIFF_ACCESS_TOKEN": "fake-token", "AZURE_SUBSCRIPTION_ID": ""},
-    )
+    result = collect_cli(f"http://127.0.0.1:{port}", tmp_path / "s.db")
     assert result.exit_code == 2
     assert "snapshot 1 failed" in result.output and "Traceback" not in result.output
     shown = run("show", "1", "--store", str(tmp_path / "s.db"))
