@@ -348,12 +348,14 @@ class Collector:
         if sys.version_info >= (3, 11):
             with asyncio.Runner() as runner:
                 client = make_client(self.credential, self.opts.cloud, self.recorder)
-                runner.run(collect_groups(client, self.fetcher, groups, self.note))
+                runner.run(
+                    collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
+                )
         else:  # no asyncio.Runner: build the client on the loop that drives it
 
             async def run() -> None:
                 client = make_client(self.credential, self.opts.cloud, self.recorder)
-                await collect_groups(client, self.fetcher, groups, self.note)
+                await collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
 
             asyncio.run(run())
         self._record_sources("graph")

@@ -6,6 +6,7 @@ not outlive its event loop).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -108,33 +109,41 @@ async def list_members(
 
 
 async def collect_groups(
-    client: GraphServiceClient, fetcher: Fetcher, group_ids: list[str], progress: Any
+    client: GraphServiceClient,
+    fetcher: Fetcher,
+    group_ids: list[str],
+    progress: Any,
+    concurrency: int = 8,
 ) -> dict[str, str]:
     """Direct members of every group reached (nested groups followed, cycles safe) and the
-    transitive members of each group that holds a role assignment. Returns failures by id."""
+    transitive members of each group that holds a role assignment, ``concurrency`` groups at a
+    time, breadth-first. Returns failures by group id."""
     failures: dict[str, str] = {}
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def fetch(gid: str, transitive: bool) -> list[tuple[str, str]] | None:
+        async with limit:
+            try:
+                return await list_members(client, fetcher, gid, transitive=transitive)
+            except FetchFailed as e:
+                failures.setdefault(gid, e.status)
+                what = "transitive members of" if transitive else "group"
+                progress(f"graph: {what} {gid}: {e}")
+                return None
+
     seen: set[str] = set()
-    queue = list(dict.fromkeys(group_ids))
-    while queue:
-        gid = queue.pop(0)
-        if gid in seen:
-            continue
-        seen.add(gid)
-        try:
-            members = await list_members(client, fetcher, gid, transitive=False)
-        except FetchFailed as e:
-            failures[gid] = e.status
-            progress(f"graph: group {gid}: {e}")
-            continue
-        for mid, otype in members:
-            if otype.lower().endswith(".group") and mid not in seen:
-                queue.append(mid)
-    for gid in dict.fromkeys(group_ids):
-        if failures.get(gid) == "forbidden":
-            continue  # no point asking again; already recorded
-        try:
-            await list_members(client, fetcher, gid, transitive=True)
-        except FetchFailed as e:
-            failures.setdefault(gid, e.status)
-            progress(f"graph: transitive members of {gid}: {e}")
+    level = list(dict.fromkeys(group_ids))
+    while level:
+        seen.update(level)
+        results = await asyncio.gather(*(fetch(gid, False) for gid in level))
+        nested = [
+            mid
+            for members in results
+            for mid, otype in members or ()
+            if otype.lower().endswith(".group") and mid not in seen
+        ]
+        level = list(dict.fromkeys(nested))
+    # Forbidden groups are not asked again: the refusal is already recorded.
+    roots = [g for g in dict.fromkeys(group_ids) if failures.get(g) != "forbidden"]
+    await asyncio.gather(*(fetch(gid, True) for gid in roots))
     return failures
