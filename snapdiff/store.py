@@ -240,6 +240,8 @@ class Store:
     ) -> int:
         self.recover_stale()
         with self.transaction() as c:
+            if label is not None:  # a label names one snapshot: the newest takes it
+                c.execute("UPDATE snapshots SET label = NULL WHERE label = ?", (label,))
             cur = c.execute(
                 "INSERT INTO snapshots (uid, label, started_at, status, tenant_id, cloud, scope,"
                 " tool_version, host, pid) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",

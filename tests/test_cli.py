@@ -145,3 +145,9 @@ def test_unreachable_endpoint_fails_cleanly(tmp_path):
     assert "snapshot 1 failed" in result.output and "Traceback" not in result.output
     shown = run("show", "1", "--store", str(tmp_path / "s.db"))
     assert "subscriptions" in shown.output and "failed" in shown.output
+
+
+def test_collect_refuses_a_label_that_reads_as_a_reference(tmp_path):
+    result = run("collect", "--store", str(tmp_path / "s.db"), "--label", "latest~1")
+    assert result.exit_code == 2 and "reads as a snapshot id" in result.output
+    assert not (tmp_path / "s.db").exists()

@@ -124,3 +124,11 @@ def test_store_file_is_owner_only(tmp_path):
         os.umask(old)
     mode = stat.S_IMODE(os.stat(tmp_path / "sub" / "s.db").st_mode)
     assert mode == 0o600
+
+
+def test_a_label_names_one_snapshot(tmp_path):
+    store = Store(tmp_path / "s.db")
+    fetches = [FakeFetch("resourcegraph:resources", "batch-0", arg_pages([]))]
+    first = write_snapshot(store, fetches, label="week-47")
+    second = write_snapshot(store, fetches, label="week-47")  # e.g. a re-run of the same week
+    assert store.snapshot(first).label is None and store.snapshot(second).label == "week-47"

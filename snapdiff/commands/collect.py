@@ -73,7 +73,11 @@ def collect(
     from ..collect.credentials import make_credential
     from ..collect.scope import Scope
 
+    from ..maintenance import check_label
+
     logging.getLogger("azure").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
+    if label is not None:
+        label = check_label(label)
     try:
         the_cloud = resolve_cloud(
             cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority
