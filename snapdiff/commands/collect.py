@@ -72,7 +72,6 @@ def collect(
     from ..collect.clouds import resolve_cloud
     from ..collect.credentials import make_credential
     from ..collect.scope import Scope
-
     from ..maintenance import check_label
 
     logging.getLogger("azure").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
