@@ -17,7 +17,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from .tenant import Tenant
+from .tenant import Tenant, assignment_listings
 
 TENANT_ID = "5f1c2d3e-8a7b-4c6d-9e0f-1a2b3c4d5e6f"
 SUB_PROD = "3f2b7c1e-9a4d-4c8e-b5f1-2d6e8a0b4c71"
@@ -1986,20 +1986,15 @@ def demo_tenant(week: int = 0, base: str = "http://127.0.0.1:18080") -> Tenant:
     containers.sort(key=lambda r: r["id"].lower())
 
     role_defs, assignments = _rbac(week, g, P, S, mc_rg)
-    by_scope: dict[str, list[dict[str, Any]]] = {}
-    for sid, _, mg, _ in subs_meta:
-        ancestors = {f"{_MG}{m}".lower() for m in mgs.ancestors(mg, include_self=True)}
-        by_scope[f"/subscriptions/{sid}".lower()] = [
-            _assignment(a, f"/subscriptions/{sid}")
-            for a in assignments
-            if a["scope"].lower() in ancestors
-            or a["scope"].lower() == f"/subscriptions/{sid}".lower()
-            or a["scope"].lower().startswith(f"/subscriptions/{sid}/".lower())
-        ]
-    for m in mgs.names():
-        by_scope[f"{_MG}{m}".lower()] = [
-            _assignment(a, "") for a in assignments if a["scope"].lower() == f"{_MG}{m}".lower()
-        ]
+    by_scope = assignment_listings(
+        assignments,
+        {
+            sid: [f"{_MG}{m}" for m in mgs.ancestors(mg, include_self=True)]
+            for sid, _, mg, _ in subs_meta
+        },
+        [f"{_MG}{m}" for m in mgs.names()],
+        _assignment,
+    )
 
     return Tenant(
         tenant_id=TENANT_ID,

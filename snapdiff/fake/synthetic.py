@@ -21,7 +21,7 @@ from .demo import (
     USER_ACCESS_ADMIN,
     _role_def,
 )
-from .tenant import Tenant
+from .tenant import Tenant, assignment_listings
 
 _MG = "/providers/Microsoft.Management/managementGroups/"
 _TS = "2026-11-20T08:00:00Z"
@@ -715,21 +715,12 @@ def synthetic_tenant(
                   ["*/read", "Microsoft.Compute/virtualMachines/*"] + (["*"] if churn_week % 2 else []), custom=True),
     ]  # fmt: skip
     assignments = _assignments(ctx, rows, users, sps, groups, custom, churn_week, churn)
-    by_scope: dict[str, list[dict[str, Any]]] = {}
-    for s in ctx.subs:
-        inherited = {f"{_MG}{sub_mg[s]}".lower(), f"{_MG}{t}".lower()}
-        prefix = f"/subscriptions/{s}".lower()
-        by_scope[prefix] = [
-            _listed(a, f"/subscriptions/{s}")
-            for a in assignments
-            if a["scope"].lower() in inherited
-            or a["scope"].lower() == prefix
-            or a["scope"].lower().startswith(prefix + "/")
-        ]
-    for m in mg_parent:
-        by_scope[f"{_MG}{m}".lower()] = [
-            _listed(a, "") for a in assignments if a["scope"].lower() == f"{_MG}{m}".lower()
-        ]
+    by_scope = assignment_listings(
+        assignments,
+        {s: [f"{_MG}{sub_mg[s]}", f"{_MG}{t}"] for s in ctx.subs},
+        [f"{_MG}{m}" for m in mg_parent],
+        _listed,
+    )
     return Tenant(
         tenant_id=t,
         subscriptions=subs_items,

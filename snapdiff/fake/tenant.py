@@ -6,6 +6,7 @@ pages (``page_size``) with absolute ``nextLink`` / ``@odata.nextLink`` URLs, as 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,3 +47,34 @@ class Tenant:
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # lower path -> queued faults
     page_size: int = 100
     graph_page_size: int = 100
+
+
+def assignment_listings(
+    assignments: list[dict[str, Any]],
+    subscription_mgs: Mapping[str, Iterable[str]],
+    mg_ids: Iterable[str],
+    render: Callable[[dict[str, Any], str], dict[str, Any]],
+) -> dict[str, list[dict[str, Any]]]:
+    """What ARM lists per scope, for ``Tenant.role_assignments``.
+
+    A subscription's listing holds the assignments at the subscription, below it, and at the
+    management groups above it (``subscription_mgs``: subscription id -> MG ids); a management
+    group's listing (``$filter=atScope()``) holds only those at that group. ``render(a, scope)``
+    turns an assignment into the listed body (``scope`` is "" for MG listings).
+    """
+    by_scope: dict[str, list[dict[str, Any]]] = {}
+    for sub, mgs in subscription_mgs.items():
+        prefix = f"/subscriptions/{sub}".lower()
+        above = {m.lower() for m in mgs}
+        by_scope[prefix] = [
+            render(a, f"/subscriptions/{sub}")
+            for a in assignments
+            if a["scope"].lower() in above
+            or a["scope"].lower() == prefix
+            or a["scope"].lower().startswith(prefix + "/")
+        ]
+    for mg in mg_ids:
+        by_scope[mg.lower()] = [
+            render(a, "") for a in assignments if a["scope"].lower() == mg.lower()
+        ]
+    return by_scope
