@@ -1,0 +1,184 @@
+"""Effective access, computed once per distinct *scope profile* rather than per resource.
+
+A resource's profile is its type and the scopes above it that hold grants or deny assignments;
+resources sharing a profile share the answer. Group membership is expanded once per group.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from .capabilities import allowed_ops, capabilities_of
+from .model import EVERYONE, AccessInputs, Deny, Grant, Resource
+
+
+@dataclass(frozen=True)
+class Path:
+    """How a principal holds a role on a resource."""
+
+    grant: Grant
+    via: tuple[str, ...]  # group ids, outermost first; () for a direct assignment
+    caps: frozenset[str]  # what this role gives on the resource's type (before denies)
+
+
+@dataclass
+class Holder:
+    """One principal's effective access to one resource."""
+
+    caps: frozenset[str] = frozenset()  # active, after deny assignments
+    eligible: frozenset[str] = frozenset()  # only through PIM activation (not already active)
+    paths: list[Path] = field(default_factory=list)
+    denied: list[tuple[Deny, frozenset[str]]] = field(default_factory=list)
+
+
+@dataclass
+class Profile:
+    holders: dict[str, Holder]  # lower principal id -> access
+    unknown_groups: frozenset[str]  # groups in the chain whose members could not be read
+    unknown_roles: frozenset[str]  # role GUIDs in the chain whose definition was not readable
+    scopes: tuple[str, ...]
+
+
+ProfileKey = tuple[str, tuple[str, ...], bool]
+
+
+class Expander:
+    """Answers ``access(resource)`` for one snapshot, caching per profile and per group."""
+
+    def __init__(self, inputs: AccessInputs):
+        self.x = inputs
+        self._scopes = inputs.grants.keys() | inputs.denies.keys()
+        self._profiles: dict[ProfileKey, Profile] = {}
+        self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
+        self._ops: dict[tuple[str, str], frozenset[str]] = {}
+        self._deny_ops: dict[tuple[str, str], frozenset[str]] = {}
+
+    # -- keys --------------------------------------------------------------------------------
+    def key(self, r: Resource) -> ProfileKey:
+        rid = r.id.lower()
+        chain = tuple(s for s in self.x.scope_chain(rid, r.subscription) if s in self._scopes)
+        return (r.type, chain, bool(chain) and chain[-1] == rid)
+
+    def access(self, r: Resource) -> Profile:
+        k = self.key(r)
+        p = self._profiles.get(k)
+        if p is None:
+            p = self._profiles[k] = self._compute(*k)
+        return p
+
+    # -- groups ------------------------------------------------------------------------------
+    def members(self, gid: str) -> tuple[dict[str, tuple[tuple[str, ...], str]], bool]:
+        """Transitive members of a group: id -> (via groups below ``gid``, kind); and whether
+        the whole closure was readable."""
+        got = self._groups.get(gid)
+        if got is not None:
+            return got
+        direct, trans = self.x.members.direct, self.x.members.transitive
+        out: dict[str, tuple[tuple[str, ...], str]] = {}
+        known = True
+        if direct.get(gid) is None and trans.get(gid) is not None:
+            for mid, kind in trans[gid] or ():
+                out.setdefault(mid, ((), kind))
+        else:
+            queue: deque[tuple[str, tuple[str, ...]]] = deque([(gid, ())])
+            seen = {gid}
+            while queue:
+                g, via = queue.popleft()
+                listed = direct.get(g)
+                if listed is None:
+                    known = False
+                    continue
+                for mid, kind in listed:
+                    out.setdefault(mid, (via, kind))
+                    if kind.lower() == "group" and mid not in seen:
+                        seen.add(mid)
+                        queue.append((mid, via + (mid,)))
+        out.pop(gid, None)
+        self._groups[gid] = (out, known)
+        return out, known
+
+    # -- the computation ---------------------------------------------------------------------
+    def _role_ops(self, role: str, rtype: str) -> frozenset[str] | None:
+        perms = self.x.roles.get(role)
+        if perms is None:
+            return None
+        k = (role, rtype)
+        if k not in self._ops:
+            self._ops[k] = allowed_ops(perms, rtype)
+        return self._ops[k]
+
+    def _compute(self, rtype: str, chain: tuple[str, ...], self_scoped: bool) -> Profile:
+        holders: dict[str, Holder] = {}
+        active: dict[str, set[str]] = {}
+        eligible: dict[str, set[str]] = {}
+        unknown_groups: set[str] = set()
+        unknown_roles: set[str] = set()
+        for scope in chain:
+            for g in self.x.grants.get(scope, ()):
+                ops = self._role_ops(g.role, rtype)
+                if ops is None:
+                    unknown_roles.add(g.role)
+                    continue
+                if not ops:
+                    continue
+                caps = capabilities_of(ops, rtype)
+                reached: list[tuple[str, tuple[str, ...]]] = [(g.principal, ())]
+                if g.principal_type.lower() == "group" or g.principal in self.x.members.direct:
+                    members, known = self.members(g.principal)
+                    if not known:
+                        unknown_groups.add(g.principal)
+                    reached += [
+                        (m, (g.principal,) + via)
+                        for m, (via, kind) in members.items()
+                        if kind.lower() != "group"
+                    ]
+                into = eligible if g.eligible else active
+                for pid, via in reached:
+                    h = holders.setdefault(pid, Holder())
+                    h.paths.append(Path(g, via, caps))
+                    into.setdefault(pid, set()).update(ops)
+        for n, scope in enumerate(chain):
+            for d in self.x.denies.get(scope, ()):
+                if not d.child_scopes and not (self_scoped and n == len(chain) - 1):
+                    continue
+                self._apply_deny(d, rtype, holders, active, eligible)
+        for pid, h in holders.items():
+            h.caps = capabilities_of(frozenset(active.get(pid, ())), rtype)
+            h.eligible = capabilities_of(frozenset(eligible.get(pid, ())), rtype) - h.caps
+        holders = {k: v for k, v in holders.items() if v.caps or v.eligible or v.denied}
+        return Profile(holders, frozenset(unknown_groups), frozenset(unknown_roles), chain)
+
+    def _apply_deny(
+        self,
+        d: Deny,
+        rtype: str,
+        holders: dict[str, Holder],
+        active: dict[str, set[str]],
+        eligible: dict[str, set[str]],
+    ) -> None:
+        k = (d.id, rtype)
+        if k not in self._deny_ops:
+            self._deny_ops[k] = allowed_ops(d.perms, rtype)
+        denied = self._deny_ops[k]
+        if not denied:
+            return
+        excluded = set(d.excluded)
+        for e in d.excluded:
+            excluded |= self.members(e)[0].keys()
+        targets: set[str] = set()
+        if EVERYONE in d.principals:
+            targets = set(holders)
+        else:
+            for p in d.principals:
+                targets.add(p)
+                targets |= self.members(p)[0].keys() if p in self.x.members.direct else set()
+        for pid in sorted(targets - excluded):
+            h = holders.get(pid)
+            if h is None:
+                continue
+            lost = (active.get(pid, set()) | eligible.get(pid, set())) & denied
+            if lost:
+                h.denied.append((d, capabilities_of(frozenset(lost), rtype)))
+                active.get(pid, set()).difference_update(denied)
+                eligible.get(pid, set()).difference_update(denied)
