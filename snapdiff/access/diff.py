@@ -295,3 +295,43 @@ def _add(
         ch = agg[key] = AccessChange(n.id if n else pid, x.name(pid), change, [], eligible, causes)
     ch.capabilities = ordered(set(ch.capabilities) | caps)
     ch.resources.append(Reached(r.id, r.type, list(r.cia) if r.cia else None, ordered(caps)))
+
+
+def _o(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": sorted(props),
+        "additionalProperties": False,
+    }
+
+
+_S, _I, _B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_L = {"type": "array", "items": _S}
+_CIA = {"type": ["array", "null"], "items": _I}
+# JSON schema of AccessDiff.to_dict(), the "access" member of `snapdiff diff --format json`.
+SCHEMA: dict[str, Any] = _o(
+    {
+        "changes": {
+            "type": "array",
+            "items": _o(
+                {
+                    "principal": _S,
+                    "name": _S,
+                    "change": {"type": "string", "enum": ["gained", "lost", "raised"]},
+                    "capabilities": _L,
+                    "eligible": _B,
+                    "causes": _L,
+                    "top_cia": _CIA,
+                    "resources": {
+                        "type": "array",
+                        "items": _o({"id": _S, "type": _S, "cia": _CIA, "capabilities": _L}),
+                    },
+                }
+            ),
+        },
+        "not_compared": {"type": "array", "items": _o({"subject": _S, "reason": _S})},
+        "resources_compared": _I,
+        "counts": {"type": "object", "additionalProperties": _I},
+    }
+)

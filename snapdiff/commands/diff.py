@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
+from ..access.diff import diff_access, valid_rule
+from ..access.render import render_access_diff
 from ..diff.api import diff_snapshots
 from ..diff.history import history as build_history
 from ..diff.model import FAIL_ON, SECTIONS
@@ -67,6 +69,15 @@ def _common(f: _F) -> _F:
     return f
 
 
+def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
+    for v in values:
+        if v not in FAIL_ON and not valid_rule(v):
+            raise click.BadParameter(
+                f"{v!r}: use one of {', '.join(FAIL_ON)}, access or access:c>=8"
+            )
+    return values
+
+
 @click.command("diff")
 @click.argument("a", required=False)
 @click.argument("b", required=False)
@@ -82,16 +93,18 @@ def _common(f: _F) -> _F:
     "--section",
     "sections",
     multiple=True,
-    type=click.Choice(SECTIONS),
-    help="Limit to these sections (repeatable).",
+    type=click.Choice((*SECTIONS, "access")),
+    help="Limit to these sections (repeatable); access is computed only when asked for.",
 )
 @_common
 @click.option(
     "--fail-on",
     "fail_on",
     multiple=True,
-    type=click.Choice(FAIL_ON),
-    help="What counts as a change for exit code 1 (repeatable; default any).",
+    metavar="|".join(FAIL_ON) + "|access|access:c>=N",
+    callback=lambda ctx, p, v: _check_fail_on(v),
+    help="What counts as a change for exit code 1 (repeatable; default any). access:c>=8 "
+    "(c, i or a; >=, >, =): an access change reaching a resource tagged so.",
 )
 @click.pass_context
 def diff(
@@ -119,27 +132,46 @@ def diff(
       snapdiff diff week-46 other.db:latest --fail-on privileged
     """
     rules = _rules(ignore, ignore_file)
+    access_rules = [r for r in fail_on if r.startswith("access")]
+    want_access = "access" in sections or bool(access_rules)
+    plain = [s for s in sections if s != "access"]
     store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
     store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
     try:
+        va, vb = SnapshotView(store_a, id_a), SnapshotView(store_b, id_b)
         result = diff_snapshots(
-            SnapshotView(store_a, id_a),
-            SnapshotView(store_b, id_b),
+            va,
+            vb,
             ignore=rules,
             default_ignores=not no_default_ignores,
-            sections=sections or None,
+            sections=plain if sections else None,
         )
+        acc = diff_access(va, vb) if want_access else None
     finally:
         store_a.close()
         store_b.close()
     if fmt == "json":
-        click.echo(render_json(result), nl=False)
+        if acc is None:
+            click.echo(render_json(result), nl=False)
+        else:
+            out = result.to_dict() | {"access": acc.to_dict()}
+            click.echo(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False))
     elif fmt == "markdown":
         click.echo(render_markdown(result), nl=False)
+        if acc is not None:
+            click.echo(render_access_diff(acc, md=True), nl=False)
     else:
         color = _use_color()
         click.echo(render_text(result, color=color), nl=False, color=color)
-    ctx.exit(1 if result.has_changes(fail_on or ("any",)) else 0)
+        if acc is not None:
+            click.echo(render_access_diff(acc), nl=False)
+    plain_rules = [r for r in fail_on if not r.startswith("access")]
+    changed = bool(plain_rules or not fail_on) and result.has_changes(plain_rules or ("any",))
+    if acc is not None and (
+        any(acc.fails(r) for r in access_rules) or (not fail_on and acc.changes)
+    ):
+        changed = True
+    ctx.exit(1 if changed else 0)
 
 
 @click.command("history")

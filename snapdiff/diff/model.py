@@ -543,6 +543,8 @@ SCHEMA: dict[str, Any] = _obj(
         ),
     }
 )
+# "access" (optional, only with --section access): snapdiff.access.diff.SCHEMA
+SCHEMA["properties"]["access"] = {"type": "object"}
 SCHEMA["$schema"] = "http://json-schema.org/draft-07/schema#"
 SCHEMA["title"] = "snapdiff diff output"
 
