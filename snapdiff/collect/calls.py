@@ -89,4 +89,9 @@ API = {
     "subscriptions": "2022-12-01",
     "managementgroups": "2021-04-01",
     "authorization": "2022-04-01",
+    "pim": "2020-10-01",  # roleEligibilityScheduleInstances
 }
+
+# Listings whose 403 is normal (an extra permission): recorded as forbidden on the fetch, and
+# reported as coverage, without making the source (and the snapshot) forbidden/partial.
+OPTIONAL_CALLS = frozenset({"authorization:roleEligibilityScheduleInstances"})

@@ -63,11 +63,16 @@ class Fetcher:
         self.errors: dict[str, list[str]] = defaultdict(list)
         self._lock = threading.Lock()
         self.arg_page_size = 1000
+        self.optional_calls: frozenset[str] = frozenset()  # their 403 does not taint the source
+        self._optional: set[int] = set()
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
         source = call.split(":", 1)[0]
-        return source, self.store.start_fetch(self.snapshot_id, source, call, target)
+        fid = self.store.start_fetch(self.snapshot_id, source, call, target)
+        if call in self.optional_calls:
+            self._optional.add(fid)
+        return source, fid
 
     def _finish(
         self,
@@ -81,6 +86,9 @@ class Fetcher:
     ) -> None:
         self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
         with self._lock:
+            if status == "forbidden" and fid in self._optional:
+                self.outcomes[source]["optional_forbidden"] += 1
+                return
             if status != "superseded":
                 self.outcomes[source][status] += 1
             self.pages[source] += pages
