@@ -81,6 +81,8 @@ class AccessInputs:
     # lower subscription scope -> fetch status of each listing ("missing" when never asked)
     coverage: dict[str, dict[str, str]]
     graph_status: str
+    # (what, lower scope, status) of deny/eligibility listings that failed at any scope
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
 
     def scope_chain(self, rid: str, sub: str) -> list[str]:
         """Lower scopes above and at ``rid``, root first: MGs, subscription, group, parents."""
@@ -270,6 +272,16 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
             "denies": _status(view.fetch(DENY_CALL, scope)),
             "eligible": _status(view.fetch(ELIGIBILITY_CALL, scope)),
         }
+    unreadable = [
+        (
+            "deny assignments" if call == DENY_CALL else "PIM-eligible assignments",
+            f.target,
+            f.status,
+        )
+        for call in (DENY_CALL, ELIGIBILITY_CALL)
+        for f in view.fetches(call)
+        if not f.ok and not f.target.startswith("/subscriptions/")
+    ]
     return AccessInputs(
         view.id,
         resources,
@@ -283,4 +295,5 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
         principal_names(view),
         coverage,
         view.source_status("graph"),
+        unreadable,
     )

@@ -124,6 +124,8 @@ class Access:
                     f"PIM-eligible assignments at {scope}: {st['eligible']} (needs read on "
                     "roleEligibilityScheduleInstances); eligible access unknown, not none"
                 )
+        for what, scope, status in self.x.unreadable:
+            out.append(f"{what} at {scope}: {status}; unknown there, not none")
         if self.x.graph_status not in ("ok", "missing"):
             out.append(f"Microsoft Graph {self.x.graph_status}: members of groups are unknown")
         bad_groups = sorted(g for g, m in self.x.members.direct.items() if m is None)

@@ -125,7 +125,7 @@ def access_tenant(week: int = 0) -> Tenant:
         _role(OWNER, "Owner", ["*"], [], False),
         _role(CONTRIBUTOR, "Contributor", ["*"], ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write", "Microsoft.Authorization/elevateAccess/Action"], False),
         _role(VM_RUNNER, "VM Runner", runner, [], True),
-        _role(STORAGE_OP, "Storage Operator", ["Microsoft.Storage/*"], ["Microsoft.Storage/storageAccounts/listKeys/action", "Microsoft.Storage/storageAccounts/regenerateKey/action"], True),
+        _role(STORAGE_OP, "Storage Operator", ["Microsoft.Storage/*"], ["Microsoft.Storage/storageAccounts/list*", "Microsoft.Storage/storageAccounts/regenerateKey/action"], True),
     ]  # fmt: skip
     t.role_definitions = {r["name"]: r for r in roles}
     specs = [
