@@ -114,9 +114,8 @@ class _Differ:
     def __init__(self, xa: Access, xb: Access):
         self.xa, self.xb = xa, xb
         self.grants = [{g.id.lower() for gs in x.x.grants.values() for g in gs} for x in (xa, xb)]
-        self._delta: dict[
-            tuple[int, int, bool], list[tuple[str, str, frozenset[str], bool, list[str]]]
-        ] = {}
+        self._delta: dict[Any, Any] = {}
+        self._members: dict[str, set[str]] = {}
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -154,13 +153,55 @@ class _Differ:
             out.append("deny assignment " + ("removed" if side == 0 else "added"))
         return sorted(set(out)) or ["changed"]
 
-    def delta(
-        self, pa: Profile, pb: Profile, rtype: str, moved: bool
-    ) -> list[tuple[str, str, frozenset[str], bool, list[str]]]:
-        k = (id(pa), id(pb), moved)
+    def candidates(self, ka: Any, kb: Any) -> frozenset[str] | None:
+        """Principals whose access may differ between profile ``ka`` (A) and ``kb`` (B): those
+        of grants on only one side or whose role changed, and membership changes of groups
+        granted on both; None (everyone) when deny assignments differ."""
+        ea, eb = self.xa.expander, self.xb.expander
+        (ta, ca, _), (tb, cb, _) = ka, kb
+        da = {d for s in ca for d in self.xa.x.denies.get(s, ())}
+        db = {d for s in cb for d in self.xb.x.denies.get(s, ())}
+        if da != db:
+            return None
+        ga = {g.id.lower(): g for s in ca for g in self.xa.x.grants.get(s, ())}
+        gb = {g.id.lower(): g for s in cb for g in self.xb.x.grants.get(s, ())}
+        out: set[str] = set()
+        for gid in ga.keys() | gb.keys():
+            x, y = ga.get(gid), gb.get(gid)
+            same = (
+                x is not None
+                and y is not None
+                and x == y
+                and ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb)
+            )
+            for side, g, e in ((0, x, ea), (1, y, eb)):
+                if g is None:
+                    continue
+                if not same:
+                    out.add(g.principal)
+                    out.update(e.members(g.principal)[0])
+                elif side == 0:
+                    out.update(self.member_delta(g.principal))
+        return frozenset(out)
+
+    def member_delta(self, gid: str) -> set[str]:
+        got = self._members.get(gid)
+        if got is None:
+            ma, mb = self.xa.expander.members(gid)[0], self.xb.expander.members(gid)[0]
+            got = self._members[gid] = set(ma.keys() ^ mb.keys())
+        return got
+
+    def delta(self, ra: Resource, rb: Resource, moved: bool) -> Any:
+        """Profiles of ``ra`` and ``rb`` limited to the candidates, and their differences."""
+        ea, eb = self.xa.expander, self.xb.expander
+        ka, kb = ea.key(ra), eb.key(rb)
+        k = (ka, kb, moved)
         got = self._delta.get(k)
         if got is not None:
             return got
+        only = self.candidates(ka, kb)
+        pa, pb = ea._compute(*ka, only=only), eb._compute(*kb, only=only)
+        rtype = rb.type
         out = []
         for pid in sorted(pa.holders.keys() | pb.holders.keys()):
             ha, hb = pa.holders.get(pid), pb.holders.get(pid)
@@ -180,8 +221,8 @@ class _Differ:
                         ).add(cap)
                     for causes, cs in sorted(by_cause.items()):
                         out.append((pid, change, frozenset(cs), eligible, list(causes)))
-        self._delta[k] = out
-        return out
+        self._delta[k] = (pa, pb, out)
+        return pa, pb, out
 
 
 def _certain(x: Access, prof: Profile, sub: str) -> str | None:
@@ -228,7 +269,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
             skipped[why] = skipped.get(why, 0) + 1
             continue
         out.resources_compared += 1
-        pa, pb = xa.expander.access(ra), xb.expander.access(rb)
+        pa, pb, delta = d.delta(ra, rb, moved)
         unsure_a, unsure_b = _certain(xa, pa, ra.subscription), _certain(xb, pb, rb.subscription)
         elig_ok = (
             sta.get("eligible") == stb.get("eligible") == "ok"
@@ -238,7 +279,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
             elig_note = (
                 f"PIM-eligible assignments: {sta.get('eligible')} in A, {stb.get('eligible')} in B"
             )
-        for pid, change, caps, eligible, causes in d.delta(pa, pb, rb.type, moved):
+        for pid, change, caps, eligible, causes in delta:
             unsure = unsure_a if change == "gained" else unsure_b
             if unsure or (eligible and not elig_ok):
                 why = unsure or elig_note or ""
@@ -246,6 +287,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
                 continue
             _add(agg, xa if change == "lost" else xb, pid, change, caps, eligible, causes, rb)
         if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
+            pa, pb = xa.expander.access(ra), xb.expander.access(rb)
             for pid, h in pb.holders.items():
                 ha = pa.holders.get(pid)
                 kept = (h.caps & (ha.caps if ha else frozenset())) & PRIVILEGED

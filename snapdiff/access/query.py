@@ -161,10 +161,15 @@ class Access:
             )
         pid = ids[0]
         entries = []
+        only = frozenset({pid})
+        by_key: dict[Any, Any] = {}
         for r in self.x.resources.values():
             if not _filter(r, mins):
                 continue
-            h = self.expander.access(r).holders.get(pid)
+            k = self.expander.key(r)
+            if k not in by_key:
+                by_key[k] = self.expander._compute(*k, only=only)
+            h = by_key[k].holders.get(pid)
             if h is not None and (h.caps or h.eligible):
                 entries.append(self.entry(r, pid, h))
         entries.sort(key=lambda e: (-max(e.cia or [-1]), e.resource.lower()))
