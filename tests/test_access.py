@@ -164,3 +164,13 @@ def test_cli_access_and_diff(demo_store):
     assert schema_errors(json.loads(run.output)["access"], SCHEMA) == []
     run = CliRunner().invoke(main, ["access", "--store", str(store.path), "--principal", "nobody"])
     assert run.exit_code == 2 and "Traceback" not in run.output
+
+
+def test_docs_table_lists_every_probe():
+    from pathlib import Path
+
+    from snapdiff.access.capabilities import PROBES
+
+    doc = (Path(__file__).parents[1] / "docs" / "access.md").read_text()
+    missing = [p.op for probes in PROBES.values() for p in probes if f"`{p.op}`" not in doc]
+    assert missing == []

@@ -149,6 +149,7 @@ def allowed_ops(perms: Permissions, rtype: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=65536)
 def capabilities_of(ops: frozenset[str], rtype: str) -> frozenset[str]:
     """The capabilities some of whose probes for ``rtype`` are in ``ops``."""
     return frozenset(cap for cap, probes in probes_for(rtype).items() if ops.intersection(probes))

@@ -141,8 +141,10 @@ class Expander:
                         unknown_groups.add(g.principal)
                     if only is None:
                         picked = members.items()
-                    else:
+                    elif len(only) < len(members):
                         picked = [(m, members[m]) for m in only if m in members]
+                    else:
+                        picked = [(m, v) for m, v in members.items() if m in only]
                     reached += [
                         (m, (g.principal,) + via)
                         for m, (via, kind) in picked
