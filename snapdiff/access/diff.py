@@ -200,7 +200,14 @@ class _Differ:
         if got is not None:
             return got
         only = self.candidates(ka, kb)
-        pa, pb = ea._compute(*ka, only=only), eb._compute(*kb, only=only)
+        qa, qb = ea._compute(*ka, only=only, paths=False), eb._compute(*kb, only=only, paths=False)
+        changed = frozenset(
+            pid
+            for pid in qa.holders.keys() | qb.holders.keys()
+            if _caps(qa.holders.get(pid)) != _caps(qb.holders.get(pid))
+        )
+        pa, pb = ea._compute(*ka, only=changed), eb._compute(*kb, only=changed)
+        unsure = (_certain(self.xa, qa, ra.subscription), _certain(self.xb, qb, rb.subscription))
         rtype = rb.type
         out = []
         for pid in sorted(pa.holders.keys() | pb.holders.keys()):
@@ -221,8 +228,12 @@ class _Differ:
                         ).add(cap)
                     for causes, cs in sorted(by_cause.items()):
                         out.append((pid, change, frozenset(cs), eligible, list(causes)))
-        self._delta[k] = (pa, pb, out)
-        return pa, pb, out
+        self._delta[k] = (unsure, out)
+        return unsure, out
+
+
+def _caps(h: Holder | None) -> tuple[frozenset[str], frozenset[str]]:
+    return (h.caps, h.eligible) if h is not None else (frozenset(), frozenset())
 
 
 def _certain(x: Access, prof: Profile, sub: str) -> str | None:
@@ -269,8 +280,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
             skipped[why] = skipped.get(why, 0) + 1
             continue
         out.resources_compared += 1
-        pa, pb, delta = d.delta(ra, rb, moved)
-        unsure_a, unsure_b = _certain(xa, pa, ra.subscription), _certain(xb, pb, rb.subscription)
+        (unsure_a, unsure_b), delta = d.delta(ra, rb, moved)
         elig_ok = (
             sta.get("eligible") == stb.get("eligible") == "ok"
             or sta.get("eligible") == stb.get("eligible") == "missing"
@@ -287,7 +297,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
                 continue
             _add(agg, xa if change == "lost" else xb, pid, change, caps, eligible, causes, rb)
         if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
-            pa, pb = xa.expander.access(ra), xb.expander.access(rb)
+            pa, pb = xa.expander.access(ra, paths=False), xb.expander.access(rb, paths=False)
             for pid, h in pb.holders.items():
                 ha = pa.holders.get(pid)
                 kept = (h.caps & (ha.caps if ha else frozenset())) & PRIVILEGED

@@ -49,7 +49,7 @@ class Expander:
     def __init__(self, inputs: AccessInputs):
         self.x = inputs
         self._scopes = inputs.grants.keys() | inputs.denies.keys()
-        self._profiles: dict[ProfileKey, Profile] = {}
+        self._profiles: dict[tuple[ProfileKey, bool], Profile] = {}
         self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
         self._ops: dict[tuple[str, str], frozenset[str]] = {}
         self._deny_ops: dict[tuple[str, str], frozenset[str]] = {}
@@ -60,14 +60,17 @@ class Expander:
         chain = tuple(s for s in self.x.scope_chain(rid, r.subscription) if s in self._scopes)
         return (r.type, chain, bool(chain) and chain[-1] == rid)
 
-    def access(self, r: Resource, only: frozenset[str] | None = None) -> Profile:
-        """Who holds what on ``r``; ``only``: just these principals (much cheaper)."""
+    def access(
+        self, r: Resource, only: frozenset[str] | None = None, paths: bool = True
+    ) -> Profile:
+        """Who holds what on ``r``; ``only``: just these principals (much cheaper);
+        ``paths=False``: capabilities without how they are held (cheaper)."""
         k = self.key(r)
         if only is not None:
-            return self._compute(*k, only=only)
-        p = self._profiles.get(k)
+            return self._compute(*k, only=only, paths=paths)
+        p = self._profiles.get((k, paths))
         if p is None:
-            p = self._profiles[k] = self._compute(*k)
+            p = self._profiles[(k, paths)] = self._compute(*k, paths=paths)
         return p
 
     # -- groups ------------------------------------------------------------------------------
@@ -117,6 +120,7 @@ class Expander:
         chain: tuple[str, ...],
         self_scoped: bool,
         only: frozenset[str] | None = None,
+        paths: bool = True,
     ) -> Profile:
         holders: dict[str, Holder] = {}
         active: dict[str, set[str]] = {}
@@ -153,7 +157,8 @@ class Expander:
                 into = eligible if g.eligible else active
                 for pid, via in reached:
                     h = holders.setdefault(pid, Holder())
-                    h.paths.append(Path(g, via, caps))
+                    if paths:
+                        h.paths.append(Path(g, via, caps))
                     into.setdefault(pid, set()).update(ops)
         for n, scope in enumerate(chain):
             for d in self.x.denies.get(scope, ()):
