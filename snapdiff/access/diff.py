@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import SnapdiffError
 from ..snapshot import SnapshotView
 from .capabilities import PRIVILEGED, ordered
-from .expand import Holder, Profile
+from .expand import Holder, Profile, fast_caps
 from .model import Resource
 from .query import Access
 
@@ -200,14 +200,10 @@ class _Differ:
         if got is not None:
             return got
         only = self.candidates(ka, kb)
-        qa, qb = ea._compute(*ka, only=only, paths=False), eb._compute(*kb, only=only, paths=False)
-        changed = frozenset(
-            pid
-            for pid in qa.holders.keys() | qb.holders.keys()
-            if _caps(qa.holders.get(pid)) != _caps(qb.holders.get(pid))
-        )
+        qa, qb = fast_caps(ea, ka, only), fast_caps(eb, kb, only)
+        changed = frozenset(p for p in qa.keys() | qb.keys() if qa.get(p) != qb.get(p))
         pa, pb = ea._compute(*ka, only=changed), eb._compute(*kb, only=changed)
-        unsure = (_certain(self.xa, qa, ra.subscription), _certain(self.xb, qb, rb.subscription))
+        unsure = (_certain(self.xa, pa, ra.subscription), _certain(self.xb, pb, rb.subscription))
         rtype = rb.type
         out = []
         for pid in sorted(pa.holders.keys() | pb.holders.keys()):
@@ -230,10 +226,6 @@ class _Differ:
                         out.append((pid, change, frozenset(cs), eligible, list(causes)))
         self._delta[k] = (unsure, out)
         return unsure, out
-
-
-def _caps(h: Holder | None) -> tuple[frozenset[str], frozenset[str]]:
-    return (h.caps, h.eligible) if h is not None else (frozenset(), frozenset())
 
 
 def _certain(x: Access, prof: Profile, sub: str) -> str | None:

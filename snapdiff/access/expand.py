@@ -49,6 +49,8 @@ class Expander:
     def __init__(self, inputs: AccessInputs):
         self.x = inputs
         self._scopes = inputs.grants.keys() | inputs.denies.keys()
+        self._rg_chains: dict[str, tuple[str, ...]] = {}
+        self._deep_rgs = {"/".join(s.split("/")[:5]) for s in self._scopes if s.count("/") > 4}
         self._profiles: dict[tuple[ProfileKey, bool], Profile] = {}
         self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
         self._ops: dict[tuple[str, str], frozenset[str]] = {}
@@ -57,7 +59,16 @@ class Expander:
     # -- keys --------------------------------------------------------------------------------
     def key(self, r: Resource) -> ProfileKey:
         rid = r.id.lower()
-        chain = tuple(s for s in self.x.scope_chain(rid, r.subscription) if s in self._scopes)
+        parts = rid.split("/")
+        rg = "/".join(parts[:5])
+        base = self._rg_chains.get(rg)
+        if base is None:
+            chain = self.x.scope_chain(rg, r.subscription)
+            base = self._rg_chains[rg] = tuple(s for s in chain if s in self._scopes)
+        chain = base
+        if rg in self._deep_rgs:  # grants or denies on single resources in this group
+            deeper = ("/".join(parts[:n]) for n in range(6, len(parts) + 1))
+            chain = base + tuple(s for s in deeper if s in self._scopes)
         return (r.type, chain, bool(chain) and chain[-1] == rid)
 
     def access(
@@ -204,3 +215,53 @@ class Expander:
                 h.denied.append((d, capabilities_of(frozenset(lost), rtype)))
                 active.get(pid, set()).difference_update(denied)
                 eligible.get(pid, set()).difference_update(denied)
+
+
+def fast_caps(
+    e: Expander, key: ProfileKey, only: frozenset[str] | None
+) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Principal -> (active, eligible-only) capabilities on a profile, without paths: the
+    cheap first pass of the diff. Same rules as ``Expander._compute``."""
+    rtype, chain, self_scoped = key
+    ops: list[dict[str, set[str]]] = [{}, {}]  # active, eligible
+    for scope in chain:
+        for g in e.x.grants.get(scope, ()):
+            got = e._role_ops(g.role, rtype)
+            if not got:
+                continue
+            into = ops[g.eligible]
+            if only is None or g.principal in only:
+                into.setdefault(g.principal, set()).update(got)
+            if g.principal_type.lower() == "group" or g.principal in e.x.members.direct:
+                members = e.members(g.principal)[0]
+                reached = members.keys() if only is None else only & members.keys()
+                for m in reached:
+                    if members[m][1].lower() != "group":
+                        into.setdefault(m, set()).update(got)
+    for n, scope in enumerate(chain):
+        for d in e.x.denies.get(scope, ()):
+            if not d.child_scopes and not (self_scoped and n == len(chain) - 1):
+                continue
+            k = (d.id, rtype)
+            if k not in e._deny_ops:
+                e._deny_ops[k] = allowed_ops(d.perms, rtype)
+            denied = e._deny_ops[k]
+            excluded = set(d.excluded)
+            for x in d.excluded:
+                excluded |= e.members(x)[0].keys()
+            everyone = EVERYONE in d.principals
+            named: set[str] = set(d.principals)
+            for p in d.principals:
+                if p in e.x.members.direct:
+                    named |= e.members(p)[0].keys()
+            for table in ops:
+                for pid, s in table.items():
+                    if (everyone or pid in named) and pid not in excluded:
+                        s.difference_update(denied)
+    out = {}
+    for pid in ops[0].keys() | ops[1].keys():
+        act = capabilities_of(frozenset(ops[0].get(pid, ())), rtype)
+        elig = capabilities_of(frozenset(ops[1].get(pid, ())), rtype) - act
+        if act or elig:
+            out[pid] = (act, elig)
+    return out

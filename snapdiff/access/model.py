@@ -7,6 +7,7 @@ Read only through ``SnapshotView``; nothing here knows about HTTP or the builder
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..build.scad import find_scad_tag, parse_scad
@@ -125,8 +126,11 @@ def _perms(body_perms: dict[str, list[str]] | list[dict[str, Any]]) -> Permissio
 
 def _cia(row: dict[str, Any]) -> tuple[int, int, int] | None:
     raw = find_scad_tag(row.get("tags"))
-    if raw is None:
-        return None
+    return None if raw is None else _parse_cia(str(raw))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cia(raw: str) -> tuple[int, int, int]:
     s = parse_scad(raw)
     return (s.confValue, s.integrityValue, s.availValue)
 

@@ -37,6 +37,8 @@ def _kind(obj: dict[str, Any]) -> str | None:
 
 
 def _merge(out: dict[str, Name], obj: dict[str, Any]) -> None:
+    if "displayName" not in obj and "userPrincipalName" not in obj and "appId" not in obj:
+        return  # an id-only listing ($select=id) names nobody
     pid = str(obj.get("id") or "").lower()
     if not pid:
         return
