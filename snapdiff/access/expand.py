@@ -7,6 +7,7 @@ resources sharing a profile share the answer. Group membership is expanded once 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .capabilities import allowed_ops, capabilities_of
@@ -50,6 +51,7 @@ class Expander:
         self.x = inputs
         self._scopes = inputs.grants.keys() | inputs.denies.keys()
         self._rg_chains: dict[str, tuple[str, ...]] = {}
+        self._combos: dict[tuple[frozenset[str], frozenset[str], str], frozenset[str]] = {}
         self._deep_rgs = {"/".join(s.split("/")[:5]) for s in self._scopes if s.count("/") > 4}
         self._profiles: dict[tuple[ProfileKey, bool], Profile] = {}
         self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
@@ -221,23 +223,31 @@ def fast_caps(
     e: Expander, key: ProfileKey, only: frozenset[str] | None
 ) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     """Principal -> (active, eligible-only) capabilities on a profile, without paths: the
-    cheap first pass of the diff. Same rules as ``Expander._compute``."""
+    cheap first pass of the diff. Same rules as ``Expander._compute``, but a principal is
+    reduced to the roles and deny assignments reaching it, and capabilities are computed
+    once per such combination."""
     rtype, chain, self_scoped = key
-    ops: list[dict[str, set[str]]] = [{}, {}]  # active, eligible
+    roles: list[dict[str, set[str]]] = [{}, {}]  # active, eligible: principal -> role GUIDs
     for scope in chain:
         for g in e.x.grants.get(scope, ()):
-            got = e._role_ops(g.role, rtype)
-            if not got:
+            if not e._role_ops(g.role, rtype):
                 continue
-            into = ops[g.eligible]
+            into = roles[g.eligible]
             if only is None or g.principal in only:
-                into.setdefault(g.principal, set()).update(got)
+                into.setdefault(g.principal, set()).add(g.role)
             if g.principal_type.lower() == "group" or g.principal in e.x.members.direct:
                 members = e.members(g.principal)[0]
-                reached = members.keys() if only is None else only & members.keys()
+                if only is None:
+                    reached: Iterable[str] = members
+                elif len(only) < len(members):
+                    reached = [m for m in only if m in members]
+                else:
+                    reached = [m for m in members if m in only]
                 for m in reached:
                     if members[m][1].lower() != "group":
-                        into.setdefault(m, set()).update(got)
+                        into.setdefault(m, set()).add(g.role)
+    denied: dict[str, set[str]] = {}
+    deny_ops: dict[str, frozenset[str]] = {}
     for n, scope in enumerate(chain):
         for d in e.x.denies.get(scope, ()):
             if not d.child_scopes and not (self_scoped and n == len(chain) - 1):
@@ -245,23 +255,45 @@ def fast_caps(
             k = (d.id, rtype)
             if k not in e._deny_ops:
                 e._deny_ops[k] = allowed_ops(d.perms, rtype)
-            denied = e._deny_ops[k]
+            if not e._deny_ops[k]:
+                continue
+            deny_ops[d.id] = e._deny_ops[k]
             excluded = set(d.excluded)
             for x in d.excluded:
                 excluded |= e.members(x)[0].keys()
-            everyone = EVERYONE in d.principals
             named: set[str] = set(d.principals)
             for p in d.principals:
                 if p in e.x.members.direct:
                     named |= e.members(p)[0].keys()
-            for table in ops:
-                for pid, s in table.items():
-                    if (everyone or pid in named) and pid not in excluded:
-                        s.difference_update(denied)
+            everyone = EVERYONE in d.principals
+            for pid in roles[0].keys() | roles[1].keys():
+                if (everyone or pid in named) and pid not in excluded:
+                    denied.setdefault(pid, set()).add(d.id)
     out = {}
-    for pid in ops[0].keys() | ops[1].keys():
-        act = capabilities_of(frozenset(ops[0].get(pid, ())), rtype)
-        elig = capabilities_of(frozenset(ops[1].get(pid, ())), rtype) - act
+    none: frozenset[str] = frozenset()
+    for pid in roles[0].keys() | roles[1].keys():
+        dn = frozenset(denied.get(pid, none))
+        act = _combo(e, frozenset(roles[0].get(pid, none)), dn, deny_ops, rtype)
+        elig = _combo(e, frozenset(roles[1].get(pid, none)), dn, deny_ops, rtype) - act
         if act or elig:
             out[pid] = (act, elig)
     return out
+
+
+def _combo(
+    e: Expander,
+    roles: frozenset[str],
+    denies: frozenset[str],
+    deny_ops: dict[str, frozenset[str]],
+    rtype: str,
+) -> frozenset[str]:
+    k = (roles, denies, rtype)
+    got = e._combos.get(k)
+    if got is None:
+        ops: set[str] = set()
+        for r in roles:
+            ops |= e._role_ops(r, rtype) or set()
+        for d in denies:
+            ops -= deny_ops[d]
+        got = e._combos[k] = capabilities_of(frozenset(ops), rtype)
+    return got
