@@ -116,6 +116,7 @@ class _Differ:
         self.grants = [{g.id.lower() for gs in x.x.grants.values() for g in gs} for x in (xa, xb)]
         self._delta: dict[Any, Any] = {}
         self._members: dict[str, set[str]] = {}
+        self._full: dict[Any, dict[str, Any]] = {}
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -184,6 +185,14 @@ class _Differ:
                     out.update(self.member_delta(g.principal))
         return frozenset(out)
 
+    def full(self, side: int, x: Access, r: Resource) -> dict[str, Any]:
+        """Capabilities of every principal on ``r`` (no paths), cached per profile."""
+        k = (side, x.expander.key(r))
+        got = self._full.get(k)
+        if got is None:
+            got = self._full[k] = fast_caps(x.expander, k[1], None)
+        return got
+
     def member_delta(self, gid: str) -> set[str]:
         got = self._members.get(gid)
         if got is None:
@@ -249,7 +258,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     xa, xb = Access.of(a), Access.of(b)
     d = _Differ(xa, xb)
     out = AccessDiff()
-    agg: dict[tuple[str, str, bool, tuple[str, ...]], AccessChange] = {}
+    agg = _Agg()
     skipped: dict[str, int] = {}
     for side, x in (("A", xa), ("B", xb)):
         if x.x.graph_status not in ("ok", "missing"):
@@ -287,15 +296,14 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
                 why = unsure or elig_note or ""
                 skipped[why] = skipped.get(why, 0) + 1
                 continue
-            _add(agg, xa if change == "lost" else xb, pid, change, caps, eligible, causes, rb)
+            agg.add(xa if change == "lost" else xb, pid, change, caps, eligible, causes, rb)
         if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
-            pa, pb = xa.expander.access(ra, paths=False), xb.expander.access(rb, paths=False)
-            for pid, h in pb.holders.items():
-                ha = pa.holders.get(pid)
-                kept = (h.caps & (ha.caps if ha else frozenset())) & PRIVILEGED
+            fa, fb = d.full(0, xa, ra), d.full(1, xb, rb)
+            for pid, (caps, _) in fb.items():
+                kept = caps & fa.get(pid, (frozenset(), frozenset()))[0] & PRIVILEGED
                 if kept:
                     cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
-                    _add(agg, xb, pid, "raised", kept, False, [cause], rb)
+                    agg.add(xb, pid, "raised", kept, False, [cause], rb)
     for why, n in sorted(skipped.items()):
         out.not_compared.append({"subject": f"access on {n} resource(s)", "reason": why})
     if elig_note:
@@ -305,10 +313,10 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
                 "reason": elig_note + "; eligible changes not compared",
             }
         )
-    for ch in agg.values():
+    for ch in agg.changes.values():
         ch.resources.sort(key=lambda r: (-max(r.cia or [-1]), r.id.lower()))
     out.changes = sorted(
-        agg.values(),
+        agg.changes.values(),
         key=lambda c: (
             -max(c.top),
             -c.privileged,
@@ -322,23 +330,40 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     return out
 
 
-def _add(
-    agg: dict[Any, AccessChange],
-    x: Access,
-    pid: str,
-    change: str,
-    caps: frozenset[str],
-    eligible: bool,
-    causes: list[str],
-    r: Resource,
-) -> None:
-    key = (pid, change, eligible, tuple(causes))
-    ch = agg.get(key)
-    if ch is None:
-        n = x.x.names.get(pid)
-        ch = agg[key] = AccessChange(n.id if n else pid, x.name(pid), change, [], eligible, causes)
-    ch.capabilities = ordered(set(ch.capabilities) | caps)
-    ch.resources.append(Reached(r.id, r.type, list(r.cia) if r.cia else None, ordered(caps)))
+class _Agg:
+    """Changes aggregated per principal, direction, eligibility and causes."""
+
+    def __init__(self) -> None:
+        self.changes: dict[Any, AccessChange] = {}
+        self.caps: dict[Any, frozenset[str]] = {}
+        self.reached: dict[tuple[str, frozenset[str]], Reached] = {}
+
+    def add(
+        self,
+        x: Access,
+        pid: str,
+        change: str,
+        caps: frozenset[str],
+        eligible: bool,
+        causes: list[str],
+        r: Resource,
+    ) -> None:
+        key = (pid, change, eligible, tuple(causes))
+        ch = self.changes.get(key)
+        if ch is None:
+            n = x.x.names.get(pid)
+            ch = AccessChange(n.id if n else pid, x.name(pid), change, [], eligible, causes)
+            self.changes[key], self.caps[key] = ch, frozenset()
+        if not caps <= self.caps[key]:
+            self.caps[key] |= caps
+            ch.capabilities = ordered(self.caps[key])
+        rk = (r.id, caps)
+        got = self.reached.get(rk)
+        if got is None:
+            got = self.reached[rk] = Reached(
+                r.id, r.type, list(r.cia) if r.cia else None, ordered(caps)
+            )
+        ch.resources.append(got)
 
 
 def _o(props: dict[str, Any]) -> dict[str, Any]:

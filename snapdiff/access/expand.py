@@ -65,8 +65,8 @@ class Expander:
         rg = "/".join(parts[:5])
         base = self._rg_chains.get(rg)
         if base is None:
-            chain = self.x.scope_chain(rg, r.subscription)
-            base = self._rg_chains[rg] = tuple(s for s in chain if s in self._scopes)
+            above = self.x.scope_chain(rg, r.subscription)
+            base = self._rg_chains[rg] = tuple(s for s in above if s in self._scopes)
         chain = base
         if rg in self._deep_rgs:  # grants or denies on single resources in this group
             deeper = ("/".join(parts[:n]) for n in range(6, len(parts) + 1))
@@ -156,6 +156,7 @@ class Expander:
                     members, known = self.members(g.principal)
                     if not known:
                         unknown_groups.add(g.principal)
+                    picked: Iterable[tuple[str, tuple[tuple[str, ...], str]]]
                     if only is None:
                         picked = members.items()
                     elif len(only) < len(members):
