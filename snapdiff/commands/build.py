@@ -48,7 +48,8 @@ def build(
       snapdiff build latest -o out/
     """
     store, sid = open_ref(store_path, snapshot)
-    result = run_build(SnapshotView(store, sid), bug_compatible=bug_compatible, strict=strict)
+    with store:
+        result = run_build(SnapshotView(store, sid), bug_compatible=bug_compatible, strict=strict)
     for path in write_files(result, output_dir):
         click.echo(str(path))
     if result.warnings and not quiet:

@@ -93,21 +93,21 @@ def collect(
         if verbose and not quiet:
             click.echo(f"  {msg}", err=True)
 
-    store = open_store(store_path, create=True)
-    result = run(
-        store,
-        make_credential(the_cloud),
-        CollectOptions(
-            cloud=the_cloud,
-            scope=scope,
-            label=label,
-            concurrency=concurrency,
-            tenant_id=os.environ.get("AZURE_TENANT_ID"),
-            progress=progress,
-            detail=detail,
-        ),
-    )
-    counts = store.counts(result.snapshot_id)
+    with open_store(store_path, create=True) as store:
+        result = run(
+            store,
+            make_credential(the_cloud),
+            CollectOptions(
+                cloud=the_cloud,
+                scope=scope,
+                label=label,
+                concurrency=concurrency,
+                tenant_id=os.environ.get("AZURE_TENANT_ID"),
+                progress=progress,
+                detail=detail,
+            ),
+        )
+        counts = store.counts(result.snapshot_id)
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(

@@ -21,8 +21,8 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
     Example:
       snapdiff snapshots --store snapshots/snapdiff.db
     """
-    store = open_store(store_path, readonly=True)
-    rows = store.snapshots()
+    with open_store(store_path, readonly=True) as store:
+        rows = store.snapshots()
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
         return
@@ -43,9 +43,11 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     Example:
       snapdiff show latest
     """
-    store = open_store(store_path, readonly=True)
-    s = store.snapshot(resolve(store, snapshot))
-    counts = store.counts(s.id)
+    with open_store(store_path, readonly=True) as store:
+        s = store.snapshot(resolve(store, snapshot))
+        counts = store.counts(s.id)
+        sources = store.sources(s.id)
+        red = store.redactions(s.id)
     click.echo(f"snapshot {s.id} ({s.uid}) {s.status}" + (f" label={s.label}" if s.label else ""))
     click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")
     click.echo(f"  tenant {s.tenant_id or '-'}  cloud {s.cloud}  tool {s.tool_version}")
@@ -57,13 +59,12 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     if s.error:
         click.echo(f"  error: {s.error}")
     click.echo(f"  {'source':18} {'status':10} {'pages':>6} {'requests':>9} {'errors':>7}")
-    for src in store.sources(s.id):
+    for src in sources:
         click.echo(
             f"  {src['name']:18} {src['status']:10} {src['pages']:>6} {src['requests']:>9} {src['errors']:>7}"
         )
         if src["detail"]:
             click.echo(f"      {src['detail']}")
-    red = store.redactions(s.id)
     if red:
         click.echo(f"  {len(red)} values redacted (paths only):")
         for r in red[:10]:

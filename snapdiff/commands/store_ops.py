@@ -7,9 +7,16 @@ from pathlib import Path
 
 import click
 
-from ..bundle import check_bundle, check_writable, export_snapshot, import_bundle, verify
+from ..bundle import (
+    check_bundle,
+    check_writable,
+    export_snapshot,
+    import_snapshot,
+    refuse_store_target,
+    verify,
+)
 from ..errors import SnapdiffError
-from ..maintenance import index_missing, index_snapshot, label, parse_duration, prune
+from ..maintenance import check_label, index_missing, index_snapshot, label, parse_duration, prune
 from ..refs import resolve, split_ref
 from ..store import default_store_path
 from .common import open_ref, open_store, store_option
@@ -38,10 +45,11 @@ def export(snapshot: str, output: Path, force: bool, store_path: Path | None) ->
       snapdiff export latest -o week-47.snapdiff
       snapdiff export week-47 -o /media/usb/week-47.snapdiff --store prod.db
     """
-    if output.exists() and not force:
-        raise SnapdiffError(f"{output} exists; use --force to overwrite it")
     store, sid = open_ref(store_path, snapshot)
     with store:
+        refuse_store_target(store, output)  # even with --force
+        if output.exists() and not force:
+            raise SnapdiffError(f"{output} exists; use --force to overwrite it")
         m = export_snapshot(store, sid, output)
     c = m.counts
     click.echo(
@@ -67,12 +75,10 @@ def import_(file: Path, store_path: Path | None) -> None:
     manifest = check_bundle(file)  # before the store is even opened
     check_writable(store_path or default_store_path())
     with open_store(store_path, create=True) as store:
-        before = store.conn.execute(
-            "SELECT id FROM snapshots WHERE uid = ?", (manifest.uid,)
-        ).fetchone()
-        sid = import_bundle(store, file)
-        snap = store.snapshot(sid)
-    if before:
+        done = import_snapshot(store, file)
+        snap = store.snapshot(done.snapshot_id)
+    sid = done.snapshot_id
+    if not done.added:
         click.echo(f"already in {store.path} as snapshot {sid}; nothing changed")
         return
     wanted = manifest.snapshot.get("label")
@@ -182,6 +188,8 @@ def label_(snapshot: str, name: str | None, clear: bool, store_path: Path | None
     """
     if clear == (name is not None):
         raise SnapdiffError("give a NAME, or --clear to remove the label")
+    if name is not None:
+        name = check_label(name)  # refuse before the store is opened for writing
     with open_store(store_path) as store:
         sid = resolve(store, snapshot)
         moved = label(store, sid, None if clear else name)
