@@ -185,14 +185,17 @@ def select_prunable(
     older_than: timedelta | None,
     *,
     now: datetime | None = None,
+    failed: bool = False,
 ) -> set[int]:
-    """Ids of finished snapshots matching every given rule (running ones are never chosen)."""
-    if keep_last is None and older_than is None:
-        raise SnapdiffError("say what to prune: --keep-last N and/or --older-than 90d")
+    """Ids of finished snapshots matching every given rule (running ones are never chosen);
+    ``failed``: only snapshots whose collection read nothing."""
+    if keep_last is None and older_than is None and not failed:
+        raise SnapdiffError("say what to prune: --keep-last N, --older-than 90d and/or --failed")
     if keep_last is not None and keep_last < 0:
         raise SnapdiffError("--keep-last must be 0 or more")
     finished = sorted(
-        (s for s in snaps if s.status in FINISHED), key=lambda s: (s.started_at, s.id)
+        (s for s in snaps if s.status in (("failed",) if failed else FINISHED)),
+        key=lambda s: (s.started_at, s.id),
     )
     chosen = {s.id for s in finished}
     if keep_last is not None:
@@ -211,8 +214,10 @@ def prune(
     *,
     allow_last_complete: bool = False,
     vacuum: bool = True,
+    failed: bool = False,
 ) -> PruneReport:
-    """Delete snapshots by age/count, then unused bodies, then VACUUM to give space back."""
+    """Delete snapshots by age/count (``failed``: only failed ones), then unused bodies, then
+    VACUUM to give space back."""
     _refuse_bundle(store)
     if store.readonly and not dry_run:
         raise StoreError(f"{store.path} is open read-only; cannot prune")
@@ -220,7 +225,7 @@ def prune(
     if not dry_run:
         store.recover_stale()
     snaps = store.snapshots()
-    chosen = select_prunable(snaps, keep_last, older_than)
+    chosen = select_prunable(snaps, keep_last, older_than, failed=failed)
     complete = sorted(
         (s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id)
     )

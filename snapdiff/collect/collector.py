@@ -27,6 +27,7 @@ from ..store import Store
 from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
+from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
 from .scope import Scope
 
@@ -132,6 +133,7 @@ class Collector:
     def run(self) -> CollectResult:
         started = time.time()
         scope = self.opts.scope
+        check_credential(self.credential, self.opts.cloud)  # before a snapshot row exists
         sid = self.store.begin_snapshot(
             tenant_id=self.opts.tenant_id,
             cloud=self.opts.cloud.name,

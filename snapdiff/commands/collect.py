@@ -70,7 +70,7 @@ def collect(
     from ..collect import CollectOptions
     from ..collect import collect as run
     from ..collect.clouds import resolve_cloud
-    from ..collect.credentials import make_credential
+    from ..collect.credentials import check_credential, make_credential
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
@@ -93,10 +93,12 @@ def collect(
         if verbose and not quiet:
             click.echo(f"  {msg}", err=True)
 
+    credential = make_credential(the_cloud)
+    check_credential(credential, the_cloud)  # before the store is created or opened
     with open_store(store_path, create=True) as store:
         result = run(
             store,
-            make_credential(the_cloud),
+            credential,
             CollectOptions(
                 cloud=the_cloud,
                 scope=scope,

@@ -128,6 +128,11 @@ def verify_(target: str | None, store_path: Path | None) -> None:
 @click.command("prune")
 @click.option("--keep-last", type=int, default=None, help="Keep the N newest snapshots.")
 @click.option("--older-than", default=None, help="Delete snapshots older than this: 90d, 12w, 36h.")
+@click.option(
+    "--failed",
+    is_flag=True,
+    help="Delete failed snapshots (collections that read nothing); with the other options, only those matching them too.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would go; change nothing.")
 @click.option(
     "--include-last-complete",
@@ -138,24 +143,33 @@ def verify_(target: str | None, store_path: Path | None) -> None:
 def prune_(
     keep_last: int | None,
     older_than: str | None,
+    failed: bool,
     dry_run: bool,
     include_last_complete: bool,
     store_path: Path | None,
 ) -> None:
     """Delete old snapshots, then the bodies no snapshot uses, and give the space back.
 
-    With both options, a snapshot goes only if it matches both. The newest complete snapshot
-    is always kept unless --include-last-complete is given.
+    With several options, a snapshot goes only if it matches all of them. The newest complete
+    snapshot is always kept unless --include-last-complete is given.
 
     \b
     Examples:
       snapdiff prune --keep-last 12 --dry-run
       snapdiff prune --older-than 90d
       snapdiff prune --keep-last 52 --older-than 365d
+      snapdiff prune --failed
     """
     delta = parse_duration(older_than) if older_than else None
     with open_store(store_path, readonly=dry_run) as store:
-        r = prune(store, keep_last, delta, dry_run, allow_last_complete=include_last_complete)
+        r = prune(
+            store,
+            keep_last,
+            delta,
+            dry_run,
+            allow_last_complete=include_last_complete,
+            failed=failed,
+        )
     verb = "would delete" if dry_run else "deleted"
     for s in r.deleted:
         click.echo(f"{verb} snapshot {s.id} {s.label or ''} ({s.status}, taken {s.started_at})")
