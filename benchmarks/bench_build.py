@@ -1,6 +1,7 @@
 """Build benchmark: a synthetic snapshot of N resources (default 100,000); prints build time and
 peak memory against the "parse floor" (decompress + json.loads of every stored body the build
-reads), each phase measured in its own child process in the same run.
+reads), and the cost of checking each body's SHA-256 as it is read (build with the check vs
+without), each phase measured in its own child process in the same run.
 
     python benchmarks/bench_build.py --n 100000
 """
@@ -36,6 +37,7 @@ def phase(path: Path, which: str) -> dict[str, float]:
     from snapdiff.store import Store
 
     store = Store(path, readonly=True)
+    store.check_hashes = which != "nocheck" and which != "floor"
     t0 = time.perf_counter()
     if which == "floor":
         hashes = store.conn.execute(
@@ -62,7 +64,7 @@ def phase(path: Path, which: str) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
-    ap.add_argument("--phase", choices=["floor", "build"], help=argparse.SUPPRESS)
+    ap.add_argument("--phase", choices=["floor", "build", "nocheck"], help=argparse.SUPPRESS)
     ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
@@ -77,7 +79,7 @@ def main() -> None:
             f"{path.stat().st_size / 1e6:.1f} MB"
         )
         out = {}
-        for which in ("floor", "build", "floor", "build"):  # interleaved: noisy machines
+        for which in ("floor", "build", "nocheck") * 3:  # interleaved: noisy machines
             res = subprocess.run(
                 [sys.executable, __file__, "--phase", which, "--store", str(path)],
                 capture_output=True,
@@ -87,7 +89,7 @@ def main() -> None:
             r = json.loads(res.stdout)
             prev = out.get(which)
             out[which] = r if prev is None or r["seconds"] < prev["seconds"] else prev
-    floor, build = out["floor"], out["build"]
+    floor, build, nocheck = out["floor"], out["build"], out["nocheck"]
     print(
         f"parse floor: {floor['seconds']:.2f}s ({floor['bodies']} bodies), peak {floor['peak_mb']:.0f} MB"
     )
@@ -98,6 +100,10 @@ def main() -> None:
     print(
         f"build / floor = {build['seconds'] / floor['seconds']:.2f}x (target <= 3x); "
         f"peak {build['peak_mb']:.0f} MB (target < 1024 MB)"
+    )
+    print(
+        f"SHA-256 check of every body read: build {build['seconds']:.2f}s with it,"
+        f" {nocheck['seconds']:.2f}s without = {build['seconds'] / nocheck['seconds']:.3f}x"
     )
 
 
