@@ -182,3 +182,12 @@ def test_no_function_in_the_differ_is_complex():
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_old_names_still_import():
+    from snapdiff.diff import SCHEMA as package_schema
+    from snapdiff.diff.model import FAIL_ON, SECTIONS
+    from snapdiff.diff.model import SCHEMA as model_schema
+
+    assert section_names() == SECTIONS and fail_on_values() == FAIL_ON
+    assert model_schema is SCHEMA and package_schema is SCHEMA

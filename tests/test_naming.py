@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,34 @@ def test_call_names_are_source_colon_what():
         assert source and what and calls.source_of(name) == source
     per_resource = {c.call for cs in calls.PER_RESOURCE.values() for c in cs}
     assert calls.INSIGHTS_TOPOLOGY in per_resource
+
+
+def _call_literals(path: Path) -> list[tuple[int, str]]:
+    """String constants shaped like a call name (``source:what``) in a module."""
+    shape = re.compile(r"^[a-z]+:[A-Za-z]+$")
+    tree = ast.parse(path.read_text())
+    return [
+        (n.lineno, n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and shape.match(n.value)
+    ]
+
+
+def test_every_call_name_in_the_code_is_declared_in_naming():
+    """Tenant-wide calls are spelled only as ``naming.calls`` constants; per-resource calls
+    only as declared in ``PER_RESOURCE``/``FOLLOW_UPS`` (a typo would read nothing)."""
+    pkg = Path(__file__).resolve().parents[1] / "snapdiff"
+    constants = {v for k, v in vars(calls).items() if k.isupper() and isinstance(v, str)}
+    per_resource = {c.call for cs in calls.PER_RESOURCE.values() for c in cs}
+    per_resource |= {c.call for c in calls.FOLLOW_UPS.values()}
+    spelled, unknown = [], []
+    paths = [pkg / "maintenance.py", *(pkg / "collect").rglob("*.py")]
+    paths += [*(pkg / "build").rglob("*.py"), *(pkg / "diff").rglob("*.py")]
+    for path in paths:
+        for line, value in _call_literals(path):
+            where = f"{path.relative_to(pkg)}:{line} {value}"
+            if value in constants - per_resource:
+                spelled.append(where)
+            elif value not in per_resource:
+                unknown.append(where)
+    assert spelled == [] and unknown == []
