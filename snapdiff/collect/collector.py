@@ -23,6 +23,7 @@ from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
+from .. import status as st
 from ..naming.calls import (
     API,
     ARG_CONTAINERS,
@@ -40,6 +41,7 @@ from ..naming.calls import (
 )
 from ..naming.ids import scoped_resource_groups
 from ..naming.rbac import group_principals, read_assignments
+from ..status import SOURCES
 from ..store import Store
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
@@ -48,21 +50,7 @@ from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
 
-SOURCES = (
-    "subscriptions",
-    "resourcegraph",
-    "managementgroups",
-    "authorization",
-    "graph",
-    "keyvault",
-    "storage",
-    "web",
-    "servicebus",
-    "sql",
-    "dbservers",
-    "apim",
-    "insights",
-)
+__all__ = ["SOURCES", "CollectOptions", "CollectResult", "Collector", "collect"]
 
 
 @dataclass
@@ -98,6 +86,8 @@ class Collector:
         self.opts = opts
         self.say = opts.progress
         self.note = opts.detail
+        self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
+        self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -168,45 +158,76 @@ class Collector:
             self._graph(groups)
             self._per_resource(rows)
         except KeyboardInterrupt:
-            self._record_sources()
+            self._stop("interrupted")
             self.store.finish_snapshot(sid, "partial", "interrupted")
             raise
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
             self.say(f"collection stopped: {error}")
-        self._record_sources()
-        if error is None:
-            ok = all(s["status"] == "ok" for s in self.store.sources(sid))
-            status = "complete" if ok else "partial"
-        else:
-            got_data = any(c["ok"] for c in self.fetcher.outcomes.values())
-            status = "partial" if got_data else "failed"
+            self._stop(f"collection stopped: {error}")
+        got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
+        status = st.snapshot_status(
+            [s["status"] for s in self.store.sources(sid)],
+            stopped=error is not None,
+            got_data=got_data,
+        )
         self.store.finish_snapshot(sid, status, error)
         return CollectResult(sid, status, time.time() - started, self.store.sources(sid))
 
-    def _record_sources(self, only: str | None = None) -> None:
-        f = self.fetcher
-        for name in SOURCES if only is None else (only,):
-            if name not in f.outcomes and name not in self.recorder.requests:
-                continue
-            errs = f.errors.get(name, [])
+    def _stop(self, why: str) -> None:
+        """The run ends early: the source in progress is cut off, the rest never reached."""
+        f, have = self.fetcher, {s["name"] for s in self.store.sources(self.sid)}
+        for name in sorted((set(f.outcomes) | set(self.recorder.requests)) - have):
+            c: Mapping[str, int] = f.outcomes.get(name, {})
             self.store.set_source(
                 self.sid,
                 name,
-                status=f.source_status(name),
+                status=st.INTERRUPTED,
                 pages=f.pages.get(name, 0),
                 requests=self.recorder.requests.get(name, 0),
-                errors=len(errs),
-                detail="; ".join(errs[:5]) + (f" (+{len(errs) - 5} more)" if len(errs) > 5 else "")
-                if errs
-                else None,
+                errors=len(f.errors.get(name, [])),
+                detail=f"cut off after {sum(c.values())} fetches: {why}",
+                outcomes=dict(sorted(c.items())),
             )
-        if only:
-            c: Mapping[str, int] = f.outcomes.get(only, {})
-            self.say(
-                f"{only}: {f.source_status(only)}, {sum(c.values())} fetches, {f.pages.get(only, 0)} pages, "
-                f"{self.recorder.requests.get(only, 0)} requests"
+        self.store.mark_interrupted(self.sid, why, skip=frozenset(self._skip))
+
+    def _record_sources(self, only: str) -> None:
+        """Record a source whose phase has ended: its status, counts and coverage."""
+        f, name = self.fetcher, only
+        if name not in f.outcomes and name not in self.recorder.requests:
+            return
+        errs = f.errors.get(name, [])
+        missing = self._mg_missing if name == "authorization" else None
+        lines = st.coverage_lines(self.store.forbidden_fetches(self.sid, name))
+        if missing:
+            lines.append(
+                f"role assignments at management-group scopes not listed: the management-group"
+                f" listing was {missing}"
+                + (
+                    f"; needs {st.area_of(MANAGEMENT_GROUPS_LIST)[1]}"
+                    if missing == st.FORBIDDEN
+                    else ""
+                )
             )
+        status = f.source_status(name, missing=missing)
+        c: Mapping[str, int] = f.outcomes.get(name, {})
+        self.store.set_source(
+            self.sid,
+            name,
+            status=status,
+            pages=f.pages.get(name, 0),
+            requests=self.recorder.requests.get(name, 0),
+            errors=len(errs),
+            detail="; ".join(errs[:5]) + (f" (+{len(errs) - 5} more)" if len(errs) > 5 else "")
+            if errs
+            else (lines[-1] if missing == st.FAILED else None),
+            outcomes=dict(sorted(c.items())),
+            coverage="\n".join(lines) or None,
+        )
+        self.say(
+            f"{name}: {status}, {sum(c.values())} fetches, {f.pages.get(name, 0)} pages, "
+            f"{self.recorder.requests.get(name, 0)} requests"
+        )
 
     # -- sources ---------------------------------------------------------------------------------
     def _subscriptions(self) -> list[str]:
@@ -292,6 +313,8 @@ class Collector:
             )
         except FetchFailed as e:
             self.note(f"managementgroups: {e}")
+            if e.status != st.NOTFOUND:
+                self._mg_missing = e.status
             mgs = []
         for mg in mgs:
             try:
@@ -347,6 +370,7 @@ class Collector:
 
     def _graph(self, groups: list[str]) -> None:
         if not groups:
+            self._skip.add("graph")
             return
         from .graph import collect_groups, make_client
 
@@ -370,6 +394,8 @@ class Collector:
         for row in rows:
             for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
                 jobs.append((row, call))
+        planned = {source_of(c.call) for _, c in jobs}
+        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         if not jobs:
             return
         interval = self.opts.scope.app_insights_interval
@@ -404,11 +430,12 @@ class Collector:
                 else:
                     self.fetcher.get(call.call, target, rid + call.suffix, params)
             except FetchFailed as e:  # recorded on its fetch row too
-                self.note(f"{call.call} {rid}: {e}")
+                if e.status != st.NOT_APPLICABLE:
+                    self.note(f"{call.call} {rid}: {e}")
 
         with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as pool:
             list(pool.map(run, jobs))
-        for source in sorted({source_of(c.call) for _, c in jobs}):
+        for source in sorted(planned):
             self._record_sources(source)
 
 

@@ -65,6 +65,12 @@ def _diff(
                 + (f": {v.meta.error}" if v.meta.error else "")
                 + "; only what it holds is compared"
             )
+        limited = v.coverage()
+        if limited:
+            d.notes.append(
+                f"snapshot {side} (#{v.id}) has limited coverage ({', '.join(sorted(limited))}"
+                " forbidden to the collecting identity); what it could not see is not compared"
+            )
     if (
         a.meta.tenant_id
         and b.meta.tenant_id

@@ -45,6 +45,10 @@ class Tenant:
         default_factory=set
     )  # lower paths (or prefixes ending in '/') -> 403
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # lower path -> queued faults
+    # lower path -> (status, error body) answered every time: a service the resource lacks
+    # (400 FeatureNotSupportedForAccount), a resource gone since the inventory (404), a 403
+    # with the service's own body (Key Vault data plane)
+    answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     page_size: int = 100
     graph_page_size: int = 100
 
