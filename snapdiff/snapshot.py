@@ -118,19 +118,22 @@ class SnapshotView:
         return {n: s["status"] for n, s in self.sources.items() if s["status"] != OK}
 
     def unfinished_sources(self) -> dict[str, str]:
-        """Sources that failed or were cut off or never reached, with their detail. A partial
-        snapshot written before sources were marked ``interrupted`` names the sources it has
-        no row for as never reached."""
+        """Sources that failed, or were cut off or never reached (``interrupted``). A partial
+        snapshot written before sources were marked ``interrupted`` names every source it has
+        no row for as interrupted."""
         out = {
-            n: f"{s['status']}" + (f" ({s['detail']})" if s.get("detail") else "")
-            for n, s in self.sources.items()
-            if s["status"] not in st.USABLE_SOURCE
+            n: s["status"] for n, s in self.sources.items() if s["status"] not in st.USABLE_SOURCE
         }
         if self.meta.status == "partial" and not out:
-            for name in st.SOURCES:
-                if name not in self.sources:
-                    out[name] = f"{st.INTERRUPTED} (no record: never reached?)"
+            out = {n: st.INTERRUPTED for n in st.SOURCES if n not in self.sources}
         return out
+
+    def describe_source(self, name: str) -> str:
+        """``<status>`` with the source's detail, for messages."""
+        src = self.sources.get(name)
+        if src is None:
+            return f"{self.source_status(name)} (no record: never reached?)"
+        return src["status"] + (f" ({src['detail']})" if src.get("detail") else "")
 
     def coverage(self) -> dict[str, str]:
         """Source -> what the identity could not see (forbidden areas, missing scopes)."""

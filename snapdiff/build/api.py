@@ -46,7 +46,7 @@ def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResul
     incomplete = view.unfinished_sources()
     coverage = view.coverage()
     if strict and (incomplete or coverage or view.meta.status != "complete"):
-        what = [f"{k} {v}" for k, v in sorted(incomplete.items())]
+        what = [f"{k} {view.describe_source(k)}" for k in sorted(incomplete)]
         what += [
             f"{k} coverage incomplete ({v.splitlines()[0]})" for k, v in sorted(coverage.items())
         ]
@@ -86,8 +86,10 @@ def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResul
     if tags:
         ad["hva_tags"] = tags
     insights = core.insights(ctx, rows)
-    for source, status in sorted(incomplete.items()):
-        ctx.warnings.append(f"source {source} is {status}: its objects may be missing")
+    for source in sorted(incomplete):
+        ctx.warnings.append(
+            f"source {source} is {view.describe_source(source)}: its objects may be missing"
+        )
     for source, note in sorted(coverage.items()):
         for line in note.splitlines():
             ctx.warnings.append(f"source {source} coverage: {line}")

@@ -63,7 +63,7 @@ def build(
         for w in result.warnings:
             click.echo(f"warning: {w}", err=True)
     if result.incomplete or result.status != "complete":
-        missing = ", ".join(f"{k} {v}" for k, v in sorted(result.incomplete.items()))
+        missing = ", ".join(f"{k} {view.describe_source(k)}" for k in sorted(result.incomplete))
         click.echo(
             f"snapshot {sid} is {result.status}; built what it holds."
             + (f" Missing: {missing}" if missing else ""),
