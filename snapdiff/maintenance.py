@@ -15,30 +15,18 @@ import contextlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import bodies
 from .errors import SnapdiffError, StoreError
 from .naming.rbac import listed_assignments
 from .refs import _DATE, _LATEST
 from .snapshot import SnapshotView
-from .store import FINISHED, Snapshot, Store, utcnow
+from .store import FINISHED, Snapshot, Store
 
 
 # -- derived rows ------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _write(store: Store) -> Iterator[sqlite3.Connection]:
-    """A transaction, or the caller's one if it already opened one (import does)."""
-    if store.conn.in_transaction:
-        yield store.conn
-    else:
-        with store.transaction() as c:
-            yield c
-
-
 def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
     """(Re)build the explore rows of one snapshot; idempotent. Returns (resources, assignments)."""
     view = SnapshotView(store, snapshot_id)
@@ -64,30 +52,13 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
         fields = (a.scope, a.principal_id, a.principal_type, a.role_definition_id)
         # absent fields stay NULL in the explore rows
         assignments.setdefault(a.id.lower(), (snapshot_id, a.id, *(v or None for v in fields)))
-    with _write(store) as c:
-        c.execute("DELETE FROM resource_rows WHERE snapshot_id = ?", (snapshot_id,))
-        c.execute("DELETE FROM role_assignment_rows WHERE snapshot_id = ?", (snapshot_id,))
-        c.executemany("INSERT INTO resource_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", resources)
-        c.executemany(
-            "INSERT INTO role_assignment_rows VALUES (?, ?, ?, ?, ?, ?)", list(assignments.values())
-        )
-        c.execute(
-            "INSERT OR REPLACE INTO row_index (snapshot_id, indexed_at, resources, role_assignments)"
-            " VALUES (?, ?, ?, ?)",
-            (snapshot_id, utcnow(), len(resources), len(assignments)),
-        )
+    store.write_explore_rows(snapshot_id, resources, list(assignments.values()))
     return len(resources), len(assignments)
 
 
 def index_missing(store: Store) -> list[int]:
     """Index every finished snapshot that has no explore rows yet (e.g. taken before v3)."""
-    ids = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT id FROM snapshots WHERE status != 'running'"
-            " AND id NOT IN (SELECT snapshot_id FROM row_index) ORDER BY id"
-        ).fetchall()
-    ]
+    ids = store.unindexed_snapshots()
     for sid in ids:
         index_snapshot(store, sid)
     return ids
@@ -117,10 +88,7 @@ def label(store: Store, snapshot_id: int, name: str | None) -> int | None:
         name = check_label(name)
     previous = None
     if name is not None:
-        row = store.conn.execute(
-            "SELECT id FROM snapshots WHERE label = ? AND id != ?", (name, snapshot_id)
-        ).fetchone()
-        previous = row[0] if row else None
+        previous = store.label_holder(name, other_than=snapshot_id)
     store.set_label(snapshot_id, name)
     return previous
 
@@ -221,43 +189,18 @@ def prune(
         report.protected.append(complete[-1])
     report.deleted = [s for s in snaps if s.id in chosen]
     ids = sorted(chosen)
-    marks = ",".join("?" * len(ids))
-    # Bodies that no remaining snapshot needs, directly or as a delta base of one it needs.
-    keep = bodies.LIVE_BODIES.replace(
-        "WHERE body_hash IS NOT NULL",
-        "WHERE body_hash IS NOT NULL" + (f" AND snapshot_id NOT IN ({marks})" if ids else ""),
-    )
-    n, size = store.conn.execute(
-        f"{keep} SELECT count(*), coalesce(sum(length(data)), 0) FROM bodies"
-        " WHERE hash NOT IN (SELECT h FROM live)",
-        ids,
-    ).fetchone()
+    n, size = store.unused_bodies(dropping=ids)
     report.bodies_deleted, report.body_bytes_deleted = n, size
     if dry_run:
         report.size_after = report.size_before
         return report
     try:
-        with store.transaction() as c:
-            if ids:
-                c.execute(f"DELETE FROM snapshots WHERE id IN ({marks})", ids)
-            # Delete from the top of each delta chain down: a base is deleted only after the
-            # bodies encoded against it (the foreign key on bodies.base would refuse otherwise).
-            while True:
-                before = c.total_changes  # rowcount is -1 for a statement starting with WITH
-                c.execute(
-                    f"{bodies.LIVE_BODIES} DELETE FROM bodies WHERE hash NOT IN"
-                    " (SELECT h FROM live)"
-                    " AND hash NOT IN (SELECT base FROM bodies WHERE base IS NOT NULL)"
-                )
-                if c.total_changes == before:
-                    break
+        store.delete_snapshots(ids)
     except sqlite3.Error as e:
         raise StoreError(f"prune failed, nothing deleted: {e}") from None
     if vacuum and (ids or n):
         try:
-            with store._lock:
-                store.conn.execute("VACUUM")
-                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            store.vacuum()
             report.vacuumed = True
         except sqlite3.Error as e:
             report.note = f"space not reclaimed yet ({e}); run prune again when the store is idle"
@@ -266,8 +209,5 @@ def prune(
 
 
 def _refuse_bundle(store: Store) -> None:
-    row = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'manifest'"
-    ).fetchone()
-    if row:
+    if store.is_bundle():
         raise StoreError(f"{store.path} is a bundle; bundles are read-only (import it first)")

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -576,6 +576,89 @@ class Store:
                 [(snapshot_id, xid, url, path, reason) for path, reason in redactions],
             )
             return xid
+
+    # -- upkeep: labels, explore rows, prune ---------------------------------------------------
+    def is_bundle(self) -> bool:
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'manifest'"
+            ).fetchone()
+        )
+
+    def label_holder(self, name: str, *, other_than: int) -> int | None:
+        """The snapshot (other than ``other_than``) that has label ``name`` now."""
+        row = self.conn.execute(
+            "SELECT id FROM snapshots WHERE label = ? AND id != ?", (name, other_than)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def unindexed_snapshots(self) -> list[int]:
+        """Finished snapshots without explore rows, oldest first."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM snapshots WHERE status != 'running'"
+                " AND id NOT IN (SELECT snapshot_id FROM row_index) ORDER BY id"
+            ).fetchall()
+        ]
+
+    def write_explore_rows(
+        self,
+        snapshot_id: int,
+        resources: Sequence[tuple[object, ...]],
+        assignments: Sequence[tuple[object, ...]],
+    ) -> None:
+        """Replace a snapshot's explore rows (inside the caller's transaction if one is open)."""
+        with contextlib.ExitStack() as stack:
+            c = self.conn if self.conn.in_transaction else stack.enter_context(self.transaction())
+            c.execute("DELETE FROM resource_rows WHERE snapshot_id = ?", (snapshot_id,))
+            c.execute("DELETE FROM role_assignment_rows WHERE snapshot_id = ?", (snapshot_id,))
+            c.executemany("INSERT INTO resource_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", resources)
+            c.executemany("INSERT INTO role_assignment_rows VALUES (?, ?, ?, ?, ?, ?)", assignments)
+            c.execute(
+                "INSERT OR REPLACE INTO row_index (snapshot_id, indexed_at, resources,"
+                " role_assignments) VALUES (?, ?, ?, ?)",
+                (snapshot_id, utcnow(), len(resources), len(assignments)),
+            )
+
+    def unused_bodies(self, *, dropping: list[int]) -> tuple[int, int]:
+        """(count, compressed bytes) of the bodies no snapshot but those in ``dropping`` needs,
+        directly or as a delta base of one it needs."""
+        marks = ",".join("?" * len(dropping))
+        live = bodies.LIVE_BODIES.replace(
+            "WHERE body_hash IS NOT NULL",
+            "WHERE body_hash IS NOT NULL"
+            + (f" AND snapshot_id NOT IN ({marks})" if dropping else ""),
+        )
+        n, size = self.conn.execute(
+            f"{live} SELECT count(*), coalesce(sum(length(data)), 0) FROM bodies"
+            " WHERE hash NOT IN (SELECT h FROM live)",
+            dropping,
+        ).fetchone()
+        return int(n), int(size)
+
+    def delete_snapshots(self, ids: list[int]) -> None:
+        """Delete snapshots (their rows cascade), then every body nothing needs any more."""
+        with self.transaction() as c:
+            if ids:
+                c.execute(f"DELETE FROM snapshots WHERE id IN ({','.join('?' * len(ids))})", ids)
+            # Delete from the top of each delta chain down: a base is deleted only after the
+            # bodies encoded against it (the foreign key on bodies.base would refuse otherwise).
+            while True:
+                before = c.total_changes  # rowcount is -1 for a statement starting with WITH
+                c.execute(
+                    f"{bodies.LIVE_BODIES} DELETE FROM bodies WHERE hash NOT IN"
+                    " (SELECT h FROM live)"
+                    " AND hash NOT IN (SELECT base FROM bodies WHERE base IS NOT NULL)"
+                )
+                if c.total_changes == before:
+                    break
+
+    def vacuum(self) -> None:
+        """Give freed pages back to the file system, then empty the WAL."""
+        with self._lock:
+            self.conn.execute("VACUUM")
+            self.checkpoint()
 
     def redactions(self, snapshot_id: int) -> list[dict[str, Any]]:
         return list(
