@@ -244,14 +244,7 @@ def _remove(path: Path) -> None:
 
 def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
     src = store.conn
-    hashes = [
-        r[0]
-        for r in src.execute(
-            "SELECT DISTINCT body_hash FROM exchanges WHERE snapshot_id = ?"
-            " AND body_hash IS NOT NULL ORDER BY body_hash",
-            (snapshot_id,),
-        )
-    ]
+    hashes = store.body_hashes(snapshot_id)
     bundle = Store(tmp)
     try:
         c = bundle.conn
@@ -543,12 +536,7 @@ def import_snapshot(
                 store.put_body(bodies.read(src, h), c)
             label = manifest.snapshot.get("label")
             new_id = _copy_rows(src, bundle_sid, c)
-            if (
-                label
-                and c.execute(
-                    "SELECT 1 FROM snapshots WHERE label = ? AND id != ?", (label, new_id)
-                ).fetchone()
-            ):
+            if label and store.label_holder(label, other_than=new_id) is not None:
                 c.execute("UPDATE snapshots SET label = NULL WHERE id = ?", (new_id,))
             if index:
                 index_snapshot(store, new_id)

@@ -660,6 +660,17 @@ class Store:
             self.conn.execute("VACUUM")
             self.checkpoint()
 
+    def body_hashes(self, snapshot_id: int) -> list[str]:
+        """The distinct bodies a snapshot's exchanges carry, sorted."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT body_hash FROM exchanges WHERE snapshot_id = ?"
+                " AND body_hash IS NOT NULL ORDER BY body_hash",
+                (snapshot_id,),
+            )
+        ]
+
     def redactions(self, snapshot_id: int) -> list[dict[str, Any]]:
         return list(
             self.db.query(
