@@ -29,7 +29,16 @@ from urllib.parse import quote
 from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
-from .store import FINISHED, Store, _pid_alive, body_hash, inserted_id, utcnow
+from .store import (
+    FINISHED,
+    WAL_UNREADABLE,
+    Store,
+    _pid_alive,
+    body_hash,
+    inserted_id,
+    utcnow,
+    wal_has_data,
+)
 
 FORMAT = "snapdiff-bundle"
 FORMAT_VERSION = 1
@@ -172,15 +181,6 @@ def _header_problem(path: Path, *, strict: bool) -> str | None:
         if strict and size != expected:
             return f"damaged ({size} bytes, the header says {expected})"
     return None
-
-
-def _wal_has_data(path: Path) -> bool:
-    """Whether ``path``'s write-ahead log holds frames not yet copied into the file (a crash,
-    a full disk): SQLite reads them, so the main file's header alone may look truncated."""
-    try:
-        return path.with_name(path.name + "-wal").stat().st_size > 32  # the WAL header
-    except OSError:
-        return False
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -579,9 +579,11 @@ def verify(path: str | os.PathLike[str], snapshot: int | str | None = None) -> l
     if _is_bundle(p):
         return _bundle_problems(p)
     why = _header_problem(p, strict=False)
-    if why and not (_wal_has_data(p) and "truncated" in why):
+    if why and not (wal_has_data(p) and "truncated" in why):
         return [Problem("header", why)]  # a short file with a WAL: SQLite reads the WAL
     immutable = not os.access(p.parent, os.W_OK)
+    if immutable and wal_has_data(p):
+        return [Problem("wal", WAL_UNREADABLE.format(path=p))]
     try:
         with _open_ro(p, immutable=immutable) as conn:
             return _check_store_conn(conn, p, snapshot)

@@ -61,6 +61,20 @@ def sqlite_uri(path: Path, mode: str, *, immutable: bool = False) -> str:
     return f"file:{quote(str(path.absolute()))}?mode={mode}" + ("&immutable=1" if immutable else "")
 
 
+def wal_has_data(path: Path) -> bool:
+    """Whether ``path``'s write-ahead log holds frames not yet copied into the file (a crash,
+    a full disk): SQLite reads them, so the main file's header alone may look truncated."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 32  # the WAL header alone
+    except OSError:
+        return False
+
+
+WAL_UNREADABLE = (
+    "{path}-wal holds rows not yet copied into {path}, and SQLite cannot read it from a"
+    " read-only folder: copy both files to a writable folder (or open it writable once)"
+)
+
 _OPEN: weakref.WeakSet[Store] = weakref.WeakSet()
 
 
@@ -120,6 +134,8 @@ class Store:
         # immutable: the file cannot change while open (a bundle, read-only media); SQLite then
         # takes no locks and needs no journal or -shm file. Implied for a read-only directory.
         self.immutable = immutable or (readonly and not os.access(self.path.parent, os.W_OK))
+        if self.immutable and wal_has_data(self.path):  # immutable=1 would ignore those rows
+            raise StoreError(WAL_UNREADABLE.format(path=self.path))
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
         self._lock = threading.RLock()
         self._closed = False

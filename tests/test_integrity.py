@@ -231,9 +231,9 @@ def test_every_writing_command_closes_cleanly(tmp_path: Path, bundle: Path) -> N
         assert_closed_cleanly(db, tmp_path, "complete")
 
 
-def test_verify_reads_data_still_in_the_wal(tmp_path: Path) -> None:
-    """A collector killed (or out of disk) before a checkpoint: the rows are in the -wal, and
-    the main file's header may already claim pages it does not hold yet."""
+@pytest.fixture
+def crashed(tmp_path: Path) -> Path:
+    """A store whose collector died before a checkpoint: every row is still in its -wal."""
     db = tmp_path / "crash.db"
     code = (
         "import os; from snapdiff.store import Store;"
@@ -244,6 +244,13 @@ def test_verify_reads_data_still_in_the_wal(tmp_path: Path) -> None:
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     assert Path(f"{db}-wal").stat().st_size > 4096
+    return db
+
+
+def test_verify_reads_data_still_in_the_wal(crashed: Path) -> None:
+    """Killed (or out of disk) before a checkpoint: the rows are in the -wal, and the main
+    file's header may already claim pages it does not hold yet."""
+    db = crashed
     with db.open("r+b") as f:  # a checkpoint that wrote page 1, then hit a full disk
         head = bytearray(f.read(100))
         struct.pack_into(">I", head, 28, 64)
@@ -253,6 +260,18 @@ def test_verify_reads_data_still_in_the_wal(tmp_path: Path) -> None:
     result = run("verify", "--store", db)
     assert result.exit_code == 0 and result.output.strip().endswith(": ok"), result.output
     assert "week-0" in run("snapshots", "--store", db).output
+
+
+def test_wal_in_a_read_only_folder_is_not_silently_ignored(
+    crashed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's immutable mode (used for read-only folders) would read the file without its
+    -wal, i.e. an older or empty store: say so instead."""
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: m != os.W_OK and real(p, m))
+    result = run("verify", "--store", crashed)
+    assert result.exit_code == 1 and "read-only folder" in result.output, result.output
+    one_line_error(run("snapshots", "--store", crashed), "-wal holds rows", "read-only folder")
 
 
 # -- concurrent imports ---------------------------------------------------------------------------
