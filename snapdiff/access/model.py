@@ -10,14 +10,22 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..build.scad import find_scad_tag, parse_scad
-from ..diff.rbac import load_assignments, role_definitions, role_guid
+from ..diff.rbac import load_assignments, role_definitions
+from ..naming.calls import (
+    DENY_ASSIGNMENTS,
+    GRAPH_MEMBERS,
+    GRAPH_TRANSITIVE_MEMBERS,
+    MANAGEMENT_GROUP_GET,
+    ROLE_ASSIGNMENTS,
+    ROLE_ELIGIBILITY,
+)
+from ..naming.ids import role_guid
+from ..naming.scad import find_scad_tag, parse_scad
 from ..snapshot import Fetch, SnapshotView
 from .capabilities import Permissions
-from .names import ELIGIBILITY_CALL, Name, principal_names
+from .names import Name, principal_names
 
-DENY_CALL = "authorization:denyAssignments"
-ASSIGN_CALL = "authorization:roleAssignments"
+DENY_CALL, ASSIGN_CALL, ELIGIBILITY_CALL = DENY_ASSIGNMENTS, ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY
 EVERYONE = "00000000-0000-0000-0000-000000000000"  # SystemDefined principal of deny assignments
 _MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 
@@ -138,7 +146,7 @@ def _parse_cia(raw: str) -> tuple[int, int, int]:
 def _mg_tree(view: SnapshotView) -> tuple[dict[str, str], dict[str, str | None]]:
     subs: dict[str, str] = {}
     mgs: dict[str, str | None] = {}
-    for f in view.fetches("managementgroups:get"):
+    for f in view.fetches(MANAGEMENT_GROUP_GET):
         body = f.body() if f.ok else None
         if not isinstance(body, dict) or not body.get("id"):
             continue
@@ -157,7 +165,7 @@ def _mg_tree(view: SnapshotView) -> tuple[dict[str, str], dict[str, str | None]]
 
 def _members(view: SnapshotView) -> Members:
     out = Members()
-    for call, into in (("graph:members", out.direct), ("graph:transitiveMembers", out.transitive)):
+    for call, into in ((GRAPH_MEMBERS, out.direct), (GRAPH_TRANSITIVE_MEMBERS, out.transitive)):
         for f in view.fetches(call):
             key = f.target.lower()
             if not f.ok:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, ROLE_ELIGIBILITY
 from ..snapshot import SnapshotView
 
-_MEMBER_CALLS = ("graph:members", "graph:transitiveMembers")
-ELIGIBILITY_CALL = "authorization:roleEligibilityScheduleInstances"
+_MEMBER_CALLS = (GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS)
+ELIGIBILITY_CALL = ROLE_ELIGIBILITY
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def render_report(r: AccessReport, *, md: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _change_lines(c: AccessChange, md: bool, limit: int = 5) -> list[str]:
+def change_lines(c: AccessChange, md: bool, limit: int = 5) -> list[str]:
     sign = {"gained": "+", "lost": "-", "raised": "^"}[c.change]
     kind = " eligible" if c.eligible else ""
     top = c.top
@@ -103,7 +103,7 @@ def render_access_diff(d: AccessDiff, *, md: bool = False) -> str:
     head = f"access: {n['gained']} gained, {n['lost']} lost, {n['raised']} raised ({n['privileged']} privileged), {d.resources_compared} resources compared"
     lines = [("## " if md else "") + head]
     for c in d.changes:
-        lines += _change_lines(c, md)
+        lines += change_lines(c, md)
     for nc in d.not_compared:
         lines.append(f"{'- ' if md else '  '}not compared: {nc['subject']}: {nc['reason']}")
     return "\n".join(lines) + "\n"

@@ -11,15 +11,15 @@ from typing import Any, TypeVar
 
 import click
 
-from ..access.diff import diff_access, valid_rule
-from ..access.render import render_access_diff
 from ..diff.api import diff_snapshots
 from ..diff.history import history as build_history
-from ..diff.model import FAIL_ON, SECTIONS
 from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
+from ..access.diff import valid_rule
+from ..diff.registry import fail_on_values, get_section, section_names
 from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
-from ..diff.render_text import render_text, snapshot_line, value
+from ..diff.render_text import render_text
+from ..diff.textout import snapshot_line, value
 from ..errors import SnapdiffError
 from ..snapshot import SnapshotView
 from .common import open_ref, open_store, store_option
@@ -71,9 +71,9 @@ def _common(f: _F) -> _F:
 
 def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     for v in values:
-        if v not in FAIL_ON and not valid_rule(v):
+        if v not in fail_on_values() and not valid_rule(v):
             raise click.BadParameter(
-                f"{v!r}: use one of {', '.join(FAIL_ON)}, access or access:c>=8"
+                f"{v!r}: use one of {', '.join(fail_on_values())} or access:c>=8"
             )
     return values
 
@@ -93,15 +93,15 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     "--section",
     "sections",
     multiple=True,
-    type=click.Choice((*SECTIONS, "access")),
-    help="Limit to these sections (repeatable); access is computed only when asked for.",
+    type=click.Choice(section_names()),
+    help="Limit to these sections (repeatable; access is computed only when named).",
 )
 @_common
 @click.option(
     "--fail-on",
     "fail_on",
     multiple=True,
-    metavar="|".join(FAIL_ON) + "|access|access:c>=N",
+    metavar="[" + "|".join(fail_on_values()) + "|access:c>=N]",
     callback=lambda ctx, p, v: _check_fail_on(v),
     help="What counts as a change for exit code 1 (repeatable; default any). access:c>=8 "
     "(c, i or a; >=, >, =): an access change reaching a resource tagged so.",
@@ -132,44 +132,34 @@ def diff(
       snapdiff diff week-46 other.db:latest --fail-on privileged
     """
     rules = _rules(ignore, ignore_file)
-    access_rules = [r for r in fail_on if r.startswith("access")]
-    want_access = "access" in sections or bool(access_rules)
-    plain = [s for s in sections if s != "access"]
+    thresholds = [r for r in fail_on if r.startswith("access:")]
+    if any(r.startswith("access") for r in fail_on) and "access" not in sections:
+        defaults = [s for s in section_names() if get_section(s).default]
+        sections = (*(sections or defaults), "access")
     store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
     store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
     try:
-        va, vb = SnapshotView(store_a, id_a), SnapshotView(store_b, id_b)
         result = diff_snapshots(
-            va,
-            vb,
+            SnapshotView(store_a, id_a),
+            SnapshotView(store_b, id_b),
             ignore=rules,
             default_ignores=not no_default_ignores,
-            sections=plain if sections else None,
+            sections=sections or None,
         )
-        acc = diff_access(va, vb) if want_access else None
     finally:
         store_a.close()
         store_b.close()
     if fmt == "json":
-        if acc is None:
-            click.echo(render_json(result), nl=False)
-        else:
-            out = result.to_dict() | {"access": acc.to_dict()}
-            click.echo(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
         click.echo(render_markdown(result), nl=False)
-        if acc is not None:
-            click.echo(render_access_diff(acc, md=True), nl=False)
     else:
         color = _use_color()
         click.echo(render_text(result, color=color), nl=False, color=color)
-        if acc is not None:
-            click.echo(render_access_diff(acc), nl=False)
-    plain_rules = [r for r in fail_on if not r.startswith("access")]
-    changed = bool(plain_rules or not fail_on) and result.has_changes(plain_rules or ("any",))
-    if acc is not None and (
-        any(acc.fails(r) for r in access_rules) or (not fail_on and acc.changes)
-    ):
+    plain = [r for r in fail_on if r not in thresholds]
+    changed = bool(plain or not fail_on) and result.has_changes(plain or ("any",))
+    access = result.results.get("access")
+    if access is not None and any(access.fails(r) for r in thresholds):
         changed = True
     ctx.exit(1 if changed else 0)
 
