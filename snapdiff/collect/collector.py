@@ -27,8 +27,8 @@ from .. import status as st
 from ..naming.calls import (
     API,
     ARG_CONTAINERS,
-    DENY_ASSIGNMENTS,
     ARG_RESOURCES,
+    DENY_ASSIGNMENTS,
     FOLLOW_UPS,
     INSIGHTS_TOPOLOGY,
     MANAGEMENT_GROUP_GET,

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
+from ..access.diff import valid_rule
 from ..diff.api import diff_snapshots
 from ..diff.history import history as build_history
 from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
-from ..access.diff import valid_rule
 from ..diff.registry import fail_on_values, get_section, section_names
 from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
