@@ -1,9 +1,9 @@
-"""Text, Markdown and JSON for access reports and the access diff."""
+"""Text, Markdown and JSON for access reports; the lines of one access-diff change (the diff
+section renders them)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .diff import AccessChange, AccessDiff
 from .query import AccessReport, Entry
@@ -96,18 +96,3 @@ def change_lines(c: AccessChange, md: bool, limit: int = 5) -> list[str]:
     if len(c.resources) > limit:
         lines.append(f"    {'- ' if md else ''}... {len(c.resources) - limit} more")
     return lines
-
-
-def render_access_diff(d: AccessDiff, *, md: bool = False) -> str:
-    n = d.counts()
-    head = f"access: {n['gained']} gained, {n['lost']} lost, {n['raised']} raised ({n['privileged']} privileged), {d.resources_compared} resources compared"
-    lines = [("## " if md else "") + head]
-    for c in d.changes:
-        lines += change_lines(c, md)
-    for nc in d.not_compared:
-        lines.append(f"{'- ' if md else '  '}not compared: {nc['subject']}: {nc['reason']}")
-    return "\n".join(lines) + "\n"
-
-
-def access_json(d: AccessDiff) -> dict[str, Any]:
-    return d.to_dict()
