@@ -8,7 +8,9 @@ concurrency). A source that fails or is forbidden is recorded as such and the ru
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -17,17 +19,21 @@ from typing import Any
 
 from azure.core import PipelineClient
 from azure.core.pipeline import policies
+from azure.core.pipeline.transport import RequestsTransport
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
+from ..errors import DiskFull
 from ..store import Store
 from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
 from .fetcher import Fetcher, FetchFailed
+from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
+from .retry import BudgetRetryPolicy
 from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
@@ -57,10 +63,25 @@ class CollectOptions:
     tenant_id: str | None = None
     concurrency: int = 8
     arg_page_size: int = 1000  # Resource Graph's maximum; smaller only to exercise paging in tests
-    retry_total: int = 6
+    retry_total: int = 6  # retries of a failed attempt; 429/503 go on within fetch_budget
     retry_backoff: float = 0.8
+    connect_timeout: float = 10.0  # seconds, per attempt
+    read_timeout: float = 60.0  # seconds without a byte, per attempt
+    fetch_budget: float = 600.0  # seconds one fetch may spend honouring Retry-After
+    max_transport_failures: int = 25  # attempts in a row with no answer: Azure is unreachable
+    watchdog: float = 180.0  # seconds with no answer at all: stop (0 = never)
+    clock: Clock = time.monotonic
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
+
+    def limits(self) -> Limits:
+        return Limits(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            fetch_budget=self.fetch_budget,
+            max_transport_failures=self.max_transport_failures,
+            watchdog=self.watchdog,
+        )
 
 
 @dataclass
@@ -69,6 +90,15 @@ class CollectResult:
     status: str
     seconds: float
     sources: list[dict[str, Any]]
+    error: str | None = None
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled as Ctrl-C is."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 def _kql_str(s: str) -> str:
@@ -82,6 +112,7 @@ class Collector:
         self.opts = opts
         self.say = opts.progress
         self.note = opts.detail
+        self.guard = RunGuard(opts.limits(), opts.clock)
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -91,8 +122,11 @@ class Collector:
         per_call = [AllowHttpPolicy()] if cloud.arm.startswith("http://") else []
 
         def retry() -> policies.RetryPolicy:
-            return policies.RetryPolicy(
-                retry_total=o.retry_total, retry_backoff_factor=o.retry_backoff
+            return BudgetRetryPolicy(self.guard, retries=o.retry_total, backoff=o.retry_backoff)
+
+        def transport() -> RequestsTransport:
+            return RequestsTransport(
+                connection_timeout=o.connect_timeout, read_timeout=o.read_timeout
             )
 
         quota = ArgQuotaPolicy()
@@ -103,6 +137,7 @@ class Collector:
             per_call_policies=per_call,
             per_retry_policies=[quota, CapturePolicy(recorder)],
             retry_policy=retry(),
+            transport=transport(),
         )
 
         def pipeline(auth: Any) -> list[Any]:
@@ -119,17 +154,21 @@ class Collector:
         arm: ARMPipelineClient[HttpRequest, HttpResponse] = ARMPipelineClient(
             base_url=cloud.arm,
             policies=pipeline(ARMChallengeAuthenticationPolicy(self.credential, cloud.arm_scope)),
+            transport=transport(),
         )
         vault: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
             base_url=cloud.arm,
             policies=pipeline(
                 policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)
             ),
+            transport=transport(),
         )
         return rg, arm, vault
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> CollectResult:
+        """Collect into a new snapshot; it ends ``complete``, ``partial`` or ``failed``, never
+        ``running``: Ctrl-C, SIGTERM and SIGHUP end it ``partial`` and re-raise."""
         started = time.time()
         scope = self.opts.scope
         sid = self.store.begin_snapshot(
@@ -139,34 +178,61 @@ class Collector:
             label=self.opts.label,
         )
         self.sid = sid
-        self.recorder = Recorder(self.store, sid)
+        self.recorder = Recorder(self.store, sid, self.guard)
         rg, arm, vault = self._clients(self.recorder)
-        self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault)
+        self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault, guard=self.guard)
         self.fetcher.arg_page_size = self.opts.arg_page_size
         error = None
-        try:
-            subs = self._subscriptions()
-            rows = self._resource_graph(subs)
-            self._management_groups()
-            groups = self._authorization(subs)
-            self._graph(groups)
-            self._per_resource(rows)
-        except KeyboardInterrupt:
-            self._record_sources()
-            self.store.finish_snapshot(sid, "partial", "interrupted")
-            raise
-        except Exception as e:
-            error = f"{type(e).__name__}: {e}"
-            self.say(f"collection stopped: {error}")
-        self._record_sources()
+        with _signals_as_interrupts(), Watchdog(self.guard):
+            try:
+                self._sources()
+            except KeyboardInterrupt as e:
+                why = f"interrupted ({e})" if isinstance(e, Interrupted) else "interrupted"
+                self.guard.stop(why)
+                self._end(sid, "partial", why)
+                raise
+            except (CollectionStopped, DiskFull) as e:
+                error = self.guard.reason or str(e)
+            except Exception as e:
+                error = f"{type(e).__name__}: {e}"
+            if error is not None:
+                self.guard.stop(error)
+                self.say(f"collection stopped: {error}")
         if error is None:
             ok = all(s["status"] == "ok" for s in self.store.sources(sid))
             status = "complete" if ok else "partial"
         else:
             got_data = any(c["ok"] for c in self.fetcher.outcomes.values())
             status = "partial" if got_data else "failed"
-        self.store.finish_snapshot(sid, status, error)
-        return CollectResult(sid, status, time.time() - started, self.store.sources(sid))
+        error = self._end(sid, status, error)
+        return CollectResult(
+            sid,
+            self.store.snapshot(sid).status,
+            time.time() - started,
+            self.store.sources(sid),
+            error,
+        )
+
+    def _sources(self) -> None:
+        subs = self._subscriptions()
+        rows = self._resource_graph(subs)
+        self._management_groups()
+        groups = self._authorization(subs)
+        self._graph(groups)
+        self._per_resource(rows)
+
+    def _end(self, sid: int, status: str, error: str | None) -> str | None:
+        """Record the sources and finish the snapshot. On a full disk it stays ``running``
+        and its dead owner is recovered as ``partial`` by the next command."""
+        try:
+            self._record_sources()
+        except DiskFull as e:
+            error = error or str(e)
+        try:
+            self.store.finish_snapshot(sid, status, error)
+        except DiskFull as e:
+            error = error or str(e)
+        return error
 
     def _record_sources(self, only: str | None = None) -> None:
         f = self.fetcher
@@ -347,18 +413,29 @@ class Collector:
 
         if sys.version_info >= (3, 11):
             with asyncio.Runner() as runner:
-                client = make_client(self.credential, self.opts.cloud, self.recorder)
+                client = self._graph_client(make_client)
                 runner.run(
                     collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
                 )
         else:  # no asyncio.Runner: build the client on the loop that drives it
 
             async def run() -> None:
-                client = make_client(self.credential, self.opts.cloud, self.recorder)
+                client = self._graph_client(make_client)
                 await collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
 
             asyncio.run(run())
         self._record_sources("graph")
+
+    def _graph_client(self, make_client: Any) -> Any:
+        o = self.opts
+        return make_client(
+            self.credential,
+            o.cloud,
+            self.recorder,
+            self.guard,
+            retries=o.retry_total,
+            backoff=o.retry_backoff,
+        )
 
     def _per_resource(self, rows: list[dict[str, Any]]) -> None:
         jobs: list[tuple[dict[str, Any], Any]] = []
@@ -401,10 +478,38 @@ class Collector:
             except FetchFailed as e:  # recorded on its fetch row too
                 self.note(f"{call.call} {rid}: {e}")
 
-        with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency))
+        try:
             list(pool.map(run, jobs))
+        except BaseException as e:  # a stop, a full disk or Ctrl-C: let no worker start more
+            self.guard.stop(self.guard.reason or f"{type(e).__name__}: {e}")
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         for source in sorted({c.call.split(":")[0] for _, c in jobs}):
             self._record_sources(source)
+
+
+class _signals_as_interrupts:
+    """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread while collecting."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __enter__(self) -> None:
+        self.old: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in self.SIGNALS:
+            self.old[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        for sig in self.SIGNALS:  # one interrupt: a second signal must not cut the cleanup
+            signal.signal(sig, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
 
 
 def collect(store: Store, credential: Any, opts: CollectOptions) -> CollectResult:
