@@ -8,12 +8,12 @@ concurrency). A source that fails or is forbidden is recorded as such and the ru
 from __future__ import annotations
 
 import asyncio
+import queue
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,6 +169,10 @@ class Collector:
     def run(self) -> CollectResult:
         """Collect into a new snapshot; it ends ``complete``, ``partial`` or ``failed``, never
         ``running``: Ctrl-C, SIGTERM and SIGHUP end it ``partial`` and re-raise."""
+        with _signals_as_interrupts():
+            return self._run()
+
+    def _run(self) -> CollectResult:
         started = time.time()
         scope = self.opts.scope
         sid = self.store.begin_snapshot(
@@ -183,7 +187,7 @@ class Collector:
         self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault, guard=self.guard)
         self.fetcher.arg_page_size = self.opts.arg_page_size
         error = None
-        with _signals_as_interrupts(), Watchdog(self.guard):
+        with Watchdog(self.guard):
             try:
                 self._sources()
             except KeyboardInterrupt as e:
@@ -197,7 +201,6 @@ class Collector:
                 error = f"{type(e).__name__}: {e}"
             if error is not None:
                 self.guard.stop(error)
-                self.say(f"collection stopped: {error}")
         if error is None:
             ok = all(s["status"] == "ok" for s in self.store.sources(sid))
             status = "complete" if ok else "partial"
@@ -426,6 +429,43 @@ class Collector:
             asyncio.run(run())
         self._record_sources("graph")
 
+    def _in_parallel(self, jobs: list[Any], fn: Callable[[Any], None]) -> None:
+        """Run ``fn`` over ``jobs`` on ``concurrency`` daemon threads; the first exception
+        stops the run and is raised here. Daemon threads, so that an interrupt ends the
+        process at once instead of waiting for requests still in flight."""
+        todo: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for job in jobs:
+            todo.put(job)
+        raised: list[BaseException] = []
+
+        def worker() -> None:
+            while not self.guard.stopped:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    fn(job)
+                except BaseException as e:  # handed to the main thread below
+                    raised.append(e)
+                    self.guard.stop(self.guard.reason or f"{type(e).__name__}: {e}")
+                    return
+
+        threads = [
+            threading.Thread(target=worker, name=f"snapdiff-fetch-{n}", daemon=True)
+            for n in range(max(1, min(self.opts.concurrency, len(jobs))))
+        ]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                t.join()
+        except BaseException:  # Ctrl-C or a signal: nobody starts another fetch
+            self.guard.stop("interrupted")
+            raise
+        if raised:
+            raise raised[0]
+
     def _graph_client(self, make_client: Any) -> Any:
         o = self.opts
         return make_client(
@@ -478,14 +518,7 @@ class Collector:
             except FetchFailed as e:  # recorded on its fetch row too
                 self.note(f"{call.call} {rid}: {e}")
 
-        pool = ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency))
-        try:
-            list(pool.map(run, jobs))
-        except BaseException as e:  # a stop, a full disk or Ctrl-C: let no worker start more
-            self.guard.stop(self.guard.reason or f"{type(e).__name__}: {e}")
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
+        self._in_parallel(jobs, run)
         for source in sorted({c.call.split(":")[0] for _, c in jobs}):
             self._record_sources(source)
 

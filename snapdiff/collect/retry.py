@@ -19,6 +19,7 @@ from .capture import current
 from .guard import RunGuard
 
 THROTTLED = frozenset([429, 503])
+TRANSPORT_RETRIES = 3  # a refused or dropped connection: azure-core's default
 RETRY_STATUS = frozenset([408, 429, 500, 502, 503, 504])
 
 
@@ -43,8 +44,8 @@ class BudgetRetryPolicy(RetryPolicy):
     def __init__(self, guard: RunGuard, *, retries: int, backoff: float):
         super().__init__(
             retry_total=retries,
-            retry_connect=retries,
-            retry_read=retries,
+            retry_connect=min(retries, TRANSPORT_RETRIES),
+            retry_read=min(retries, TRANSPORT_RETRIES),
             retry_status=retries,
             retry_backoff_factor=backoff,
             retry_backoff_max=30,
@@ -110,14 +111,16 @@ class RetryingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         deadline = _deadline(self.guard)
-        failures = 0  # transport errors and non-throttling 5xx, as azure-core counts them
+        errors = 0  # transport errors (at most TRANSPORT_RETRIES retries)
+        failures = 0  # those and non-throttling 5xx (at most ``retries`` retries)
         while True:
             try:
                 resp = await self.inner.handle_async_request(request)
             except httpx.TransportError:
+                errors += 1
                 failures += 1
                 wait = self._backoff(failures)
-                if self._give_up(failures, wait, deadline):
+                if errors > TRANSPORT_RETRIES or self._give_up(failures, wait, deadline):
                     raise
                 await self.guard.async_wait(wait)
                 continue

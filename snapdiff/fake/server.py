@@ -48,6 +48,8 @@ class FakeAzure:
         self.requests: list[tuple[str, str]] = []
         self.quota = 15
         self.served = 0  # ARM, Resource Graph and Graph requests (not token requests)
+        self.dead = False
+        self.on_death: Any = None  # set by ``serve``: closes the listening socket
 
     def _fault(self, path: str, page: int) -> Fault | None:
         with self.lock:
@@ -61,6 +63,12 @@ class FakeAzure:
         with self.lock:
             self.served += 1
             n = self.served
+            dying = self.t.die_after is not None and n > self.t.die_after and not self.dead
+            self.dead = self.dead or dying
+        if dying and self.on_death is not None:
+            threading.Thread(target=self.on_death, daemon=True).start()
+        if self.dead:  # connections already open are cut, new ones are refused
+            return DROP, {}, None
         for every in self.t.every:
             if n % every.n == 0:
                 return self._serve_fault(every.fault)
@@ -308,6 +316,12 @@ def serve(tenant: Tenant, port: int = 0) -> Iterator[tuple[str, FakeAzure]]:
     app = FakeAzure(tenant, "")
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(app))
     app.base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def die() -> None:
+        server.shutdown()
+        server.socket.close()
+
+    app.on_death = die
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -56,6 +56,7 @@ class Tenant:
     )  # lower paths (or prefixes ending in '/') -> 403
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # lower path -> queued faults
     every: list[Every] = field(default_factory=list)  # periodic faults, first match wins
+    die_after: int | None = None  # the server dies after this many requests: refused from then
     page_size: int = 100
     graph_page_size: int = 100
 
