@@ -187,31 +187,31 @@ def _snapshot(path: Path) -> tuple[str, str | None]:
 
 def test_a_server_that_dies_ends_partial_with_one_line_within_seconds(tmp_path):
     tenant = clean_tenant()
-    tenant.die_after = 40  # in the per-resource calls, after Graph
+    tenant.die_after = 10  # while reading role assignments
     started = time.monotonic()
     with serve(tenant) as (base, _):
         result = CliRunner().invoke(
-            main, _cli_args(base, tmp_path / "s.db", "--unreachable-after", "8"), env=ENV
+            main, _cli_args(base, tmp_path / "s.db", "--unreachable-after", "5"), env=ENV
         )
     assert time.monotonic() - started < 30
     assert result.exit_code == 1, result.output
     stopped = [line for line in result.output.splitlines() if "collection stopped" in line]
-    assert len(stopped) == 1 and "Azure unreachable: 8 attempts in a row" in stopped[0]
+    assert len(stopped) == 1 and "Azure unreachable: 5 attempts in a row" in stopped[0]
     assert "Traceback" not in result.output
     status, error = _snapshot(tmp_path / "s.db")
     assert status == "partial" and "unreachable" in (error or "")
 
 
 def test_a_full_disk_says_so_in_one_line_and_ends_partial(tmp_path, monkeypatch):
-    real_connect = Store._connect
+    real_begin = Store.begin_snapshot
 
-    def small_disk(self: Store) -> sqlite3.Connection:
-        conn = real_connect(self)
-        pages = conn.execute("PRAGMA page_count").fetchone()[0]
-        conn.execute(f"PRAGMA max_page_count = {max(pages, 40) + 20}")
-        return conn
+    def then_the_disk_fills(self: Store, **kw: object) -> int:
+        sid = real_begin(self, **kw)  # type: ignore[arg-type]
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        self.conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+        return sid
 
-    monkeypatch.setattr(Store, "_connect", small_disk)
+    monkeypatch.setattr(Store, "begin_snapshot", then_the_disk_fills)
     with serve(clean_tenant()) as (base, _):
         result = CliRunner().invoke(main, _cli_args(base, tmp_path / "s.db"), env=ENV)
     assert result.exit_code in (1, 2), result.output
