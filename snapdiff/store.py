@@ -110,8 +110,8 @@ class Store:
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn)
         self._migrate()
-        if not self.immutable:
-            self.recover_stale()
+        # Snapshots whose collector was found dead on opening, now ``partial``.
+        self.recovered: list[int] = [] if self.immutable else self.recover_stale()
 
     # -- opening -------------------------------------------------------------------------
     def _create_file(self) -> None:

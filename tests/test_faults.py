@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -221,6 +220,9 @@ def test_a_full_disk_says_so_in_one_line_and_ends_partial(tmp_path, monkeypatch)
     monkeypatch.undo()  # space again: the snapshot is (or is now) partial, never running
     status, error = _snapshot(tmp_path / "s.db")
     assert status == "partial" and error
+    with Store(tmp_path / "s.db", readonly=True) as store:  # the cut fetch: failed, not ok
+        cut = [s for s in store.sources(1) if "disk full" in (s["detail"] or "")]
+    assert cut and all(s["status"] == "failed" for s in cut)
 
 
 def test_sigterm_ends_a_collection_partial_with_one_line(tmp_path):

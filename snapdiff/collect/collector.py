@@ -227,6 +227,8 @@ class Collector:
     def _end(self, sid: int, status: str, error: str | None) -> str | None:
         """Record the sources and finish the snapshot. On a full disk it stays ``running``
         and its dead owner is recovered as ``partial`` by the next command."""
+        if error is not None:
+            self.fetcher.abandon(error)
         try:
             self._record_sources()
         except DiskFull as e:

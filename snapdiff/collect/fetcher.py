@@ -69,6 +69,7 @@ class Fetcher:
         self.store = store
         self.guard = guard or RunGuard()
         self._deadlines: dict[int, float] = {}
+        self._running: dict[int, str] = {}  # fetch id -> source, until finished
         self.snapshot_id = snapshot_id
         self.rg = rg
         self.arm = arm
@@ -87,7 +88,25 @@ class Fetcher:
         fid = self.store.start_fetch(self.snapshot_id, source, call, target)
         with self._lock:
             self._deadlines[fid] = self.guard.deadline()
+            self._running[fid] = source
         return source, fid
+
+    def abandon(self, reason: str) -> int:
+        """Record every fetch still in flight when the run stops as failed (``reason``);
+        its source is then failed, never ``ok`` with half its data. Returns how many."""
+        with self._lock:
+            left = list(self._running.items())
+        unwritten = 0
+        for fid, source in left:
+            try:
+                self._finish(source, fid, "failed", error=f"stopped: {reason}")
+            except StoreError:  # a full disk: count it here; the row stays 'running'
+                unwritten += 1
+                with self._lock:
+                    self._running.pop(fid, None)
+                    self.outcomes[source]["failed"] += 1
+                    self.errors[source].append(f"stopped: {reason}")
+        return len(left) - unwritten
 
     def context(self, source: str, fid: int, page: int) -> FetchContext:
         """What the capture and retry layers need to know about a request of fetch ``fid``."""
@@ -106,6 +125,7 @@ class Fetcher:
         self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
         with self._lock:
             self._deadlines.pop(fid, None)
+            self._running.pop(fid, None)
             if status != "superseded":
                 self.outcomes[source][status] += 1
             self.pages[source] += pages

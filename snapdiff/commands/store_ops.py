@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from ..bundle import check_bundle, check_writable, export_snapshot, import_bundle, verify
-from ..errors import SnapdiffError
+from ..errors import SnapdiffError, StoreError
 from ..maintenance import index_missing, index_snapshot, label, parse_duration, prune
 from ..refs import resolve, split_ref
-from ..store import default_store_path
+from ..store import Store, default_store_path
 from .common import open_ref, open_store, store_option
 
 
@@ -110,6 +110,7 @@ def verify_(target: str | None, store_path: Path | None) -> None:
     path = path or store_path or default_store_path()
     if not Path(path).exists():
         raise SnapdiffError(f"no store or bundle at {path}")
+    _recover(Path(path))
     problems = verify(path, ref)
     for p in problems:
         click.echo(f"{path}: {p}")
@@ -117,6 +118,24 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {path}", err=True)
         sys.exit(1)
     click.echo(f"{path}: ok")
+
+
+def _recover(path: Path) -> None:
+    """Finish snapshots whose collector is gone (``partial``) before checking, and say so."""
+    from ..bundle import _is_bundle
+
+    if _is_bundle(path):
+        return
+    try:
+        with Store(path, readonly=True) as store:
+            recovered = store.recovered
+    except StoreError:
+        return  # not openable as a store: verify itself says why
+    for sid in recovered:
+        click.echo(
+            f"note: snapshot {sid} was left running by a collector that is gone: now partial",
+            err=True,
+        )
 
 
 @click.command("prune")
