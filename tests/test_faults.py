@@ -215,8 +215,8 @@ def test_a_full_disk_says_so_in_one_line_and_ends_partial(tmp_path, monkeypatch)
         result = CliRunner().invoke(main, _cli_args(base, tmp_path / "s.db"), env=ENV)
     assert result.exit_code in (1, 2), result.output
     assert "Traceback" not in result.output
-    full = [line for line in result.output.splitlines() if "disk full" in line]
-    assert len(full) == 1, result.output
+    full = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
+    assert len(full) == 1 and "disk full" in full[0], result.output
     monkeypatch.undo()  # space again: the snapshot is (or is now) partial, never running
     status, error = _snapshot(tmp_path / "s.db")
     assert status == "partial" and error
