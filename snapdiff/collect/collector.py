@@ -129,7 +129,7 @@ class Collector:
                 connection_timeout=o.connect_timeout, read_timeout=o.read_timeout
             )
 
-        quota = ArgQuotaPolicy()
+        quota = ArgQuotaPolicy(sleep=self.guard.wait)  # a stop cuts the wait short
         rg = ResourceGraphClient(
             self.credential,
             base_url=cloud.arm,
