@@ -70,7 +70,8 @@ class CollectOptions:
     fetch_budget: float = 600.0  # seconds one fetch may spend honouring Retry-After
     max_transport_failures: int = 25  # attempts in a row with no answer: Azure is unreachable
     watchdog: float = 180.0  # seconds with no answer at all: stop (0 = never)
-    clock: Clock = time.monotonic
+    clock: Clock = time.monotonic  # with ``pause``: a fake time for tests
+    pause: Callable[[float], None] | None = None
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
 
@@ -112,7 +113,7 @@ class Collector:
         self.opts = opts
         self.say = opts.progress
         self.note = opts.detail
-        self.guard = RunGuard(opts.limits(), opts.clock)
+        self.guard = RunGuard(opts.limits(), opts.clock, opts.pause)
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:

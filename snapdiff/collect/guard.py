@@ -34,9 +34,17 @@ class Limits:
 class RunGuard:
     """Thread-safe stop flag with the counters that decide it."""
 
-    def __init__(self, limits: Limits | None = None, clock: Clock = time.monotonic):
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        clock: Clock = time.monotonic,
+        pause: Callable[[float], None] | None = None,
+    ):
+        """``clock`` and ``pause`` replace time for tests: a fake clock that only ``pause``
+        advances makes retry budgets exact whatever the machine's speed."""
         self.limits = limits or Limits()
         self.clock = clock
+        self.pause = pause
         self._event = threading.Event()
         self._lock = threading.Lock()
         self.reason: str | None = None
@@ -87,12 +95,18 @@ class RunGuard:
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True if the run was stopped meanwhile."""
-        if seconds <= 0:
+        if seconds <= 0 or self.pause is not None:
+            if self.pause is not None and seconds > 0:
+                self.pause(seconds)
             return self.stopped
         return self._event.wait(seconds)
 
     async def async_wait(self, seconds: float) -> bool:
         """``wait`` for coroutines: sleeps in short slices so a stop is seen quickly."""
+        if self.pause is not None:
+            self.wait(seconds)
+            await asyncio.sleep(0)
+            return self.stopped
         end = time.monotonic() + max(0.0, seconds)
         while not self.stopped:
             left = end - time.monotonic()
@@ -131,10 +145,14 @@ class Watchdog:
 
 
 def describe(exc: BaseException) -> str:
-    """``Type: message`` for an exception, never an empty message (httpx's ReadError has none)."""
-    msg = str(exc).strip()
-    cause = exc.__cause__ or exc.__context__
-    while not msg and cause is not None:
-        msg = str(cause).strip() or type(cause).__name__
-        cause = cause.__cause__ or cause.__context__
-    return f"{type(exc).__name__}: {msg or 'no message'}"
+    """``Type: message`` for an exception, never an empty message (httpx's ReadError has none):
+    the first message along its causes, else the chain of type names."""
+    chain: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and e not in chain:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    msg = next((str(c).strip() for c in chain if str(c).strip()), "")
+    if not msg:
+        msg = "no message (" + " <- ".join(type(c).__name__ for c in chain) + ")"
+    return f"{type(exc).__name__}: {msg}"

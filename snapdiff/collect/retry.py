@@ -62,17 +62,20 @@ class BudgetRetryPolicy(RetryPolicy):
         self, settings: dict[str, Any], response: Any = None, error: Exception | None = None
     ) -> bool:
         resp = getattr(response, "http_response", None)
-        settings["last_wait"] = 0.0
-        if error is None and resp is not None and resp.status_code in THROTTLED:
-            settings["throttled"] += 1  # not counted against retry_total / retry_status
-            settings["last_wait"] = parse_retry_after(resp.headers.get("Retry-After")) or 0.0
+        settings["retry_after"] = None
+        if error is None and resp is not None:
+            settings["retry_after"] = parse_retry_after(resp.headers.get("Retry-After"))
+            if resp.status_code in THROTTLED:
+                settings["throttled"] += 1  # not counted against retry_total / retry_status
         return super().increment(settings, response=response, error=error)
 
     def is_exhausted(self, settings: dict[str, Any]) -> bool:
         if self.guard.stopped:
             return True
-        backoff = self.get_backoff_time(settings)
-        if self.guard.clock() + max(settings.get("last_wait", 0.0), backoff) > settings["deadline"]:
+        wait = settings.get("retry_after")  # what ``sleep`` will wait before the next attempt
+        if not wait:
+            wait = self.get_backoff_time(settings)
+        if self.guard.clock() + wait > settings["deadline"]:
             return True
         t = settings["throttled"]
         counts = (
