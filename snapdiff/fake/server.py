@@ -310,11 +310,23 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeouts, interrupts) is normal here: no traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(tenant: Tenant, port: int = 0) -> Iterator[tuple[str, FakeAzure]]:
     """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread."""
     app = FakeAzure(tenant, "")
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(app))
+    server = _Server(("127.0.0.1", port), _handler(app))
     app.base = f"http://127.0.0.1:{server.server_address[1]}"
 
     def die() -> None:
