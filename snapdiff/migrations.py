@@ -157,7 +157,16 @@ V4_DELTA_BODIES = """
         CREATE INDEX fetches_history ON fetches (call, target, snapshot_id);
 """
 
-V_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK = """
+V5_SOURCE_OUTCOMES_AND_COVERAGE = """
+        -- Per source: how many fetches ended ok / notfound / not_applicable / forbidden / failed
+        -- (JSON), and what the identity could not see (one line per forbidden area). Sources
+        -- may now also be 'interrupted' (cut off or never reached). Older rows keep NULLs.
+        ALTER TABLE sources ADD COLUMN outcomes TEXT;
+        ALTER TABLE sources ADD COLUMN coverage TEXT;
+        CREATE INDEX snapshots_started ON snapshots (started_at, id);
+"""
+
+V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK = """
         -- Who owns a running snapshot: the kernel boot id (a reboot ends every collector) and
         -- whether the collector holds its lock in <store>-owners (snapdiff.owner).
         ALTER TABLE snapshots ADD COLUMN boot_id TEXT;
@@ -169,7 +178,8 @@ MIGRATIONS: list[str] = [
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
     V4_DELTA_BODIES,
-    V_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
+    V5_SOURCE_OUTCOMES_AND_COVERAGE,
+    V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,11 +26,30 @@ from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
+from .. import status as st
 from ..errors import DiskFull
+from ..naming.calls import (
+    API,
+    ARG_CONTAINERS,
+    ARG_RESOURCES,
+    FOLLOW_UPS,
+    INSIGHTS_TOPOLOGY,
+    MANAGEMENT_GROUP_GET,
+    MANAGEMENT_GROUPS_LIST,
+    PER_RESOURCE,
+    ROLE_ASSIGNMENTS,
+    ROLE_DEFINITION,
+    SUBSCRIPTIONS_GET,
+    SUBSCRIPTIONS_LIST,
+    source_of,
+)
+from ..naming.ids import scoped_resource_groups
+from ..naming.rbac import group_principals, read_assignments
+from ..status import SOURCES
 from ..store import Store
-from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
+from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
 from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
 from .retry import BudgetRetryPolicy
@@ -38,21 +57,7 @@ from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
 
-SOURCES = (
-    "subscriptions",
-    "resourcegraph",
-    "managementgroups",
-    "authorization",
-    "graph",
-    "keyvault",
-    "storage",
-    "web",
-    "servicebus",
-    "sql",
-    "dbservers",
-    "apim",
-    "insights",
-)
+__all__ = ["SOURCES", "CollectOptions", "CollectResult", "Collector", "collect"]
 
 
 @dataclass
@@ -114,6 +119,8 @@ class Collector:
         self.say = opts.progress
         self.note = opts.detail
         self.guard = RunGuard(opts.limits(), opts.clock, opts.pause)
+        self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
+        self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -176,6 +183,7 @@ class Collector:
     def _run(self) -> CollectResult:
         started = time.time()
         scope = self.opts.scope
+        check_credential(self.credential, self.opts.cloud)  # before a snapshot row exists
         sid = self.store.begin_snapshot(
             tenant_id=self.opts.tenant_id,
             cloud=self.opts.cloud.name,
@@ -194,7 +202,7 @@ class Collector:
             except KeyboardInterrupt as e:
                 why = f"interrupted ({e})" if isinstance(e, Interrupted) else "interrupted"
                 self.guard.stop(why)
-                self._end(sid, "partial", why)
+                self._end(sid, "partial", why, why)
                 raise
             except (CollectionStopped, DiskFull) as e:
                 error = self.guard.reason or str(e)
@@ -202,13 +210,13 @@ class Collector:
                 error = f"{type(e).__name__}: {e}"
             if error is not None:
                 self.guard.stop(error)
+        status = None
         if error is None:
-            ok = all(s["status"] == "ok" for s in self.store.sources(sid))
-            status = "complete" if ok else "partial"
-        else:
-            got_data = any(c["ok"] for c in self.fetcher.outcomes.values())
-            status = "partial" if got_data else "failed"
-        error = self._end(sid, status, error)
+            got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
+            status = st.snapshot_status(
+                [s["status"] for s in self.store.sources(sid)], stopped=False, got_data=got_data
+            )
+        error = self._end(sid, status, error, f"collection stopped: {error}")
         return CollectResult(
             sid,
             self.store.snapshot(sid).status,
@@ -225,44 +233,82 @@ class Collector:
         self._graph(groups)
         self._per_resource(rows)
 
-    def _end(self, sid: int, status: str, error: str | None) -> str | None:
-        """Record the sources and finish the snapshot. On a full disk it stays ``running``
-        and its dead owner is recovered as ``partial`` by the next command."""
+    def _end(self, sid: int, status: str | None, error: str | None, why: str) -> str | None:
+        """Finish the snapshot; a stopped run (``error``) first records what it cut off.
+        ``status`` None: work it out from the sources. On a full disk the snapshot may stay
+        ``running``; its dead owner is then recovered as ``partial`` by the next command."""
         if error is not None:
-            self.fetcher.abandon(error)
-        try:
-            self._record_sources()
-        except DiskFull as e:
-            error = error or str(e)
+            try:
+                self._stop(why)
+            except DiskFull as e:
+                error = f"{error}; {e}" if str(e) not in error else error
+        if status is None:
+            got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
+            status = st.snapshot_status(
+                [s["status"] for s in self.store.sources(sid)],
+                stopped=error is not None,
+                got_data=got_data,
+            )
         try:
             self.store.finish_snapshot(sid, status, error)
         except DiskFull as e:
             error = error or str(e)
         return error
 
-    def _record_sources(self, only: str | None = None) -> None:
-        f = self.fetcher
-        for name in SOURCES if only is None else (only,):
-            if name not in f.outcomes and name not in self.recorder.requests:
-                continue
-            errs = f.errors.get(name, [])
+    def _stop(self, why: str) -> None:
+        """The run ends early: the source in progress is cut off, the rest never reached."""
+        f, have = self.fetcher, {s["name"] for s in self.store.sources(self.sid)}
+        for name in sorted((set(f.outcomes) | set(self.recorder.requests)) - have):
+            c: Mapping[str, int] = f.outcomes.get(name, {})
             self.store.set_source(
                 self.sid,
                 name,
-                status=f.source_status(name),
+                status=st.INTERRUPTED,
                 pages=f.pages.get(name, 0),
                 requests=self.recorder.requests.get(name, 0),
-                errors=len(errs),
-                detail="; ".join(errs[:5]) + (f" (+{len(errs) - 5} more)" if len(errs) > 5 else "")
-                if errs
-                else None,
+                errors=len(f.errors.get(name, [])),
+                detail=f"cut off after {sum(c.values())} fetches: {why}",
+                outcomes=dict(sorted(c.items())),
             )
-        if only:
-            c: Mapping[str, int] = f.outcomes.get(only, {})
-            self.say(
-                f"{only}: {f.source_status(only)}, {sum(c.values())} fetches, {f.pages.get(only, 0)} pages, "
-                f"{self.recorder.requests.get(only, 0)} requests"
+        self.store.mark_interrupted(self.sid, why, skip=frozenset(self._skip))
+
+    def _record_sources(self, only: str) -> None:
+        """Record a source whose phase has ended: its status, counts and coverage."""
+        f, name = self.fetcher, only
+        if name not in f.outcomes and name not in self.recorder.requests:
+            return
+        errs = f.errors.get(name, [])
+        missing = self._mg_missing if name == "authorization" else None
+        lines = st.coverage_lines(self.store.forbidden_fetches(self.sid, name))
+        if missing:
+            lines.append(
+                f"role assignments at management-group scopes not listed: the management-group"
+                f" listing was {missing}"
+                + (
+                    f"; needs {st.area_of(MANAGEMENT_GROUPS_LIST)[1]}"
+                    if missing == st.FORBIDDEN
+                    else ""
+                )
             )
+        status = f.source_status(name, missing=missing)
+        c: Mapping[str, int] = f.outcomes.get(name, {})
+        self.store.set_source(
+            self.sid,
+            name,
+            status=status,
+            pages=f.pages.get(name, 0),
+            requests=self.recorder.requests.get(name, 0),
+            errors=len(errs),
+            detail="; ".join(errs[:5]) + (f" (+{len(errs) - 5} more)" if len(errs) > 5 else "")
+            if errs
+            else (lines[-1] if missing == st.FAILED else None),
+            outcomes=dict(sorted(c.items())),
+            coverage="\n".join(lines) or None,
+        )
+        self.say(
+            f"{name}: {status}, {sum(c.values())} fetches, {f.pages.get(name, 0)} pages, "
+            f"{self.recorder.requests.get(name, 0)} requests"
+        )
 
     # -- sources ---------------------------------------------------------------------------------
     def _subscriptions(self) -> list[str]:
@@ -272,14 +318,14 @@ class Collector:
         if wanted:
             for sub in wanted:
                 try:
-                    body = f.get("subscriptions:get", sub.lower(), f"/subscriptions/{sub}", params)
+                    body = f.get(SUBSCRIPTIONS_GET, sub.lower(), f"/subscriptions/{sub}", params)
                     subs.append(body.get("subscriptionId") or sub)
                     self.opts.tenant_id = self.opts.tenant_id or body.get("tenantId")
                 except FetchFailed as e:
                     self.note(f"subscriptions: {sub}: {e}")
         else:
             try:
-                items = f.list("subscriptions:list", "", "/subscriptions", params)
+                items = f.list(SUBSCRIPTIONS_LIST, "", "/subscriptions", params)
             except FetchFailed as e:
                 self._record_sources("subscriptions")
                 raise RuntimeError(f"cannot list subscriptions: {e}") from None
@@ -301,7 +347,7 @@ class Collector:
             for n, batch in enumerate(batches):
                 q = "resourcecontainers | order by id asc"
                 try:
-                    containers += f.arg("resourcegraph:resourcecontainers", f"batch-{n}", batch, q)
+                    containers += f.arg(ARG_CONTAINERS, f"batch-{n}", batch, q)
                 except FetchFailed as e:
                     self.note(f"resourcegraph: containers batch {n}: {e}")
             names = self._included_rgs(containers)
@@ -312,7 +358,7 @@ class Collector:
             for n, batch in enumerate(batches):
                 try:
                     f.arg(
-                        "resourcegraph:resourcecontainers",
+                        ARG_CONTAINERS,
                         f"batch-{n}",
                         batch,
                         "resourcecontainers | order by id asc",
@@ -323,7 +369,7 @@ class Collector:
         for n, batch in enumerate(batches):
             q = f"resources{rg_filter} | order by id asc"
             try:
-                rows += f.arg("resourcegraph:resources", f"batch-{n}", batch, q)
+                rows += f.arg(ARG_RESOURCES, f"batch-{n}", batch, q)
             except FetchFailed as e:
                 self.note(f"resourcegraph: resources batch {n}: {e}")
         self._record_sources("resourcegraph")
@@ -332,15 +378,8 @@ class Collector:
     def _included_rgs(self, containers: list[dict[str, Any]]) -> set[str]:
         """Resource groups named in the scope, plus those managed by a resource in one of them
         (AKS ``MC_*`` groups). Names compare case-insensitively, as ARM does."""
-        wanted = {n.lower() for n in self.opts.scope.resource_groups}
-        names = set()
-        for c in containers:
-            if str(c.get("type", "")).lower() != "microsoft.resources/subscriptions/resourcegroups":
-                continue
-            name = c.get("name") or ""
-            managed_by = (c.get("managedBy") or "").split("/")
-            if name.lower() in wanted or (len(managed_by) > 4 and managed_by[4].lower() in wanted):
-                names.add(name)
+        wanted = self.opts.scope.resource_groups
+        names = {str(c.get("name") or "") for c in scoped_resource_groups(containers, wanted)}
         return names | set(self.opts.scope.resource_groups)
 
     def _management_groups(self) -> None:
@@ -348,18 +387,20 @@ class Collector:
         params = {"api-version": API["managementgroups"]}
         try:
             mgs = f.list(
-                "managementgroups:list",
+                MANAGEMENT_GROUPS_LIST,
                 "",
                 "/providers/Microsoft.Management/managementGroups",
                 params,
             )
         except FetchFailed as e:
             self.note(f"managementgroups: {e}")
+            if e.status != st.NOTFOUND:
+                self._mg_missing = e.status
             mgs = []
         for mg in mgs:
             try:
                 f.get(
-                    "managementgroups:get",
+                    MANAGEMENT_GROUP_GET,
                     mg["id"].lower(),
                     mg["id"],
                     params | {"$expand": "children"},
@@ -376,7 +417,7 @@ class Collector:
         for sub in subs:
             try:
                 assignments += f.list(
-                    "authorization:roleAssignments",
+                    ROLE_ASSIGNMENTS,
                     f"/subscriptions/{sub}".lower(),
                     f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments",
                     params,
@@ -386,7 +427,7 @@ class Collector:
         for mg_id in getattr(self, "_mg_ids", []):
             try:
                 assignments += f.list(
-                    "authorization:roleAssignments",
+                    ROLE_ASSIGNMENTS,
                     mg_id.lower(),
                     f"{mg_id}/providers/Microsoft.Authorization/roleAssignments",
                     params | {"$filter": "atScope()"},
@@ -396,24 +437,21 @@ class Collector:
         # Built-in role definitions repeat under every subscription with the same GUID:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
-        groups: list[str] = []
-        for a in assignments:
-            p = a.get("properties") or {}
-            rd = p.get("roleDefinitionId")
-            if rd:
-                defs.setdefault(rd.rstrip("/").rsplit("/", 1)[-1].lower(), rd)
-            if p.get("principalType") == "Group" and p.get("principalId"):
-                groups.append(p["principalId"])
+        listed = list(read_assignments(assignments))
+        for a in listed:
+            if a.role_definition_id:
+                defs.setdefault(a.role_guid, a.role_definition_id)
         for guid, rd in sorted(defs.items()):
             try:
-                f.get("authorization:roleDefinition", guid, rd, params)
+                f.get(ROLE_DEFINITION, guid, rd, params)
             except FetchFailed as e:
                 self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
-        return sorted(set(groups))
+        return group_principals(listed)
 
     def _graph(self, groups: list[str]) -> None:
         if not groups:
+            self._skip.add("graph")
             return
         from .graph import collect_groups, make_client
 
@@ -485,6 +523,8 @@ class Collector:
         for row in rows:
             for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
                 jobs.append((row, call))
+        planned = {source_of(c.call) for _, c in jobs}
+        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         if not jobs:
             return
         interval = self.opts.scope.app_insights_interval
@@ -494,7 +534,7 @@ class Collector:
             rid = row["id"]
             target = rid.lower()
             params = {"api-version": call.api_version, **dict(call.extra)}
-            if call.call == "insights:topology":
+            if call.call == INSIGHTS_TOPOLOGY:
                 params["timespan"] = interval
             try:
                 if call.data_plane:
@@ -519,10 +559,11 @@ class Collector:
                 else:
                     self.fetcher.get(call.call, target, rid + call.suffix, params)
             except FetchFailed as e:  # recorded on its fetch row too
-                self.note(f"{call.call} {rid}: {e}")
+                if e.status != st.NOT_APPLICABLE:
+                    self.note(f"{call.call} {rid}: {e}")
 
         self._in_parallel(jobs, run)
-        for source in sorted({c.call.split(":")[0] for _, c in jobs}):
+        for source in sorted(planned):
             self._record_sources(source)
 
 

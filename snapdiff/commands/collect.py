@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .. import status as st
 from ..errors import SnapdiffError
 from .common import open_store, store_option
 
@@ -42,6 +43,11 @@ from .common import open_store, store_option
 @click.option("--graph-endpoint", help="Microsoft Graph URL.")
 @click.option("--authority", help="Entra ID authority host.")
 @click.option("--concurrency", default=8, show_default=True, help="Parallel per-resource calls.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also exit 1 when the snapshot is complete but coverage is not (something forbidden).",
+)
 @click.option(
     "--connect-timeout",
     default=10.0,
@@ -90,6 +96,7 @@ def collect(
     graph_endpoint: str | None,
     authority: str | None,
     concurrency: int,
+    strict: bool,
     connect_timeout: float,
     read_timeout: float,
     retry_budget: float,
@@ -102,11 +109,13 @@ def collect(
 
     Authenticates with DefaultAzureCredential (AZURE_TENANT_ID / AZURE_CLIENT_ID /
     AZURE_CLIENT_SECRET, a managed identity, or an Azure CLI login). A source that is
-    forbidden or fails is recorded as such and the run goes on; exit 1 if the snapshot is
-    partial, 2 if it failed. Throttling (429/503) is waited out within --retry-budget per
-    fetch; the run stops with one line when Azure is unreachable (--unreachable-after), when
-    nothing answers for --watchdog minutes, or when the disk is full. Ctrl-C, SIGTERM and
-    SIGHUP end the snapshot partial.
+    forbidden or fails is recorded as such and the run goes on. The snapshot is complete when
+    every fetch got a definitive answer (forbidden included: one warning line per forbidden
+    area names the permission). Exit 0 complete, 1 partial (something failed or was cut off;
+    with --strict also when coverage is incomplete), 2 error or failed.
+    Throttling (429/503) is waited out within --retry-budget per fetch; the run stops with one
+    line when Azure is unreachable (--unreachable-after), when nothing answers for --watchdog
+    minutes, or when the disk is full. Ctrl-C, SIGTERM and SIGHUP end the snapshot partial.
 
     \b
     Example:
@@ -115,7 +124,7 @@ def collect(
     from ..collect import CollectOptions
     from ..collect.clouds import resolve_cloud
     from ..collect.collector import Collector, Interrupted
-    from ..collect.credentials import make_credential
+    from ..collect.credentials import check_credential, make_credential
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
@@ -138,36 +147,38 @@ def collect(
         if verbose and not quiet:
             click.echo(f"  {msg}", err=True)
 
-    store = open_store(store_path, create=True)
-    collector = Collector(
-        store,
-        make_credential(the_cloud),
-        CollectOptions(
-            cloud=the_cloud,
-            scope=scope,
-            label=label,
-            concurrency=concurrency,
-            tenant_id=os.environ.get("AZURE_TENANT_ID"),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            fetch_budget=retry_budget * 60,
-            watchdog=watchdog * 60,
-            max_transport_failures=unreachable_after,
-            progress=progress,
-            detail=detail,
-        ),
-    )
-    try:
-        result = collector.run()
-    except KeyboardInterrupt as e:
-        signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
-        sid = getattr(collector, "sid", None)
-        what = f"; snapshot {sid} is partial" if sid is not None else ""
-        click.echo(f"snapdiff: interrupted ({signal.Signals(signum).name}){what}", err=True)
-        sys.exit(128 + signum)
-    if result.error:
-        click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
-    counts = store.counts(result.snapshot_id)
+    credential = make_credential(the_cloud)
+    check_credential(credential, the_cloud)  # before the store is created or opened
+    with open_store(store_path, create=True) as store:
+        collector = Collector(
+            store,
+            credential,
+            CollectOptions(
+                cloud=the_cloud,
+                scope=scope,
+                label=label,
+                concurrency=concurrency,
+                tenant_id=os.environ.get("AZURE_TENANT_ID"),
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                fetch_budget=retry_budget * 60,
+                watchdog=watchdog * 60,
+                max_transport_failures=unreachable_after,
+                progress=progress,
+                detail=detail,
+            ),
+        )
+        try:
+            result = collector.run()
+        except KeyboardInterrupt as e:
+            signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+            sid = getattr(collector, "sid", None)
+            what = f"; snapshot {sid} is partial" if sid is not None else ""
+            click.echo(f"snapdiff: interrupted ({signal.Signals(signum).name}){what}", err=True)
+            sys.exit(128 + signum)
+        if result.error:
+            click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
+        counts = store.counts(result.snapshot_id)
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(
@@ -175,10 +186,17 @@ def collect(
         f"{counts['requests']} requests, {errors} errors, {result.seconds:.1f}s"
     )
     for s in result.sources:
-        if s["status"] != "ok":
+        if s["status"] not in (st.OK, st.FORBIDDEN):
             click.echo(f"  {s['name']}: {s['status']}: {s['detail'] or ''}", err=True)
+    coverage = st.coverage_of(result.sources)
+    for name, note in sorted(coverage.items()):
+        for line in note.splitlines():
+            click.echo(f"warning: {name}: {line}", err=True)
     if result.status != "complete":
         raise SystemExit(1 if result.status == "partial" else 2)
+    if strict and coverage:
+        click.echo(f"--strict: coverage incomplete ({', '.join(sorted(coverage))})", err=True)
+        raise SystemExit(1)
 
 
 COMMANDS = [collect]

@@ -107,6 +107,9 @@ class FakeAzure:
         fault = self._fault(path, page)
         if fault and self._serve_fault(fault) is not None:
             return fault.status, fault.headers, fault.body
+        if path in self.t.answers:
+            status, answer = self.t.answers[path]
+            return status, {}, answer
         if self._forbidden(path):
             return (
                 403,
