@@ -208,7 +208,7 @@ def test_a_server_that_dies_ends_partial_with_one_line_within_seconds(tmp_path):
         )
     assert time.monotonic() - started < 30
     assert result.exit_code == 1, result.output
-    stopped = [line for line in result.output.splitlines() if "collection stopped" in line]
+    stopped = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
     assert len(stopped) == 1 and "Azure unreachable: 5 attempts in a row" in stopped[0]
     assert "Traceback" not in result.output
     status, error = _snapshot(tmp_path / "s.db")
@@ -234,9 +234,9 @@ def test_a_full_disk_says_so_in_one_line_and_ends_partial(tmp_path, monkeypatch)
     monkeypatch.undo()  # space again: the snapshot is (or is now) partial, never running
     status, error = _snapshot(tmp_path / "s.db")
     assert status == "partial" and error
-    with Store(tmp_path / "s.db", readonly=True) as store:  # the cut fetch: failed, not ok
+    with Store(tmp_path / "s.db", readonly=True) as store:  # cut off: interrupted, never ok
         cut = [s for s in store.sources(1) if "disk full" in (s["detail"] or "")]
-    assert cut and all(s["status"] == "failed" for s in cut)
+    assert cut and all(s["status"] == "interrupted" for s in cut)
 
 
 def test_sigterm_ends_a_collection_partial_with_one_line(tmp_path):
