@@ -26,6 +26,7 @@ import sqlite_utils
 
 from . import __version__, bodies
 from .errors import StoreError
+from .explain import explain, store_problem
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
@@ -101,10 +102,14 @@ class Store:
         # takes no locks and needs no journal or -shm file. Implied for a read-only directory.
         self.immutable = immutable or (readonly and not os.access(self.path.parent, os.W_OK))
         self._lock = threading.RLock()
-        if not self.path.exists():
-            if self.readonly or not create:
-                raise StoreError(f"no store at {self.path}")
+        if not self.path.exists() and not (self.readonly or not create):
             self._create_file()
+        else:
+            problem = store_problem(self.path, writing=not self.readonly)
+            if problem is None and (self.readonly or not create) and self.path.stat().st_size == 0:
+                problem = f"{self.path} is an empty file, not a snapdiff store"
+            if problem:
+                raise StoreError(problem)
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn)
         self._migrate()
@@ -117,7 +122,7 @@ class Store:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
         except OSError as e:
-            raise StoreError(f"cannot create store {self.path}: {e.strerror}") from None
+            raise StoreError(f"cannot create store {self.path}: {explain(e)}") from None
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"file:{self.path}?mode={'ro' if self.readonly else 'rw'}"
@@ -133,7 +138,7 @@ class Store:
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a snapdiff store ({e})") from None
+            raise StoreError(f"cannot open store {self.path}: {explain(e)}") from None
         finally:
             os.umask(old_umask)
         return conn

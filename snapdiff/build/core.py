@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import get
+from .common import get, managed_by
 from .context import BuildContext
 from .scad import find_scad_tag, parse_scad, parse_scad_bug_compatible
 
@@ -65,7 +65,7 @@ def resource_groups(ctx: BuildContext) -> list[dict[str, Any]]:
             "id": r.get("id"),
             "subscriptionId": r.get("subscriptionId"),
             "name": r.get("name"),
-            "managedBy": r.get("managedBy"),
+            "managedBy": managed_by(r),
             "provider": "Microsoft.Resources/resourceGroups",
         }
         for r in included_resource_groups(ctx)

@@ -30,6 +30,11 @@ from .common import open_ref, store_option
 )
 @click.option("--strict", is_flag=True, help="Fail if any source was missing, forbidden or failed.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not list warnings.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files of the same name built from another snapshot (same minute).",
+)
 def build(
     snapshot: str | None,
     store_path: Path | None,
@@ -37,11 +42,13 @@ def build(
     bug_compatible: bool,
     strict: bool,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Write active_directory_<time>.json (and application_insights_<time>.json) for SNAPSHOT.
 
     SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF. No network
-    is used; the file names carry the snapshot's own time.
+    is used; the file names carry the snapshot's own time (to the minute). A file built from
+    another snapshot taken in the same minute is not overwritten without --force.
 
     \b
     Example:
@@ -49,7 +56,7 @@ def build(
     """
     store, sid = open_ref(store_path, snapshot)
     result = run_build(SnapshotView(store, sid), bug_compatible=bug_compatible, strict=strict)
-    for path in write_files(result, output_dir):
+    for path in write_files(result, output_dir, force=force):
         click.echo(str(path))
     if result.warnings and not quiet:
         for w in result.warnings:

@@ -11,6 +11,10 @@ import click
 from ..refs import resolve, split_ref
 from ..store import Store, default_store_path
 
+# ctx.meta key: the exit status a command has decided on before printing, kept when the
+# reader of its output goes away early (``snapdiff diff | head``).
+EXIT_CODE = "snapdiff.exit_code"
+
 
 def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(

@@ -50,7 +50,7 @@ def demo(store_path: Path, output_dir: Path) -> None:
         err=True,
     )
     result = build(SnapshotView(run.store, run.week1))
-    for path in write_files(result, output_dir):
+    for path in write_files(result, output_dir, force=True):  # the demo owns this folder
         click.echo(f"built {path}", err=True)
     click.echo(
         f"{len(result.warnings)} build warnings (see `snapdiff build week-1 --store {store_path}`)",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..refs import resolve
-from .common import open_store, store_option
+from ..snapshot import snapshot_summary
+from .common import open_ref, open_store, store_option
 
 
 @click.command()
@@ -36,15 +36,22 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
 @click.command()
 @click.argument("snapshot", required=False)
 @store_option
-def show(snapshot: str | None, store_path: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (README.md).")
+def show(snapshot: str | None, store_path: Path | None, as_json: bool) -> None:
     """Show one snapshot with its scope and per-source status.
 
+    SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF.
+
     \b
-    Example:
+    Examples:
       snapdiff show latest
+      snapdiff show other.db:week-47 --json
     """
-    store = open_store(store_path, readonly=True)
-    s = store.snapshot(resolve(store, snapshot))
+    store, sid = open_ref(store_path, snapshot)
+    if as_json:
+        click.echo(json.dumps(snapshot_summary(store, sid), indent=2, sort_keys=True))
+        return
+    s = store.snapshot(sid)
     counts = store.counts(s.id)
     click.echo(f"snapshot {s.id} ({s.uid}) {s.status}" + (f" label={s.label}" if s.label else ""))
     click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")

@@ -108,6 +108,8 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         else:
             ref = target
     path = path or store_path or default_store_path()
+    if Path(path).is_dir():
+        raise SnapdiffError(f"{path} is a folder, not a store or bundle file")
     if not Path(path).exists():
         raise SnapdiffError(f"no store or bundle at {path}")
     problems = verify(path, ref)

@@ -224,6 +224,11 @@ class Noise:
     resources_only_noise: int = 0  # resources whose every field change was ignored
 
 
+# Counts that qualify other counts (how many of them are privileged, malformed, which groups)
+# rather than being changes of their own.
+_NOT_CHANGES = frozenset({"privileged", "malformed", "groups_changed"})
+
+
 @dataclass
 class Diff:
     a: SnapshotInfo
@@ -258,7 +263,7 @@ class Diff:
                 "removed": len(b.removed),
                 "changed": len(b.changed),
                 "definitions_changed": len(b.definitions_changed),
-                "privileged": self.privileged_count(),
+                "privileged": self._rbac_privileged(),
             }
         if self.cia is not None:
             ch = self.cia.changed
@@ -274,6 +279,7 @@ class Diff:
                 "members_removed": sum(
                     len(c.direct_removed) + len(c.transitive_removed) for c in g
                 ),
+                "privileged": self._groups_privileged(),
             }
         if self.mgmt is not None:
             m = self.mgmt
@@ -285,18 +291,23 @@ class Diff:
             }
         return out
 
+    def _rbac_privileged(self) -> int:
+        """Privileged assignment and role definition changes (the rbac section's own)."""
+        if self.rbac is None:
+            return 0
+        b = self.rbac
+        n = sum(a.privileged for a in b.added) + sum(a.privileged for a in b.removed)
+        n += sum(c.privileged for c in b.changed)
+        return n + sum(d.privileged_before or d.privileged_after for d in b.definitions_changed)
+
+    def _groups_privileged(self) -> int:
+        """Membership changes of groups that hold a privileged role (the groups section's)."""
+        return 0 if self.groups is None else sum(g.privileged for g in self.groups.changed)
+
     def privileged_count(self) -> int:
-        """Privileged assignment and definition changes, and membership changes of groups that
-        hold a privileged role."""
-        n = 0
-        if self.rbac is not None:
-            b = self.rbac
-            n += sum(a.privileged for a in b.added) + sum(a.privileged for a in b.removed)
-            n += sum(c.privileged for c in b.changed)
-            n += sum(d.privileged_before or d.privileged_after for d in b.definitions_changed)
-        if self.groups is not None:
-            n += sum(g.privileged for g in self.groups.changed)
-        return n
+        """What ``--fail-on privileged`` counts: the rbac and groups sections' privileged
+        changes, each counted once, in its own section."""
+        return self._rbac_privileged() + self._groups_privileged()
 
     def total(self, section: str = "any") -> int:
         """Number of changes that count for ``--fail-on section``."""
@@ -305,16 +316,10 @@ class Diff:
             return self.privileged_count()
         if section == "any":
             return sum(
-                v
-                for name, c in counts.items()
-                for k, v in c.items()
-                if not (name == "rbac" and k == "privileged")
-                and not (name == "cia" and k == "malformed")
-                and not (name == "groups" and k == "groups_changed")
+                v for name, c in counts.items() for k, v in c.items() if k not in _NOT_CHANGES
             )
         c = counts.get(section, {})
-        skip = {"privileged", "malformed", "groups_changed"}
-        return sum(v for k, v in c.items() if k not in skip)
+        return sum(v for k, v in c.items() if k not in _NOT_CHANGES)
 
     def has_changes(self, fail_on: list[str] | tuple[str, ...] = ("any",)) -> bool:
         return any(self.total(s) > 0 for s in fail_on or ("any",))
