@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -266,7 +267,7 @@ def test_show_reads_path_ref_and_prints_json(demo_store, tmp_path, monkeypatch):
     } <= set(doc["snapshot"])
     assert doc["snapshot"]["label"] == "week-1" and doc["snapshot"]["id"] == r1.snapshot_id
     assert set(doc["counts"]) == {"requests", "bodies", "error_responses"}
-    assert {s["name"] for s in doc["sources"]} >= {"arg", "authorization", "graph"}
+    assert {s["name"] for s in doc["sources"]} >= {"resourcegraph", "authorization", "graph"}
     assert all(
         set(s) == {"name", "status", "pages", "requests", "errors", "detail"}
         for s in doc["sources"]
@@ -294,6 +295,9 @@ def test_store_problems_are_named(tmp_path, monkeypatch):
     sqlite3.connect("foreign.db").execute("CREATE TABLE t (a)").connection.close()
     cases = [
         (["show", "folder.db:latest"], "is a folder"),
+        (["snapshots", "--store", "folder.db"], "is a folder"),
+        (["prune", "--keep-last", "1", "--store", "folder.db"], "is a folder"),
+        (["collect", "--store", "folder.db"], "is a folder"),
         (["show", "--store", "text.db"], "not a SQLite file"),
         (["prune", "--keep-last", "1", "--store", "text.db"], "not a SQLite file"),
         (["show", "--store", "empty.db"], "empty file"),
@@ -310,27 +314,28 @@ def test_store_problems_are_named(tmp_path, monkeypatch):
     assert Path("empty.db").stat().st_size == 0  # refused, so unchanged
 
 
+class _Access:
+    """``os`` as snapdiff.explain sees it, with ``access`` denying one (path, mode)."""
+
+    def __init__(self, path: Path, mode: int):
+        self.denied = (str(path), mode)
+
+    def __getattr__(self, name: str):
+        return getattr(os, name)
+
+    def access(self, path, mode: int) -> bool:
+        return (str(path), mode) != self.denied and os.access(path, mode)
+
+
 def test_permission_and_read_only_folder_are_named(demo_copy, monkeypatch):
-    import snapdiff.explain as ex
-
-    real = ex.os.access
-
-    def deny(mode_denied):
-        return lambda p, mode: False if mode == mode_denied else real(p, mode)
-
-    monkeypatch.setattr(ex.os, "access", deny(ex.os.R_OK))
+    monkeypatch.setattr("snapdiff.explain.os", _Access(demo_copy, os.R_OK))
     one_line_error(run("show", "--store", str(demo_copy)), "permission denied")
-    folder = {str(demo_copy.parent)}
-    monkeypatch.setattr(
-        ex.os, "access", lambda p, mode: not (str(p) in folder and mode == ex.os.W_OK)
-    )
+    monkeypatch.setattr("snapdiff.explain.os", _Access(demo_copy.parent, os.W_OK))
     one_line_error(run("label", "1", "x", "--store", str(demo_copy)), "folder", "read-only")
     assert run("show", "1", "--store", str(demo_copy)).exit_code == 0  # reading still works
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or __import__("os").geteuid() == 0, reason="root reads all"
-)
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads all")
 def test_real_permission_denied(demo_copy):
     demo_copy.chmod(0)
     try:

@@ -20,7 +20,7 @@ def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--store",
         "store_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # a folder or unreadable file: Store says which
         default=None,
         help="Store file (default: $SNAPDIFF_STORE or snapshots/snapdiff.db).",
     )(f)

@@ -149,7 +149,7 @@ def prune_(
       snapdiff prune --older-than 90d
       snapdiff prune --keep-last 52 --older-than 365d
     """
-    delta = parse_duration(older_than) if older_than else None
+    delta = parse_duration(older_than) if older_than is not None else None
     with open_store(store_path, readonly=dry_run) as store:
         r = prune(store, keep_last, delta, dry_run, allow_last_complete=include_last_complete)
     verb = "would delete" if dry_run else "deleted"
