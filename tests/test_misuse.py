@@ -269,7 +269,8 @@ def test_show_reads_path_ref_and_prints_json(demo_store, tmp_path, monkeypatch):
     assert set(doc["counts"]) == {"requests", "bodies", "error_responses"}
     assert {s["name"] for s in doc["sources"]} >= {"resourcegraph", "authorization", "graph"}
     assert all(
-        set(s) == {"name", "status", "pages", "requests", "errors", "detail"}
+        set(s)
+        == {"name", "status", "pages", "requests", "errors", "detail", "outcomes", "coverage"}
         for s in doc["sources"]
     )
     assert all(set(r) == {"url", "path", "reason"} for r in doc["redactions"])
