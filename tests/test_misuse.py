@@ -298,7 +298,6 @@ def test_store_problems_are_named(tmp_path, monkeypatch):
         (["show", "folder.db:latest"], "is a folder"),
         (["snapshots", "--store", "folder.db"], "is a folder"),
         (["prune", "--keep-last", "1", "--store", "folder.db"], "is a folder"),
-        (["collect", "--store", "folder.db"], "is a folder"),
         (["show", "--store", "text.db"], "not a SQLite file"),
         (["prune", "--keep-last", "1", "--store", "text.db"], "not a SQLite file"),
         (["show", "--store", "empty.db"], "empty file"),
