@@ -30,6 +30,7 @@ import sqlite_utils
 from . import __version__, bodies, owner
 from . import status as st
 from .errors import BodyMismatch, DiskFull, StoreError
+from .explain import explain, store_problem
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
@@ -141,12 +142,16 @@ class Store:
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
         self._lock = threading.RLock()
         self._closed = False
-        if not self.path.exists():
-            if self.readonly or not create:
-                raise StoreError(f"no store at {self.path}")
+        if not self.path.exists() and not (self.readonly or not create):
             self._create_file()
-        elif not self.readonly:
-            self._refuse_foreign()
+        else:
+            problem = store_problem(self.path, writing=not self.readonly)
+            if problem is None and (self.readonly or not create) and self.path.stat().st_size == 0:
+                problem = f"{self.path} is an empty file, not a snapdiff store"
+            if problem:
+                raise StoreError(problem)
+            if not self.readonly:
+                self._refuse_foreign()
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn)
         try:
@@ -167,7 +172,7 @@ class Store:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
         except OSError as e:
-            raise StoreError(f"cannot create store {self.path}: {e.strerror}") from None
+            raise StoreError(f"cannot create store {self.path}: {explain(e)}") from None
 
     def _refuse_foreign(self) -> None:
         """Before opening ``path`` writable (which switches it to WAL and migrates it), look at
@@ -214,7 +219,7 @@ class Store:
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a snapdiff store ({e})") from None
+            raise StoreError(f"cannot open store {self.path}: {explain(e)}") from None
         finally:
             os.umask(old_umask)
         return conn

@@ -114,6 +114,8 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         else:
             ref = target
     path = path or store_path or default_store_path()
+    if Path(path).is_dir():
+        raise SnapdiffError(f"{path} is a folder, not a store or bundle file")
     if not Path(path).exists():
         raise SnapdiffError(f"no store or bundle at {path}")
     _recover(Path(path))
@@ -179,7 +181,7 @@ def prune_(
       snapdiff prune --keep-last 52 --older-than 365d
       snapdiff prune --failed
     """
-    delta = parse_duration(older_than) if older_than else None
+    delta = parse_duration(older_than) if older_than is not None else None
     with open_store(store_path, readonly=dry_run) as store:
         r = prune(
             store,
