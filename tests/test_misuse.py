@@ -241,6 +241,11 @@ def test_build_refuses_a_foreign_file_of_the_same_name(tmp_path):
     assert ad.read_text() == "{}"
 
 
+def test_build_into_something_that_is_not_a_folder(demo_store):
+    store, _, _ = demo_store
+    one_line_error(run("build", "1", "--store", str(store.path), "-o", os.devnull), "not a folder")
+
+
 # -- show --------------------------------------------------------------------------------------
 def test_show_reads_path_ref_and_prints_json(demo_store, tmp_path, monkeypatch):
     store, _, r1 = demo_store
@@ -307,6 +312,7 @@ def test_store_problems_are_named(tmp_path, monkeypatch):
         (["show", "--store", "foreign.db"], "not a snapdiff store"),
         (["show", "--store", "missing/x.db"], "folder missing does not exist"),
         (["verify", "folder.db"], "is a folder"),
+        (["verify", "nope.snapdiff"], "no store or bundle at nope.snapdiff"),
         (["history", "/x", "--store", "missing.db"], "no store at missing.db"),
     ]
     for args, needle in cases:
