@@ -509,3 +509,15 @@ def test_ordinary_settings_stay(name):
 
     raw = json.dumps({"properties": {name: "v1"}, "s": [{"name": name, "value": "v1"}]}).encode()
     assert redact_body(raw) == (raw, [])
+
+
+def test_an_old_store_opened_to_read_says_how_to_migrate(demo_copy):
+    from snapdiff.migrations import MIGRATIONS
+
+    c = sqlite3.connect(demo_copy)  # pretend the last migration has not run yet
+    with c:
+        c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (len(MIGRATIONS) - 1,))
+    c.close()
+    before = demo_copy.read_bytes()
+    one_line_error(run("show", "--store", str(demo_copy)), "a command that writes", "migrates")
+    assert demo_copy.read_bytes() == before
