@@ -81,14 +81,9 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
             click.echo(f"      {src['detail']}")
         for line in (src["coverage"] or "").splitlines():
             click.echo(f"      not visible: {line}")
-    if s.status == "partial":
-        cut = {
-            n: src["detail"]
-            for n, src in ((x["name"], x) for x in sources)
-            if src["status"] == st.INTERRUPTED
-        }
-        if cut:
-            click.echo(f"  interrupted: {', '.join(sorted(cut))}")
+    cut = sorted(x["name"] for x in sources if x["status"] == st.INTERRUPTED)
+    if cut:
+        click.echo(f"  interrupted: {', '.join(cut)} (cut off or never reached)")
     red = store.redactions(s.id)
     if red:
         click.echo(f"  {len(red)} values redacted (paths only):")
