@@ -189,3 +189,17 @@ def test_fetcher_tallies_keep_not_applicable_out_of_errors(tmp_path):
         f._finish("storage", fid, status, error=None if status == "ok" else f"HTTP {status}")
     assert f.source_status("storage") == "forbidden"
     assert f.errors["storage"] == ["HTTP forbidden"]
+
+
+def test_stores_before_coverage_was_recorded_fall_back_to_forbidden_sources():
+    old_rows = [
+        {
+            "name": "keyvault",
+            "status": "forbidden",
+            "detail": "HTTP 403 Forbidden",
+            "coverage": None,
+        },
+        {"name": "graph", "status": "forbidden", "detail": None},
+        {"name": "storage", "status": "ok", "detail": None, "coverage": None},
+    ]
+    assert st.coverage_of(old_rows) == {"keyvault": "HTTP 403 Forbidden", "graph": "forbidden"}

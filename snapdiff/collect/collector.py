@@ -428,8 +428,11 @@ class Collector:
                 if e.status != st.NOT_APPLICABLE:
                     self.note(f"{call.call} {rid}: {e}")
 
-        with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency))
+        try:
             list(pool.map(run, jobs))
+        finally:  # on Ctrl-C, drop the calls not started: their sources are cut off
+            pool.shutdown(wait=True, cancel_futures=True)
         for source in sorted(planned):
             self._record_sources(source)
 
