@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import status as st
+from .errors import StoreError
 from .gcpause import paused_gc
 from .store import Snapshot, Store
 
@@ -95,7 +96,15 @@ class SnapshotView:
 
     def json_body(self, h: str) -> Any:
         if h not in self._cache:
-            self._cache[h] = json.loads(self.store.body(h))
+            try:
+                data = self.store.body(h)
+            except StoreError as e:  # never build or diff from a damaged body
+                raise type(e)(
+                    f"snapshot {self.meta.id}{f' ({self.meta.label})' if self.meta.label else ''}"
+                    f" in {self.store.path} is damaged: {e}; run snapdiff verify"
+                    f" --store {self.store.path}"
+                ) from None
+            self._cache[h] = json.loads(data)
         return self._cache[h]
 
     def fetch(self, call: str, target: str) -> Fetch | None:

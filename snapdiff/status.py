@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .naming.calls import source_of  # the one rule for a call's source
+
 OK = "ok"
 NOTFOUND = "notfound"
 NOT_APPLICABLE = "not_applicable"
@@ -70,10 +72,6 @@ AREAS: dict[str, tuple[str, str]] = {
     "insights": ("Application Insights topology", "Reader on the Application Insights component"),
 }
 _DEFAULT_PERMISSION = "Reader on the resource"
-
-
-def source_of(call: str) -> str:
-    return call.split(":", 1)[0]
 
 
 def fetch_outcome(call: str, http_status: int | None, code: str | None = None) -> str:

@@ -15,8 +15,8 @@ from conftest import _offline
 
 from snapdiff.cli import main
 from snapdiff.diff.api import diff_snapshots
-from snapdiff.diff.model import schema_errors
 from snapdiff.diff.render_json import render_json
+from snapdiff.diff.schema import schema_errors
 from snapdiff.snapshot import SnapshotView
 
 GOLDEN = Path(__file__).parent / "golden" / "diff"

@@ -19,7 +19,7 @@ class BuildContext:
         self.warnings.append(f"{resource_id}: {message}")
 
     def fetch(self, call: str, resource_id: str) -> Fetch | None:
-        """The per-resource fetch ``call`` (see snapdiff.collect.calls) of a resource, or None
+        """The per-resource fetch ``call`` (see snapdiff.naming.calls) of a resource, or None
         when it was never attempted."""
         return self.view.fetch(call, resource_id.lower())
 

@@ -24,11 +24,28 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
 from .. import status as st
+from ..naming.calls import (
+    API,
+    ARG_CONTAINERS,
+    ARG_RESOURCES,
+    FOLLOW_UPS,
+    INSIGHTS_TOPOLOGY,
+    MANAGEMENT_GROUP_GET,
+    MANAGEMENT_GROUPS_LIST,
+    PER_RESOURCE,
+    ROLE_ASSIGNMENTS,
+    ROLE_DEFINITION,
+    SUBSCRIPTIONS_GET,
+    SUBSCRIPTIONS_LIST,
+    source_of,
+)
+from ..naming.ids import scoped_resource_groups
+from ..naming.rbac import group_principals, read_assignments
 from ..status import SOURCES
 from ..store import Store
-from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
+from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
 from .scope import Scope
 
@@ -122,6 +139,7 @@ class Collector:
     def run(self) -> CollectResult:
         started = time.time()
         scope = self.opts.scope
+        check_credential(self.credential, self.opts.cloud)  # before a snapshot row exists
         sid = self.store.begin_snapshot(
             tenant_id=self.opts.tenant_id,
             cloud=self.opts.cloud.name,
@@ -188,7 +206,7 @@ class Collector:
                 f"role assignments at management-group scopes not listed: the management-group"
                 f" listing was {missing}"
                 + (
-                    f"; needs {st.area_of('managementgroups:list')[1]}"
+                    f"; needs {st.area_of(MANAGEMENT_GROUPS_LIST)[1]}"
                     if missing == st.FORBIDDEN
                     else ""
                 )
@@ -221,14 +239,14 @@ class Collector:
         if wanted:
             for sub in wanted:
                 try:
-                    body = f.get("subscriptions:get", sub.lower(), f"/subscriptions/{sub}", params)
+                    body = f.get(SUBSCRIPTIONS_GET, sub.lower(), f"/subscriptions/{sub}", params)
                     subs.append(body.get("subscriptionId") or sub)
                     self.opts.tenant_id = self.opts.tenant_id or body.get("tenantId")
                 except FetchFailed as e:
                     self.note(f"subscriptions: {sub}: {e}")
         else:
             try:
-                items = f.list("subscriptions:list", "", "/subscriptions", params)
+                items = f.list(SUBSCRIPTIONS_LIST, "", "/subscriptions", params)
             except FetchFailed as e:
                 self._record_sources("subscriptions")
                 raise RuntimeError(f"cannot list subscriptions: {e}") from None
@@ -250,7 +268,7 @@ class Collector:
             for n, batch in enumerate(batches):
                 q = "resourcecontainers | order by id asc"
                 try:
-                    containers += f.arg("resourcegraph:resourcecontainers", f"batch-{n}", batch, q)
+                    containers += f.arg(ARG_CONTAINERS, f"batch-{n}", batch, q)
                 except FetchFailed as e:
                     self.note(f"resourcegraph: containers batch {n}: {e}")
             names = self._included_rgs(containers)
@@ -261,7 +279,7 @@ class Collector:
             for n, batch in enumerate(batches):
                 try:
                     f.arg(
-                        "resourcegraph:resourcecontainers",
+                        ARG_CONTAINERS,
                         f"batch-{n}",
                         batch,
                         "resourcecontainers | order by id asc",
@@ -272,7 +290,7 @@ class Collector:
         for n, batch in enumerate(batches):
             q = f"resources{rg_filter} | order by id asc"
             try:
-                rows += f.arg("resourcegraph:resources", f"batch-{n}", batch, q)
+                rows += f.arg(ARG_RESOURCES, f"batch-{n}", batch, q)
             except FetchFailed as e:
                 self.note(f"resourcegraph: resources batch {n}: {e}")
         self._record_sources("resourcegraph")
@@ -281,15 +299,8 @@ class Collector:
     def _included_rgs(self, containers: list[dict[str, Any]]) -> set[str]:
         """Resource groups named in the scope, plus those managed by a resource in one of them
         (AKS ``MC_*`` groups). Names compare case-insensitively, as ARM does."""
-        wanted = {n.lower() for n in self.opts.scope.resource_groups}
-        names = set()
-        for c in containers:
-            if str(c.get("type", "")).lower() != "microsoft.resources/subscriptions/resourcegroups":
-                continue
-            name = c.get("name") or ""
-            managed_by = (c.get("managedBy") or "").split("/")
-            if name.lower() in wanted or (len(managed_by) > 4 and managed_by[4].lower() in wanted):
-                names.add(name)
+        wanted = self.opts.scope.resource_groups
+        names = {str(c.get("name") or "") for c in scoped_resource_groups(containers, wanted)}
         return names | set(self.opts.scope.resource_groups)
 
     def _management_groups(self) -> None:
@@ -297,7 +308,7 @@ class Collector:
         params = {"api-version": API["managementgroups"]}
         try:
             mgs = f.list(
-                "managementgroups:list",
+                MANAGEMENT_GROUPS_LIST,
                 "",
                 "/providers/Microsoft.Management/managementGroups",
                 params,
@@ -310,7 +321,7 @@ class Collector:
         for mg in mgs:
             try:
                 f.get(
-                    "managementgroups:get",
+                    MANAGEMENT_GROUP_GET,
                     mg["id"].lower(),
                     mg["id"],
                     params | {"$expand": "children"},
@@ -327,7 +338,7 @@ class Collector:
         for sub in subs:
             try:
                 assignments += f.list(
-                    "authorization:roleAssignments",
+                    ROLE_ASSIGNMENTS,
                     f"/subscriptions/{sub}".lower(),
                     f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments",
                     params,
@@ -337,7 +348,7 @@ class Collector:
         for mg_id in getattr(self, "_mg_ids", []):
             try:
                 assignments += f.list(
-                    "authorization:roleAssignments",
+                    ROLE_ASSIGNMENTS,
                     mg_id.lower(),
                     f"{mg_id}/providers/Microsoft.Authorization/roleAssignments",
                     params | {"$filter": "atScope()"},
@@ -347,21 +358,17 @@ class Collector:
         # Built-in role definitions repeat under every subscription with the same GUID:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
-        groups: list[str] = []
-        for a in assignments:
-            p = a.get("properties") or {}
-            rd = p.get("roleDefinitionId")
-            if rd:
-                defs.setdefault(rd.rstrip("/").rsplit("/", 1)[-1].lower(), rd)
-            if p.get("principalType") == "Group" and p.get("principalId"):
-                groups.append(p["principalId"])
+        listed = list(read_assignments(assignments))
+        for a in listed:
+            if a.role_definition_id:
+                defs.setdefault(a.role_guid, a.role_definition_id)
         for guid, rd in sorted(defs.items()):
             try:
-                f.get("authorization:roleDefinition", guid, rd, params)
+                f.get(ROLE_DEFINITION, guid, rd, params)
             except FetchFailed as e:
                 self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
-        return sorted(set(groups))
+        return group_principals(listed)
 
     def _graph(self, groups: list[str]) -> None:
         if not groups:
@@ -389,8 +396,8 @@ class Collector:
         for row in rows:
             for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
                 jobs.append((row, call))
-        planned = {st.source_of(c.call) for _, c in jobs}
-        self._skip |= {st.source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
+        planned = {source_of(c.call) for _, c in jobs}
+        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         if not jobs:
             return
         interval = self.opts.scope.app_insights_interval
@@ -400,7 +407,7 @@ class Collector:
             rid = row["id"]
             target = rid.lower()
             params = {"api-version": call.api_version, **dict(call.extra)}
-            if call.call == "insights:topology":
+            if call.call == INSIGHTS_TOPOLOGY:
                 params["timespan"] = interval
             try:
                 if call.data_plane:

@@ -18,6 +18,7 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 from .. import status as st
+from ..naming.calls import source_of
 from ..store import Store
 from .capture import FetchContext, current
 
@@ -64,7 +65,7 @@ class Fetcher:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
-        source = call.split(":", 1)[0]
+        source = source_of(call)
         return source, self.store.start_fetch(self.snapshot_id, source, call, target)
 
     def _finish(

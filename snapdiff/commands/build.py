@@ -53,10 +53,11 @@ def build(
       snapdiff build latest -o out/
     """
     store, sid = open_ref(store_path, snapshot, complete_only=snapshot is None, fallback=True)
-    view = SnapshotView(store, sid)
-    if snapshot is None and view.meta.status != "complete":
-        click.echo(f"no complete snapshot; building the latest one ({sid})", err=True)
-    result = run_build(view, bug_compatible=bug_compatible, strict=strict)
+    with store:
+        view = SnapshotView(store, sid)
+        if snapshot is None and view.meta.status != "complete":
+            click.echo(f"no complete snapshot; building the latest one ({sid})", err=True)
+        result = run_build(view, bug_compatible=bug_compatible, strict=strict)
     for path in write_files(result, output_dir):
         click.echo(str(path))
     if result.warnings and not quiet:

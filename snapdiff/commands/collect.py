@@ -79,7 +79,7 @@ def collect(
     from ..collect import CollectOptions
     from ..collect import collect as run
     from ..collect.clouds import resolve_cloud
-    from ..collect.credentials import make_credential
+    from ..collect.credentials import check_credential, make_credential
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
@@ -102,21 +102,23 @@ def collect(
         if verbose and not quiet:
             click.echo(f"  {msg}", err=True)
 
-    store = open_store(store_path, create=True)
-    result = run(
-        store,
-        make_credential(the_cloud),
-        CollectOptions(
-            cloud=the_cloud,
-            scope=scope,
-            label=label,
-            concurrency=concurrency,
-            tenant_id=os.environ.get("AZURE_TENANT_ID"),
-            progress=progress,
-            detail=detail,
-        ),
-    )
-    counts = store.counts(result.snapshot_id)
+    credential = make_credential(the_cloud)
+    check_credential(credential, the_cloud)  # before the store is created or opened
+    with open_store(store_path, create=True) as store:
+        result = run(
+            store,
+            credential,
+            CollectOptions(
+                cloud=the_cloud,
+                scope=scope,
+                label=label,
+                concurrency=concurrency,
+                tenant_id=os.environ.get("AZURE_TENANT_ID"),
+                progress=progress,
+                detail=detail,
+            ),
+        )
+        counts = store.counts(result.snapshot_id)
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(

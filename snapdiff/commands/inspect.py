@@ -23,15 +23,16 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
     Example:
       snapdiff snapshots --store snapshots/snapdiff.db
     """
-    store = open_store(store_path, readonly=True)
-    rows = store.snapshots()
+    with open_store(store_path, readonly=True) as store:
+        rows = store.snapshots()
+        coverage = {s.id: _coverage(store, s.id) for s in rows}
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        click.echo(json.dumps([r.__dict__ | {"coverage": coverage[r.id]} for r in rows], indent=2))
         return
     click.echo(f"{'id':>4}  {'status':9} {'coverage':30} {'started (UTC)':20} {'tenant':38} label")
     for s in rows:
         click.echo(
-            f"{s.id:>4}  {s.status:9} {_coverage(store, s.id):30} {s.started_at[:19]:20}"
+            f"{s.id:>4}  {s.status:9} {coverage[s.id]:30} {s.started_at[:19]:20}"
             f" {s.tenant_id or '-':38} {s.label or ''}".rstrip()
         )
 
@@ -52,9 +53,11 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     Example:
       snapdiff show latest
     """
-    store = open_store(store_path, readonly=True)
-    s = store.snapshot(resolve(store, snapshot))
-    counts = store.counts(s.id)
+    with open_store(store_path, readonly=True) as store:
+        s = store.snapshot(resolve(store, snapshot))
+        counts = store.counts(s.id)
+        sources = store.sources(s.id)
+        red = store.redactions(s.id)
     click.echo(f"snapshot {s.id} ({s.uid}) {s.status}" + (f" label={s.label}" if s.label else ""))
     click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")
     click.echo(f"  tenant {s.tenant_id or '-'}  cloud {s.cloud}  tool {s.tool_version}")
@@ -65,7 +68,6 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     )
     if s.error:
         click.echo(f"  error: {s.error}")
-    sources = store.sources(s.id)
     coverage = st.coverage_of(sources)
     click.echo(f"  coverage {'limited' if coverage else 'full'}")
     click.echo(
@@ -84,7 +86,6 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     cut = sorted(x["name"] for x in sources if x["status"] == st.INTERRUPTED)
     if cut:
         click.echo(f"  interrupted: {', '.join(cut)} (cut off or never reached)")
-    red = store.redactions(s.id)
     if red:
         click.echo(f"  {len(red)} values redacted (paths only):")
         for r in red[:10]:

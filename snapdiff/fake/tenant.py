@@ -38,7 +38,7 @@ class Tenant:
     role_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower GUID -> body
     groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # id -> direct members
     # lower path -> list (a paged listing of these items) or dict (a single GET body);
-    # per-resource paths are "<resource id><suffix>" (see snapdiff.collect.calls), Key Vault
+    # per-resource paths are "<resource id><suffix>" (see snapdiff.naming.calls), Key Vault
     # data-plane paths are "/kv/<vault name>/<keys|secrets|certificates>"
     responses: dict[str, Any] = field(default_factory=dict)
     forbidden: set[str] = field(
