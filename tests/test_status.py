@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 import pytest
 from conftest import _offline
 
@@ -165,11 +169,16 @@ def test_latest_and_default_diff_follow_start_time_not_import_order(tmp_path, de
 # -- interrupted runs ---------------------------------------------------------------------------
 def test_crashed_collector_names_cut_off_and_never_reached_sources(tmp_path):
     store = Store(tmp_path / "s.db")
-    sid = store.begin_snapshot(tenant_id="t", cloud="AzureCloud", scope={})
-    store.set_source(sid, "subscriptions", status="ok", outcomes={"ok": 1})
-    store.start_fetch(sid, "resourcegraph", "resourcegraph:resources", "batch-0")  # in flight
-    store.conn.execute("UPDATE snapshots SET pid = 999999999 WHERE id = ?", (sid,))  # a dead pid
-    assert store.recover_stale() == [sid]
+    code = (  # a collector that read subscriptions, started Resource Graph and was SIGKILLed
+        "import os, signal, sys; from snapdiff.store import Store;"
+        "s = Store(sys.argv[1]); sid = s.begin_snapshot(tenant_id='t', cloud='c', scope={});"
+        "s.set_source(sid, 'subscriptions', status='ok', outcomes={'ok': 1});"
+        "s.start_fetch(sid, 'resourcegraph', 'resourcegraph:resources', 'batch-0');"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(store.path)])
+    assert proc.returncode == -signal.SIGKILL
+    [sid] = store.recover_stale()
     view = SnapshotView(store, sid)
     assert view.meta.status == "partial"
     unfinished = view.unfinished_sources()
