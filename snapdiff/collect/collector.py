@@ -26,7 +26,7 @@ from .. import __version__
 from ..store import Store
 from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
-from .clouds import Cloud
+from .clouds import Cloud, check_endpoints
 from .fetcher import Fetcher, FetchFailed
 from .scope import Scope
 
@@ -88,7 +88,7 @@ class Collector:
         """Resource Graph through its SDK client; other ARM GETs and the Key Vault data plane
         through azure-core pipelines with the same retry, auth and capture policies."""
         cloud, o = self.opts.cloud, self.opts
-        per_call = [AllowHttpPolicy()] if cloud.arm.startswith("http://") else []
+        per_call = [AllowHttpPolicy()] if cloud.plain_http else []
 
         def retry() -> policies.RetryPolicy:
             return policies.RetryPolicy(
@@ -130,6 +130,7 @@ class Collector:
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> CollectResult:
+        check_endpoints(self.opts.cloud)  # plain http on loopback only, however it was made
         started = time.time()
         scope = self.opts.scope
         sid = self.store.begin_snapshot(

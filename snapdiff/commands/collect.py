@@ -82,6 +82,7 @@ def collect(
             cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority
         )
         scope = Scope.from_env(subs, rgs, interval)
+        credential = make_credential(the_cloud)  # refused before the store is created
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
@@ -96,7 +97,7 @@ def collect(
     store = open_store(store_path, create=True)
     result = run(
         store,
-        make_credential(the_cloud),
+        credential,
         CollectOptions(
             cloud=the_cloud,
             scope=scope,
