@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import pytest_socket
 
-from snapdiff.fake.cassettes import run_cassette
+from snapdiff.fake.cassettes import ReplayClock, run_cassette
 from snapdiff.fake.record import RECORDINGS
 from snapdiff.store import Store
 
@@ -36,12 +36,12 @@ def replay(store: Store, name: str, **kw):
     return run_cassette(store, CASSETTES / f"{name}.json", **{**options, **kw})
 
 
-def _offline(store_dir, *names_and_labels):
+def _offline(store_dir, *names_and_labels, **kw):
     """Replay cassettes into a new store with sockets disabled; one result per cassette."""
     pytest_socket.disable_socket(allow_unix_socket=True)
     try:
         store = Store(store_dir / "s.db")
-        results = [replay(store, name, label=label) for name, label in names_and_labels]
+        results = [replay(store, name, label=label, **kw) for name, label in names_and_labels]
     finally:
         pytest_socket.enable_socket()
     return store, *results
@@ -50,7 +50,16 @@ def _offline(store_dir, *names_and_labels):
 @pytest.fixture(scope="session")
 def faults_snapshot(tmp_path_factory: pytest.TempPathFactory):
     """The fault-scenario cassette replayed once into a session store."""
-    return _offline(tmp_path_factory.mktemp("faults"), ("faults", None))
+    return _offline(tmp_path_factory.mktemp("faults"), ("faults", None), sleep=FAULTS_CLOCK.sleep)
+
+
+FAULTS_CLOCK = ReplayClock()  # what the faults replay asked to wait, instead of sleeping
+
+
+@pytest.fixture(scope="session")
+def faults_waits(faults_snapshot) -> list[float]:
+    """Every wait the collector asked for while replaying the fault scenario."""
+    return FAULTS_CLOCK.waits
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,14 @@ import contextvars
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 
 from ..redact import keep_headers, redact_body, redact_url
 from ..store import Store, utcnow
@@ -147,6 +148,27 @@ class AllowHttpPolicy(SansIOHTTPPolicy):
         request.context["enforce_https"] = False
 
 
+class ClockedRetryPolicy(RetryPolicy):
+    """azure-core's RetryPolicy, waiting (Retry-After, backoff) through an injected ``sleep``:
+    ``time.sleep`` in production, a recording no-op when replaying cassettes."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._clock_sleep = sleep
+
+    def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
+        retry_after = self.get_retry_after(response)
+        if retry_after:
+            self._clock_sleep(retry_after)
+            return True
+        return False
+
+    def _sleep_backoff(self, settings: dict[str, Any], transport: Any) -> None:
+        backoff = self.get_backoff_time(settings)
+        if backoff > 0:
+            self._clock_sleep(backoff)
+
+
 class ArgQuotaPolicy(SansIOHTTPPolicy):
     """Resource Graph quota: when ``x-ms-user-quota-remaining`` hits 0, wait for the reset.
 
@@ -243,6 +265,7 @@ class CapturingTransport(httpx.AsyncBaseTransport):
 __all__ = [
     "AllowHttpPolicy",
     "ArgQuotaPolicy",
+    "ClockedRetryPolicy",
     "CapturePolicy",
     "CapturingTransport",
     "FetchContext",

@@ -25,7 +25,13 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 from .. import __version__
 from ..store import Store
 from .calls import API, FOLLOW_UPS, PER_RESOURCE
-from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
+from .capture import (
+    AllowHttpPolicy,
+    ArgQuotaPolicy,
+    CapturePolicy,
+    ClockedRetryPolicy,
+    Recorder,
+)
 from .clouds import Cloud, check_endpoints
 from .fetcher import Fetcher, FetchFailed
 from .scope import Scope
@@ -59,6 +65,7 @@ class CollectOptions:
     arg_page_size: int = 1000  # Resource Graph's maximum; smaller only to exercise paging in tests
     retry_total: int = 6
     retry_backoff: float = 0.8
+    sleep: Callable[[float], None] = time.sleep  # every wait (Retry-After, backoff, ARG quota)
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
 
@@ -91,11 +98,11 @@ class Collector:
         per_call = [AllowHttpPolicy()] if cloud.plain_http else []
 
         def retry() -> policies.RetryPolicy:
-            return policies.RetryPolicy(
-                retry_total=o.retry_total, retry_backoff_factor=o.retry_backoff
+            return ClockedRetryPolicy(
+                o.sleep, retry_total=o.retry_total, retry_backoff_factor=o.retry_backoff
             )
 
-        quota = ArgQuotaPolicy()
+        quota = ArgQuotaPolicy(sleep=o.sleep)
         rg = ResourceGraphClient(
             self.credential,
             base_url=cloud.arm,

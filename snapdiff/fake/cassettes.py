@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,17 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+@dataclass
+class ReplayClock:
+    """The collector's injected ``sleep`` for replays: waits for nothing, remembers each wait
+    (Retry-After, backoff, Resource Graph quota) so that tests can check them."""
+
+    waits: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
 def make_vcr(record: bool) -> vcr.VCR:
     return vcr.VCR(
         record_mode="all" if record else "none",
@@ -86,7 +98,13 @@ def run_cassette(
         scope=scope or Scope(app_insights_interval=FIXED_INTERVAL),
         label=label,
         # vcrpy's cassette is not thread-safe: record and replay one request at a time.
-        **{"retry_backoff": 0.05, "concurrency": 1, **options},
+        # A replay never sleeps: the recorded answers are already there.
+        **{
+            "retry_backoff": 0.05,
+            "concurrency": 1,
+            **({} if record else {"sleep": ReplayClock().sleep}),
+            **options,
+        },
     )
     with make_vcr(record).use_cassette(str(cassette)):
         if record:
