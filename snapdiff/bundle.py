@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -44,6 +45,9 @@ _ORDER = {
     "exchanges": "id",
     "redactions": "rowid",
 }
+
+
+log = logging.getLogger(__name__)
 
 
 class BundleError(StoreError):
@@ -204,6 +208,7 @@ def export_snapshot(store: Store, snapshot_id: int, out_path: str | os.PathLike[
         with tmp.open("rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, out)
+        log.info("exported snapshot %d to %s (%d bodies)", snapshot_id, out, len(manifest.bodies))
     except sqlite3.Error as e:
         raise StoreError(f"cannot write bundle {out}: {e}") from None
     finally:
@@ -483,6 +488,7 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: b
         "SELECT id FROM snapshots WHERE uid = ?", (manifest.uid,)
     ).fetchone()
     if existing:
+        log.info("%s: snapshot %s is already snapshot %d here", path, manifest.uid, existing[0])
         return int(existing[0])
     _check_writable(store)
     from .maintenance import index_snapshot
@@ -505,6 +511,7 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: b
                 index_snapshot(store, new_id)
     except sqlite3.Error as e:
         raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
+    log.info("imported %s as snapshot %d of %s", path, new_id, store.path)
     return new_id
 
 

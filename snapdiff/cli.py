@@ -6,10 +6,11 @@ import importlib
 import pkgutil
 import sqlite3
 import sys
+import traceback
 
 import click
 
-from . import __version__, commands
+from . import __version__, commands, logs
 from .errors import SnapdiffError
 
 
@@ -17,28 +18,46 @@ class Group(click.Group):
     """Turns SnapdiffError (and a few OS errors) into one-line messages and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> object:
+        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except SnapdiffError as e:
-            click.echo(f"snapdiff: error: {e}", err=True)
-            sys.exit(2)
+            _fail(debug, f"snapdiff: error: {e}")
         except (OSError, ValueError) as e:
-            click.echo(f"snapdiff: error: {e}", err=True)
-            sys.exit(2)
-        except sqlite3.Error as e:  # a damaged or foreign store file
-            click.echo(
-                f"snapdiff: error: the store could not be read ({e}); try snapdiff verify", err=True
+            _fail(debug, f"snapdiff: error: {e}")
+        except sqlite3.Error as e:  # a damaged or foreign store file, or a failed write
+            _fail(
+                debug,
+                f"snapdiff: error: the store could not be read or written ({e}); try snapdiff verify",
             )
-            sys.exit(2)
         except KeyboardInterrupt:
-            click.echo("snapdiff: interrupted", err=True)
-            sys.exit(130)
+            _fail(debug, "snapdiff: interrupted", 130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # --help, usage errors: click reports them itself
+        except Exception as e:  # the CLI boundary: a bug still ends in one line and exit 2
+            _fail(
+                debug,
+                f"snapdiff: internal error: {type(e).__name__}: {e}"
+                + ("" if debug else " (run with --debug for the traceback)"),
+            )
+        raise AssertionError("unreachable")
+
+
+def _fail(debug: bool, message: str, code: int = 2) -> None:
+    """Print ``message`` (after the traceback with ``--debug``) and exit with ``code``."""
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    click.echo(message, err=True)
+    sys.exit(code)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="snapdiff")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Log more to stderr: -v info, -vv debug.")
+@click.option("--debug", is_flag=True, help="Debug logging, and a traceback with any error.")
+def main(verbose: int, debug: bool) -> None:
     """Snapshot an Azure estate, rebuild securiCAD JSON offline, and diff snapshots."""
+    logs.configure(verbose, debug=debug)
 
 
 def _load_commands() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import pytest_socket
 
+import snapdiff.build.api as build_api
 from snapdiff.fake.cassettes import ReplayClock, run_cassette
 from snapdiff.fake.record import RECORDINGS
 from snapdiff.store import Store
@@ -18,6 +19,8 @@ CASSETTES = ROOT / "cassettes"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "loopback: may open sockets to 127.0.0.1 only")
+    # A builder bug fails the test that meets it instead of becoming a build warning.
+    build_api.RAISE_BUILDER_ERRORS = True
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ concurrency). A source that fails or is forbidden is recorded as such and the ru
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -33,8 +34,10 @@ from .capture import (
     Recorder,
 )
 from .clouds import Cloud, check_endpoints
-from .fetcher import Fetcher, FetchFailed
+from .fetcher import STORE_FAILURES, Fetcher, FetchFailed
 from .scope import Scope
+
+log = logging.getLogger(__name__)
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
 
@@ -163,8 +166,11 @@ class Collector:
             self._record_sources()
             self.store.finish_snapshot(sid, "partial", "interrupted")
             raise
-        except Exception as e:
+        except STORE_FAILURES:
+            raise  # the store cannot be written: a crash (the snapshot stays "running")
+        except Exception as e:  # any other bug ends the run as failed/partial, with its cause
             error = f"{type(e).__name__}: {e}"
+            log.debug("collection stopped", exc_info=True)  # -vv or --debug
             self.say(f"collection stopped: {error}")
         self._record_sources()
         if error is None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import re
+import sqlite3
 import threading
 from collections import Counter, defaultdict
 from typing import Any
@@ -17,11 +19,15 @@ from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
+from ..errors import StoreError
 from ..store import Store
 from .capture import FetchContext, current
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
+log = logging.getLogger(__name__)
+# Not a fetch outcome: a store that cannot be written stops the run (the CLI says so).
+STORE_FAILURES = (sqlite3.Error, StoreError)
 _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
 
 
@@ -80,6 +86,8 @@ class Fetcher:
         error: str | None = None,
     ) -> None:
         self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
+        if status not in ("ok", "superseded"):
+            log.info("%s fetch %d %s: %s", source, fid, status, error or http_status)
         with self._lock:
             if status != "superseded":
                 self.outcomes[source][status] += 1
@@ -111,6 +119,8 @@ class Fetcher:
         client = self.vault if vault else self.arm
         try:
             resp = self._send(client, url, params, FetchContext(fid, source, 1))
+        except STORE_FAILURES:
+            raise  # a failed database write is a crash, not a failed fetch
         except Exception as e:  # transport errors after retries, or anything below us
             self._finish(source, fid, "failed", error=f"{type(e).__name__}: {e}")
             raise FetchFailed("failed", None, str(e)) from None
@@ -147,6 +157,8 @@ class Fetcher:
                     resp = self._send(
                         client, next_url, next_params, FetchContext(fid, source, page)
                     )
+                except STORE_FAILURES:
+                    raise  # a failed database write is a crash, not a failed fetch
                 except Exception as e:  # transport errors after retries, or anything below us
                     msg = f"page {page}: {type(e).__name__}: {e}"
                     self._finish(source, fid, "failed", pages=page - 1, error=msg)
@@ -212,6 +224,8 @@ class Fetcher:
                     source, fid, status, http_status=e.status_code, pages=page - 1, error=msg
                 )
                 raise FetchFailed(status, e.status_code, msg) from None
+            except STORE_FAILURES:
+                raise  # a failed database write is a crash, not a failed fetch
             except Exception as e:  # transport errors after retries, or anything below us
                 msg = f"page {page}: {type(e).__name__}: {e}"
                 self._finish(source, fid, "failed", pages=page - 1, error=msg)

@@ -26,7 +26,7 @@ from msgraph_core import GraphClientFactory
 
 from .capture import CapturingTransport, FetchContext, Recorder, current
 from .clouds import Cloud
-from .fetcher import MAX_RESTARTS, Fetcher, FetchFailed, classify
+from .fetcher import MAX_RESTARTS, STORE_FAILURES, Fetcher, FetchFailed, classify
 
 PAGE_SIZE = 999
 
@@ -89,6 +89,8 @@ async def list_members(
                 msg = f"page {page_no}: HTTP {code} {text}"
                 fetcher._finish(source, fid, status, http_status=code, pages=page_no - 1, error=msg)
                 raise FetchFailed(status, code, msg) from None
+            except STORE_FAILURES:
+                raise  # a failed database write is a crash, not a failed fetch
             except Exception as e:  # transport errors after kiota's retries, or anything below
                 msg = f"page {page_no}: {type(e).__name__}: {e}"
                 fetcher._finish(source, fid, "failed", pages=page_no - 1, error=msg)
