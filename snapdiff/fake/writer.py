@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..redact import redact_body
 from ..store import Store, utcnow
 
 
@@ -24,7 +25,15 @@ class FakeFetch:
 
 
 def _dump(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+    """The body as the collector would store it: serialised, then redacted like a capture."""
+    raw = json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+    redacted, _ = redact_body(raw)
+    return redacted or raw
+
+
+def _selected(member: dict[str, Any]) -> dict[str, Any]:
+    """A group member as Graph returns it to the collector's ``$select=id``."""
+    return {k: member[k] for k in ("@odata.type", "id") if k in member}
 
 
 def write_snapshot(
@@ -153,7 +162,7 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
             continue
         seen.add(gid.lower())
         direct = members.get(gid.lower(), [])
-        out.append(FakeFetch("graph:members", gid, [{"value": direct}]))
+        out.append(FakeFetch("graph:members", gid, [{"value": [_selected(m) for m in direct]}]))
         queue += [m["id"] for m in direct if str(m.get("@odata.type", "")).endswith(".group")]
     for row in tenant.resources:
         rid = row["id"].lower()
