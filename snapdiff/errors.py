@@ -9,6 +9,10 @@ class StoreError(SnapdiffError):
     """The store file is missing, unreadable, too new or damaged."""
 
 
+class BodyMismatch(StoreError):
+    """A stored body decompressed but its bytes do not hash to its SHA-256 (bit rot, tampering)."""
+
+
 class SnapshotNotFound(SnapdiffError):
     """A snapshot reference did not resolve."""
 

@@ -157,11 +157,21 @@ V4_DELTA_BODIES = """
         CREATE INDEX fetches_history ON fetches (call, target, snapshot_id);
 """
 
+V5_SOURCE_OUTCOMES_AND_COVERAGE = """
+        -- Per source: how many fetches ended ok / notfound / not_applicable / forbidden / failed
+        -- (JSON), and what the identity could not see (one line per forbidden area). Sources
+        -- may now also be 'interrupted' (cut off or never reached). Older rows keep NULLs.
+        ALTER TABLE sources ADD COLUMN outcomes TEXT;
+        ALTER TABLE sources ADD COLUMN coverage TEXT;
+        CREATE INDEX snapshots_started ON snapshots (started_at, id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
     V4_DELTA_BODIES,
+    V5_SOURCE_OUTCOMES_AND_COVERAGE,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

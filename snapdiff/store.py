@@ -8,6 +8,7 @@ everything captured so far and never a half-written row.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
@@ -16,20 +17,24 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
 from . import __version__, bodies
-from .errors import StoreError
+from . import status as st
+from .errors import BodyMismatch, StoreError
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
 FINISHED = ("complete", "partial", "failed")
+BUSY_TIMEOUT_MS = 5000
 
 
 def utcnow() -> str:
@@ -49,6 +54,35 @@ def inserted_id(cur: sqlite3.Cursor) -> int:
 
 def body_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sqlite_uri(path: Path, mode: str, *, immutable: bool = False) -> str:
+    """A ``file:`` URI for ``path`` (quoted: ``?`` and ``#`` are legal in file names)."""
+    return f"file:{quote(str(path.absolute()))}?mode={mode}" + ("&immutable=1" if immutable else "")
+
+
+def wal_has_data(path: Path) -> bool:
+    """Whether ``path``'s write-ahead log holds frames not yet copied into the file (a crash,
+    a full disk): SQLite reads them, so the main file's header alone may look truncated."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 32  # the WAL header alone
+    except OSError:
+        return False
+
+
+WAL_UNREADABLE = (
+    "{path}-wal holds rows not yet copied into {path}, and SQLite cannot read it from a"
+    " read-only folder: copy both files to a writable folder (or open it writable once)"
+)
+
+_OPEN: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_stores() -> None:
+    """A store someone forgot to close still ends checkpointed (no WAL left holding data)."""
+    for store in list(_OPEN):
+        store.close()
 
 
 @dataclass(frozen=True)
@@ -100,14 +134,26 @@ class Store:
         # immutable: the file cannot change while open (a bundle, read-only media); SQLite then
         # takes no locks and needs no journal or -shm file. Implied for a read-only directory.
         self.immutable = immutable or (readonly and not os.access(self.path.parent, os.W_OK))
+        if self.immutable and wal_has_data(self.path):  # immutable=1 would ignore those rows
+            raise StoreError(WAL_UNREADABLE.format(path=self.path))
+        self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
         self._lock = threading.RLock()
+        self._closed = False
         if not self.path.exists():
             if self.readonly or not create:
                 raise StoreError(f"no store at {self.path}")
             self._create_file()
+        elif not self.readonly:
+            self._refuse_foreign()
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn)
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+        if not self.readonly:
+            _OPEN.add(self)
 
     # -- opening -------------------------------------------------------------------------
     def _create_file(self) -> None:
@@ -119,15 +165,46 @@ class Store:
         except OSError as e:
             raise StoreError(f"cannot create store {self.path}: {e.strerror}") from None
 
+    def _refuse_foreign(self) -> None:
+        """Before opening ``path`` writable (which switches it to WAL and migrates it), look at
+        it read-only: a bundle, a foreign SQLite file or a too-new store is refused unchanged."""
+        try:
+            conn = sqlite3.connect(sqlite_uri(self.path, "ro"), uri=True, isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open {self.path}: {e}") from None
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            version = 0
+            if "meta" in tables:
+                row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                version = int(row[0]) if row else 0
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a snapdiff store ({e}); left unchanged") from None
+        finally:
+            conn.close()
+        if "manifest" in tables:
+            raise StoreError(
+                f"{self.path} is a bundle; bundles are read-only (snapdiff import it into a store)"
+            )
+        if tables and "meta" not in tables:
+            raise StoreError(
+                f"{self.path} is a SQLite file but not a snapdiff store; left unchanged"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema v{version}, newer than this snapdiff "
+                f"(v{SCHEMA_VERSION}); upgrade snapdiff"
+            )
+
     def _connect(self) -> sqlite3.Connection:
-        uri = f"file:{self.path}?mode={'ro' if self.readonly else 'rw'}"
-        if self.immutable:
-            uri += "&immutable=1"
+        uri = sqlite_uri(self.path, "ro" if self.readonly else "rw", immutable=self.immutable)
         old_umask = os.umask(0o077)  # WAL and SHM files are owner-only too
         try:
             conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -174,9 +251,16 @@ class Store:
                     raise StoreError(f"migration to schema v{version + 1} failed: {e}") from None
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, wait: float | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction; ``wait``: seconds to queue behind another writer (default 5)."""
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if wait is not None:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            finally:
+                if wait is not None:
+                    self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             try:
                 yield self.conn
             except BaseException:
@@ -186,8 +270,25 @@ class Store:
                 self.conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Close; a writable store is checkpointed first, so the ``.db`` alone holds every row."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            _OPEN.discard(self)
+            if not self.readonly:
+                self.checkpoint()
             self.conn.close()
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the main file and empty it; False if a reader kept it busy (the
+        last connection to close then does it) or the disk refused."""
+        with self._lock:
+            try:
+                busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.OperationalError:  # e.g. disk full: the WAL stays valid and is read
+                return False
+            return not busy
 
     def __enter__(self) -> Store:
         return self
@@ -212,10 +313,14 @@ class Store:
         return h
 
     def body(self, h: str) -> bytes:
+        """The bytes of body ``h``; raises BodyMismatch if they do not hash to ``h``."""
         try:
-            return bodies.read(self.conn, h)
+            data = bodies.read(self.conn, h)
         except bodies.BodyError as e:
             raise StoreError(f"body {h[:12]}: {e}") from None
+        if self.check_hashes and body_hash(data) != h:
+            raise BodyMismatch(f"body {h[:12]} does not match its SHA-256")
+        return data
 
     def _previous_page(self, c: sqlite3.Connection, fetch_id: int, page: int) -> str | None:
         """The body of the same page of the same fetch in the latest earlier snapshot."""
@@ -274,7 +379,8 @@ class Store:
             c.execute("UPDATE snapshots SET tenant_id = ? WHERE id = ?", (tenant_id, snapshot_id))
 
     def recover_stale(self) -> list[int]:
-        """Mark snapshots left ``running`` by a dead collector on this host as ``partial``."""
+        """Mark snapshots left ``running`` by a dead collector on this host as ``partial``,
+        naming the sources it cut off or never reached."""
         if self.readonly:
             return []
         host = socket.gethostname()
@@ -285,10 +391,44 @@ class Store:
             if row[1] != os.getpid() and not _pid_alive(row[1]):
                 stale.append(row[0])
         for sid in stale:
+            self.mark_interrupted(sid, "collector ended without finishing")
             self.finish_snapshot(
                 sid, "partial", "collector ended without finishing (crash or kill)"
             )
         return stale
+
+    def mark_interrupted(
+        self, snapshot_id: int, why: str, *, skip: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Record fetches still running as ``interrupted``, and every source without a row
+        (but those in ``skip``, known to have nothing to fetch) as ``interrupted``: cut off when
+        it has fetches, else never reached. Returns their names."""
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE fetches SET status = ?, error = ? WHERE snapshot_id = ? AND status = 'running'",
+                (st.INTERRUPTED, why, snapshot_id),
+            )
+            have = {
+                r[0]
+                for r in c.execute("SELECT name FROM sources WHERE snapshot_id = ?", (snapshot_id,))
+            }
+            started = dict(
+                c.execute(
+                    "SELECT source, count(*) FROM fetches WHERE snapshot_id = ? GROUP BY source",
+                    (snapshot_id,),
+                ).fetchall()
+            )
+            missing = [
+                n for n in (*st.SOURCES, *sorted(started)) if n not in have and n not in skip
+            ]
+            for name in dict.fromkeys(missing):
+                n = started.get(name, 0)
+                detail = f"cut off after {n} fetches: {why}" if n else f"never reached: {why}"
+                c.execute(
+                    "INSERT INTO sources (snapshot_id, name, status, detail) VALUES (?, ?, ?, ?)",
+                    (snapshot_id, name, st.INTERRUPTED, detail),
+                )
+        return list(dict.fromkeys(missing))
 
     def set_label(self, snapshot_id: int, label: str | None) -> None:
         with self.transaction() as c:
@@ -299,8 +439,13 @@ class Store:
                 )
             c.execute("UPDATE snapshots SET label = ? WHERE id = ?", (label, snapshot_id))
 
+    def snapshot_by_uid(self, uid: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM snapshots WHERE uid = ?", (uid,)).fetchone()
+        return int(row[0]) if row else None
+
     def snapshots(self) -> list[Snapshot]:
-        rows = self.db.query("SELECT * FROM snapshots ORDER BY id")
+        """Every snapshot in collection order (start time; an import keeps its own)."""
+        rows = self.db.query("SELECT * FROM snapshots ORDER BY started_at, id")
         return [Snapshot.from_row(r) for r in rows]
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
@@ -322,24 +467,54 @@ class Store:
         requests: int = 0,
         errors: int = 0,
         detail: str | None = None,
+        outcomes: dict[str, int] | None = None,
+        coverage: str | None = None,
     ) -> None:
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO sources (snapshot_id, name, status, pages, requests, errors, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (snapshot_id, name) DO UPDATE SET"
+                "INSERT INTO sources (snapshot_id, name, status, pages, requests, errors, detail,"
+                " outcomes, coverage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (snapshot_id, name) DO UPDATE SET"
                 " status = excluded.status, pages = excluded.pages, requests = excluded.requests,"
-                " errors = excluded.errors, detail = excluded.detail",
-                (snapshot_id, name, status, pages, requests, errors, detail),
+                " errors = excluded.errors, detail = excluded.detail,"
+                " outcomes = excluded.outcomes, coverage = excluded.coverage",
+                (
+                    snapshot_id,
+                    name,
+                    status,
+                    pages,
+                    requests,
+                    errors,
+                    detail,
+                    json.dumps(outcomes, sort_keys=True) if outcomes is not None else None,
+                    coverage,
+                ),
             )
 
     def sources(self, snapshot_id: int) -> list[dict[str, Any]]:
-        return list(
+        """Per source: name, status, pages, requests, errors, detail, outcomes (a dict of
+        fetch outcome counts, None before schema 5) and coverage (what was forbidden)."""
+        rows = list(
             self.db.query(
-                "SELECT name, status, pages, requests, errors, detail FROM sources"
-                " WHERE snapshot_id = ? ORDER BY name",
+                "SELECT name, status, pages, requests, errors, detail, outcomes, coverage"
+                " FROM sources WHERE snapshot_id = ? ORDER BY name",
                 [snapshot_id],
             )
         )
+        for r in rows:
+            r["outcomes"] = json.loads(r["outcomes"]) if r["outcomes"] else None
+        return rows
+
+    def forbidden_fetches(self, snapshot_id: int, source: str) -> list[tuple[str, str]]:
+        """(call, target) of every fetch of ``source`` that was forbidden."""
+        return [
+            (r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT call, target FROM fetches WHERE snapshot_id = ? AND source = ?"
+                " AND status = ? ORDER BY id",
+                (snapshot_id, source, st.FORBIDDEN),
+            )
+        ]
 
     def start_fetch(self, snapshot_id: int, source: str, call: str, target: str) -> int:
         with self.transaction() as c:
@@ -417,6 +592,100 @@ class Store:
                 [(snapshot_id, xid, url, path, reason) for path, reason in redactions],
             )
             return xid
+
+    # -- upkeep: labels, explore rows, prune ---------------------------------------------------
+    def is_bundle(self) -> bool:
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'manifest'"
+            ).fetchone()
+        )
+
+    def label_holder(self, name: str, *, other_than: int) -> int | None:
+        """The snapshot (other than ``other_than``) that has label ``name`` now."""
+        row = self.conn.execute(
+            "SELECT id FROM snapshots WHERE label = ? AND id != ?", (name, other_than)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def unindexed_snapshots(self) -> list[int]:
+        """Finished snapshots without explore rows, oldest first."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM snapshots WHERE status != 'running'"
+                " AND id NOT IN (SELECT snapshot_id FROM row_index) ORDER BY id"
+            ).fetchall()
+        ]
+
+    def write_explore_rows(
+        self,
+        snapshot_id: int,
+        resources: Sequence[tuple[object, ...]],
+        assignments: Sequence[tuple[object, ...]],
+    ) -> None:
+        """Replace a snapshot's explore rows (inside the caller's transaction if one is open)."""
+        with contextlib.ExitStack() as stack:
+            c = self.conn if self.conn.in_transaction else stack.enter_context(self.transaction())
+            c.execute("DELETE FROM resource_rows WHERE snapshot_id = ?", (snapshot_id,))
+            c.execute("DELETE FROM role_assignment_rows WHERE snapshot_id = ?", (snapshot_id,))
+            c.executemany("INSERT INTO resource_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", resources)
+            c.executemany("INSERT INTO role_assignment_rows VALUES (?, ?, ?, ?, ?, ?)", assignments)
+            c.execute(
+                "INSERT OR REPLACE INTO row_index (snapshot_id, indexed_at, resources,"
+                " role_assignments) VALUES (?, ?, ?, ?)",
+                (snapshot_id, utcnow(), len(resources), len(assignments)),
+            )
+
+    def unused_bodies(self, *, dropping: list[int]) -> tuple[int, int]:
+        """(count, compressed bytes) of the bodies no snapshot but those in ``dropping`` needs,
+        directly or as a delta base of one it needs."""
+        marks = ",".join("?" * len(dropping))
+        live = bodies.LIVE_BODIES.replace(
+            "WHERE body_hash IS NOT NULL",
+            "WHERE body_hash IS NOT NULL"
+            + (f" AND snapshot_id NOT IN ({marks})" if dropping else ""),
+        )
+        n, size = self.conn.execute(
+            f"{live} SELECT count(*), coalesce(sum(length(data)), 0) FROM bodies"
+            " WHERE hash NOT IN (SELECT h FROM live)",
+            dropping,
+        ).fetchone()
+        return int(n), int(size)
+
+    def delete_snapshots(self, ids: list[int]) -> None:
+        """Delete snapshots (their rows cascade), then every body nothing needs any more."""
+        with self.transaction() as c:
+            if ids:
+                c.execute(f"DELETE FROM snapshots WHERE id IN ({','.join('?' * len(ids))})", ids)
+            # Delete from the top of each delta chain down: a base is deleted only after the
+            # bodies encoded against it (the foreign key on bodies.base would refuse otherwise).
+            while True:
+                before = c.total_changes  # rowcount is -1 for a statement starting with WITH
+                c.execute(
+                    f"{bodies.LIVE_BODIES} DELETE FROM bodies WHERE hash NOT IN"
+                    " (SELECT h FROM live)"
+                    " AND hash NOT IN (SELECT base FROM bodies WHERE base IS NOT NULL)"
+                )
+                if c.total_changes == before:
+                    break
+
+    def vacuum(self) -> None:
+        """Give freed pages back to the file system, then empty the WAL."""
+        with self._lock:
+            self.conn.execute("VACUUM")
+            self.checkpoint()
+
+    def body_hashes(self, snapshot_id: int) -> list[str]:
+        """The distinct bodies a snapshot's exchanges carry, sorted."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT body_hash FROM exchanges WHERE snapshot_id = ?"
+                " AND body_hash IS NOT NULL ORDER BY body_hash",
+                (snapshot_id,),
+            )
+        ]
 
     def redactions(self, snapshot_id: int) -> list[dict[str, Any]]:
         return list(

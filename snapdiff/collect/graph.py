@@ -24,6 +24,7 @@ from msgraph.generated.groups.item.transitive_members.transitive_members_request
 from msgraph.graph_request_adapter import options as graph_default_options
 from msgraph_core import GraphClientFactory
 
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
 from .capture import CapturingTransport, FetchContext, Recorder, current
 from .clouds import Cloud
 from .fetcher import MAX_RESTARTS, STORE_FAILURES, Fetcher, FetchFailed, classify
@@ -55,7 +56,7 @@ async def list_members(
     client: GraphServiceClient, fetcher: Fetcher, group_id: str, *, transitive: bool
 ) -> list[tuple[str, str]]:
     """Every member (id, @odata.type) of a group, following @odata.nextLink."""
-    call = "graph:transitiveMembers" if transitive else "graph:members"
+    call = GRAPH_TRANSITIVE_MEMBERS if transitive else GRAPH_MEMBERS
     group = client.groups.by_group_id(group_id)
     builder: Any = group.transitive_members if transitive else group.members
     params_cls: Any = (

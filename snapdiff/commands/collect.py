@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .. import logs
+from .. import status as st
 from ..errors import SnapdiffError
 from .common import open_store, store_option
 
@@ -40,6 +41,11 @@ from .common import open_store, store_option
 @click.option("--graph-endpoint", help="Microsoft Graph URL.")
 @click.option("--authority", help="Entra ID authority host.")
 @click.option("--concurrency", default=8, show_default=True, help="Parallel per-resource calls.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also exit 1 when the snapshot is complete but coverage is not (something forbidden).",
+)
 @click.option("-v", "--verbose", count=True, help="More progress detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the final summary line.")
 def collect(
@@ -53,6 +59,7 @@ def collect(
     graph_endpoint: str | None,
     authority: str | None,
     concurrency: int,
+    strict: bool,
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -60,8 +67,10 @@ def collect(
 
     Authenticates with DefaultAzureCredential (AZURE_TENANT_ID / AZURE_CLIENT_ID /
     AZURE_CLIENT_SECRET, a managed identity, or an Azure CLI login). A source that is
-    forbidden or fails is recorded as such and the run goes on; exit 1 if the snapshot is
-    partial, 2 if it failed.
+    forbidden or fails is recorded as such and the run goes on. The snapshot is complete when
+    every fetch got a definitive answer (forbidden included: one warning line per forbidden
+    area names the permission). Exit 0 complete, 1 partial (something failed or was cut off;
+    with --strict also when coverage is incomplete), 2 error or failed.
 
     \b
     Example:
@@ -70,7 +79,7 @@ def collect(
     from ..collect import CollectOptions
     from ..collect import collect as run
     from ..collect.clouds import resolve_cloud
-    from ..collect.credentials import make_credential
+    from ..collect.credentials import check_credential, make_credential
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
@@ -83,7 +92,6 @@ def collect(
             cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority
         )
         scope = Scope.from_env(subs, rgs, interval)
-        credential = make_credential(the_cloud)  # refused before the store is created
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
@@ -95,21 +103,23 @@ def collect(
         if verbose and not quiet:
             click.echo(f"  {msg}", err=True)
 
-    store = open_store(store_path, create=True)
-    result = run(
-        store,
-        credential,
-        CollectOptions(
-            cloud=the_cloud,
-            scope=scope,
-            label=label,
-            concurrency=concurrency,
-            tenant_id=os.environ.get("AZURE_TENANT_ID"),
-            progress=progress,
-            detail=detail,
-        ),
-    )
-    counts = store.counts(result.snapshot_id)
+    credential = make_credential(the_cloud)
+    check_credential(credential, the_cloud)  # before the store is created or opened
+    with open_store(store_path, create=True) as store:
+        result = run(
+            store,
+            credential,
+            CollectOptions(
+                cloud=the_cloud,
+                scope=scope,
+                label=label,
+                concurrency=concurrency,
+                tenant_id=os.environ.get("AZURE_TENANT_ID"),
+                progress=progress,
+                detail=detail,
+            ),
+        )
+        counts = store.counts(result.snapshot_id)
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(
@@ -117,10 +127,17 @@ def collect(
         f"{counts['requests']} requests, {errors} errors, {result.seconds:.1f}s"
     )
     for s in result.sources:
-        if s["status"] != "ok":
+        if s["status"] not in (st.OK, st.FORBIDDEN):
             click.echo(f"  {s['name']}: {s['status']}: {s['detail'] or ''}", err=True)
+    coverage = st.coverage_of(result.sources)
+    for name, note in sorted(coverage.items()):
+        for line in note.splitlines():
+            click.echo(f"warning: {name}: {line}", err=True)
     if result.status != "complete":
         raise SystemExit(1 if result.status == "partial" else 2)
+    if strict and coverage:
+        click.echo(f"--strict: coverage incomplete ({', '.join(sorted(coverage))})", err=True)
+        raise SystemExit(1)
 
 
 COMMANDS = [collect]

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from .. import status as st
 from ..refs import resolve
+from ..store import Store
 from .common import open_store, store_option
 
 
@@ -21,16 +23,24 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
     Example:
       snapdiff snapshots --store snapshots/snapdiff.db
     """
-    store = open_store(store_path, readonly=True)
-    rows = store.snapshots()
+    with open_store(store_path, readonly=True) as store:
+        rows = store.snapshots()
+        coverage = {s.id: _coverage(store, s.id) for s in rows}
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
         return
-    click.echo(f"{'id':>4}  {'status':9} {'started (UTC)':20} {'tenant':38} label")
+    click.echo(f"{'id':>4}  {'status':9} {'coverage':30} {'started (UTC)':20} {'tenant':38} label")
     for s in rows:
         click.echo(
-            f"{s.id:>4}  {s.status:9} {s.started_at[:19]:20} {s.tenant_id or '-':38} {s.label or ''}"
+            f"{s.id:>4}  {s.status:9} {coverage[s.id]:30} {s.started_at[:19]:20}"
+            f" {s.tenant_id or '-':38} {s.label or ''}".rstrip()
         )
+
+
+def _coverage(store: Store, snapshot_id: int) -> str:
+    """``full``, or ``limited: <sources>`` when something was forbidden."""
+    limited = st.coverage_of(store.sources(snapshot_id))
+    return f"limited: {','.join(sorted(limited))}" if limited else "full"
 
 
 @click.command()
@@ -43,9 +53,11 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     Example:
       snapdiff show latest
     """
-    store = open_store(store_path, readonly=True)
-    s = store.snapshot(resolve(store, snapshot))
-    counts = store.counts(s.id)
+    with open_store(store_path, readonly=True) as store:
+        s = store.snapshot(resolve(store, snapshot))
+        counts = store.counts(s.id)
+        sources = store.sources(s.id)
+        red = store.redactions(s.id)
     click.echo(f"snapshot {s.id} ({s.uid}) {s.status}" + (f" label={s.label}" if s.label else ""))
     click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")
     click.echo(f"  tenant {s.tenant_id or '-'}  cloud {s.cloud}  tool {s.tool_version}")
@@ -56,14 +68,29 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
     )
     if s.error:
         click.echo(f"  error: {s.error}")
-    click.echo(f"  {'source':18} {'status':10} {'pages':>6} {'requests':>9} {'errors':>7}")
-    for src in store.sources(s.id):
+    coverage = st.coverage_of(sources)
+    click.echo(f"  coverage {'limited' if coverage else 'full'}")
+    click.echo(
+        f"  {'source':18} {'status':12} {'pages':>6} {'requests':>9} {'errors':>7}  outcomes"
+    )
+    for src in sources:
+        outcomes = ", ".join(f"{k} {v}" for k, v in (src["outcomes"] or {}).items())
         click.echo(
-            f"  {src['name']:18} {src['status']:10} {src['pages']:>6} {src['requests']:>9} {src['errors']:>7}"
+            f"  {src['name']:18} {src['status']:12} {src['pages']:>6} {src['requests']:>9}"
+            f" {src['errors']:>7}  {outcomes}".rstrip()
         )
         if src["detail"]:
             click.echo(f"      {src['detail']}")
-    red = store.redactions(s.id)
+        for line in (src["coverage"] or "").splitlines():
+            click.echo(f"      not visible: {line}")
+    if s.status == "partial":
+        cut = {
+            n: src["detail"]
+            for n, src in ((x["name"], x) for x in sources)
+            if src["status"] == st.INTERRUPTED
+        }
+        if cut:
+            click.echo(f"  interrupted: {', '.join(sorted(cut))}")
     if red:
         click.echo(f"  {len(red)} values redacted (paths only):")
         for r in red[:10]:

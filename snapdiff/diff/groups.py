@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
 from ..snapshot import Fetch, SnapshotView
 from .coverage import fetch_reason, fetches_by_lower_target, source_reason
 from .model import GroupChange, GroupsSection, Member, NotCompared
 from .rbac import Assignments
 
-_CALLS = (("direct", "graph:members"), ("transitive", "graph:transitiveMembers"))
+_CALLS = (("direct", GRAPH_MEMBERS), ("transitive", GRAPH_TRANSITIVE_MEMBERS))
 
 
 def _members(f: Fetch) -> dict[str, Member]:

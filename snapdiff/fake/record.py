@@ -67,6 +67,18 @@ def _no_graph() -> Tenant:
     return tenant
 
 
+def _reader(week: int) -> Callable[[], Tenant]:
+    """The demo week as the recommended Reader identity sees it (snapdiff.fake.reader)."""
+
+    def make() -> Tenant:
+        from .cassettes import RECORD_BASE
+        from .reader import reader_tenant
+
+        return reader_tenant(week, RECORD_BASE)
+
+    return make
+
+
 def _scoped_options() -> dict[str, Any]:
     from ..collect.scope import Scope
     from .cassettes import FIXED_INTERVAL
@@ -82,6 +94,8 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "edge": (_edge, {"retry_total": 2}),
     "demo-week1-nograph": (_no_graph, {}),
     "demo-week1-scoped": (_demo(1), _scoped_options()),
+    "reader-week0": (_reader(0), {}),
+    "reader-week1": (_reader(1), {}),
 }
 
 
