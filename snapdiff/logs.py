@@ -14,14 +14,14 @@ FORMAT = "snapdiff: %(levelname)s: %(name)s: %(message)s"
 SDK_LOGGERS = ("azure", "msal", "httpx", "kiota_http", "msgraph_core")
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stderr(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now (click's test runner swaps it)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setFormatter(logging.Formatter(FORMAT))
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 
