@@ -30,11 +30,11 @@ from urllib.parse import quote
 from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
+from .owner import owner_alive
 from .store import (
     FINISHED,
     WAL_UNREADABLE,
     Store,
-    _pid_alive,
     body_hash,
     inserted_id,
     utcnow,
@@ -627,20 +627,23 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
         with Store(path, readonly=True) as store:
             snapshot_id = resolve(store, ref)
     host = socket.gethostname()
-    for sid, shost, pid, started in conn.execute(
-        "SELECT id, host, pid, started_at FROM snapshots WHERE status = 'running'"
+    conn.row_factory = sqlite3.Row
+    running = conn.execute(
+        "SELECT * FROM snapshots WHERE status = 'running'"
         + (" AND id = ?" if snapshot_id is not None else ""),
         (snapshot_id,) if snapshot_id is not None else (),
-    ):
-        if shost == host and _pid_alive(pid) and pid != os.getpid():
+    ).fetchall()
+    conn.row_factory = None
+    for row in map(dict, running):
+        if owner_alive(path, row):
             continue  # a collector is taking it right now
-        where = "" if shost == host else f" on {shost}"
+        where = "" if row["host"] == host else f" on {row['host']}"
         problems.append(
             Problem(
                 "running",
-                f"snapshot {sid} (started {started}{where}) is still 'running': its collector"
-                " crashed or was killed",
-                sid,
+                f"snapshot {row['id']} (started {row['started_at']}{where}) is still 'running':"
+                " its collector crashed or was killed",
+                row["id"],
             )
         )
     if snapshot_id is None:

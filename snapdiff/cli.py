@@ -3,52 +3,67 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sqlite3
 import sys
 import traceback
+from typing import NoReturn
 
 import click
 
 from . import __version__, commands, logs
+from .commands.common import EXIT_CODE
 from .errors import SnapdiffError
+from .explain import explain
+
+
+def _stdout_closed() -> None:
+    """The reader of stdout went away (``| head``): that is a normal end, not an error.
+
+    Point stdout at /dev/null so the interpreter's final flush does not complain either.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _fail(message: str, code: int = 2, *, debug: bool = False, prefix: str = "error") -> NoReturn:
+    """One line on stderr (after the traceback with ``--debug``), then exit ``code``."""
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    click.echo(f"snapdiff: {prefix}: {message}" if prefix else f"snapdiff: {message}", err=True)
+    sys.exit(code)
 
 
 class Group(click.Group):
-    """Turns SnapdiffError (and a few OS errors) into one-line messages and exit code 2."""
+    """Turns SnapdiffError, OS and SQLite errors into one-line messages and exit code 2; a
+    closed stdout ends the command quietly with the status it had decided on (default 0)."""
 
     def invoke(self, ctx: click.Context) -> object:
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _stdout_closed()
+            sys.exit(ctx.meta.get(EXIT_CODE, 0))
         except SnapdiffError as e:
-            _fail(debug, f"snapdiff: error: {e}")
-        except (OSError, ValueError) as e:
-            _fail(debug, f"snapdiff: error: {e}")
-        except sqlite3.Error as e:  # a damaged or foreign store file, or a failed write
-            _fail(
-                debug,
-                f"snapdiff: error: the store could not be read or written ({e}); try snapdiff verify",
-            )
+            _fail(str(e), debug=debug)
+        except (OSError, sqlite3.Error) as e:
+            _fail(explain(e), debug=debug)
+        except ValueError as e:
+            _fail(str(e), debug=debug)
         except KeyboardInterrupt:
-            _fail(debug, "snapdiff: interrupted", 130)
+            _fail("interrupted", 130, debug=debug, prefix="")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise  # --help, usage errors: click reports them itself
         except Exception as e:  # the CLI boundary: a bug still ends in one line and exit 2
+            why = f"{type(e).__name__}: {e}"
             _fail(
-                debug,
-                f"snapdiff: internal error: {type(e).__name__}: {e}"
-                + ("" if debug else " (run with --debug for the traceback)"),
+                why + ("" if debug else " (run with --debug for the traceback)"),
+                debug=debug,
+                prefix="internal error",
             )
-        raise AssertionError("unreachable")
-
-
-def _fail(debug: bool, message: str, code: int = 2) -> None:
-    """Print ``message`` (after the traceback with ``--debug``) and exit with ``code``."""
-    if debug:
-        traceback.print_exc(file=sys.stderr)
-    click.echo(message, err=True)
-    sys.exit(code)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -19,3 +19,7 @@ class SnapshotNotFound(SnapdiffError):
 
 class ImmutableSnapshot(SnapdiffError):
     """Someone tried to change a finished snapshot."""
+
+
+class DiskFull(StoreError):
+    """A write failed because the disk (or the store's size limit) is full."""

@@ -110,15 +110,19 @@ class PruneReport:
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+MAX_AGE_DAYS = 36525
 
 
 def parse_duration(text: str) -> timedelta:
     """``90d``, ``12w``, ``36h`` → timedelta."""
     m = _DURATION.match(text.lower())
     if not m:
-        raise SnapdiffError(f"'{text}' is not a duration like 90d, 12w or 36h")
+        raise SnapdiffError(f"{text!r} is not a duration like 90d, 12w or 36h")
     n, unit = int(m.group(1)), m.group(2)
-    return {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+    hours = n * {"h": 1, "d": 24, "w": 24 * 7}[unit]
+    if hours > MAX_AGE_DAYS * 24:
+        raise SnapdiffError(f"{text!r} is too long: at most {MAX_AGE_DAYS}d (100 years)")
+    return timedelta(hours=hours)
 
 
 def store_size(path: Path) -> int:

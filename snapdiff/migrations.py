@@ -166,12 +166,20 @@ V5_SOURCE_OUTCOMES_AND_COVERAGE = """
         CREATE INDEX snapshots_started ON snapshots (started_at, id);
 """
 
+V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK = """
+        -- Who owns a running snapshot: the kernel boot id (a reboot ends every collector) and
+        -- whether the collector holds its lock in <store>-owners (snapdiff.owner).
+        ALTER TABLE snapshots ADD COLUMN boot_id TEXT;
+        ALTER TABLE snapshots ADD COLUMN owner_lock INTEGER NOT NULL DEFAULT 0;
+"""
+
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
     V4_DELTA_BODIES,
     V5_SOURCE_OUTCOMES_AND_COVERAGE,
+    V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import status as st
@@ -163,3 +163,22 @@ class SnapshotView:
                 rows = {r["id"].lower(): r for r in self.arg_rows("resources") if r.get("id")}
                 self._cache[key] = dict(sorted(rows.items()))
         return self._cache[key]
+
+
+SUMMARY_VERSION = 1
+
+
+def snapshot_summary(store: Store, snapshot_id: int) -> dict[str, Any]:
+    """What ``snapdiff show --json`` prints; the keys are documented in README.md (show).
+
+    Keys are only ever added within one ``summary_version``.
+    """
+    s = store.snapshot(snapshot_id)
+    return {
+        "summary_version": SUMMARY_VERSION,
+        "store": str(store.path),
+        "snapshot": asdict(s),
+        "counts": store.counts(s.id),
+        "sources": store.sources(s.id),
+        "redactions": store.redactions(s.id),
+    }

@@ -27,13 +27,16 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import __version__, bodies
+from . import __version__, bodies, owner
 from . import status as st
-from .errors import BodyMismatch, StoreError
+from .errors import BodyMismatch, DiskFull, StoreError
+from .explain import explain, store_problem
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
 FINISHED = ("complete", "partial", "failed")
+SQLITE_FULL = 13  # sqlite3.SQLITE_FULL, which typeshed does not know
+STALE_ERROR = "collector ended without finishing (crash, kill or reboot)"
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -139,12 +142,16 @@ class Store:
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
         self._lock = threading.RLock()
         self._closed = False
-        if not self.path.exists():
-            if self.readonly or not create:
-                raise StoreError(f"no store at {self.path}")
+        if not self.path.exists() and not (self.readonly or not create):
             self._create_file()
-        elif not self.readonly:
-            self._refuse_foreign()
+        else:
+            problem = store_problem(self.path, writing=not self.readonly)
+            if problem is None and (self.readonly or not create) and self.path.stat().st_size == 0:
+                problem = f"{self.path} is an empty file, not a snapdiff store"
+            if problem:
+                raise StoreError(problem)
+            if not self.readonly:
+                self._refuse_foreign()
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn)
         try:
@@ -154,6 +161,8 @@ class Store:
             raise
         if not self.readonly:
             _OPEN.add(self)
+        # Snapshots whose collector was found dead on opening, now ``partial``.
+        self.recovered: list[int] = [] if self.immutable else self.recover_stale()
 
     # -- opening -------------------------------------------------------------------------
     def _create_file(self) -> None:
@@ -163,7 +172,7 @@ class Store:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
         except OSError as e:
-            raise StoreError(f"cannot create store {self.path}: {e.strerror}") from None
+            raise StoreError(f"cannot create store {self.path}: {explain(e)}") from None
 
     def _refuse_foreign(self) -> None:
         """Before opening ``path`` writable (which switches it to WAL and migrates it), look at
@@ -210,7 +219,7 @@ class Store:
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a snapdiff store ({e})") from None
+            raise StoreError(f"cannot open store {self.path}: {explain(e)}") from None
         finally:
             os.umask(old_umask)
         return conn
@@ -252,22 +261,28 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self, *, wait: float | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction; ``wait``: seconds to queue behind another writer (default 5)."""
+        """A write transaction; ``wait``: seconds to queue behind another writer (default 5).
+        A full disk becomes ``DiskFull`` (nothing half-written)."""
         with self._lock:
-            if wait is not None:
-                self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            finally:
                 if wait is not None:
-                    self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                    self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                finally:
+                    if wait is not None:
+                        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                if is_disk_full(e):
+                    raise DiskFull(f"disk full: cannot write to {self.path}") from None
                 raise
-            else:
-                self.conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close; a writable store is checkpointed first, so the ``.db`` alone holds every row."""
@@ -343,13 +358,14 @@ class Store:
         scope: dict[str, Any],
         label: str | None = None,
     ) -> int:
+        """A new ``running`` snapshot owned by this process (see ``snapdiff.owner``)."""
         self.recover_stale()
         with self.transaction() as c:
             if label is not None:  # a label names one snapshot: the newest takes it
                 c.execute("UPDATE snapshots SET label = NULL WHERE label = ?", (label,))
             cur = c.execute(
                 "INSERT INTO snapshots (uid, label, started_at, status, tenant_id, cloud, scope,"
-                " tool_version, host, pid) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                " tool_version, host, pid, boot_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     uuid.uuid4().hex,
                     label,
@@ -360,9 +376,14 @@ class Store:
                     __version__,
                     socket.gethostname(),
                     os.getpid(),
+                    owner.boot_id(),
                 ),
             )
-            return inserted_id(cur)
+            sid = inserted_id(cur)
+            # Locked inside the transaction, so nobody sees the row without its lock.
+            if owner.hold(self.path, sid):
+                c.execute("UPDATE snapshots SET owner_lock = 1 WHERE id = ?", (sid,))
+            return sid
 
     def finish_snapshot(self, snapshot_id: int, status: str, error: str | None = None) -> None:
         if status not in FINISHED:
@@ -373,29 +394,41 @@ class Store:
                 " AND status = 'running'",
                 (status, utcnow(), error, snapshot_id),
             )
+        owner.release(self.path, snapshot_id)
 
     def set_tenant(self, snapshot_id: int, tenant_id: str | None) -> None:
         with self.transaction() as c:
             c.execute("UPDATE snapshots SET tenant_id = ? WHERE id = ?", (tenant_id, snapshot_id))
 
     def recover_stale(self) -> list[int]:
-        """Mark snapshots left ``running`` by a dead collector on this host as ``partial``,
-        naming the sources it cut off or never reached."""
-        if self.readonly:
+        """Mark snapshots left ``running`` by a dead collector (any host) as ``partial``,
+        naming the sources it cut off or never reached.
+
+        A read-only handle recovers through a short writable connection when the file allows
+        it, so any command that finds a dead owner's snapshot finishes it.
+        """
+        stale = [
+            r["id"]
+            for r in self.db.query("SELECT * FROM snapshots WHERE status = 'running'")
+            if not owner.owner_alive(self.path, r)
+        ]
+        if not stale:
             return []
-        host = socket.gethostname()
-        stale = []
-        for row in self.conn.execute(
-            "SELECT id, pid FROM snapshots WHERE status = 'running' AND host = ?", (host,)
-        ).fetchall():
-            if row[1] != os.getpid() and not _pid_alive(row[1]):
-                stale.append(row[0])
+        if self.readonly:
+            return self._recover_through_writer(stale)
         for sid in stale:
             self.mark_interrupted(sid, "collector ended without finishing")
-            self.finish_snapshot(
-                sid, "partial", "collector ended without finishing (crash or kill)"
-            )
+            self.finish_snapshot(sid, "partial", STALE_ERROR)
         return stale
+
+    def _recover_through_writer(self, stale: list[int]) -> list[int]:
+        if self.immutable or not os.access(self.path, os.W_OK):
+            return []
+        try:
+            with Store(self.path, create=False) as writer:
+                return [s for s in stale if writer.snapshot(s).status == "partial"]
+        except StoreError:
+            return []  # a full disk or a locked file: the next command tries again
 
     def mark_interrupted(
         self, snapshot_id: int, why: str, *, skip: frozenset[str] = frozenset()
@@ -704,13 +737,8 @@ class Store:
         return {"requests": row[0], "bodies": row[1], "error_responses": row[2]}
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+def is_disk_full(e: BaseException) -> bool:
+    """SQLITE_FULL (or ENOSPC underneath): the disk or the store's page limit is full."""
+    if getattr(e, "sqlite_errorcode", None) == SQLITE_FULL:
         return True
-    return True
+    return "disk is full" in str(e) or "No space left" in str(e)

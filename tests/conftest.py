@@ -53,7 +53,7 @@ def _offline(store_dir, *names_and_labels, **kw):
 @pytest.fixture(scope="session")
 def faults_snapshot(tmp_path_factory: pytest.TempPathFactory):
     """The fault-scenario cassette replayed once into a session store."""
-    return _offline(tmp_path_factory.mktemp("faults"), ("faults", None), sleep=FAULTS_CLOCK.sleep)
+    return _offline(tmp_path_factory.mktemp("faults"), ("faults", None), **FAULTS_CLOCK.options())
 
 
 FAULTS_CLOCK = ReplayClock()  # what the faults replay asked to wait, instead of sleeping

@@ -12,17 +12,18 @@ import contextvars
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
+from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from ..errors import DiskFull
 from ..redact import keep_headers, redact_body, redact_url
 from ..store import Store, utcnow
+from .guard import RunGuard, describe
 
 
 @dataclass
@@ -32,6 +33,7 @@ class FetchContext:
     fetch_id: int | None
     source: str
     page: int | None = None
+    deadline: float | None = None  # end of the fetch's retry budget (guard clock)
 
 
 current: contextvars.ContextVar[FetchContext | None] = contextvars.ContextVar(
@@ -42,9 +44,10 @@ current: contextvars.ContextVar[FetchContext | None] = contextvars.ContextVar(
 class Recorder:
     """Writes exchanges for one snapshot and counts requests per source."""
 
-    def __init__(self, store: Store, snapshot_id: int):
+    def __init__(self, store: Store, snapshot_id: int, guard: RunGuard | None = None):
         self.store = store
         self.snapshot_id = snapshot_id
+        self.guard = guard or RunGuard()
         self.requests: dict[str, int] = defaultdict(int)
         self.error_responses: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
@@ -70,22 +73,30 @@ class Recorder:
             self.requests[ctx.source] += 1
             if status is None or status >= 400:
                 self.error_responses[ctx.source] += 1
-        self.store.add_exchange(
-            snapshot_id=self.snapshot_id,
-            fetch_id=ctx.fetch_id,
-            source=ctx.source,
-            method=method,
-            url=redact_url(url),
-            request_body=req_body.decode("utf-8", "replace") if req_body else None,
-            status=status,
-            headers=keep_headers(headers),
-            body=body,
-            started_at=datetime.fromtimestamp(started, timezone.utc).isoformat(),
-            elapsed_ms=round((time.time() - started) * 1000, 1),
-            error=error,
-            page=ctx.page if status is not None and 200 <= status < 300 else None,
-            redactions=[(f"request{p[1:]}", r) for p, r in req_red] + red,
-        )
+        if status is None:
+            self.guard.transport_failed(error or "no response")
+        else:
+            self.guard.answered()
+        try:
+            self.store.add_exchange(
+                snapshot_id=self.snapshot_id,
+                fetch_id=ctx.fetch_id,
+                source=ctx.source,
+                method=method,
+                url=redact_url(url),
+                request_body=req_body.decode("utf-8", "replace") if req_body else None,
+                status=status,
+                headers=keep_headers(headers),
+                body=body,
+                started_at=datetime.fromtimestamp(started, timezone.utc).isoformat(),
+                elapsed_ms=round((time.time() - started) * 1000, 1),
+                error=error,
+                page=ctx.page if status is not None and 200 <= status < 300 else None,
+                redactions=[(f"request{p[1:]}", r) for p, r in req_red] + red,
+            )
+        except DiskFull as e:  # stop the whole run: every later write would fail too
+            self.guard.stop(str(e))
+            raise
 
 
 def _request_body(req: Any) -> bytes | str | None:
@@ -137,7 +148,7 @@ class CapturePolicy(SansIOHTTPPolicy):
             headers={},
             body=None,
             started=request.context.get("snapdiff_started", time.time()),
-            error=f"{type(exc).__name__}: {exc}" if exc else "unknown transport error",
+            error=describe(exc) if exc else "unknown transport error",
         )
 
 
@@ -146,27 +157,6 @@ class AllowHttpPolicy(SansIOHTTPPolicy):
 
     def on_request(self, request: PipelineRequest) -> None:
         request.context["enforce_https"] = False
-
-
-class ClockedRetryPolicy(RetryPolicy):
-    """azure-core's RetryPolicy, waiting (Retry-After, backoff) through an injected ``sleep``:
-    ``time.sleep`` in production, a recording no-op when replaying cassettes."""
-
-    def __init__(self, sleep: Callable[[float], None] = time.sleep, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._clock_sleep = sleep
-
-    def _sleep_for_retry(self, response: Any, transport: Any) -> bool:
-        retry_after = self.get_retry_after(response)
-        if retry_after:
-            self._clock_sleep(retry_after)
-            return True
-        return False
-
-    def _sleep_backoff(self, settings: dict[str, Any], transport: Any) -> None:
-        backoff = self.get_backoff_time(settings)
-        if backoff > 0:
-            self._clock_sleep(backoff)
 
 
 class ArgQuotaPolicy(SansIOHTTPPolicy):
@@ -233,7 +223,7 @@ class CapturingTransport(httpx.AsyncBaseTransport):
                 headers={},
                 body=None,
                 started=started,
-                error=f"{type(e).__name__}: {e}",
+                error=describe(e),
             )
             raise
         self.recorder.record(
@@ -265,7 +255,6 @@ class CapturingTransport(httpx.AsyncBaseTransport):
 __all__ = [
     "AllowHttpPolicy",
     "ArgQuotaPolicy",
-    "ClockedRetryPolicy",
     "CapturePolicy",
     "CapturingTransport",
     "FetchContext",

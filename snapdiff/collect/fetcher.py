@@ -24,6 +24,7 @@ from ..errors import StoreError
 from ..naming.calls import source_of
 from ..store import Store
 from .capture import FetchContext, current
+from .guard import CollectionStopped, RunGuard, describe
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 # Not a fetch outcome: a store that cannot be written stops the run (the CLI says so).
 STORE_FAILURES = (sqlite3.Error, StoreError)
 _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
+# Not a failed fetch but the end of the run: a full disk, a stop. They pass through.
+FATAL = (*STORE_FAILURES, CollectionStopped)
 
 
 class FetchFailed(Exception):
@@ -57,8 +60,19 @@ def _error_message(status: int | None, body: Any, fallback: str = "") -> str:
 class Fetcher:
     """Runs fetches for one snapshot and keeps per-source tallies."""
 
-    def __init__(self, store: Store, snapshot_id: int, *, rg: Any, arm: Any, vault: Any):
+    def __init__(
+        self,
+        store: Store,
+        snapshot_id: int,
+        *,
+        rg: Any,
+        arm: Any,
+        vault: Any,
+        guard: RunGuard | None = None,
+    ):
         self.store = store
+        self.guard = guard or RunGuard()
+        self._deadlines: dict[int, float] = {}
         self.snapshot_id = snapshot_id
         self.rg = rg
         self.arm = arm
@@ -71,8 +85,17 @@ class Fetcher:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
+        """A new fetch row; raises ``CollectionStopped`` once the run has been stopped."""
+        self.guard.check()
         source = source_of(call)
-        return source, self.store.start_fetch(self.snapshot_id, source, call, target)
+        fid = self.store.start_fetch(self.snapshot_id, source, call, target)
+        with self._lock:
+            self._deadlines[fid] = self.guard.deadline()
+        return source, fid
+
+    def context(self, source: str, fid: int, page: int) -> FetchContext:
+        """What the capture and retry layers need to know about a request of fetch ``fid``."""
+        return FetchContext(fid, source, page, self._deadlines.get(fid))
 
     def _finish(
         self,
@@ -88,6 +111,7 @@ class Fetcher:
         if status not in ("ok", "superseded"):
             log.info("%s fetch %d %s: %s", source, fid, status, error or http_status)
         with self._lock:
+            self._deadlines.pop(fid, None)
             if status != "superseded":
                 self.outcomes[source][status] += 1
             self.pages[source] += pages
@@ -117,12 +141,12 @@ class Fetcher:
         source, fid = self._start(call, target)
         client = self.vault if vault else self.arm
         try:
-            resp = self._send(client, url, params, FetchContext(fid, source, 1))
-        except STORE_FAILURES:
-            raise  # a failed database write is a crash, not a failed fetch
+            resp = self._send(client, url, params, self.context(source, fid, 1))
+        except FATAL:
+            raise
         except Exception as e:  # transport errors after retries, or anything below us
-            self._finish(source, fid, "failed", error=f"{type(e).__name__}: {e}")
-            raise FetchFailed("failed", None, str(e)) from None
+            self._finish(source, fid, "failed", error=describe(e))
+            raise FetchFailed("failed", None, describe(e)) from None
         body = _json(resp)
         if 200 <= resp.status_code < 300:
             self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
@@ -154,12 +178,12 @@ class Fetcher:
                 page += 1
                 try:
                     resp = self._send(
-                        client, next_url, next_params, FetchContext(fid, source, page)
+                        client, next_url, next_params, self.context(source, fid, page)
                     )
-                except STORE_FAILURES:
-                    raise  # a failed database write is a crash, not a failed fetch
+                except FATAL:
+                    raise
                 except Exception as e:  # transport errors after retries, or anything below us
-                    msg = f"page {page}: {type(e).__name__}: {e}"
+                    msg = f"page {page}: {describe(e)}"
                     self._finish(source, fid, "failed", pages=page - 1, error=msg)
                     raise FetchFailed("failed", None, msg) from None
                 body = _json(resp)
@@ -212,7 +236,7 @@ class Fetcher:
                     skip_token=skip, top=self.arg_page_size, result_format="objectArray"
                 ),
             )
-            token = current.set(FetchContext(fid, source, page))
+            token = current.set(self.context(source, fid, page))
             try:
                 # Resource Graph queries are read-only POSTs: let them retry like GETs.
                 resp = self.rg.resources(req, retry_on_methods=_RETRY_METHODS)
@@ -224,10 +248,10 @@ class Fetcher:
                     source, fid, status, http_status=e.status_code, pages=page - 1, error=msg
                 )
                 raise FetchFailed(status, e.status_code, msg) from None
-            except STORE_FAILURES:
-                raise  # a failed database write is a crash, not a failed fetch
+            except FATAL:
+                raise
             except Exception as e:  # transport errors after retries, or anything below us
-                msg = f"page {page}: {type(e).__name__}: {e}"
+                msg = f"page {page}: {describe(e)}"
                 self._finish(source, fid, "failed", pages=page - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None
             finally:

@@ -16,6 +16,7 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
+from kiota_http.middleware.options import RetryHandlerOption
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.groups.item.members.members_request_builder import MembersRequestBuilder
 from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
@@ -25,23 +26,42 @@ from msgraph.graph_request_adapter import options as graph_default_options
 from msgraph_core import GraphClientFactory
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
-from .capture import CapturingTransport, FetchContext, Recorder, current
+from .capture import CapturingTransport, Recorder, current
 from .clouds import Cloud
-from .fetcher import MAX_RESTARTS, STORE_FAILURES, Fetcher, FetchFailed, classify
+from .fetcher import FATAL, MAX_RESTARTS, Fetcher, FetchFailed, classify
+from .guard import RunGuard, describe
+from .retry import RetryingTransport
 
 PAGE_SIZE = 999
 
 
-def make_client(credential: Any, cloud: Cloud, recorder: Recorder) -> GraphServiceClient:
+def make_client(
+    credential: Any,
+    cloud: Cloud,
+    recorder: Recorder,
+    guard: RunGuard,
+    *,
+    retries: int = 6,
+    backoff: float = 0.8,
+) -> GraphServiceClient:
+    """A Graph client whose every attempt is captured and retried by ``RetryingTransport``
+    (kiota's retry handler is off: it would retry 429s a fixed 3 times and drops never)."""
     host = urlsplit(cloud.graph).hostname or ""
     auth = AzureIdentityAuthenticationProvider(
         credential, scopes=[cloud.graph_scope], allowed_hosts=[host]
     )
-    http = httpx.AsyncClient(
-        transport=CapturingTransport(httpx.AsyncHTTPTransport(retries=2), recorder), timeout=60
+    lim = guard.limits
+    transport = RetryingTransport(
+        CapturingTransport(httpx.AsyncHTTPTransport(), recorder),
+        guard,
+        retries=retries,
+        backoff=backoff,
     )
+    timeout = httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout)
+    http = httpx.AsyncClient(transport=transport, timeout=timeout)
+    no_retry = RetryHandlerOption(delay=0, max_retries=0, should_retry=False)
     http = GraphClientFactory.create_with_default_middleware(
-        client=http, options=graph_default_options
+        client=http, options={**graph_default_options, no_retry.get_key(): no_retry}
     )
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = cloud.graph + "/v1.0"
@@ -73,7 +93,7 @@ async def list_members(
         restart = False
         while True:
             page_no += 1
-            token = current.set(FetchContext(fid, source, page_no))
+            token = current.set(fetcher.context(source, fid, page_no))
             try:
                 if next_link is None:
                     page = await builder.get(request_configuration=config)
@@ -90,10 +110,10 @@ async def list_members(
                 msg = f"page {page_no}: HTTP {code} {text}"
                 fetcher._finish(source, fid, status, http_status=code, pages=page_no - 1, error=msg)
                 raise FetchFailed(status, code, msg) from None
-            except STORE_FAILURES:
-                raise  # a failed database write is a crash, not a failed fetch
-            except Exception as e:  # transport errors after kiota's retries, or anything below
-                msg = f"page {page_no}: {type(e).__name__}: {e}"
+            except FATAL:
+                raise
+            except Exception as e:  # transport errors after retries, or anything below
+                msg = f"page {page_no}: {describe(e)}"
                 fetcher._finish(source, fid, "failed", pages=page_no - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None
             finally:

@@ -50,7 +50,10 @@ def validate_interval(value: str) -> str:
         raise ValueError(
             f"APP_INSIGHTS_INTERVAL {value!r} is not YYYY-MM-DD[THH:MM:SS[.ffffff]]/YYYY-MM-DD[...]"
         )
-    start, end = (datetime.fromisoformat(p) for p in value.split("/"))
+    try:
+        start, end = (datetime.fromisoformat(p) for p in value.split("/"))
+    except ValueError as e:
+        raise ValueError(f"APP_INSIGHTS_INTERVAL {value!r}: {e}") from None
     if start > end:
         raise ValueError(f"APP_INSIGHTS_INTERVAL {value!r} ends before it starts")
     return value

@@ -52,7 +52,7 @@ def demo(store_path: Path, output_dir: Path) -> None:
     with run.store:
         result = build(SnapshotView(run.store, run.week1))
         d = diff_snapshots(SnapshotView(run.store, run.week0), SnapshotView(run.store, run.week1))
-    for path in write_files(result, output_dir):
+    for path in write_files(result, output_dir, force=True):  # the demo owns this folder
         click.echo(f"built {path}", err=True)
     click.echo(
         f"{len(result.warnings)} build warnings (see `snapdiff build week-1 --store {store_path}`)",

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from .. import status as st
-from ..refs import resolve
+from ..snapshot import snapshot_summary
 from ..store import Store
-from .common import open_store, store_option
+from .common import open_ref, open_store, store_option
 
 
 @click.command()
@@ -46,18 +46,29 @@ def _coverage(store: Store, snapshot_id: int) -> str:
 @click.command()
 @click.argument("snapshot", required=False)
 @store_option
-def show(snapshot: str | None, store_path: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (README.md).")
+def show(snapshot: str | None, store_path: Path | None, as_json: bool) -> None:
     """Show one snapshot with its scope and per-source status.
 
+    SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF.
+
     \b
-    Example:
+    Examples:
       snapdiff show latest
+      snapdiff show other.db:week-47 --json
     """
-    with open_store(store_path, readonly=True) as store:
-        s = store.snapshot(resolve(store, snapshot))
-        counts = store.counts(s.id)
-        sources = store.sources(s.id)
-        red = store.redactions(s.id)
+    store, sid = open_ref(store_path, snapshot)
+    with store:
+        if as_json:
+            summary = snapshot_summary(store, sid)
+        else:
+            s = store.snapshot(sid)
+            counts = store.counts(s.id)
+            sources = store.sources(s.id)
+            red = store.redactions(s.id)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
     click.echo(f"snapshot {s.id} ({s.uid}) {s.status}" + (f" label={s.label}" if s.label else ""))
     click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")
     click.echo(f"  tenant {s.tenant_id or '-'}  cloud {s.cloud}  tool {s.tool_version}")

@@ -15,10 +15,10 @@ from ..bundle import (
     refuse_store_target,
     verify,
 )
-from ..errors import SnapdiffError
+from ..errors import SnapdiffError, StoreError
 from ..maintenance import check_label, index_missing, index_snapshot, label, parse_duration, prune
 from ..refs import resolve, split_ref
-from ..store import default_store_path
+from ..store import Store, default_store_path
 from .common import open_ref, open_store, store_option
 
 
@@ -114,8 +114,11 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         else:
             ref = target
     path = path or store_path or default_store_path()
+    if Path(path).is_dir():
+        raise SnapdiffError(f"{path} is a folder, not a store or bundle file")
     if not Path(path).exists():
         raise SnapdiffError(f"no store or bundle at {path}")
+    _recover(Path(path))
     problems = verify(path, ref)
     for p in problems:
         click.echo(f"{path}: {p}")
@@ -123,6 +126,24 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {path}", err=True)
         sys.exit(1)
     click.echo(f"{path}: ok")
+
+
+def _recover(path: Path) -> None:
+    """Finish snapshots whose collector is gone (``partial``) before checking, and say so."""
+    from ..bundle import _is_bundle
+
+    if _is_bundle(path):
+        return
+    try:
+        with Store(path, readonly=True) as store:
+            recovered = store.recovered
+    except StoreError:
+        return  # not openable as a store: verify itself says why
+    for sid in recovered:
+        click.echo(
+            f"note: snapshot {sid} was left running by a collector that is gone: now partial",
+            err=True,
+        )
 
 
 @click.command("prune")
@@ -160,7 +181,7 @@ def prune_(
       snapdiff prune --keep-last 52 --older-than 365d
       snapdiff prune --failed
     """
-    delta = parse_duration(older_than) if older_than else None
+    delta = parse_duration(older_than) if older_than is not None else None
     with open_store(store_path, readonly=dry_run) as store:
         r = prune(
             store,

@@ -9,6 +9,7 @@ redaction as the store before they are written.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,13 +56,22 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class ReplayClock:
-    """The collector's injected ``sleep`` for replays: waits for nothing, remembers each wait
-    (Retry-After, backoff, Resource Graph quota) so that tests can check them."""
+    """The collector's injected time for replays: ``pause`` waits for nothing but moves
+    ``time`` on and remembers each wait (Retry-After, backoff, Resource Graph quota), so that
+    budgets still add up and tests can check the waits."""
 
     waits: list[float] = field(default_factory=list)
+    start: float = field(default_factory=time.monotonic)
 
-    def sleep(self, seconds: float) -> None:
+    def time(self) -> float:
+        return self.start + sum(self.waits)
+
+    def pause(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+    def options(self) -> dict[str, Any]:
+        """The ``CollectOptions`` that make a collection use this clock."""
+        return {"clock": self.time, "pause": self.pause}
 
 
 def make_vcr(record: bool) -> vcr.VCR:
@@ -102,7 +112,7 @@ def run_cassette(
         **{
             "retry_backoff": 0.05,
             "concurrency": 1,
-            **({} if record else {"sleep": ReplayClock().sleep}),
+            **({} if record else ReplayClock().options()),
             **options,
         },
     )
