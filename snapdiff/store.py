@@ -245,7 +245,11 @@ class Store:
         if current == SCHEMA_VERSION:
             return
         if self.readonly:
-            raise StoreError(f"store {self.path} needs a migration; open it writable once")
+            raise StoreError(
+                f"store {self.path} has schema v{current}, this snapdiff v{SCHEMA_VERSION}: "
+                "a command that writes (collect, import, label, prune, index) migrates it once; "
+                "reading commands never change a store"
+            )
         with self._lock:
             for version in range(current, SCHEMA_VERSION):
                 script = (
