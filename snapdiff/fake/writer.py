@@ -180,17 +180,17 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
         queue += [m["id"] for m in direct if str(m.get("@odata.type", "")).endswith(".group")]
     for row in tenant.resources:
         rid = row["id"].lower()
-        for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
-            if call.data_plane:
+        for spec in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
+            if spec.data_plane:
                 name = row["name"].lower()
-                path = f"/kv/{name}/{call.suffix}"
+                path = f"/kv/{name}/{spec.suffix}"
             else:
-                path = rid + call.suffix.lower()
+                path = rid + spec.suffix.lower()
             body = tenant.responses.get(path)
             if path in tenant.forbidden or body is None:
                 out.append(
                     FakeFetch(
-                        call.call,
+                        spec.call,
                         rid,
                         [],
                         status="forbidden" if body is not None else "notfound",
@@ -199,9 +199,9 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
                 )
                 continue
             out.append(
-                FakeFetch(call.call, rid, [{"value": body}] if isinstance(body, list) else [body])
+                FakeFetch(spec.call, rid, [{"value": body}] if isinstance(body, list) else [body])
             )
-            follow = FOLLOW_UPS.get(call.call)
+            follow = FOLLOW_UPS.get(spec.call)
             if follow is None or not isinstance(body, list):
                 continue
             for item in body:
