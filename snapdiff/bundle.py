@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -53,6 +54,9 @@ _ORDER = {
     "exchanges": "id",
     "redactions": "rowid",
 }
+
+
+log = logging.getLogger(__name__)
 
 
 class BundleError(StoreError):
@@ -214,6 +218,7 @@ def export_snapshot(store: Store, snapshot_id: int, out_path: str | os.PathLike[
         with tmp.open("rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, out)
+        log.info("exported snapshot %d to %s (%d bodies)", snapshot_id, out, len(manifest.bodies))
     except sqlite3.Error as e:
         raise StoreError(f"cannot write bundle {out}: {e}") from None
     finally:
@@ -519,6 +524,7 @@ def import_snapshot(
     manifest = check_bundle(path)
     existing = store.snapshot_by_uid(manifest.uid)
     if existing is not None:
+        log.info("%s: snapshot %s is already snapshot %d here", path, manifest.uid, existing)
         return Imported(existing, added=False)
     _check_writable(store)
     from .maintenance import index_snapshot
@@ -542,6 +548,7 @@ def import_snapshot(
                 index_snapshot(store, new_id)
     except sqlite3.Error as e:
         raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
+    log.info("imported %s as snapshot %d of %s", path, new_id, store.path)
     return Imported(new_id, added=True)
 
 

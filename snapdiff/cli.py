@@ -7,11 +7,12 @@ import os
 import pkgutil
 import sqlite3
 import sys
+import traceback
 from typing import NoReturn
 
 import click
 
-from . import __version__, commands
+from . import __version__, commands, logs
 from .commands.common import EXIT_CODE
 from .errors import SnapdiffError
 from .explain import explain
@@ -27,8 +28,11 @@ def _stdout_closed() -> None:
     os.close(devnull)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"snapdiff: error: {message}", err=True)
+def _fail(message: str, code: int = 2, *, debug: bool = False, prefix: str = "error") -> NoReturn:
+    """One line on stderr (after the traceback with ``--debug``), then exit ``code``."""
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    click.echo(f"snapdiff: {prefix}: {message}" if prefix else f"snapdiff: {message}", err=True)
     sys.exit(code)
 
 
@@ -37,26 +41,38 @@ class Group(click.Group):
     closed stdout ends the command quietly with the status it had decided on (default 0)."""
 
     def invoke(self, ctx: click.Context) -> object:
+        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             _stdout_closed()
             sys.exit(ctx.meta.get(EXIT_CODE, 0))
         except SnapdiffError as e:
-            _fail(str(e))
+            _fail(str(e), debug=debug)
         except (OSError, sqlite3.Error) as e:
-            _fail(explain(e))
+            _fail(explain(e), debug=debug)
         except ValueError as e:
-            _fail(str(e))
+            _fail(str(e), debug=debug)
         except KeyboardInterrupt:
-            click.echo("snapdiff: interrupted", err=True)
-            sys.exit(130)
+            _fail("interrupted", 130, debug=debug, prefix="")
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # --help, usage errors: click reports them itself
+        except Exception as e:  # the CLI boundary: a bug still ends in one line and exit 2
+            why = f"{type(e).__name__}: {e}"
+            _fail(
+                why + ("" if debug else " (run with --debug for the traceback)"),
+                debug=debug,
+                prefix="internal error",
+            )
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="snapdiff")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Log more to stderr: -v info, -vv debug.")
+@click.option("--debug", is_flag=True, help="Debug logging, and a traceback with any error.")
+def main(verbose: int, debug: bool) -> None:
     """Snapshot an Azure estate, rebuild securiCAD JSON offline, and diff snapshots."""
+    logs.configure(verbose, debug=debug)
 
 
 def _load_commands() -> None:

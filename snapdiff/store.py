@@ -530,7 +530,7 @@ class Store:
 
     def sources(self, snapshot_id: int) -> list[dict[str, Any]]:
         """Per source: name, status, pages, requests, errors, detail, outcomes (a dict of
-        fetch outcome counts, None before schema 5) and coverage (what was forbidden)."""
+        fetch outcome counts, None in stores older than that column) and coverage (what was forbidden)."""
         rows = list(
             self.db.query(
                 "SELECT name, status, pages, requests, errors, detail, outcomes, coverage"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import pytest_socket
 
-from snapdiff.fake.cassettes import run_cassette
+import snapdiff.build.api as build_api
+from snapdiff.fake.cassettes import ReplayClock, run_cassette
 from snapdiff.fake.record import RECORDINGS
 from snapdiff.store import Store
 
@@ -18,6 +19,8 @@ CASSETTES = ROOT / "cassettes"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "loopback: may open sockets to 127.0.0.1 only")
+    # A builder bug fails the test that meets it instead of becoming a build warning.
+    build_api.RAISE_BUILDER_ERRORS = True
 
 
 @pytest.fixture(autouse=True)
@@ -36,12 +39,12 @@ def replay(store: Store, name: str, **kw):
     return run_cassette(store, CASSETTES / f"{name}.json", **{**options, **kw})
 
 
-def _offline(store_dir, *names_and_labels):
+def _offline(store_dir, *names_and_labels, **kw):
     """Replay cassettes into a new store with sockets disabled; one result per cassette."""
     pytest_socket.disable_socket(allow_unix_socket=True)
     try:
         store = Store(store_dir / "s.db")
-        results = [replay(store, name, label=label) for name, label in names_and_labels]
+        results = [replay(store, name, label=label, **kw) for name, label in names_and_labels]
     finally:
         pytest_socket.enable_socket()
     return store, *results
@@ -50,7 +53,16 @@ def _offline(store_dir, *names_and_labels):
 @pytest.fixture(scope="session")
 def faults_snapshot(tmp_path_factory: pytest.TempPathFactory):
     """The fault-scenario cassette replayed once into a session store."""
-    return _offline(tmp_path_factory.mktemp("faults"), ("faults", None))
+    return _offline(tmp_path_factory.mktemp("faults"), ("faults", None), **FAULTS_CLOCK.options())
+
+
+FAULTS_CLOCK = ReplayClock()  # what the faults replay asked to wait, instead of sleeping
+
+
+@pytest.fixture(scope="session")
+def faults_waits(faults_snapshot) -> list[float]:
+    """Every wait the collector asked for while replaying the fault scenario."""
+    return FAULTS_CLOCK.waits
 
 
 @pytest.fixture(scope="session")

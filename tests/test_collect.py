@@ -156,3 +156,10 @@ def test_demo_tenant_every_kind_and_every_per_resource_call(demo_store):
     # Each page of every listing is stored once per attempt, every body once per store.
     counts = store.counts(r0.snapshot_id)
     assert counts["requests"] >= counts["bodies"] > 50
+
+
+def test_replay_waits_through_the_injected_clock_not_sleep(faults_waits):
+    """Retry-After 1 on the subscription list and the Resource Graph quota reset (00:00:01)
+    were asked of the clock; the replay slept for neither."""
+    assert 1.0 in faults_waits  # Retry-After: 1 (ARM)
+    assert any(0.0 < w < 1.0 for w in faults_waits)  # quota reset, less the time elapsed since

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,6 +96,15 @@ def test_builders_never_raise_on_odd_shapes(tmp_path_factory, kind, props, extra
     assert out is None or (isinstance(out, dict) and out["id"].endswith("/x"))
     if out is not None:
         json.dumps(out)  # always serializable
+
+
+@pytest.mark.parametrize("managed_by", [1, ["x"], {"id": "x"}, True])
+def test_disk_with_a_non_string_managed_by(tmp_path_factory, managed_by):
+    """Found by the property test once builder crashes failed tests: ``managedBy: 1``."""
+    disk = next(k for k in KINDS if k.key == "disks")
+    out = disk.func(_row(disk, {}, {"managedBy": managed_by}), _context(tmp_path_factory))
+    assert out is not None and out["id"].endswith("/x")
+    json.dumps(out)
 
 
 # (key, value template, the part that must disappear)

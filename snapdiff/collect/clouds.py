@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+LOOPBACK = "127.0.0.0/8, ::1, localhost"
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url``'s host is a loopback address (127.0.0.0/8, ::1) or ``localhost``."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -17,7 +37,38 @@ class Cloud:
 
     @property
     def loopback(self) -> bool:
-        return any(h in self.arm for h in ("://127.", "://localhost", "://[::1]"))
+        """Every endpoint the collector talks to (ARM and Graph) is on a loopback address."""
+        return is_loopback(self.arm) and is_loopback(self.graph)
+
+    @property
+    def plain_http(self) -> bool:
+        """ARM over plain http: only ever allowed on loopback (``check_endpoints``)."""
+        return urlsplit(self.arm).scheme.lower() == "http"
+
+
+def check_endpoint(option: str, url: str) -> None:
+    """Raise ValueError unless ``url`` is https, or plain http on a loopback address."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "https" and urlsplit(url).hostname:
+        return
+    if scheme == "http" and is_loopback(url):
+        return
+    if scheme == "http":
+        raise ValueError(
+            f"refusing plain-http {option} {url}: http is accepted only for loopback addresses"
+            f" ({LOOPBACK}); use https"
+        )
+    raise ValueError(f"{option} {url!r} is not an https URL")
+
+
+def check_endpoints(cloud: Cloud) -> None:
+    """Every endpoint of ``cloud`` passes ``check_endpoint``."""
+    for option, url in (
+        ("--arm-endpoint", cloud.arm),
+        ("--graph-endpoint", cloud.graph),
+        ("--authority", cloud.authority),
+    ):
+        check_endpoint(option, url)
 
 
 CLOUDS = {
@@ -73,7 +124,7 @@ def resolve_cloud(
         base = CLOUDS["AzureCloud"]
     arm = (arm or base.arm).rstrip("/")
     graph = (graph or base.graph).rstrip("/")
-    return Cloud(
+    cloud = Cloud(
         name,
         arm,
         graph,
@@ -82,3 +133,5 @@ def resolve_cloud(
         f"{graph}/.default" if name == "custom" else base.graph_scope,
         vault_scope or base.vault_scope,
     )
+    check_endpoints(cloud)
+    return cloud

@@ -8,8 +8,10 @@ concurrency). A source that fails or is forbidden is recorded as such and the ru
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -50,13 +52,20 @@ from ..naming.ids import scoped_resource_groups
 from ..naming.rbac import group_principals, read_assignments
 from ..status import SOURCES
 from ..store import Store
-from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
-from .clouds import Cloud
+from .capture import (
+    AllowHttpPolicy,
+    ArgQuotaPolicy,
+    CapturePolicy,
+    Recorder,
+)
+from .clouds import Cloud, check_endpoints
 from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
 from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
 from .retry import BudgetRetryPolicy
 from .scope import Scope
+
+log = logging.getLogger(__name__)
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
 
@@ -130,7 +139,7 @@ class Collector:
         """Resource Graph through its SDK client; other ARM GETs and the Key Vault data plane
         through azure-core pipelines with the same retry, auth and capture policies."""
         cloud, o = self.opts.cloud, self.opts
-        per_call = [AllowHttpPolicy()] if cloud.arm.startswith("http://") else []
+        per_call = [AllowHttpPolicy()] if cloud.plain_http else []
 
         def retry() -> policies.RetryPolicy:
             return BudgetRetryPolicy(self.guard, retries=o.retry_total, backoff=o.retry_backoff)
@@ -180,6 +189,7 @@ class Collector:
     def run(self) -> CollectResult:
         """Collect into a new snapshot; it ends ``complete``, ``partial`` or ``failed``, never
         ``running``: Ctrl-C, SIGTERM and SIGHUP end it ``partial`` and re-raise."""
+        check_endpoints(self.opts.cloud)  # plain http on loopback only, however it was made
         with _signals_as_interrupts():
             return self._run()
 
@@ -210,8 +220,11 @@ class Collector:
                 raise
             except (CollectionStopped, DiskFull) as e:
                 error = self.guard.reason or str(e)
-            except Exception as e:
+            except sqlite3.Error:
+                raise  # the store cannot be written: a crash, not a failed collection
+            except Exception as e:  # any other bug ends the run, with its cause
                 error = f"{type(e).__name__}: {e}"
+                log.debug("collection stopped", exc_info=True)  # -vv or --debug
             if error is not None:
                 self.guard.stop(error)
         status = None

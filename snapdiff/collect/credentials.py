@@ -9,7 +9,9 @@ from typing import Any
 from azure.core.credentials import AccessToken, AccessTokenInfo
 
 from ..errors import SnapdiffError
-from .clouds import Cloud
+from .clouds import LOOPBACK, Cloud
+
+TOKEN_VARIABLE = "SNAPDIFF_ACCESS_TOKEN"
 
 
 class SignInFailed(SnapdiffError):
@@ -43,10 +45,16 @@ class StaticTokenCredential:
 
 
 def make_credential(cloud: Cloud) -> Any:
-    """``SNAPDIFF_ACCESS_TOKEN`` (testing only) or DefaultAzureCredential: service principal
-    from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET, managed identity, Azure CLI."""
-    token = os.environ.get("SNAPDIFF_ACCESS_TOKEN")
+    """``SNAPDIFF_ACCESS_TOKEN`` (fakes on loopback only) or DefaultAzureCredential: service
+    principal from AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET, managed identity,
+    Azure CLI."""
+    token = os.environ.get(TOKEN_VARIABLE)
     if token:
+        if not cloud.loopback:
+            raise SnapdiffError(
+                f"refusing {TOKEN_VARIABLE}: it is for fakes on loopback addresses ({LOOPBACK})"
+                f" only, and the endpoints are {cloud.arm} and {cloud.graph}; unset it"
+            )
         return StaticTokenCredential(token)
     from azure.identity import DefaultAzureCredential
 

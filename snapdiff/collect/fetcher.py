@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import re
+import sqlite3
 import threading
 from collections import Counter, defaultdict
 from typing import Any
@@ -26,9 +28,12 @@ from .guard import CollectionStopped, RunGuard, describe
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
+log = logging.getLogger(__name__)
+# Not a fetch outcome: a store that cannot be written stops the run (the CLI says so).
+STORE_FAILURES = (sqlite3.Error, StoreError)
 _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
 # Not a failed fetch but the end of the run: a full disk, a stop. They pass through.
-FATAL = (StoreError, CollectionStopped)
+FATAL = (*STORE_FAILURES, CollectionStopped)
 
 
 class FetchFailed(Exception):
@@ -107,6 +112,8 @@ class Fetcher:
         error: str | None = None,
     ) -> None:
         self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
+        if status not in ("ok", "superseded"):
+            log.info("%s fetch %d %s: %s", source, fid, status, error or http_status)
         with self._lock:
             self._deadlines.pop(fid, None)
             if status == "forbidden" and fid in self._optional:
@@ -148,6 +155,10 @@ class Fetcher:
             self._finish(source, fid, "failed", error=describe(e))
             raise FetchFailed("failed", None, describe(e)) from None
         body = _json(resp)
+        if 200 <= resp.status_code < 300 and not isinstance(body, dict):
+            msg = "response is not a JSON object (invalid or truncated body)"
+            self._finish(source, fid, st.FAILED, http_status=resp.status_code, error=msg)
+            raise FetchFailed(st.FAILED, resp.status_code, msg)
         if 200 <= resp.status_code < 300:
             self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
             return body

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .. import logs
 from .. import status as st
 from ..errors import SnapdiffError
 from .common import open_store, store_option
@@ -128,7 +128,8 @@ def collect(
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
-    logging.getLogger("azure").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
+    if verbose > logs.verbosity():  # `collect -vv` is `snapdiff -vv collect`
+        logs.configure(verbose)
     if label is not None:
         label = check_label(label)
     try:

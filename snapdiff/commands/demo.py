@@ -31,21 +31,21 @@ from ..snapshot import SnapshotView
 def demo(store_path: Path, output_dir: Path) -> None:
     """Run the whole workflow offline on the bundled demo tenant.
 
-    Replays two recorded weekly collections (cassettes/demo-week0.json, demo-week1.json)
-    through the real collector into a store, builds the securiCAD files of the second week,
-    and prints what changed between the two weeks.
+    Imports two weekly snapshots of a fake tenant (bundles shipped in the package, recorded
+    through the real collector) into a fresh store, builds the securiCAD files of the second
+    week, and prints what changed between the two weeks.
 
     \b
     Example:
       snapdiff demo && snapdiff snapshots --store snapshots/demo.db
     """
-    from ..demo import collect_demo
+    from ..demo import load_demo
     from ..diff.api import diff_snapshots
     from ..diff.render_text import render_text
 
-    run = collect_demo(store_path)
+    run = load_demo(store_path)
     click.echo(
-        f"collected snapshots {run.week0} (week-0, {run.statuses[0]}) and "
+        f"imported snapshots {run.week0} (week-0, {run.statuses[0]}) and "
         f"{run.week1} (week-1, {run.statuses[1]}) into {store_path}",
         err=True,
     )

@@ -9,7 +9,9 @@ redaction as the store before they are written.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,26 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+@dataclass
+class ReplayClock:
+    """The collector's injected time for replays: ``pause`` waits for nothing but moves
+    ``time`` on and remembers each wait (Retry-After, backoff, Resource Graph quota), so that
+    budgets still add up and tests can check the waits."""
+
+    waits: list[float] = field(default_factory=list)
+    start: float = field(default_factory=time.monotonic)
+
+    def time(self) -> float:
+        return self.start + sum(self.waits)
+
+    def pause(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    def options(self) -> dict[str, Any]:
+        """The ``CollectOptions`` that make a collection use this clock."""
+        return {"clock": self.time, "pause": self.pause}
+
+
 def make_vcr(record: bool) -> vcr.VCR:
     return vcr.VCR(
         record_mode="all" if record else "none",
@@ -86,7 +108,13 @@ def run_cassette(
         scope=scope or Scope(app_insights_interval=FIXED_INTERVAL),
         label=label,
         # vcrpy's cassette is not thread-safe: record and replay one request at a time.
-        **{"retry_backoff": 0.05, "concurrency": 1, **options},
+        # A replay never sleeps: the recorded answers are already there.
+        **{
+            "retry_backoff": 0.05,
+            "concurrency": 1,
+            **({} if record else ReplayClock().options()),
+            **options,
+        },
     )
     with make_vcr(record).use_cassette(str(cassette)):
         if record:

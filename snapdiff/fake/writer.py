@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..redact import redact_body
 from ..store import Store, utcnow
 
 
@@ -24,7 +25,15 @@ class FakeFetch:
 
 
 def _dump(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+    """The body as the collector would store it: serialised, then redacted like a capture."""
+    raw = json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+    redacted, _ = redact_body(raw)
+    return redacted or raw
+
+
+def _selected(member: dict[str, Any]) -> dict[str, Any]:
+    """A group member as Graph returns it to the collector's ``$select=id``."""
+    return {k: member[k] for k in ("@odata.type", "id") if k in member}
 
 
 def write_snapshot(
@@ -167,21 +176,21 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
             continue
         seen.add(gid.lower())
         direct = members.get(gid.lower(), [])
-        out.append(FakeFetch("graph:members", gid, [{"value": direct}]))
+        out.append(FakeFetch("graph:members", gid, [{"value": [_selected(m) for m in direct]}]))
         queue += [m["id"] for m in direct if str(m.get("@odata.type", "")).endswith(".group")]
     for row in tenant.resources:
         rid = row["id"].lower()
-        for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
-            if call.data_plane:
+        for spec in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
+            if spec.data_plane:
                 name = row["name"].lower()
-                path = f"/kv/{name}/{call.suffix}"
+                path = f"/kv/{name}/{spec.suffix}"
             else:
-                path = rid + call.suffix.lower()
+                path = rid + spec.suffix.lower()
             body = tenant.responses.get(path)
             if path in tenant.forbidden or body is None:
                 out.append(
                     FakeFetch(
-                        call.call,
+                        spec.call,
                         rid,
                         [],
                         status="forbidden" if body is not None else "notfound",
@@ -190,9 +199,9 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
                 )
                 continue
             out.append(
-                FakeFetch(call.call, rid, [{"value": body}] if isinstance(body, list) else [body])
+                FakeFetch(spec.call, rid, [{"value": body}] if isinstance(body, list) else [body])
             )
-            follow = FOLLOW_UPS.get(call.call)
+            follow = FOLLOW_UPS.get(spec.call)
             if follow is None or not isinstance(body, list):
                 continue
             for item in body:

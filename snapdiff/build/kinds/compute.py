@@ -183,7 +183,7 @@ def virtual_machine_scale_set(row: dict[str, Any], ctx: BuildContext) -> dict[st
 def _disk_role_from_vm(row: dict[str, Any], ctx: BuildContext) -> str | None:
     """``"OsDisk"``/``"DataDisk"`` from the attached VM's storage profile, when it says."""
     vm_id = managed_by(row)
-    vm = ctx.resource(vm_id) if vm_id else None
+    vm = ctx.resource(vm_id) if isinstance(vm_id, str) and vm_id else None  # odd rows: managedBy 1
     if vm is None:
         return None
     disk_id = str(row.get("id") or "").lower()
