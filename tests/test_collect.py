@@ -23,6 +23,7 @@ def test_run_goes_on_and_records_each_source(faults_snapshot):
         "managementgroups": "ok",
         "authorization": "failed",  # sub 2's listing failed on page 2
         "graph": "forbidden",  # one group answered 403
+        "principals": "ok",
         "storage": "ok",
     }
     assert store.snapshot(result.snapshot_id).status == "partial"

@@ -38,6 +38,7 @@ SOURCES = (
     "managementgroups",
     "authorization",
     "graph",
+    "principals",
     "keyvault",
     "storage",
     "web",
@@ -325,8 +326,11 @@ class Collector:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
         groups: list[str] = []
+        principals: set[str] = set()
         for a in assignments:
             p = a.get("properties") or {}
+            if p.get("principalId"):
+                principals.add(str(p["principalId"]))
             rd = p.get("roleDefinitionId")
             if rd:
                 defs.setdefault(rd.rstrip("/").rsplit("/", 1)[-1].lower(), rd)
@@ -338,27 +342,43 @@ class Collector:
             except FetchFailed as e:
                 self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
+        self._principal_ids = sorted(principals)
         return sorted(set(groups))
 
     def _graph(self, groups: list[str]) -> None:
-        if not groups:
+        ids = getattr(self, "_principal_ids", [])
+        if not groups and not ids:
             return
-        from .graph import collect_groups, make_client
+        from .graph import make_client
 
         if sys.version_info >= (3, 11):
             with asyncio.Runner() as runner:
                 client = make_client(self.credential, self.opts.cloud, self.recorder)
-                runner.run(
-                    collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
-                )
+                runner.run(self._graph_async(client, groups, ids))
         else:  # no asyncio.Runner: build the client on the loop that drives it
 
             async def run() -> None:
                 client = make_client(self.credential, self.opts.cloud, self.recorder)
-                await collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
+                await self._graph_async(client, groups, ids)
 
             asyncio.run(run())
-        self._record_sources("graph")
+        if groups:
+            self._record_sources("graph")
+        if ids:
+            self._record_sources("principals")
+
+    async def _graph_async(self, client: Any, groups: list[str], ids: list[str]) -> None:
+        """Group members, then the names of every role-holding principal."""
+        from .directory import fetch_names
+        from .graph import collect_groups
+
+        if groups:
+            await collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
+        if ids:
+            try:
+                await fetch_names(client, self.fetcher, ids)
+            except FetchFailed as e:
+                self.note(f"principals: names from member listings only: {e}")
 
     def _per_resource(self, rows: list[dict[str, Any]]) -> None:
         jobs: list[tuple[dict[str, Any], Any]] = []

@@ -68,6 +68,8 @@ class FakeAzure:
                 {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"},
             )
         if path.startswith("/v1.0/"):
+            if method == "POST" and path == "/v1.0/directoryobjects/getbyids":
+                return self._get_by_ids(json.loads(body or b"{}"))
             return self._graph(path[len("/v1.0") :], query)
         if method == "POST" and path.endswith("/providers/microsoft.resourcegraph/resources"):
             return self._arg(json.loads(body or b"{}"))
@@ -189,10 +191,7 @@ class FakeAzure:
             return (
                 403,
                 {},
-                _graph_error(
-                    "Authorization_RequestDenied",
-                    "Insufficient privileges to complete the operation.",
-                ),
+                _graph_error("Authorization_RequestDenied", _DENIED),
             )
         groups = {k.lower(): v for k, v in self.t.groups.items()}
         if gid not in groups:
@@ -204,19 +203,44 @@ class FakeAzure:
         members = groups[gid] if rel == "members" else self._transitive(gid, groups)
         start = _offset(query.get("$skiptoken"))
         size = min(self.t.graph_page_size, int(query.get("$top") or 100))
-        chunk = [
-            {"@odata.type": m["@odata.type"], "id": m["id"]} if "$select" in query else m
-            for m in members[start : start + size]
-        ]
+        select = query.get("$select")
+        chunk = [_select(m, select) for m in members[start : start + size]]
         body: dict[str, Any] = {
             "@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects",
             "value": chunk,
         }
         if start + size < len(members):
             body["@odata.nextLink"] = (
-                f"{self.base}/v1.0{path}?$select=id&$top={size}&$skiptoken={_token(start + size)}"
+                f"{self.base}/v1.0{path}?"
+                + (f"$select={select}&" if select else "")
+                + f"$top={size}&$skiptoken={_token(start + size)}"
             )
         return 200, {"x-ms-resource-unit": "3" if rel == "members" else "5"}, body
+
+    def _get_by_ids(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """POST /directoryObjects/getByIds: the objects found (missing ids are absent)."""
+        path = "/v1.0/directoryobjects/getbyids"
+        fault = self._fault(path, 1)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        if self._forbidden(path):
+            return 403, {}, _graph_error("Authorization_RequestDenied", _DENIED)
+        ids = req.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
+            return 400, {}, _graph_error("Request_BadRequest", f"ids: 1 to {MAX_IDS} expected")
+        types = {str(t).lower() for t in req.get("types") or []}
+        known = self.t.directory_objects()
+        found = []
+        for i in ids:
+            obj = known.get(str(i).lower())
+            kind = str((obj or {}).get("@odata.type", "")).rsplit(".", 1)[-1].lower()
+            if obj is not None and (not types or kind in types):
+                found.append(obj)
+        return (
+            200,
+            {"x-ms-resource-unit": "1"},
+            {"@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects", "value": found},
+        )
 
     @staticmethod
     def _transitive(gid: str, groups: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -230,6 +254,18 @@ class FakeAzure:
                     seen.add(mid)
                     stack.append(mid)
         return [out[k] for k in sorted(out)]
+
+
+MAX_IDS = 1000  # getByIds
+_DENIED = "Insufficient privileges to complete the operation."
+
+
+def _select(obj: dict[str, Any], select: str | None) -> dict[str, Any]:
+    """Graph's $select: the named fields that the object has, always with @odata.type."""
+    if not select:
+        return obj
+    keep = {f.strip() for f in select.split(",")}
+    return {k: v for k, v in obj.items() if k in keep or k == "@odata.type"}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
