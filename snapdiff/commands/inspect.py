@@ -7,7 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..principals import coverage as names_coverage
+from ..principals import principal_names, role_holders
 from ..refs import resolve
+from ..snapshot import SnapshotView
+from ..store import Store
 from .common import open_store, store_option
 
 
@@ -36,12 +40,15 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
 @click.command()
 @click.argument("snapshot", required=False)
 @store_option
-def show(snapshot: str | None, store_path: Path | None) -> None:
-    """Show one snapshot with its scope and per-source status.
+@click.option(
+    "--principals", "list_principals", is_flag=True, help="List every role-holding principal."
+)
+def show(snapshot: str | None, store_path: Path | None, list_principals: bool) -> None:
+    """Show one snapshot with its scope, per-source status and principal-name coverage.
 
     \b
     Example:
-      snapdiff show latest
+      snapdiff show latest --principals
     """
     store = open_store(store_path, readonly=True)
     s = store.snapshot(resolve(store, snapshot))
@@ -63,11 +70,30 @@ def show(snapshot: str | None, store_path: Path | None) -> None:
         )
         if src["detail"]:
             click.echo(f"      {src['detail']}")
+    _principals(store, s.id, list_principals)
     red = store.redactions(s.id)
     if red:
         click.echo(f"  {len(red)} values redacted (paths only):")
         for r in red[:10]:
             click.echo(f"      {r['reason']}: {r['path']}")
+
+
+def _principals(store: Store, snapshot_id: int, listing: bool) -> None:
+    """How many role-holding principals the snapshot names, and optionally each of them."""
+    view = SnapshotView(store, snapshot_id)
+    held = role_holders(view)
+    if not held:
+        return
+    names = principal_names(view)
+    named = sum(1 for pid in held if pid.lower() in names)
+    click.echo(
+        f"  principals: {named} of {len(held)} role holders named"
+        f" (names from {names_coverage(view)})"
+    )
+    if listing:
+        for pid, ptype in held.items():
+            n = names.get(pid.lower())
+            click.echo(f"      {ptype:16} {pid}  {n.label if n else '(no name)'}")
 
 
 COMMANDS = [snapshots, show]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..principals import principal_names
 from ..snapshot import SnapshotView
 from ..store import Store
 from .api import snapshot_info
@@ -31,6 +32,8 @@ class History:
     id: str
     kind: str  # resource, role_assignment, group, management_group
     entries: list[HistoryEntry]
+    # principal id (as shown) -> "display name (UPN or appId)", from the newest snapshot naming it
+    principal_names: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,8 +61,8 @@ def _state(view: SnapshotView, kind: str, key: str) -> tuple[Any, str | None, st
     if kind == "role_assignment":
         s = load_assignments(view, role_definitions(view))
         rec = s.records.get(key)
-        if rec is not None:
-            return asdict(rec), None, ""
+        if rec is not None:  # a renamed principal is not a changed assignment
+            return {k: v for k, v in asdict(rec).items() if k != "principal_name"}, None, ""
         bad = [f for f in s.listings.values() if not f.ok]
         if bad or not s.listings:
             return _UNKNOWN, f"{len(bad)} role assignment listings not ok", ""
@@ -100,6 +103,7 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
     kind = kind_of(ident)
     key = ident.strip().lower().rstrip("/")
     entries: list[HistoryEntry] = []
+    names: dict[str, str] = {}
     last: Any = _UNKNOWN
     for snap in store.snapshots():
         if snap.status == "running":
@@ -107,6 +111,8 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
         view = SnapshotView(store, snap.id)
         info = snapshot_info(view)
         state, why, rtype = _state(view, kind, key)
+        if kind in ("role_assignment", "group"):
+            _name_principals(view, kind, key, state, names)
         if state is _UNKNOWN:
             entries.append(HistoryEntry(info, "unknown", why))
             continue
@@ -123,4 +129,22 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
             changes = _changes(kind, last, state, rtype, ignores)
             entries.append(HistoryEntry(info, "changed" if changes else "unchanged", None, changes))
         last = state
-    return History(ident, kind, entries)
+    return History(ident, kind, entries, dict(sorted(names.items())))
+
+
+def _name_principals(
+    view: SnapshotView, kind: str, key: str, state: Any, out: dict[str, str]
+) -> None:
+    """Names of the principals ``state`` mentions (the group and its members, or the
+    assignment's principal); later snapshots overwrite earlier ones."""
+    known = principal_names(view)
+    if kind == "group":
+        ids = [key]
+        if isinstance(state, dict):
+            ids += [m for members in state.values() for m in members]
+    else:
+        ids = [str(state.get("principal_id", ""))] if isinstance(state, dict) else []
+    for pid in ids:
+        n = known.get(pid.lower())
+        if n is not None:
+            out[pid.lower()] = n.label

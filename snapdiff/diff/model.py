@@ -87,6 +87,7 @@ class Assignment:
     role_definition_id: str
     role_name: str  # the role GUID when its definition could not be read
     privileged: bool
+    principal_name: str | None = None  # "display name (UPN or appId)" when the snapshot has it
 
 
 @dataclass
@@ -145,6 +146,7 @@ class CiaSection:
 class Member:
     id: str
     type: str  # user, group, servicePrincipal, device, ...
+    principal_name: str | None = None  # "display name (UPN or appId)" when known
 
 
 @dataclass
@@ -156,6 +158,7 @@ class GroupChange:
     direct_removed: list[Member]
     transitive_added: list[Member]
     transitive_removed: list[Member]
+    group_name: str | None = None
 
 
 @dataclass
@@ -373,12 +376,13 @@ _ASSIGN = _obj(
         "role_definition_id": _STR,
         "role_name": _STR,
         "privileged": _BOOL,
+        "principal_name": _NSTR,
     }
 )
 _CIA = _obj(
     {"raw": _STR, "c": _INT, "i": _INT, "a": _INT, "groups": _arr(_STR), "problems": _arr(_STR)}
 )
-_MEMBER = _obj({"id": _STR, "type": _STR})
+_MEMBER = _obj({"id": _STR, "type": _STR, "principal_name": _NSTR})
 _MG = _obj({"id": _STR, "name": _STR, "display_name": _STR, "parent_id": _NSTR})
 _SNAP = _obj(
     {
@@ -508,6 +512,7 @@ SCHEMA: dict[str, Any] = _obj(
                         _obj(
                             {
                                 "group_id": _STR,
+                                "group_name": _NSTR,
                                 "roles": _arr(_STR),
                                 "privileged": _BOOL,
                                 "direct_added": _arr(_MEMBER),

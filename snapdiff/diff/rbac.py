@@ -7,6 +7,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
+from ..principals import name_label, principal_names
 from ..snapshot import SnapshotView
 from .coverage import fetch_reason
 from .model import (
@@ -95,6 +96,7 @@ class Assignments:
 
 def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Assignments:
     records: dict[str, Assignment] = {}
+    names = principal_names(view)
     seen: dict[str, set[str]] = {}
     listings = {}
     for f in view.fetches("authorization:roleAssignments"):
@@ -126,6 +128,7 @@ def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Ass
                 role_definition_id=rd,
                 role_name=name,
                 privileged=priv,
+                principal_name=name_label(names, str(p.get("principalId") or "")),
             )
     return Assignments(records, seen, listings)
 

@@ -24,6 +24,10 @@ def _fields(changes: list[FieldChange]) -> list[str]:
     return out
 
 
+def _who(principal_id: str, name: str | None) -> str:
+    return f"`{principal_id}` {_cell(name)}" if name else f"`{principal_id}`"
+
+
 def _cia(v: CiaValue | None) -> str:
     if v is None:
         return "-"
@@ -77,7 +81,8 @@ def render_markdown(d: Diff) -> str:
         for kind, items in (("added", b.added), ("removed", b.removed)):
             for a in items:
                 L.append(
-                    f"| {kind} | {_cell(a.role_name)} | {a.principal_type} `{a.principal_id}` | "
+                    f"| {kind} | {_cell(a.role_name)} | {a.principal_type} "
+                    f"{_who(a.principal_id, a.principal_name)} | "
                     f"{_code(a.scope)} | {'**yes**' if a.privileged else 'no'} |"
                 )
         for ac in b.changed:
@@ -114,14 +119,23 @@ def render_markdown(d: Diff) -> str:
     if g is not None and g.changed:
         L += ["", "## Group membership", ""]
         for gc in g.changed:
-            L.append(f"- group `{gc.group_id}`" + (" **privileged**" if gc.privileged else ""))
+            L.append(
+                f"- group {_who(gc.group_id, gc.group_name)}"
+                + (" **privileged**" if gc.privileged else "")
+            )
             L += [f"  - holds {role}" for role in gc.roles]
             for label, added, removed in (
                 ("direct", gc.direct_added, gc.direct_removed),
                 ("transitive", gc.transitive_added, gc.transitive_removed),
             ):
-                L += [f"  - {label} member added: {m.type} `{m.id}`" for m in added]
-                L += [f"  - {label} member removed: {m.type} `{m.id}`" for m in removed]
+                L += [
+                    f"  - {label} member added: {m.type} {_who(m.id, m.principal_name)}"
+                    for m in added
+                ]
+                L += [
+                    f"  - {label} member removed: {m.type} {_who(m.id, m.principal_name)}"
+                    for m in removed
+                ]
 
     mg = d.mgmt
     if mg is not None and (mg.added or mg.removed or mg.moved or mg.changed):

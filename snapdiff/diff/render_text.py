@@ -21,6 +21,11 @@ def value(v: Any, limit: int = MAX_VALUE) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
+def who(principal_id: str, name: str | None) -> str:
+    """A principal id with its name beside it when the snapshot has one."""
+    return f"{principal_id} [{name}]" if name else principal_id
+
+
 def snapshot_line(s: SnapshotInfo) -> str:
     label = f" '{s.label}'" if s.label else ""
     status = "" if s.status == "complete" else f" [{s.status}]"
@@ -144,7 +149,8 @@ def render_text(d: Diff, *, color: bool = False) -> str:
             for a in items:
                 o.item(
                     sign,
-                    f"{a.role_name} for {a.principal_type} {a.principal_id} on {a.scope}",
+                    f"{a.role_name} for {a.principal_type} {who(a.principal_id, a.principal_name)}"
+                    f" on {a.scope}",
                     extra=o.flag(a.privileged),
                 )
                 o.lines.append(f"      {a.id}")
@@ -185,7 +191,7 @@ def render_text(d: Diff, *, color: bool = False) -> str:
     if g is not None and g.changed:
         o.head("Group membership")
         for gc in g.changed:
-            o.item("~", f"group {gc.group_id}", extra=o.flag(gc.privileged))
+            o.item("~", f"group {who(gc.group_id, gc.group_name)}", extra=o.flag(gc.privileged))
             for role in gc.roles:
                 o.lines.append(f"      holds {role}")
             for label, added, removed in (
@@ -193,9 +199,9 @@ def render_text(d: Diff, *, color: bool = False) -> str:
                 ("transitive", gc.transitive_added, gc.transitive_removed),
             ):
                 for mem in added:
-                    o.item("+", f"{label} {mem.type} {mem.id}", 6)
+                    o.item("+", f"{label} {mem.type} {who(mem.id, mem.principal_name)}", 6)
                 for mem in removed:
-                    o.item("-", f"{label} {mem.type} {mem.id}", 6)
+                    o.item("-", f"{label} {mem.type} {who(mem.id, mem.principal_name)}", 6)
 
     mg = d.mgmt
     if mg is not None and (mg.added or mg.removed or mg.moved or mg.changed):
