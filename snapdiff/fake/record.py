@@ -67,6 +67,13 @@ def _no_graph() -> Tenant:
     return tenant
 
 
+def _no_directory() -> Tenant:
+    """Demo week 1 without Directory.Read.All: getByIds answers 403, member listings work."""
+    tenant = _demo(1)()
+    tenant.forbidden.add("/v1.0/directoryobjects/getbyids")
+    return tenant
+
+
 def _scoped_options() -> dict[str, Any]:
     from ..collect.scope import Scope
     from .cassettes import FIXED_INTERVAL
@@ -82,6 +89,7 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "edge": (_edge, {"retry_total": 2}),
     "demo-week1-nograph": (_no_graph, {}),
     "demo-week1-scoped": (_demo(1), _scoped_options()),
+    "demo-week1-nodirectory": (_no_directory, {}),
 }
 
 
