@@ -157,11 +157,18 @@ V4_DELTA_BODIES = """
         CREATE INDEX fetches_history ON fetches (call, target, snapshot_id);
 """
 
+BATCHED_EXCHANGES = """
+        -- An inner response of an ARM /batch or Graph $batch request is stored as its own
+        -- exchange (URL, status, kept headers, body); batch_id names the exchange that carried it.
+        ALTER TABLE exchanges ADD COLUMN batch_id INTEGER REFERENCES exchanges(id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
     V4_DELTA_BODIES,
+    BATCHED_EXCHANGES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -59,17 +59,21 @@ class Recorder:
         body: bytes | None,
         started: float,
         error: str | None = None,
-    ) -> None:
+        batch_id: int | None = None,
+    ) -> int:
+        """Store one exchange and return its id. ``batch_id`` marks an inner response of a
+        batch (stored, but not a request on the wire)."""
         ctx = current.get() or FetchContext(None, "unattributed")
         if isinstance(request_body, str):
             request_body = request_body.encode()
         req_body, req_red = redact_body(request_body)
         body, red = redact_body(body)
         with self._lock:
-            self.requests[ctx.source] += 1
+            if batch_id is None:
+                self.requests[ctx.source] += 1
             if status is None or status >= 400:
                 self.error_responses[ctx.source] += 1
-        self.store.add_exchange(
+        return self.store.add_exchange(
             snapshot_id=self.snapshot_id,
             fetch_id=ctx.fetch_id,
             source=ctx.source,
@@ -84,6 +88,7 @@ class Recorder:
             error=error,
             page=ctx.page if status is not None and 200 <= status < 300 else None,
             redactions=[(f"request{p[1:]}", r) for p, r in req_red] + red,
+            batch_id=batch_id,
         )
 
 
@@ -112,7 +117,8 @@ class CapturePolicy(SansIOHTTPPolicy):
             body, err = None, f"body not captured: {e}"
         else:
             err = None
-        self.recorder.record(
+        # The id lets a batch link its inner responses to the exchange that carried them.
+        request.context["snapdiff_exchange_id"] = self.recorder.record(
             method=req.method,
             url=req.url,
             request_body=_request_body(req),

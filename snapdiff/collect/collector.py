@@ -28,6 +28,7 @@ from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
 from .fetcher import Fetcher, FetchFailed
+from .pacing import Pacer
 from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
@@ -60,6 +61,7 @@ class CollectOptions:
     arg_page_size: int = 1000  # Resource Graph's maximum; smaller only to exercise paging in tests
     retry_total: int = 6
     retry_backoff: float = 0.8
+    batch: bool = True  # per-resource GETs through ARM's /batch (False: --no-batch)
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
 
@@ -83,6 +85,8 @@ class Collector:
         self.opts = opts
         self.say = opts.progress
         self.note = opts.detail
+        self.pacer = Pacer(budget=opts.concurrency)
+        self.batcher: Any = None
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -380,6 +384,56 @@ class Collector:
             except FetchFailed as e:
                 self.note(f"principals: names from member listings only: {e}")
 
+    def _batched(
+        self, jobs: list[tuple[dict[str, Any], Any]], interval: str
+    ) -> list[tuple[dict[str, Any], Any]]:
+        """Run the ARM jobs through /batch; returns the jobs left for single requests (the
+        Key Vault data plane, and everything when the batch endpoint does not exist)."""
+        from .batch import ArmBatcher, Job
+
+        def follow_ups(call: Any) -> Any:
+            follow = FOLLOW_UPS.get(call.call)
+            if follow is None:
+                return None
+            return lambda items: [
+                Job(
+                    follow.call,
+                    item["id"].lower(),
+                    item["id"] + follow.suffix,
+                    {"api-version": follow.api_version},
+                    True,
+                )
+                for item in items
+                if isinstance(item, dict) and item.get("id")
+            ]
+
+        arm_jobs = [j for j in jobs if not j[1].data_plane]
+        batch_jobs = [
+            Job(
+                c.call,
+                r["id"].lower(),
+                r["id"] + c.suffix,
+                _params(c, interval),
+                c.paged,
+                follow_ups(c),
+            )
+            for r, c in arm_jobs
+        ]
+        self.batcher = ArmBatcher(
+            self.fetcher,
+            self.recorder,
+            self.fetcher.arm,
+            self.opts.cloud.arm,
+            retry_total=self.opts.retry_total,
+            retry_backoff=self.opts.retry_backoff,
+            concurrency=self.opts.concurrency,
+            pacer=self.pacer,
+            note=self.note,
+        )
+        if self.batcher.run(batch_jobs):  # no batch endpoint: everything goes alone
+            return jobs
+        return [j for j in jobs if j[1].data_plane]
+
     def _per_resource(self, rows: list[dict[str, Any]]) -> None:
         jobs: list[tuple[dict[str, Any], Any]] = []
         for row in rows:
@@ -388,14 +442,14 @@ class Collector:
         if not jobs:
             return
         interval = self.opts.scope.app_insights_interval
+        if self.opts.batch:
+            jobs = self._batched(jobs, interval)
 
         def run(job: tuple[dict[str, Any], Any]) -> None:
             row, call = job
             rid = row["id"]
             target = rid.lower()
-            params = {"api-version": call.api_version, **dict(call.extra)}
-            if call.call == "insights:topology":
-                params["timespan"] = interval
+            params = _params(call, interval)
             try:
                 if call.data_plane:
                     uri = ((row.get("properties") or {}).get("vaultUri") or "").rstrip("/")
@@ -423,8 +477,21 @@ class Collector:
 
         with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as pool:
             list(pool.map(run, jobs))
+        if self.opts.batch and self.batcher is not None:
+            self.say(
+                f"per-resource: {self.batcher.batches} ARM batches"
+                if self.batcher.supported
+                else "per-resource: ARM batch unavailable, single GETs"
+            )
         for source in sorted({c.call.split(":")[0] for _, c in jobs}):
             self._record_sources(source)
+
+
+def _params(call: Any, interval: str) -> dict[str, str]:
+    params = {"api-version": call.api_version, **dict(call.extra)}
+    if call.call == "insights:topology":
+        params["timespan"] = interval
+    return params
 
 
 def collect(store: Store, credential: Any, opts: CollectOptions) -> CollectResult:

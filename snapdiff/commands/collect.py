@@ -39,7 +39,17 @@ from .common import open_store, store_option
 @click.option("--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, isolated clouds).")
 @click.option("--graph-endpoint", help="Microsoft Graph URL.")
 @click.option("--authority", help="Entra ID authority host.")
-@click.option("--concurrency", default=8, show_default=True, help="Parallel per-resource calls.")
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    help="Requests in flight at most (ARM and Graph).",
+)
+@click.option(
+    "--no-batch",
+    is_flag=True,
+    help="Send per-resource GETs one by one instead of through ARM's /batch (20 a request).",
+)
 @click.option("-v", "--verbose", count=True, help="More progress detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the final summary line.")
 def collect(
@@ -53,6 +63,7 @@ def collect(
     graph_endpoint: str | None,
     authority: str | None,
     concurrency: int,
+    no_batch: bool,
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -102,6 +113,7 @@ def collect(
             scope=scope,
             label=label,
             concurrency=concurrency,
+            batch=not no_batch,
             tenant_id=os.environ.get("AZURE_TENANT_ID"),
             progress=progress,
             detail=detail,

@@ -74,6 +74,38 @@ def _no_directory() -> Tenant:
     return tenant
 
 
+def _batch_faults() -> Tenant:
+    """Demo week 0 through ARM /batch with per-item faults: a 429 with Retry-After and a 503
+    on two storage listings, a storage account whose sub-services answer 404, and page size
+    2 so listings page inside batches."""
+    from .tenant import Fault
+
+    tenant = _demo(0)()
+    tenant.page_size = 2
+    accounts = sorted(
+        r["id"].lower()
+        for r in tenant.resources
+        if r["type"] == "microsoft.storage/storageaccounts"
+    )
+    busy = {"error": {"code": "TooManyRequests", "message": "fake throttle"}}
+    tenant.faults[f"{accounts[0]}/blobservices/default/containers"] = [
+        Fault(429, {"Retry-After": "1"}, busy)
+    ]
+    tenant.faults[f"{accounts[0]}/fileservices/default/shares"] = [
+        Fault(503, {}, {"error": {"code": "ServiceUnavailable", "message": "fake outage"}})
+    ]
+    for path in [p for p in tenant.responses if p.startswith(accounts[-1] + "/")]:
+        del tenant.responses[path]  # the account vanished between Resource Graph and the GETs
+    return tenant
+
+
+def _batch_unsupported() -> Tenant:
+    """Demo week 0 on a cloud without ARM /batch: it answers 404, single GETs follow."""
+    tenant = _demo(0)()
+    tenant.arm_batch = False
+    return tenant
+
+
 def _scoped_options() -> dict[str, Any]:
     from ..collect.scope import Scope
     from .cassettes import FIXED_INTERVAL
@@ -90,6 +122,10 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "demo-week1-nograph": (_no_graph, {}),
     "demo-week1-scoped": (_demo(1), _scoped_options()),
     "demo-week1-nodirectory": (_no_directory, {}),
+    # The same tenant as demo-week0 with single GETs: both must build byte-identical JSON.
+    "demo-week0-nobatch": (_demo(0), {"batch": False}),
+    "batch-faults": (_batch_faults, {"retry_total": 3}),
+    "batch-unsupported": (_batch_unsupported, {}),
 }
 
 

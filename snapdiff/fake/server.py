@@ -42,7 +42,8 @@ class FakeAzure:
         self.t = tenant
         self.base = base.rstrip("/")
         self.lock = threading.Lock()
-        self.requests: list[tuple[str, str]] = []
+        self.requests: list[tuple[str, str]] = []  # on the wire
+        self.batched: list[tuple[str, str]] = []  # inside ARM batches
         self.quota = 15
 
     def _fault(self, path: str, page: int) -> Fault | None:
@@ -56,11 +57,17 @@ class FakeAzure:
         return any(path == f or (f.endswith("/") and path.startswith(f)) for f in self.t.forbidden)
 
     def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+        path = unquote(urlsplit(raw_path).path).lower().rstrip("/")
+        with self.lock:
+            self.requests.append((method, raw_path))
+        if method == "POST" and path == "/batch":
+            return self._batch(body)
+        return self._route(method, raw_path, body)
+
+    def _route(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
         parts = urlsplit(raw_path)
         path = unquote(parts.path).lower().rstrip("/")
         query = {k.lower(): v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        with self.lock:
-            self.requests.append((method, raw_path))
         if path.endswith("/oauth2/v2.0/token"):
             return (
                 200,
@@ -122,6 +129,41 @@ class FakeAzure:
             r = t.responses[path]
             return self._page(path, r, query) if isinstance(r, list) else (200, {}, r)
         return 404, {}, _error("ResourceNotFound", f"The resource '{path}' was not found.")
+
+    def _batch(self, body: bytes) -> tuple[int, dict[str, str], Any]:
+        """ARM's batch endpoint: at most 20 GETs; each answered as it would be alone, its own
+        faults (429 with Retry-After, 5xx, 404) included."""
+        fault = self._fault("/batch", 1)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        if not self.t.arm_batch:
+            return 404, {}, _error("NotFound", "The requested resource does not exist.")
+        try:
+            reqs = json.loads(body or b"{}")["requests"]
+        except (ValueError, KeyError, TypeError):
+            return 400, {}, _error("InvalidBatchRequest", "The batch request is malformed.")
+        if not isinstance(reqs, list) or not 0 < len(reqs) <= MAX_BATCH:
+            return 400, {}, _error("BatchRequestTooLarge", f"1 to {MAX_BATCH} requests expected.")
+        out = []
+        for r in reqs:
+            url = str(r.get("url", ""))
+            if url.startswith(("http://", "https://")):
+                parts = urlsplit(url)
+                url = parts.path + (f"?{parts.query}" if parts.query else "")
+            with self.lock:
+                self.batched.append(("GET", url))
+            status, headers, payload = self._route(str(r.get("httpMethod", "GET")), url, b"")
+            data = b"" if payload is None else json.dumps(payload).encode()
+            out.append(
+                {
+                    "name": r.get("name"),
+                    "httpStatusCode": status,
+                    "headers": {"x-ms-request-id": f"fake-item-{len(self.batched):06d}", **headers},
+                    "content": payload,
+                    "contentLength": len(data),
+                }
+            )
+        return 200, {"x-ms-ratelimit-remaining-tenant-reads": "249"}, {"responses": out}
 
     def _page(
         self, path: str, items: list[Any], query: dict[str, str]
@@ -257,6 +299,7 @@ class FakeAzure:
 
 
 MAX_IDS = 1000  # getByIds
+MAX_BATCH = 20  # ARM /batch
 _DENIED = "Insufficient privileges to complete the operation."
 
 

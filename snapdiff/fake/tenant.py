@@ -50,6 +50,7 @@ class Tenant:
     directory: dict[str, dict[str, Any]] = field(default_factory=dict)
     page_size: int = 100
     graph_page_size: int = 100
+    arm_batch: bool = True  # False: POST /batch answers 404, as a cloud without it would
 
     def directory_objects(self) -> dict[str, dict[str, Any]]:
         """Every object getByIds can return: ``directory`` plus every group member."""
