@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,7 @@ class FakeAzure:
         self.requests: list[tuple[str, str]] = []  # on the wire
         self.batched: list[tuple[str, str]] = []  # inside ARM batches
         self.quota = 15
+        self.latency = 0.0  # seconds added to every request on the wire (benchmarks)
 
     def _fault(self, path: str, page: int) -> Fault | None:
         with self.lock:
@@ -335,6 +337,8 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if app.latency:
+                time.sleep(app.latency)
             status, headers, payload = app.handle(self.command, self.path, body)
             if status == DROP:  # a dropped connection: no status line at all
                 self.close_connection = True
@@ -358,9 +362,11 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(tenant: Tenant, port: int = 0) -> Iterator[tuple[str, FakeAzure]]:
-    """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread."""
+def serve(tenant: Tenant, port: int = 0, latency: float = 0.0) -> Iterator[tuple[str, FakeAzure]]:
+    """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread,
+    ``latency`` seconds late on every request."""
     app = FakeAzure(tenant, "")
+    app.latency = latency
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(app))
     app.base = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
