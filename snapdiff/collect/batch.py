@@ -150,7 +150,7 @@ class ArmBatcher:
         }
         self.pacer.wait()
         started = time.time()
-        token = current.set(FetchContext(None, source))
+        token = current.set(FetchContext(None, source, split_body=True))
         try:
             req = HttpRequest(
                 "POST", f"{self.base}/batch", params={"api-version": API_VERSION}, json=body

@@ -31,6 +31,8 @@ class FetchContext:
     fetch_id: int | None
     source: str
     page: int | None = None
+    # A batch carrier: its answer is stored split into one exchange per inner response.
+    split_body: bool = False
 
 
 current: contextvars.ContextVar[FetchContext | None] = contextvars.ContextVar(
@@ -67,6 +69,8 @@ class Recorder:
         if isinstance(request_body, str):
             request_body = request_body.encode()
         req_body, req_red = redact_body(request_body)
+        if ctx.split_body and status is not None and 200 <= status < 300:
+            body = None
         body, red = redact_body(body)
         with self._lock:
             if batch_id is None:
