@@ -29,6 +29,7 @@ from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
 from .fetcher import Fetcher, FetchFailed
 from .pacing import Pacer
+from .progress import Live, SourceProgress, Ticker
 from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
@@ -64,6 +65,7 @@ class CollectOptions:
     batch: bool = True  # per-resource GETs through ARM's /batch (False: --no-batch)
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
+    live: Live | None = None  # called a few times a second with per-source counts
 
 
 @dataclass
@@ -149,6 +151,9 @@ class Collector:
         self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault)
         self.fetcher.arg_page_size = self.opts.arg_page_size
         error = None
+        ticker = Ticker(self._live, self.opts.live) if self.opts.live else None
+        if ticker:
+            ticker.__enter__()
         try:
             subs = self._subscriptions()
             rows = self._resource_graph(subs)
@@ -163,6 +168,9 @@ class Collector:
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
             self.say(f"collection stopped: {error}")
+        finally:
+            if ticker:
+                ticker.__exit__()
         self._record_sources()
         if error is None:
             ok = all(s["status"] == "ok" for s in self.store.sources(sid))
@@ -172,6 +180,15 @@ class Collector:
             status = "partial" if got_data else "failed"
         self.store.finish_snapshot(sid, status, error)
         return CollectResult(sid, status, time.time() - started, self.store.sources(sid))
+
+    def _live(self) -> dict[str, SourceProgress]:
+        f, r = self.fetcher, self.recorder
+        names = set(r.requests) | set(f.outcomes)
+        return {
+            n: SourceProgress(r.requests.get(n, 0), f.pages.get(n, 0), sum(f.outcomes[n].values()))
+            for n in sorted(names)
+            if n != "unattributed"
+        }
 
     def _record_sources(self, only: str | None = None) -> None:
         f = self.fetcher

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -82,6 +84,8 @@ def collect(
     from ..collect import collect as run
     from ..collect.clouds import resolve_cloud
     from ..collect.credentials import make_credential
+    from ..collect.progress import SourceProgress
+    from ..collect.progress import render as render_progress
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
@@ -96,13 +100,19 @@ def collect(
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
+    tty = not quiet and sys.stderr.isatty()
+    live_width = max(20, shutil.get_terminal_size().columns - 1)
+
     def progress(msg: str) -> None:
         if not quiet:
-            click.echo(msg, err=True)
+            click.echo(("\r\x1b[K" if tty else "") + msg, err=True)
 
     def detail(msg: str) -> None:
         if verbose and not quiet:
-            click.echo(f"  {msg}", err=True)
+            click.echo(("\r\x1b[K" if tty else "") + f"  {msg}", err=True)
+
+    def live(stats: dict[str, SourceProgress]) -> None:  # one redrawn line on a terminal
+        click.echo("\r\x1b[K" + render_progress(stats, live_width), err=True, nl=False)
 
     store = open_store(store_path, create=True)
     result = run(
@@ -117,8 +127,11 @@ def collect(
             tenant_id=os.environ.get("AZURE_TENANT_ID"),
             progress=progress,
             detail=detail,
+            live=live if tty else None,
         ),
     )
+    if tty:
+        click.echo("\r\x1b[K", err=True, nl=False)
     counts = store.counts(result.snapshot_id)
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
