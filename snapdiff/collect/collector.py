@@ -394,7 +394,7 @@ class Collector:
         from .graph import collect_groups
 
         if groups:
-            await collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
+            await collect_groups(client, self.fetcher, groups, self.note, self.pacer.budget)
         if ids:
             try:
                 await fetch_names(client, self.fetcher, ids)
