@@ -22,11 +22,10 @@ from pathlib import Path
 
 from . import bodies
 from .errors import SnapdiffError, StoreError
+from .naming.rbac import listed_assignments
 from .refs import _DATE, _LATEST
 from .snapshot import SnapshotView
 from .store import FINISHED, Snapshot, Store, utcnow
-
-ROLE_ASSIGNMENTS = "authorization:roleAssignments"
 
 
 # -- derived rows ------------------------------------------------------------------------------
@@ -59,24 +58,12 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
             )
         )
     assignments: dict[str, tuple[object, ...]] = {}
-    for f in view.fetches(ROLE_ASSIGNMENTS):
-        if not f.ok:
+    for _, a in listed_assignments(view):
+        if not a.id:
             continue
-        for item in f.items():
-            if not isinstance(item, dict) or not item.get("id"):
-                continue
-            props = item.get("properties") or {}
-            assignments.setdefault(
-                item["id"].lower(),
-                (
-                    snapshot_id,
-                    item["id"],
-                    props.get("scope"),
-                    props.get("principalId"),
-                    props.get("principalType"),
-                    props.get("roleDefinitionId"),
-                ),
-            )
+        fields = (a.scope, a.principal_id, a.principal_type, a.role_definition_id)
+        # absent fields stay NULL in the explore rows
+        assignments.setdefault(a.id.lower(), (snapshot_id, a.id, *(v or None for v in fields)))
     with _write(store) as c:
         c.execute("DELETE FROM resource_rows WHERE snapshot_id = ?", (snapshot_id,))
         c.execute("DELETE FROM role_assignment_rows WHERE snapshot_id = ?", (snapshot_id,))

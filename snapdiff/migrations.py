@@ -157,8 +157,17 @@ V4_DELTA_BODIES = """
         CREATE INDEX fetches_history ON fetches (call, target, snapshot_id);
 """
 
+V5_SOURCE_OUTCOMES_AND_COVERAGE = """
+        -- Per source: how many fetches ended ok / notfound / not_applicable / forbidden / failed
+        -- (JSON), and what the identity could not see (one line per forbidden area). Sources
+        -- may now also be 'interrupted' (cut off or never reached). Older rows keep NULLs.
+        ALTER TABLE sources ADD COLUMN outcomes TEXT;
+        ALTER TABLE sources ADD COLUMN coverage TEXT;
+        CREATE INDEX snapshots_started ON snapshots (started_at, id);
+"""
+
 BATCHED_EXCHANGES = """
-        -- An inner response of an ARM /batch or Graph $batch request is stored as its own
+        -- An inner response of an ARM /batch request is stored as its own
         -- exchange (URL, status, kept headers, body); batch_id names the exchange that carried it.
         ALTER TABLE exchanges ADD COLUMN batch_id INTEGER REFERENCES exchanges(id);
 """
@@ -168,6 +177,7 @@ MIGRATIONS: list[str] = [
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
     V4_DELTA_BODIES,
+    V5_SOURCE_OUTCOMES_AND_COVERAGE,
     BATCHED_EXCHANGES,
 ]
 

@@ -10,10 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .naming.calls import (
+    GRAPH_MEMBERS,
+    GRAPH_TRANSITIVE_MEMBERS,
+    PRINCIPALS_GET_BY_IDS,
+    ROLE_ASSIGNMENTS,
+)
+from .naming.rbac import read_assignments
 from .snapshot import SnapshotView
 
-GET_BY_IDS = "principals:getByIds"
-_MEMBER_CALLS = ("graph:members", "graph:transitiveMembers")
+GET_BY_IDS = PRINCIPALS_GET_BY_IDS
+_MEMBER_CALLS = (GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS)
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,11 @@ def principal_names(view: SnapshotView) -> dict[str, PrincipalName]:
 def role_holders(view: SnapshotView) -> dict[str, str]:
     """Principal id → principalType of every role assignment's principal, sorted by id."""
     out: dict[str, str] = {}
-    for f in view.fetches("authorization:roleAssignments"):
+    for f in view.fetches(ROLE_ASSIGNMENTS):
         if f.ok:
-            for item in f.items():
-                p = item.get("properties") if isinstance(item, dict) else None
-                if isinstance(p, dict) and p.get("principalId"):
-                    out.setdefault(str(p["principalId"]), str(p.get("principalType") or ""))
+            for a in read_assignments(f.items()):
+                if a.principal_id:
+                    out.setdefault(a.principal_id, a.principal_type)
     return dict(sorted(out.items()))
 
 

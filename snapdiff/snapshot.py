@@ -2,8 +2,9 @@
 
 A *fetch* is one logical request the collector made (a listing, with all its pages, or a single
 GET), named by ``call`` (what was asked) and ``target`` (of what: an ARM id, a group id, a
-scope). Its ``status`` is ``ok``, ``forbidden``, ``notfound``, ``failed`` or ``superseded``
-(a listing restarted after its page token expired).
+scope). Its ``status`` is an outcome of ``snapdiff.status``: ``ok``, ``notfound``,
+``not_applicable``, ``forbidden``, ``failed``, ``interrupted`` or ``superseded`` (a listing
+restarted after its page token expired).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import status as st
 from .gcpause import paused_gc
 from .store import Snapshot, Store
 
-OK = "ok"
+OK = st.OK
 
 
 @dataclass
@@ -36,6 +38,11 @@ class Fetch:
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    @property
+    def absent(self) -> bool:
+        """The service does not exist for this resource: read it as an empty listing."""
+        return self.status == st.NOT_APPLICABLE
 
     def bodies(self) -> list[Any]:
         assert self._view is not None
@@ -102,12 +109,35 @@ class SnapshotView:
         return sorted(self._fetches)
 
     def source_status(self, name: str) -> str:
-        """``ok``, ``forbidden``, ``failed``, ``partial`` or ``missing``."""
+        """``ok``, ``forbidden``, ``failed``, ``interrupted`` or ``missing``."""
         src = self.sources.get(name)
         return src["status"] if src else "missing"
 
     def incomplete_sources(self) -> dict[str, str]:
+        """Sources whose data is not whole (failed, interrupted) or limited (forbidden)."""
         return {n: s["status"] for n, s in self.sources.items() if s["status"] != OK}
+
+    def unfinished_sources(self) -> dict[str, str]:
+        """Sources that failed, or were cut off or never reached (``interrupted``). A partial
+        snapshot written before sources were marked ``interrupted`` names every source it has
+        no row for as interrupted."""
+        out = {
+            n: s["status"] for n, s in self.sources.items() if s["status"] not in st.USABLE_SOURCE
+        }
+        if self.meta.status == "partial" and not out:
+            out = {n: st.INTERRUPTED for n in st.SOURCES if n not in self.sources}
+        return out
+
+    def describe_source(self, name: str) -> str:
+        """``<status>`` with the source's detail, for messages."""
+        src = self.sources.get(name)
+        if src is None:
+            return f"{self.source_status(name)} (no record: never reached?)"
+        return src["status"] + (f" ({src['detail']})" if src.get("detail") else "")
+
+    def coverage(self) -> dict[str, str]:
+        """Source -> what the identity could not see (forbidden areas, missing scopes)."""
+        return st.coverage_of({"name": n, **s} for n, s in self.sources.items())
 
     # -- conveniences used everywhere ------------------------------------------------------
     def arg_rows(self, table: str = "resources") -> Iterator[dict[str, Any]]:

@@ -25,6 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from . import __version__, bodies
+from . import status as st
 from .errors import StoreError
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -274,7 +275,8 @@ class Store:
             c.execute("UPDATE snapshots SET tenant_id = ? WHERE id = ?", (tenant_id, snapshot_id))
 
     def recover_stale(self) -> list[int]:
-        """Mark snapshots left ``running`` by a dead collector on this host as ``partial``."""
+        """Mark snapshots left ``running`` by a dead collector on this host as ``partial``,
+        naming the sources it cut off or never reached."""
         if self.readonly:
             return []
         host = socket.gethostname()
@@ -285,10 +287,44 @@ class Store:
             if row[1] != os.getpid() and not _pid_alive(row[1]):
                 stale.append(row[0])
         for sid in stale:
+            self.mark_interrupted(sid, "collector ended without finishing")
             self.finish_snapshot(
                 sid, "partial", "collector ended without finishing (crash or kill)"
             )
         return stale
+
+    def mark_interrupted(
+        self, snapshot_id: int, why: str, *, skip: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Record fetches still running as ``interrupted``, and every source without a row
+        (but those in ``skip``, known to have nothing to fetch) as ``interrupted``: cut off when
+        it has fetches, else never reached. Returns their names."""
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE fetches SET status = ?, error = ? WHERE snapshot_id = ? AND status = 'running'",
+                (st.INTERRUPTED, why, snapshot_id),
+            )
+            have = {
+                r[0]
+                for r in c.execute("SELECT name FROM sources WHERE snapshot_id = ?", (snapshot_id,))
+            }
+            started = dict(
+                c.execute(
+                    "SELECT source, count(*) FROM fetches WHERE snapshot_id = ? GROUP BY source",
+                    (snapshot_id,),
+                ).fetchall()
+            )
+            missing = [
+                n for n in (*st.SOURCES, *sorted(started)) if n not in have and n not in skip
+            ]
+            for name in dict.fromkeys(missing):
+                n = started.get(name, 0)
+                detail = f"cut off after {n} fetches: {why}" if n else f"never reached: {why}"
+                c.execute(
+                    "INSERT INTO sources (snapshot_id, name, status, detail) VALUES (?, ?, ?, ?)",
+                    (snapshot_id, name, st.INTERRUPTED, detail),
+                )
+        return list(dict.fromkeys(missing))
 
     def set_label(self, snapshot_id: int, label: str | None) -> None:
         with self.transaction() as c:
@@ -300,7 +336,8 @@ class Store:
             c.execute("UPDATE snapshots SET label = ? WHERE id = ?", (label, snapshot_id))
 
     def snapshots(self) -> list[Snapshot]:
-        rows = self.db.query("SELECT * FROM snapshots ORDER BY id")
+        """Every snapshot in collection order (start time; an import keeps its own)."""
+        rows = self.db.query("SELECT * FROM snapshots ORDER BY started_at, id")
         return [Snapshot.from_row(r) for r in rows]
 
     def snapshot(self, snapshot_id: int) -> Snapshot:
@@ -322,24 +359,54 @@ class Store:
         requests: int = 0,
         errors: int = 0,
         detail: str | None = None,
+        outcomes: dict[str, int] | None = None,
+        coverage: str | None = None,
     ) -> None:
         with self.transaction() as c:
             c.execute(
-                "INSERT INTO sources (snapshot_id, name, status, pages, requests, errors, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (snapshot_id, name) DO UPDATE SET"
+                "INSERT INTO sources (snapshot_id, name, status, pages, requests, errors, detail,"
+                " outcomes, coverage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (snapshot_id, name) DO UPDATE SET"
                 " status = excluded.status, pages = excluded.pages, requests = excluded.requests,"
-                " errors = excluded.errors, detail = excluded.detail",
-                (snapshot_id, name, status, pages, requests, errors, detail),
+                " errors = excluded.errors, detail = excluded.detail,"
+                " outcomes = excluded.outcomes, coverage = excluded.coverage",
+                (
+                    snapshot_id,
+                    name,
+                    status,
+                    pages,
+                    requests,
+                    errors,
+                    detail,
+                    json.dumps(outcomes, sort_keys=True) if outcomes is not None else None,
+                    coverage,
+                ),
             )
 
     def sources(self, snapshot_id: int) -> list[dict[str, Any]]:
-        return list(
+        """Per source: name, status, pages, requests, errors, detail, outcomes (a dict of
+        fetch outcome counts, None before schema 5) and coverage (what was forbidden)."""
+        rows = list(
             self.db.query(
-                "SELECT name, status, pages, requests, errors, detail FROM sources"
-                " WHERE snapshot_id = ? ORDER BY name",
+                "SELECT name, status, pages, requests, errors, detail, outcomes, coverage"
+                " FROM sources WHERE snapshot_id = ? ORDER BY name",
                 [snapshot_id],
             )
         )
+        for r in rows:
+            r["outcomes"] = json.loads(r["outcomes"]) if r["outcomes"] else None
+        return rows
+
+    def forbidden_fetches(self, snapshot_id: int, source: str) -> list[tuple[str, str]]:
+        """(call, target) of every fetch of ``source`` that was forbidden."""
+        return [
+            (r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT call, target FROM fetches WHERE snapshot_id = ? AND source = ?"
+                " AND status = ? ORDER BY id",
+                (snapshot_id, source, st.FORBIDDEN),
+            )
+        ]
 
     def start_fetch(self, snapshot_id: int, source: str, call: str, target: str) -> int:
         with self.transaction() as c:

@@ -142,7 +142,8 @@ def test_build_is_byte_identical_across_runs_and_hash_seeds(demo_store, tmp_path
 def test_partial_snapshot_builds_what_it_holds(faults_snapshot, tmp_path):
     store, res = faults_snapshot
     result = build(SnapshotView(store, res.snapshot_id))
-    assert result.incomplete == {"authorization": "failed", "graph": "forbidden"}
+    assert result.incomplete == {"authorization": "failed"}
+    assert set(result.coverage) == {"graph"}  # forbidden: definitive, but not visible
     ad = result.active_directory
     assert len(ad["roleAssignments"]) == 150  # sub 1's listing; sub 2's failed one adds nothing
     forbidden = [g for g in ad["groups"] if g["groupId"] == "g-forbidden"]
@@ -151,7 +152,9 @@ def test_partial_snapshot_builds_what_it_holds(faults_snapshot, tmp_path):
     cli = CliRunner().invoke(
         main, ["build", str(res.snapshot_id), "--store", str(store.path), "-o", str(tmp_path)]
     )
-    assert cli.exit_code == 0 and "incomplete" in cli.output and "graph (forbidden)" in cli.output
+    assert cli.exit_code == 0 and "is partial" in cli.output
+    assert "Missing: authorization failed (page 2: HTTP 503" in cli.output
+    assert "coverage: not visible to the collecting identity: graph" in cli.output
     strict = CliRunner().invoke(
         main,
         [
@@ -164,7 +167,8 @@ def test_partial_snapshot_builds_what_it_holds(faults_snapshot, tmp_path):
             "--strict",
         ],
     )
-    assert strict.exit_code == 2 and "incomplete" in strict.output
+    assert strict.exit_code == 2 and "is partial: authorization failed" in strict.output
+    assert "graph coverage incomplete (group members forbidden" in strict.output
 
 
 def test_build_writes_the_spec_file_names(demo_store, tmp_path):

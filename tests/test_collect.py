@@ -145,7 +145,7 @@ def test_every_exchange_is_attributed_and_timed(faults_snapshot):
 
 
 def test_demo_tenant_every_kind_and_every_per_resource_call(demo_store):
-    from snapdiff.collect.calls import FOLLOW_UPS, PER_RESOURCE
+    from snapdiff.naming.calls import FOLLOW_UPS, PER_RESOURCE
 
     store, r0, _ = demo_store
     assert r0.status == "complete"

@@ -15,8 +15,8 @@ from conftest import _offline
 
 from snapdiff.cli import main
 from snapdiff.diff.api import diff_snapshots
-from snapdiff.diff.model import schema_errors
 from snapdiff.diff.render_json import render_json
+from snapdiff.diff.schema import schema_errors
 from snapdiff.snapshot import SnapshotView
 
 GOLDEN = Path(__file__).parent / "golden" / "diff"
@@ -85,7 +85,7 @@ def test_no_default_ignores_shows_the_noise(demo_store):
 
 def test_forbidden_graph_in_one_snapshot_is_not_reported_as_removals(variants):
     _, _, _, other, week0, nograph, _ = variants
-    assert nograph.status == "partial"
+    assert nograph.status == "complete"  # forbidden is definitive: coverage, not failure
     d = as_json(
         diff_snapshots(
             SnapshotView(other, week0.snapshot_id), SnapshotView(other, nograph.snapshot_id)
@@ -94,7 +94,7 @@ def test_forbidden_graph_in_one_snapshot_is_not_reported_as_removals(variants):
     assert d["groups"]["changed"] == []  # nothing "removed" although B holds no members at all
     reasons = " ".join(n["reason"] for n in d["not_compared"] if n["section"] == "groups")
     assert "forbidden" in reasons
-    assert any("partial" in n for n in d["notes"])
+    assert any("B (#" in n and "limited coverage (graph" in n for n in d["notes"])
     assert d["rbac"]["added"]  # other sections still compared
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from snapdiff.collect.calls import FOLLOW_UPS, PER_RESOURCE
 from snapdiff.fake.demo import (
     SUB_PROD,
     TENANT_ID,
@@ -18,6 +17,7 @@ from snapdiff.fake.demo import (
 )
 from snapdiff.fake.synthetic import PER_RESOURCE_TYPES, synthetic_arg_rows, synthetic_tenant
 from snapdiff.fake.tenant import Tenant
+from snapdiff.naming.calls import FOLLOW_UPS, PER_RESOURCE
 from snapdiff.redact import redact_obj
 
 # Format spec §1 table (plus App Insights, which feeds the second file), written out here so

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snapdiff.build.scad import find_scad_tag, parse_scad, parse_scad_bug_compatible
+from snapdiff.naming.scad import find_scad_tag, parse_scad, parse_scad_bug_compatible
 
 EXAMPLES = [  # value, default mode (c, i, a, groups), bug-compatible mode (spec §6 table)
     ("C:5,I:3,A:11", (5, 3, 10, []), (5, 3, 10, [])),

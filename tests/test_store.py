@@ -66,7 +66,10 @@ def test_interrupted_run_leaves_a_partial_snapshot_with_what_it_captured(tmp_pat
     view = SnapshotView(store, snap.id)
     assert len(view.resources()) == 130  # captured before the interruption, kept
     assert view.source_status("resourcegraph") == "ok"
-    assert "graph" not in view.sources  # never reached: missing, not empty
+    # never reached: recorded as interrupted, never as an empty source
+    assert view.sources["graph"]["status"] == "interrupted"
+    assert view.sources["graph"]["detail"] == "never reached: interrupted"
+    assert view.unfinished_sources()["storage"] == "interrupted"
 
 
 def test_crashed_collector_is_recovered_as_partial(tmp_path):

@@ -24,12 +24,15 @@ class BuildResult:
     active_directory: dict[str, Any]
     insights: list[Any] | None
     warnings: list[str] = field(default_factory=list)
-    incomplete: dict[str, str] = field(default_factory=dict)  # source -> status
+    incomplete: dict[str, str] = field(default_factory=dict)  # source -> failed/interrupted
     when: str = ""  # YYYY-mm-dd_HH-MM of the snapshot, for file names
+    coverage: dict[str, str] = field(default_factory=dict)  # source -> what was forbidden
+    status: str = "complete"  # the snapshot's status
 
 
 class IncompleteSnapshot(SnapdiffError):
-    """``--strict`` and a source was missing, forbidden or failed."""
+    """``--strict`` and the snapshot is partial, a source failed, was cut off or never
+    reached, or coverage is incomplete (something was forbidden)."""
 
 
 def build(view: SnapshotView, *, bug_compatible: bool = False, strict: bool = False) -> BuildResult:
@@ -40,10 +43,17 @@ def build(view: SnapshotView, *, bug_compatible: bool = False, strict: bool = Fa
 
 def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResult:
     load_builtin_kinds()
-    incomplete = view.incomplete_sources()
-    if strict and incomplete:
-        what = ", ".join(f"{k} {v}" for k, v in sorted(incomplete.items()))
-        raise IncompleteSnapshot(f"snapshot {view.id} is incomplete: {what}")
+    incomplete = view.unfinished_sources()
+    coverage = view.coverage()
+    if strict and (incomplete or coverage or view.meta.status != "complete"):
+        what = [f"{k} {view.describe_source(k)}" for k in sorted(incomplete)]
+        what += [
+            f"{k} coverage incomplete ({v.splitlines()[0]})" for k, v in sorted(coverage.items())
+        ]
+        raise IncompleteSnapshot(
+            f"snapshot {view.id} is {view.meta.status}: "
+            + ("; ".join(what) or view.meta.error or "")
+        )
     ctx = BuildContext(view, bug_compatible=bug_compatible)
     rows = list(view.resources().values())
     ad: dict[str, Any] = {
@@ -76,11 +86,18 @@ def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResul
     if tags:
         ad["hva_tags"] = tags
     insights = core.insights(ctx, rows)
-    for source, status in sorted(incomplete.items()):
-        ctx.warnings.append(f"source {source} is {status}: its objects may be missing")
+    for source in sorted(incomplete):
+        ctx.warnings.append(
+            f"source {source} is {view.describe_source(source)}: its objects may be missing"
+        )
+    for source, note in sorted(coverage.items()):
+        for line in note.splitlines():
+            ctx.warnings.append(f"source {source} coverage: {line}")
     started = view.meta.started_at
     when = f"{started[:10]}_{started[11:13]}-{started[14:16]}"
-    return BuildResult(ad, insights or None, ctx.warnings, incomplete, when)
+    return BuildResult(
+        ad, insights or None, ctx.warnings, incomplete, when, coverage, view.meta.status
+    )
 
 
 def render(obj: Any) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..naming.ids import resource_group_of
+
 
 def get(obj: Any, *path: str, default: Any = None) -> Any:
     """Safe nested lookup: ``get(row, "properties", "sku", "tier")``."""
@@ -35,17 +37,9 @@ def common(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row.get("id"),
         "name": row.get("name"),
-        "resourceGroup": _rg_from_id(row.get("id") or "") or row.get("resourceGroup"),
+        "resourceGroup": resource_group_of(str(row.get("id") or "")) or row.get("resourceGroup"),
         "provider": str(row.get("type") or "").lower(),
     }
-
-
-def _rg_from_id(rid: str) -> str | None:
-    parts = rid.split("/")
-    for i, p in enumerate(parts):
-        if p.lower() == "resourcegroups" and i + 1 < len(parts):
-            return parts[i + 1]
-    return None
 
 
 def user_assigned(identity: Any) -> list[dict[str, Any]]:

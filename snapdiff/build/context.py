@@ -19,13 +19,16 @@ class BuildContext:
         self.warnings.append(f"{resource_id}: {message}")
 
     def fetch(self, call: str, resource_id: str) -> Fetch | None:
-        """The per-resource fetch ``call`` (see snapdiff.collect.calls) of a resource, or None
+        """The per-resource fetch ``call`` (see snapdiff.naming.calls) of a resource, or None
         when it was never attempted."""
         return self.view.fetch(call, resource_id.lower())
 
     def items(self, call: str, resource_id: str) -> list[Any] | None:
-        """Items of a per-resource listing; None when it failed, was forbidden or is absent."""
+        """Items of a per-resource listing: ``[]`` when the service does not exist for this
+        resource (not_applicable); None when it failed, was forbidden or is absent."""
         f = self.fetch(call, resource_id)
+        if f is not None and f.absent:
+            return []
         return f.items() if f is not None and f.ok else None
 
     def body(self, call: str, resource_id: str) -> Any | None:

@@ -5,19 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..naming.calls import (
+    GRAPH_MEMBERS,
+    INSIGHTS_TOPOLOGY,
+    MANAGEMENT_GROUP_GET,
+    MANAGEMENT_GROUPS_LIST,
+    ROLE_DEFINITION,
+    SUBSCRIPTIONS_GET,
+    SUBSCRIPTIONS_LIST,
+)
+from ..naming.ids import is_resource_group, role_guid, scoped_resource_groups
+from ..naming.rbac import assignment_listings, group_principals, read_assignments
+from ..naming.scad import find_scad_tag, parse_scad, parse_scad_bug_compatible
 from .common import get
 from .context import BuildContext
-from .scad import find_scad_tag, parse_scad, parse_scad_bug_compatible
 
 
 def subscriptions(ctx: BuildContext) -> list[dict[str, Any]]:
     """§2.1, from the subscriptions list or per-id GETs, in stored order."""
     view = ctx.view
     bodies: list[dict[str, Any]] = []
-    for f in view.fetches("subscriptions:list"):
+    for f in view.fetches(SUBSCRIPTIONS_LIST):
         if f.ok:
             bodies += f.items()
-    for f in view.fetches("subscriptions:get"):
+    for f in view.fetches(SUBSCRIPTIONS_GET):
         if f.ok and isinstance(f.body(), dict):
             bodies.append(f.body())
     out, seen = [], set()
@@ -40,21 +51,10 @@ def subscriptions(ctx: BuildContext) -> list[dict[str, Any]]:
 def included_resource_groups(ctx: BuildContext) -> list[dict[str, Any]]:
     """Resource-group rows of Resource Graph's ``resourcecontainers``, filtered like the
     collector filtered resources (named groups plus groups they manage)."""
-    wanted = {n.lower() for n in ctx.view.meta.scope.get("resource_groups") or []}
-    rows = [
-        r
-        for r in ctx.view.arg_rows("resourcecontainers")
-        if str(r.get("type", "")).lower() == "microsoft.resources/subscriptions/resourcegroups"
-    ]
+    wanted = ctx.view.meta.scope.get("resource_groups") or []
+    rows = [r for r in ctx.view.arg_rows("resourcecontainers") if is_resource_group(r)]
     if wanted:
-        keep = []
-        for r in rows:
-            managed = (r.get("managedBy") or "").split("/")
-            if str(r.get("name", "")).lower() in wanted or (
-                len(managed) > 4 and managed[4].lower() in wanted
-            ):
-                keep.append(r)
-        rows = keep
+        rows = scoped_resource_groups(rows, wanted)
     return sorted(rows, key=lambda r: str(r.get("id", "")).lower())
 
 
@@ -78,13 +78,13 @@ def management_groups(ctx: BuildContext) -> list[dict[str, Any]]:
     ``scope: []`` where the old collector crashed."""
     view = ctx.view
     items: list[dict[str, Any]] = []
-    for f in view.fetches("managementgroups:list"):
+    for f in view.fetches(MANAGEMENT_GROUPS_LIST):
         if f.ok:
             items += f.items()
     out = []
     for mg in items:
         mg_id = str(mg.get("id", ""))
-        detail = view.fetch("managementgroups:get", mg_id.lower())
+        detail = view.fetch(MANAGEMENT_GROUP_GET, mg_id.lower())
         children: list[dict[str, Any]] = []
         if detail is None or not detail.ok:
             ctx.warn(mg_id, "management group details missing; emitted with scope []")
@@ -106,7 +106,7 @@ def management_groups(ctx: BuildContext) -> list[dict[str, Any]]:
 def role_definitions(ctx: BuildContext) -> dict[str, dict[str, Any]]:
     """Stored role definitions by lower-cased GUID."""
     defs = {}
-    for f in ctx.view.fetches("authorization:roleDefinition"):
+    for f in ctx.view.fetches(ROLE_DEFINITION):
         if f.ok and isinstance(f.body(), dict):
             defs[f.target] = f.body()
     return defs
@@ -116,18 +116,15 @@ def role_assignment_items(ctx: BuildContext) -> list[dict[str, Any]]:
     """Every stored assignment once (listings overlap: a subscription's listing repeats the
     management-group assignments it inherits), in stored order."""
     out, seen = [], set()
-    for f in ctx.view.fetches("authorization:roleAssignments"):
+    for _, f in assignment_listings(ctx.view):
         if not f.ok:
             continue
-        for a in f.items():
-            key = (
-                str(a.get("id", "")).lower(),
-                str(get(a, "properties", "scope", default="")).lower(),
-            )
+        for a in read_assignments(f.items()):
+            key = (a.id.lower(), a.scope.lower())
             if key in seen:
                 continue
             seen.add(key)
-            out.append(a)
+            out.append(a.raw)
     return out
 
 
@@ -141,7 +138,7 @@ def role_assignments(ctx: BuildContext) -> list[dict[str, Any]]:
         if not rd_id:
             ctx.warn(str(a.get("id")), "role assignment without roleDefinitionId skipped")
             continue
-        rd = defs.get(rd_id.rstrip("/").rsplit("/", 1)[-1].lower())
+        rd = defs.get(role_guid(rd_id))
         if rd is None:
             ctx.warn(str(a.get("id")), f"role definition {rd_id} not stored; roleName null")
         rd_props = (rd or {}).get("properties") or {}
@@ -176,18 +173,14 @@ def groups(ctx: BuildContext) -> list[dict[str, Any]]:
     with all pages of its direct members. A group whose members could not be read is emitted
     with ``members: []`` (as before) and a warning."""
     view = ctx.view
-    roots = []
-    for a in role_assignment_items(ctx):
-        p = a.get("properties") or {}
-        if p.get("principalType") == "Group" and p.get("principalId"):
-            roots.append(p["principalId"])
-    queue, seen, out = sorted(set(roots)), set(), []
+    roots = group_principals(read_assignments(role_assignment_items(ctx)))
+    queue, seen, out = list(roots), set(), []
     while queue:
         gid = queue.pop(0)
         if gid in seen:
             continue
         seen.add(gid)
-        f = view.fetch("graph:members", gid)
+        f = view.fetch(GRAPH_MEMBERS, gid)
         members = []
         if f is None or not f.ok:
             ctx.warn(gid, f"group members {'not collected' if f is None else f.status}; members []")
@@ -228,7 +221,7 @@ def insights(ctx: BuildContext, rows: list[dict[str, Any]]) -> list[Any]:
     for row in rows:
         if str(row.get("type", "")).lower() != "microsoft.insights/components":
             continue
-        f = ctx.view.fetch("insights:topology", str(row.get("id", "")).lower())
+        f = ctx.view.fetch(INSIGHTS_TOPOLOGY, str(row.get("id", "")).lower())
         if f is None or not f.ok:
             if f is not None:
                 ctx.warn(str(row.get("id")), f"App Insights topology {f.status}; skipped")

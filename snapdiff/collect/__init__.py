@@ -1,7 +1,7 @@
 """The collector: the only part of snapdiff that imports azure or msgraph.
 
-``snapdiff.collect.calls`` and ``snapdiff.collect.scope`` are plain data and stay importable
-without the SDKs; ``collect`` and ``CollectOptions`` load them on first use.
+``snapdiff.collect.scope`` is plain data and stays importable without the SDKs (call names
+live in ``snapdiff.naming``); ``collect`` and ``CollectOptions`` load them on first use.
 """
 
 from __future__ import annotations

@@ -243,7 +243,7 @@ class ArmBatcher:
                 assert it.fid is not None
                 self.fetcher._finish(source, it.fid, "superseded", pages=it.page - 1, error=msg)
                 return [_Item(it.job, self._url(it.job), restarts=it.restarts + 1)]
-            self._end(it, classify(status), status, msg)
+            self._end(it, classify(status, it.job.call, content), status, msg)
             return []
         if not it.job.paged:
             self._end(it, "ok", status, None)

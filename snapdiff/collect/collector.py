@@ -23,8 +23,26 @@ from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
+from .. import status as st
+from ..naming.calls import (
+    API,
+    ARG_CONTAINERS,
+    ARG_RESOURCES,
+    FOLLOW_UPS,
+    INSIGHTS_TOPOLOGY,
+    MANAGEMENT_GROUP_GET,
+    MANAGEMENT_GROUPS_LIST,
+    PER_RESOURCE,
+    ROLE_ASSIGNMENTS,
+    ROLE_DEFINITION,
+    SUBSCRIPTIONS_GET,
+    SUBSCRIPTIONS_LIST,
+    source_of,
+)
+from ..naming.ids import scoped_resource_groups
+from ..naming.rbac import group_principals, read_assignments
+from ..status import SOURCES
 from ..store import Store
-from .calls import API, FOLLOW_UPS, PER_RESOURCE
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
 from .fetcher import Fetcher, FetchFailed
@@ -34,22 +52,7 @@ from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
 
-SOURCES = (
-    "subscriptions",
-    "resourcegraph",
-    "managementgroups",
-    "authorization",
-    "graph",
-    "principals",
-    "keyvault",
-    "storage",
-    "web",
-    "servicebus",
-    "sql",
-    "dbservers",
-    "apim",
-    "insights",
-)
+__all__ = ["SOURCES", "CollectOptions", "CollectResult", "Collector", "collect"]
 
 
 @dataclass
@@ -62,9 +65,9 @@ class CollectOptions:
     arg_page_size: int = 1000  # Resource Graph's maximum; smaller only to exercise paging in tests
     retry_total: int = 6
     retry_backoff: float = 0.8
-    batch: bool = True  # per-resource GETs through ARM's /batch (False: --no-batch)
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
+    batch: bool = True  # per-resource GETs through ARM's /batch (False: --no-batch)
     live: Live | None = None  # called a few times a second with per-source counts
 
 
@@ -87,7 +90,10 @@ class Collector:
         self.opts = opts
         self.say = opts.progress
         self.note = opts.detail
-        self.pacer = Pacer(budget=opts.concurrency)
+        self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
+        self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
+        self._principal_ids: list[str] = []  # every principal holding a role assignment
+        self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
         self.batcher: Any = None
 
     # -- clients -----------------------------------------------------------------------------
@@ -162,22 +168,22 @@ class Collector:
             self._graph(groups)
             self._per_resource(rows)
         except KeyboardInterrupt:
-            self._record_sources()
+            self._stop("interrupted")
             self.store.finish_snapshot(sid, "partial", "interrupted")
             raise
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
             self.say(f"collection stopped: {error}")
+            self._stop(f"collection stopped: {error}")
         finally:
             if ticker:
                 ticker.__exit__()
-        self._record_sources()
-        if error is None:
-            ok = all(s["status"] == "ok" for s in self.store.sources(sid))
-            status = "complete" if ok else "partial"
-        else:
-            got_data = any(c["ok"] for c in self.fetcher.outcomes.values())
-            status = "partial" if got_data else "failed"
+        got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
+        status = st.snapshot_status(
+            [s["status"] for s in self.store.sources(sid)],
+            stopped=error is not None,
+            got_data=got_data,
+        )
         self.store.finish_snapshot(sid, status, error)
         return CollectResult(sid, status, time.time() - started, self.store.sources(sid))
 
@@ -190,29 +196,60 @@ class Collector:
             if n != "unattributed"
         }
 
-    def _record_sources(self, only: str | None = None) -> None:
-        f = self.fetcher
-        for name in SOURCES if only is None else (only,):
-            if name not in f.outcomes and name not in self.recorder.requests:
-                continue
-            errs = f.errors.get(name, [])
+    def _stop(self, why: str) -> None:
+        """The run ends early: the source in progress is cut off, the rest never reached."""
+        f, have = self.fetcher, {s["name"] for s in self.store.sources(self.sid)}
+        for name in sorted((set(f.outcomes) | set(self.recorder.requests)) - have):
+            c: Mapping[str, int] = f.outcomes.get(name, {})
             self.store.set_source(
                 self.sid,
                 name,
-                status=f.source_status(name),
+                status=st.INTERRUPTED,
                 pages=f.pages.get(name, 0),
                 requests=self.recorder.requests.get(name, 0),
-                errors=len(errs),
-                detail="; ".join(errs[:5]) + (f" (+{len(errs) - 5} more)" if len(errs) > 5 else "")
-                if errs
-                else None,
+                errors=len(f.errors.get(name, [])),
+                detail=f"cut off after {sum(c.values())} fetches: {why}",
+                outcomes=dict(sorted(c.items())),
             )
-        if only:
-            c: Mapping[str, int] = f.outcomes.get(only, {})
-            self.say(
-                f"{only}: {f.source_status(only)}, {sum(c.values())} fetches, {f.pages.get(only, 0)} pages, "
-                f"{self.recorder.requests.get(only, 0)} requests"
+        self.store.mark_interrupted(self.sid, why, skip=frozenset(self._skip))
+
+    def _record_sources(self, only: str) -> None:
+        """Record a source whose phase has ended: its status, counts and coverage."""
+        f, name = self.fetcher, only
+        if name not in f.outcomes and name not in self.recorder.requests:
+            return
+        errs = f.errors.get(name, [])
+        missing = self._mg_missing if name == "authorization" else None
+        lines = st.coverage_lines(self.store.forbidden_fetches(self.sid, name))
+        if missing:
+            lines.append(
+                f"role assignments at management-group scopes not listed: the management-group"
+                f" listing was {missing}"
+                + (
+                    f"; needs {st.area_of(MANAGEMENT_GROUPS_LIST)[1]}"
+                    if missing == st.FORBIDDEN
+                    else ""
+                )
             )
+        status = f.source_status(name, missing=missing)
+        c: Mapping[str, int] = f.outcomes.get(name, {})
+        self.store.set_source(
+            self.sid,
+            name,
+            status=status,
+            pages=f.pages.get(name, 0),
+            requests=self.recorder.requests.get(name, 0),
+            errors=len(errs),
+            detail="; ".join(errs[:5]) + (f" (+{len(errs) - 5} more)" if len(errs) > 5 else "")
+            if errs
+            else (lines[-1] if missing == st.FAILED else None),
+            outcomes=dict(sorted(c.items())),
+            coverage="\n".join(lines) or None,
+        )
+        self.say(
+            f"{name}: {status}, {sum(c.values())} fetches, {f.pages.get(name, 0)} pages, "
+            f"{self.recorder.requests.get(name, 0)} requests"
+        )
 
     # -- sources ---------------------------------------------------------------------------------
     def _subscriptions(self) -> list[str]:
@@ -222,14 +259,14 @@ class Collector:
         if wanted:
             for sub in wanted:
                 try:
-                    body = f.get("subscriptions:get", sub.lower(), f"/subscriptions/{sub}", params)
+                    body = f.get(SUBSCRIPTIONS_GET, sub.lower(), f"/subscriptions/{sub}", params)
                     subs.append(body.get("subscriptionId") or sub)
                     self.opts.tenant_id = self.opts.tenant_id or body.get("tenantId")
                 except FetchFailed as e:
                     self.note(f"subscriptions: {sub}: {e}")
         else:
             try:
-                items = f.list("subscriptions:list", "", "/subscriptions", params)
+                items = f.list(SUBSCRIPTIONS_LIST, "", "/subscriptions", params)
             except FetchFailed as e:
                 self._record_sources("subscriptions")
                 raise RuntimeError(f"cannot list subscriptions: {e}") from None
@@ -251,7 +288,7 @@ class Collector:
             for n, batch in enumerate(batches):
                 q = "resourcecontainers | order by id asc"
                 try:
-                    containers += f.arg("resourcegraph:resourcecontainers", f"batch-{n}", batch, q)
+                    containers += f.arg(ARG_CONTAINERS, f"batch-{n}", batch, q)
                 except FetchFailed as e:
                     self.note(f"resourcegraph: containers batch {n}: {e}")
             names = self._included_rgs(containers)
@@ -262,7 +299,7 @@ class Collector:
             for n, batch in enumerate(batches):
                 try:
                     f.arg(
-                        "resourcegraph:resourcecontainers",
+                        ARG_CONTAINERS,
                         f"batch-{n}",
                         batch,
                         "resourcecontainers | order by id asc",
@@ -273,7 +310,7 @@ class Collector:
         for n, batch in enumerate(batches):
             q = f"resources{rg_filter} | order by id asc"
             try:
-                rows += f.arg("resourcegraph:resources", f"batch-{n}", batch, q)
+                rows += f.arg(ARG_RESOURCES, f"batch-{n}", batch, q)
             except FetchFailed as e:
                 self.note(f"resourcegraph: resources batch {n}: {e}")
         self._record_sources("resourcegraph")
@@ -282,15 +319,8 @@ class Collector:
     def _included_rgs(self, containers: list[dict[str, Any]]) -> set[str]:
         """Resource groups named in the scope, plus those managed by a resource in one of them
         (AKS ``MC_*`` groups). Names compare case-insensitively, as ARM does."""
-        wanted = {n.lower() for n in self.opts.scope.resource_groups}
-        names = set()
-        for c in containers:
-            if str(c.get("type", "")).lower() != "microsoft.resources/subscriptions/resourcegroups":
-                continue
-            name = c.get("name") or ""
-            managed_by = (c.get("managedBy") or "").split("/")
-            if name.lower() in wanted or (len(managed_by) > 4 and managed_by[4].lower() in wanted):
-                names.add(name)
+        wanted = self.opts.scope.resource_groups
+        names = {str(c.get("name") or "") for c in scoped_resource_groups(containers, wanted)}
         return names | set(self.opts.scope.resource_groups)
 
     def _management_groups(self) -> None:
@@ -298,18 +328,20 @@ class Collector:
         params = {"api-version": API["managementgroups"]}
         try:
             mgs = f.list(
-                "managementgroups:list",
+                MANAGEMENT_GROUPS_LIST,
                 "",
                 "/providers/Microsoft.Management/managementGroups",
                 params,
             )
         except FetchFailed as e:
             self.note(f"managementgroups: {e}")
+            if e.status != st.NOTFOUND:
+                self._mg_missing = e.status
             mgs = []
         for mg in mgs:
             try:
                 f.get(
-                    "managementgroups:get",
+                    MANAGEMENT_GROUP_GET,
                     mg["id"].lower(),
                     mg["id"],
                     params | {"$expand": "children"},
@@ -326,7 +358,7 @@ class Collector:
         for sub in subs:
             try:
                 assignments += f.list(
-                    "authorization:roleAssignments",
+                    ROLE_ASSIGNMENTS,
                     f"/subscriptions/{sub}".lower(),
                     f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments",
                     params,
@@ -336,7 +368,7 @@ class Collector:
         for mg_id in getattr(self, "_mg_ids", []):
             try:
                 assignments += f.list(
-                    "authorization:roleAssignments",
+                    ROLE_ASSIGNMENTS,
                     mg_id.lower(),
                     f"{mg_id}/providers/Microsoft.Authorization/roleAssignments",
                     params | {"$filter": "atScope()"},
@@ -346,28 +378,25 @@ class Collector:
         # Built-in role definitions repeat under every subscription with the same GUID:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
-        groups: list[str] = []
-        principals: set[str] = set()
-        for a in assignments:
-            p = a.get("properties") or {}
-            if p.get("principalId"):
-                principals.add(str(p["principalId"]))
-            rd = p.get("roleDefinitionId")
-            if rd:
-                defs.setdefault(rd.rstrip("/").rsplit("/", 1)[-1].lower(), rd)
-            if p.get("principalType") == "Group" and p.get("principalId"):
-                groups.append(p["principalId"])
+        listed = list(read_assignments(assignments))
+        for a in listed:
+            if a.role_definition_id:
+                defs.setdefault(a.role_guid, a.role_definition_id)
         for guid, rd in sorted(defs.items()):
             try:
-                f.get("authorization:roleDefinition", guid, rd, params)
+                f.get(ROLE_DEFINITION, guid, rd, params)
             except FetchFailed as e:
                 self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
-        self._principal_ids = sorted(principals)
-        return sorted(set(groups))
+        self._principal_ids = sorted({a.principal_id for a in listed if a.principal_id})
+        return group_principals(listed)
 
     def _graph(self, groups: list[str]) -> None:
-        ids = getattr(self, "_principal_ids", [])
+        ids = self._principal_ids
+        if not groups:
+            self._skip.add("graph")
+        if not ids:
+            self._skip.add("principals")
         if not groups and not ids:
             return
         from .graph import make_client
@@ -443,7 +472,7 @@ class Collector:
             self.opts.cloud.arm,
             retry_total=self.opts.retry_total,
             retry_backoff=self.opts.retry_backoff,
-            concurrency=self.opts.concurrency,
+            concurrency=self.pacer.budget,
             pacer=self.pacer,
             note=self.note,
         )
@@ -456,6 +485,8 @@ class Collector:
         for row in rows:
             for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
                 jobs.append((row, call))
+        planned = {source_of(c.call) for _, c in jobs}
+        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         if not jobs:
             return
         interval = self.opts.scope.app_insights_interval
@@ -490,23 +521,24 @@ class Collector:
                 else:
                     self.fetcher.get(call.call, target, rid + call.suffix, params)
             except FetchFailed as e:  # recorded on its fetch row too
-                self.note(f"{call.call} {rid}: {e}")
+                if e.status != st.NOT_APPLICABLE:
+                    self.note(f"{call.call} {rid}: {e}")
 
-        with ThreadPoolExecutor(max_workers=max(1, self.opts.concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=self.pacer.budget) as pool:
             list(pool.map(run, jobs))
-        if self.opts.batch and self.batcher is not None:
+        if self.batcher is not None:
             self.say(
                 f"per-resource: {self.batcher.batches} ARM batches"
                 if self.batcher.supported
                 else "per-resource: ARM batch unavailable, single GETs"
             )
-        for source in sorted({c.call.split(":")[0] for _, c in jobs}):
+        for source in sorted(planned):
             self._record_sources(source)
 
 
 def _params(call: Any, interval: str) -> dict[str, str]:
     params = {"api-version": call.api_version, **dict(call.extra)}
-    if call.call == "insights:topology":
+    if call.call == INSIGHTS_TOPOLOGY:
         params["timespan"] = interval
     return params
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..naming.calls import PRINCIPALS_GET_BY_IDS
 from .capture import FetchContext, current
 from .fetcher import Fetcher, FetchFailed, classify
 from .graph import GraphClient
 
 MAX_IDS = 1000
 TYPES = ["user", "group", "servicePrincipal"]
-CALL = "principals:getByIds"
+CALL = PRINCIPALS_GET_BY_IDS
 
 
 def chunks(ids: list[str], size: int = MAX_IDS) -> list[list[str]]:
@@ -40,7 +41,7 @@ async def fetch_names(client: GraphClient, fetcher: Fetcher, ids: list[str]) -> 
         finally:
             current.reset(token)
         if not resp.ok or not isinstance(resp.body, dict):
-            status = classify(resp.status) if not resp.ok else "failed"
+            status = classify(resp.status, CALL, resp.body) if not resp.ok else "failed"
             msg = resp.error() if not resp.ok else "response is not a JSON object"
             fetcher._finish(source, fid, status, http_status=resp.status, error=msg)
             raise FetchFailed(status, resp.status, msg)

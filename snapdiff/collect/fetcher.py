@@ -17,6 +17,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
+from .. import status as st
+from ..naming.calls import source_of
 from ..store import Store
 from .capture import FetchContext, current
 
@@ -26,7 +28,7 @@ _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
 
 
 class FetchFailed(Exception):
-    """A fetch ended without data; ``status`` is forbidden, notfound or failed."""
+    """A fetch ended without data; ``status`` is an outcome of ``snapdiff.status``."""
 
     def __init__(self, status: str, http_status: int | None, message: str):
         super().__init__(message)
@@ -34,12 +36,9 @@ class FetchFailed(Exception):
         self.http_status = http_status
 
 
-def classify(http_status: int | None) -> str:
-    if http_status in (401, 403):
-        return "forbidden"
-    if http_status == 404:
-        return "notfound"
-    return "failed"
+def classify(http_status: int | None, call: str = "", body: Any = None) -> str:
+    """The outcome of an error answer (see ``snapdiff.status.fetch_outcome``)."""
+    return st.fetch_outcome(call, http_status, st.error_code(body))
 
 
 def _error_message(status: int | None, body: Any, fallback: str = "") -> str:
@@ -66,7 +65,7 @@ class Fetcher:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
-        source = call.split(":", 1)[0]
+        source = source_of(call)
         return source, self.store.start_fetch(self.snapshot_id, source, call, target)
 
     def _finish(
@@ -84,7 +83,7 @@ class Fetcher:
             if status != "superseded":
                 self.outcomes[source][status] += 1
             self.pages[source] += pages
-            if error and status not in ("ok", "superseded"):
+            if error and status in (st.FAILED, st.FORBIDDEN):
                 self.errors[source].append(error)
 
     def _send(self, client: Any, url: str, params: dict[str, str] | None, ctx: FetchContext) -> Any:
@@ -118,7 +117,7 @@ class Fetcher:
         if 200 <= resp.status_code < 300:
             self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
             return body
-        status = classify(resp.status_code)
+        status = classify(resp.status_code, call, body)
         msg = _error_message(resp.status_code, body)
         self._finish(source, fid, status, http_status=resp.status_code, error=msg)
         raise FetchFailed(status, resp.status_code, msg)
@@ -161,7 +160,7 @@ class Fetcher:
                         self._finish(source, fid, "superseded", pages=page - 1, error=msg)
                         restart = True
                         break
-                    status = classify(resp.status_code)
+                    status = classify(resp.status_code, call, body)
                     if page > 1:
                         status = "failed"  # half a listing is a failed listing
                         msg = f"page {page}: {msg}"
@@ -206,7 +205,8 @@ class Fetcher:
                 # Resource Graph queries are read-only POSTs: let them retry like GETs.
                 resp = self.rg.resources(req, retry_on_methods=_RETRY_METHODS)
             except HttpResponseError as e:
-                status = classify(e.status_code) if page == 1 else "failed"
+                code = getattr(getattr(e, "error", None), "code", None)
+                status = st.fetch_outcome(call, e.status_code, code) if page == 1 else "failed"
                 msg = f"page {page}: HTTP {e.status_code} {e.reason or ''}: {e.message.splitlines()[0] if e.message else ''}"
                 self._finish(
                     source, fid, status, http_status=e.status_code, pages=page - 1, error=msg
@@ -226,13 +226,8 @@ class Fetcher:
         return rows
 
     # -- tallies ---------------------------------------------------------------------------
-    def source_status(self, source: str) -> str:
-        c = self.outcomes.get(source, Counter())
-        if c["failed"]:
-            return "failed"
-        if c["forbidden"]:
-            return "forbidden"
-        return "ok"
+    def source_status(self, source: str, **kw: Any) -> str:
+        return st.source_status(self.outcomes.get(source, Counter()), **kw)
 
 
 def _json(resp: Any) -> Any:

@@ -26,6 +26,7 @@ from kiota_http.middleware.options import ResponseHandlerOption
 from msgraph_core import APIVersion, BaseGraphRequestAdapter, GraphClientFactory
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
 from .capture import CapturingTransport, FetchContext, Recorder, current
 from .clouds import Cloud
 from .fetcher import MAX_RESTARTS, Fetcher, FetchFailed, classify
@@ -110,7 +111,7 @@ async def list_members(
     client: GraphClient, fetcher: Fetcher, group_id: str, *, transitive: bool
 ) -> list[tuple[str, str]]:
     """Every member (id, @odata.type) of a group, following @odata.nextLink."""
-    call = "graph:transitiveMembers" if transitive else "graph:members"
+    call = GRAPH_TRANSITIVE_MEMBERS if transitive else GRAPH_MEMBERS
     for attempt in range(MAX_RESTARTS + 1):
         source, fid = fetcher._start(call, group_id)
         members: list[tuple[str, str]] = []
@@ -134,7 +135,11 @@ async def list_members(
                     fetcher._finish(source, fid, "superseded", pages=page_no - 1, error=text)
                     restart = True
                     break
-                status = classify(resp.status) if page_no == 1 and not resp.ok else "failed"
+                status = (
+                    classify(resp.status, call, resp.body)
+                    if page_no == 1 and not resp.ok
+                    else "failed"
+                )
                 msg = f"page {page_no}: {text}"
                 fetcher._finish(
                     source, fid, status, http_status=resp.status, pages=page_no - 1, error=msg

@@ -28,7 +28,12 @@ from .common import open_ref, store_option
     is_flag=True,
     help="Reproduce the old collector's field values (docs/compatibility.md).",
 )
-@click.option("--strict", is_flag=True, help="Fail if any source was missing, forbidden or failed.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse a partial snapshot, a failed, cut-off or never-reached source, and incomplete "
+    "coverage (anything forbidden).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not list warnings.")
 def build(
     snapshot: str | None,
@@ -40,24 +45,35 @@ def build(
 ) -> None:
     """Write active_directory_<time>.json (and application_insights_<time>.json) for SNAPSHOT.
 
-    SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF. No network
-    is used; the file names carry the snapshot's own time.
+    SNAPSHOT is an id, a label, latest, latest~N, a date, or PATH.db:REF; default the latest
+    complete snapshot. No network is used; the file names carry the snapshot's own time.
 
     \b
     Example:
       snapdiff build latest -o out/
     """
-    store, sid = open_ref(store_path, snapshot)
-    result = run_build(SnapshotView(store, sid), bug_compatible=bug_compatible, strict=strict)
+    store, sid = open_ref(store_path, snapshot, complete_only=snapshot is None, fallback=True)
+    view = SnapshotView(store, sid)
+    if snapshot is None and view.meta.status != "complete":
+        click.echo(f"no complete snapshot; building the latest one ({sid})", err=True)
+    result = run_build(view, bug_compatible=bug_compatible, strict=strict)
     for path in write_files(result, output_dir):
         click.echo(str(path))
     if result.warnings and not quiet:
         for w in result.warnings:
             click.echo(f"warning: {w}", err=True)
-    if result.incomplete:
-        missing = ", ".join(f"{k} ({v})" for k, v in sorted(result.incomplete.items()))
+    if result.incomplete or result.status != "complete":
+        missing = ", ".join(f"{k} {view.describe_source(k)}" for k in sorted(result.incomplete))
         click.echo(
-            f"snapshot {sid} is incomplete; built what it holds. Missing: {missing}", err=True
+            f"snapshot {sid} is {result.status}; built what it holds."
+            + (f" Missing: {missing}" if missing else ""),
+            err=True,
+        )
+    if result.coverage:
+        click.echo(
+            f"coverage: not visible to the collecting identity: {', '.join(sorted(result.coverage))}"
+            " (see warnings)",
+            err=True,
         )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .. import status as st
 from ..errors import SnapdiffError
 from .common import open_store, store_option
 
@@ -52,6 +53,11 @@ from .common import open_store, store_option
     is_flag=True,
     help="Send per-resource GETs one by one instead of through ARM's /batch (20 a request).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also exit 1 when the snapshot is complete but coverage is not (something forbidden).",
+)
 @click.option("-v", "--verbose", count=True, help="More progress detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the final summary line.")
 def collect(
@@ -66,6 +72,7 @@ def collect(
     authority: str | None,
     concurrency: int,
     no_batch: bool,
+    strict: bool,
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -73,8 +80,10 @@ def collect(
 
     Authenticates with DefaultAzureCredential (AZURE_TENANT_ID / AZURE_CLIENT_ID /
     AZURE_CLIENT_SECRET, a managed identity, or an Azure CLI login). A source that is
-    forbidden or fails is recorded as such and the run goes on; exit 1 if the snapshot is
-    partial, 2 if it failed.
+    forbidden or fails is recorded as such and the run goes on. The snapshot is complete when
+    every fetch got a definitive answer (forbidden included: one warning line per forbidden
+    area names the permission). Exit 0 complete, 1 partial (something failed or was cut off;
+    with --strict also when coverage is incomplete), 2 error or failed.
 
     \b
     Example:
@@ -140,10 +149,17 @@ def collect(
         f"{counts['requests']} requests, {errors} errors, {result.seconds:.1f}s"
     )
     for s in result.sources:
-        if s["status"] != "ok":
+        if s["status"] not in (st.OK, st.FORBIDDEN):
             click.echo(f"  {s['name']}: {s['status']}: {s['detail'] or ''}", err=True)
+    coverage = st.coverage_of(result.sources)
+    for name, note in sorted(coverage.items()):
+        for line in note.splitlines():
+            click.echo(f"warning: {name}: {line}", err=True)
     if result.status != "complete":
         raise SystemExit(1 if result.status == "partial" else 2)
+    if strict and coverage:
+        click.echo(f"--strict: coverage incomplete ({', '.join(sorted(coverage))})", err=True)
+        raise SystemExit(1)
 
 
 COMMANDS = [collect]

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..errors import SnapshotNotFound
 from ..refs import resolve, split_ref
 from ..store import Store, default_store_path
 
@@ -27,9 +28,19 @@ def open_store(path: Path | None, *, readonly: bool = False, create: bool = Fals
 
 
 def open_ref(
-    store_path: Path | None, ref: str | None, *, complete_only: bool = False
+    store_path: Path | None,
+    ref: str | None,
+    *,
+    complete_only: bool = False,
+    fallback: bool = False,
 ) -> tuple[Store, int]:
-    """Open the store a reference points into (``PATH.db:REF`` or the default) and resolve it."""
+    """Open the store a reference points into (``PATH.db:REF`` or the default) and resolve it.
+    ``fallback``: when ``complete_only`` finds no complete snapshot, take any finished one."""
     other, rest = split_ref(ref) if ref else (None, None)
     store = open_store(other or store_path, readonly=True)
-    return store, resolve(store, rest, complete_only=complete_only)
+    try:
+        return store, resolve(store, rest, complete_only=complete_only)
+    except SnapshotNotFound:
+        if not (complete_only and fallback):
+            raise
+    return store, resolve(store, rest)

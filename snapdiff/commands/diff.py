@@ -13,11 +13,12 @@ import click
 
 from ..diff.api import diff_snapshots
 from ..diff.history import history as build_history
-from ..diff.model import FAIL_ON, SECTIONS
 from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
+from ..diff.registry import fail_on_values, section_names
 from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
-from ..diff.render_text import render_text, snapshot_line, value
+from ..diff.render_text import render_text
+from ..diff.textout import snapshot_line, value
 from ..errors import SnapdiffError
 from ..snapshot import SnapshotView
 from .common import open_ref, open_store, store_option
@@ -82,7 +83,7 @@ def _common(f: _F) -> _F:
     "--section",
     "sections",
     multiple=True,
-    type=click.Choice(SECTIONS),
+    type=click.Choice(section_names()),
     help="Limit to these sections (repeatable).",
 )
 @_common
@@ -90,7 +91,7 @@ def _common(f: _F) -> _F:
     "--fail-on",
     "fail_on",
     multiple=True,
-    type=click.Choice(FAIL_ON),
+    type=click.Choice(fail_on_values()),
     help="What counts as a change for exit code 1 (repeatable; default any).",
 )
 @click.pass_context

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import status as st
 from ..principals import coverage as names_coverage
 from ..principals import principal_names, role_holders
 from ..refs import resolve
@@ -30,11 +31,18 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
         return
-    click.echo(f"{'id':>4}  {'status':9} {'started (UTC)':20} {'tenant':38} label")
+    click.echo(f"{'id':>4}  {'status':9} {'coverage':30} {'started (UTC)':20} {'tenant':38} label")
     for s in rows:
         click.echo(
-            f"{s.id:>4}  {s.status:9} {s.started_at[:19]:20} {s.tenant_id or '-':38} {s.label or ''}"
+            f"{s.id:>4}  {s.status:9} {_coverage(store, s.id):30} {s.started_at[:19]:20}"
+            f" {s.tenant_id or '-':38} {s.label or ''}".rstrip()
         )
+
+
+def _coverage(store: Store, snapshot_id: int) -> str:
+    """``full``, or ``limited: <sources>`` when something was forbidden."""
+    limited = st.coverage_of(store.sources(snapshot_id))
+    return f"limited: {','.join(sorted(limited))}" if limited else "full"
 
 
 @click.command()
@@ -63,13 +71,30 @@ def show(snapshot: str | None, store_path: Path | None, list_principals: bool) -
     )
     if s.error:
         click.echo(f"  error: {s.error}")
-    click.echo(f"  {'source':18} {'status':10} {'pages':>6} {'requests':>9} {'errors':>7}")
-    for src in store.sources(s.id):
+    sources = store.sources(s.id)
+    coverage = st.coverage_of(sources)
+    click.echo(f"  coverage {'limited' if coverage else 'full'}")
+    click.echo(
+        f"  {'source':18} {'status':12} {'pages':>6} {'requests':>9} {'errors':>7}  outcomes"
+    )
+    for src in sources:
+        outcomes = ", ".join(f"{k} {v}" for k, v in (src["outcomes"] or {}).items())
         click.echo(
-            f"  {src['name']:18} {src['status']:10} {src['pages']:>6} {src['requests']:>9} {src['errors']:>7}"
+            f"  {src['name']:18} {src['status']:12} {src['pages']:>6} {src['requests']:>9}"
+            f" {src['errors']:>7}  {outcomes}".rstrip()
         )
         if src["detail"]:
             click.echo(f"      {src['detail']}")
+        for line in (src["coverage"] or "").splitlines():
+            click.echo(f"      not visible: {line}")
+    if s.status == "partial":
+        cut = {
+            n: src["detail"]
+            for n, src in ((x["name"], x) for x in sources)
+            if src["status"] == st.INTERRUPTED
+        }
+        if cut:
+            click.echo(f"  interrupted: {', '.join(sorted(cut))}")
     _principals(store, s.id, list_principals)
     red = store.redactions(s.id)
     if red:

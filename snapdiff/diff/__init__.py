@@ -1,9 +1,12 @@
 """Diff two snapshots: resources, role assignments, CIA tags, group membership, management
 groups. ``diff_snapshots`` returns a ``Diff``; ``render_*`` turn it into text, JSON, Markdown."""
 
+from typing import Any
+
 from .api import diff_snapshots
-from .model import SCHEMA, SCHEMA_VERSION, Diff
+from .model import SCHEMA_VERSION, Diff
 from .noise import DEFAULT_RULES, IGNORE_FILE, IgnoreSet, Rule, read_ignore_file
+from .registry import Section, section
 
 __all__ = [
     "DEFAULT_RULES",
@@ -12,7 +15,18 @@ __all__ = [
     "IgnoreSet",
     "Rule",
     "SCHEMA",
+    "Section",
     "SCHEMA_VERSION",
     "diff_snapshots",
     "read_ignore_file",
+    "section",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``SCHEMA`` loads on first use (so ``python -m snapdiff.diff.schema`` runs cleanly)."""
+    if name == "SCHEMA":
+        from .schema import SCHEMA
+
+        return SCHEMA
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,14 +7,10 @@ from collections.abc import Iterable
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
-from .coverage import common_scope
-from .groups import diff_groups
-from .mgmt import diff_mgmt
-from .model import SECTIONS, Diff, Noise, SnapshotInfo
+from .context import DiffContext
+from .model import Diff, Noise, SnapshotInfo
 from .noise import IgnoreSet, Rule
-from .rbac import diff_rbac, load_assignments, role_definitions
-from .resources import diff_resources
-from .tags import diff_cia
+from .registry import sections as all_sections
 
 
 def snapshot_info(view: SnapshotView) -> SnapshotInfo:
@@ -35,7 +31,8 @@ def diff_snapshots(
     """Compare snapshot ``a`` (before) with ``b`` (after).
 
     ``ignore``: extra rules (``"<type glob> <path glob>"`` strings or ``Rule``); ``sections``:
-    a subset of resources, rbac, cia, groups, mgmt (default all).
+    a subset of the registered sections (resources, rbac, cia, groups, mgmt; default all),
+    computed in registry order.
     """
     with paused_gc():
         return _diff(a, b, ignore, default_ignores, sections)
@@ -48,8 +45,10 @@ def _diff(
     default_ignores: bool,
     sections: Iterable[str] | None,
 ) -> Diff:
-    chosen = list(SECTIONS) if sections is None else [s for s in SECTIONS if s in set(sections)]
-    unknown = set(sections or ()) - set(SECTIONS)
+    registered = all_sections()
+    names = [s.name for s in registered]
+    chosen = names if sections is None else [n for n in names if n in set(sections)]
+    unknown = set(sections or ()) - set(names)
     if unknown:
         raise SnapdiffError(f"unknown section(s): {', '.join(sorted(unknown))}")
     ignores = IgnoreSet(ignore, defaults=default_ignores)
@@ -66,6 +65,12 @@ def _diff(
                 + (f": {v.meta.error}" if v.meta.error else "")
                 + "; only what it holds is compared"
             )
+        limited = v.coverage()
+        if limited:
+            d.notes.append(
+                f"snapshot {side} (#{v.id}) has limited coverage ({', '.join(sorted(limited))}"
+                " forbidden to the collecting identity); what it could not see is not compared"
+            )
     if (
         a.meta.tenant_id
         and b.meta.tenant_id
@@ -75,25 +80,8 @@ def _diff(
             f"the snapshots are of different tenants ({a.meta.tenant_id}, {b.meta.tenant_id})"
         )
 
-    if "resources" in chosen or "cia" in chosen:
-        covers, note = common_scope(a, b)
-        if note:
-            d.notes.append(note)
-        res, pairs = diff_resources(a, b, ignores, d.noise, d.not_compared, d.notes, covers)
-        if "resources" in chosen:
-            d.resources = res
-        else:  # cia only: resource noise is not part of this report
-            d.noise = Noise(default_ignores, d.noise.rules)
-            d.not_compared = [n for n in d.not_compared if n.section != "resources"]
-        if "cia" in chosen:
-            d.cia = diff_cia(pairs)
-    if "rbac" in chosen or "groups" in chosen:
-        defs_a, defs_b = role_definitions(a), role_definitions(b)
-        sa, sb = load_assignments(a, defs_a), load_assignments(b, defs_b)
-        if "rbac" in chosen:
-            d.rbac = diff_rbac(defs_a, defs_b, sa, sb, d.not_compared)
-        if "groups" in chosen:
-            d.groups = diff_groups(a, b, sa, sb, d.not_compared)
-    if "mgmt" in chosen:
-        d.mgmt = diff_mgmt(a, b, d.not_compared)
+    ctx = DiffContext(a, b, ignores, d, chosen)
+    for s in registered:
+        if s.name in chosen:
+            d.results[s.name] = s.compute(ctx)
     return d

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..naming.ids import scoped_resource_groups
 from ..snapshot import OK, Fetch, SnapshotView
 
 Covers = Callable[[str, str], bool]  # (subscription, resource group) -> in the common scope
@@ -42,16 +43,12 @@ def _norm_scope(scope: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _managed_rgs(view: SnapshotView, rgs: frozenset[str]) -> set[tuple[str, str]]:
-    """(subscription, group) of groups managed by a resource in a scoped group (AKS ``MC_*``),
-    which the collector includes as it does."""
-    out = set()
-    for c in view.arg_rows("resourcecontainers"):
-        if str(c.get("type", "")).lower() != "microsoft.resources/subscriptions/resourcegroups":
-            continue
-        parts = str(c.get("managedBy") or "").split("/")
-        if len(parts) > 4 and parts[4].lower() in rgs:
-            out.add((str(c.get("subscriptionId", "")).lower(), str(c.get("name", "")).lower()))
-    return out
+    """(subscription, group) of the groups a scope takes in: named ones and those managed by a
+    resource in one (AKS ``MC_*``), which the collector includes as it does."""
+    return {
+        (str(c.get("subscriptionId", "")).lower(), str(c.get("name", "")).lower())
+        for c in scoped_resource_groups(view.arg_rows("resourcecontainers"), rgs)
+    }
 
 
 def _covers(view: SnapshotView) -> Covers:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
 from ..principals import PrincipalName, name_label, principal_names
 from ..snapshot import Fetch, SnapshotView
 from .coverage import fetch_reason, fetches_by_lower_target, source_reason
 from .model import GroupChange, GroupsSection, Member, NotCompared
 from .rbac import Assignments
 
-_CALLS = (("direct", "graph:members"), ("transitive", "graph:transitiveMembers"))
+_CALLS = (("direct", GRAPH_MEMBERS), ("transitive", GRAPH_TRANSITIVE_MEMBERS))
 
 
 def _members(f: Fetch, names: dict[str, PrincipalName]) -> dict[str, Member]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, MANAGEMENT_GROUPS_LIST
 from ..principals import principal_names
 from ..snapshot import SnapshotView
 from ..store import Store
@@ -71,10 +72,10 @@ def _state(view: SnapshotView, kind: str, key: str) -> tuple[Any, str | None, st
         groups, _ = load_management_groups(view)
         if key in groups:
             return asdict(groups[key]), None, ""
-        why = fetch_reason(view.fetch("managementgroups:list", ""), "this snapshot", "listing")
+        why = fetch_reason(view.fetch(MANAGEMENT_GROUPS_LIST, ""), "this snapshot", "listing")
         return (_UNKNOWN, why, "") if why else (None, None, "")
     state: dict[str, list[str]] = {}
-    for label, call in (("direct", "graph:members"), ("transitive", "graph:transitiveMembers")):
+    for label, call in (("direct", GRAPH_MEMBERS), ("transitive", GRAPH_TRANSITIVE_MEMBERS)):
         f = fetches_by_lower_target(view, call).get(key)
         if f is None:
             return None, None, ""

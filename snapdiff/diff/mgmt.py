@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..naming.calls import MANAGEMENT_GROUP_GET, MANAGEMENT_GROUPS_LIST
 from ..snapshot import SnapshotView
 from .coverage import fetch_reason, fetches_by_lower_target
 from .model import (
@@ -25,8 +26,8 @@ def _parent(body: Any) -> str | None:
 
 def _load(view: SnapshotView) -> tuple[dict[str, ManagementGroup], dict[str, bool]]:
     """Management groups by lower id, and whether each one's parent is known."""
-    listing = view.fetch("managementgroups:list", "")
-    gets = fetches_by_lower_target(view, "managementgroups:get")
+    listing = view.fetch(MANAGEMENT_GROUPS_LIST, "")
+    gets = fetches_by_lower_target(view, MANAGEMENT_GROUP_GET)
     groups: dict[str, ManagementGroup] = {}
     known: dict[str, bool] = {}
     items = listing.items() if listing is not None and listing.ok else []
@@ -50,8 +51,9 @@ def _load(view: SnapshotView) -> tuple[dict[str, ManagementGroup], dict[str, boo
 
 def diff_mgmt(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared]) -> MgmtSection:
     out = MgmtSection()
-    why = fetch_reason(a.fetch("managementgroups:list", ""), "A", "management group listing")
-    why = why or fetch_reason(b.fetch("managementgroups:list", ""), "B", "management group listing")
+    what = "management group listing"
+    why = fetch_reason(a.fetch(MANAGEMENT_GROUPS_LIST, ""), "A", what)
+    why = why or fetch_reason(b.fetch(MANAGEMENT_GROUPS_LIST, ""), "B", what)
     ga, ka = _load(a)
     gb, kb = _load(b)
     if why:

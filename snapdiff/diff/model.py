@@ -1,17 +1,23 @@
-"""The result of a diff: dataclasses, their JSON form, and the JSON schema of that form.
+"""The result of a diff: ``Diff`` and the result dataclasses of the built-in sections.
 
-Everything here is plain data; ``Diff.to_dict()`` is what ``--format json`` prints. The schema
-is versioned by ``SCHEMA_VERSION``: fields are only ever added within a version.
+Everything here is plain data; ``Diff.to_dict()`` is what ``--format json`` prints, and its
+JSON schema is generated from these dataclasses (``snapdiff.diff.schema``). The schema is
+versioned by ``SCHEMA_VERSION``: fields are only ever added within a version. A field's
+``metadata["enum"]`` lists the values it may take.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .registry import get_section, section_names, sections
+
+if TYPE_CHECKING:
+    from .registry import Section
 
 SCHEMA_VERSION = 1
-SECTIONS = ("resources", "rbac", "cia", "groups", "mgmt")
-FAIL_ON = ("any", "resources", "rbac", "privileged", "cia", "groups", "mgmt")
+_COMPAT = ("SCHEMA", "SECTIONS", "FAIL_ON", "schema_errors")
 
 
 @dataclass
@@ -19,7 +25,7 @@ class FieldChange:
     """One changed field: ``kind`` is changed, added or removed (old/new null when absent)."""
 
     path: str
-    kind: str
+    kind: str = field(metadata={"enum": ["changed", "added", "removed"]})
     old: Any = None
     new: Any = None
 
@@ -131,7 +137,7 @@ class CiaChange:
     id: str
     type: str
     name: str
-    change: str  # added, removed or changed
+    change: str = field(metadata={"enum": ["added", "removed", "changed"]})
     malformed: bool  # the tag after the change has problems
     before: CiaValue | None
     after: CiaValue | None
@@ -229,369 +235,95 @@ class Noise:
 
 @dataclass
 class Diff:
+    """Two snapshots compared: metadata, notes, noise, and one result per computed section."""
+
     a: SnapshotInfo
     b: SnapshotInfo
     sections: list[str]
     notes: list[str] = field(default_factory=list)
     noise: Noise = field(default_factory=lambda: Noise(True, []))
     not_compared: list[NotCompared] = field(default_factory=list)
-    resources: ResourcesSection | None = None
-    rbac: RbacSection | None = None
-    cia: CiaSection | None = None
-    groups: GroupsSection | None = None
-    mgmt: MgmtSection | None = None
+    results: dict[str, Any] = field(default_factory=dict)  # section name -> its result
     schema_version: int = SCHEMA_VERSION
+
+    def computed(self) -> list[tuple[Section[Any], Any]]:
+        """(section, result) of every computed section, in report order."""
+        return [(s, self.results[s.name]) for s in sections() if s.name in self.results]
+
+    # The built-in sections by name (None when not computed).
+    @property
+    def resources(self) -> ResourcesSection | None:
+        return self.results.get("resources")
+
+    @property
+    def rbac(self) -> RbacSection | None:
+        return self.results.get("rbac")
+
+    @property
+    def cia(self) -> CiaSection | None:
+        return self.results.get("cia")
+
+    @property
+    def groups(self) -> GroupsSection | None:
+        return self.results.get("groups")
+
+    @property
+    def mgmt(self) -> MgmtSection | None:
+        return self.results.get("mgmt")
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Change counts per computed section."""
-        out: dict[str, dict[str, int]] = {}
-        if self.resources is not None:
-            r = self.resources
-            out["resources"] = {
-                "added": len(r.added),
-                "removed": len(r.removed),
-                "changed": len(r.changed),
-                "moved": len(r.moved),
-                "renamed": len(r.renamed),
-            }
-        if self.rbac is not None:
-            b = self.rbac
-            out["rbac"] = {
-                "added": len(b.added),
-                "removed": len(b.removed),
-                "changed": len(b.changed),
-                "definitions_changed": len(b.definitions_changed),
-                "privileged": self.privileged_count(),
-            }
-        if self.cia is not None:
-            ch = self.cia.changed
-            out["cia"] = {
-                k: sum(c.change == k for c in ch) for k in ("added", "removed", "changed")
-            }
-            out["cia"]["malformed"] = sum(c.malformed for c in ch)
-        if self.groups is not None:
-            g = self.groups.changed
-            out["groups"] = {
-                "groups_changed": len(g),
-                "members_added": sum(len(c.direct_added) + len(c.transitive_added) for c in g),
-                "members_removed": sum(
-                    len(c.direct_removed) + len(c.transitive_removed) for c in g
-                ),
-            }
-        if self.mgmt is not None:
-            m = self.mgmt
-            out["mgmt"] = {
-                "added": len(m.added),
-                "removed": len(m.removed),
-                "moved": len(m.moved),
-                "changed": len(m.changed),
-            }
-        return out
+        return {s.name: s.counts(r, self) for s, r in self.computed()}
 
     def privileged_count(self) -> int:
-        """Privileged assignment and definition changes, and membership changes of groups that
-        hold a privileged role."""
-        n = 0
-        if self.rbac is not None:
-            b = self.rbac
-            n += sum(a.privileged for a in b.added) + sum(a.privileged for a in b.removed)
-            n += sum(c.privileged for c in b.changed)
-            n += sum(d.privileged_before or d.privileged_after for d in b.definitions_changed)
-        if self.groups is not None:
-            n += sum(g.privileged for g in self.groups.changed)
-        return n
+        """Privileged changes over every section (assignments, role definitions, membership
+        changes of groups that hold a privileged role)."""
+        return sum(s.privileged(r) for s, r in self.computed())
 
     def total(self, section: str = "any") -> int:
         """Number of changes that count for ``--fail-on section``."""
-        counts = self.counts()
         if section == "privileged":
             return self.privileged_count()
-        if section == "any":
-            return sum(
-                v
-                for name, c in counts.items()
-                for k, v in c.items()
-                if not (name == "rbac" and k == "privileged")
-                and not (name == "cia" and k == "malformed")
-                and not (name == "groups" and k == "groups_changed")
-            )
-        c = counts.get(section, {})
-        skip = {"privileged", "malformed", "groups_changed"}
-        return sum(v for k, v in c.items() if k not in skip)
+        counts = self.counts()
+        names = list(counts) if section == "any" else [section]
+        return sum(
+            v
+            for name in names
+            for k, v in counts.get(name, {}).items()
+            if k not in get_section(name).uncounted
+        )
 
     def has_changes(self, fail_on: list[str] | tuple[str, ...] = ("any",)) -> bool:
         return any(self.total(s) > 0 for s in fail_on or ("any",))
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        out: dict[str, Any] = {"schema_version": d.pop("schema_version")}
-        out["a"], out["b"], out["sections"] = d.pop("a"), d.pop("b"), d.pop("sections")
-        out["summary"] = {"counts": self.counts(), "total": self.total("any")}
-        out.update(d)
+        out: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "a": asdict(self.a),
+            "b": asdict(self.b),
+            "sections": list(self.sections),
+            "summary": {"counts": self.counts(), "total": self.total("any")},
+            "notes": list(self.notes),
+            "noise": asdict(self.noise),
+            "not_compared": [asdict(n) for n in self.not_compared],
+        }
+        for name in section_names():
+            r = self.results.get(name)
+            out[name] = None if r is None else asdict(r)
         return out
 
 
-# -- the JSON schema of Diff.to_dict() ---------------------------------------------------------
-_STR = {"type": "string"}
-_INT = {"type": "integer"}
-_BOOL = {"type": "boolean"}
-_NSTR = {"type": ["string", "null"]}
-_ANY: dict[str, Any] = {}
+def __getattr__(name: str) -> Any:
+    """Old names: ``SECTIONS``/``FAIL_ON`` now come from the registry, ``SCHEMA`` and
+    ``schema_errors`` from ``snapdiff.diff.schema``."""
+    if name == "SECTIONS":
+        return section_names()
+    if name == "FAIL_ON":
+        from .registry import fail_on_values
 
+        return fail_on_values()
+    if name in _COMPAT:
+        from . import schema
 
-def _obj(props: dict[str, Any], *, extra: bool = False) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": props,
-        "required": sorted(props),
-        "additionalProperties": extra,
-    }
-
-
-def _arr(items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": items}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    s = dict(schema)
-    s["type"] = [s["type"], "null"]
-    return s
-
-
-_FIELD = _obj(
-    {
-        "path": _STR,
-        "kind": {"type": "string", "enum": ["changed", "added", "removed"]},
-        "old": _ANY,
-        "new": _ANY,
-    }
-)
-_RES = {"id": _STR, "type": _STR, "name": _STR, "subscription": _STR, "resource_group": _STR}
-_ASSIGN = _obj(
-    {
-        "id": _STR,
-        "scope": _STR,
-        "principal_id": _STR,
-        "principal_type": _STR,
-        "role_definition_id": _STR,
-        "role_name": _STR,
-        "privileged": _BOOL,
-        "principal_name": _NSTR,
-    }
-)
-_CIA = _obj(
-    {"raw": _STR, "c": _INT, "i": _INT, "a": _INT, "groups": _arr(_STR), "problems": _arr(_STR)}
-)
-_MEMBER = _obj({"id": _STR, "type": _STR, "principal_name": _NSTR})
-_MG = _obj({"id": _STR, "name": _STR, "display_name": _STR, "parent_id": _NSTR})
-_SNAP = _obj(
-    {
-        "id": _INT,
-        "uid": _STR,
-        "label": _NSTR,
-        "started_at": _STR,
-        "status": _STR,
-        "tenant_id": _NSTR,
-        "store": _STR,
-        "scope": {"type": "object"},
-    }
-)
-_COUNTS = {
-    "type": "object",
-    "additionalProperties": {"type": "object", "additionalProperties": _INT},
-}
-
-SCHEMA: dict[str, Any] = _obj(
-    {
-        "schema_version": {"type": "integer", "enum": [SCHEMA_VERSION]},
-        "a": _SNAP,
-        "b": _SNAP,
-        "sections": _arr({"type": "string", "enum": list(SECTIONS)}),
-        "summary": _obj({"counts": _COUNTS, "total": _INT}),
-        "notes": _arr(_STR),
-        "noise": _obj(
-            {
-                "default_ignores": _BOOL,
-                "rules": _arr(_STR),
-                "ignored_changes": _INT,
-                "by_rule": {"type": "object", "additionalProperties": _INT},
-                "resources_only_noise": _INT,
-            }
-        ),
-        "not_compared": _arr(_obj({"section": _STR, "subject": _STR, "reason": _STR})),
-        "resources": _nullable(
-            _obj(
-                {
-                    "added": _arr(_obj(_RES)),
-                    "removed": _arr(_obj(_RES)),
-                    "changed": _arr(_obj(_RES | {"changes": _arr(_FIELD), "ignored": _INT})),
-                    "moved": _arr(
-                        _obj(
-                            {
-                                "old_id": _STR,
-                                "new_id": _STR,
-                                "type": _STR,
-                                "name": _STR,
-                                "subscription": _STR,
-                                "from_resource_group": _STR,
-                                "to_resource_group": _STR,
-                                "changes": _arr(_FIELD),
-                            }
-                        )
-                    ),
-                    "renamed": _arr(
-                        _obj(
-                            {
-                                "old_id": _STR,
-                                "new_id": _STR,
-                                "type": _STR,
-                                "old_name": _STR,
-                                "new_name": _STR,
-                            }
-                        )
-                    ),
-                }
-            )
-        ),
-        "rbac": _nullable(
-            _obj(
-                {
-                    "added": _arr(_ASSIGN),
-                    "removed": _arr(_ASSIGN),
-                    "changed": _arr(
-                        _obj(
-                            {
-                                "id": _STR,
-                                "role_name": _STR,
-                                "scope": _STR,
-                                "privileged": _BOOL,
-                                "changes": _arr(_FIELD),
-                            }
-                        )
-                    ),
-                    "definitions_changed": _arr(
-                        _obj(
-                            {
-                                "id": _STR,
-                                "role_name": _STR,
-                                "privileged_before": _BOOL,
-                                "privileged_after": _BOOL,
-                                "changes": _arr(_FIELD),
-                            }
-                        )
-                    ),
-                }
-            )
-        ),
-        "cia": _nullable(
-            _obj(
-                {
-                    "changed": _arr(
-                        _obj(
-                            {
-                                "id": _STR,
-                                "type": _STR,
-                                "name": _STR,
-                                "change": {
-                                    "type": "string",
-                                    "enum": ["added", "removed", "changed"],
-                                },
-                                "malformed": _BOOL,
-                                "before": _nullable(_CIA),
-                                "after": _nullable(_CIA),
-                            }
-                        )
-                    )
-                }
-            )
-        ),
-        "groups": _nullable(
-            _obj(
-                {
-                    "changed": _arr(
-                        _obj(
-                            {
-                                "group_id": _STR,
-                                "group_name": _NSTR,
-                                "roles": _arr(_STR),
-                                "privileged": _BOOL,
-                                "direct_added": _arr(_MEMBER),
-                                "direct_removed": _arr(_MEMBER),
-                                "transitive_added": _arr(_MEMBER),
-                                "transitive_removed": _arr(_MEMBER),
-                            }
-                        )
-                    )
-                }
-            )
-        ),
-        "mgmt": _nullable(
-            _obj(
-                {
-                    "added": _arr(_MG),
-                    "removed": _arr(_MG),
-                    "moved": _arr(
-                        _obj(
-                            {
-                                "id": _STR,
-                                "display_name": _STR,
-                                "old_parent_id": _NSTR,
-                                "new_parent_id": _NSTR,
-                            }
-                        )
-                    ),
-                    "changed": _arr(
-                        _obj({"id": _STR, "display_name": _STR, "changes": _arr(_FIELD)})
-                    ),
-                }
-            )
-        ),
-    }
-)
-SCHEMA["$schema"] = "http://json-schema.org/draft-07/schema#"
-SCHEMA["title"] = "snapdiff diff output"
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
-
-
-def schema_errors(obj: Any, schema: dict[str, Any] = SCHEMA, path: str = "$") -> list[str]:
-    """Check ``obj`` against the subset of JSON Schema used above (type, enum, properties,
-    required, additionalProperties, items). Returns the problems, empty when valid."""
-    errs: list[str] = []
-    if "type" in schema:
-        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        ok = False
-        for n in names:
-            if isinstance(obj, bool) and n in ("integer", "number"):
-                continue
-            if isinstance(obj, _TYPES[n]):
-                ok = True
-        if not ok:
-            return [f"{path}: expected {'/'.join(names)}, got {type(obj).__name__}"]
-    if "enum" in schema and obj not in schema["enum"]:
-        errs.append(f"{path}: {obj!r} not one of {schema['enum']}")
-    if isinstance(obj, dict):
-        props = schema.get("properties", {})
-        for key in schema.get("required", []):
-            if key not in obj:
-                errs.append(f"{path}: missing '{key}'")
-        extra = schema.get("additionalProperties", True)
-        for key, value in obj.items():
-            if key in props:
-                errs += schema_errors(value, props[key], f"{path}.{key}")
-            elif extra is False:
-                errs.append(f"{path}: unexpected '{key}'")
-            elif isinstance(extra, dict):
-                errs += schema_errors(value, extra, f"{path}.{key}")
-    if isinstance(obj, list) and "items" in schema:
-        for n, item in enumerate(obj):
-            errs += schema_errors(item, schema["items"], f"{path}[{n}]")
-    return errs
+        return getattr(schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import Any
 
+from ..naming.calls import ROLE_DEFINITION
+from ..naming.ids import role_guid
+from ..naming.rbac import assignment_listings, read_assignments
 from ..principals import name_label, principal_names
 from ..snapshot import SnapshotView
 from .coverage import fetch_reason
@@ -28,11 +30,6 @@ PRIVILEGED_BUILTINS = {
 }
 _PERMISSION_KINDS = ("actions", "notActions", "dataActions", "notDataActions")
 _GRANTS_RBAC_WRITE = "microsoft.authorization/roleassignments/write"
-
-
-@lru_cache(maxsize=65536)
-def role_guid(role_definition_id: str) -> str:
-    return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
 @dataclass
@@ -65,7 +62,7 @@ def is_privileged(role_name: str, actions: list[str]) -> bool:
 def role_definitions(view: SnapshotView) -> dict[str, RoleDef | None]:
     """Role GUID → definition (None when its fetch was not ok)."""
     out: dict[str, RoleDef | None] = {}
-    for f in view.fetches("authorization:roleDefinition"):
+    for f in view.fetches(ROLE_DEFINITION):
         body = f.body() if f.ok else None
         if not isinstance(body, dict):
             out[f.target.lower()] = None
@@ -99,21 +96,18 @@ def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Ass
     names = principal_names(view)
     seen: dict[str, set[str]] = {}
     listings = {}
-    for f in view.fetches("authorization:roleAssignments"):
-        target = f.target.lower()
+    for target, f in assignment_listings(view):
         listings[target] = f
         if not f.ok:
             continue
-        for item in f.items():
-            if not isinstance(item, dict) or not item.get("id"):
+        for item in read_assignments(f.items()):
+            if not item.id:
                 continue
-            key = str(item["id"]).lower()
+            key = item.id.lower()
             seen.setdefault(key, set()).add(target)
             if key in records:
                 continue
-            p = item.get("properties") or {}
-            rd = str(p.get("roleDefinitionId") or "")
-            guid = role_guid(rd) if rd else ""
+            guid = item.role_guid
             d = defs.get(guid)
             if d is not None:
                 name, priv = d.name, d.privileged
@@ -121,14 +115,14 @@ def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Ass
                 name = PRIVILEGED_BUILTINS.get(guid, guid)
                 priv = guid in PRIVILEGED_BUILTINS
             records[key] = Assignment(
-                id=str(item["id"]),
-                scope=str(p.get("scope") or ""),
-                principal_id=str(p.get("principalId") or ""),
-                principal_type=str(p.get("principalType") or ""),
-                role_definition_id=rd,
+                id=item.id,
+                scope=item.scope,
+                principal_id=item.principal_id,
+                principal_type=item.principal_type,
+                role_definition_id=item.role_definition_id,
                 role_name=name,
                 privileged=priv,
-                principal_name=name_label(names, str(p.get("principalId") or "")),
+                principal_name=name_label(names, item.principal_id),
             )
     return Assignments(records, seen, listings)
 
@@ -214,7 +208,17 @@ def diff_rbac(
                 "their scope was not listed successfully in the other",
             )
         )
+    out.definitions_changed = _definitions_changed(defs_a, defs_b, not_compared)
+    return out
 
+
+def _definitions_changed(
+    defs_a: dict[str, RoleDef | None],
+    defs_b: dict[str, RoleDef | None],
+    not_compared: list[NotCompared],
+) -> list[RoleDefinitionChange]:
+    """Definitions read in both snapshots whose name, permissions or scopes changed."""
+    out = []
     for guid in sorted(defs_a.keys() | defs_b.keys()):
         if guid not in defs_a or guid not in defs_b:
             continue  # a role used in only one snapshot: its assignments tell the story
@@ -227,9 +231,7 @@ def diff_rbac(
             continue
         changes = _definition_changes(da, db)
         if changes:
-            out.definitions_changed.append(
-                RoleDefinitionChange(guid, db.name, da.privileged, db.privileged, changes)
-            )
+            out.append(RoleDefinitionChange(guid, db.name, da.privileged, db.privileged, changes))
     return out
 
 

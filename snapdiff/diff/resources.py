@@ -17,6 +17,8 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from ..naming.calls import ARG_RESOURCES
+from ..naming.ids import row_parts
 from ..snapshot import SnapshotView
 from .coverage import Covers, source_reason
 from .model import (
@@ -74,14 +76,7 @@ def content_hash(row: Row) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _parts(row: Row) -> tuple[str, str, str, str]:
-    """(type, name, subscription, resource group), lower-cased type, from the row or its id."""
-    rid = str(row.get("id", ""))
-    segs = rid.split("/")
-    sub = row.get("subscriptionId") or (segs[2] if len(segs) > 2 else "")
-    rg = row.get("resourceGroup") or (segs[4] if len(segs) > 4 else "")
-    name = row.get("name") or segs[-1]
-    return str(row.get("type", "")).lower(), str(name), str(sub), str(rg)
+_parts = row_parts  # (lower-cased type, name, subscription, resource group) of a row
 
 
 def ref(row: Row) -> ResourceRef:
@@ -239,7 +234,7 @@ def _listing_reason(view: SnapshotView, side: str) -> str | None:
     reason = source_reason(view, side, "resourcegraph")
     if reason:
         return reason
-    fetches = view.fetches("resourcegraph:resources")
+    fetches = view.fetches(ARG_RESOURCES)
     if not fetches:
         return f"no Resource Graph listing in {side}"
     bad = [f for f in fetches if not f.ok]

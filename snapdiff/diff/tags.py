@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..build.scad import find_scad_tag, parse_scad
+from ..naming.scad import find_scad_tag, parse_scad
 from .model import CiaChange, CiaSection, CiaValue
 from .resources import Pair, ref
 

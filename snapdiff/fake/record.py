@@ -106,6 +106,18 @@ def _batch_unsupported() -> Tenant:
     return tenant
 
 
+def _reader(week: int) -> Callable[[], Tenant]:
+    """The demo week as the recommended Reader identity sees it (snapdiff.fake.reader)."""
+
+    def make() -> Tenant:
+        from .cassettes import RECORD_BASE
+        from .reader import reader_tenant
+
+        return reader_tenant(week, RECORD_BASE)
+
+    return make
+
+
 def _scoped_options() -> dict[str, Any]:
     from ..collect.scope import Scope
     from .cassettes import FIXED_INTERVAL
@@ -126,6 +138,8 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "demo-week0-nobatch": (_demo(0), {"batch": False}),
     "batch-faults": (_batch_faults, {"retry_total": 3}),
     "batch-unsupported": (_batch_unsupported, {}),
+    "reader-week0": (_reader(0), {}),
+    "reader-week1": (_reader(1), {}),
 }
 
 

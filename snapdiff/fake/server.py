@@ -86,6 +86,9 @@ class FakeAzure:
         fault = self._fault(path, page)
         if fault:
             return fault.status, fault.headers, fault.body
+        if path in self.t.answers:
+            status, answer = self.t.answers[path]
+            return status, {}, answer
         if self._forbidden(path):
             return (
                 403,

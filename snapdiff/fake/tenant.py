@@ -38,7 +38,7 @@ class Tenant:
     role_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower GUID -> body
     groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # id -> direct members
     # lower path -> list (a paged listing of these items) or dict (a single GET body);
-    # per-resource paths are "<resource id><suffix>" (see snapdiff.collect.calls), Key Vault
+    # per-resource paths are "<resource id><suffix>" (see snapdiff.naming.calls), Key Vault
     # data-plane paths are "/kv/<vault name>/<keys|secrets|certificates>"
     responses: dict[str, Any] = field(default_factory=dict)
     forbidden: set[str] = field(
@@ -48,6 +48,10 @@ class Tenant:
     # lower object id -> directory object (users, groups, service principals) for getByIds;
     # every group member is known too (see ``directory_objects``)
     directory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # lower path -> (status, error body) answered every time: a service the resource lacks
+    # (400 FeatureNotSupportedForAccount), a resource gone since the inventory (404), a 403
+    # with the service's own body (Key Vault data plane)
+    answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     page_size: int = 100
     graph_page_size: int = 100
     arm_batch: bool = True  # False: POST /batch answers 404, as a cloud without it would

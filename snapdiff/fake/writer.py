@@ -117,9 +117,9 @@ def arg_pages(rows: list[dict[str, Any]], page_size: int = 1000) -> list[dict[st
 def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
     """The fetches the collector would store for ``tenant`` (a ``snapdiff.fake.tenant.Tenant``),
     without HTTP: Resource Graph pages, role assignments and definitions, Graph members and
-    every per-resource listing of ``snapdiff.collect.calls``. For benchmarks at 100,000
+    every per-resource listing of ``snapdiff.naming.calls``. For benchmarks at 100,000
     resources, where serving and collecting over loopback would measure the wrong thing."""
-    from ..collect.calls import FOLLOW_UPS, PER_RESOURCE
+    from ..naming.calls import FOLLOW_UPS, PER_RESOURCE
 
     out = [
         FakeFetch("subscriptions:list", "", [{"value": tenant.subscriptions}]),

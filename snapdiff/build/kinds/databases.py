@@ -13,12 +13,15 @@ from ..registry import kind
 def listing(
     ctx: BuildContext, call: str, resource_id: str, *, unpaged: bool = True
 ) -> list[Any] | None:
-    """Items of a per-resource listing, None when unreadable.
+    """Items of a per-resource listing: ``[]`` when the service does not exist for the
+    resource (not_applicable), None when unreadable.
 
     ``unpaged`` marks the calls the old collector made without following ``nextLink`` (§9 #29):
     in bug-compatible mode only the first stored page is used for those.
     """
     f = ctx.fetch(call, resource_id)
+    if f is not None and f.absent:
+        return []
     if f is None or not f.ok:
         return None
     if not (unpaged and ctx.bug_compatible):

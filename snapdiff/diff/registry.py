@@ -1,0 +1,109 @@
+"""The section registry of the differ: one module per section in ``snapdiff.diff.sections``.
+
+    @section
+    class Mgmt(Section[MgmtSection]):
+        name, order, title, result = "mgmt", 50, "Management groups", MgmtSection
+        def compute(self, ctx): ...          # -> MgmtSection, from ctx.a / ctx.b
+        def counts(self, result, diff): ...  # -> {"added": n, ...}
+        def summary(self, counts): ...       # -> "mgmt: 1 added, ..."
+        def render_text(self, result, out): ...
+        def render_markdown(self, result): ...
+
+``order`` places the section in ``--section``, the JSON ``sections`` list and the reports;
+``result`` is the dataclass ``compute`` returns, from which the JSON schema is generated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from .context import DiffContext
+    from .model import Diff
+    from .textout import TextOut
+
+R = TypeVar("R")
+
+
+class Section(Generic[R]):
+    """One part of a diff: computes its result and renders it."""
+
+    name: ClassVar[str]  # --section value and JSON key
+    order: ClassVar[int]  # position among the sections
+    title: ClassVar[str]  # heading in text and Markdown reports
+    result: ClassVar[type]  # the dataclass compute() returns
+    uncounted: ClassVar[frozenset[str]] = frozenset()  # count keys that are not changes
+    fail_on: ClassVar[tuple[str, ...]] = ()  # extra --fail-on values, listed after this one
+
+    def compute(self, ctx: DiffContext) -> R:
+        raise NotImplementedError
+
+    def counts(self, result: R, diff: Diff) -> dict[str, int]:
+        raise NotImplementedError
+
+    def privileged(self, result: R) -> int:
+        """Changes of this section that count for ``--fail-on privileged``."""
+        return 0
+
+    def summary(self, counts: dict[str, int]) -> str:
+        raise NotImplementedError
+
+    def has_changes(self, result: R) -> bool:
+        """Whether the reports show this section (default: any list field is non-empty)."""
+        return any(getattr(result, f.name) for f in dataclasses.fields(result))  # type: ignore[arg-type]
+
+    def render_text(self, result: R, out: TextOut) -> None:
+        raise NotImplementedError
+
+    def render_markdown(self, result: R) -> list[str]:
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, Section[Any]] = {}
+T = TypeVar("T", bound=Section[Any])
+
+
+def section(cls: type[T]) -> type[T]:
+    """Class decorator: register one instance of a ``Section`` subclass under its name."""
+    REGISTRY[cls.name] = cls()
+    return cls
+
+
+_loaded = False
+
+
+def load_builtin_sections() -> None:
+    """Import every module in ``snapdiff.diff.sections`` so that they register."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import pkgutil
+
+    from . import sections as pkg
+
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{pkg.__name__}.{mod.name}")
+    _loaded = True
+
+
+def sections() -> list[Section[Any]]:
+    """Every registered section, in report order."""
+    load_builtin_sections()
+    return sorted(REGISTRY.values(), key=lambda s: (s.order, s.name))
+
+
+def get_section(name: str) -> Section[Any]:
+    load_builtin_sections()
+    return REGISTRY[name]
+
+
+def section_names() -> tuple[str, ...]:
+    """The ``--section`` values, in report order."""
+    return tuple(s.name for s in sections())
+
+
+def fail_on_values() -> tuple[str, ...]:
+    """The ``--fail-on`` values: ``any``, then each section followed by its extra values."""
+    return ("any", *(v for s in sections() for v in (s.name, *s.fail_on)))

@@ -1,0 +1,130 @@
+"""The demo tenant as a real estate looks to the Reader identity the README recommends.
+
+Every Key Vault's data plane answers 403 (listing needs an access policy or a data role);
+storage accounts of kinds BlobStorage, FileStorage and BlockBlobStorage answer 400
+``FeatureNotSupportedForAccount`` for the services they lack; a SQL server was deleted between
+the Resource Graph inventory and its per-resource reads (404 ``ResourceNotFound``); and Resource
+Graph still lists a storage account in a resource group ARM no longer has (404
+``ResourceGroupNotFound``). Error bodies are the ones Azure sends (see the scenario docs).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .demo import SUB_PROD, demo_tenant
+from .tenant import Tenant
+
+_CLIENT = "d2c5e8f1-4a3b-4c6d-8e9f-0a1b2c3d4e5f"
+_OID = "6b1e9c4a-2d7f-4a8b-9c3e-5f0a1d2b3c4e"
+_SERVICES = {  # suffix -> the service name Azure's 400 message uses
+    "/blobservices/default/containers": "Blob",
+    "/fileservices/default/shares": "File",
+    "/tableservices/default/tables": "Table",
+    "/queueservices/default/queues": "Queue",
+}
+_SUPPORTED = {  # account kind -> the services it has
+    "BlobStorage": {"Blob"},
+    "BlockBlobStorage": {"Blob"},
+    "FileStorage": {"File"},
+}
+RETIRED_SQL = "sql-fab-retired"
+STALE_STORAGE = "stfablegacy01"
+
+
+def _error(code: str, message: str, inner: str | None = None) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if inner:
+        err["innerError"] = {"code": inner}
+    return {"error": err}
+
+
+def vault_forbidden(tenant_id: str, vault: str, collection: str) -> dict[str, Any]:
+    """Key Vault's 403 for a list call without an access policy (access-policy vaults)."""
+    return _error(
+        "Forbidden",
+        f"The user, group or application 'appid={_CLIENT};oid={_OID};"
+        f"iss=https://sts.windows.net/{tenant_id}/' does not have {collection} list permission on key"
+        f" vault '{vault};location=westeurope'. For help resolving this issue, please see"
+        " https://go.microsoft.com/fwlink/?linkid=2125287",
+        "AccessDenied",
+    )
+
+
+def not_supported(service: str) -> dict[str, Any]:
+    return _error("FeatureNotSupportedForAccount", f"{service} is not supported for the account.")
+
+
+def _storage_row(template: dict[str, Any], rg: str, name: str, kind: str, sku: str) -> dict:
+    row = copy.deepcopy(template)
+    row["id"] = (
+        f"/subscriptions/{SUB_PROD}/resourceGroups/{rg}/providers/"
+        f"Microsoft.Storage/storageAccounts/{name}"
+    )
+    row.update(name=name, kind=kind, resourceGroup=rg.lower(), tags={})
+    row["sku"] = {"name": sku, "tier": "Premium" if sku.startswith("Premium") else "Standard"}
+    props = row["properties"]
+    have = {s.lower() for s in _SUPPORTED.get(kind, set(_SERVICES.values()))}
+    props["primaryEndpoints"] = {s: f"https://{name}.{s}.core.windows.net/" for s in sorted(have)}
+    props["privateEndpointConnections"] = []
+    if kind == "FileStorage":
+        props.pop("accessTier", None)
+    return row
+
+
+def reader_tenant(week: int, base: str) -> Tenant:
+    t = demo_tenant(week, base=base)
+    t.forbidden = {f for f in t.forbidden if not f.startswith("/kv/")}
+    answers: dict[str, tuple[int, Any]] = {}
+    for r in t.resources:
+        if r["type"] == "microsoft.keyvault/vaults":
+            for coll in ("keys", "secrets", "certificates"):
+                path = f"/kv/{r['name'].lower()}/{coll}"
+                t.responses.pop(path, None)
+                answers[path] = (403, vault_forbidden(t.tenant_id, r["name"], coll))
+    template = next(r for r in t.resources if r["type"] == "microsoft.storage/storageaccounts")
+    extra = [
+        _storage_row(template, "rg-data-prod", "stfabarchive01", "BlobStorage", "Standard_LRS"),
+        _storage_row(template, "rg-data-prod", "stfabfiles01", "FileStorage", "Premium_LRS"),
+        _storage_row(template, "rg-data-prod", "stfabblocks01", "BlockBlobStorage", "Premium_LRS"),
+    ]
+    for row in extra:
+        rid = row["id"].lower()
+        for suffix, service in _SERVICES.items():
+            if service in _SUPPORTED[row["kind"]]:
+                item = "containers" if service == "Blob" else "shares"
+                t.responses[rid + suffix] = [
+                    {
+                        "id": f"{row['id']}{suffix}/{item}01",
+                        "name": f"{item}01",
+                        "type": f"Microsoft.Storage/storageAccounts/{suffix.split('/')[1]}/{item}",
+                        "properties": {"publicAccess": "None"} if service == "Blob" else {},
+                    }
+                ]
+            else:
+                answers[rid + suffix] = (400, not_supported(service))
+    # Resource Graph still lists a storage account whose resource group ARM has deleted.
+    stale = _storage_row(template, "rg-legacy", STALE_STORAGE, "StorageV2", "Standard_LRS")
+    for suffix in _SERVICES:
+        answers[stale["id"].lower() + suffix] = (
+            404,
+            _error("ResourceGroupNotFound", "Resource group 'rg-legacy' could not be found."),
+        )
+    # A SQL server deleted between the inventory and its per-resource reads.
+    sql = next(r for r in t.resources if r["type"] == "microsoft.sql/servers")
+    retired = copy.deepcopy(sql)
+    retired["id"] = sql["id"].rsplit("/", 1)[0] + f"/{RETIRED_SQL}"
+    retired.update(name=RETIRED_SQL, tags={})
+    retired["properties"]["privateEndpointConnections"] = []
+    gone = _error(
+        "ResourceNotFound",
+        f"The Resource 'Microsoft.Sql/servers/{RETIRED_SQL}' under resource group"
+        f" '{sql['resourceGroup']}' was not found. For more details please go to"
+        " https://aka.ms/ARMResourceNotFoundFix",
+    )
+    for suffix in ("/databases", "/virtualnetworkrules", "/firewallrules", "/administrators"):
+        answers[retired["id"].lower() + suffix] = (404, gone)
+    t.resources += [*extra, stale, retired]
+    t.answers.update(answers)
+    return t

@@ -1,0 +1,153 @@
+"""What a fetch, a source and a snapshot status mean, decided in this one place.
+
+A fetch ends ``ok``, ``notfound`` (404: gone between inventory and read), ``not_applicable``
+(the service does not exist for this resource, e.g. a file share listing of a BlobStorage
+account), ``forbidden`` (401/403) or ``failed`` (anything else after retries). The first four
+are *definitive*. A snapshot is ``complete`` when every fetch was definitive and the run was
+neither interrupted nor stopped; what was forbidden is its *coverage*, recorded per source.
+Pure data and functions: the collector, the store, build and the CLI all use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .naming.calls import source_of  # the one rule for a call's source
+
+OK = "ok"
+NOTFOUND = "notfound"
+NOT_APPLICABLE = "not_applicable"
+FORBIDDEN = "forbidden"
+FAILED = "failed"
+SUPERSEDED = "superseded"  # a listing restarted after its page token expired
+INTERRUPTED = "interrupted"  # a source cut off half-way, or never reached
+DEFINITIVE = frozenset({OK, NOTFOUND, NOT_APPLICABLE, FORBIDDEN})
+USABLE_SOURCE = frozenset({OK, FORBIDDEN})  # a source status that needs no re-run
+
+SOURCES = (
+    "subscriptions",
+    "resourcegraph",
+    "managementgroups",
+    "authorization",
+    "graph",
+    "principals",
+    "keyvault",
+    "storage",
+    "web",
+    "servicebus",
+    "sql",
+    "dbservers",
+    "apim",
+    "insights",
+)
+
+# 400/409 error codes that mean "this resource has no such service", per source. Storage
+# answers FeatureNotSupportedForAccount for the services an account kind lacks (BlobStorage and
+# BlockBlobStorage: file, table, queue; FileStorage: blob, table, queue); API Management's
+# Consumption tier answers MethodNotAllowedInPricingTier for what that tier does not offer.
+NOT_APPLICABLE_CODES: dict[str, frozenset[str]] = {
+    "storage": frozenset({"FeatureNotSupportedForAccount"}),
+    "apim": frozenset({"MethodNotAllowedInPricingTier"}),
+}
+
+# call prefix -> (what is forbidden, the permission that unlocks it); the longest prefix wins.
+AREAS: dict[str, tuple[str, str]] = {
+    "subscriptions": ("subscriptions", "Reader on the subscription"),
+    "resourcegraph": ("Resource Graph inventory", "Reader on the subscriptions"),
+    "managementgroups": (
+        "management groups",
+        "Reader (or Management Group Reader) on the tenant root management group",
+    ),
+    "authorization": (
+        "role assignments",
+        "Reader (Microsoft.Authorization/roleAssignments/read) at that scope",
+    ),
+    "graph": ("group members", "Microsoft Graph application permission GroupMember.Read.All"),
+    "principals": (
+        "principal names (names come from group member listings only)",
+        "Microsoft Graph application permission Directory.Read.All",
+    ),
+    "keyvault": (
+        "Key Vault keys, secrets and certificates",
+        "a vault access policy with List on keys, secrets and certificates, "
+        "or the Key Vault Reader role",
+    ),
+    "web": ("App Service config and auth settings", "Reader on the App Service"),
+    "insights": ("Application Insights topology", "Reader on the Application Insights component"),
+}
+_DEFAULT_PERMISSION = "Reader on the resource"
+
+
+def fetch_outcome(call: str, http_status: int | None, code: str | None = None) -> str:
+    """The outcome of a fetch that ended with an error answer (or none: ``http_status`` None)."""
+    if http_status in (401, 403):
+        return FORBIDDEN
+    if http_status == 404:
+        return NOTFOUND
+    if http_status in (400, 409) and code in NOT_APPLICABLE_CODES.get(source_of(call), ()):
+        return NOT_APPLICABLE
+    return FAILED
+
+
+def error_code(body: Any) -> str | None:
+    """``error.code`` of an ARM, Graph or Key Vault error body."""
+    err = body.get("error") if isinstance(body, dict) else None
+    code = err.get("code") if isinstance(err, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def source_status(
+    outcomes: Mapping[str, int], *, cut_off: bool = False, missing: str | None = None
+) -> str:
+    """``failed`` > ``interrupted`` > ``forbidden`` > ``ok``. ``missing`` is a dependency's
+    status that left part of this source unlisted (the management-group listing for
+    role assignments): ``failed``/``interrupted`` make this source so, ``forbidden`` too."""
+    if outcomes.get(FAILED) or missing == FAILED:
+        return FAILED
+    if cut_off or missing == INTERRUPTED:
+        return INTERRUPTED
+    if outcomes.get(FORBIDDEN) or missing == FORBIDDEN:
+        return FORBIDDEN
+    return OK
+
+
+def snapshot_status(source_statuses: Iterable[str], *, stopped: bool, got_data: bool) -> str:
+    """``complete`` iff nothing failed and nothing was cut off; ``failed`` if the run stopped
+    before any data; else ``partial``."""
+    if stopped and not got_data:
+        return FAILED
+    if stopped or any(s not in USABLE_SOURCE for s in source_statuses):
+        return "partial"
+    return "complete"
+
+
+def area_of(call: str) -> tuple[str, str]:
+    source = source_of(call)
+    return AREAS.get(source, (f"{source} details", _DEFAULT_PERMISSION))
+
+
+def coverage_lines(forbidden: Iterable[tuple[str, str]]) -> list[str]:
+    """One line per forbidden area from (call, target) pairs, naming the permission."""
+    by_area: dict[tuple[str, str], set[str]] = {}
+    for call, target in forbidden:
+        by_area.setdefault(area_of(call), set()).add(target)
+    lines = []
+    for (what, permission), targets in sorted(by_area.items()):
+        names = sorted({t.rstrip("/").rsplit("/", 1)[-1] or t or "tenant" for t in targets})
+        shown = ", ".join(names[:3]) + (f", +{len(names) - 3} more" if len(names) > 3 else "")
+        lines.append(f"{what} forbidden for {len(names)} ({shown}): needs {permission}")
+    return lines
+
+
+def coverage_of(sources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Source name -> what it could not see, for every source whose coverage is limited.
+    Stores written before coverage was recorded fall back to the forbidden source's detail."""
+    out = {}
+    for s in sources:
+        note = s.get("coverage")
+        if not note and s.get("status") == FORBIDDEN:
+            note = s.get("detail") or "forbidden"
+        if note:
+            out[str(s["name"])] = str(note)
+    return out
