@@ -55,7 +55,10 @@ def test_forbidden_get_by_ids_falls_back_to_member_listings(nodirectory):
     view = SnapshotView(store, result.snapshot_id)
     status = {s["name"]: s["status"] for s in result.sources}
     assert status["principals"] == "forbidden" and status["graph"] == "ok"
-    assert result.status == "partial"  # coverage is honest: names are incomplete
+    # Complete with limited coverage: the refusal is definitive and says what it hides.
+    assert result.status == "complete"
+    [src] = [s for s in result.sources if s["name"] == "principals"]
+    assert "Directory.Read.All" in src["coverage"]
     [fetch] = view.fetches("principals:getByIds")
     assert (fetch.status, fetch.http_status) == ("forbidden", 403)
     names = principal_names(view)
