@@ -64,7 +64,7 @@ def test_inner_responses_are_exchanges_of_their_fetches(stores):
     sid = r["batched"].snapshot_id
     carriers = _exchanges(store, sid, "e.url LIKE '%/batch?api-version=2020-06-01'")
     assert carriers and all(c[1] == "POST" and c[6] is None for c in carriers)
-    inner = _exchanges(store, sid, "e.batch_id IS NOT NULL")
+    inner = _exchanges(store, sid, "e.batch_id IS NOT NULL AND e.url NOT LIKE '%/v1.0/%'")
     assert {i[4] for i in inner} <= {c[0] for c in carriers}
     assert all(i[1] == "GET" and i[6] is not None and i[5] == 1 for i in inner)
     per_carrier: dict[int, int] = {}
@@ -132,7 +132,7 @@ def test_batch_endpoint_404_falls_back_to_single_gets(stores):
     sid = r["unsupported"].snapshot_id
     [carrier] = _exchanges(store, sid, "e.url LIKE '%/batch?%'")
     assert carrier[3] == 404 and carrier[6] is None
-    assert not _exchanges(store, sid, "e.batch_id IS NOT NULL")
+    assert not _exchanges(store, sid, "e.batch_id IS NOT NULL AND e.url NOT LIKE '%/v1.0/%'")
     superseded = store.conn.execute(
         "SELECT count(*) FROM fetches WHERE snapshot_id = ? AND status = 'superseded'", (sid,)
     ).fetchone()[0]
@@ -173,3 +173,33 @@ def test_pacer_slows_down_before_429s():
     p.observe({"x-ms-ratelimit-remaining-subscription-reads": "5"})
     p.wait()
     assert len(slept) == 1 and 0.5 < slept[0] <= 0.8 and p.slowed == 1
+
+
+def test_graph_batch_carries_first_member_pages(stores):
+    store, r = stores
+    sid = r["batched"].snapshot_id
+    carriers = _exchanges(store, sid, "e.url LIKE '%/v1.0/$batch'")
+    assert carriers and all(c[1] == "POST" and c[6] is None for c in carriers)
+    ids = tuple(c[0] for c in carriers)
+    inner = _exchanges(store, sid, f"e.batch_id IN ({','.join('?' * len(ids))})", ids)
+    assert inner and all(i[7].startswith("graph:") and i[5] == 1 for i in inner)
+    # The same members as the unbatched snapshot of the same tenant, group by group.
+    a, b = SnapshotView(store, sid), SnapshotView(store, r["single"].snapshot_id)
+    for call in ("graph:members", "graph:transitiveMembers"):
+        got = {f.target: sorted(m["id"] for m in f.items()) for f in a.fetches(call) if f.ok}
+        want = {f.target: sorted(m["id"] for m in f.items()) for f in b.fetches(call) if f.ok}
+        assert got == want and got, call
+
+
+def test_graph_batch_item_429_is_listed_alone(stores):
+    from snapdiff.fake.demo import _Groups
+
+    store, r = stores
+    sid = r["faults"].snapshot_id
+    gid = _Groups.id("sg-app-devs")
+    rows = _exchanges(store, sid, "e.url LIKE ?", (f"%/groups/{gid}/members?%",))
+    assert [row[3] for row in rows][:2] == [429, 200]
+    assert rows[0][4] is not None and rows[1][4] is None  # in the batch, then alone
+    assert rows[0][8] == "superseded" and rows[1][8] == "ok"
+    view = SnapshotView(store, sid)
+    assert view.fetch("graph:members", gid).ok and view.source_status("graph") == "ok"

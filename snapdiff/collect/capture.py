@@ -224,7 +224,7 @@ class CapturingTransport(httpx.AsyncBaseTransport):
                 error=f"{type(e).__name__}: {e}",
             )
             raise
-        self.recorder.record(
+        xid = self.recorder.record(
             method=request.method,
             url=str(request.url),
             request_body=request.content or None,
@@ -243,7 +243,8 @@ class CapturingTransport(httpx.AsyncBaseTransport):
             headers=headers,
             content=body,
             request=request,
-            extensions=resp.extensions,
+            # The exchange id lets a $batch link its inner responses to their carrier.
+            extensions={**resp.extensions, "snapdiff_exchange_id": xid},
         )
 
     async def aclose(self) -> None:

@@ -423,7 +423,9 @@ class Collector:
         from .graph import collect_groups
 
         if groups:
-            await collect_groups(client, self.fetcher, groups, self.note, self.pacer.budget)
+            await collect_groups(
+                client, self.fetcher, groups, self.note, self.pacer.budget, self.opts.batch
+            )
         if ids:
             try:
                 await fetch_names(client, self.fetcher, ids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -26,7 +27,7 @@ from kiota_http.middleware.options import ResponseHandlerOption
 from msgraph_core import APIVersion, BaseGraphRequestAdapter, GraphClientFactory
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
-from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
 from .capture import CapturingTransport, FetchContext, Recorder, current
 from .clouds import Cloud
 from .fetcher import MAX_RESTARTS, Fetcher, FetchFailed, classify
@@ -47,6 +48,8 @@ def _sdk_version() -> str:
 class GraphResponse:
     status: int
     body: Any  # parsed JSON, or None
+    exchange_id: int | None = None  # the stored exchange of this answer
+    started: float = 0.0  # when the request was sent (time.time())
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,7 @@ class GraphClient:
             )
         }
         http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
+        self.recorder = recorder
         self.adapter = BaseGraphRequestAdapter(auth, http_client=http)
         self.root = cloud.graph.rstrip("/") + "/v1.0"
         self.adapter.base_url = self.root
@@ -90,12 +94,15 @@ class GraphClient:
             ri.set_stream_content(json.dumps(body).encode(), "application/json")
             ri.headers.try_add("Content-Type", "application/json")
         ri.add_request_options([ResponseHandlerOption(NativeResponseHandler())])
+        started = time.time()
         resp: httpx.Response = await self.adapter.send_primitive_async(ri, "bytes", None)
         try:
             parsed = json.loads(resp.content) if resp.content else None
         except ValueError:
             parsed = None
-        return GraphResponse(resp.status_code, parsed)
+        return GraphResponse(
+            resp.status_code, parsed, resp.extensions.get("snapdiff_exchange_id"), started
+        )
 
 
 def make_client(credential: Any, cloud: Cloud, recorder: Recorder) -> GraphClient:
@@ -108,12 +115,21 @@ def members_url(group_id: str, *, transitive: bool) -> str:
 
 
 async def list_members(
-    client: GraphClient, fetcher: Fetcher, group_id: str, *, transitive: bool
+    client: GraphClient,
+    fetcher: Fetcher,
+    group_id: str,
+    *,
+    transitive: bool,
+    first: tuple[int, GraphResponse] | None = None,
 ) -> list[tuple[str, str]]:
-    """Every member (id, @odata.type) of a group, following @odata.nextLink."""
+    """Every member (id, @odata.type) of a group, following @odata.nextLink. ``first``: the
+    fetch id and answer of page 1 when it already came inside a $batch."""
     call = GRAPH_TRANSITIVE_MEMBERS if transitive else GRAPH_MEMBERS
     for attempt in range(MAX_RESTARTS + 1):
-        source, fid = fetcher._start(call, group_id)
+        if first is not None and attempt == 0:
+            source, fid = source_of(call), first[0]
+        else:
+            source, fid = fetcher._start(call, group_id)
         members: list[tuple[str, str]] = []
         page_no = 0
         url: str | None = members_url(group_id, transitive=transitive)
@@ -122,7 +138,10 @@ async def list_members(
             page_no += 1
             token = current.set(FetchContext(fid, source, page_no))
             try:
-                resp = await client.send("GET", url)
+                if page_no == 1 and first is not None and attempt == 0:
+                    resp = first[1]
+                else:
+                    resp = await client.send("GET", url)
             except Exception as e:  # transport errors after the middleware's retries
                 msg = f"page {page_no}: {type(e).__name__}: {e}"
                 fetcher._finish(source, fid, "failed", pages=page_no - 1, error=msg)
@@ -162,6 +181,7 @@ async def collect_groups(
     group_ids: list[str],
     progress: Any,
     concurrency: int = 8,
+    batch: bool = True,
 ) -> dict[str, str]:
     """Direct members of every group reached (nested groups followed, cycles safe) and the
     transitive members of each group that holds a role assignment, ``concurrency`` groups at a
@@ -169,10 +189,18 @@ async def collect_groups(
     failures: dict[str, str] = {}
     limit = asyncio.Semaphore(max(1, concurrency))
 
-    async def fetch(gid: str, transitive: bool) -> list[tuple[str, str]] | None:
+    async def level_of(gids: list[str], transitive: bool) -> list[list[tuple[str, str]] | None]:
+        firsts: dict[str, Any] = {}
+        if batch and len(gids) > 1:  # many groups: their first pages 20 to a request
+            from .graph_batch import first_pages
+
+            firsts = await first_pages(client, fetcher, gids, transitive=transitive)
+        return list(await asyncio.gather(*(fetch(g, transitive, firsts.get(g)) for g in gids)))
+
+    async def fetch(gid: str, transitive: bool, first: Any) -> list[tuple[str, str]] | None:
         async with limit:
             try:
-                return await list_members(client, fetcher, gid, transitive=transitive)
+                return await list_members(client, fetcher, gid, transitive=transitive, first=first)
             except FetchFailed as e:
                 failures.setdefault(gid, e.status)
                 what = "transitive members of" if transitive else "group"
@@ -183,7 +211,7 @@ async def collect_groups(
     level = list(dict.fromkeys(group_ids))
     while level:
         seen.update(level)
-        results = await asyncio.gather(*(fetch(gid, False) for gid in level))
+        results = await level_of(level, False)
         nested = [
             mid
             for members in results
@@ -193,5 +221,5 @@ async def collect_groups(
         level = list(dict.fromkeys(nested))
     # Forbidden groups are not asked again: the refusal is already recorded.
     roots = [g for g in dict.fromkeys(group_ids) if failures.get(g) != "forbidden"]
-    await asyncio.gather(*(fetch(gid, True) for gid in roots))
+    await level_of(roots, True)
     return failures

@@ -75,9 +75,9 @@ def _no_directory() -> Tenant:
 
 
 def _batch_faults() -> Tenant:
-    """Demo week 0 through ARM /batch with per-item faults: a 429 with Retry-After and a 503
-    on two storage listings, a storage account whose sub-services answer 404, and page size
-    2 so listings page inside batches."""
+    """Demo week 0 through ARM /batch and Graph $batch with per-item faults: a 429 with
+    Retry-After and a 503 on two storage listings, a storage account whose sub-services answer
+    404, a throttled Graph member page, and page size 2 so listings page inside batches."""
     from .tenant import Fault
 
     tenant = _demo(0)()
@@ -96,6 +96,13 @@ def _batch_faults() -> Tenant:
     ]
     for path in [p for p in tenant.responses if p.startswith(accounts[-1] + "/")]:
         del tenant.responses[path]  # the account vanished between Resource Graph and the GETs
+    # Graph $batch: one group's first member page is throttled inside the batch.
+    from .demo import _Groups
+
+    throttled = {"error": {"code": "TooManyRequests", "message": "fake throttle"}}
+    tenant.faults[f"/v1.0/groups/{_Groups.id('sg-app-devs')}/members"] = [
+        Fault(429, {"Retry-After": "1"}, throttled)
+    ]
     return tenant
 
 

@@ -77,6 +77,8 @@ class FakeAzure:
                 {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"},
             )
         if path.startswith("/v1.0/"):
+            if method == "POST" and path == "/v1.0/$batch":
+                return self._graph_batch(body)
             if method == "POST" and path == "/v1.0/directoryobjects/getbyids":
                 return self._get_by_ids(json.loads(body or b"{}"))
             return self._graph(path[len("/v1.0") :], query)
@@ -263,6 +265,26 @@ class FakeAzure:
                 + f"$top={size}&$skiptoken={_token(start + size)}"
             )
         return 200, {"x-ms-resource-unit": "3" if rel == "members" else "5"}, body
+
+    def _graph_batch(self, body: bytes) -> tuple[int, dict[str, str], Any]:
+        """Graph JSON batching: at most 20 requests, each answered (and faulted) as alone."""
+        fault = self._fault("/v1.0/$batch", 1)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        try:
+            reqs = json.loads(body or b"{}")["requests"]
+        except (ValueError, KeyError, TypeError):
+            return 400, {}, _graph_error("BadRequest", "Invalid batch payload format.")
+        if not isinstance(reqs, list) or not 0 < len(reqs) <= MAX_BATCH:
+            return 400, {}, _graph_error("BadRequest", f"1 to {MAX_BATCH} requests expected.")
+        out = []
+        for r in reqs:
+            url = "/v1.0" + str(r.get("url", ""))
+            with self.lock:
+                self.batched.append(("GET", url))
+            status, headers, payload = self._route(str(r.get("method", "GET")), url, b"")
+            out.append({"id": r.get("id"), "status": status, "headers": headers, "body": payload})
+        return 200, {}, {"responses": out}
 
     def _get_by_ids(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         """POST /directoryObjects/getByIds: the objects found (missing ids are absent)."""
