@@ -136,7 +136,7 @@ def test_every_exchange_is_attributed_and_timed(faults_snapshot):
         )
     }
     assert carriers
-    assert all(r[5].split("?")[0].endswith("/batch") for r in rows if r[4] in carriers)
+    assert all(r[5].split("?")[0].endswith(("/batch", "/$batch")) for r in rows if r[4] in carriers)
     assert rows and all(
         r[0] != "unattributed" and (r[1] is not None or r[4] in carriers) for r in rows
     )
