@@ -1,6 +1,7 @@
 """Build benchmark: a synthetic snapshot of N resources (default 100,000); prints build time and
 peak memory against the "parse floor" (decompress + json.loads of every stored body the build
-reads), each phase measured in its own child process in the same run.
+reads), and the cost of checking each body's SHA-256 as it is read (build with the check vs
+without), each phase measured in its own child process in the same run.
 
     python benchmarks/bench_build.py --n 100000
 """
@@ -8,6 +9,7 @@ reads), each phase measured in its own child process in the same run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import subprocess
@@ -36,13 +38,20 @@ def phase(path: Path, which: str) -> dict[str, float]:
     from snapdiff.store import Store
 
     store = Store(path, readonly=True)
+    store.check_hashes = which != "nocheck" and which != "floor"
     t0 = time.perf_counter()
     if which == "floor":
         hashes = store.conn.execute(
             "SELECT body_hash FROM exchanges WHERE page IS NOT NULL AND body_hash IS NOT NULL"
         ).fetchall()
-        count = sum(1 for (h,) in hashes if json.loads(store.body(h)) is not None)
-        extra = {"bodies": count}
+        raws = [store.body(h) for (h,) in hashes]
+        count = sum(1 for raw in raws if json.loads(raw) is not None)
+        parsed = time.perf_counter()
+        for raw in raws:  # what the check adds to each read, timed on its own
+            hashlib.sha256(raw).hexdigest()
+        hash_seconds = time.perf_counter() - parsed
+        t0 += hash_seconds
+        extra = {"bodies": count, "mb": sum(map(len, raws)) / 1e6, "hash_seconds": hash_seconds}
     else:
         result = build(SnapshotView(store, 1))
         built = time.perf_counter()
@@ -62,7 +71,8 @@ def phase(path: Path, which: str) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
-    ap.add_argument("--phase", choices=["floor", "build"], help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=3, help="Runs of each phase (the best counts).")
+    ap.add_argument("--phase", choices=["floor", "build", "nocheck"], help=argparse.SUPPRESS)
     ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
@@ -77,7 +87,7 @@ def main() -> None:
             f"{path.stat().st_size / 1e6:.1f} MB"
         )
         out = {}
-        for which in ("floor", "build", "floor", "build"):  # interleaved: noisy machines
+        for which in ("floor", "build", "nocheck") * args.repeat:  # interleaved: noisy machines
             res = subprocess.run(
                 [sys.executable, __file__, "--phase", which, "--store", str(path)],
                 capture_output=True,
@@ -87,7 +97,7 @@ def main() -> None:
             r = json.loads(res.stdout)
             prev = out.get(which)
             out[which] = r if prev is None or r["seconds"] < prev["seconds"] else prev
-    floor, build = out["floor"], out["build"]
+    floor, build, nocheck = out["floor"], out["build"], out["nocheck"]
     print(
         f"parse floor: {floor['seconds']:.2f}s ({floor['bodies']} bodies), peak {floor['peak_mb']:.0f} MB"
     )
@@ -98,6 +108,12 @@ def main() -> None:
     print(
         f"build / floor = {build['seconds'] / floor['seconds']:.2f}x (target <= 3x); "
         f"peak {build['peak_mb']:.0f} MB (target < 1024 MB)"
+    )
+    print(
+        f"SHA-256 check of every body read: build {build['seconds']:.2f}s with it,"
+        f" {nocheck['seconds']:.2f}s without = {build['seconds'] / nocheck['seconds']:.3f}x;"
+        f" hashing the {floor['mb']:.0f} MB alone takes {floor['hash_seconds']:.2f}s"
+        f" = {floor['hash_seconds'] / nocheck['seconds']:.1%} of the build without it"
     )
 
 

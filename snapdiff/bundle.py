@@ -29,7 +29,16 @@ from urllib.parse import quote
 from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
-from .store import FINISHED, Store, _pid_alive, body_hash, inserted_id, utcnow
+from .owner import owner_alive
+from .store import (
+    FINISHED,
+    WAL_UNREADABLE,
+    Store,
+    body_hash,
+    inserted_id,
+    utcnow,
+    wal_has_data,
+)
 
 FORMAT = "snapdiff-bundle"
 FORMAT_VERSION = 1
@@ -193,6 +202,7 @@ def _is_bundle(path: Path) -> bool:
 def export_snapshot(store: Store, snapshot_id: int, out_path: str | os.PathLike[str]) -> Manifest:
     """Write one finished snapshot to a bundle file at ``out_path`` (atomically) and return its manifest."""
     out = Path(out_path)
+    refuse_store_target(store, out)
     snap = store.snapshot(snapshot_id)
     if snap.status not in FINISHED:
         raise SnapdiffError(f"snapshot {snapshot_id} is still running; finish or prune it first")
@@ -211,22 +221,30 @@ def export_snapshot(store: Store, snapshot_id: int, out_path: str | os.PathLike[
     return manifest
 
 
+def refuse_store_target(store: Store, out: Path) -> None:
+    """Refuse writing a bundle onto the store being read (or its WAL/SHM/journal), by any path:
+    symbolic links and hard links included."""
+    for p in (store.path, *(store.path.with_name(store.path.name + s) for s in _SIDE_FILES)):
+        try:
+            same = os.path.samefile(out, p)
+        except OSError:  # one of them does not exist
+            same = out.resolve() == p.resolve()
+        if same:
+            raise SnapdiffError(f"{out} is the store {store.path} itself; export to another file")
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
 def _remove(path: Path) -> None:
-    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+    for p in (path, *(path.with_name(path.name + s) for s in _SIDE_FILES)):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
 
 
 def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
     src = store.conn
-    hashes = [
-        r[0]
-        for r in src.execute(
-            "SELECT DISTINCT body_hash FROM exchanges WHERE snapshot_id = ?"
-            " AND body_hash IS NOT NULL ORDER BY body_hash",
-            (snapshot_id,),
-        )
-    ]
+    hashes = store.body_hashes(snapshot_id)
     bundle = Store(tmp)
     try:
         c = bundle.conn
@@ -473,41 +491,60 @@ def _missing_bodies(conn: sqlite3.Connection, snapshot_id: int | None) -> list[P
 
 
 # -- import -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Imported:
+    """Where a bundle's snapshot is in the store, and whether this import added it."""
+
+    snapshot_id: int
+    added: bool
+
+
 def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: bool = False) -> int:
-    """Add a bundle's snapshot to ``store``; return its id there. Idempotent by snapshot uid.
+    """Add a bundle's snapshot to ``store``; return its id there. Idempotent by snapshot uid."""
+    return import_snapshot(store, bundle_path, index=index).snapshot_id
+
+
+# Concurrent imports queue for the store's write lock this long before giving up.
+IMPORT_WAIT_SECONDS = 300.0
+
+
+def import_snapshot(
+    store: Store, bundle_path: str | os.PathLike[str], *, index: bool = False
+) -> Imported:
+    """Add a bundle's snapshot to ``store`` unless its uid is already there.
 
     Everything is verified before the store is touched; the insert (with the explore rows,
-    unless ``index`` is false) is one transaction.
+    unless ``index`` is false) is one transaction, and the uid is checked again inside it, so
+    of several processes importing one bundle at once exactly one adds it.
     """
     path = Path(bundle_path)
     manifest = check_bundle(path)
-    existing = store.conn.execute(
-        "SELECT id FROM snapshots WHERE uid = ?", (manifest.uid,)
-    ).fetchone()
-    if existing:
-        return int(existing[0])
+    existing = store.snapshot_by_uid(manifest.uid)
+    if existing is not None:
+        return Imported(existing, added=False)
     _check_writable(store)
     from .maintenance import index_snapshot
 
     try:
-        with _open_ro(path, immutable=True) as src, store.transaction() as c:
+        with (
+            _open_ro(path, immutable=True) as src,
+            store.transaction(wait=IMPORT_WAIT_SECONDS) as c,
+        ):
+            existing = store.snapshot_by_uid(manifest.uid)
+            if existing is not None:  # another import won the race
+                return Imported(existing, added=False)
             (bundle_sid,) = src.execute("SELECT id FROM snapshots").fetchone()
             for (h,) in src.execute("SELECT hash FROM bodies").fetchall():
                 store.put_body(bodies.read(src, h), c)
             label = manifest.snapshot.get("label")
             new_id = _copy_rows(src, bundle_sid, c)
-            if (
-                label
-                and c.execute(
-                    "SELECT 1 FROM snapshots WHERE label = ? AND id != ?", (label, new_id)
-                ).fetchone()
-            ):
+            if label and store.label_holder(label, other_than=new_id) is not None:
                 c.execute("UPDATE snapshots SET label = NULL WHERE id = ?", (new_id,))
             if index:
                 index_snapshot(store, new_id)
     except sqlite3.Error as e:
         raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
-    return new_id
+    return Imported(new_id, added=True)
 
 
 def _check_writable(store: Store) -> None:
@@ -544,9 +581,11 @@ def verify(path: str | os.PathLike[str], snapshot: int | str | None = None) -> l
     if _is_bundle(p):
         return _bundle_problems(p)
     why = _header_problem(p, strict=False)
-    if why:
-        return [Problem("header", why)]
+    if why and not (wal_has_data(p) and "truncated" in why):
+        return [Problem("header", why)]  # a short file with a WAL: SQLite reads the WAL
     immutable = not os.access(p.parent, os.W_OK)
+    if immutable and wal_has_data(p):
+        return [Problem("wal", WAL_UNREADABLE.format(path=p))]
     try:
         with _open_ro(p, immutable=immutable) as conn:
             return _check_store_conn(conn, p, snapshot)
@@ -583,20 +622,23 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
         with Store(path, readonly=True) as store:
             snapshot_id = resolve(store, ref)
     host = socket.gethostname()
-    for sid, shost, pid, started in conn.execute(
-        "SELECT id, host, pid, started_at FROM snapshots WHERE status = 'running'"
+    conn.row_factory = sqlite3.Row
+    running = conn.execute(
+        "SELECT * FROM snapshots WHERE status = 'running'"
         + (" AND id = ?" if snapshot_id is not None else ""),
         (snapshot_id,) if snapshot_id is not None else (),
-    ):
-        if shost == host and _pid_alive(pid) and pid != os.getpid():
+    ).fetchall()
+    conn.row_factory = None
+    for row in map(dict, running):
+        if owner_alive(path, row):
             continue  # a collector is taking it right now
-        where = "" if shost == host else f" on {shost}"
+        where = "" if row["host"] == host else f" on {row['host']}"
         problems.append(
             Problem(
                 "running",
-                f"snapshot {sid} (started {started}{where}) is still 'running': its collector"
-                " crashed or was killed",
-                sid,
+                f"snapshot {row['id']} (started {row['started_at']}{where}) is still 'running':"
+                " its collector crashed or was killed",
+                row["id"],
             )
         )
     if snapshot_id is None:

@@ -3,33 +3,51 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sqlite3
 import sys
+from typing import NoReturn
 
 import click
 
 from . import __version__, commands
+from .commands.common import EXIT_CODE
 from .errors import SnapdiffError
+from .explain import explain
+
+
+def _stdout_closed() -> None:
+    """The reader of stdout went away (``| head``): that is a normal end, not an error.
+
+    Point stdout at /dev/null so the interpreter's final flush does not complain either.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"snapdiff: error: {message}", err=True)
+    sys.exit(code)
 
 
 class Group(click.Group):
-    """Turns SnapdiffError (and a few OS errors) into one-line messages and exit code 2."""
+    """Turns SnapdiffError, OS and SQLite errors into one-line messages and exit code 2; a
+    closed stdout ends the command quietly with the status it had decided on (default 0)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _stdout_closed()
+            sys.exit(ctx.meta.get(EXIT_CODE, 0))
         except SnapdiffError as e:
-            click.echo(f"snapdiff: error: {e}", err=True)
-            sys.exit(2)
-        except (OSError, ValueError) as e:
-            click.echo(f"snapdiff: error: {e}", err=True)
-            sys.exit(2)
-        except sqlite3.Error as e:  # a damaged or foreign store file
-            click.echo(
-                f"snapdiff: error: the store could not be read ({e}); try snapdiff verify", err=True
-            )
-            sys.exit(2)
+            _fail(str(e))
+        except (OSError, sqlite3.Error) as e:
+            _fail(explain(e))
+        except ValueError as e:
+            _fail(str(e))
         except KeyboardInterrupt:
             click.echo("snapdiff: interrupted", err=True)
             sys.exit(130)

@@ -15,30 +15,18 @@ import contextlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import bodies
 from .errors import SnapdiffError, StoreError
 from .naming.rbac import listed_assignments
 from .refs import _DATE, _LATEST
 from .snapshot import SnapshotView
-from .store import FINISHED, Snapshot, Store, utcnow
+from .store import FINISHED, Snapshot, Store
 
 
 # -- derived rows ------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _write(store: Store) -> Iterator[sqlite3.Connection]:
-    """A transaction, or the caller's one if it already opened one (import does)."""
-    if store.conn.in_transaction:
-        yield store.conn
-    else:
-        with store.transaction() as c:
-            yield c
-
-
 def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
     """(Re)build the explore rows of one snapshot; idempotent. Returns (resources, assignments)."""
     view = SnapshotView(store, snapshot_id)
@@ -64,30 +52,13 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
         fields = (a.scope, a.principal_id, a.principal_type, a.role_definition_id)
         # absent fields stay NULL in the explore rows
         assignments.setdefault(a.id.lower(), (snapshot_id, a.id, *(v or None for v in fields)))
-    with _write(store) as c:
-        c.execute("DELETE FROM resource_rows WHERE snapshot_id = ?", (snapshot_id,))
-        c.execute("DELETE FROM role_assignment_rows WHERE snapshot_id = ?", (snapshot_id,))
-        c.executemany("INSERT INTO resource_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", resources)
-        c.executemany(
-            "INSERT INTO role_assignment_rows VALUES (?, ?, ?, ?, ?, ?)", list(assignments.values())
-        )
-        c.execute(
-            "INSERT OR REPLACE INTO row_index (snapshot_id, indexed_at, resources, role_assignments)"
-            " VALUES (?, ?, ?, ?)",
-            (snapshot_id, utcnow(), len(resources), len(assignments)),
-        )
+    store.write_explore_rows(snapshot_id, resources, list(assignments.values()))
     return len(resources), len(assignments)
 
 
 def index_missing(store: Store) -> list[int]:
     """Index every finished snapshot that has no explore rows yet (e.g. taken before v3)."""
-    ids = [
-        r[0]
-        for r in store.conn.execute(
-            "SELECT id FROM snapshots WHERE status != 'running'"
-            " AND id NOT IN (SELECT snapshot_id FROM row_index) ORDER BY id"
-        ).fetchall()
-    ]
+    ids = store.unindexed_snapshots()
     for sid in ids:
         index_snapshot(store, sid)
     return ids
@@ -117,10 +88,7 @@ def label(store: Store, snapshot_id: int, name: str | None) -> int | None:
         name = check_label(name)
     previous = None
     if name is not None:
-        row = store.conn.execute(
-            "SELECT id FROM snapshots WHERE label = ? AND id != ?", (name, snapshot_id)
-        ).fetchone()
-        previous = row[0] if row else None
+        previous = store.label_holder(name, other_than=snapshot_id)
     store.set_label(snapshot_id, name)
     return previous
 
@@ -142,15 +110,19 @@ class PruneReport:
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+MAX_AGE_DAYS = 36525
 
 
 def parse_duration(text: str) -> timedelta:
     """``90d``, ``12w``, ``36h`` → timedelta."""
     m = _DURATION.match(text.lower())
     if not m:
-        raise SnapdiffError(f"'{text}' is not a duration like 90d, 12w or 36h")
+        raise SnapdiffError(f"{text!r} is not a duration like 90d, 12w or 36h")
     n, unit = int(m.group(1)), m.group(2)
-    return {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[unit]
+    hours = n * {"h": 1, "d": 24, "w": 24 * 7}[unit]
+    if hours > MAX_AGE_DAYS * 24:
+        raise SnapdiffError(f"{text!r} is too long: at most {MAX_AGE_DAYS}d (100 years)")
+    return timedelta(hours=hours)
 
 
 def store_size(path: Path) -> int:
@@ -172,14 +144,17 @@ def select_prunable(
     older_than: timedelta | None,
     *,
     now: datetime | None = None,
+    failed: bool = False,
 ) -> set[int]:
-    """Ids of finished snapshots matching every given rule (running ones are never chosen)."""
-    if keep_last is None and older_than is None:
-        raise SnapdiffError("say what to prune: --keep-last N and/or --older-than 90d")
+    """Ids of finished snapshots matching every given rule (running ones are never chosen);
+    ``failed``: only snapshots whose collection read nothing."""
+    if keep_last is None and older_than is None and not failed:
+        raise SnapdiffError("say what to prune: --keep-last N, --older-than 90d and/or --failed")
     if keep_last is not None and keep_last < 0:
         raise SnapdiffError("--keep-last must be 0 or more")
     finished = sorted(
-        (s for s in snaps if s.status in FINISHED), key=lambda s: (s.started_at, s.id)
+        (s for s in snaps if s.status in (("failed",) if failed else FINISHED)),
+        key=lambda s: (s.started_at, s.id),
     )
     chosen = {s.id for s in finished}
     if keep_last is not None:
@@ -198,8 +173,10 @@ def prune(
     *,
     allow_last_complete: bool = False,
     vacuum: bool = True,
+    failed: bool = False,
 ) -> PruneReport:
-    """Delete snapshots by age/count, then unused bodies, then VACUUM to give space back."""
+    """Delete snapshots by age/count (``failed``: only failed ones), then unused bodies, then
+    VACUUM to give space back."""
     _refuse_bundle(store)
     if store.readonly and not dry_run:
         raise StoreError(f"{store.path} is open read-only; cannot prune")
@@ -207,7 +184,7 @@ def prune(
     if not dry_run:
         store.recover_stale()
     snaps = store.snapshots()
-    chosen = select_prunable(snaps, keep_last, older_than)
+    chosen = select_prunable(snaps, keep_last, older_than, failed=failed)
     complete = sorted(
         (s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id)
     )
@@ -216,43 +193,18 @@ def prune(
         report.protected.append(complete[-1])
     report.deleted = [s for s in snaps if s.id in chosen]
     ids = sorted(chosen)
-    marks = ",".join("?" * len(ids))
-    # Bodies that no remaining snapshot needs, directly or as a delta base of one it needs.
-    keep = bodies.LIVE_BODIES.replace(
-        "WHERE body_hash IS NOT NULL",
-        "WHERE body_hash IS NOT NULL" + (f" AND snapshot_id NOT IN ({marks})" if ids else ""),
-    )
-    n, size = store.conn.execute(
-        f"{keep} SELECT count(*), coalesce(sum(length(data)), 0) FROM bodies"
-        " WHERE hash NOT IN (SELECT h FROM live)",
-        ids,
-    ).fetchone()
+    n, size = store.unused_bodies(dropping=ids)
     report.bodies_deleted, report.body_bytes_deleted = n, size
     if dry_run:
         report.size_after = report.size_before
         return report
     try:
-        with store.transaction() as c:
-            if ids:
-                c.execute(f"DELETE FROM snapshots WHERE id IN ({marks})", ids)
-            # Delete from the top of each delta chain down: a base is deleted only after the
-            # bodies encoded against it (the foreign key on bodies.base would refuse otherwise).
-            while True:
-                before = c.total_changes  # rowcount is -1 for a statement starting with WITH
-                c.execute(
-                    f"{bodies.LIVE_BODIES} DELETE FROM bodies WHERE hash NOT IN"
-                    " (SELECT h FROM live)"
-                    " AND hash NOT IN (SELECT base FROM bodies WHERE base IS NOT NULL)"
-                )
-                if c.total_changes == before:
-                    break
+        store.delete_snapshots(ids)
     except sqlite3.Error as e:
         raise StoreError(f"prune failed, nothing deleted: {e}") from None
     if vacuum and (ids or n):
         try:
-            with store._lock:
-                store.conn.execute("VACUUM")
-                store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            store.vacuum()
             report.vacuumed = True
         except sqlite3.Error as e:
             report.note = f"space not reclaimed yet ({e}); run prune again when the store is idle"
@@ -261,8 +213,5 @@ def prune(
 
 
 def _refuse_bundle(store: Store) -> None:
-    row = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'manifest'"
-    ).fetchone()
-    if row:
+    if store.is_bundle():
         raise StoreError(f"{store.path} is a bundle; bundles are read-only (import it first)")

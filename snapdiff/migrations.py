@@ -166,6 +166,13 @@ V5_SOURCE_OUTCOMES_AND_COVERAGE = """
         CREATE INDEX snapshots_started ON snapshots (started_at, id);
 """
 
+V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK = """
+        -- Who owns a running snapshot: the kernel boot id (a reboot ends every collector) and
+        -- whether the collector holds its lock in <store>-owners (snapdiff.owner).
+        ALTER TABLE snapshots ADD COLUMN boot_id TEXT;
+        ALTER TABLE snapshots ADD COLUMN owner_lock INTEGER NOT NULL DEFAULT 0;
+"""
+
 BATCHED_EXCHANGES = """
         -- An inner response of an ARM /batch request is stored as its own
         -- exchange (URL, status, kept headers, body); batch_id names the exchange that carried it.
@@ -178,6 +185,7 @@ MIGRATIONS: list[str] = [
     V3_EXPLORE_VIEWS,
     V4_DELTA_BODIES,
     V5_SOURCE_OUTCOMES_AND_COVERAGE,
+    V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
     BATCHED_EXCHANGES,
 ]
 

@@ -28,18 +28,24 @@ _SECRET_KEYS = re.compile(
 _SECRET_KEY_PARTS = re.compile(r"(password|connectionstring|clientsecret|accountkey|sastoken)")
 # App settings and similar {"name": ..., "value": ...} pairs: the name says whether it is secret.
 _SECRET_SETTING = re.compile(
-    r"(?i)(key|secret|password|pwd|token|connection|sas|credential|signature)"
+    r"(?i)(key|secret|password|passwd|pwd|token|connection|sas|credential|signature)"
 )
+# Environment-style setting names (DB_PASS, SMTP_PWD, GITHUB_TOKEN, STRIPE_APIKEY, a:b__secret):
+# a name of several words is secret when one of its words is one of these.
+_SECRET_WORDS = {"pass", "passwd", "password", "pwd", "pw", "token", "apikey", "secret", "key"}
+_WORD_SEP = re.compile(r"[_\-.:]+")
 
 _SECRET_VALUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*"), "jwt"),
     (
         re.compile(
-            r"(?i)(AccountKey|SharedAccessKey|SharedAccessSignature|AccessKey|Password|pwd"
-            r"|InstrumentationKey|ApiKey|Secret)=([^;\"\s]+)"
+            r"(?i)((?:AccountKey|SharedAccessKey|SharedAccessSignature|AccessKey|Password|pwd"
+            r"|InstrumentationKey|ApiKey|Secret)[ \t]*=[ \t]*)([^;\"\s]+)"
         ),
         "connection-string",
     ),
+    # scheme://user:password@host (database URLs, proxies, git remotes)
+    (re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^:/?#@\s\"]*:)[^@/?#\s\"]+(?=@)"), "url-password"),
     (re.compile(r"(?i)([?&]sig=)[^&\"\s]+"), "sas-signature"),
     (
         re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
@@ -79,18 +85,26 @@ def keep_headers(headers: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def _secret_words(name: str) -> bool:
+    """``DB_PASS``, ``smtp-pwd``, ``Github__Token``: a word of a multi-word name is secret."""
+    words = [w.lower() for w in _WORD_SEP.split(name) if w]
+    return len(words) > 1 and any(w in _SECRET_WORDS for w in words)
+
+
 def _secret_key(key: str) -> bool:
     k = key.lower().replace("_", "").replace("-", "")
-    return bool(_SECRET_KEYS.match(k) or _SECRET_KEY_PARTS.search(k))
+    return bool(_SECRET_KEYS.match(k) or _SECRET_KEY_PARTS.search(k) or _secret_words(key))
+
+
+def _secret_setting(name: object) -> bool:
+    return isinstance(name, str) and bool(_SECRET_SETTING.search(name) or _secret_words(name))
 
 
 def redact_string(s: str) -> tuple[str, list[str]]:
     reasons = []
     for pattern, reason in _SECRET_VALUES:
         if pattern.search(s):
-            if reason == "connection-string":
-                s = pattern.sub(lambda m: f"{m.group(1)}={REDACTED}", s)
-            elif reason in ("sas-signature", "client-secret"):
+            if reason in ("connection-string", "sas-signature", "client-secret", "url-password"):
                 s = pattern.sub(lambda m: f"{m.group(1)}{REDACTED}", s)
             else:
                 s = pattern.sub(REDACTED, s)
@@ -105,8 +119,7 @@ def redact_obj(obj: Any, path: str = "$") -> tuple[Any, list[tuple[str, str]]]:
     def walk(o: Any, p: str) -> Any:
         if isinstance(o, dict):
             out = {}
-            setting = o.get("name")
-            secret_setting = isinstance(setting, str) and bool(_SECRET_SETTING.search(setting))
+            secret_setting = _secret_setting(o.get("name"))
             for k, v in o.items():
                 if k == "value" and secret_setting and isinstance(v, str) and v:
                     out[k] = REDACTED

@@ -40,7 +40,7 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
         back = int(m.group(1) or 0)
         if back >= len(pool):
             what = "complete snapshots" if complete_only else "snapshots"
-            raise SnapshotNotFound(f"'{ref}': the store holds only {len(pool)} {what}")
+            raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}")
         return pool[-1 - back].id
     if ref.isdigit():
         for s in snaps:
@@ -50,9 +50,12 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
         if s.label == ref or s.uid == ref:
             return s.id
     if _DATE.match(ref):
-        day = date.fromisoformat(ref).isoformat()
+        try:
+            day = date.fromisoformat(ref).isoformat()
+        except ValueError as e:
+            raise SnapshotNotFound(f"{ref!r} is not a valid date ({e})") from None
         done = [s for s in snaps if s.status == "complete" and s.started_at[:10] <= day]
         if done:
             return done[-1].id
         raise SnapshotNotFound(f"no complete snapshot on or before {ref}")
-    raise SnapshotNotFound(f"no snapshot '{ref}' in {store.path}")
+    raise SnapshotNotFound(f"no snapshot {ref!r} in {store.path}")

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import status as st
+from .errors import StoreError
 from .gcpause import paused_gc
 from .store import Snapshot, Store
 
@@ -95,7 +96,15 @@ class SnapshotView:
 
     def json_body(self, h: str) -> Any:
         if h not in self._cache:
-            self._cache[h] = json.loads(self.store.body(h))
+            try:
+                data = self.store.body(h)
+            except StoreError as e:  # never build or diff from a damaged body
+                raise type(e)(
+                    f"snapshot {self.meta.id}{f' ({self.meta.label})' if self.meta.label else ''}"
+                    f" in {self.store.path} is damaged: {e}; run snapdiff verify"
+                    f" --store {self.store.path}"
+                ) from None
+            self._cache[h] = json.loads(data)
         return self._cache[h]
 
     def fetch(self, call: str, target: str) -> Fetch | None:
@@ -154,3 +163,22 @@ class SnapshotView:
                 rows = {r["id"].lower(): r for r in self.arg_rows("resources") if r.get("id")}
                 self._cache[key] = dict(sorted(rows.items()))
         return self._cache[key]
+
+
+SUMMARY_VERSION = 1
+
+
+def snapshot_summary(store: Store, snapshot_id: int) -> dict[str, Any]:
+    """What ``snapdiff show --json`` prints; the keys are documented in README.md (show).
+
+    Keys are only ever added within one ``summary_version``.
+    """
+    s = store.snapshot(snapshot_id)
+    return {
+        "summary_version": SUMMARY_VERSION,
+        "store": str(store.path),
+        "snapshot": asdict(s),
+        "counts": store.counts(s.id),
+        "sources": store.sources(s.id),
+        "redactions": store.redactions(s.id),
+    }

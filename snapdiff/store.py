@@ -8,6 +8,7 @@ everything captured so far and never a half-written row.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
@@ -16,21 +17,27 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
-from . import __version__, bodies
+from . import __version__, bodies, owner
 from . import status as st
-from .errors import StoreError
+from .errors import BodyMismatch, DiskFull, StoreError
+from .explain import explain, store_problem
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
 FINISHED = ("complete", "partial", "failed")
+SQLITE_FULL = 13  # sqlite3.SQLITE_FULL, which typeshed does not know
+STALE_ERROR = "collector ended without finishing (crash, kill or reboot)"
+BUSY_TIMEOUT_MS = 5000
 
 
 def utcnow() -> str:
@@ -50,6 +57,35 @@ def inserted_id(cur: sqlite3.Cursor) -> int:
 
 def body_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sqlite_uri(path: Path, mode: str, *, immutable: bool = False) -> str:
+    """A ``file:`` URI for ``path`` (quoted: ``?`` and ``#`` are legal in file names)."""
+    return f"file:{quote(str(path.absolute()))}?mode={mode}" + ("&immutable=1" if immutable else "")
+
+
+def wal_has_data(path: Path) -> bool:
+    """Whether ``path``'s write-ahead log holds frames not yet copied into the file (a crash,
+    a full disk): SQLite reads them, so the main file's header alone may look truncated."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 32  # the WAL header alone
+    except OSError:
+        return False
+
+
+WAL_UNREADABLE = (
+    "{path}-wal holds rows not yet copied into {path}, and SQLite cannot read it from a"
+    " read-only folder: copy both files to a writable folder (or open it writable once)"
+)
+
+_OPEN: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_stores() -> None:
+    """A store someone forgot to close still ends checkpointed (no WAL left holding data)."""
+    for store in list(_OPEN):
+        store.close()
 
 
 @dataclass(frozen=True)
@@ -101,14 +137,32 @@ class Store:
         # immutable: the file cannot change while open (a bundle, read-only media); SQLite then
         # takes no locks and needs no journal or -shm file. Implied for a read-only directory.
         self.immutable = immutable or (readonly and not os.access(self.path.parent, os.W_OK))
+        if self.immutable and wal_has_data(self.path):  # immutable=1 would ignore those rows
+            raise StoreError(WAL_UNREADABLE.format(path=self.path))
+        self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
         self._lock = threading.RLock()
-        if not self.path.exists():
-            if self.readonly or not create:
-                raise StoreError(f"no store at {self.path}")
+        self._closed = False
+        if not self.path.exists() and not (self.readonly or not create):
             self._create_file()
+        else:
+            problem = store_problem(self.path, writing=not self.readonly)
+            if problem is None and (self.readonly or not create) and self.path.stat().st_size == 0:
+                problem = f"{self.path} is an empty file, not a snapdiff store"
+            if problem:
+                raise StoreError(problem)
+            if not self.readonly:
+                self._refuse_foreign()
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn)
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+        if not self.readonly:
+            _OPEN.add(self)
+        # Snapshots whose collector was found dead on opening, now ``partial``.
+        self.recovered: list[int] = [] if self.immutable else self.recover_stale()
 
     # -- opening -------------------------------------------------------------------------
     def _create_file(self) -> None:
@@ -118,23 +172,54 @@ class Store:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
         except OSError as e:
-            raise StoreError(f"cannot create store {self.path}: {e.strerror}") from None
+            raise StoreError(f"cannot create store {self.path}: {explain(e)}") from None
+
+    def _refuse_foreign(self) -> None:
+        """Before opening ``path`` writable (which switches it to WAL and migrates it), look at
+        it read-only: a bundle, a foreign SQLite file or a too-new store is refused unchanged."""
+        try:
+            conn = sqlite3.connect(sqlite_uri(self.path, "ro"), uri=True, isolation_level=None)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot open {self.path}: {e}") from None
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            version = 0
+            if "meta" in tables:
+                row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                version = int(row[0]) if row else 0
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a snapdiff store ({e}); left unchanged") from None
+        finally:
+            conn.close()
+        if "manifest" in tables:
+            raise StoreError(
+                f"{self.path} is a bundle; bundles are read-only (snapdiff import it into a store)"
+            )
+        if tables and "meta" not in tables:
+            raise StoreError(
+                f"{self.path} is a SQLite file but not a snapdiff store; left unchanged"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema v{version}, newer than this snapdiff "
+                f"(v{SCHEMA_VERSION}); upgrade snapdiff"
+            )
 
     def _connect(self) -> sqlite3.Connection:
-        uri = f"file:{self.path}?mode={'ro' if self.readonly else 'rw'}"
-        if self.immutable:
-            uri += "&immutable=1"
+        uri = sqlite_uri(self.path, "ro" if self.readonly else "rw", immutable=self.immutable)
         old_umask = os.umask(0o077)  # WAL and SHM files are owner-only too
         try:
             conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self.readonly:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a snapdiff store ({e})") from None
+            raise StoreError(f"cannot open store {self.path}: {explain(e)}") from None
         finally:
             os.umask(old_umask)
         return conn
@@ -175,20 +260,50 @@ class Store:
                     raise StoreError(f"migration to schema v{version + 1} failed: {e}") from None
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, wait: float | None = None) -> Iterator[sqlite3.Connection]:
+        """A write transaction; ``wait``: seconds to queue behind another writer (default 5).
+        A full disk becomes ``DiskFull`` (nothing half-written)."""
         with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                if wait is not None:
+                    self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                finally:
+                    if wait is not None:
+                        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                if is_disk_full(e):
+                    raise DiskFull(f"disk full: cannot write to {self.path}") from None
                 raise
-            else:
-                self.conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Close; a writable store is checkpointed first, so the ``.db`` alone holds every row."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            _OPEN.discard(self)
+            if not self.readonly:
+                self.checkpoint()
             self.conn.close()
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the main file and empty it; False if a reader kept it busy (the
+        last connection to close then does it) or the disk refused."""
+        with self._lock:
+            try:
+                busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.OperationalError:  # e.g. disk full: the WAL stays valid and is read
+                return False
+            return not busy
 
     def __enter__(self) -> Store:
         return self
@@ -213,10 +328,14 @@ class Store:
         return h
 
     def body(self, h: str) -> bytes:
+        """The bytes of body ``h``; raises BodyMismatch if they do not hash to ``h``."""
         try:
-            return bodies.read(self.conn, h)
+            data = bodies.read(self.conn, h)
         except bodies.BodyError as e:
             raise StoreError(f"body {h[:12]}: {e}") from None
+        if self.check_hashes and body_hash(data) != h:
+            raise BodyMismatch(f"body {h[:12]} does not match its SHA-256")
+        return data
 
     def _previous_page(self, c: sqlite3.Connection, fetch_id: int, page: int) -> str | None:
         """The body of the same page of the same fetch in the latest earlier snapshot."""
@@ -239,13 +358,14 @@ class Store:
         scope: dict[str, Any],
         label: str | None = None,
     ) -> int:
+        """A new ``running`` snapshot owned by this process (see ``snapdiff.owner``)."""
         self.recover_stale()
         with self.transaction() as c:
             if label is not None:  # a label names one snapshot: the newest takes it
                 c.execute("UPDATE snapshots SET label = NULL WHERE label = ?", (label,))
             cur = c.execute(
                 "INSERT INTO snapshots (uid, label, started_at, status, tenant_id, cloud, scope,"
-                " tool_version, host, pid) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                " tool_version, host, pid, boot_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     uuid.uuid4().hex,
                     label,
@@ -256,9 +376,14 @@ class Store:
                     __version__,
                     socket.gethostname(),
                     os.getpid(),
+                    owner.boot_id(),
                 ),
             )
-            return inserted_id(cur)
+            sid = inserted_id(cur)
+            # Locked inside the transaction, so nobody sees the row without its lock.
+            if owner.hold(self.path, sid):
+                c.execute("UPDATE snapshots SET owner_lock = 1 WHERE id = ?", (sid,))
+            return sid
 
     def finish_snapshot(self, snapshot_id: int, status: str, error: str | None = None) -> None:
         if status not in FINISHED:
@@ -269,29 +394,41 @@ class Store:
                 " AND status = 'running'",
                 (status, utcnow(), error, snapshot_id),
             )
+        owner.release(self.path, snapshot_id)
 
     def set_tenant(self, snapshot_id: int, tenant_id: str | None) -> None:
         with self.transaction() as c:
             c.execute("UPDATE snapshots SET tenant_id = ? WHERE id = ?", (tenant_id, snapshot_id))
 
     def recover_stale(self) -> list[int]:
-        """Mark snapshots left ``running`` by a dead collector on this host as ``partial``,
-        naming the sources it cut off or never reached."""
-        if self.readonly:
+        """Mark snapshots left ``running`` by a dead collector (any host) as ``partial``,
+        naming the sources it cut off or never reached.
+
+        A read-only handle recovers through a short writable connection when the file allows
+        it, so any command that finds a dead owner's snapshot finishes it.
+        """
+        stale = [
+            r["id"]
+            for r in self.db.query("SELECT * FROM snapshots WHERE status = 'running'")
+            if not owner.owner_alive(self.path, r)
+        ]
+        if not stale:
             return []
-        host = socket.gethostname()
-        stale = []
-        for row in self.conn.execute(
-            "SELECT id, pid FROM snapshots WHERE status = 'running' AND host = ?", (host,)
-        ).fetchall():
-            if row[1] != os.getpid() and not _pid_alive(row[1]):
-                stale.append(row[0])
+        if self.readonly:
+            return self._recover_through_writer(stale)
         for sid in stale:
             self.mark_interrupted(sid, "collector ended without finishing")
-            self.finish_snapshot(
-                sid, "partial", "collector ended without finishing (crash or kill)"
-            )
+            self.finish_snapshot(sid, "partial", STALE_ERROR)
         return stale
+
+    def _recover_through_writer(self, stale: list[int]) -> list[int]:
+        if self.immutable or not os.access(self.path, os.W_OK):
+            return []
+        try:
+            with Store(self.path, create=False) as writer:
+                return [s for s in stale if writer.snapshot(s).status == "partial"]
+        except StoreError:
+            return []  # a full disk or a locked file: the next command tries again
 
     def mark_interrupted(
         self, snapshot_id: int, why: str, *, skip: frozenset[str] = frozenset()
@@ -334,6 +471,10 @@ class Store:
                     (label, snapshot_id),
                 )
             c.execute("UPDATE snapshots SET label = ? WHERE id = ?", (label, snapshot_id))
+
+    def snapshot_by_uid(self, uid: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM snapshots WHERE uid = ?", (uid,)).fetchone()
+        return int(row[0]) if row else None
 
     def snapshots(self) -> list[Snapshot]:
         """Every snapshot in collection order (start time; an import keeps its own)."""
@@ -487,6 +628,100 @@ class Store:
             )
             return xid
 
+    # -- upkeep: labels, explore rows, prune ---------------------------------------------------
+    def is_bundle(self) -> bool:
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'manifest'"
+            ).fetchone()
+        )
+
+    def label_holder(self, name: str, *, other_than: int) -> int | None:
+        """The snapshot (other than ``other_than``) that has label ``name`` now."""
+        row = self.conn.execute(
+            "SELECT id FROM snapshots WHERE label = ? AND id != ?", (name, other_than)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def unindexed_snapshots(self) -> list[int]:
+        """Finished snapshots without explore rows, oldest first."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM snapshots WHERE status != 'running'"
+                " AND id NOT IN (SELECT snapshot_id FROM row_index) ORDER BY id"
+            ).fetchall()
+        ]
+
+    def write_explore_rows(
+        self,
+        snapshot_id: int,
+        resources: Sequence[tuple[object, ...]],
+        assignments: Sequence[tuple[object, ...]],
+    ) -> None:
+        """Replace a snapshot's explore rows (inside the caller's transaction if one is open)."""
+        with contextlib.ExitStack() as stack:
+            c = self.conn if self.conn.in_transaction else stack.enter_context(self.transaction())
+            c.execute("DELETE FROM resource_rows WHERE snapshot_id = ?", (snapshot_id,))
+            c.execute("DELETE FROM role_assignment_rows WHERE snapshot_id = ?", (snapshot_id,))
+            c.executemany("INSERT INTO resource_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", resources)
+            c.executemany("INSERT INTO role_assignment_rows VALUES (?, ?, ?, ?, ?, ?)", assignments)
+            c.execute(
+                "INSERT OR REPLACE INTO row_index (snapshot_id, indexed_at, resources,"
+                " role_assignments) VALUES (?, ?, ?, ?)",
+                (snapshot_id, utcnow(), len(resources), len(assignments)),
+            )
+
+    def unused_bodies(self, *, dropping: list[int]) -> tuple[int, int]:
+        """(count, compressed bytes) of the bodies no snapshot but those in ``dropping`` needs,
+        directly or as a delta base of one it needs."""
+        marks = ",".join("?" * len(dropping))
+        live = bodies.LIVE_BODIES.replace(
+            "WHERE body_hash IS NOT NULL",
+            "WHERE body_hash IS NOT NULL"
+            + (f" AND snapshot_id NOT IN ({marks})" if dropping else ""),
+        )
+        n, size = self.conn.execute(
+            f"{live} SELECT count(*), coalesce(sum(length(data)), 0) FROM bodies"
+            " WHERE hash NOT IN (SELECT h FROM live)",
+            dropping,
+        ).fetchone()
+        return int(n), int(size)
+
+    def delete_snapshots(self, ids: list[int]) -> None:
+        """Delete snapshots (their rows cascade), then every body nothing needs any more."""
+        with self.transaction() as c:
+            if ids:
+                c.execute(f"DELETE FROM snapshots WHERE id IN ({','.join('?' * len(ids))})", ids)
+            # Delete from the top of each delta chain down: a base is deleted only after the
+            # bodies encoded against it (the foreign key on bodies.base would refuse otherwise).
+            while True:
+                before = c.total_changes  # rowcount is -1 for a statement starting with WITH
+                c.execute(
+                    f"{bodies.LIVE_BODIES} DELETE FROM bodies WHERE hash NOT IN"
+                    " (SELECT h FROM live)"
+                    " AND hash NOT IN (SELECT base FROM bodies WHERE base IS NOT NULL)"
+                )
+                if c.total_changes == before:
+                    break
+
+    def vacuum(self) -> None:
+        """Give freed pages back to the file system, then empty the WAL."""
+        with self._lock:
+            self.conn.execute("VACUUM")
+            self.checkpoint()
+
+    def body_hashes(self, snapshot_id: int) -> list[str]:
+        """The distinct bodies a snapshot's exchanges carry, sorted."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT body_hash FROM exchanges WHERE snapshot_id = ?"
+                " AND body_hash IS NOT NULL ORDER BY body_hash",
+                (snapshot_id,),
+            )
+        ]
+
     def redactions(self, snapshot_id: int) -> list[dict[str, Any]]:
         return list(
             self.db.query(
@@ -512,13 +747,8 @@ class Store:
         }
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+def is_disk_full(e: BaseException) -> bool:
+    """SQLITE_FULL (or ENOSPC underneath): the disk or the store's page limit is full."""
+    if getattr(e, "sqlite_errorcode", None) == SQLITE_FULL:
         return True
-    return True
+    return "disk is full" in str(e) or "No space left" in str(e)

@@ -162,4 +162,4 @@ def test_history_of_a_resource_and_a_group_across_the_demo_weeks(demo_store):
     assert out.exit_code == 0, out.output
     assert "week-0" in out.output and "week-1" in out.output and "Internet" in out.output
     gone = CliRunner().invoke(main, ["history", "/no/such/thing", "--store", str(store.path)])
-    assert gone.exit_code == 0 and gone.output.count("absent") == 2
+    assert gone.exit_code == 2 and "never seen" in gone.output  # issue 9: a typo is an error

@@ -191,3 +191,35 @@ def test_old_names_still_import():
 
     assert section_names() == SECTIONS and fail_on_values() == FAIL_ON
     assert model_schema is SCHEMA and package_schema is SCHEMA
+
+
+class TypesAsMap(ResourceTypes):
+    """The same section with its own JSON form and schema (as a section with an existing
+    ``to_dict``/``SCHEMA`` would plug in)."""
+
+    def to_json(self, result: TypesSection) -> dict[str, list[int]]:
+        return {c.type: [c.before, c.after] for c in result.changed}
+
+    def json_schema(self) -> dict:
+        pair = {"type": "array", "items": {"type": "integer"}}
+        return {"type": "object", "additionalProperties": pair}
+
+
+def test_a_section_may_bring_its_own_json_form_and_schema(tmp_path):
+    section(TypesAsMap)
+    try:
+        d = run_diff(tmp_path, base(), changed_state())
+        doc = json.loads(render_json(d))
+        assert doc["types"] == {
+            "microsoft.compute/virtualmachines": [1, 2],
+            "microsoft.keyvault/vaults": [1, 0],
+        }
+        schema = build_schema()
+        assert schema["properties"]["types"]["type"] == ["object", "null"]
+        assert schema_errors(doc, schema) == []
+        doc["types"]["microsoft.keyvault/vaults"] = "1 -> 0"
+        assert schema_errors(doc, schema) == [
+            "$.types.microsoft.keyvault/vaults: expected array, got str"
+        ]
+    finally:
+        del REGISTRY["types"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from snapdiff import bodies
+from snapdiff import bodies, owner
 from snapdiff.bundle import verify
 from snapdiff.cli import main
 from snapdiff.errors import SnapdiffError, StoreError
@@ -244,6 +244,8 @@ def test_verify_finds_running_orphan_and_corrupt(store: Store) -> None:
     sid = add_snapshot(store, 0)
     assert verify(store.path) == []
     running = store.begin_snapshot(tenant_id="t", cloud="AzureCloud", scope={})
+    owner.release(store.path, running)  # as if its collector had died
+    store.conn.execute("UPDATE snapshots SET pid = 999999999 WHERE id = ?", (running,))
     store.put_body(b'{"orphan": true}')
     h = store.conn.execute(
         "SELECT body_hash FROM exchanges WHERE snapshot_id = ?", (sid,)

@@ -26,18 +26,33 @@ def test_parse_list_formats(value, expected):
     assert parse_list(value) == expected
 
 
+S1, S2, S9 = (
+    "11111111-1111-1111-1111-111111111111",
+    "22222222-2222-2222-2222-222222222222",
+    "99999999-9999-9999-9999-999999999999",
+)
+
+
 def test_scope_from_env_and_flags_override():
     env = {
-        "AZURE_SUBSCRIPTION_ID": "s1,s2,s1",
+        "AZURE_SUBSCRIPTION_ID": f"{S1},{S2},{S1}",
         "AZURE_RESOURCE_GROUP_NAMES": '["rg1"]',
         "APP_INSIGHTS_INTERVAL": "2026-01-01/2026-02-01T10:00:00.5",
     }
     s = Scope.from_env(environ=env)
-    assert s.subscriptions == ["s1", "s2"]  # duplicates removed (the old collector doubled them)
+    assert s.subscriptions == [S1, S2]  # duplicates removed (the old collector doubled them)
     assert s.resource_groups == ["rg1"]
     assert s.app_insights_interval == "2026-01-01/2026-02-01T10:00:00.5"
-    s = Scope.from_env("s9", "", None, environ=env)
-    assert s.subscriptions == ["s9"] and s.resource_groups == []
+    s = Scope.from_env(S9, "", None, environ=env)
+    assert s.subscriptions == [S9] and s.resource_groups == []
+
+
+@pytest.mark.parametrize("value", ["s1", "1111-2222", f"{S1},prod", f"{S1}x"])
+def test_malformed_subscription_ids_refused(value):
+    with pytest.raises(ValueError, match="is not a subscription id"):
+        Scope.from_env(environ={"AZURE_SUBSCRIPTION_ID": value})
+    with pytest.raises(ValueError, match="--subscriptions"):
+        Scope.from_env(value, environ={})
 
 
 def test_interval_is_really_validated():

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
 
 import pytest
+from click.testing import CliRunner
 from conftest import replay
 
+from snapdiff import owner
+from snapdiff.cli import main
 from snapdiff.errors import StoreError
 from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -72,13 +79,57 @@ def test_interrupted_run_leaves_a_partial_snapshot_with_what_it_captured(tmp_pat
     assert view.unfinished_sources()["storage"] == "interrupted"
 
 
+def _killed_collector(path, host=None):
+    """A real process that begins a snapshot and dies by SIGKILL; optionally another host."""
+    code = (
+        "import os, signal, sys; from snapdiff.store import Store;"
+        "s = Store(sys.argv[1]); sid = s.begin_snapshot(tenant_id='t', cloud='c', scope={});"
+        "h = sys.argv[2]; h and s.conn.execute('UPDATE snapshots SET host = ? WHERE id = ?', (h, sid));"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(path), host or ""])
+    assert proc.returncode == -signal.SIGKILL
+
+
 def test_crashed_collector_is_recovered_as_partial(tmp_path):
     store = Store(tmp_path / "s.db")
-    sid = store.begin_snapshot(tenant_id="t", cloud="AzureCloud", scope={})
-    store.conn.execute("UPDATE snapshots SET pid = 999999999 WHERE id = ?", (sid,))  # a dead pid
-    assert store.recover_stale() == [sid]
+    _killed_collector(store.path)
+    [sid] = store.recover_stale()
     snap = store.snapshot(sid)
     assert snap.status == "partial" and "without finishing" in snap.error
+
+
+def test_a_live_collector_is_left_running(tmp_path):
+    store = Store(tmp_path / "s.db")
+    sid = store.begin_snapshot(tenant_id="t", cloud="c", scope={})
+    other = Store(tmp_path / "s.db", readonly=True)  # another command, same process
+    assert other.recover_stale() == [] and other.snapshot(sid).status == "running"
+    store.finish_snapshot(sid, "complete")
+
+
+def test_any_command_recovers_a_dead_collector_from_another_container(tmp_path):
+    path = tmp_path / "s.db"
+    Store(path).close()
+    _killed_collector(path, host="container-of-yesterday")  # a host name never seen again
+    runner = CliRunner()
+    verified = runner.invoke(main, ["verify", "--store", str(path)])
+    assert verified.exit_code == 0, verified.output + verified.stderr
+    assert "snapshot 1 was left running by a collector that is gone" in verified.stderr
+    shown = runner.invoke(main, ["snapshots", "--store", str(path), "--json"])
+    assert shown.exit_code == 0, shown.output
+    [snap] = json.loads(shown.output)
+    assert snap["status"] == "partial"
+    pruned = runner.invoke(main, ["prune", "--keep-last", "0", "--store", str(path)])
+    assert pruned.exit_code == 0, pruned.output
+
+
+def test_an_old_running_row_without_a_lock_falls_back_on_the_boot_id(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.conn.execute(
+        "INSERT INTO snapshots (uid, started_at, status, scope, host, pid, boot_id)"
+        " VALUES ('u', '2026-01-01T00:00:00Z', 'running', '{}', 'elsewhere', 1, 'an-old-boot')"
+    )
+    assert len(store.recover_stale()) == (1 if owner.boot_id() else 0)
 
 
 def test_migrates_an_older_file_and_keeps_its_data(tmp_path):

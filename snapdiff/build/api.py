@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
 from . import core
 from .context import BuildContext
+from .files import write_outputs
 from .registry import BY_TYPE, REGISTRY, load_builtin_kinds
 
 NAME = "Scanned_Azure_Active_Directory"
@@ -28,6 +28,7 @@ class BuildResult:
     when: str = ""  # YYYY-mm-dd_HH-MM of the snapshot, for file names
     coverage: dict[str, str] = field(default_factory=dict)  # source -> what was forbidden
     status: str = "complete"  # the snapshot's status
+    origin: dict[str, Any] = field(default_factory=dict)  # the snapshot's uid, label, time
 
 
 class IncompleteSnapshot(SnapdiffError):
@@ -95,8 +96,10 @@ def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResul
             ctx.warnings.append(f"source {source} coverage: {line}")
     started = view.meta.started_at
     when = f"{started[:10]}_{started[11:13]}-{started[14:16]}"
+    m = view.meta
+    origin = {"uid": m.uid, "label": m.label, "started_at": m.started_at}
     return BuildResult(
-        ad, insights or None, ctx.warnings, incomplete, when, coverage, view.meta.status
+        ad, insights or None, ctx.warnings, incomplete, when, coverage, m.status, origin
     )
 
 
@@ -105,18 +108,15 @@ def render(obj: Any) -> bytes:
     return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=True, allow_nan=False).encode()
 
 
-def write_files(result: BuildResult, out_dir: Path) -> list[Path]:
-    """Write ``active_directory_<when>.json`` and, if any, ``application_insights_<when>.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs: list[tuple[Path, Any]] = [
-        (out_dir / f"active_directory_{result.when}.json", result.active_directory)
-    ]
+def write_files(result: BuildResult, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Write ``active_directory_<when>.json`` and, if any, ``application_insights_<when>.json``.
+
+    A file of the same name built from another snapshot (taken in the same minute) is only
+    overwritten with ``force``; otherwise ``WouldOverwrite`` is raised and nothing is written.
+    """
+    outputs = [(out_dir / f"active_directory_{result.when}.json", render(result.active_directory))]
     if result.insights:
-        outputs.append((out_dir / f"application_insights_{result.when}.json", result.insights))
-    written = []
-    for path, obj in outputs:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(render(obj))
-        os.replace(tmp, path)
-        written.append(path)
-    return written
+        outputs.append(
+            (out_dir / f"application_insights_{result.when}.json", render(result.insights))
+        )
+    return write_outputs(out_dir, outputs, result.origin, force=force)

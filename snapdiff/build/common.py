@@ -28,6 +28,11 @@ def props(row: dict[str, Any]) -> dict[str, Any]:
     return p if isinstance(p, dict) else {}
 
 
+def managed_by(row: dict[str, Any]) -> Any:
+    """Resource Graph writes ``""`` where the ARM list (upstream's source) had no ``managedBy``."""
+    return row.get("managedBy") or None
+
+
 def common(row: dict[str, Any]) -> dict[str, Any]:
     """``id``, ``name``, ``resourceGroup`` and ``provider`` (the lower-cased ARM type).
 

@@ -17,7 +17,7 @@ from ..naming.calls import (
 from ..naming.ids import is_resource_group, role_guid, scoped_resource_groups
 from ..naming.rbac import assignment_listings, group_principals, read_assignments
 from ..naming.scad import find_scad_tag, parse_scad, parse_scad_bug_compatible
-from .common import get
+from .common import get, managed_by
 from .context import BuildContext
 
 
@@ -65,7 +65,7 @@ def resource_groups(ctx: BuildContext) -> list[dict[str, Any]]:
             "id": r.get("id"),
             "subscriptionId": r.get("subscriptionId"),
             "name": r.get("name"),
-            "managedBy": r.get("managedBy"),
+            "managedBy": managed_by(r),
             "provider": "Microsoft.Resources/resourceGroups",
         }
         for r in included_resource_groups(ctx)

@@ -20,8 +20,10 @@ import httpx
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from ..errors import DiskFull
 from ..redact import keep_headers, redact_body, redact_url
 from ..store import Store, utcnow
+from .guard import RunGuard, describe
 
 
 @dataclass
@@ -31,6 +33,7 @@ class FetchContext:
     fetch_id: int | None
     source: str
     page: int | None = None
+    deadline: float | None = None  # end of the fetch's retry budget (guard clock)
     # A batch carrier: its answer is stored split into one exchange per inner response.
     split_body: bool = False
 
@@ -43,9 +46,10 @@ current: contextvars.ContextVar[FetchContext | None] = contextvars.ContextVar(
 class Recorder:
     """Writes exchanges for one snapshot and counts requests per source."""
 
-    def __init__(self, store: Store, snapshot_id: int):
+    def __init__(self, store: Store, snapshot_id: int, guard: RunGuard | None = None):
         self.store = store
         self.snapshot_id = snapshot_id
+        self.guard = guard or RunGuard()
         self.requests: dict[str, int] = defaultdict(int)
         self.error_responses: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
@@ -77,23 +81,33 @@ class Recorder:
                 self.requests[ctx.source] += 1
             if status is None or status >= 400:
                 self.error_responses[ctx.source] += 1
-        return self.store.add_exchange(
-            snapshot_id=self.snapshot_id,
-            fetch_id=ctx.fetch_id,
-            source=ctx.source,
-            method=method,
-            url=redact_url(url),
-            request_body=req_body.decode("utf-8", "replace") if req_body else None,
-            status=status,
-            headers=keep_headers(headers),
-            body=body,
-            started_at=datetime.fromtimestamp(started, timezone.utc).isoformat(),
-            elapsed_ms=round((time.time() - started) * 1000, 1),
-            error=error,
-            page=ctx.page if status is not None and 200 <= status < 300 else None,
-            redactions=[(f"request{p[1:]}", r) for p, r in req_red] + red,
-            batch_id=batch_id,
-        )
+        if batch_id is not None:
+            pass  # an inner response: its carrier told the guard already
+        elif status is None:
+            self.guard.transport_failed(error or "no response")
+        else:
+            self.guard.answered()
+        try:
+            return self.store.add_exchange(
+                snapshot_id=self.snapshot_id,
+                fetch_id=ctx.fetch_id,
+                source=ctx.source,
+                method=method,
+                url=redact_url(url),
+                request_body=req_body.decode("utf-8", "replace") if req_body else None,
+                status=status,
+                headers=keep_headers(headers),
+                body=body,
+                started_at=datetime.fromtimestamp(started, timezone.utc).isoformat(),
+                elapsed_ms=round((time.time() - started) * 1000, 1),
+                error=error,
+                page=ctx.page if status is not None and 200 <= status < 300 else None,
+                redactions=[(f"request{p[1:]}", r) for p, r in req_red] + red,
+                batch_id=batch_id,
+            )
+        except DiskFull as e:  # stop the whole run: every later write would fail too
+            self.guard.stop(str(e))
+            raise
 
 
 def _request_body(req: Any) -> bytes | str | None:
@@ -146,7 +160,7 @@ class CapturePolicy(SansIOHTTPPolicy):
             headers={},
             body=None,
             started=request.context.get("snapdiff_started", time.time()),
-            error=f"{type(exc).__name__}: {exc}" if exc else "unknown transport error",
+            error=describe(exc) if exc else "unknown transport error",
         )
 
 
@@ -221,7 +235,7 @@ class CapturingTransport(httpx.AsyncBaseTransport):
                 headers={},
                 body=None,
                 started=started,
-                error=f"{type(e).__name__}: {e}",
+                error=describe(e),
             )
             raise
         xid = self.recorder.record(

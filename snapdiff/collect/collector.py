@@ -8,15 +8,18 @@ concurrency). A source that fails or is forbidden is recorded as such and the ru
 from __future__ import annotations
 
 import asyncio
+import queue
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from azure.core import PipelineClient
 from azure.core.pipeline import policies
+from azure.core.pipeline.transport import RequestsTransport
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
@@ -24,6 +27,7 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
 from .. import status as st
+from ..errors import DiskFull
 from ..naming.calls import (
     API,
     ARG_CONTAINERS,
@@ -45,9 +49,12 @@ from ..status import SOURCES
 from ..store import Store
 from .capture import AllowHttpPolicy, ArgQuotaPolicy, CapturePolicy, Recorder
 from .clouds import Cloud
+from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
+from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
 from .pacing import Pacer
 from .progress import Live, SourceProgress, Ticker
+from .retry import BudgetRetryPolicy
 from .scope import Scope
 
 ARG_BATCH = 300  # subscriptions per Resource Graph query (Microsoft's guidance)
@@ -63,12 +70,28 @@ class CollectOptions:
     tenant_id: str | None = None
     concurrency: int = 8
     arg_page_size: int = 1000  # Resource Graph's maximum; smaller only to exercise paging in tests
-    retry_total: int = 6
+    retry_total: int = 6  # retries of a failed attempt; 429/503 go on within fetch_budget
     retry_backoff: float = 0.8
+    connect_timeout: float = 10.0  # seconds, per attempt
+    read_timeout: float = 60.0  # seconds without a byte, per attempt
+    fetch_budget: float = 600.0  # seconds one fetch may spend honouring Retry-After
+    max_transport_failures: int = 25  # attempts in a row with no answer: Azure is unreachable
+    watchdog: float = 180.0  # seconds with no answer at all: stop (0 = never)
+    clock: Clock = time.monotonic  # with ``pause``: a fake time for tests
+    pause: Callable[[float], None] | None = None
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
     batch: bool = True  # per-resource GETs through ARM's /batch (False: --no-batch)
     live: Live | None = None  # called a few times a second with per-source counts
+
+    def limits(self) -> Limits:
+        return Limits(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            fetch_budget=self.fetch_budget,
+            max_transport_failures=self.max_transport_failures,
+            watchdog=self.watchdog,
+        )
 
 
 @dataclass
@@ -77,6 +100,15 @@ class CollectResult:
     status: str
     seconds: float
     sources: list[dict[str, Any]]
+    error: str | None = None
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled as Ctrl-C is."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 def _kql_str(s: str) -> str:
@@ -90,6 +122,7 @@ class Collector:
         self.opts = opts
         self.say = opts.progress
         self.note = opts.detail
+        self.guard = RunGuard(opts.limits(), opts.clock, opts.pause)
         self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
         self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
         self._principal_ids: list[str] = []  # every principal holding a role assignment
@@ -104,11 +137,14 @@ class Collector:
         per_call = [AllowHttpPolicy()] if cloud.arm.startswith("http://") else []
 
         def retry() -> policies.RetryPolicy:
-            return policies.RetryPolicy(
-                retry_total=o.retry_total, retry_backoff_factor=o.retry_backoff
+            return BudgetRetryPolicy(self.guard, retries=o.retry_total, backoff=o.retry_backoff)
+
+        def transport() -> RequestsTransport:
+            return RequestsTransport(
+                connection_timeout=o.connect_timeout, read_timeout=o.read_timeout
             )
 
-        quota = ArgQuotaPolicy()
+        quota = ArgQuotaPolicy(sleep=self.guard.wait)  # a stop cuts the wait short
         rg = ResourceGraphClient(
             self.credential,
             base_url=cloud.arm,
@@ -116,6 +152,7 @@ class Collector:
             per_call_policies=per_call,
             per_retry_policies=[quota, CapturePolicy(recorder)],
             retry_policy=retry(),
+            transport=transport(),
         )
 
         def pipeline(auth: Any) -> list[Any]:
@@ -132,19 +169,28 @@ class Collector:
         arm: ARMPipelineClient[HttpRequest, HttpResponse] = ARMPipelineClient(
             base_url=cloud.arm,
             policies=pipeline(ARMChallengeAuthenticationPolicy(self.credential, cloud.arm_scope)),
+            transport=transport(),
         )
         vault: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
             base_url=cloud.arm,
             policies=pipeline(
                 policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)
             ),
+            transport=transport(),
         )
         return rg, arm, vault
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> CollectResult:
+        """Collect into a new snapshot; it ends ``complete``, ``partial`` or ``failed``, never
+        ``running``: Ctrl-C, SIGTERM and SIGHUP end it ``partial`` and re-raise."""
+        with _signals_as_interrupts():
+            return self._run()
+
+    def _run(self) -> CollectResult:
         started = time.time()
         scope = self.opts.scope
+        check_credential(self.credential, self.opts.cloud)  # before a snapshot row exists
         sid = self.store.begin_snapshot(
             tenant_id=self.opts.tenant_id,
             cloud=self.opts.cloud.name,
@@ -152,40 +198,45 @@ class Collector:
             label=self.opts.label,
         )
         self.sid = sid
-        self.recorder = Recorder(self.store, sid)
+        self.recorder = Recorder(self.store, sid, self.guard)
         rg, arm, vault = self._clients(self.recorder)
-        self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault)
+        self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault, guard=self.guard)
         self.fetcher.arg_page_size = self.opts.arg_page_size
         error = None
-        ticker = Ticker(self._live, self.opts.live) if self.opts.live else None
-        if ticker:
-            ticker.__enter__()
-        try:
-            subs = self._subscriptions()
-            rows = self._resource_graph(subs)
-            self._management_groups()
-            groups = self._authorization(subs)
-            self._graph(groups)
-            self._per_resource(rows)
-        except KeyboardInterrupt:
-            self._stop("interrupted")
-            self.store.finish_snapshot(sid, "partial", "interrupted")
-            raise
-        except Exception as e:
-            error = f"{type(e).__name__}: {e}"
-            self.say(f"collection stopped: {error}")
-            self._stop(f"collection stopped: {error}")
-        finally:
-            if ticker:
-                ticker.__exit__()
-        got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
-        status = st.snapshot_status(
-            [s["status"] for s in self.store.sources(sid)],
-            stopped=error is not None,
-            got_data=got_data,
+        with Watchdog(self.guard):
+            try:
+                self._sources()
+            except KeyboardInterrupt as e:
+                why = f"interrupted ({e})" if isinstance(e, Interrupted) else "interrupted"
+                self.guard.stop(why)
+                self._end(sid, "partial", why, why)
+                raise
+            except (CollectionStopped, DiskFull) as e:
+                error = self.guard.reason or str(e)
+            except Exception as e:
+                error = f"{type(e).__name__}: {e}"
+            if error is not None:
+                self.guard.stop(error)
+        status = None
+        if error is None:
+            got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
+            status = st.snapshot_status(
+                [s["status"] for s in self.store.sources(sid)], stopped=False, got_data=got_data
+            )
+        error = self._end(sid, status, error, f"collection stopped: {error}")
+        return CollectResult(
+            sid,
+            self.store.snapshot(sid).status,
+            time.time() - started,
+            self.store.sources(sid),
+            error,
         )
-        self.store.finish_snapshot(sid, status, error)
-        return CollectResult(sid, status, time.time() - started, self.store.sources(sid))
+
+    def _sources(self) -> None:
+        if self.opts.live is None:
+            return self._phases()
+        with Ticker(self._live, self.opts.live):
+            return self._phases()
 
     def _live(self) -> dict[str, SourceProgress]:
         f, r = self.fetcher, self.recorder
@@ -195,6 +246,36 @@ class Collector:
             for n in sorted(names)
             if n != "unattributed"
         }
+
+    def _phases(self) -> None:
+        subs = self._subscriptions()
+        rows = self._resource_graph(subs)
+        self._management_groups()
+        groups = self._authorization(subs)
+        self._graph(groups)
+        self._per_resource(rows)
+
+    def _end(self, sid: int, status: str | None, error: str | None, why: str) -> str | None:
+        """Finish the snapshot; a stopped run (``error``) first records what it cut off.
+        ``status`` None: work it out from the sources. On a full disk the snapshot may stay
+        ``running``; its dead owner is then recovered as ``partial`` by the next command."""
+        if error is not None:
+            try:
+                self._stop(why)
+            except DiskFull as e:
+                error = f"{error}; {e}" if str(e) not in error else error
+        if status is None:
+            got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
+            status = st.snapshot_status(
+                [s["status"] for s in self.store.sources(sid)],
+                stopped=error is not None,
+                got_data=got_data,
+            )
+        try:
+            self.store.finish_snapshot(sid, status, error)
+        except DiskFull as e:
+            error = error or str(e)
+        return error
 
     def _stop(self, why: str) -> None:
         """The run ends early: the source in progress is cut off, the rest never reached."""
@@ -403,12 +484,12 @@ class Collector:
 
         if sys.version_info >= (3, 11):
             with asyncio.Runner() as runner:
-                client = make_client(self.credential, self.opts.cloud, self.recorder)
+                client = self._graph_client(make_client)
                 runner.run(self._graph_async(client, groups, ids))
         else:  # no asyncio.Runner: build the client on the loop that drives it
 
             async def run() -> None:
-                client = make_client(self.credential, self.opts.cloud, self.recorder)
+                client = self._graph_client(make_client)
                 await self._graph_async(client, groups, ids)
 
             asyncio.run(run())
@@ -482,6 +563,54 @@ class Collector:
             return jobs
         return [j for j in jobs if j[1].data_plane]
 
+    def _in_parallel(self, jobs: list[Any], fn: Callable[[Any], None]) -> None:
+        """Run ``fn`` over ``jobs`` on ``concurrency`` daemon threads; the first exception
+        stops the run and is raised here. Daemon threads, so that an interrupt ends the
+        process at once instead of waiting for requests still in flight."""
+        todo: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for job in jobs:
+            todo.put(job)
+        raised: list[BaseException] = []
+
+        def worker() -> None:
+            while not self.guard.stopped:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    fn(job)
+                except BaseException as e:  # handed to the main thread below
+                    raised.append(e)
+                    self.guard.stop(self.guard.reason or f"{type(e).__name__}: {e}")
+                    return
+
+        threads = [
+            threading.Thread(target=worker, name=f"snapdiff-fetch-{n}", daemon=True)
+            for n in range(max(1, min(self.opts.concurrency, len(jobs))))
+        ]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                t.join()
+        except BaseException:  # Ctrl-C or a signal: nobody starts another fetch
+            self.guard.stop("interrupted")
+            raise
+        if raised:
+            raise raised[0]
+
+    def _graph_client(self, make_client: Any) -> Any:
+        o = self.opts
+        return make_client(
+            self.credential,
+            o.cloud,
+            self.recorder,
+            self.guard,
+            retries=o.retry_total,
+            backoff=o.retry_backoff,
+        )
+
     def _per_resource(self, rows: list[dict[str, Any]]) -> None:
         jobs: list[tuple[dict[str, Any], Any]] = []
         for row in rows:
@@ -526,8 +655,7 @@ class Collector:
                 if e.status != st.NOT_APPLICABLE:
                     self.note(f"{call.call} {rid}: {e}")
 
-        with ThreadPoolExecutor(max_workers=self.pacer.budget) as pool:
-            list(pool.map(run, jobs))
+        self._in_parallel(jobs, run)
         if self.batcher is not None:
             self.say(
                 f"per-resource: {self.batcher.batches} ARM batches"
@@ -536,6 +664,28 @@ class Collector:
             )
         for source in sorted(planned):
             self._record_sources(source)
+
+
+class _signals_as_interrupts:
+    """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread while collecting."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __enter__(self) -> None:
+        self.old: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in self.SIGNALS:
+            self.old[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        for sig in self.SIGNALS:  # one interrupt: a second signal must not cut the cleanup
+            signal.signal(sig, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
 
 
 def _params(call: Any, interval: str) -> dict[str, str]:

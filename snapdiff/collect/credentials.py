@@ -8,7 +8,12 @@ from typing import Any
 
 from azure.core.credentials import AccessToken, AccessTokenInfo
 
+from ..errors import SnapdiffError
 from .clouds import Cloud
+
+
+class SignInFailed(SnapdiffError):
+    """No token could be had: bad credentials, an unknown tenant, or no route to the authority."""
 
 
 class StaticTokenCredential:
@@ -49,3 +54,19 @@ def make_credential(cloud: Cloud) -> Any:
     if cloud.name == "custom":
         kwargs["disable_instance_discovery"] = True  # else MSAL asks login.microsoftonline.com
     return DefaultAzureCredential(**kwargs)
+
+
+def check_credential(credential: Any, cloud: Cloud) -> None:
+    """Get a Resource Manager token before any snapshot row exists, so that bad credentials
+    or an unreachable sign-in end with one line and leave no ``failed`` snapshot behind.
+    (The credential caches the token for the collection that follows.)"""
+    from azure.core.exceptions import AzureError
+
+    try:
+        credential.get_token(cloud.arm_scope)
+    except AzureError as e:
+        lines = [ln.strip() for ln in str(e.message or e).splitlines() if ln.strip()]
+        raise SignInFailed(
+            f"cannot sign in to {cloud.authority} for {cloud.arm_scope}:"
+            f" {lines[0] if lines else type(e).__name__}; no snapshot was started"
+        ) from None

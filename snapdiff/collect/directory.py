@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..naming.calls import PRINCIPALS_GET_BY_IDS
-from .capture import FetchContext, current
+from .capture import current
 from .fetcher import Fetcher, FetchFailed, classify
 from .graph import GraphClient
 
@@ -31,7 +31,7 @@ async def fetch_names(client: GraphClient, fetcher: Fetcher, ids: list[str]) -> 
     found = 0
     for n, batch in enumerate(chunks(ids)):
         source, fid = fetcher._start(CALL, f"ids-{n:04d}")
-        token = current.set(FetchContext(fid, source, 1))
+        token = current.set(fetcher.context(source, fid, 1))
         try:
             resp = await client.send("POST", "/directoryObjects/getByIds", _body(batch))
         except Exception as e:  # transport errors after the middleware's retries

@@ -18,13 +18,17 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 from .. import status as st
+from ..errors import StoreError
 from ..naming.calls import source_of
 from ..store import Store
 from .capture import FetchContext, current
+from .guard import CollectionStopped, RunGuard, describe
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
 _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
+# Not a failed fetch but the end of the run: a full disk, a stop. They pass through.
+FATAL = (StoreError, CollectionStopped)
 
 
 class FetchFailed(Exception):
@@ -51,8 +55,19 @@ def _error_message(status: int | None, body: Any, fallback: str = "") -> str:
 class Fetcher:
     """Runs fetches for one snapshot and keeps per-source tallies."""
 
-    def __init__(self, store: Store, snapshot_id: int, *, rg: Any, arm: Any, vault: Any):
+    def __init__(
+        self,
+        store: Store,
+        snapshot_id: int,
+        *,
+        rg: Any,
+        arm: Any,
+        vault: Any,
+        guard: RunGuard | None = None,
+    ):
         self.store = store
+        self.guard = guard or RunGuard()
+        self._deadlines: dict[int, float] = {}
         self.snapshot_id = snapshot_id
         self.rg = rg
         self.arm = arm
@@ -65,8 +80,17 @@ class Fetcher:
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
+        """A new fetch row; raises ``CollectionStopped`` once the run has been stopped."""
+        self.guard.check()
         source = source_of(call)
-        return source, self.store.start_fetch(self.snapshot_id, source, call, target)
+        fid = self.store.start_fetch(self.snapshot_id, source, call, target)
+        with self._lock:
+            self._deadlines[fid] = self.guard.deadline()
+        return source, fid
+
+    def context(self, source: str, fid: int, page: int) -> FetchContext:
+        """What the capture and retry layers need to know about a request of fetch ``fid``."""
+        return FetchContext(fid, source, page, self._deadlines.get(fid))
 
     def _finish(
         self,
@@ -80,6 +104,7 @@ class Fetcher:
     ) -> None:
         self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
         with self._lock:
+            self._deadlines.pop(fid, None)
             if status != "superseded":
                 self.outcomes[source][status] += 1
             self.pages[source] += pages
@@ -109,10 +134,12 @@ class Fetcher:
         source, fid = self._start(call, target)
         client = self.vault if vault else self.arm
         try:
-            resp = self._send(client, url, params, FetchContext(fid, source, 1))
+            resp = self._send(client, url, params, self.context(source, fid, 1))
+        except FATAL:
+            raise
         except Exception as e:  # transport errors after retries, or anything below us
-            self._finish(source, fid, "failed", error=f"{type(e).__name__}: {e}")
-            raise FetchFailed("failed", None, str(e)) from None
+            self._finish(source, fid, "failed", error=describe(e))
+            raise FetchFailed("failed", None, describe(e)) from None
         body = _json(resp)
         if 200 <= resp.status_code < 300:
             self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
@@ -144,10 +171,12 @@ class Fetcher:
                 page += 1
                 try:
                     resp = self._send(
-                        client, next_url, next_params, FetchContext(fid, source, page)
+                        client, next_url, next_params, self.context(source, fid, page)
                     )
+                except FATAL:
+                    raise
                 except Exception as e:  # transport errors after retries, or anything below us
-                    msg = f"page {page}: {type(e).__name__}: {e}"
+                    msg = f"page {page}: {describe(e)}"
                     self._finish(source, fid, "failed", pages=page - 1, error=msg)
                     raise FetchFailed("failed", None, msg) from None
                 body = _json(resp)
@@ -200,7 +229,7 @@ class Fetcher:
                     skip_token=skip, top=self.arg_page_size, result_format="objectArray"
                 ),
             )
-            token = current.set(FetchContext(fid, source, page))
+            token = current.set(self.context(source, fid, page))
             try:
                 # Resource Graph queries are read-only POSTs: let them retry like GETs.
                 resp = self.rg.resources(req, retry_on_methods=_RETRY_METHODS)
@@ -212,8 +241,10 @@ class Fetcher:
                     source, fid, status, http_status=e.status_code, pages=page - 1, error=msg
                 )
                 raise FetchFailed(status, e.status_code, msg) from None
+            except FATAL:
+                raise
             except Exception as e:  # transport errors after retries, or anything below us
-                msg = f"page {page}: {type(e).__name__}: {e}"
+                msg = f"page {page}: {describe(e)}"
                 self._finish(source, fid, "failed", pages=page - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None
             finally:

@@ -23,14 +23,16 @@ from kiota_abstractions.request_information import RequestInformation
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
-from kiota_http.middleware.options import ResponseHandlerOption
+from kiota_http.middleware.options import ResponseHandlerOption, RetryHandlerOption
 from msgraph_core import APIVersion, BaseGraphRequestAdapter, GraphClientFactory
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
-from .capture import CapturingTransport, FetchContext, Recorder, current
+from .capture import CapturingTransport, Recorder, current
 from .clouds import Cloud
-from .fetcher import MAX_RESTARTS, Fetcher, FetchFailed, classify
+from .fetcher import FATAL, MAX_RESTARTS, Fetcher, FetchFailed, classify
+from .guard import RunGuard, describe
+from .retry import RetryingTransport
 
 PAGE_SIZE = 999
 # Every field a reader uses: member kind and id, and the principal's name (snapdiff.principals).
@@ -65,19 +67,37 @@ class GraphResponse:
 class GraphClient:
     """Raw Graph requests through msgraph-core's adapter and middleware."""
 
-    def __init__(self, credential: Any, cloud: Cloud, recorder: Recorder):
+    def __init__(
+        self,
+        credential: Any,
+        cloud: Cloud,
+        recorder: Recorder,
+        guard: RunGuard,
+        *,
+        retries: int = 6,
+        backoff: float = 0.8,
+    ):
         host = urlsplit(cloud.graph).hostname or ""
         auth = AzureIdentityAuthenticationProvider(
             credential, scopes=[cloud.graph_scope], allowed_hosts=[host]
         )
-        http = httpx.AsyncClient(
-            transport=CapturingTransport(httpx.AsyncHTTPTransport(retries=2), recorder),
-            timeout=60,
+        # Every attempt is captured and retried by RetryingTransport (kiota's retry handler is
+        # off: it would retry 429s a fixed 3 times and drops never).
+        lim = guard.limits
+        transport = RetryingTransport(
+            CapturingTransport(httpx.AsyncHTTPTransport(), recorder),
+            guard,
+            retries=retries,
+            backoff=backoff,
         )
+        timeout = httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout)
+        http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        no_retry = RetryHandlerOption(delay=0, max_retries=0, should_retry=False)
         options = {
             GraphTelemetryHandlerOption.get_key(): GraphTelemetryHandlerOption(
                 api_version=APIVersion.v1, sdk_version=_sdk_version()
-            )
+            ),
+            no_retry.get_key(): no_retry,
         }
         http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
         self.recorder = recorder
@@ -105,8 +125,16 @@ class GraphClient:
         )
 
 
-def make_client(credential: Any, cloud: Cloud, recorder: Recorder) -> GraphClient:
-    return GraphClient(credential, cloud, recorder)
+def make_client(
+    credential: Any,
+    cloud: Cloud,
+    recorder: Recorder,
+    guard: RunGuard,
+    *,
+    retries: int = 6,
+    backoff: float = 0.8,
+) -> GraphClient:
+    return GraphClient(credential, cloud, recorder, guard, retries=retries, backoff=backoff)
 
 
 def members_url(group_id: str, *, transitive: bool) -> str:
@@ -136,14 +164,16 @@ async def list_members(
         restart = False
         while url:
             page_no += 1
-            token = current.set(FetchContext(fid, source, page_no))
+            token = current.set(fetcher.context(source, fid, page_no))
             try:
                 if page_no == 1 and first is not None and attempt == 0:
                     resp = first[1]
                 else:
                     resp = await client.send("GET", url)
-            except Exception as e:  # transport errors after the middleware's retries
-                msg = f"page {page_no}: {type(e).__name__}: {e}"
+            except FATAL:
+                raise
+            except Exception as e:  # transport errors after retries, or anything below
+                msg = f"page {page_no}: {describe(e)}"
                 fetcher._finish(source, fid, "failed", pages=page_no - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None
             finally:

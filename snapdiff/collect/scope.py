@@ -12,6 +12,19 @@ _INTERVAL = re.compile(
     r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?)?/\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?)?$"
 )
 
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def check_subscriptions(subs: list[str], origin: str) -> list[str]:
+    """Subscription ids are GUIDs: anything else would only collect a ``failed`` snapshot."""
+    bad = [s for s in subs if not _GUID.match(s)]
+    if bad:
+        raise ValueError(
+            f"{origin}: {bad[0]!r} is not a subscription id"
+            " (a GUID like 00000000-0000-0000-0000-000000000000)"
+        )
+    return subs
+
 
 def parse_list(value: str | None) -> list[str]:
     """``""``/``"[]"`` → [], ``'["a","b"]'`` → JSON list, ``"a,b"`` → split, else one item."""
@@ -37,7 +50,10 @@ def validate_interval(value: str) -> str:
         raise ValueError(
             f"APP_INSIGHTS_INTERVAL {value!r} is not YYYY-MM-DD[THH:MM:SS[.ffffff]]/YYYY-MM-DD[...]"
         )
-    start, end = (datetime.fromisoformat(p) for p in value.split("/"))
+    try:
+        start, end = (datetime.fromisoformat(p) for p in value.split("/"))
+    except ValueError as e:
+        raise ValueError(f"APP_INSIGHTS_INTERVAL {value!r}: {e}") from None
     if start > end:
         raise ValueError(f"APP_INSIGHTS_INTERVAL {value!r} ends before it starts")
     return value
@@ -66,8 +82,11 @@ class Scope:
         environ: dict[str, str] | None = None,
     ) -> Scope:
         env = os.environ if environ is None else environ
-        subs = parse_list(
-            subscriptions if subscriptions is not None else env.get("AZURE_SUBSCRIPTION_ID")
+        subs = check_subscriptions(
+            parse_list(
+                subscriptions if subscriptions is not None else env.get("AZURE_SUBSCRIPTION_ID")
+            ),
+            "--subscriptions" if subscriptions is not None else "AZURE_SUBSCRIPTION_ID",
         )
         rgs = parse_list(
             resource_groups

@@ -35,6 +35,11 @@ from .common import open_ref, store_option
     "coverage (anything forbidden).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not list warnings.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files of the same name built from another snapshot (same minute).",
+)
 def build(
     snapshot: str | None,
     store_path: Path | None,
@@ -42,22 +47,26 @@ def build(
     bug_compatible: bool,
     strict: bool,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Write active_directory_<time>.json (and application_insights_<time>.json) for SNAPSHOT.
 
     SNAPSHOT is an id, a label, latest, latest~N, a date, or PATH.db:REF; default the latest
-    complete snapshot. No network is used; the file names carry the snapshot's own time.
+    complete snapshot. No network is used; the file names carry the snapshot's own time (to
+    the minute). A file built from another snapshot taken in the same minute is not
+    overwritten without --force.
 
     \b
     Example:
       snapdiff build latest -o out/
     """
     store, sid = open_ref(store_path, snapshot, complete_only=snapshot is None, fallback=True)
-    view = SnapshotView(store, sid)
-    if snapshot is None and view.meta.status != "complete":
-        click.echo(f"no complete snapshot; building the latest one ({sid})", err=True)
-    result = run_build(view, bug_compatible=bug_compatible, strict=strict)
-    for path in write_files(result, output_dir):
+    with store:
+        view = SnapshotView(store, sid)
+        if snapshot is None and view.meta.status != "complete":
+            click.echo(f"no complete snapshot; building the latest one ({sid})", err=True)
+        result = run_build(view, bug_compatible=bug_compatible, strict=strict)
+    for path in write_files(result, output_dir, force=force):
         click.echo(str(path))
     if result.warnings and not quiet:
         for w in result.warnings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -58,6 +59,41 @@ from .common import open_store, store_option
     is_flag=True,
     help="Also exit 1 when the snapshot is complete but coverage is not (something forbidden).",
 )
+@click.option(
+    "--connect-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to connect, per attempt.",
+)
+@click.option(
+    "--read-timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait for a response byte, per attempt.",
+)
+@click.option(
+    "--retry-budget",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Minutes one fetch may keep honouring Retry-After (429/503) before it is failed.",
+)
+@click.option(
+    "--watchdog",
+    default=3.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Stop when no answer came from Azure for this many minutes (0: never).",
+)
+@click.option(
+    "--unreachable-after",
+    default=25,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Stop after this many attempts in a row got no answer at all.",
+)
 @click.option("-v", "--verbose", count=True, help="More progress detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the final summary line.")
 def collect(
@@ -73,6 +109,11 @@ def collect(
     concurrency: int,
     no_batch: bool,
     strict: bool,
+    connect_timeout: float,
+    read_timeout: float,
+    retry_budget: float,
+    watchdog: float,
+    unreachable_after: int,
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -84,15 +125,18 @@ def collect(
     every fetch got a definitive answer (forbidden included: one warning line per forbidden
     area names the permission). Exit 0 complete, 1 partial (something failed or was cut off;
     with --strict also when coverage is incomplete), 2 error or failed.
+    Throttling (429/503) is waited out within --retry-budget per fetch; the run stops with one
+    line when Azure is unreachable (--unreachable-after), when nothing answers for --watchdog
+    minutes, or when the disk is full. Ctrl-C, SIGTERM and SIGHUP end the snapshot partial.
 
     \b
     Example:
       AZURE_SUBSCRIPTION_ID=1111...,2222... snapdiff collect --label week-47
     """
     from ..collect import CollectOptions
-    from ..collect import collect as run
     from ..collect.clouds import resolve_cloud
-    from ..collect.credentials import make_credential
+    from ..collect.collector import Collector, Interrupted
+    from ..collect.credentials import check_credential, make_credential
     from ..collect.progress import SourceProgress
     from ..collect.progress import render as render_progress
     from ..collect.scope import Scope
@@ -123,25 +167,42 @@ def collect(
     def live(stats: dict[str, SourceProgress]) -> None:  # one redrawn line on a terminal
         click.echo("\r\x1b[K" + render_progress(stats, live_width), err=True, nl=False)
 
-    store = open_store(store_path, create=True)
-    result = run(
-        store,
-        make_credential(the_cloud),
-        CollectOptions(
-            cloud=the_cloud,
-            scope=scope,
-            label=label,
-            concurrency=concurrency,
-            batch=not no_batch,
-            tenant_id=os.environ.get("AZURE_TENANT_ID"),
-            progress=progress,
-            detail=detail,
-            live=live if tty else None,
-        ),
-    )
-    if tty:
-        click.echo("\r\x1b[K", err=True, nl=False)
-    counts = store.counts(result.snapshot_id)
+    credential = make_credential(the_cloud)
+    check_credential(credential, the_cloud)  # before the store is created or opened
+    with open_store(store_path, create=True) as store:
+        collector = Collector(
+            store,
+            credential,
+            CollectOptions(
+                cloud=the_cloud,
+                scope=scope,
+                label=label,
+                concurrency=concurrency,
+                tenant_id=os.environ.get("AZURE_TENANT_ID"),
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                fetch_budget=retry_budget * 60,
+                watchdog=watchdog * 60,
+                max_transport_failures=unreachable_after,
+                batch=not no_batch,
+                progress=progress,
+                detail=detail,
+                live=live if tty else None,
+            ),
+        )
+        try:
+            result = collector.run()
+        except KeyboardInterrupt as e:
+            signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+            sid = getattr(collector, "sid", None)
+            what = f"; snapshot {sid} is partial" if sid is not None else ""
+            click.echo(f"snapdiff: interrupted ({signal.Signals(signum).name}){what}", err=True)
+            sys.exit(128 + signum)
+        if tty:
+            click.echo("\r\x1b[K", err=True, nl=False)
+        if result.error:
+            click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
+        counts = store.counts(result.snapshot_id)
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(

@@ -12,12 +12,16 @@ from ..errors import SnapshotNotFound
 from ..refs import resolve, split_ref
 from ..store import Store, default_store_path
 
+# ctx.meta key: the exit status a command has decided on before printing, kept when the
+# reader of its output goes away early (``snapdiff diff | head``).
+EXIT_CODE = "snapdiff.exit_code"
+
 
 def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--store",
         "store_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # a folder or unreadable file: Store says which
         default=None,
         help="Store file (default: $SNAPDIFF_STORE or snapshots/snapdiff.db).",
     )(f)

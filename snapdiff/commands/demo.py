@@ -49,14 +49,15 @@ def demo(store_path: Path, output_dir: Path) -> None:
         f"{run.week1} (week-1, {run.statuses[1]}) into {store_path}",
         err=True,
     )
-    result = build(SnapshotView(run.store, run.week1))
-    for path in write_files(result, output_dir):
+    with run.store:
+        result = build(SnapshotView(run.store, run.week1))
+        d = diff_snapshots(SnapshotView(run.store, run.week0), SnapshotView(run.store, run.week1))
+    for path in write_files(result, output_dir, force=True):  # the demo owns this folder
         click.echo(f"built {path}", err=True)
     click.echo(
         f"{len(result.warnings)} build warnings (see `snapdiff build week-1 --store {store_path}`)",
         err=True,
     )
-    d = diff_snapshots(SnapshotView(run.store, run.week0), SnapshotView(run.store, run.week1))
     click.echo(render_text(d, color=sys.stdout.isatty()))
 
 

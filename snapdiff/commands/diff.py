@@ -21,7 +21,7 @@ from ..diff.render_text import render_text
 from ..diff.textout import snapshot_line, value
 from ..errors import SnapdiffError
 from ..snapshot import SnapshotView
-from .common import open_ref, open_store, store_option
+from .common import EXIT_CODE, open_ref, open_store, store_option
 
 
 def _use_color() -> bool:
@@ -133,6 +133,8 @@ def diff(
     finally:
         store_a.close()
         store_b.close()
+    code = 1 if result.has_changes(fail_on or ("any",)) else 0
+    ctx.meta[EXIT_CODE] = code  # kept if the reader of stdout goes away early
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
@@ -140,7 +142,7 @@ def diff(
     else:
         color = _use_color()
         click.echo(render_text(result, color=color), nl=False, color=color)
-    ctx.exit(1 if result.has_changes(fail_on or ("any",)) else 0)
+    ctx.exit(code)
 
 
 @click.command("history")
@@ -165,6 +167,8 @@ def history(
     Example:
       snapdiff history /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1
     """
+    if not ident.strip():
+        raise SnapdiffError("give an ID: an ARM resource id, role assignment id or group id")
     ignores = IgnoreSet(_rules(ignore, ignore_file), defaults=not no_default_ignores)
     store = open_store(store_path, readonly=True)
     try:
@@ -173,6 +177,12 @@ def history(
         store.close()
     if not h.entries:
         raise SnapdiffError(f"no finished snapshot in {store.path}")
+    if not h.seen:
+        unknown = sum(e.event == "unknown" for e in h.entries)
+        raise SnapdiffError(
+            f"{ident} was never seen in the {len(h.entries)} finished snapshots of {store.path}"
+            + (f" ({unknown} could not tell: their listing was not readable)" if unknown else "")
+        )
     if fmt == "json":
         click.echo(json.dumps(h.to_dict(), indent=2, sort_keys=True))
         return
@@ -185,7 +195,8 @@ def history(
         lines += [f"  principal {pid} [{n}]" for pid, n in h.principal_names.items()]
     for e in h.entries:
         why = f": {e.reason}" if e.reason else ""
-        lines.append(f"{snapshot_line(e.snapshot)}  {e.event}{why}")
+        now_id = f"  (now {e.id})" if e.id else ""
+        lines.append(f"{snapshot_line(e.snapshot)}  {e.event}{why}{now_id}")
         for ch in e.changes:
             sign = {"added": "+", "removed": "-", "changed": "~"}[ch.kind]
             old, new = value(ch.old), value(ch.new)

@@ -10,10 +10,9 @@ import click
 from .. import status as st
 from ..principals import coverage as names_coverage
 from ..principals import principal_names, role_holders
-from ..refs import resolve
-from ..snapshot import SnapshotView
+from ..snapshot import SnapshotView, snapshot_summary
 from ..store import Store
-from .common import open_store, store_option
+from .common import open_ref, open_store, store_option
 
 
 @click.command()
@@ -26,15 +25,16 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
     Example:
       snapdiff snapshots --store snapshots/snapdiff.db
     """
-    store = open_store(store_path, readonly=True)
-    rows = store.snapshots()
+    with open_store(store_path, readonly=True) as store:
+        rows = store.snapshots()
+        coverage = {s.id: _coverage(store, s.id) for s in rows}
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
         return
     click.echo(f"{'id':>4}  {'status':9} {'coverage':30} {'started (UTC)':20} {'tenant':38} label")
     for s in rows:
         click.echo(
-            f"{s.id:>4}  {s.status:9} {_coverage(store, s.id):30} {s.started_at[:19]:20}"
+            f"{s.id:>4}  {s.status:9} {coverage[s.id]:30} {s.started_at[:19]:20}"
             f" {s.tenant_id or '-':38} {s.label or ''}".rstrip()
         )
 
@@ -51,16 +51,33 @@ def _coverage(store: Store, snapshot_id: int) -> str:
 @click.option(
     "--principals", "list_principals", is_flag=True, help="List every role-holding principal."
 )
-def show(snapshot: str | None, store_path: Path | None, list_principals: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (README.md).")
+def show(
+    snapshot: str | None, store_path: Path | None, as_json: bool, list_principals: bool
+) -> None:
     """Show one snapshot with its scope, per-source status and principal-name coverage.
 
+    SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF.
+
     \b
-    Example:
+    Examples:
+      snapdiff show latest
+      snapdiff show other.db:week-47 --json
       snapdiff show latest --principals
     """
-    store = open_store(store_path, readonly=True)
-    s = store.snapshot(resolve(store, snapshot))
-    counts = store.counts(s.id)
+    store, sid = open_ref(store_path, snapshot)
+    with store:
+        if as_json:
+            summary = snapshot_summary(store, sid)
+        else:
+            s = store.snapshot(sid)
+            counts = store.counts(s.id)
+            sources = store.sources(s.id)
+            red = store.redactions(s.id)
+            names = _principals(store, s.id, list_principals)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
     click.echo(f"snapshot {s.id} ({s.uid}) {s.status}" + (f" label={s.label}" if s.label else ""))
     click.echo(f"  started {s.started_at}  finished {s.finished_at or '-'}")
     click.echo(f"  tenant {s.tenant_id or '-'}  cloud {s.cloud}  tool {s.tool_version}")
@@ -71,7 +88,6 @@ def show(snapshot: str | None, store_path: Path | None, list_principals: bool) -
     )
     if s.error:
         click.echo(f"  error: {s.error}")
-    sources = store.sources(s.id)
     coverage = st.coverage_of(sources)
     click.echo(f"  coverage {'limited' if coverage else 'full'}")
     click.echo(
@@ -95,30 +111,31 @@ def show(snapshot: str | None, store_path: Path | None, list_principals: bool) -
         }
         if cut:
             click.echo(f"  interrupted: {', '.join(sorted(cut))}")
-    _principals(store, s.id, list_principals)
-    red = store.redactions(s.id)
+    for line in names:
+        click.echo(line)
     if red:
         click.echo(f"  {len(red)} values redacted (paths only):")
         for r in red[:10]:
             click.echo(f"      {r['reason']}: {r['path']}")
 
 
-def _principals(store: Store, snapshot_id: int, listing: bool) -> None:
+def _principals(store: Store, snapshot_id: int, listing: bool) -> list[str]:
     """How many role-holding principals the snapshot names, and optionally each of them."""
     view = SnapshotView(store, snapshot_id)
     held = role_holders(view)
     if not held:
-        return
+        return []
     names = principal_names(view)
     named = sum(1 for pid in held if pid.lower() in names)
-    click.echo(
+    out = [
         f"  principals: {named} of {len(held)} role holders named"
         f" (names from {names_coverage(view)})"
-    )
+    ]
     if listing:
         for pid, ptype in held.items():
             n = names.get(pid.lower())
-            click.echo(f"      {ptype:16} {pid}  {n.label if n else '(no name)'}")
+            out.append(f"      {ptype:16} {pid}  {n.label if n else '(no name)'}")
+    return out
 
 
 COMMANDS = [snapshots, show]

@@ -7,11 +7,18 @@ from pathlib import Path
 
 import click
 
-from ..bundle import check_bundle, check_writable, export_snapshot, import_bundle, verify
-from ..errors import SnapdiffError
-from ..maintenance import index_missing, index_snapshot, label, parse_duration, prune
+from ..bundle import (
+    check_bundle,
+    check_writable,
+    export_snapshot,
+    import_snapshot,
+    refuse_store_target,
+    verify,
+)
+from ..errors import SnapdiffError, StoreError
+from ..maintenance import check_label, index_missing, index_snapshot, label, parse_duration, prune
 from ..refs import resolve, split_ref
-from ..store import default_store_path
+from ..store import Store, default_store_path
 from .common import open_ref, open_store, store_option
 
 
@@ -38,10 +45,11 @@ def export(snapshot: str, output: Path, force: bool, store_path: Path | None) ->
       snapdiff export latest -o week-47.snapdiff
       snapdiff export week-47 -o /media/usb/week-47.snapdiff --store prod.db
     """
-    if output.exists() and not force:
-        raise SnapdiffError(f"{output} exists; use --force to overwrite it")
     store, sid = open_ref(store_path, snapshot)
     with store:
+        refuse_store_target(store, output)  # even with --force
+        if output.exists() and not force:
+            raise SnapdiffError(f"{output} exists; use --force to overwrite it")
         m = export_snapshot(store, sid, output)
     c = m.counts
     click.echo(
@@ -67,12 +75,10 @@ def import_(file: Path, store_path: Path | None) -> None:
     manifest = check_bundle(file)  # before the store is even opened
     check_writable(store_path or default_store_path())
     with open_store(store_path, create=True) as store:
-        before = store.conn.execute(
-            "SELECT id FROM snapshots WHERE uid = ?", (manifest.uid,)
-        ).fetchone()
-        sid = import_bundle(store, file)
-        snap = store.snapshot(sid)
-    if before:
+        done = import_snapshot(store, file)
+        snap = store.snapshot(done.snapshot_id)
+    sid = done.snapshot_id
+    if not done.added:
         click.echo(f"already in {store.path} as snapshot {sid}; nothing changed")
         return
     wanted = manifest.snapshot.get("label")
@@ -108,8 +114,11 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         else:
             ref = target
     path = path or store_path or default_store_path()
+    if Path(path).is_dir():
+        raise SnapdiffError(f"{path} is a folder, not a store or bundle file")
     if not Path(path).exists():
         raise SnapdiffError(f"no store or bundle at {path}")
+    _recover(Path(path))
     problems = verify(path, ref)
     for p in problems:
         click.echo(f"{path}: {p}")
@@ -119,9 +128,32 @@ def verify_(target: str | None, store_path: Path | None) -> None:
     click.echo(f"{path}: ok")
 
 
+def _recover(path: Path) -> None:
+    """Finish snapshots whose collector is gone (``partial``) before checking, and say so."""
+    from ..bundle import _is_bundle
+
+    if _is_bundle(path):
+        return
+    try:
+        with Store(path, readonly=True) as store:
+            recovered = store.recovered
+    except StoreError:
+        return  # not openable as a store: verify itself says why
+    for sid in recovered:
+        click.echo(
+            f"note: snapshot {sid} was left running by a collector that is gone: now partial",
+            err=True,
+        )
+
+
 @click.command("prune")
 @click.option("--keep-last", type=int, default=None, help="Keep the N newest snapshots.")
 @click.option("--older-than", default=None, help="Delete snapshots older than this: 90d, 12w, 36h.")
+@click.option(
+    "--failed",
+    is_flag=True,
+    help="Delete failed snapshots (collections that read nothing); with the other options, only those matching them too.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would go; change nothing.")
 @click.option(
     "--include-last-complete",
@@ -132,24 +164,33 @@ def verify_(target: str | None, store_path: Path | None) -> None:
 def prune_(
     keep_last: int | None,
     older_than: str | None,
+    failed: bool,
     dry_run: bool,
     include_last_complete: bool,
     store_path: Path | None,
 ) -> None:
     """Delete old snapshots, then the bodies no snapshot uses, and give the space back.
 
-    With both options, a snapshot goes only if it matches both. The newest complete snapshot
-    is always kept unless --include-last-complete is given.
+    With several options, a snapshot goes only if it matches all of them. The newest complete
+    snapshot is always kept unless --include-last-complete is given.
 
     \b
     Examples:
       snapdiff prune --keep-last 12 --dry-run
       snapdiff prune --older-than 90d
       snapdiff prune --keep-last 52 --older-than 365d
+      snapdiff prune --failed
     """
-    delta = parse_duration(older_than) if older_than else None
+    delta = parse_duration(older_than) if older_than is not None else None
     with open_store(store_path, readonly=dry_run) as store:
-        r = prune(store, keep_last, delta, dry_run, allow_last_complete=include_last_complete)
+        r = prune(
+            store,
+            keep_last,
+            delta,
+            dry_run,
+            allow_last_complete=include_last_complete,
+            failed=failed,
+        )
     verb = "would delete" if dry_run else "deleted"
     for s in r.deleted:
         click.echo(f"{verb} snapshot {s.id} {s.label or ''} ({s.status}, taken {s.started_at})")
@@ -182,6 +223,8 @@ def label_(snapshot: str, name: str | None, clear: bool, store_path: Path | None
     """
     if clear == (name is not None):
         raise SnapdiffError("give a NAME, or --clear to remove the label")
+    if name is not None:
+        name = check_label(name)  # refuse before the store is opened for writing
     with open_store(store_path) as store:
         sid = resolve(store, snapshot)
         moved = label(store, sid, None if clear else name)

@@ -58,6 +58,13 @@ def _diff(
         chosen,
         noise=Noise(default_ignores, [str(r) for r in ignores.rules]),
     )
+    if a.meta.uid == b.meta.uid:
+        d.notes.append(
+            f"A and B are the same snapshot (#{a.id} in {a.store.path.name}, #{b.id} in "
+            f"{b.store.path.name}, uid {a.meta.uid}): there is nothing to compare"
+            if a.store.path.resolve() != b.store.path.resolve()
+            else f"A and B are the same snapshot (#{a.id}): there is nothing to compare"
+        )
     for side, v in (("A", a), ("B", b)):
         if v.meta.status != "complete":
             d.notes.append(

@@ -12,9 +12,10 @@ from ..store import Store
 from .api import snapshot_info
 from .coverage import fetch_reason, fetches_by_lower_target
 from .mgmt import _load as load_management_groups
-from .model import FieldChange, SnapshotInfo
+from .model import FieldChange, Noise, ResourceMove, ResourcesSection, SnapshotInfo
 from .noise import IgnoreSet
 from .rbac import load_assignments, role_definitions
+from .resources import _find_moves as find_moves
 from .resources import _listing_reason, _parts, field_changes
 
 _UNKNOWN = object()
@@ -23,9 +24,10 @@ _UNKNOWN = object()
 @dataclass
 class HistoryEntry:
     snapshot: SnapshotInfo
-    event: str  # present, absent, added, removed, changed, unchanged, unknown
+    event: str  # present, absent, added, removed, moved, changed, unchanged, unknown
     reason: str | None = None
     changes: list[FieldChange] = field(default_factory=list)
+    id: str | None = None  # the object's id in this snapshot when it differs (after a move)
 
 
 @dataclass
@@ -35,6 +37,11 @@ class History:
     entries: list[HistoryEntry]
     # principal id (as shown) -> "display name (UPN or appId)", from the newest snapshot naming it
     principal_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def seen(self) -> bool:
+        """Whether any snapshot held the object (else the id is probably mistyped)."""
+        return any(e.event not in ("absent", "unknown") for e in self.entries)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +105,20 @@ def _changes(kind: str, old: Any, new: Any, rtype: str, ignores: IgnoreSet) -> l
     return field_changes(old, new, rtype, ignores)[0]
 
 
+def _move(
+    prev: SnapshotView, cur: SnapshotView, key: str, ignores: IgnoreSet, *, arrived: bool
+) -> ResourceMove | None:
+    """The move between resource groups that diff would report for resource ``key`` (its
+    old id when it left ``prev``, its new id when it ``arrived`` in ``cur``), or None."""
+    ra, rb = prev.resources(), cur.resources()
+    removed = {k: ra[k] for k in ra.keys() - rb.keys()}
+    added = {k: rb[k] for k in rb.keys() - ra.keys()}
+    section = ResourcesSection()
+    find_moves(removed, added, ignores, Noise(True, []), section, [])
+    side = "new_id" if arrived else "old_id"
+    return next((m for m in section.moved if getattr(m, side).lower() == key), None)
+
+
 def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> History:
     """Every finished snapshot of ``store``, oldest first, with what happened to ``ident``."""
     ignores = ignores or IgnoreSet()
@@ -106,6 +127,8 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
     entries: list[HistoryEntry] = []
     names: dict[str, str] = {}
     last: Any = _UNKNOWN
+    last_view: SnapshotView | None = None  # the last snapshot whose state was known
+    current_id: str | None = None  # the id after a move, shown on the entries that follow
     for snap in store.snapshots():
         if snap.status == "running":
             continue
@@ -115,22 +138,34 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
         if kind in ("role_assignment", "group"):
             _name_principals(view, kind, key, state, names)
         if state is _UNKNOWN:
-            entries.append(HistoryEntry(info, "unknown", why))
+            entries.append(HistoryEntry(info, "unknown", why, id=current_id))
             continue
-        if last is _UNKNOWN:
+        moved = None
+        if kind == "resource" and last_view is not None and (last is None) != (state is None):
+            moved = _move(last_view, view, key, ignores, arrived=last is None)
+        if moved is not None and state is None:  # it left: follow it under its new id
+            key, current_id = moved.new_id.lower(), moved.new_id
+            state = view.resources()[key]
+            reason = f"to resource group {moved.to_resource_group}"
+            entries.append(HistoryEntry(info, "moved", reason, moved.changes, current_id))
+        elif moved is not None:
+            reason = f"here from {moved.old_id}"
+            entries.append(HistoryEntry(info, "moved", reason, moved.changes))
+        elif last is _UNKNOWN:
             event = "present" if state is not None else "absent"
-            entries.append(HistoryEntry(info, event))
+            entries.append(HistoryEntry(info, event, id=current_id))
         elif last is None and state is None:
-            entries.append(HistoryEntry(info, "absent"))
+            entries.append(HistoryEntry(info, "absent", id=current_id))
         elif last is None:
-            entries.append(HistoryEntry(info, "added"))
+            entries.append(HistoryEntry(info, "added", id=current_id))
         elif state is None:
-            entries.append(HistoryEntry(info, "removed"))
+            entries.append(HistoryEntry(info, "removed", id=current_id))
         else:
             changes = _changes(kind, last, state, rtype, ignores)
-            entries.append(HistoryEntry(info, "changed" if changes else "unchanged", None, changes))
-        last = state
-    return History(ident, kind, entries, dict(sorted(names.items())))
+            event = "changed" if changes else "unchanged"
+            entries.append(HistoryEntry(info, event, None, changes, current_id))
+        last, last_view = state, view
+    return History(ident, kind, entries, principal_names=dict(sorted(names.items())))
 
 
 def _name_principals(

@@ -307,9 +307,9 @@ class Diff:
             "noise": asdict(self.noise),
             "not_compared": [asdict(n) for n in self.not_compared],
         }
-        for name in section_names():
-            r = self.results.get(name)
-            out[name] = None if r is None else asdict(r)
+        for s in sections():
+            r = self.results.get(s.name)
+            out[s.name] = None if r is None else s.to_json(r)
         return out
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SnapdiffError
+from ..explain import explain
 
 IGNORE_FILE = ".snapdiffignore"
 _TOKEN = re.compile(r'\["(?:[^"\\]|\\.)*"\]|\[[^\]]*\]|[^.\[\]]+')
@@ -189,7 +190,9 @@ def read_ignore_file(path: str | Path) -> list[Rule]:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
-        raise SnapdiffError(f"cannot read ignore file {p}: {e.strerror}") from None
+        raise SnapdiffError(f"cannot read ignore file: {explain(e)}") from None
+    except UnicodeDecodeError:
+        raise SnapdiffError(f"cannot read ignore file {p}: not UTF-8 text") from None
     rules = []
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()

@@ -59,6 +59,14 @@ class Section(Generic[R]):
     def render_markdown(self, result: R) -> list[str]:
         raise NotImplementedError
 
+    def to_json(self, result: R) -> Any:
+        """The section's value in the JSON document (default: the dataclass as a dict)."""
+        return dataclasses.asdict(result)  # type: ignore[call-overload]
+
+    def json_schema(self) -> dict[str, Any] | None:
+        """The schema of ``to_json``'s value; None: generated from ``result``'s fields."""
+        return None
+
 
 REGISTRY: dict[str, Section[Any]] = {}
 T = TypeVar("T", bound=Section[Any])

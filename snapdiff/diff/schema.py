@@ -90,7 +90,8 @@ def build_schema() -> dict[str, Any]:
         "not_compared": {"type": "array", "items": dataclass_schema(NotCompared)},
     }
     for s in sections():
-        props[s.name] = _nullable(dataclass_schema(s.result))
+        own = s.json_schema()
+        props[s.name] = _nullable(own if own is not None else dataclass_schema(s.result))
     schema = _obj(props)
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["title"] = "snapdiff diff output"

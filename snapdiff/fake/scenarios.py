@@ -30,7 +30,7 @@ def faults_tenant() -> Tenant:
     (two pages), groups nested in a cycle and one of 230 members (three Graph pages), plus:
     429 with Retry-After on the subscription list, a Resource Graph 429 that carries only the
     quota headers, a 429 without Retry-After on a role-assignment page, a Graph 429, a Graph 403
-    on one group, a listing whose second page keeps failing (5xx), and an expired page token."""
+    on one group, a listing whose second page keeps failing (500), and an expired page token."""
     t = Tenant(TENANT_ID, page_size=100, graph_page_size=100)
     t.subscriptions = [
         {
@@ -141,8 +141,8 @@ def faults_tenant() -> Tenant:
         _assignment(sub2, 900 + i, READER, f"u-x{i}", "User") for i in range(130)
     ]
     ra2 = f"{sub2}/providers/microsoft.authorization/roleassignments".lower()
-    t.faults[ra2] = [
-        Fault(503, {}, {"error": {"code": "ServiceUnavailable", "message": "try later"}}, page=2)
+    t.faults[ra2] = [  # a 500 on every attempt (503 would be throttling: retried on)
+        Fault(500, {}, {"error": {"code": "InternalServerError", "message": "try later"}}, page=2)
         for _ in range(4)
     ]
     ra1 = f"{sub1}/providers/microsoft.authorization/roleassignments".lower()

@@ -2,7 +2,8 @@
 
 It serves a ``Tenant``: paged listings with absolute next links, Resource Graph queries with
 ``$skipToken`` and quota headers, Graph members and transitive members, 403s and queued
-faults (429 with or without Retry-After, 5xx, expired page tokens). Used to record cassettes
+faults (429 with or without Retry-After, 5xx, expired page tokens, dropped connections,
+stalled responses) and periodic ones (every n-th request). Used to record cassettes
 and by the collection benchmark. Binds to 127.0.0.1 only.
 """
 
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .tenant import Fault, Tenant
 
 DROP = 0  # Fault(status=DROP): close the connection without answering
+STALL = -1  # Fault(status=STALL, delay=s): send nothing for s seconds, then the real answer
 _RG_FILTER = re.compile(r"resourceGroup in~ \(([^)]*)\)")
 
 
@@ -47,6 +49,9 @@ class FakeAzure:
         self.batched: list[tuple[str, str]] = []  # inside ARM batches
         self.quota = 15
         self.latency = 0.0  # seconds added to every request on the wire (benchmarks)
+        self.served = 0  # ARM, Resource Graph and Graph requests (not token requests)
+        self.dead = False
+        self.on_death: Any = None  # set by ``serve``: closes the listening socket
 
     def _fault(self, path: str, page: int) -> Fault | None:
         with self.lock:
@@ -54,6 +59,29 @@ class FakeAzure:
             if queue and (queue[0].page is None or queue[0].page == page):
                 return queue.pop(0)
         return None
+
+    def _periodic(self) -> tuple[int, dict[str, str], Any] | None:
+        """The first ``Tenant.every`` fault whose turn it is (a stall then answers normally)."""
+        with self.lock:
+            self.served += 1
+            n = self.served
+            dying = self.t.die_after is not None and n > self.t.die_after and not self.dead
+            self.dead = self.dead or dying
+        if dying and self.on_death is not None:
+            threading.Thread(target=self.on_death, daemon=True).start()
+        if self.dead:  # connections already open are cut, new ones are refused
+            return DROP, {}, None
+        for every in self.t.every:
+            if n % every.n == 0:
+                return self._serve_fault(every.fault)
+        return None
+
+    @staticmethod
+    def _serve_fault(fault: Fault) -> tuple[int, dict[str, str], Any] | None:
+        if fault.status == STALL:
+            time.sleep(fault.delay)
+            return None
+        return fault.status, fault.headers, fault.body
 
     def _forbidden(self, path: str) -> bool:
         return any(path == f or (f.endswith("/") and path.startswith(f)) for f in self.t.forbidden)
@@ -76,6 +104,9 @@ class FakeAzure:
                 {},
                 {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"},
             )
+        periodic = self._periodic()
+        if periodic is not None:
+            return periodic
         if path.startswith("/v1.0/"):
             if method == "POST" and path == "/v1.0/$batch":
                 return self._graph_batch(body)
@@ -86,7 +117,7 @@ class FakeAzure:
             return self._arg(json.loads(body or b"{}"))
         page = _offset(query.get("$skiptoken")) // self.t.page_size + 1
         fault = self._fault(path, page)
-        if fault:
+        if fault and self._serve_fault(fault) is not None:
             return fault.status, fault.headers, fault.body
         if path in self.t.answers:
             status, answer = self.t.answers[path]
@@ -187,7 +218,7 @@ class FakeAzure:
     def _arg(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         q = str(req.get("query", ""))
         fault = self._fault("/providers/microsoft.resourcegraph/resources", 0)
-        if fault:
+        if fault and self._serve_fault(fault) is not None:
             return fault.status, fault.headers, fault.body
         table = q.split("|", 1)[0].strip().lower()
         rows = self.t.resources if table == "resources" else self.t.containers
@@ -234,7 +265,7 @@ class FakeAzure:
         page = _offset(query.get("$skiptoken")) // self.t.graph_page_size + 1
         full = f"/v1.0{path}"
         fault = self._fault(full, page)
-        if fault:
+        if fault and self._serve_fault(fault) is not None:
             return fault.status, fault.headers, fault.body
         if self._forbidden(full):
             return (
@@ -386,14 +417,32 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeouts, interrupts) is normal here: no traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(tenant: Tenant, port: int = 0, latency: float = 0.0) -> Iterator[tuple[str, FakeAzure]]:
     """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread,
     ``latency`` seconds late on every request."""
     app = FakeAzure(tenant, "")
     app.latency = latency
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(app))
+    server = _Server(("127.0.0.1", port), _handler(app))
     app.base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def die() -> None:
+        server.shutdown()
+        server.socket.close()
+
+    app.on_death = die
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -16,13 +16,23 @@ class Fault:
     """A response served instead of the real one, once, the next time ``path`` is requested.
 
     ``page`` limits it to that page number of a listing (1-based), e.g. a 500 on page 2.
-    ``status`` 0 drops the connection without an answer.
+    ``status`` 0 drops the connection without an answer; -1 stalls: nothing is sent for
+    ``delay`` seconds, then the real answer.
     """
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     page: int | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class Every:
+    """``fault`` instead of every ``n``-th request (ARM, Resource Graph and Graph alike)."""
+
+    n: int
+    fault: Fault
 
 
 @dataclass
@@ -48,6 +58,8 @@ class Tenant:
     # lower object id -> directory object (users, groups, service principals) for getByIds;
     # every group member is known too (see ``directory_objects``)
     directory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    every: list[Every] = field(default_factory=list)  # periodic faults, first match wins
+    die_after: int | None = None  # the server dies after this many requests: refused from then
     # lower path -> (status, error body) answered every time: a service the resource lacks
     # (400 FeatureNotSupportedForAccount), a resource gone since the inventory (404), a 403
     # with the service's own body (Key Vault data plane)

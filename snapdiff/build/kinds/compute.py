@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..common import as_dict, common, get, props, user_assigned
+from ..common import as_dict, common, get, managed_by, props, user_assigned
 from ..context import BuildContext
 from ..registry import kind
 
@@ -22,11 +22,6 @@ def _list(value: Any) -> list[Any]:
 def _rid(row: dict[str, Any]) -> str:
     """The row's id for warnings."""
     return str(row.get("id") or "<row without id>")
-
-
-def _managed_by(row: dict[str, Any]) -> str | None:
-    """ARG writes ``""`` where the ARM list (upstream's source) had no ``managedBy``."""
-    return row.get("managedBy") or None
 
 
 def _os(profile: dict[str, Any], ctx: BuildContext) -> str | None:
@@ -113,7 +108,7 @@ def virtual_machine(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
         "os": os_type,
         "osDisk": get(p, "storageProfile", "osDisk", "name"),
         "dataDisks": [n for n in names if isinstance(n, str)],
-        "managedBy": _managed_by(row),
+        "managedBy": managed_by(row),
         "sshKeys": _ssh_keys(p, os_type, ctx, stop_at_gap=ctx.bug_compatible),
         # A missing networkProfile crashed upstream; we emit [] (both modes).
         "networkInterfaces": [
@@ -176,7 +171,7 @@ def virtual_machine_scale_set(row: dict[str, Any], ctx: BuildContext) -> dict[st
         "os": os_type,
         "osDisk": f"{rid}-OSDisk",
         "dataDisk": f"{rid}-DataDisk" if has_data else None,
-        "managedBy": _managed_by(row),
+        "managedBy": managed_by(row),
         "sshKeys": _ssh_keys(profile, os_type, ctx, stop_at_gap=False),
         "networkInterfaces": _vmss_nics(profile),
         "principalId": principal_id,
@@ -187,7 +182,7 @@ def virtual_machine_scale_set(row: dict[str, Any], ctx: BuildContext) -> dict[st
 
 def _disk_role_from_vm(row: dict[str, Any], ctx: BuildContext) -> str | None:
     """``"OsDisk"``/``"DataDisk"`` from the attached VM's storage profile, when it says."""
-    vm_id = _managed_by(row)
+    vm_id = managed_by(row)
     vm = ctx.resource(vm_id) if vm_id else None
     if vm is None:
         return None
@@ -219,7 +214,7 @@ def disk(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
     return {
         **common(row),
         "type": "OsDisk" if is_os else "DataDisk",
-        "managedBy": _managed_by(row),
+        "managedBy": managed_by(row),
         "os": os_type,
     }
 

@@ -12,7 +12,7 @@ from ..textout import TextOut, md_who, who
 @section
 class Groups(Section[GroupsSection]):
     name, order, title, result = "groups", 40, "Group membership", GroupsSection
-    uncounted = frozenset({"groups_changed"})
+    uncounted = frozenset({"groups_changed", "privileged"})
 
     def compute(self, ctx: DiffContext) -> GroupsSection:
         r = ctx.roles()
@@ -24,6 +24,7 @@ class Groups(Section[GroupsSection]):
             "groups_changed": len(g),
             "members_added": sum(len(c.direct_added) + len(c.transitive_added) for c in g),
             "members_removed": sum(len(c.direct_removed) + len(c.transitive_removed) for c in g),
+            "privileged": self.privileged(result),
         }
 
     def privileged(self, result: GroupsSection) -> int:

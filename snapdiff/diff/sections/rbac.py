@@ -26,7 +26,7 @@ class Rbac(Section[RbacSection]):
             "removed": len(b.removed),
             "changed": len(b.changed),
             "definitions_changed": len(b.definitions_changed),
-            "privileged": diff.privileged_count(),
+            "privileged": self.privileged(result),  # its own; groups count theirs
         }
 
     def privileged(self, result: RbacSection) -> int:

@@ -1,0 +1,291 @@
+"""Faults against the fake Azure: throttling, drops, stalls, a dying server, SIGTERM, a full disk.
+
+Each run uses short timeouts and budgets so that it takes seconds; a stop is one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from snapdiff.build.api import build, render
+from snapdiff.cli import main
+from snapdiff.collect import CollectOptions, collect
+from snapdiff.collect.clouds import resolve_cloud
+from snapdiff.collect.credentials import StaticTokenCredential
+from snapdiff.collect.scope import Scope
+from snapdiff.fake.cassettes import FIXED_INTERVAL
+from snapdiff.fake.scenarios import faults_tenant
+from snapdiff.fake.server import DROP, STALL, serve
+from snapdiff.fake.tenant import Every, Fault, Tenant
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store
+
+pytestmark = pytest.mark.loopback
+
+THROTTLED = {"error": {"code": "TooManyRequests", "message": "Rate limit is exceeded."}}
+UNAVAILABLE = {"error": {"code": "ServiceUnavailable", "message": "The service is unavailable."}}
+
+
+def clean_tenant() -> Tenant:
+    """The fault scenario's tenant without its faults: every source answers. Its big group is
+    cut to 45 members on pages of 20 (msgraph-sdk's models cost ~0.1 s of CPU each here)."""
+    tenant = faults_tenant()
+    tenant.faults.clear()
+    tenant.forbidden.clear()
+    tenant.groups["g-big"] = tenant.groups["g-big"][:45]
+    tenant.graph_page_size = 20
+    return tenant
+
+
+def _collect(tenant: Tenant, path: Path, **options):
+    with serve(tenant) as (base, app):
+        store = Store(path)
+        opts = CollectOptions(
+            cloud=resolve_cloud("custom", arm=base, graph=base),
+            scope=Scope([], [], FIXED_INTERVAL),
+            arg_page_size=50,
+            retry_backoff=0.01,
+            **options,
+        )
+        result = collect(store, StaticTokenCredential(), opts)
+    return store, result, app
+
+
+def _built(store: Store, sid: int) -> bytes:
+    return render(build(SnapshotView(store, sid)).active_directory)
+
+
+def _statuses(store: Store, sid: int) -> dict[str, list[int | None]]:
+    out: dict[str, list[int | None]] = {}
+    for source, status in store.conn.execute(
+        "SELECT source, status FROM exchanges WHERE snapshot_id = ?", (sid,)
+    ):
+        out.setdefault(source, []).append(status)
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean_build(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    store, result, _ = _collect(clean_tenant(), tmp_path_factory.mktemp("clean") / "s.db")
+    assert result.status == "complete"
+    return _built(store, result.snapshot_id)
+
+
+def test_throttling_every_4th_and_7th_request_still_builds_the_same_json(tmp_path, clean_build):
+    tenant = clean_tenant()
+    tenant.every = [
+        Every(4, Fault(429, {"Retry-After": "0.05"}, THROTTLED)),
+        Every(7, Fault(503, {}, UNAVAILABLE)),
+    ]
+    store, result, app = _collect(tenant, tmp_path / "s.db")
+    assert result.status == "complete", result.sources
+    assert _built(store, result.snapshot_id) == clean_build
+    seen = _statuses(store, result.snapshot_id)
+    every = [s for statuses in seen.values() for s in statuses]
+    assert every.count(429) >= app.served // 4 - 1 and every.count(503) >= 1
+    assert 429 in seen["graph"] and 429 in seen["resourcegraph"]
+
+
+def test_one_dropped_connection_in_ten_still_builds_the_same_json(tmp_path, clean_build):
+    tenant = clean_tenant()
+    tenant.every = [Every(10, Fault(DROP))]
+    store, result, _ = _collect(tenant, tmp_path / "s.db")
+    assert result.status == "complete", result.sources
+    assert _built(store, result.snapshot_id) == clean_build
+    seen = _statuses(store, result.snapshot_id)
+    assert None in seen["graph"]  # Graph retried its dropped connections too
+    assert any(None in seen[s] for s in seen if s != "graph")
+    errors = [
+        e
+        for (e,) in store.conn.execute(
+            "SELECT error FROM exchanges WHERE status IS NULL AND source = 'graph'"
+        )
+    ]
+    assert errors and all(e.split(": ", 1)[1].strip() for e in errors)  # never "ReadError: "
+
+
+def test_sustained_throttling_fails_the_fetch_after_its_budget(tmp_path):
+    tenant = clean_tenant()
+    path = "/v1.0/groups/g-big/members"
+    tenant.faults[path] = [Fault(429, {"Retry-After": "0.1"}, THROTTLED) for _ in range(1000)]
+    sub = "/subscriptions/aaaaaaaa-0000-4000-8000-000000000001"
+    ras = f"{sub}/providers/microsoft.authorization/roleassignments"
+    tenant.faults[ras] = [Fault(503, {"Retry-After": "0.05"}, UNAVAILABLE) for _ in range(8)]
+    now = [0.0]  # a fake clock that only retry waits advance: the budget is exact
+
+    def pause(seconds: float) -> None:
+        now[0] += seconds
+
+    store, result, _ = _collect(
+        tenant, tmp_path / "s.db", fetch_budget=1.0, clock=lambda: now[0], pause=pause
+    )
+    assert result.status == "partial"
+    row = store.conn.execute(
+        "SELECT status, error FROM fetches WHERE call = 'graph:members' AND target = 'g-big'"
+    ).fetchone()
+    assert row[0] == "failed" and "429" in row[1]
+    tries = store.conn.execute(
+        "SELECT count(*) FROM exchanges WHERE url LIKE '%g-big/members%' AND status = 429"
+    ).fetchone()[0]
+    assert tries == 10  # Retry-After (0.1 s) honoured for the 1 s budget, not 3 tries
+    # Eight 503s in a row on ARM (azure-core's own status count would give up after 3): ok.
+    ok = store.conn.execute(
+        "SELECT status FROM fetches WHERE call = 'authorization:roleAssignments' AND target = ?",
+        (sub,),
+    ).fetchone()
+    assert ok[0] == "ok"
+
+
+def test_stalled_response_is_cut_by_the_read_timeout_and_retried(tmp_path):
+    tenant = clean_tenant()
+    tenant.faults["/subscriptions"] = [Fault(STALL, delay=3.0)]
+    # A later page: the first Graph answers load msgraph's models, which holds the loop.
+    tenant.faults["/v1.0/groups/g-big/members"] = [Fault(STALL, delay=3.0, page=2)]
+    store, result, _ = _collect(tenant, tmp_path / "s.db", read_timeout=0.5)
+    assert result.status == "complete", result.sources
+    timeouts = store.conn.execute(
+        "SELECT source, error FROM exchanges WHERE status IS NULL ORDER BY id"
+    ).fetchall()
+    assert {s for s, _ in timeouts} == {"subscriptions", "graph"}
+    assert all("timed out" in e.lower() or "timeout" in e.lower() for _, e in timeouts)
+
+
+def test_watchdog_stops_a_run_that_gets_no_answer(tmp_path):
+    tenant = clean_tenant()
+    stall = Fault(STALL, delay=4.0)
+    tenant.faults["/providers/microsoft.management/managementgroups"] = [stall] * 20
+    started = time.monotonic()
+    store, result, _ = _collect(
+        tenant, tmp_path / "s.db", read_timeout=3.0, watchdog=1.0, max_transport_failures=100
+    )
+    assert time.monotonic() - started < 15
+    assert result.status == "partial" and "watchdog" in (result.error or "")
+    assert store.snapshot(result.snapshot_id).error == result.error
+
+
+# -- the command line ----------------------------------------------------------------------------
+def _cli_args(base: str, store: Path, *extra: str) -> list[str]:
+    return [
+        "collect",
+        "--store",
+        str(store),
+        "--cloud",
+        "custom",
+        "--arm-endpoint",
+        base,
+        "--graph-endpoint",
+        base,
+        "-q",
+        *extra,
+    ]
+
+
+ENV = {"SNAPDIFF_ACCESS_TOKEN": "fake-token", "AZURE_SUBSCRIPTION_ID": ""}
+
+
+def _snapshot(path: Path) -> tuple[str, str | None]:
+    with Store(path, readonly=True) as store:
+        [snap] = store.snapshots()
+        return snap.status, snap.error
+
+
+def test_a_server_that_dies_ends_partial_with_one_line_within_seconds(tmp_path):
+    tenant = clean_tenant()
+    tenant.die_after = 10  # while reading role assignments
+    started = time.monotonic()
+    with serve(tenant) as (base, _):
+        result = CliRunner().invoke(
+            main, _cli_args(base, tmp_path / "s.db", "--unreachable-after", "5"), env=ENV
+        )
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 1, result.output
+    stopped = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
+    assert len(stopped) == 1 and "Azure unreachable: 5 attempts in a row" in stopped[0]
+    assert "Traceback" not in result.output
+    status, error = _snapshot(tmp_path / "s.db")
+    assert status == "partial" and "unreachable" in (error or "")
+
+
+def test_a_full_disk_says_so_in_one_line_and_ends_partial(tmp_path, monkeypatch):
+    real_begin = Store.begin_snapshot
+
+    def then_the_disk_fills(self: Store, **kw: object) -> int:
+        sid = real_begin(self, **kw)  # type: ignore[arg-type]
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        self.conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+        return sid
+
+    monkeypatch.setattr(Store, "begin_snapshot", then_the_disk_fills)
+    with serve(clean_tenant()) as (base, _):
+        result = CliRunner().invoke(main, _cli_args(base, tmp_path / "s.db"), env=ENV)
+    assert result.exit_code in (1, 2), result.output
+    assert "Traceback" not in result.output
+    full = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
+    assert len(full) == 1 and "disk full" in full[0], result.output
+    monkeypatch.undo()  # space again: the snapshot is (or is now) partial, never running
+    status, error = _snapshot(tmp_path / "s.db")
+    assert status == "partial" and error
+    with Store(tmp_path / "s.db", readonly=True) as store:  # cut off: interrupted, never ok
+        cut = [s for s in store.sources(1) if "disk full" in (s["detail"] or "")]
+    assert cut and all(s["status"] == "interrupted" for s in cut)
+
+
+def test_sigterm_ends_a_collection_partial_with_one_line(tmp_path):
+    tenant = clean_tenant()
+    tenant.every = [Every(1, Fault(STALL, delay=0.2))]  # slow enough to be caught mid-run
+    path = tmp_path / "s.db"
+    with serve(tenant) as (base, app):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "snapdiff", *_cli_args(base, path)],
+            env={**os.environ, **ENV},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while app.served < 8 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 10
+    assert proc.returncode == 128 + signal.SIGTERM, out + err
+    assert err.strip().splitlines() == ["snapdiff: interrupted (SIGTERM); snapshot 1 is partial"]
+    status, error = _snapshot(path)
+    assert status == "partial" and error == "interrupted (SIGTERM)"
+
+
+def test_sighup_is_handled_as_sigterm(tmp_path):
+    from snapdiff.collect.collector import Interrupted, _signals_as_interrupts
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers need the main thread")
+    with pytest.raises(Interrupted) as caught, _signals_as_interrupts():
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(1)
+    assert caught.value.signum == signal.SIGHUP
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
+
+
+def test_an_exception_without_a_message_is_described_by_its_cause():
+    import httpx
+
+    from snapdiff.collect.guard import describe
+
+    try:
+        try:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        except ConnectionResetError as e:
+            raise httpx.ReadError("") from e
+    except httpx.ReadError as e:
+        assert describe(e) == "ReadError: [Errno 104] Connection reset by peer"
+    assert describe(httpx.ReadError("")) == "ReadError: no message (ReadError)"
