@@ -32,13 +32,16 @@ from ..naming.calls import (
     API,
     ARG_CONTAINERS,
     ARG_RESOURCES,
+    DENY_ASSIGNMENTS,
     FOLLOW_UPS,
     INSIGHTS_TOPOLOGY,
     MANAGEMENT_GROUP_GET,
     MANAGEMENT_GROUPS_LIST,
+    OPTIONAL_CALLS,
     PER_RESOURCE,
     ROLE_ASSIGNMENTS,
     ROLE_DEFINITION,
+    ROLE_ELIGIBILITY,
     SUBSCRIPTIONS_GET,
     SUBSCRIPTIONS_LIST,
     source_of,
@@ -202,6 +205,7 @@ class Collector:
         rg, arm, vault = self._clients(self.recorder)
         self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault, guard=self.guard)
         self.fetcher.arg_page_size = self.opts.arg_page_size
+        self.fetcher.optional_calls = OPTIONAL_CALLS
         error = None
         with Watchdog(self.guard):
             try:
@@ -456,6 +460,7 @@ class Collector:
                 )
             except FetchFailed as e:
                 self.note(f"authorization: {mg_id}: {e}")
+        assignments += self._access_extras(subs)
         # Built-in role definitions repeat under every subscription with the same GUID:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
@@ -471,6 +476,36 @@ class Collector:
         self._record_sources("authorization")
         self._principal_ids = sorted({a.principal_id for a in listed if a.principal_id})
         return group_principals(listed)
+
+    def _access_extras(self, subs: list[str]) -> list[dict[str, Any]]:
+        """Deny assignments and PIM-eligible assignments per subscription and management group
+        (what ``snapdiff access`` needs); returns the eligible ones, whose roles and groups
+        are fetched like those of active assignments. A 403 on eligibility is normal."""
+        f = self.fetcher
+        scopes = [(f"/subscriptions/{s}", False) for s in subs]
+        scopes += [(m, True) for m in getattr(self, "_mg_ids", [])]
+        eligible: list[dict[str, Any]] = []
+        for scope, at_scope in scopes:
+            flt = {"$filter": "atScope()"} if at_scope else {}
+            try:
+                f.list(
+                    DENY_ASSIGNMENTS,
+                    scope.lower(),
+                    f"{scope}/providers/Microsoft.Authorization/denyAssignments",
+                    {"api-version": API["authorization"]} | flt,
+                )
+            except FetchFailed as e:
+                self.note(f"authorization: deny assignments at {scope}: {e}")
+            try:
+                eligible += f.list(
+                    ROLE_ELIGIBILITY,
+                    scope.lower(),
+                    f"{scope}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances",
+                    {"api-version": API["pim"]} | flt,
+                )
+            except FetchFailed as e:
+                self.note(f"authorization: eligible assignments at {scope}: {e}")
+        return eligible
 
     def _graph(self, groups: list[str]) -> None:
         ids = self._principal_ids

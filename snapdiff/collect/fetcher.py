@@ -77,6 +77,8 @@ class Fetcher:
         self.errors: dict[str, list[str]] = defaultdict(list)
         self._lock = threading.Lock()
         self.arg_page_size = 1000
+        self.optional_calls: frozenset[str] = frozenset()  # their 403 does not taint the source
+        self._optional: set[int] = set()
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
@@ -84,6 +86,8 @@ class Fetcher:
         self.guard.check()
         source = source_of(call)
         fid = self.store.start_fetch(self.snapshot_id, source, call, target)
+        if call in self.optional_calls:
+            self._optional.add(fid)
         with self._lock:
             self._deadlines[fid] = self.guard.deadline()
         return source, fid
@@ -105,6 +109,9 @@ class Fetcher:
         self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
         with self._lock:
             self._deadlines.pop(fid, None)
+            if status == "forbidden" and fid in self._optional:
+                self.outcomes[source]["optional_forbidden"] += 1
+                return
             if status != "superseded":
                 self.outcomes[source][status] += 1
             self.pages[source] += pages

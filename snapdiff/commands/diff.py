@@ -11,10 +11,11 @@ from typing import Any, TypeVar
 
 import click
 
+from ..access.diff import valid_rule
 from ..diff.api import diff_snapshots
 from ..diff.history import history as build_history
 from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
-from ..diff.registry import fail_on_values, section_names
+from ..diff.registry import fail_on_values, get_section, section_names
 from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
 from ..diff.render_text import render_text
@@ -68,6 +69,15 @@ def _common(f: _F) -> _F:
     return f
 
 
+def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
+    for v in values:
+        if v not in fail_on_values() and not valid_rule(v):
+            raise click.BadParameter(
+                f"{v!r}: use one of {', '.join(fail_on_values())} or access:c>=8"
+            )
+    return values
+
+
 @click.command("diff")
 @click.argument("a", required=False)
 @click.argument("b", required=False)
@@ -84,15 +94,17 @@ def _common(f: _F) -> _F:
     "sections",
     multiple=True,
     type=click.Choice(section_names()),
-    help="Limit to these sections (repeatable).",
+    help="Limit to these sections (repeatable; access is computed only when named).",
 )
 @_common
 @click.option(
     "--fail-on",
     "fail_on",
     multiple=True,
-    type=click.Choice(fail_on_values()),
-    help="What counts as a change for exit code 1 (repeatable; default any).",
+    metavar="[" + "|".join(fail_on_values()) + "|access:c>=N]",
+    callback=lambda ctx, p, v: _check_fail_on(v),
+    help="What counts as a change for exit code 1 (repeatable; default any). access:c>=8 "
+    "(c, i or a; >=, >, =): an access change reaching a resource tagged so.",
 )
 @click.pass_context
 def diff(
@@ -120,6 +132,10 @@ def diff(
       snapdiff diff week-46 other.db:latest --fail-on privileged
     """
     rules = _rules(ignore, ignore_file)
+    thresholds = [r for r in fail_on if r.startswith("access:")]
+    if any(r.startswith("access") for r in fail_on) and "access" not in sections:
+        defaults = [s for s in section_names() if get_section(s).default]
+        sections = (*(sections or defaults), "access")
     store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
     store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
     try:
@@ -133,7 +149,12 @@ def diff(
     finally:
         store_a.close()
         store_b.close()
-    code = 1 if result.has_changes(fail_on or ("any",)) else 0
+    plain = [r for r in fail_on if r not in thresholds]
+    changed = bool(plain or not fail_on) and result.has_changes(plain or ("any",))
+    access = result.results.get("access")
+    if access is not None and any(access.fails(r) for r in thresholds):
+        changed = True
+    code = 1 if changed else 0
     ctx.meta[EXIT_CODE] = code  # kept if the reader of stdout goes away early
     if fmt == "json":
         click.echo(render_json(result), nl=False)

@@ -47,7 +47,10 @@ def _diff(
 ) -> Diff:
     registered = all_sections()
     names = [s.name for s in registered]
-    chosen = names if sections is None else [n for n in names if n in set(sections)]
+    if sections is None:
+        chosen = [s.name for s in registered if s.default]
+    else:
+        chosen = [n for n in names if n in set(sections)]
     unknown = set(sections or ()) - set(names)
     if unknown:
         raise SnapdiffError(f"unknown section(s): {', '.join(sorted(unknown))}")

@@ -35,6 +35,7 @@ class Section(Generic[R]):
     result: ClassVar[type]  # the dataclass compute() returns
     uncounted: ClassVar[frozenset[str]] = frozenset()  # count keys that are not changes
     fail_on: ClassVar[tuple[str, ...]] = ()  # extra --fail-on values, listed after this one
+    default: ClassVar[bool] = True  # computed when no --section is given
 
     def compute(self, ctx: DiffContext) -> R:
         raise NotImplementedError

@@ -132,6 +132,12 @@ def _scoped_options() -> dict[str, Any]:
     return {"scope": Scope([], ["rg-app-prod", "rg-aks-prod"], FIXED_INTERVAL)}
 
 
+def _access() -> Tenant:
+    from .access_tenant import access_tenant
+
+    return access_tenant(0)
+
+
 # name -> (tenant factory, collector options)
 RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "faults": (_faults, {"arg_page_size": 50, "retry_total": 3}),
@@ -147,6 +153,7 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "batch-unsupported": (_batch_unsupported, {}),
     "reader-week0": (_reader(0), {}),
     "reader-week1": (_reader(1), {}),
+    "access": (_access, {}),
 }
 
 

@@ -158,6 +158,12 @@ class FakeAzure:
             if scope in t.role_assignments:
                 return self._page(path, t.role_assignments[scope], query)
             return 404, {}, _error("ScopeNotFound", scope)
+        for suffix, listed in (
+            ("/providers/microsoft.authorization/denyassignments", t.deny_assignments),
+            ("/providers/microsoft.authorization/roleeligibilityscheduleinstances", t.eligibility),
+        ):
+            if path.endswith(suffix):
+                return self._page(path, listed.get(path[: -len(suffix)], []), query)
         m = re.search(r"/providers/microsoft.authorization/roledefinitions/([^/]+)$", path)
         if m:
             if m.group(1) in t.role_definitions:

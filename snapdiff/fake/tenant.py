@@ -46,6 +46,9 @@ class Tenant:
     # lower scope ("/subscriptions/<id>" or an MG id) -> what that scope's listing returns
     role_assignments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     role_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower GUID -> body
+    # lower scope -> deny assignments / PIM eligibility instances listed there (default none)
+    deny_assignments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    eligibility: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # id -> direct members
     # lower path -> list (a paged listing of these items) or dict (a single GET body);
     # per-resource paths are "<resource id><suffix>" (see snapdiff.naming.calls), Key Vault

@@ -143,6 +143,20 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
             for a in items
             if a["properties"].get("principalType") == "Group"
         }
+    scopes = [f"/subscriptions/{s['subscriptionId']}".lower() for s in tenant.subscriptions]
+    scopes += [mg["id"].lower() for mg in tenant.management_groups]
+    for call_name, listed in (
+        ("authorization:denyAssignments", tenant.deny_assignments),
+        ("authorization:roleEligibilityScheduleInstances", tenant.eligibility),
+    ):
+        for scope in scopes:
+            out.append(FakeFetch(call_name, scope, [{"value": listed.get(scope, [])}]))
+        for items in listed.values():
+            groups |= {
+                a["properties"]["principalId"]
+                for a in items
+                if a["properties"].get("principalType") == "Group"
+            }
     for guid, body in sorted(tenant.role_definitions.items()):
         out.append(FakeFetch("authorization:roleDefinition", guid, [body]))
     members = {k.lower(): v for k, v in tenant.groups.items()}

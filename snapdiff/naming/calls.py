@@ -19,6 +19,8 @@ MANAGEMENT_GROUPS_LIST = "managementgroups:list"  # target ""
 MANAGEMENT_GROUP_GET = "managementgroups:get"  # lower management group id
 ROLE_ASSIGNMENTS = "authorization:roleAssignments"  # lower listing scope
 ROLE_DEFINITION = "authorization:roleDefinition"  # lower role GUID
+DENY_ASSIGNMENTS = "authorization:denyAssignments"  # lower listing scope
+ROLE_ELIGIBILITY = "authorization:roleEligibilityScheduleInstances"  # lower listing scope
 GRAPH_MEMBERS = "graph:members"  # group object id
 GRAPH_TRANSITIVE_MEMBERS = "graph:transitiveMembers"  # group object id
 PRINCIPALS_GET_BY_IDS = "principals:getByIds"  # "ids-NNNN": a request of up to 1,000 ids
@@ -109,4 +111,9 @@ API = {
     "subscriptions": "2022-12-01",
     "managementgroups": "2021-04-01",
     "authorization": "2022-04-01",
+    "pim": "2020-10-01",  # roleEligibilityScheduleInstances
 }
+
+# Listings whose 403 is normal (an extra permission): recorded as forbidden on the fetch, and
+# reported as coverage, without making the source (and the snapshot) forbidden/partial.
+OPTIONAL_CALLS = frozenset({ROLE_ELIGIBILITY})

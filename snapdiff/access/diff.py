@@ -1,0 +1,406 @@
+"""The ``access`` diff section: who gained or lost a capability on a resource, and why.
+
+Changes are aggregated per principal, direction, capabilities and cause, each listing the
+resources reached (highest CIA first); the list is sorted by the highest CIA value reached.
+Access that depends on something unreadable on either side is counted as not compared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import SnapdiffError
+from ..snapshot import SnapshotView
+from .capabilities import PRIVILEGED, ordered
+from .expand import Holder, Profile, fast_caps
+from .model import Resource
+from .query import Access
+
+
+@dataclass
+class Reached:
+    id: str
+    type: str
+    cia: list[int] | None
+    capabilities: list[str]
+
+
+@dataclass
+class AccessChange:
+    principal: str
+    name: str
+    change: str  # gained, lost, or raised (same access, CIA tag raised)
+    capabilities: list[str]
+    eligible: bool  # PIM-eligible access, not active
+    causes: list[str]
+    resources: list[Reached] = field(default_factory=list)
+
+    @property
+    def top(self) -> tuple[int, int, int]:
+        cias = [r.cia for r in self.resources if r.cia]
+        return tuple(max(c[i] for c in cias) for i in range(3)) if cias else (-1, -1, -1)  # type: ignore[return-value]
+
+    @property
+    def privileged(self) -> bool:
+        return bool(set(self.capabilities) & PRIVILEGED)
+
+
+@dataclass
+class AccessDiff:
+    changes: list[AccessChange] = field(default_factory=list)
+    not_compared: list[dict[str, str]] = field(default_factory=list)  # subject, reason
+    resources_compared: int = 0
+
+    def counts(self) -> dict[str, int]:
+        out = {k: sum(c.change == k for c in self.changes) for k in ("gained", "lost", "raised")}
+        out["privileged"] = sum(c.privileged for c in self.changes)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for c, raw in zip(self.changes, d["changes"], strict=False):
+            raw["top_cia"] = list(c.top) if c.top[0] >= 0 else None
+        d["counts"] = self.counts()
+        return d
+
+    def fails(self, rule: str) -> bool:
+        """Whether ``--fail-on`` ``access`` or ``access:c>=8`` (c, i, a; >=, >, =) matches."""
+        if rule == "access":
+            return bool(self.changes)
+        m = _RULE.fullmatch(rule)
+        if m is None:
+            raise SnapdiffError(f"bad --fail-on {rule!r}: use access or access:c>=8")
+        idx, op, n = "cia".index(m.group(1).lower()), m.group(2), int(m.group(3))
+        for ch in self.changes:
+            for r in ch.resources:
+                v = r.cia[idx] if r.cia else -1
+                if (
+                    (op == ">=" and v >= n)
+                    or (op == ">" and v > n)
+                    or (op in ("=", "==") and v == n)
+                ):
+                    return True
+        return False
+
+
+_RULE = re.compile(r"access:([cia])\s*(>=|>|==|=)\s*(\d+)", re.I)
+
+
+def valid_rule(rule: str) -> bool:
+    return rule == "access" or _RULE.fullmatch(rule) is not None
+
+
+def _pairs(xa: Access, xb: Access) -> list[tuple[Resource, Resource, bool]]:
+    """Resources in both snapshots (by id), plus moves (same type, name and subscription,
+    unique on each side); the flag says the resource moved."""
+    ra, rb = xa.x.resources, xb.x.resources
+    out = [(ra[k], rb[k], False) for k in sorted(ra.keys() & rb.keys())]
+
+    def by_name(src: dict[str, Resource], keys: set[str]) -> dict[tuple[str, str, str], Resource]:
+        seen: dict[tuple[str, str, str], list[Resource]] = {}
+        for k in keys:
+            r = src[k]
+            seen.setdefault((r.type, r.name.lower(), r.subscription), []).append(r)
+        return {k: v[0] for k, v in seen.items() if len(v) == 1}
+
+    gone, new = by_name(ra, ra.keys() - rb.keys()), by_name(rb, rb.keys() - ra.keys())
+    out += [(gone[k], new[k], True) for k in sorted(gone.keys() & new.keys())]
+    return out
+
+
+class _Differ:
+    def __init__(self, xa: Access, xb: Access):
+        self.xa, self.xb = xa, xb
+        self.grants = [{g.id.lower() for gs in x.x.grants.values() for g in gs} for x in (xa, xb)]
+        self._delta: dict[Any, Any] = {}
+        self._members: dict[str, set[str]] = {}
+        self._full: dict[Any, dict[str, Any]] = {}
+
+    def cause(
+        self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
+    ) -> list[str]:
+        """Why a capability is held on ``side`` (0 = A, 1 = B) and not on the other."""
+        mine, theirs = (self.xa, self.xb) if side == 0 else (self.xb, self.xa)
+        other_grants = self.grants[1 - side]
+        other_paths = {p.grant.id.lower() for p in (other.paths if other else [])}
+        out = []
+        for p in h.paths:
+            if cap not in p.caps:
+                continue
+            gid = p.grant.id.lower()
+            at = f"{p.grant.role_name} at {p.grant.scope}"
+            if gid not in other_grants:
+                out.append(f"{'new' if side == 1 else 'removed'} assignment: {at}")
+            elif p.via and gid not in other_paths:
+                chain = " > ".join(mine.name(g) for g in p.via)
+                verb = "new member of" if side == 1 else "no longer a member of"
+                out.append(f"{verb} group {chain} ({at})")
+            elif moved:
+                out.append(f"resource moved under another scope ({at})")
+            elif theirs.expander._role_ops(p.grant.role, rtype) != mine.expander._role_ops(
+                p.grant.role, rtype
+            ):
+                out.append(f"role definition changed: {p.grant.role_name}")
+            elif other is not None and other.denied:
+                out.append(
+                    f"deny assignment {'removed' if side == 1 else 'added'}: "
+                    + ", ".join(sorted({d.name for d, _ in other.denied}))
+                )
+            elif gid in other_paths:
+                out.append(f"scope changed above the resource ({at})")
+        if not out and h.denied:
+            out.append("deny assignment " + ("removed" if side == 0 else "added"))
+        return sorted(set(out)) or ["changed"]
+
+    def candidates(self, ka: Any, kb: Any) -> frozenset[str] | None:
+        """Principals whose access may differ between profile ``ka`` (A) and ``kb`` (B): those
+        of grants on only one side or whose role changed, and membership changes of groups
+        granted on both; None (everyone) when deny assignments differ."""
+        ea, eb = self.xa.expander, self.xb.expander
+        (ta, ca, _), (tb, cb, _) = ka, kb
+        da = {d for s in ca for d in self.xa.x.denies.get(s, ())}
+        db = {d for s in cb for d in self.xb.x.denies.get(s, ())}
+        if da != db:
+            return None
+        ga = {g.id.lower(): g for s in ca for g in self.xa.x.grants.get(s, ())}
+        gb = {g.id.lower(): g for s in cb for g in self.xb.x.grants.get(s, ())}
+        out: set[str] = set()
+        for gid in ga.keys() | gb.keys():
+            x, y = ga.get(gid), gb.get(gid)
+            same = (
+                x is not None
+                and y is not None
+                and x == y
+                and ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb)
+            )
+            for side, g, e in ((0, x, ea), (1, y, eb)):
+                if g is None:
+                    continue
+                if not same:
+                    out.add(g.principal)
+                    out.update(e.members(g.principal)[0])
+                elif side == 0:
+                    out.update(self.member_delta(g.principal))
+        return frozenset(out)
+
+    def full(self, side: int, x: Access, r: Resource) -> dict[str, Any]:
+        """Capabilities of every principal on ``r`` (no paths), cached per profile."""
+        k = (side, x.expander.key(r))
+        got = self._full.get(k)
+        if got is None:
+            got = self._full[k] = fast_caps(x.expander, k[1], None)
+        return got
+
+    def member_delta(self, gid: str) -> set[str]:
+        got = self._members.get(gid)
+        if got is None:
+            ma, mb = self.xa.expander.members(gid)[0], self.xb.expander.members(gid)[0]
+            got = self._members[gid] = set(ma.keys() ^ mb.keys())
+        return got
+
+    def delta(self, ra: Resource, rb: Resource, moved: bool) -> Any:
+        """Profiles of ``ra`` and ``rb`` limited to the candidates, and their differences."""
+        ea, eb = self.xa.expander, self.xb.expander
+        ka, kb = ea.key(ra), eb.key(rb)
+        k = (ka, kb, moved)
+        got = self._delta.get(k)
+        if got is not None:
+            return got
+        only = self.candidates(ka, kb)
+        qa, qb = fast_caps(ea, ka, only), fast_caps(eb, kb, only)
+        changed = frozenset(p for p in qa.keys() | qb.keys() if qa.get(p) != qb.get(p))
+        pa, pb = ea._compute(*ka, only=changed), eb._compute(*kb, only=changed)
+        unsure = (_certain(self.xa, pa, ra.subscription), _certain(self.xb, pb, rb.subscription))
+        rtype = rb.type
+        out = []
+        for pid in sorted(pa.holders.keys() | pb.holders.keys()):
+            ha, hb = pa.holders.get(pid), pb.holders.get(pid)
+            for eligible in (False, True):
+                ca = (ha.eligible if eligible else ha.caps) if ha else frozenset()
+                cb = (hb.eligible if eligible else hb.caps) if hb else frozenset()
+                for change, caps, side, h, other in (
+                    ("gained", cb - ca, 1, hb, ha),
+                    ("lost", ca - cb, 0, ha, hb),
+                ):
+                    if not caps or h is None:
+                        continue
+                    by_cause: dict[tuple[str, ...], set[str]] = {}
+                    for cap in caps:
+                        by_cause.setdefault(
+                            tuple(self.cause(side, h, other, cap, rtype, moved)), set()
+                        ).add(cap)
+                    for causes, cs in sorted(by_cause.items()):
+                        out.append((pid, change, frozenset(cs), eligible, list(causes)))
+        self._delta[k] = (unsure, out)
+        return unsure, out
+
+
+def _certain(x: Access, prof: Profile, sub: str) -> str | None:
+    """Why this side's access on a resource is not fully known, or None."""
+    if prof.unknown_groups:
+        return (
+            "members of "
+            + ", ".join(sorted(x.name(g) for g in prof.unknown_groups))
+            + " not readable"
+        )
+    if prof.unknown_roles:
+        return "role definition " + ", ".join(sorted(prof.unknown_roles)) + " not readable"
+    st = x.x.coverage.get(f"/subscriptions/{sub}", {}).get("denies", "missing")
+    if st not in ("ok", "missing"):
+        return f"deny assignments {st}"
+    return None
+
+
+def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
+    """Effective access of ``a`` (before) against ``b`` (after)."""
+    xa, xb = Access.of(a), Access.of(b)
+    d = _Differ(xa, xb)
+    out = AccessDiff()
+    agg = _Agg()
+    skipped: dict[str, int] = {}
+    for side, x in (("A", xa), ("B", xb)):
+        if x.x.graph_status not in ("ok", "missing"):
+            out.not_compared.append(
+                {
+                    "subject": "access through groups",
+                    "reason": f"Microsoft Graph {x.x.graph_status} in {side}",
+                }
+            )
+    elig_note = None
+    for ra, rb, moved in _pairs(xa, xb):
+        sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
+        sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
+        if sta.get("assignments") != "ok" or stb.get("assignments") != "ok":
+            why = f"role assignments at {sa if sta.get('assignments') != 'ok' else sb} " + (
+                f"{sta.get('assignments')} in A"
+                if sta.get("assignments") != "ok"
+                else f"{stb.get('assignments')} in B"
+            )
+            skipped[why] = skipped.get(why, 0) + 1
+            continue
+        out.resources_compared += 1
+        (unsure_a, unsure_b), delta = d.delta(ra, rb, moved)
+        elig_ok = (
+            sta.get("eligible") == stb.get("eligible") == "ok"
+            or sta.get("eligible") == stb.get("eligible") == "missing"
+        )
+        if not elig_ok:
+            elig_note = (
+                f"PIM-eligible assignments: {sta.get('eligible')} in A, {stb.get('eligible')} in B"
+            )
+        for pid, change, caps, eligible, causes in delta:
+            unsure = unsure_a if change == "gained" else unsure_b
+            if unsure or (eligible and not elig_ok):
+                why = unsure or elig_note or ""
+                skipped[why] = skipped.get(why, 0) + 1
+                continue
+            agg.add(xa if change == "lost" else xb, pid, change, caps, eligible, causes, rb)
+        if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
+            fa, fb = d.full(0, xa, ra), d.full(1, xb, rb)
+            for pid, (caps, _) in fb.items():
+                kept = caps & fa.get(pid, (frozenset(), frozenset()))[0] & PRIVILEGED
+                if kept:
+                    cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
+                    agg.add(xb, pid, "raised", kept, False, [cause], rb)
+    for why, n in sorted(skipped.items()):
+        out.not_compared.append({"subject": f"access on {n} resource(s)", "reason": why})
+    if elig_note:
+        out.not_compared.append(
+            {
+                "subject": "PIM-eligible access",
+                "reason": elig_note + "; eligible changes not compared",
+            }
+        )
+    for ch in agg.changes.values():
+        ch.resources.sort(key=lambda r: (-max(r.cia or [-1]), r.id.lower()))
+    out.changes = sorted(
+        agg.changes.values(),
+        key=lambda c: (
+            -max(c.top),
+            -c.privileged,
+            c.change,
+            c.name.lower(),
+            c.principal,
+            c.capabilities,
+            c.causes,
+        ),
+    )
+    return out
+
+
+class _Agg:
+    """Changes aggregated per principal, direction, eligibility and causes."""
+
+    def __init__(self) -> None:
+        self.changes: dict[Any, AccessChange] = {}
+        self.caps: dict[Any, frozenset[str]] = {}
+        self.reached: dict[tuple[str, frozenset[str]], Reached] = {}
+
+    def add(
+        self,
+        x: Access,
+        pid: str,
+        change: str,
+        caps: frozenset[str],
+        eligible: bool,
+        causes: list[str],
+        r: Resource,
+    ) -> None:
+        key = (pid, change, eligible, tuple(causes))
+        ch = self.changes.get(key)
+        if ch is None:
+            n = x.x.names.get(pid)
+            ch = AccessChange(n.id if n else pid, x.name(pid), change, [], eligible, causes)
+            self.changes[key], self.caps[key] = ch, frozenset()
+        if not caps <= self.caps[key]:
+            self.caps[key] |= caps
+            ch.capabilities = ordered(self.caps[key])
+        rk = (r.id, caps)
+        got = self.reached.get(rk)
+        if got is None:
+            got = self.reached[rk] = Reached(
+                r.id, r.type, list(r.cia) if r.cia else None, ordered(caps)
+            )
+        ch.resources.append(got)
+
+
+def _o(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": sorted(props),
+        "additionalProperties": False,
+    }
+
+
+_S, _I, _B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_L = {"type": "array", "items": _S}
+_CIA = {"type": ["array", "null"], "items": _I}
+# JSON schema of AccessDiff.to_dict(), the "access" member of `snapdiff diff --format json`.
+SCHEMA: dict[str, Any] = _o(
+    {
+        "changes": {
+            "type": "array",
+            "items": _o(
+                {
+                    "principal": _S,
+                    "name": _S,
+                    "change": {"type": "string", "enum": ["gained", "lost", "raised"]},
+                    "capabilities": _L,
+                    "eligible": _B,
+                    "causes": _L,
+                    "top_cia": _CIA,
+                    "resources": {
+                        "type": "array",
+                        "items": _o({"id": _S, "type": _S, "cia": _CIA, "capabilities": _L}),
+                    },
+                }
+            ),
+        },
+        "not_compared": {"type": "array", "items": _o({"subject": _S, "reason": _S})},
+        "resources_compared": _I,
+        "counts": {"type": "object", "additionalProperties": _I},
+    }
+)

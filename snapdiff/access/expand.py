@@ -1,0 +1,300 @@
+"""Effective access, computed once per distinct *scope profile* rather than per resource.
+
+A resource's profile is its type and the scopes above it that hold grants or deny assignments;
+resources sharing a profile share the answer. Group membership is expanded once per group.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .capabilities import allowed_ops, capabilities_of
+from .model import EVERYONE, AccessInputs, Deny, Grant, Resource
+
+
+@dataclass(frozen=True)
+class Path:
+    """How a principal holds a role on a resource."""
+
+    grant: Grant
+    via: tuple[str, ...]  # group ids, outermost first; () for a direct assignment
+    caps: frozenset[str]  # what this role gives on the resource's type (before denies)
+
+
+@dataclass
+class Holder:
+    """One principal's effective access to one resource."""
+
+    caps: frozenset[str] = frozenset()  # active, after deny assignments
+    eligible: frozenset[str] = frozenset()  # only through PIM activation (not already active)
+    paths: list[Path] = field(default_factory=list)
+    denied: list[tuple[Deny, frozenset[str]]] = field(default_factory=list)
+
+
+@dataclass
+class Profile:
+    holders: dict[str, Holder]  # lower principal id -> access
+    unknown_groups: frozenset[str]  # groups in the chain whose members could not be read
+    unknown_roles: frozenset[str]  # role GUIDs in the chain whose definition was not readable
+    scopes: tuple[str, ...]
+
+
+ProfileKey = tuple[str, tuple[str, ...], bool]
+
+
+class Expander:
+    """Answers ``access(resource)`` for one snapshot, caching per profile and per group."""
+
+    def __init__(self, inputs: AccessInputs):
+        self.x = inputs
+        self._scopes = inputs.grants.keys() | inputs.denies.keys()
+        self._rg_chains: dict[str, tuple[str, ...]] = {}
+        self._combos: dict[tuple[frozenset[str], frozenset[str], str], frozenset[str]] = {}
+        self._deep_rgs = {"/".join(s.split("/")[:5]) for s in self._scopes if s.count("/") > 4}
+        self._profiles: dict[tuple[ProfileKey, bool], Profile] = {}
+        self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
+        self._ops: dict[tuple[str, str], frozenset[str]] = {}
+        self._deny_ops: dict[tuple[str, str], frozenset[str]] = {}
+
+    # -- keys --------------------------------------------------------------------------------
+    def key(self, r: Resource) -> ProfileKey:
+        rid = r.id.lower()
+        parts = rid.split("/")
+        rg = "/".join(parts[:5])
+        base = self._rg_chains.get(rg)
+        if base is None:
+            above = self.x.scope_chain(rg, r.subscription)
+            base = self._rg_chains[rg] = tuple(s for s in above if s in self._scopes)
+        chain = base
+        if rg in self._deep_rgs:  # grants or denies on single resources in this group
+            deeper = ("/".join(parts[:n]) for n in range(6, len(parts) + 1))
+            chain = base + tuple(s for s in deeper if s in self._scopes)
+        return (r.type, chain, bool(chain) and chain[-1] == rid)
+
+    def access(
+        self, r: Resource, only: frozenset[str] | None = None, paths: bool = True
+    ) -> Profile:
+        """Who holds what on ``r``; ``only``: just these principals (much cheaper);
+        ``paths=False``: capabilities without how they are held (cheaper)."""
+        k = self.key(r)
+        if only is not None:
+            return self._compute(*k, only=only, paths=paths)
+        p = self._profiles.get((k, paths))
+        if p is None:
+            p = self._profiles[(k, paths)] = self._compute(*k, paths=paths)
+        return p
+
+    # -- groups ------------------------------------------------------------------------------
+    def members(self, gid: str) -> tuple[dict[str, tuple[tuple[str, ...], str]], bool]:
+        """Transitive members of a group: id -> (via groups below ``gid``, kind); and whether
+        the whole closure was readable."""
+        got = self._groups.get(gid)
+        if got is not None:
+            return got
+        direct, trans = self.x.members.direct, self.x.members.transitive
+        out: dict[str, tuple[tuple[str, ...], str]] = {}
+        known = True
+        if direct.get(gid) is None and trans.get(gid) is not None:
+            for mid, kind in trans[gid] or ():
+                out.setdefault(mid, ((), kind))
+        else:
+            queue: deque[tuple[str, tuple[str, ...]]] = deque([(gid, ())])
+            seen = {gid}
+            while queue:
+                g, via = queue.popleft()
+                listed = direct.get(g)
+                if listed is None:
+                    known = False
+                    continue
+                for mid, kind in listed:
+                    out.setdefault(mid, (via, kind))
+                    if kind.lower() == "group" and mid not in seen:
+                        seen.add(mid)
+                        queue.append((mid, via + (mid,)))
+        out.pop(gid, None)
+        self._groups[gid] = (out, known)
+        return out, known
+
+    # -- the computation ---------------------------------------------------------------------
+    def _role_ops(self, role: str, rtype: str) -> frozenset[str] | None:
+        perms = self.x.roles.get(role)
+        if perms is None:
+            return None
+        k = (role, rtype)
+        if k not in self._ops:
+            self._ops[k] = allowed_ops(perms, rtype)
+        return self._ops[k]
+
+    def _compute(
+        self,
+        rtype: str,
+        chain: tuple[str, ...],
+        self_scoped: bool,
+        only: frozenset[str] | None = None,
+        paths: bool = True,
+    ) -> Profile:
+        holders: dict[str, Holder] = {}
+        active: dict[str, set[str]] = {}
+        eligible: dict[str, set[str]] = {}
+        unknown_groups: set[str] = set()
+        unknown_roles: set[str] = set()
+        for scope in chain:
+            for g in self.x.grants.get(scope, ()):
+                ops = self._role_ops(g.role, rtype)
+                if ops is None:
+                    unknown_roles.add(g.role)
+                    continue
+                if not ops:
+                    continue
+                caps = capabilities_of(ops, rtype)
+                reached: list[tuple[str, tuple[str, ...]]] = []
+                if only is None or g.principal in only:
+                    reached.append((g.principal, ()))
+                if g.principal_type.lower() == "group" or g.principal in self.x.members.direct:
+                    members, known = self.members(g.principal)
+                    if not known:
+                        unknown_groups.add(g.principal)
+                    picked: Iterable[tuple[str, tuple[tuple[str, ...], str]]]
+                    if only is None:
+                        picked = members.items()
+                    elif len(only) < len(members):
+                        picked = [(m, members[m]) for m in only if m in members]
+                    else:
+                        picked = [(m, v) for m, v in members.items() if m in only]
+                    reached += [
+                        (m, (g.principal,) + via)
+                        for m, (via, kind) in picked
+                        if kind.lower() != "group"
+                    ]
+                into = eligible if g.eligible else active
+                for pid, via in reached:
+                    h = holders.setdefault(pid, Holder())
+                    if paths:
+                        h.paths.append(Path(g, via, caps))
+                    into.setdefault(pid, set()).update(ops)
+        for n, scope in enumerate(chain):
+            for d in self.x.denies.get(scope, ()):
+                if not d.child_scopes and not (self_scoped and n == len(chain) - 1):
+                    continue
+                self._apply_deny(d, rtype, holders, active, eligible)
+        for pid, h in holders.items():
+            h.caps = capabilities_of(frozenset(active.get(pid, ())), rtype)
+            h.eligible = capabilities_of(frozenset(eligible.get(pid, ())), rtype) - h.caps
+        holders = {k: v for k, v in holders.items() if v.caps or v.eligible or v.denied}
+        return Profile(holders, frozenset(unknown_groups), frozenset(unknown_roles), chain)
+
+    def _apply_deny(
+        self,
+        d: Deny,
+        rtype: str,
+        holders: dict[str, Holder],
+        active: dict[str, set[str]],
+        eligible: dict[str, set[str]],
+    ) -> None:
+        k = (d.id, rtype)
+        if k not in self._deny_ops:
+            self._deny_ops[k] = allowed_ops(d.perms, rtype)
+        denied = self._deny_ops[k]
+        if not denied:
+            return
+        excluded = set(d.excluded)
+        for e in d.excluded:
+            excluded |= self.members(e)[0].keys()
+        targets: set[str] = set()
+        if EVERYONE in d.principals:
+            targets = set(holders)
+        else:
+            for p in d.principals:
+                targets.add(p)
+                targets |= self.members(p)[0].keys() if p in self.x.members.direct else set()
+        for pid in sorted(targets - excluded):
+            h = holders.get(pid)
+            if h is None:
+                continue
+            lost = (active.get(pid, set()) | eligible.get(pid, set())) & denied
+            if lost:
+                h.denied.append((d, capabilities_of(frozenset(lost), rtype)))
+                active.get(pid, set()).difference_update(denied)
+                eligible.get(pid, set()).difference_update(denied)
+
+
+def fast_caps(
+    e: Expander, key: ProfileKey, only: frozenset[str] | None
+) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Principal -> (active, eligible-only) capabilities on a profile, without paths: the
+    cheap first pass of the diff. Same rules as ``Expander._compute``, but a principal is
+    reduced to the roles and deny assignments reaching it, and capabilities are computed
+    once per such combination."""
+    rtype, chain, self_scoped = key
+    roles: list[dict[str, set[str]]] = [{}, {}]  # active, eligible: principal -> role GUIDs
+    for scope in chain:
+        for g in e.x.grants.get(scope, ()):
+            if not e._role_ops(g.role, rtype):
+                continue
+            into = roles[g.eligible]
+            if only is None or g.principal in only:
+                into.setdefault(g.principal, set()).add(g.role)
+            if g.principal_type.lower() == "group" or g.principal in e.x.members.direct:
+                members = e.members(g.principal)[0]
+                if only is None:
+                    reached: Iterable[str] = members
+                elif len(only) < len(members):
+                    reached = [m for m in only if m in members]
+                else:
+                    reached = [m for m in members if m in only]
+                for m in reached:
+                    if members[m][1].lower() != "group":
+                        into.setdefault(m, set()).add(g.role)
+    denied: dict[str, set[str]] = {}
+    deny_ops: dict[str, frozenset[str]] = {}
+    for n, scope in enumerate(chain):
+        for d in e.x.denies.get(scope, ()):
+            if not d.child_scopes and not (self_scoped and n == len(chain) - 1):
+                continue
+            k = (d.id, rtype)
+            if k not in e._deny_ops:
+                e._deny_ops[k] = allowed_ops(d.perms, rtype)
+            if not e._deny_ops[k]:
+                continue
+            deny_ops[d.id] = e._deny_ops[k]
+            excluded = set(d.excluded)
+            for x in d.excluded:
+                excluded |= e.members(x)[0].keys()
+            named: set[str] = set(d.principals)
+            for p in d.principals:
+                if p in e.x.members.direct:
+                    named |= e.members(p)[0].keys()
+            everyone = EVERYONE in d.principals
+            for pid in roles[0].keys() | roles[1].keys():
+                if (everyone or pid in named) and pid not in excluded:
+                    denied.setdefault(pid, set()).add(d.id)
+    out = {}
+    none: frozenset[str] = frozenset()
+    for pid in roles[0].keys() | roles[1].keys():
+        dn = frozenset(denied.get(pid, none))
+        act = _combo(e, frozenset(roles[0].get(pid, none)), dn, deny_ops, rtype)
+        elig = _combo(e, frozenset(roles[1].get(pid, none)), dn, deny_ops, rtype) - act
+        if act or elig:
+            out[pid] = (act, elig)
+    return out
+
+
+def _combo(
+    e: Expander,
+    roles: frozenset[str],
+    denies: frozenset[str],
+    deny_ops: dict[str, frozenset[str]],
+    rtype: str,
+) -> frozenset[str]:
+    k = (roles, denies, rtype)
+    got = e._combos.get(k)
+    if got is None:
+        ops: set[str] = set()
+        for r in roles:
+            ops |= e._role_ops(r, rtype) or set()
+        for d in denies:
+            ops -= deny_ops[d]
+        got = e._combos[k] = capabilities_of(frozenset(ops), rtype)
+    return got

@@ -1,0 +1,195 @@
+"""Queries over one snapshot's effective access: by resource, by principal, or everything."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import SnapdiffError
+from ..snapshot import SnapshotView
+from .capabilities import PRIVILEGED, ordered
+from .expand import Expander, Holder, Path
+from .model import AccessInputs, Resource, load_inputs
+from .names import find_principal
+
+
+@dataclass
+class Via:
+    role: str
+    scope: str
+    how: str  # "direct", "via group G", "via group G, nested via H"
+    inherited: bool  # the assignment is at a scope above the resource
+    eligible: bool
+    capabilities: list[str]
+
+
+@dataclass
+class Entry:
+    """One principal's access to one resource."""
+
+    resource: str
+    type: str
+    cia: list[int] | None
+    principal: str
+    name: str
+    capabilities: list[str]
+    eligible: list[str]
+    paths: list[Via] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)  # "<deny name>: <capabilities>"
+
+
+@dataclass
+class AccessReport:
+    snapshot: int
+    query: dict[str, Any]
+    entries: list[Entry]
+    coverage: list[str]  # what could not be read, and what that means
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _filter(r: Resource, mins: tuple[int, int, int]) -> bool:
+    if not any(mins):
+        return True
+    if r.cia is None:
+        return False
+    return all(v >= m for v, m in zip(r.cia, mins, strict=False))
+
+
+class Access:
+    """Effective access of one snapshot; build with ``Access.of(view)``."""
+
+    def __init__(self, inputs: AccessInputs):
+        self.x = inputs
+        self.expander = Expander(inputs)
+
+    @classmethod
+    def of(cls, view: SnapshotView) -> Access:
+        return cls(load_inputs(view))
+
+    def name(self, pid: str) -> str:
+        n = self.x.names.get(pid)
+        return n.label if n else pid
+
+    def describe(self, p: Path, rid: str) -> Via:
+        groups = [self.name(g) for g in p.via]
+        how = "direct"
+        if groups:
+            how = f"via group {groups[0]}" + "".join(f", nested via {g}" for g in groups[1:])
+        return Via(
+            p.grant.role_name,
+            p.grant.scope,
+            how,
+            p.grant.scope.lower().rstrip("/") != rid,
+            p.grant.eligible,
+            ordered(p.caps),
+        )
+
+    def entry(self, r: Resource, pid: str, h: Holder, *, detail: bool = True) -> Entry:
+        rid = r.id.lower()
+        paths = sorted(
+            (self.describe(p, rid) for p in h.paths) if detail else (),
+            key=lambda v: (v.eligible, v.inherited, v.scope.lower(), v.role, v.how),
+        )
+        return Entry(
+            r.id,
+            r.type,
+            list(r.cia) if r.cia else None,
+            self.x.names[pid].id if pid in self.x.names else pid,
+            self.name(pid),
+            ordered(h.caps),
+            ordered(h.eligible),
+            paths,
+            [f"{d.name}: {', '.join(ordered(c))}" for d, c in h.denied],
+        )
+
+    def coverage(self) -> list[str]:
+        out = []
+        for scope, st in sorted(self.x.coverage.items()):
+            if st["assignments"] != "ok":
+                out.append(
+                    f"role assignments at {scope}: {st['assignments']}; access there is unknown"
+                )
+            if st["denies"] == "missing":
+                out.append(f"deny assignments at {scope}: not collected; computed without them")
+            elif st["denies"] != "ok":
+                out.append(
+                    f"deny assignments at {scope}: {st['denies']}; access shown may be denied"
+                )
+            if st["eligible"] == "missing":
+                out.append(f"PIM-eligible assignments at {scope}: not collected")
+            elif st["eligible"] != "ok":
+                out.append(
+                    f"PIM-eligible assignments at {scope}: {st['eligible']} (needs read on "
+                    "roleEligibilityScheduleInstances); eligible access unknown, not none"
+                )
+        for what, scope, status in self.x.unreadable:
+            out.append(f"{what} at {scope}: {status}; unknown there, not none")
+        if self.x.graph_status not in ("ok", "missing"):
+            out.append(f"Microsoft Graph {self.x.graph_status}: members of groups are unknown")
+        bad_groups = sorted(g for g, m in self.x.members.direct.items() if m is None)
+        if bad_groups:
+            out.append(
+                f"members of {len(bad_groups)} group(s) not readable: "
+                + ", ".join(self.name(g) for g in bad_groups[:5])
+            )
+        bad_roles = sorted(g for g, p in self.x.roles.items() if p is None)
+        if bad_roles:
+            out.append(
+                f"{len(bad_roles)} role definition(s) not readable: {', '.join(bad_roles[:5])}"
+            )
+        return out
+
+    # -- queries -----------------------------------------------------------------------------
+    def resource(self, rid: str) -> AccessReport:
+        r = self.x.resources.get(rid.lower().rstrip("/"))
+        if r is None:
+            raise SnapdiffError(f"no resource {rid} in snapshot #{self.x.view_id}")
+        prof = self.expander.access(r)
+        entries = [self.entry(r, pid, h) for pid, h in prof.holders.items()]
+        entries.sort(key=lambda e: (-_rank(e), e.name.lower(), e.principal))
+        return AccessReport(self.x.view_id, {"resource": r.id}, entries, self.coverage())
+
+    def principal(self, query: str, mins: tuple[int, int, int] = (0, 0, 0)) -> AccessReport:
+        ids = find_principal(self.x.names, query)
+        if not ids:
+            raise SnapdiffError(f"no principal named {query!r} in snapshot #{self.x.view_id}")
+        if len(ids) > 1:
+            raise SnapdiffError(
+                f"{query!r} names {len(ids)} principals; use an id: {', '.join(ids)}"
+            )
+        pid = ids[0]
+        entries = []
+        only = frozenset({pid})
+        by_key: dict[Any, Any] = {}
+        for r in self.x.resources.values():
+            if not _filter(r, mins):
+                continue
+            k = self.expander.key(r)
+            if k not in by_key:
+                by_key[k] = self.expander._compute(*k, only=only)
+            h = by_key[k].holders.get(pid)
+            if h is not None and (h.caps or h.eligible):
+                entries.append(self.entry(r, pid, h))
+        entries.sort(key=lambda e: (-max(e.cia or [-1]), e.resource.lower()))
+        q = {"principal": query, "min": list(mins)}
+        return AccessReport(self.x.view_id, q, entries, self.coverage())
+
+    def overview(self, mins: tuple[int, int, int] = (0, 0, 0)) -> AccessReport:
+        """Every principal holding a privileged capability on each resource."""
+        entries = []
+        for r in self.x.resources.values():
+            if not _filter(r, mins):
+                continue
+            for pid, h in self.expander.access(r).holders.items():
+                if (h.caps | h.eligible) & PRIVILEGED:
+                    entries.append(self.entry(r, pid, h, detail=False))
+        entries.sort(
+            key=lambda e: (-max(e.cia or [-1]), e.resource.lower(), -_rank(e), e.name.lower())
+        )
+        return AccessReport(self.x.view_id, {"min": list(mins)}, entries, self.coverage())
+
+
+def _rank(e: Entry) -> int:
+    return len(set(e.capabilities) & PRIVILEGED) * 2 + bool(e.eligible)

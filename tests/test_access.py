@@ -1,0 +1,176 @@
+"""Effective access: the access scenario (recorded cassette and store-writer weeks: MG
+inheritance, nested groups, a deny assignment, custom roles, PIM eligibility, a 403 on
+eligibility) and the demo tenant, through the library and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import _offline
+
+from snapdiff.access import Access, diff_access
+from snapdiff.access.capabilities import Permissions, allowed_ops, capabilities_of
+from snapdiff.access.diff import SCHEMA
+from snapdiff.cli import main
+from snapdiff.diff.model import schema_errors
+from snapdiff.fake import access_tenant as at
+from snapdiff.fake.demo import SUB_PROD, _guid
+from snapdiff.fake.writer import tenant_fetches, write_snapshot
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    store, result = _offline(tmp_path_factory.mktemp("acc"), ("access", "acc"))
+    return store, result.snapshot_id
+
+
+@pytest.fixture(scope="module")
+def weeks(tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("accw") / "w.db")
+    ids = [
+        write_snapshot(store, tenant_fetches(at.access_tenant(w)), label=f"w{w}") for w in (0, 1)
+    ]
+    return store, ids
+
+
+def _caps(report, who):
+    return {
+        e.resource.rsplit("/", 1)[-1]: e
+        for e in report.entries
+        if e.principal.lower() == at.IDS[who]
+    }
+
+
+def test_capabilities_honour_wildcards_and_not_actions():
+    contributor = Permissions(
+        ("*",),
+        ("microsoft.authorization/*/write", "microsoft.authorization/elevateaccess/action"),
+        (),
+        (),
+    )
+    vm = "microsoft.compute/virtualmachines"
+    caps = capabilities_of(allowed_ops(contributor, vm), vm)
+    assert "run" in caps and "write" in caps and "grant" not in caps
+    op = Permissions(
+        ("microsoft.storage/*",),
+        ("microsoft.storage/storageaccounts/list*", "*/regeneratekey/action"),
+        (),
+        (),
+    )
+    st = "microsoft.storage/storageaccounts"
+    assert "secrets" not in capabilities_of(allowed_ops(op, st), st)
+    reader = Permissions(("*/read",), (), (), ())
+    assert capabilities_of(allowed_ops(reader, st), st) == {"read"}
+
+
+def test_recorded_collection_holds_denies_and_eligibility(recorded):
+    store, sid = recorded
+    view = SnapshotView(store, sid)
+    assert view.meta.status == "complete"  # a 403 on eligibility does not make it partial
+    mg = view.fetch("authorization:roleEligibilityScheduleInstances", f"{at.MG}mg-prod".lower())
+    assert mg is not None and mg.status == "forbidden"
+    assert view.fetch("authorization:denyAssignments", f"/subscriptions/{at.SUB}").ok
+
+
+def test_resource_query_paths_denies_and_eligible(recorded):
+    store, sid = recorded
+    x = Access.of(SnapshotView(store, sid))
+    r = x.resource(at.VM)
+    bob = _caps(r, "bob")["vm-app"]
+    # the collector asks Graph for ids only: GUIDs where no name was collected
+    assert bob.paths[0].how == f"via group {at.IDS['g-ops']}, nested via {at.IDS['g-oncall']}"
+    assert bob.paths[0].inherited and bob.paths[0].scope.endswith("mg-prod")
+    assert "delete" not in bob.capabilities  # denied to everyone but ann
+    # runCommand is denied, but extensions/write still runs code: run stays
+    assert "run" in bob.capabilities and bob.denied == ["Protect rg-secure: run, delete"]
+    ann = _caps(r, "ann")["vm-app"]  # excluded from the deny assignment
+    assert {"run", "delete", "write"} <= set(ann.capabilities)
+    erin = _caps(r, "erin")["vm-app"]
+    assert erin.capabilities == [] and "grant" in erin.eligible and erin.paths[0].eligible
+    carl = _caps(r, "carl")["vm-app"]
+    assert carl.capabilities == ["read"]  # week 0: VM Runner has no runCommand yet
+    assert any("PIM-eligible" in c and "forbidden" in c for c in r.coverage)
+
+
+def test_principal_query_by_name_and_min_c(recorded):
+    store, sid = recorded
+    x = Access.of(SnapshotView(store, sid))
+    rep = x.principal(at.IDS["dina"])
+    st = _caps(rep, "dina")["stlogs01"]
+    assert "write" in st.capabilities and "secrets" not in st.capabilities  # notActions
+    assert [e.resource for e in x.principal(at.IDS["bob"], (9, 0, 0)).entries] == [at.VM]
+
+
+def test_diff_causes_and_thresholds(weeks):
+    store, (w0, w1) = weeks
+    d = diff_access(SnapshotView(store, w0), SnapshotView(store, w1))
+    assert schema_errors(d.to_dict(), SCHEMA) == []
+    by = {(c.principal.lower(), c.change): c for c in d.changes}
+    fred = by[(at.IDS["fred"], "gained")]
+    assert any(f"new member of group {at.IDS['g-ops']} > G-Oncall" in c for c in fred.causes)
+    carl = by[(at.IDS["carl"], "gained")]
+    assert carl.capabilities == ["run"] and carl.causes == ["role definition changed: VM Runner"]
+    bob = by[(at.IDS["bob"], "gained")]  # the deny assignment went away
+    assert any(c.startswith("deny assignment removed") for c in bob.causes)
+    assert by[(at.IDS["ann"], "raised")].resources[0].cia == [10, 9, 5]
+    assert d.changes[0].top[0] == 10  # sorted by the highest CIA value reached
+    assert d.fails("access") and d.fails("access:c>=10") and not d.fails("access:i>9")
+
+
+def test_forbidden_graph_is_not_compared(weeks, tmp_path):
+    store, (w0, _) = weeks
+    fetches = tenant_fetches(at.access_tenant(1))
+    for f in fetches:
+        if f.call.startswith("graph:"):
+            f.pages, f.status, f.http_status = [], "forbidden", 403
+    other = write_snapshot(store, fetches, label="nograph")
+    d = diff_access(SnapshotView(store, w0), SnapshotView(store, other))
+    lost = {c.principal.lower() for c in d.changes if c.change == "lost"}
+    assert at.IDS["ann"] not in lost and at.IDS["bob"] not in lost  # not "removed"
+    assert any("not readable" in n["reason"] or "forbidden" in n["reason"] for n in d.not_compared)
+
+
+def test_demo_weeks(demo_store):
+    store, r0, r1 = demo_store
+    d = diff_access(SnapshotView(store, r0.snapshot_id), SnapshotView(store, r1.snapshot_id))
+    eve = _guid("principal", "eve.contractor")
+    gained = next(c for c in d.changes if c.principal == eve)
+    assert "grant" in gained.capabilities and gained.causes[0].startswith("new assignment: Owner")
+    dave = _guid("principal", "dave.ops")
+    runs = [
+        c for c in d.changes if c.principal == dave and "role definition changed" in c.causes[0]
+    ]
+    assert runs and runs[0].capabilities == ["run"]  # custom role gained runCommand
+
+
+def test_cli_access_and_diff(demo_store):
+    store, r0, r1 = demo_store
+    kv = f"/subscriptions/{SUB_PROD}/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-fab-prod-app"
+    run = CliRunner().invoke(
+        main, ["access", "week-1", "--store", str(store.path), "--resource", kv, "--format", "json"]
+    )
+    assert run.exit_code == 0, run.output
+    entries = json.loads(run.output)["entries"]
+    assert any(e["capabilities"] == ["secrets"] for e in entries)  # Key Vault Secrets User
+    base = ["diff", "week-0", "week-1", "--store", str(store.path), "--section", "access"]
+    run = CliRunner().invoke(main, [*base, "--fail-on", "access:c>=9"])
+    assert run.exit_code == 1 and "gained" in run.output
+    assert CliRunner().invoke(main, [*base, "--fail-on", "access:c>10"]).exit_code == 0
+    run = CliRunner().invoke(main, [*base, "--format", "json"])
+    assert schema_errors(json.loads(run.output)["access"], SCHEMA) == []
+    run = CliRunner().invoke(main, ["access", "--store", str(store.path), "--principal", "nobody"])
+    assert run.exit_code == 2 and "Traceback" not in run.output
+
+
+def test_docs_table_lists_every_probe():
+    from pathlib import Path
+
+    from snapdiff.access.capabilities import PROBES
+
+    doc = (Path(__file__).parents[1] / "docs" / "access.md").read_text()
+    missing = [p.op for probes in PROBES.values() for p in probes if f"`{p.op}`" not in doc]
+    assert missing == []
