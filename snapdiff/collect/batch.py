@@ -224,7 +224,7 @@ class ArmBatcher:
                 headers=headers,
                 body=None if content is None else json.dumps(content).encode(),
                 started=started,
-                error=None if answer is not None else "no answer for this item in the batch",
+                error=None if status else _no_status(answer),
                 batch_id=carrier,
             )
         finally:
@@ -271,6 +271,12 @@ class ArmBatcher:
                 except ValueError:
                     break
         return min(self.retry_backoff * (2 ** (attempt - 1)), 60.0)
+
+
+def _no_status(answer: dict[str, Any] | None) -> str:
+    if answer is None:
+        return "batch item: no answer for this item"
+    return f"batch item: no HTTP status ({answer.get('httpStatusCode')!r})"
 
 
 def _message(status: int | None, content: Any) -> str:

@@ -10,6 +10,7 @@ middleware honours Retry-After; further pages (nextLink) are always fetched alon
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
 from .capture import FetchContext, current
@@ -72,7 +73,7 @@ async def _one_batch(
                 headers=headers,
                 body=None if item is None else json.dumps(item).encode(),
                 started=resp.started,
-                error=None if a else "no answer for this item in the batch",
+                error=None if status else _no_status(a),
                 batch_id=resp.exchange_id,
             )
         finally:
@@ -83,6 +84,12 @@ async def _one_batch(
             continue
         out[gid] = (fids[gid], GraphResponse(status, item))
     return out
+
+
+def _no_status(answer: dict[str, Any] | None) -> str:
+    if answer is None:
+        return "$batch item: no answer for this item"
+    return f"$batch item: no HTTP status ({answer.get('status')!r})"
 
 
 def _alone(fetcher: Fetcher, source: str, fids: dict[str, int], why: str) -> dict[str, First]:
