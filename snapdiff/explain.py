@@ -23,6 +23,7 @@ _ERRNO = {
     errno.ENOENT: "no such file or folder",
     errno.EISDIR: "is a folder, not a file",
     errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EEXIST: "already exists",
     errno.ENAMETOOLONG: "file name too long",
     errno.EIO: "input/output error (disk failing or removed?)",
 }

@@ -245,7 +245,11 @@ class Store:
         if current == SCHEMA_VERSION:
             return
         if self.readonly:
-            raise StoreError(f"store {self.path} needs a migration; open it writable once")
+            raise StoreError(
+                f"store {self.path} has schema v{current}, this snapdiff v{SCHEMA_VERSION}: "
+                "a command that writes (collect, import, label, prune, index) migrates it once; "
+                "reading commands never change a store"
+            )
         with self._lock:
             for version in range(current, SCHEMA_VERSION):
                 script = (
@@ -526,7 +530,7 @@ class Store:
 
     def sources(self, snapshot_id: int) -> list[dict[str, Any]]:
         """Per source: name, status, pages, requests, errors, detail, outcomes (a dict of
-        fetch outcome counts, None before schema 5) and coverage (what was forbidden)."""
+        fetch outcome counts, None in stores older than that column) and coverage (what was forbidden)."""
         rows = list(
             self.db.query(
                 "SELECT name, status, pages, requests, errors, detail, outcomes, coverage"

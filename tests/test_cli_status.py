@@ -141,3 +141,22 @@ def test_failed_management_group_listing_fails_authorization_too(tmp_path):
     assert auth["status"] == "failed" and auth["outcomes"].get("failed") is None
     assert "management-group scopes not listed" in auth["detail"]
     assert "listing was failed" in auth["coverage"]
+
+
+def test_a_2xx_answer_that_is_not_json_is_failed_not_ok(tmp_path):
+    from snapdiff.collect.scope import Scope
+    from snapdiff.fake.scenarios import SUBS
+
+    tenant = clean_tenant()
+    tenant.faults[f"/subscriptions/{SUBS[1]}"] = [Fault(200, {}, "truncated")]
+    store = Store(tmp_path / "s.db")
+    with serve(tenant) as (base, _):
+        opts = CollectOptions(
+            cloud=resolve_cloud("custom", arm=base, graph=base),
+            scope=Scope(list(SUBS)),
+            retry_total=0,
+        )
+        result = collect(store, StaticTokenCredential(), opts)
+    assert result.status == "partial"
+    subs = next(s for s in result.sources if s["name"] == "subscriptions")
+    assert subs["status"] == "failed" and "not a JSON object" in subs["detail"]

@@ -241,6 +241,11 @@ def test_build_refuses_a_foreign_file_of_the_same_name(tmp_path):
     assert ad.read_text() == "{}"
 
 
+def test_build_into_something_that_is_not_a_folder(demo_store):
+    store, _, _ = demo_store
+    one_line_error(run("build", "1", "--store", str(store.path), "-o", os.devnull), "not a folder")
+
+
 # -- show --------------------------------------------------------------------------------------
 def test_show_reads_path_ref_and_prints_json(demo_store, tmp_path, monkeypatch):
     store, _, r1 = demo_store
@@ -307,6 +312,7 @@ def test_store_problems_are_named(tmp_path, monkeypatch):
         (["show", "--store", "foreign.db"], "not a snapdiff store"),
         (["show", "--store", "missing/x.db"], "folder missing does not exist"),
         (["verify", "folder.db"], "is a folder"),
+        (["verify", "nope.snapdiff"], "no store or bundle at nope.snapdiff"),
         (["history", "/x", "--store", "missing.db"], "no store at missing.db"),
     ]
     for args, needle in cases:
@@ -503,3 +509,15 @@ def test_ordinary_settings_stay(name):
 
     raw = json.dumps({"properties": {name: "v1"}, "s": [{"name": name, "value": "v1"}]}).encode()
     assert redact_body(raw) == (raw, [])
+
+
+def test_an_old_store_opened_to_read_says_how_to_migrate(demo_copy):
+    from snapdiff.migrations import MIGRATIONS
+
+    c = sqlite3.connect(demo_copy)  # pretend the last migration has not run yet
+    with c:
+        c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (len(MIGRATIONS) - 1,))
+    c.close()
+    before = demo_copy.read_bytes()
+    one_line_error(run("show", "--store", str(demo_copy)), "a command that writes", "migrates")
+    assert demo_copy.read_bytes() == before

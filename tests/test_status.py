@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 import pytest
 from conftest import _offline
 
@@ -165,17 +169,23 @@ def test_latest_and_default_diff_follow_start_time_not_import_order(tmp_path, de
 # -- interrupted runs ---------------------------------------------------------------------------
 def test_crashed_collector_names_cut_off_and_never_reached_sources(tmp_path):
     store = Store(tmp_path / "s.db")
-    sid = store.begin_snapshot(tenant_id="t", cloud="AzureCloud", scope={})
-    store.set_source(sid, "subscriptions", status="ok", outcomes={"ok": 1})
-    store.start_fetch(sid, "resourcegraph", "resourcegraph:resources", "batch-0")  # in flight
-    store.conn.execute("UPDATE snapshots SET pid = 999999999 WHERE id = ?", (sid,))  # a dead pid
-    assert store.recover_stale() == [sid]
+    code = (  # a collector that read subscriptions, started Resource Graph and was SIGKILLed
+        "import os, signal, sys; from snapdiff.store import Store;"
+        "s = Store(sys.argv[1]); sid = s.begin_snapshot(tenant_id='t', cloud='c', scope={});"
+        "s.set_source(sid, 'subscriptions', status='ok', outcomes={'ok': 1});"
+        "s.start_fetch(sid, 'resourcegraph', 'resourcegraph:resources', 'batch-0');"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(store.path)])
+    assert proc.returncode == -signal.SIGKILL
+    [sid] = store.recover_stale()
     view = SnapshotView(store, sid)
     assert view.meta.status == "partial"
     unfinished = view.unfinished_sources()
-    assert unfinished["resourcegraph"].startswith("interrupted (cut off after 1 fetches")
-    assert unfinished["authorization"].startswith("interrupted (never reached")
+    assert unfinished["resourcegraph"] == unfinished["authorization"] == "interrupted"
     assert "subscriptions" not in unfinished
+    assert view.describe_source("resourcegraph").startswith("interrupted (cut off after 1 fetches")
+    assert view.describe_source("authorization").startswith("interrupted (never reached")
     [f] = view.fetches("resourcegraph:resources")
     assert f.status == "interrupted"
 
@@ -189,3 +199,17 @@ def test_fetcher_tallies_keep_not_applicable_out_of_errors(tmp_path):
         f._finish("storage", fid, status, error=None if status == "ok" else f"HTTP {status}")
     assert f.source_status("storage") == "forbidden"
     assert f.errors["storage"] == ["HTTP forbidden"]
+
+
+def test_stores_before_coverage_was_recorded_fall_back_to_forbidden_sources():
+    old_rows = [
+        {
+            "name": "keyvault",
+            "status": "forbidden",
+            "detail": "HTTP 403 Forbidden",
+            "coverage": None,
+        },
+        {"name": "graph", "status": "forbidden", "detail": None},
+        {"name": "storage", "status": "ok", "detail": None, "coverage": None},
+    ]
+    assert st.coverage_of(old_rows) == {"keyvault": "HTTP 403 Forbidden", "graph": "forbidden"}

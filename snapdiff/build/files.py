@@ -71,6 +71,8 @@ def write_outputs(
     out_dir: Path, outputs: list[tuple[Path, bytes]], origin: dict[str, Any], *, force: bool
 ) -> list[Path]:
     """Write every output atomically (after checking them all) and record their origin."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SnapdiffError(f"{out_dir} is not a folder; give -o a folder for the files")
     out_dir.mkdir(parents=True, exist_ok=True)
     if not force:
         check_overwrites(out_dir, outputs, origin)

@@ -148,6 +148,10 @@ class Fetcher:
             self._finish(source, fid, "failed", error=describe(e))
             raise FetchFailed("failed", None, describe(e)) from None
         body = _json(resp)
+        if 200 <= resp.status_code < 300 and not isinstance(body, dict):
+            msg = "response is not a JSON object (invalid or truncated body)"
+            self._finish(source, fid, st.FAILED, http_status=resp.status_code, error=msg)
+            raise FetchFailed(st.FAILED, resp.status_code, msg)
         if 200 <= resp.status_code < 300:
             self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
             return body

@@ -29,7 +29,7 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
         rows = store.snapshots()
         coverage = {s.id: _coverage(store, s.id) for s in rows}
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        click.echo(json.dumps([r.__dict__ | {"coverage": coverage[r.id]} for r in rows], indent=2))
         return
     click.echo(f"{'id':>4}  {'status':9} {'coverage':30} {'started (UTC)':20} {'tenant':38} label")
     for s in rows:
@@ -103,14 +103,9 @@ def show(
             click.echo(f"      {src['detail']}")
         for line in (src["coverage"] or "").splitlines():
             click.echo(f"      not visible: {line}")
-    if s.status == "partial":
-        cut = {
-            n: src["detail"]
-            for n, src in ((x["name"], x) for x in sources)
-            if src["status"] == st.INTERRUPTED
-        }
-        if cut:
-            click.echo(f"  interrupted: {', '.join(sorted(cut))}")
+    cut = sorted(x["name"] for x in sources if x["status"] == st.INTERRUPTED)
+    if cut:
+        click.echo(f"  interrupted: {', '.join(cut)} (cut off or never reached)")
     for line in names:
         click.echo(line)
     if red:

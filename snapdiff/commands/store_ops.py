@@ -109,8 +109,8 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         other, rest = split_ref(target)
         if other is not None:
             path, ref = other, (None if ":" not in target else rest)
-        elif Path(target).is_file():
-            path = Path(target)
+        elif Path(target).exists() or Path(target).suffix in (".db", ".snapdiff", ".sqlite"):
+            path = Path(target)  # a file (or a folder, or a missing file) named as one
         else:
             ref = target
     path = path or store_path or default_store_path()
