@@ -374,6 +374,8 @@ def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connectio
             for i, col in enumerate(keep):
                 if col in remap and values[i] is not None:
                     values[i] = remap[col][values[i]]
+                elif col == "batch_id" and values[i] is not None:  # an earlier row's new id
+                    values[i] = ids[values[i]]
             cur = dst.execute(sql, [new_id, *values])
             if has_id:
                 ids[old_id] = cur.lastrowid

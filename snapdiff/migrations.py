@@ -173,6 +173,12 @@ V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK = """
         ALTER TABLE snapshots ADD COLUMN owner_lock INTEGER NOT NULL DEFAULT 0;
 """
 
+BATCHED_EXCHANGES = """
+        -- An inner response of an ARM /batch request is stored as its own
+        -- exchange (URL, status, kept headers, body); batch_id names the exchange that carried it.
+        ALTER TABLE exchanges ADD COLUMN batch_id INTEGER REFERENCES exchanges(id);
+"""
+
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
@@ -180,6 +186,7 @@ MIGRATIONS: list[str] = [
     V4_DELTA_BODIES,
     V5_SOURCE_OUTCOMES_AND_COVERAGE,
     V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
+    BATCHED_EXCHANGES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -31,6 +31,7 @@ SOURCES = (
     "managementgroups",
     "authorization",
     "graph",
+    "principals",
     "keyvault",
     "storage",
     "web",
@@ -63,6 +64,10 @@ AREAS: dict[str, tuple[str, str]] = {
         "Reader (Microsoft.Authorization/roleAssignments/read) at that scope",
     ),
     "graph": ("group members", "Microsoft Graph application permission GroupMember.Read.All"),
+    "principals": (
+        "principal names (names come from group member listings only)",
+        "Microsoft Graph application permission Directory.Read.All",
+    ),
     "keyvault": (
         "Key Vault keys, secrets and certificates",
         "a vault access policy with List on keys, secrets and certificates, "

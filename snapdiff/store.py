@@ -594,6 +594,7 @@ class Store:
         error: str | None = None,
         page: int | None = None,
         redactions: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+        batch_id: int | None = None,
     ) -> int:
         with self.transaction() as c:
             h = None
@@ -604,8 +605,8 @@ class Store:
                 h = self.put_body(body, c, hint)
             cur = c.execute(
                 "INSERT INTO exchanges (snapshot_id, fetch_id, source, page, method, url,"
-                " request_body, status, headers, body_hash, started_at, elapsed_ms, error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " request_body, status, headers, body_hash, started_at, elapsed_ms, error, batch_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     snapshot_id,
                     fetch_id,
@@ -620,6 +621,7 @@ class Store:
                     started_at,
                     elapsed_ms,
                     error,
+                    batch_id,
                 ),
             )
             xid = inserted_id(cur)
@@ -733,12 +735,20 @@ class Store:
         )
 
     def counts(self, snapshot_id: int) -> dict[str, int]:
+        """Requests on the wire, distinct bodies, error responses (inner ones included) and
+        responses that arrived inside a batch."""
         row = self.conn.execute(
-            "SELECT count(*), count(DISTINCT body_hash), coalesce(sum(status >= 400), 0)"
+            "SELECT count(*) - count(batch_id), count(DISTINCT body_hash),"
+            " coalesce(sum(status >= 400), 0), count(batch_id)"
             " FROM exchanges WHERE snapshot_id = ?",
             (snapshot_id,),
         ).fetchone()
-        return {"requests": row[0], "bodies": row[1], "error_responses": row[2]}
+        return {
+            "requests": row[0],
+            "bodies": row[1],
+            "error_responses": row[2],
+            "batched": row[3],
+        }
 
 
 def is_disk_full(e: BaseException) -> bool:

@@ -81,8 +81,9 @@ def test_resource_query_paths_denies_and_eligible(recorded):
     x = Access.of(SnapshotView(store, sid))
     r = x.resource(at.VM)
     bob = _caps(r, "bob")["vm-app"]
-    # the collector asks Graph for ids only: GUIDs where no name was collected
-    assert bob.paths[0].how == f"via group {at.IDS['g-ops']}, nested via {at.IDS['g-oncall']}"
+    # member listings now carry names ($select=id,displayName,...): the nested group is named;
+    # the role-holding group's own name comes from getByIds (snapdiff.principals), not read here
+    assert bob.paths[0].how == f"via group {at.IDS['g-ops']}, nested via G-Oncall"
     assert bob.paths[0].inherited and bob.paths[0].scope.endswith("mg-prod")
     assert "delete" not in bob.capabilities  # denied to everyone but ann
     # runCommand is denied, but extensions/write still runs code: run stays

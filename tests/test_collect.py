@@ -23,6 +23,7 @@ def test_run_goes_on_and_records_each_source(faults_snapshot):
         "managementgroups": "ok",
         "authorization": "failed",  # sub 2's listing failed on page 2
         "graph": "forbidden",  # one group answered 403
+        "principals": "ok",
         "storage": "ok",
     }
     assert store.snapshot(result.snapshot_id).status == "partial"
@@ -123,10 +124,22 @@ def test_expired_page_token_restarts_the_listing(faults_snapshot):
 def test_every_exchange_is_attributed_and_timed(faults_snapshot):
     store, result, _ = _view(faults_snapshot)
     rows = store.conn.execute(
-        "SELECT source, fetch_id, elapsed_ms, headers FROM exchanges WHERE snapshot_id = ?",
+        "SELECT source, fetch_id, elapsed_ms, headers, id, url FROM exchanges WHERE snapshot_id = ?",
         (result.snapshot_id,),
     ).fetchall()
-    assert rows and all(r[0] != "unattributed" and r[1] is not None for r in rows)
+    # Every exchange belongs to a fetch, except an ARM batch carrier: its items do.
+    carriers = {
+        r[0]
+        for r in store.conn.execute(
+            "SELECT DISTINCT batch_id FROM exchanges WHERE snapshot_id = ? AND batch_id IS NOT NULL",
+            (result.snapshot_id,),
+        )
+    }
+    assert carriers
+    assert all(r[5].split("?")[0].endswith(("/batch", "/$batch")) for r in rows if r[4] in carriers)
+    assert rows and all(
+        r[0] != "unattributed" and (r[1] is not None or r[4] in carriers) for r in rows
+    )
     assert all(r[2] is not None for r in rows)
     assert all("authorization" not in json.loads(r[3]) for r in rows)
 
@@ -155,7 +168,7 @@ def test_demo_tenant_every_kind_and_every_per_resource_call(demo_store):
     } <= types
     # Each page of every listing is stored once per attempt, every body once per store.
     counts = store.counts(r0.snapshot_id)
-    assert counts["requests"] >= counts["bodies"] > 50
+    assert counts["requests"] + counts["batched"] >= counts["bodies"] > 50
 
 
 def test_replay_waits_through_the_injected_clock_not_sleep(faults_waits):

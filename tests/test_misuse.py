@@ -271,7 +271,7 @@ def test_show_reads_path_ref_and_prints_json(demo_store, tmp_path, monkeypatch):
         "error",
     } <= set(doc["snapshot"])
     assert doc["snapshot"]["label"] == "week-1" and doc["snapshot"]["id"] == r1.snapshot_id
-    assert set(doc["counts"]) == {"requests", "bodies", "error_responses"}
+    assert set(doc["counts"]) == {"requests", "bodies", "error_responses", "batched"}
     assert {s["name"] for s in doc["sources"]} >= {"resourcegraph", "authorization", "graph"}
     assert all(
         set(s)

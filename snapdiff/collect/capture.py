@@ -34,6 +34,8 @@ class FetchContext:
     source: str
     page: int | None = None
     deadline: float | None = None  # end of the fetch's retry budget (guard clock)
+    # A batch carrier: its answer is stored split into one exchange per inner response.
+    split_body: bool = False
 
 
 current: contextvars.ContextVar[FetchContext | None] = contextvars.ContextVar(
@@ -63,22 +65,30 @@ class Recorder:
         body: bytes | None,
         started: float,
         error: str | None = None,
-    ) -> None:
+        batch_id: int | None = None,
+    ) -> int:
+        """Store one exchange and return its id. ``batch_id`` marks an inner response of a
+        batch (stored, but not a request on the wire)."""
         ctx = current.get() or FetchContext(None, "unattributed")
         if isinstance(request_body, str):
             request_body = request_body.encode()
         req_body, req_red = redact_body(request_body)
+        if ctx.split_body and status is not None and 200 <= status < 300:
+            body = None
         body, red = redact_body(body)
         with self._lock:
-            self.requests[ctx.source] += 1
+            if batch_id is None:
+                self.requests[ctx.source] += 1
             if status is None or status >= 400:
                 self.error_responses[ctx.source] += 1
-        if status is None:
+        if batch_id is not None:
+            pass  # an inner response: its carrier told the guard already
+        elif status is None:
             self.guard.transport_failed(error or "no response")
         else:
             self.guard.answered()
         try:
-            self.store.add_exchange(
+            return self.store.add_exchange(
                 snapshot_id=self.snapshot_id,
                 fetch_id=ctx.fetch_id,
                 source=ctx.source,
@@ -93,6 +103,7 @@ class Recorder:
                 error=error,
                 page=ctx.page if status is not None and 200 <= status < 300 else None,
                 redactions=[(f"request{p[1:]}", r) for p, r in req_red] + red,
+                batch_id=batch_id,
             )
         except DiskFull as e:  # stop the whole run: every later write would fail too
             self.guard.stop(str(e))
@@ -124,7 +135,8 @@ class CapturePolicy(SansIOHTTPPolicy):
             body, err = None, f"body not captured: {e}"
         else:
             err = None
-        self.recorder.record(
+        # The id lets a batch link its inner responses to the exchange that carried them.
+        request.context["snapdiff_exchange_id"] = self.recorder.record(
             method=req.method,
             url=req.url,
             request_body=_request_body(req),
@@ -226,7 +238,7 @@ class CapturingTransport(httpx.AsyncBaseTransport):
                 error=describe(e),
             )
             raise
-        self.recorder.record(
+        xid = self.recorder.record(
             method=request.method,
             url=str(request.url),
             request_body=request.content or None,
@@ -245,7 +257,8 @@ class CapturingTransport(httpx.AsyncBaseTransport):
             headers=headers,
             content=body,
             request=request,
-            extensions=resp.extensions,
+            # The exchange id lets a $batch link its inner responses to their carrier.
+            extensions={**resp.extensions, "snapdiff_exchange_id": xid},
         )
 
     async def aclose(self) -> None:

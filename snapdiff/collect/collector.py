@@ -62,6 +62,8 @@ from .clouds import Cloud, check_endpoints
 from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
 from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
+from .pacing import Pacer
+from .progress import Live, SourceProgress, Ticker
 from .retry import BudgetRetryPolicy
 from .scope import Scope
 
@@ -91,6 +93,8 @@ class CollectOptions:
     pause: Callable[[float], None] | None = None
     progress: Callable[[str], None] = lambda msg: None  # one line per source
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
+    batch: bool = True  # per-resource GETs through ARM's /batch (False: --no-batch)
+    live: Live | None = None  # called a few times a second with per-source counts
 
     def limits(self) -> Limits:
         return Limits(
@@ -133,6 +137,9 @@ class Collector:
         self.guard = RunGuard(opts.limits(), opts.clock, opts.pause)
         self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
         self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
+        self._principal_ids: list[str] = []  # every principal holding a role assignment
+        self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
+        self.batcher: Any = None
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -243,6 +250,21 @@ class Collector:
         )
 
     def _sources(self) -> None:
+        if self.opts.live is None:
+            return self._phases()
+        with Ticker(self._live, self.opts.live):
+            return self._phases()
+
+    def _live(self) -> dict[str, SourceProgress]:
+        f, r = self.fetcher, self.recorder
+        names = set(r.requests) | set(f.outcomes)
+        return {
+            n: SourceProgress(r.requests.get(n, 0), f.pages.get(n, 0), sum(f.outcomes[n].values()))
+            for n in sorted(names)
+            if n != "unattributed"
+        }
+
+    def _phases(self) -> None:
         subs = self._subscriptions()
         rows = self._resource_graph(subs)
         self._management_groups()
@@ -465,6 +487,7 @@ class Collector:
             except FetchFailed as e:
                 self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
+        self._principal_ids = sorted({a.principal_id for a in listed if a.principal_id})
         return group_principals(listed)
 
     def _access_extras(self, subs: list[str]) -> list[dict[str, Any]]:
@@ -498,25 +521,95 @@ class Collector:
         return eligible
 
     def _graph(self, groups: list[str]) -> None:
+        ids = self._principal_ids
         if not groups:
             self._skip.add("graph")
+        if not ids:
+            self._skip.add("principals")
+        if not groups and not ids:
             return
-        from .graph import collect_groups, make_client
+        from .graph import make_client
 
         if sys.version_info >= (3, 11):
             with asyncio.Runner() as runner:
                 client = self._graph_client(make_client)
-                runner.run(
-                    collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
-                )
+                runner.run(self._graph_async(client, groups, ids))
         else:  # no asyncio.Runner: build the client on the loop that drives it
 
             async def run() -> None:
                 client = self._graph_client(make_client)
-                await collect_groups(client, self.fetcher, groups, self.note, self.opts.concurrency)
+                await self._graph_async(client, groups, ids)
 
             asyncio.run(run())
-        self._record_sources("graph")
+        if groups:
+            self._record_sources("graph")
+        if ids:
+            self._record_sources("principals")
+
+    async def _graph_async(self, client: Any, groups: list[str], ids: list[str]) -> None:
+        """Group members, then the names of every role-holding principal."""
+        from .directory import fetch_names
+        from .graph import collect_groups
+
+        if groups:
+            await collect_groups(
+                client, self.fetcher, groups, self.note, self.pacer.budget, self.opts.batch
+            )
+        if ids:
+            try:
+                await fetch_names(client, self.fetcher, ids)
+            except FetchFailed as e:
+                self.note(f"principals: names from member listings only: {e}")
+
+    def _batched(
+        self, jobs: list[tuple[dict[str, Any], Any]], interval: str
+    ) -> list[tuple[dict[str, Any], Any]]:
+        """Run the ARM jobs through /batch; returns the jobs left for single requests (the
+        Key Vault data plane, and everything when the batch endpoint does not exist)."""
+        from .batch import ArmBatcher, Job
+
+        def follow_ups(call: Any) -> Any:
+            follow = FOLLOW_UPS.get(call.call)
+            if follow is None:
+                return None
+            return lambda items: [
+                Job(
+                    follow.call,
+                    item["id"].lower(),
+                    item["id"] + follow.suffix,
+                    {"api-version": follow.api_version},
+                    True,
+                )
+                for item in items
+                if isinstance(item, dict) and item.get("id")
+            ]
+
+        arm_jobs = [j for j in jobs if not j[1].data_plane]
+        batch_jobs = [
+            Job(
+                c.call,
+                r["id"].lower(),
+                r["id"] + c.suffix,
+                _params(c, interval),
+                c.paged,
+                follow_ups(c),
+            )
+            for r, c in arm_jobs
+        ]
+        self.batcher = ArmBatcher(
+            self.fetcher,
+            self.recorder,
+            self.fetcher.arm,
+            self.opts.cloud.arm,
+            retry_total=self.opts.retry_total,
+            retry_backoff=self.opts.retry_backoff,
+            concurrency=self.pacer.budget,
+            pacer=self.pacer,
+            note=self.note,
+        )
+        if self.batcher.run(batch_jobs):  # no batch endpoint: everything goes alone
+            return jobs
+        return [j for j in jobs if j[1].data_plane]
 
     def _in_parallel(self, jobs: list[Any], fn: Callable[[Any], None]) -> None:
         """Run ``fn`` over ``jobs`` on ``concurrency`` daemon threads; the first exception
@@ -576,14 +669,14 @@ class Collector:
         if not jobs:
             return
         interval = self.opts.scope.app_insights_interval
+        if self.opts.batch:
+            jobs = self._batched(jobs, interval)
 
         def run(job: tuple[dict[str, Any], Any]) -> None:
             row, call = job
             rid = row["id"]
             target = rid.lower()
-            params = {"api-version": call.api_version, **dict(call.extra)}
-            if call.call == INSIGHTS_TOPOLOGY:
-                params["timespan"] = interval
+            params = _params(call, interval)
             try:
                 if call.data_plane:
                     uri = ((row.get("properties") or {}).get("vaultUri") or "").rstrip("/")
@@ -611,6 +704,12 @@ class Collector:
                     self.note(f"{call.call} {rid}: {e}")
 
         self._in_parallel(jobs, run)
+        if self.batcher is not None:
+            self.say(
+                f"per-resource: {self.batcher.batches} ARM batches"
+                if self.batcher.supported
+                else "per-resource: ARM batch unavailable, single GETs"
+            )
         for source in sorted(planned):
             self._record_sources(source)
 
@@ -635,6 +734,13 @@ class _signals_as_interrupts:
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self.old.items():
             signal.signal(sig, handler)
+
+
+def _params(call: Any, interval: str) -> dict[str, str]:
+    params = {"api-version": call.api_version, **dict(call.extra)}
+    if call.call == INSIGHTS_TOPOLOGY:
+        params["timespan"] = interval
+    return params
 
 
 def collect(store: Store, credential: Any, opts: CollectOptions) -> CollectResult:

@@ -1,31 +1,33 @@
-"""Microsoft Graph through msgraph-sdk: direct and transitive members of groups, every page.
+"""Microsoft Graph through msgraph-sdk's request adapter, raw bytes parsed with ``json``.
 
-msgraph-sdk is async-only; the collector drives it from one ``asyncio.Runner`` (a client must
-not outlive its event loop).
+The adapter (msgraph-core: credentials, retry, redirect and telemetry middleware, national
+clouds) sends each request; a native response handler hands back the httpx response, so no
+kiota model is built and msgraph's model modules (seconds to import) are never loaded.
+The adapter is async; the collector drives it from one ``asyncio.Runner``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from kiota_abstractions.api_error import APIError
-from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_abstractions.method import Method
+from kiota_abstractions.native_response_handler import NativeResponseHandler
+from kiota_abstractions.request_information import RequestInformation
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
-from kiota_http.middleware.options import RetryHandlerOption
-from msgraph import GraphRequestAdapter, GraphServiceClient
-from msgraph.generated.groups.item.members.members_request_builder import MembersRequestBuilder
-from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
-    TransitiveMembersRequestBuilder,
-)
-from msgraph.graph_request_adapter import options as graph_default_options
-from msgraph_core import GraphClientFactory
+from kiota_http.middleware.options import ResponseHandlerOption, RetryHandlerOption
+from msgraph_core import APIVersion, BaseGraphRequestAdapter, GraphClientFactory
+from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
-from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
 from .capture import CapturingTransport, Recorder, current
 from .clouds import Cloud
 from .fetcher import FATAL, MAX_RESTARTS, Fetcher, FetchFailed, classify
@@ -33,6 +35,94 @@ from .guard import RunGuard, describe
 from .retry import RetryingTransport
 
 PAGE_SIZE = 999
+# Every field a reader uses: member kind and id, and the principal's name (snapdiff.principals).
+MEMBER_FIELDS = "id,displayName,userPrincipalName,appId"
+
+
+def _sdk_version() -> str:
+    try:
+        return version("msgraph-sdk")
+    except PackageNotFoundError:  # pragma: no cover - msgraph-core alone
+        return "0"
+
+
+@dataclass
+class GraphResponse:
+    status: int
+    body: Any  # parsed JSON, or None
+    exchange_id: int | None = None  # the stored exchange of this answer
+    started: float = 0.0  # when the request was sent (time.time())
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def error(self) -> str:
+        err = self.body.get("error") if isinstance(self.body, dict) else None
+        if isinstance(err, dict):
+            return f"HTTP {self.status} {err.get('code', '')}: {err.get('message', '')}".strip()
+        return f"HTTP {self.status}"
+
+
+class GraphClient:
+    """Raw Graph requests through msgraph-core's adapter and middleware."""
+
+    def __init__(
+        self,
+        credential: Any,
+        cloud: Cloud,
+        recorder: Recorder,
+        guard: RunGuard,
+        *,
+        retries: int = 6,
+        backoff: float = 0.8,
+    ):
+        host = urlsplit(cloud.graph).hostname or ""
+        auth = AzureIdentityAuthenticationProvider(
+            credential, scopes=[cloud.graph_scope], allowed_hosts=[host]
+        )
+        # Every attempt is captured and retried by RetryingTransport (kiota's retry handler is
+        # off: it would retry 429s a fixed 3 times and drops never).
+        lim = guard.limits
+        transport = RetryingTransport(
+            CapturingTransport(httpx.AsyncHTTPTransport(), recorder),
+            guard,
+            retries=retries,
+            backoff=backoff,
+        )
+        timeout = httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout)
+        http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        no_retry = RetryHandlerOption(delay=0, max_retries=0, should_retry=False)
+        options = {
+            GraphTelemetryHandlerOption.get_key(): GraphTelemetryHandlerOption(
+                api_version=APIVersion.v1, sdk_version=_sdk_version()
+            ),
+            no_retry.get_key(): no_retry,
+        }
+        http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
+        self.recorder = recorder
+        self.adapter = BaseGraphRequestAdapter(auth, http_client=http)
+        self.root = cloud.graph.rstrip("/") + "/v1.0"
+        self.adapter.base_url = self.root
+
+    async def send(self, method: str, url: str, body: Any = None) -> GraphResponse:
+        """One request (``url`` absolute or relative to /v1.0); the JSON body parsed."""
+        ri = RequestInformation(Method[method.upper()])
+        ri.url = url if url.startswith(("http://", "https://")) else self.root + url
+        ri.headers.try_add("Accept", "application/json")
+        if body is not None:
+            ri.set_stream_content(json.dumps(body).encode(), "application/json")
+            ri.headers.try_add("Content-Type", "application/json")
+        ri.add_request_options([ResponseHandlerOption(NativeResponseHandler())])
+        started = time.time()
+        resp: httpx.Response = await self.adapter.send_primitive_async(ri, "bytes", None)
+        try:
+            parsed = json.loads(resp.content) if resp.content else None
+        except ValueError:
+            parsed = None
+        return GraphResponse(
+            resp.status_code, parsed, resp.extensions.get("snapdiff_exchange_id"), started
+        )
 
 
 def make_client(
@@ -43,73 +133,43 @@ def make_client(
     *,
     retries: int = 6,
     backoff: float = 0.8,
-) -> GraphServiceClient:
-    """A Graph client whose every attempt is captured and retried by ``RetryingTransport``
-    (kiota's retry handler is off: it would retry 429s a fixed 3 times and drops never)."""
-    host = urlsplit(cloud.graph).hostname or ""
-    auth = AzureIdentityAuthenticationProvider(
-        credential, scopes=[cloud.graph_scope], allowed_hosts=[host]
-    )
-    lim = guard.limits
-    transport = RetryingTransport(
-        CapturingTransport(httpx.AsyncHTTPTransport(), recorder),
-        guard,
-        retries=retries,
-        backoff=backoff,
-    )
-    timeout = httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout)
-    http = httpx.AsyncClient(transport=transport, timeout=timeout)
-    no_retry = RetryHandlerOption(delay=0, max_retries=0, should_retry=False)
-    http = GraphClientFactory.create_with_default_middleware(
-        client=http, options={**graph_default_options, no_retry.get_key(): no_retry}
-    )
-    adapter = GraphRequestAdapter(auth, client=http)
-    adapter.base_url = cloud.graph + "/v1.0"
-    return GraphServiceClient(request_adapter=adapter)
+) -> GraphClient:
+    return GraphClient(credential, cloud, recorder, guard, retries=retries, backoff=backoff)
 
 
-def _odata_type(obj: Any) -> str:
-    return str(getattr(obj, "odata_type", "") or "")
+def members_url(group_id: str, *, transitive: bool) -> str:
+    rel = "transitiveMembers" if transitive else "members"
+    return f"/groups/{group_id}/{rel}?$select={MEMBER_FIELDS}&$top={PAGE_SIZE}"
 
 
 async def list_members(
-    client: GraphServiceClient, fetcher: Fetcher, group_id: str, *, transitive: bool
+    client: GraphClient,
+    fetcher: Fetcher,
+    group_id: str,
+    *,
+    transitive: bool,
+    first: tuple[int, GraphResponse] | None = None,
 ) -> list[tuple[str, str]]:
-    """Every member (id, @odata.type) of a group, following @odata.nextLink."""
+    """Every member (id, @odata.type) of a group, following @odata.nextLink. ``first``: the
+    fetch id and answer of page 1 when it already came inside a $batch."""
     call = GRAPH_TRANSITIVE_MEMBERS if transitive else GRAPH_MEMBERS
-    group = client.groups.by_group_id(group_id)
-    builder: Any = group.transitive_members if transitive else group.members
-    params_cls: Any = (
-        TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters
-        if transitive
-        else MembersRequestBuilder.MembersRequestBuilderGetQueryParameters
-    )
-    config = RequestConfiguration(query_parameters=params_cls(select=["id"], top=PAGE_SIZE))
     for attempt in range(MAX_RESTARTS + 1):
-        source, fid = fetcher._start(call, group_id)
+        if first is not None and attempt == 0:
+            source, fid = source_of(call), first[0]
+        else:
+            source, fid = fetcher._start(call, group_id)
         members: list[tuple[str, str]] = []
         page_no = 0
-        next_link: str | None = None
+        url: str | None = members_url(group_id, transitive=transitive)
         restart = False
-        while True:
+        while url:
             page_no += 1
             token = current.set(fetcher.context(source, fid, page_no))
             try:
-                if next_link is None:
-                    page = await builder.get(request_configuration=config)
+                if page_no == 1 and first is not None and attempt == 0:
+                    resp = first[1]
                 else:
-                    page = await builder.with_url(next_link).get()
-            except APIError as e:
-                code = getattr(e, "response_status_code", None)
-                text = str(getattr(getattr(e, "error", None), "code", "") or e.message or e)
-                if page_no > 1 and "expired" in text.lower() and attempt < MAX_RESTARTS:
-                    fetcher._finish(source, fid, "superseded", pages=page_no - 1, error=text)
-                    restart = True
-                    break
-                status = classify(code) if page_no == 1 else "failed"
-                msg = f"page {page_no}: HTTP {code} {text}"
-                fetcher._finish(source, fid, status, http_status=code, pages=page_no - 1, error=msg)
-                raise FetchFailed(status, code, msg) from None
+                    resp = await client.send("GET", url)
             except FATAL:
                 raise
             except Exception as e:  # transport errors after retries, or anything below
@@ -118,12 +178,26 @@ async def list_members(
                 raise FetchFailed("failed", None, msg) from None
             finally:
                 current.reset(token)
-            for m in (page.value if page else None) or []:
-                if getattr(m, "id", None):
-                    members.append((m.id, _odata_type(m)))
-            next_link = page.odata_next_link if page else None
-            if not next_link:
-                break
+            if not resp.ok or not isinstance(resp.body, dict):
+                text = resp.error() if not resp.ok else "response is not a JSON object"
+                if page_no > 1 and "expired" in text.lower() and attempt < MAX_RESTARTS:
+                    fetcher._finish(source, fid, "superseded", pages=page_no - 1, error=text)
+                    restart = True
+                    break
+                status = (
+                    classify(resp.status, call, resp.body)
+                    if page_no == 1 and not resp.ok
+                    else "failed"
+                )
+                msg = f"page {page_no}: {text}"
+                fetcher._finish(
+                    source, fid, status, http_status=resp.status, pages=page_no - 1, error=msg
+                )
+                raise FetchFailed(status, resp.status, msg)
+            for m in resp.body.get("value") or ():
+                if isinstance(m, dict) and m.get("id"):
+                    members.append((str(m["id"]), str(m.get("@odata.type") or "")))
+            url = resp.body.get("@odata.nextLink")
         if restart:
             continue
         fetcher._finish(source, fid, "ok", http_status=200, pages=page_no)
@@ -132,11 +206,12 @@ async def list_members(
 
 
 async def collect_groups(
-    client: GraphServiceClient,
+    client: GraphClient,
     fetcher: Fetcher,
     group_ids: list[str],
     progress: Any,
     concurrency: int = 8,
+    batch: bool = True,
 ) -> dict[str, str]:
     """Direct members of every group reached (nested groups followed, cycles safe) and the
     transitive members of each group that holds a role assignment, ``concurrency`` groups at a
@@ -144,10 +219,18 @@ async def collect_groups(
     failures: dict[str, str] = {}
     limit = asyncio.Semaphore(max(1, concurrency))
 
-    async def fetch(gid: str, transitive: bool) -> list[tuple[str, str]] | None:
+    async def level_of(gids: list[str], transitive: bool) -> list[list[tuple[str, str]] | None]:
+        firsts: dict[str, Any] = {}
+        if batch and len(gids) > 1:  # many groups: their first pages 20 to a request
+            from .graph_batch import first_pages
+
+            firsts = await first_pages(client, fetcher, gids, transitive=transitive)
+        return list(await asyncio.gather(*(fetch(g, transitive, firsts.get(g)) for g in gids)))
+
+    async def fetch(gid: str, transitive: bool, first: Any) -> list[tuple[str, str]] | None:
         async with limit:
             try:
-                return await list_members(client, fetcher, gid, transitive=transitive)
+                return await list_members(client, fetcher, gid, transitive=transitive, first=first)
             except FetchFailed as e:
                 failures.setdefault(gid, e.status)
                 what = "transitive members of" if transitive else "group"
@@ -158,7 +241,7 @@ async def collect_groups(
     level = list(dict.fromkeys(group_ids))
     while level:
         seen.update(level)
-        results = await asyncio.gather(*(fetch(gid, False) for gid in level))
+        results = await level_of(level, False)
         nested = [
             mid
             for members in results
@@ -168,5 +251,5 @@ async def collect_groups(
         level = list(dict.fromkeys(nested))
     # Forbidden groups are not asked again: the refusal is already recorded.
     roots = [g for g in dict.fromkeys(group_ids) if failures.get(g) != "forbidden"]
-    await asyncio.gather(*(fetch(gid, True) for gid in roots))
+    await level_of(roots, True)
     return failures

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -42,7 +43,17 @@ from .common import open_store, store_option
 @click.option("--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, isolated clouds).")
 @click.option("--graph-endpoint", help="Microsoft Graph URL.")
 @click.option("--authority", help="Entra ID authority host.")
-@click.option("--concurrency", default=8, show_default=True, help="Parallel per-resource calls.")
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    help="Requests in flight at most (ARM and Graph).",
+)
+@click.option(
+    "--no-batch",
+    is_flag=True,
+    help="Send per-resource GETs one by one instead of through ARM's /batch (20 a request).",
+)
 @click.option(
     "--strict",
     is_flag=True,
@@ -96,6 +107,7 @@ def collect(
     graph_endpoint: str | None,
     authority: str | None,
     concurrency: int,
+    no_batch: bool,
     strict: bool,
     connect_timeout: float,
     read_timeout: float,
@@ -125,6 +137,8 @@ def collect(
     from ..collect.clouds import resolve_cloud
     from ..collect.collector import Collector, Interrupted
     from ..collect.credentials import check_credential, make_credential
+    from ..collect.progress import SourceProgress
+    from ..collect.progress import render as render_progress
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
@@ -140,13 +154,19 @@ def collect(
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
+    tty = not quiet and sys.stderr.isatty()
+    live_width = max(20, shutil.get_terminal_size().columns - 1)
+
     def progress(msg: str) -> None:
         if not quiet:
-            click.echo(msg, err=True)
+            click.echo(("\r\x1b[K" if tty else "") + msg, err=True)
 
     def detail(msg: str) -> None:
         if verbose and not quiet:
-            click.echo(f"  {msg}", err=True)
+            click.echo(("\r\x1b[K" if tty else "") + f"  {msg}", err=True)
+
+    def live(stats: dict[str, SourceProgress]) -> None:  # one redrawn line on a terminal
+        click.echo("\r\x1b[K" + render_progress(stats, live_width), err=True, nl=False)
 
     credential = make_credential(the_cloud)
     check_credential(credential, the_cloud)  # before the store is created or opened
@@ -165,8 +185,10 @@ def collect(
                 fetch_budget=retry_budget * 60,
                 watchdog=watchdog * 60,
                 max_transport_failures=unreachable_after,
+                batch=not no_batch,
                 progress=progress,
                 detail=detail,
+                live=live if tty else None,
             ),
         )
         try:
@@ -177,6 +199,8 @@ def collect(
             what = f"; snapshot {sid} is partial" if sid is not None else ""
             click.echo(f"snapdiff: interrupted ({signal.Signals(signum).name}){what}", err=True)
             sys.exit(128 + signum)
+        if tty:
+            click.echo("\r\x1b[K", err=True, nl=False)
         if result.error:
             click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
         counts = store.counts(result.snapshot_id)

@@ -209,6 +209,11 @@ def history(
         return
     color = _use_color()
     lines = [f"history of {h.id} ({h.kind.replace('_', ' ')})"]
+    own = h.principal_names.get(h.id.strip().lower())
+    if own:
+        lines[0] += f" [{own}]"
+    if h.kind == "role_assignment":
+        lines += [f"  principal {pid} [{n}]" for pid, n in h.principal_names.items()]
     for e in h.entries:
         why = f": {e.reason}" if e.reason else ""
         now_id = f"  (now {e.id})" if e.id else ""
@@ -217,6 +222,9 @@ def history(
             sign = {"added": "+", "removed": "-", "changed": "~"}[ch.kind]
             old, new = value(ch.old), value(ch.new)
             text = new if ch.kind == "added" else old if ch.kind == "removed" else f"{old} -> {new}"
+            named = h.principal_names.get(str(ch.new if ch.kind == "added" else ch.old).lower())
+            if named and h.kind == "group":
+                text += f" [{named}]"
             lines.append(f"    {sign} {ch.path}: {text}")
     click.echo("\n".join(lines), color=color)
 

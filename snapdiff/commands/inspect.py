@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from .. import status as st
-from ..snapshot import snapshot_summary
+from ..principals import coverage as names_coverage
+from ..principals import principal_names, role_holders
+from ..snapshot import SnapshotView, snapshot_summary
 from ..store import Store
 from .common import open_ref, open_store, store_option
 
@@ -46,9 +48,14 @@ def _coverage(store: Store, snapshot_id: int) -> str:
 @click.command()
 @click.argument("snapshot", required=False)
 @store_option
+@click.option(
+    "--principals", "list_principals", is_flag=True, help="List every role-holding principal."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (README.md).")
-def show(snapshot: str | None, store_path: Path | None, as_json: bool) -> None:
-    """Show one snapshot with its scope and per-source status.
+def show(
+    snapshot: str | None, store_path: Path | None, as_json: bool, list_principals: bool
+) -> None:
+    """Show one snapshot with its scope, per-source status and principal-name coverage.
 
     SNAPSHOT is an id, a label, latest (default), latest~N, a date, or PATH.db:REF.
 
@@ -56,6 +63,7 @@ def show(snapshot: str | None, store_path: Path | None, as_json: bool) -> None:
     Examples:
       snapdiff show latest
       snapdiff show other.db:week-47 --json
+      snapdiff show latest --principals
     """
     store, sid = open_ref(store_path, snapshot)
     with store:
@@ -66,6 +74,7 @@ def show(snapshot: str | None, store_path: Path | None, as_json: bool) -> None:
             counts = store.counts(s.id)
             sources = store.sources(s.id)
             red = store.redactions(s.id)
+            names = _principals(store, s.id, list_principals)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
         return
@@ -97,10 +106,31 @@ def show(snapshot: str | None, store_path: Path | None, as_json: bool) -> None:
     cut = sorted(x["name"] for x in sources if x["status"] == st.INTERRUPTED)
     if cut:
         click.echo(f"  interrupted: {', '.join(cut)} (cut off or never reached)")
+    for line in names:
+        click.echo(line)
     if red:
         click.echo(f"  {len(red)} values redacted (paths only):")
         for r in red[:10]:
             click.echo(f"      {r['reason']}: {r['path']}")
+
+
+def _principals(store: Store, snapshot_id: int, listing: bool) -> list[str]:
+    """How many role-holding principals the snapshot names, and optionally each of them."""
+    view = SnapshotView(store, snapshot_id)
+    held = role_holders(view)
+    if not held:
+        return []
+    names = principal_names(view)
+    named = sum(1 for pid in held if pid.lower() in names)
+    out = [
+        f"  principals: {named} of {len(held)} role holders named"
+        f" (names from {names_coverage(view)})"
+    ]
+    if listing:
+        for pid, ptype in held.items():
+            n = names.get(pid.lower())
+            out.append(f"      {ptype:16} {pid}  {n.label if n else '(no name)'}")
+    return out
 
 
 COMMANDS = [snapshots, show]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
+from ..principals import PrincipalName, name_label, principal_names
 from ..snapshot import Fetch, SnapshotView
 from .coverage import fetch_reason, fetches_by_lower_target, source_reason
 from .model import GroupChange, GroupsSection, Member, NotCompared
@@ -11,12 +12,13 @@ from .rbac import Assignments
 _CALLS = (("direct", GRAPH_MEMBERS), ("transitive", GRAPH_TRANSITIVE_MEMBERS))
 
 
-def _members(f: Fetch) -> dict[str, Member]:
+def _members(f: Fetch, names: dict[str, PrincipalName]) -> dict[str, Member]:
     out = {}
     for item in f.items():
         if isinstance(item, dict) and item.get("id"):
             kind = str(item.get("@odata.type") or "").rsplit(".", 1)[-1] or "unknown"
-            out[str(item["id"]).lower()] = Member(str(item["id"]), kind)
+            mid = str(item["id"])
+            out[mid.lower()] = Member(mid, kind, name_label(names, mid))
     return out
 
 
@@ -42,6 +44,7 @@ def diff_groups(
         side: {call: fetches_by_lower_target(v, call) for _, call in _CALLS}
         for side, v in (("A", a), ("B", b))
     }
+    names_a, names_b = principal_names(a), principal_names(b)
     out = GroupsSection()
     for gid in sorted(roles_a.keys() | roles_b.keys()):
         diffs: dict[str, tuple[list[Member], list[Member]]] = {}
@@ -52,7 +55,7 @@ def diff_groups(
             if why:
                 break
             assert fa is not None and fb is not None
-            ma, mb = _members(fa), _members(fb)
+            ma, mb = _members(fa, names_a), _members(fb, names_b)
             diffs[label] = (
                 [mb[k] for k in sorted(mb.keys() - ma.keys())],
                 [ma[k] for k in sorted(ma.keys() - mb.keys())],
@@ -70,6 +73,7 @@ def diff_groups(
                 any(p for _, p in roles_a.get(gid, []) + roles_b.get(gid, [])),
                 *diffs["direct"],
                 *diffs["transitive"],
+                name_label(names_b, gid) or name_label(names_a, gid),
             )
         )
     return out

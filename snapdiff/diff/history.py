@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, MANAGEMENT_GROUPS_LIST
+from ..principals import principal_names
 from ..snapshot import SnapshotView
 from ..store import Store
 from .api import snapshot_info
@@ -34,6 +35,8 @@ class History:
     id: str
     kind: str  # resource, role_assignment, group, management_group
     entries: list[HistoryEntry]
+    # principal id (as shown) -> "display name (UPN or appId)", from the newest snapshot naming it
+    principal_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def seen(self) -> bool:
@@ -66,8 +69,8 @@ def _state(view: SnapshotView, kind: str, key: str) -> tuple[Any, str | None, st
     if kind == "role_assignment":
         s = load_assignments(view, role_definitions(view))
         rec = s.records.get(key)
-        if rec is not None:
-            return asdict(rec), None, ""
+        if rec is not None:  # a renamed principal is not a changed assignment
+            return {k: v for k, v in asdict(rec).items() if k != "principal_name"}, None, ""
         bad = [f for f in s.listings.values() if not f.ok]
         if bad or not s.listings:
             return _UNKNOWN, f"{len(bad)} role assignment listings not ok", ""
@@ -122,6 +125,7 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
     kind = kind_of(ident)
     key = ident.strip().lower().rstrip("/")
     entries: list[HistoryEntry] = []
+    names: dict[str, str] = {}
     last: Any = _UNKNOWN
     last_view: SnapshotView | None = None  # the last snapshot whose state was known
     current_id: str | None = None  # the id after a move, shown on the entries that follow
@@ -131,6 +135,8 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
         view = SnapshotView(store, snap.id)
         info = snapshot_info(view)
         state, why, rtype = _state(view, kind, key)
+        if kind in ("role_assignment", "group"):
+            _name_principals(view, kind, key, state, names)
         if state is _UNKNOWN:
             entries.append(HistoryEntry(info, "unknown", why, id=current_id))
             continue
@@ -159,4 +165,22 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
             event = "changed" if changes else "unchanged"
             entries.append(HistoryEntry(info, event, None, changes, current_id))
         last, last_view = state, view
-    return History(ident, kind, entries)
+    return History(ident, kind, entries, principal_names=dict(sorted(names.items())))
+
+
+def _name_principals(
+    view: SnapshotView, kind: str, key: str, state: Any, out: dict[str, str]
+) -> None:
+    """Names of the principals ``state`` mentions (the group and its members, or the
+    assignment's principal); later snapshots overwrite earlier ones."""
+    known = principal_names(view)
+    if kind == "group":
+        ids = [key]
+        if isinstance(state, dict):
+            ids += [m for members in state.values() for m in members]
+    else:
+        ids = [str(state.get("principal_id", ""))] if isinstance(state, dict) else []
+    for pid in ids:
+        n = known.get(pid.lower())
+        if n is not None:
+            out[pid.lower()] = n.label

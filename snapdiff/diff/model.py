@@ -93,6 +93,7 @@ class Assignment:
     role_definition_id: str
     role_name: str  # the role GUID when its definition could not be read
     privileged: bool
+    principal_name: str | None = None  # "display name (UPN or appId)" when the snapshot has it
 
 
 @dataclass
@@ -151,6 +152,7 @@ class CiaSection:
 class Member:
     id: str
     type: str  # user, group, servicePrincipal, device, ...
+    principal_name: str | None = None  # "display name (UPN or appId)" when known
 
 
 @dataclass
@@ -162,6 +164,7 @@ class GroupChange:
     direct_removed: list[Member]
     transitive_added: list[Member]
     transitive_removed: list[Member]
+    group_name: str | None = None
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 from ..naming.calls import ROLE_DEFINITION
 from ..naming.ids import role_guid
 from ..naming.rbac import assignment_listings, read_assignments
+from ..principals import name_label, principal_names
 from ..snapshot import SnapshotView
 from .coverage import fetch_reason
 from .model import (
@@ -92,6 +93,7 @@ class Assignments:
 
 def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Assignments:
     records: dict[str, Assignment] = {}
+    names = principal_names(view)
     seen: dict[str, set[str]] = {}
     listings = {}
     for target, f in assignment_listings(view):
@@ -120,6 +122,7 @@ def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Ass
                 role_definition_id=item.role_definition_id,
                 role_name=name,
                 privileged=priv,
+                principal_name=name_label(names, item.principal_id),
             )
     return Assignments(records, seen, listings)
 

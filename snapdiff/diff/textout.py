@@ -20,6 +20,15 @@ def value(v: Any, limit: int = MAX_VALUE) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
+def who(principal_id: str, name: str | None) -> str:
+    """A principal id with its name beside it when the snapshot has one."""
+    return f"{principal_id} [{name}]" if name else principal_id
+
+
+def md_who(principal_id: str, name: str | None) -> str:
+    return f"`{principal_id}` {md_cell(name)}" if name else f"`{principal_id}`"
+
+
 def snapshot_line(s: SnapshotInfo) -> str:
     label = f" '{s.label}'" if s.label else ""
     status = "" if s.status == "complete" else f" [{s.status}]"

@@ -2006,6 +2006,7 @@ def demo_tenant(week: int = 0, base: str = "http://127.0.0.1:18080") -> Tenant:
         role_assignments=by_scope,
         role_definitions=role_defs,
         groups=g.members(),
+        directory=g.directory(),
         responses=d.responses,
         forbidden=d.forbidden,
     )
@@ -2328,6 +2329,27 @@ class _Groups:
             + [gr("sg-app-contractors")],
         }
         return {self.id(k): v for k, v in m.items()}
+
+    IDENTITIES = ("msi:aks-fab-prod", "uami:id-app-prod", "msi:web01")
+
+    def directory(self) -> dict[str, dict[str, Any]]:
+        """Every user, group and service principal (managed identities included) by id."""
+        objs = [self.user(n) for n in self.USERS] + [self.sp(n) for n in self.SPS]
+        objs += [self.group(self.name_of(gid)) for gid in self.members()]
+        for name in self.IDENTITIES:
+            mi = self.sp(name.split(":", 1)[1])
+            mi.update(id=self.id(name), servicePrincipalType="ManagedIdentity")
+            objs.append(mi)
+        return {o["id"]: o for o in objs}
+
+    def name_of(self, gid: str) -> str:
+        return next(n for n in self.GROUP_NAMES if self.id(n) == gid)
+
+    GROUP_NAMES = (
+        "sg-platform-admins", "sg-breakglass", "sg-app-devs", "sg-app-contractors",
+        "sg-data-engineers", "sg-data-analysts", "sg-dba", "sg-aks-admins", "sg-sandbox-devs",
+        "sg-all-staff",
+    )  # fmt: skip
 
 
 # ---- RBAC -------------------------------------------------------------------------------------------------

@@ -67,6 +67,52 @@ def _no_graph() -> Tenant:
     return tenant
 
 
+def _no_directory() -> Tenant:
+    """Demo week 1 without Directory.Read.All: getByIds answers 403, member listings work."""
+    tenant = _demo(1)()
+    tenant.forbidden.add("/v1.0/directoryobjects/getbyids")
+    return tenant
+
+
+def _batch_faults() -> Tenant:
+    """Demo week 0 through ARM /batch and Graph $batch with per-item faults: a 429 with
+    Retry-After and a 503 on two storage listings, a storage account whose sub-services answer
+    404, a throttled Graph member page, and page size 2 so listings page inside batches."""
+    from .tenant import Fault
+
+    tenant = _demo(0)()
+    tenant.page_size = 2
+    accounts = sorted(
+        r["id"].lower()
+        for r in tenant.resources
+        if r["type"] == "microsoft.storage/storageaccounts"
+    )
+    busy = {"error": {"code": "TooManyRequests", "message": "fake throttle"}}
+    tenant.faults[f"{accounts[0]}/blobservices/default/containers"] = [
+        Fault(429, {"Retry-After": "1"}, busy)
+    ]
+    tenant.faults[f"{accounts[0]}/fileservices/default/shares"] = [
+        Fault(503, {}, {"error": {"code": "ServiceUnavailable", "message": "fake outage"}})
+    ]
+    for path in [p for p in tenant.responses if p.startswith(accounts[-1] + "/")]:
+        del tenant.responses[path]  # the account vanished between Resource Graph and the GETs
+    # Graph $batch: one group's first member page is throttled inside the batch.
+    from .demo import _Groups
+
+    throttled = {"error": {"code": "TooManyRequests", "message": "fake throttle"}}
+    tenant.faults[f"/v1.0/groups/{_Groups.id('sg-app-devs')}/members"] = [
+        Fault(429, {"Retry-After": "1"}, throttled)
+    ]
+    return tenant
+
+
+def _batch_unsupported() -> Tenant:
+    """Demo week 0 on a cloud without ARM /batch: it answers 404, single GETs follow."""
+    tenant = _demo(0)()
+    tenant.arm_batch = False
+    return tenant
+
+
 def _reader(week: int) -> Callable[[], Tenant]:
     """The demo week as the recommended Reader identity sees it (snapdiff.fake.reader)."""
 
@@ -100,6 +146,11 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "edge": (_edge, {"retry_total": 2}),
     "demo-week1-nograph": (_no_graph, {}),
     "demo-week1-scoped": (_demo(1), _scoped_options()),
+    "demo-week1-nodirectory": (_no_directory, {}),
+    # The same tenant as demo-week0 with single GETs: both must build byte-identical JSON.
+    "demo-week0-nobatch": (_demo(0), {"batch": False}),
+    "batch-faults": (_batch_faults, {"retry_total": 3}),
+    "batch-unsupported": (_batch_unsupported, {}),
     "reader-week0": (_reader(0), {}),
     "reader-week1": (_reader(1), {}),
     "access": (_access, {}),

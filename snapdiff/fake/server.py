@@ -45,8 +45,10 @@ class FakeAzure:
         self.t = tenant
         self.base = base.rstrip("/")
         self.lock = threading.Lock()
-        self.requests: list[tuple[str, str]] = []
+        self.requests: list[tuple[str, str]] = []  # on the wire
+        self.batched: list[tuple[str, str]] = []  # inside ARM batches
         self.quota = 15
+        self.latency = 0.0  # seconds added to every request on the wire (benchmarks)
         self.served = 0  # ARM, Resource Graph and Graph requests (not token requests)
         self.dead = False
         self.on_death: Any = None  # set by ``serve``: closes the listening socket
@@ -85,11 +87,17 @@ class FakeAzure:
         return any(path == f or (f.endswith("/") and path.startswith(f)) for f in self.t.forbidden)
 
     def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+        path = unquote(urlsplit(raw_path).path).lower().rstrip("/")
+        with self.lock:
+            self.requests.append((method, raw_path))
+        if method == "POST" and path == "/batch":
+            return self._batch(body)
+        return self._route(method, raw_path, body)
+
+    def _route(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
         parts = urlsplit(raw_path)
         path = unquote(parts.path).lower().rstrip("/")
         query = {k.lower(): v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        with self.lock:
-            self.requests.append((method, raw_path))
         if path.endswith("/oauth2/v2.0/token"):
             return (
                 200,
@@ -100,6 +108,10 @@ class FakeAzure:
         if periodic is not None:
             return periodic
         if path.startswith("/v1.0/"):
+            if method == "POST" and path == "/v1.0/$batch":
+                return self._graph_batch(body)
+            if method == "POST" and path == "/v1.0/directoryobjects/getbyids":
+                return self._get_by_ids(json.loads(body or b"{}"))
             return self._graph(path[len("/v1.0") :], query)
         if method == "POST" and path.endswith("/providers/microsoft.resourcegraph/resources"):
             return self._arg(json.loads(body or b"{}"))
@@ -161,6 +173,41 @@ class FakeAzure:
             r = t.responses[path]
             return self._page(path, r, query) if isinstance(r, list) else (200, {}, r)
         return 404, {}, _error("ResourceNotFound", f"The resource '{path}' was not found.")
+
+    def _batch(self, body: bytes) -> tuple[int, dict[str, str], Any]:
+        """ARM's batch endpoint: at most 20 GETs; each answered as it would be alone, its own
+        faults (429 with Retry-After, 5xx, 404) included."""
+        fault = self._fault("/batch", 1)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        if not self.t.arm_batch:
+            return 404, {}, _error("NotFound", "The requested resource does not exist.")
+        try:
+            reqs = json.loads(body or b"{}")["requests"]
+        except (ValueError, KeyError, TypeError):
+            return 400, {}, _error("InvalidBatchRequest", "The batch request is malformed.")
+        if not isinstance(reqs, list) or not 0 < len(reqs) <= MAX_BATCH:
+            return 400, {}, _error("BatchRequestTooLarge", f"1 to {MAX_BATCH} requests expected.")
+        out = []
+        for r in reqs:
+            url = str(r.get("url", ""))
+            if url.startswith(("http://", "https://")):
+                parts = urlsplit(url)
+                url = parts.path + (f"?{parts.query}" if parts.query else "")
+            with self.lock:
+                self.batched.append(("GET", url))
+            status, headers, payload = self._route(str(r.get("httpMethod", "GET")), url, b"")
+            data = b"" if payload is None else json.dumps(payload).encode()
+            out.append(
+                {
+                    "name": r.get("name"),
+                    "httpStatusCode": status,
+                    "headers": {"x-ms-request-id": f"fake-item-{len(self.batched):06d}", **headers},
+                    "content": payload,
+                    "contentLength": len(data),
+                }
+            )
+        return 200, {"x-ms-ratelimit-remaining-tenant-reads": "249"}, {"responses": out}
 
     def _page(
         self, path: str, items: list[Any], query: dict[str, str]
@@ -230,10 +277,7 @@ class FakeAzure:
             return (
                 403,
                 {},
-                _graph_error(
-                    "Authorization_RequestDenied",
-                    "Insufficient privileges to complete the operation.",
-                ),
+                _graph_error("Authorization_RequestDenied", _DENIED),
             )
         groups = {k.lower(): v for k, v in self.t.groups.items()}
         if gid not in groups:
@@ -245,19 +289,64 @@ class FakeAzure:
         members = groups[gid] if rel == "members" else self._transitive(gid, groups)
         start = _offset(query.get("$skiptoken"))
         size = min(self.t.graph_page_size, int(query.get("$top") or 100))
-        chunk = [
-            {"@odata.type": m["@odata.type"], "id": m["id"]} if "$select" in query else m
-            for m in members[start : start + size]
-        ]
+        select = query.get("$select")
+        chunk = [_select(m, select) for m in members[start : start + size]]
         body: dict[str, Any] = {
             "@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects",
             "value": chunk,
         }
         if start + size < len(members):
             body["@odata.nextLink"] = (
-                f"{self.base}/v1.0{path}?$select=id&$top={size}&$skiptoken={_token(start + size)}"
+                f"{self.base}/v1.0{path}?"
+                + (f"$select={select}&" if select else "")
+                + f"$top={size}&$skiptoken={_token(start + size)}"
             )
         return 200, {"x-ms-resource-unit": "3" if rel == "members" else "5"}, body
+
+    def _graph_batch(self, body: bytes) -> tuple[int, dict[str, str], Any]:
+        """Graph JSON batching: at most 20 requests, each answered (and faulted) as alone."""
+        fault = self._fault("/v1.0/$batch", 1)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        try:
+            reqs = json.loads(body or b"{}")["requests"]
+        except (ValueError, KeyError, TypeError):
+            return 400, {}, _graph_error("BadRequest", "Invalid batch payload format.")
+        if not isinstance(reqs, list) or not 0 < len(reqs) <= MAX_BATCH:
+            return 400, {}, _graph_error("BadRequest", f"1 to {MAX_BATCH} requests expected.")
+        out = []
+        for r in reqs:
+            url = "/v1.0" + str(r.get("url", ""))
+            with self.lock:
+                self.batched.append(("GET", url))
+            status, headers, payload = self._route(str(r.get("method", "GET")), url, b"")
+            out.append({"id": r.get("id"), "status": status, "headers": headers, "body": payload})
+        return 200, {}, {"responses": out}
+
+    def _get_by_ids(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """POST /directoryObjects/getByIds: the objects found (missing ids are absent)."""
+        path = "/v1.0/directoryobjects/getbyids"
+        fault = self._fault(path, 1)
+        if fault:
+            return fault.status, fault.headers, fault.body
+        if self._forbidden(path):
+            return 403, {}, _graph_error("Authorization_RequestDenied", _DENIED)
+        ids = req.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
+            return 400, {}, _graph_error("Request_BadRequest", f"ids: 1 to {MAX_IDS} expected")
+        types = {str(t).lower() for t in req.get("types") or []}
+        known = self.t.directory_objects()
+        found = []
+        for i in ids:
+            obj = known.get(str(i).lower())
+            kind = str((obj or {}).get("@odata.type", "")).rsplit(".", 1)[-1].lower()
+            if obj is not None and (not types or kind in types):
+                found.append(obj)
+        return (
+            200,
+            {"x-ms-resource-unit": "1"},
+            {"@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects", "value": found},
+        )
 
     @staticmethod
     def _transitive(gid: str, groups: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -271,6 +360,19 @@ class FakeAzure:
                     seen.add(mid)
                     stack.append(mid)
         return [out[k] for k in sorted(out)]
+
+
+MAX_IDS = 1000  # getByIds
+MAX_BATCH = 20  # ARM /batch
+_DENIED = "Insufficient privileges to complete the operation."
+
+
+def _select(obj: dict[str, Any], select: str | None) -> dict[str, Any]:
+    """Graph's $select: the named fields that the object has, always with @odata.type."""
+    if not select:
+        return obj
+    keep = {f.strip() for f in select.split(",")}
+    return {k: v for k, v in obj.items() if k in keep or k == "@odata.type"}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -297,6 +399,8 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if app.latency:
+                time.sleep(app.latency)
             status, headers, payload = app.handle(self.command, self.path, body)
             if status == DROP:  # a dropped connection: no status line at all
                 self.close_connection = True
@@ -332,9 +436,11 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(tenant: Tenant, port: int = 0) -> Iterator[tuple[str, FakeAzure]]:
-    """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread."""
+def serve(tenant: Tenant, port: int = 0, latency: float = 0.0) -> Iterator[tuple[str, FakeAzure]]:
+    """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread,
+    ``latency`` seconds late on every request."""
     app = FakeAzure(tenant, "")
+    app.latency = latency
     server = _Server(("127.0.0.1", port), _handler(app))
     app.base = f"http://127.0.0.1:{server.server_address[1]}"
 

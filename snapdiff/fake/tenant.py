@@ -58,6 +58,9 @@ class Tenant:
         default_factory=set
     )  # lower paths (or prefixes ending in '/') -> 403
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # lower path -> queued faults
+    # lower object id -> directory object (users, groups, service principals) for getByIds;
+    # every group member is known too (see ``directory_objects``)
+    directory: dict[str, dict[str, Any]] = field(default_factory=dict)
     every: list[Every] = field(default_factory=list)  # periodic faults, first match wins
     die_after: int | None = None  # the server dies after this many requests: refused from then
     # lower path -> (status, error body) answered every time: a service the resource lacks
@@ -66,6 +69,13 @@ class Tenant:
     answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     page_size: int = 100
     graph_page_size: int = 100
+    arm_batch: bool = True  # False: POST /batch answers 404, as a cloud without it would
+
+    def directory_objects(self) -> dict[str, dict[str, Any]]:
+        """Every object getByIds can return: ``directory`` plus every group member."""
+        out = {str(m["id"]).lower(): m for ms in self.groups.values() for m in ms}
+        out.update({k.lower(): v for k, v in self.directory.items()})
+        return out
 
 
 def assignment_listings(

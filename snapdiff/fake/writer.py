@@ -154,12 +154,12 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
         }
     scopes = [f"/subscriptions/{s['subscriptionId']}".lower() for s in tenant.subscriptions]
     scopes += [mg["id"].lower() for mg in tenant.management_groups]
-    for extra, listed in (
+    for call_name, listed in (
         ("authorization:denyAssignments", tenant.deny_assignments),
         ("authorization:roleEligibilityScheduleInstances", tenant.eligibility),
     ):
         for scope in scopes:
-            out.append(FakeFetch(extra, scope, [{"value": listed.get(scope, [])}]))
+            out.append(FakeFetch(call_name, scope, [{"value": listed.get(scope, [])}]))
         for items in listed.values():
             groups |= {
                 a["properties"]["principalId"]

@@ -23,6 +23,7 @@ DENY_ASSIGNMENTS = "authorization:denyAssignments"  # lower listing scope
 ROLE_ELIGIBILITY = "authorization:roleEligibilityScheduleInstances"  # lower listing scope
 GRAPH_MEMBERS = "graph:members"  # group object id
 GRAPH_TRANSITIVE_MEMBERS = "graph:transitiveMembers"  # group object id
+PRINCIPALS_GET_BY_IDS = "principals:getByIds"  # "ids-NNNN": a request of up to 1,000 ids
 INSIGHTS_TOPOLOGY = "insights:topology"  # lower App Insights component id
 
 

@@ -6,7 +6,7 @@ from ..context import DiffContext
 from ..groups import diff_groups
 from ..model import Diff, GroupsSection
 from ..registry import Section, section
-from ..textout import TextOut
+from ..textout import TextOut, md_who, who
 
 
 @section
@@ -40,7 +40,7 @@ class Groups(Section[GroupsSection]):
     def render_text(self, result: GroupsSection, out: TextOut) -> None:
         o = out
         for gc in result.changed:
-            o.item("~", f"group {gc.group_id}", extra=o.flag(gc.privileged))
+            o.item("~", f"group {who(gc.group_id, gc.group_name)}", extra=o.flag(gc.privileged))
             for role in gc.roles:
                 o.lines.append(f"      holds {role}")
             for label, added, removed in (
@@ -48,19 +48,28 @@ class Groups(Section[GroupsSection]):
                 ("transitive", gc.transitive_added, gc.transitive_removed),
             ):
                 for mem in added:
-                    o.item("+", f"{label} {mem.type} {mem.id}", 6)
+                    o.item("+", f"{label} {mem.type} {who(mem.id, mem.principal_name)}", 6)
                 for mem in removed:
-                    o.item("-", f"{label} {mem.type} {mem.id}", 6)
+                    o.item("-", f"{label} {mem.type} {who(mem.id, mem.principal_name)}", 6)
 
     def render_markdown(self, result: GroupsSection) -> list[str]:
         L: list[str] = []
         for gc in result.changed:
-            L.append(f"- group `{gc.group_id}`" + (" **privileged**" if gc.privileged else ""))
+            L.append(
+                f"- group {md_who(gc.group_id, gc.group_name)}"
+                + (" **privileged**" if gc.privileged else "")
+            )
             L += [f"  - holds {role}" for role in gc.roles]
             for label, added, removed in (
                 ("direct", gc.direct_added, gc.direct_removed),
                 ("transitive", gc.transitive_added, gc.transitive_removed),
             ):
-                L += [f"  - {label} member added: {m.type} `{m.id}`" for m in added]
-                L += [f"  - {label} member removed: {m.type} `{m.id}`" for m in removed]
+                L += [
+                    f"  - {label} member added: {m.type} {md_who(m.id, m.principal_name)}"
+                    for m in added
+                ]
+                L += [
+                    f"  - {label} member removed: {m.type} {md_who(m.id, m.principal_name)}"
+                    for m in removed
+                ]
         return L

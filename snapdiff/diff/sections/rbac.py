@@ -6,7 +6,7 @@ from ..context import DiffContext
 from ..model import Diff, RbacSection
 from ..rbac import diff_rbac
 from ..registry import Section, section
-from ..textout import TextOut, md_cell, md_code, md_fields, value
+from ..textout import TextOut, md_cell, md_code, md_fields, md_who, value, who
 
 
 @section
@@ -48,7 +48,8 @@ class Rbac(Section[RbacSection]):
             for a in items:
                 o.item(
                     sign,
-                    f"{a.role_name} for {a.principal_type} {a.principal_id} on {a.scope}",
+                    f"{a.role_name} for {a.principal_type} {who(a.principal_id, a.principal_name)}"
+                    f" on {a.scope}",
                     extra=o.flag(a.privileged),
                 )
                 o.lines.append(f"      {a.id}")
@@ -72,7 +73,8 @@ class Rbac(Section[RbacSection]):
         for kind, items in (("added", b.added), ("removed", b.removed)):
             for a in items:
                 L.append(
-                    f"| {kind} | {md_cell(a.role_name)} | {a.principal_type} `{a.principal_id}` | "
+                    f"| {kind} | {md_cell(a.role_name)} | {a.principal_type} "
+                    f"{md_who(a.principal_id, a.principal_name)} | "
                     f"{md_code(a.scope)} | {'**yes**' if a.privileged else 'no'} |"
                 )
         for ac in b.changed:

@@ -1,0 +1,244 @@
+"""Collection at scale (issue 11): batched against unbatched in the same run, Graph members with
+names, and the demo's two replayed collections.
+
+    python benchmarks/bench_scale.py resources --n 2000 --latency 0.02
+    python benchmarks/bench_scale.py graph --users 20000
+    python benchmarks/bench_scale.py demo
+
+The fake Azure runs in a child process, so CPU time and peak memory are the collector's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import socket
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from snapdiff.collect import CollectOptions, collect  # noqa: E402
+from snapdiff.collect.clouds import resolve_cloud  # noqa: E402
+from snapdiff.collect.credentials import StaticTokenCredential  # noqa: E402
+from snapdiff.collect.scope import Scope  # noqa: E402
+from snapdiff.fake.tenant import Tenant  # noqa: E402
+from snapdiff.store import Store  # noqa: E402
+
+SUB = "11111111-1111-4111-8111-111111111111"
+TENANT = "22222222-2222-4222-8222-222222222222"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve_forever(kind: str, arg: int, port: int, latency: float, ready: Any) -> None:
+    from snapdiff.fake.server import serve
+
+    tenant = make_tenant(kind, arg, f"http://127.0.0.1:{port}")
+    with serve(tenant, port=port, latency=latency):
+        ready.set()
+        while True:
+            time.sleep(3600)
+
+
+def make_tenant(kind: str, arg: int, base: str) -> Tenant:
+    if kind == "resources":
+        from snapdiff.fake.synthetic import synthetic_tenant
+
+        t = synthetic_tenant(arg, base=base)
+        t.page_size = 1000
+        return t
+    return nested_groups_tenant(arg)
+
+
+def nested_groups_tenant(users: int, groups: int = 20) -> Tenant:
+    """``users`` users spread over ``groups`` groups nested two deep under one group that holds
+    Reader on the subscription: every user is a transitive member of the role holder."""
+
+    def oid(kind: str, i: int) -> str:
+        return f"{kind}0000-0000-4000-8000-{i:012d}"[-36:]
+
+    def user(i: int) -> dict[str, Any]:
+        return {
+            "@odata.type": "#microsoft.graph.user",
+            "id": f"{i:08x}-0000-4000-8000-000000000000",
+            "displayName": f"User {i:06d}",
+            "userPrincipalName": f"user{i:06d}@bench.example",
+            "mail": f"user{i:06d}@bench.example",
+            "jobTitle": "Engineer",
+        }
+
+    def group(i: int) -> dict[str, Any]:
+        gid = f"00000000-0000-4000-9000-{i:012d}"
+        return {"@odata.type": "#microsoft.graph.group", "id": gid, "displayName": f"sg-bench-{i}"}
+
+    root, mids = group(0), [group(i) for i in range(1, groups + 1)]
+    members: dict[str, list[dict[str, Any]]] = {root["id"]: list(mids[:4])}
+    per = users // groups
+    for n, g in enumerate(mids):
+        members[g["id"]] = [user(n * per + k) for k in range(per)]
+        if n >= 4:  # the rest nest under the first four: two levels below the role holder
+            members[mids[n % 4]["id"]].append(g)
+    assignment = {
+        "id": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments/ra-all-staff",
+        "type": "Microsoft.Authorization/roleAssignments",
+        "name": "ra-all-staff",
+        "properties": {
+            "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
+            "principalId": root["id"],
+            "principalType": "Group",
+            "scope": f"/subscriptions/{SUB}",
+        },
+    }
+    return Tenant(
+        tenant_id=TENANT,
+        subscriptions=[{"id": f"/subscriptions/{SUB}", "subscriptionId": SUB, "tenantId": TENANT}],
+        role_assignments={f"/subscriptions/{SUB}": [assignment]},
+        role_definitions={
+            READER: {"id": READER, "properties": {"roleName": "Reader", "permissions": []}}
+        },
+        groups=members,
+        directory={root["id"]: root},
+        page_size=1000,
+        graph_page_size=999,
+    )
+
+
+def run(kind: str, arg: int, latency: float, **options: Any) -> dict[str, Any]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    server = ctx.Process(target=_serve_forever, args=(kind, arg, port, latency, ready), daemon=True)
+    server.start()
+    ready.wait(600)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Store(Path(tmp) / "bench.db")
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            result = collect(
+                store,
+                StaticTokenCredential(),
+                CollectOptions(
+                    cloud=resolve_cloud("custom", arm=base, graph=base),
+                    scope=Scope.from_env(environ={}),
+                    **options,
+                ),
+            )
+            wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            sid = result.snapshot_id
+            kinds = Counter(
+                dict(
+                    store.conn.execute(
+                        "SELECT CASE WHEN url LIKE '%/batch?%' THEN 'arm-batch'"
+                        " ELSE source END, count(*) FROM exchanges"
+                        " WHERE snapshot_id = ? AND batch_id IS NULL GROUP BY 1",
+                        (sid,),
+                    ).fetchall()
+                )
+            )
+            members = sum(len(v.get("value") or []) for v in _bodies(store, sid, "graph:%"))
+            counts = store.counts(sid)
+            store.close()
+    finally:
+        server.kill()
+    return {
+        "status": result.status,
+        "wall": wall,
+        "cpu": cpu,
+        "kinds": kinds,
+        "requests": counts["requests"],
+        "batched": counts["batched"],
+        "members": members,
+    }
+
+
+def _bodies(store: Store, sid: int, call: str) -> list[Any]:
+    import json
+
+    rows = store.conn.execute(
+        "SELECT e.body_hash FROM exchanges e JOIN fetches f ON f.id = e.fetch_id"
+        " WHERE e.snapshot_id = ? AND f.call LIKE ? AND e.page IS NOT NULL",
+        (sid, call),
+    ).fetchall()
+    return [json.loads(store.body(h)) for (h,) in rows]
+
+
+def _kinds(k: Counter[str]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in sorted(k.items(), key=lambda x: -x[1]))
+
+
+def bench_resources(n: int, latency: float, concurrency: int) -> None:
+    base = run("resources", n, latency, concurrency=concurrency, batch=False)
+    new = run("resources", n, latency, concurrency=concurrency, batch=True)
+    print(f"N = {n} resources, {latency * 1000:.0f} ms latency, concurrency {concurrency}")
+    for name, r in (("unbatched (--no-batch)", base), ("batched", new)):
+        print(
+            f"  {name:24} {r['status']:8} {r['wall']:6.1f}s wall {r['cpu']:6.1f}s CPU"
+            f"  {r['requests']:>6} requests: {_kinds(r['kinds'])}"
+        )
+    print(
+        f"  batched/unbatched: requests {new['requests'] / base['requests']:.3f},"
+        f" wall {new['wall'] / base['wall']:.3f}; {new['batched']} responses arrived in batches"
+    )
+
+
+def bench_graph(users: int) -> None:
+    r = run("graph", users, 0.0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{users} users in nested role-holding groups, 0 ms latency")
+    print(
+        f"  {r['status']} in {r['wall']:.1f}s wall, {r['cpu']:.1f}s CPU, peak RSS {peak:.0f} MB,"
+        f" {r['requests']} requests ({_kinds(r['kinds'])})"
+    )
+    print(
+        f"  {r['members']} member objects stored (direct + transitive):"
+        f" {r['cpu'] / max(1, r['members']) * 1000:.3f} ms CPU per member, end to end"
+    )
+
+
+def bench_demo() -> None:
+    from snapdiff.fake.cassettes import run_cassette
+    from snapdiff.fake.record import CASSETTES
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "demo.db")
+        t0 = time.perf_counter()
+        for week in (0, 1):
+            run_cassette(store, CASSETTES / f"demo-week{week}.json", label=f"week-{week}")
+        wall = time.perf_counter() - t0
+        reqs = sum(store.counts(s.id)["requests"] for s in store.snapshots())
+    print(f"demo: both weekly collections replayed in {wall:.1f}s ({reqs} requests)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    r = sub.add_parser("resources")
+    r.add_argument("--n", type=int, default=2000)
+    r.add_argument("--latency", type=float, default=0.02)
+    r.add_argument("--concurrency", type=int, default=8)
+    g = sub.add_parser("graph")
+    g.add_argument("--users", type=int, default=20_000)
+    sub.add_parser("demo")
+    args = ap.parse_args()
+    if args.what == "resources":
+        bench_resources(args.n, args.latency, args.concurrency)
+    elif args.what == "graph":
+        bench_graph(args.users)
+    else:
+        bench_demo()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+"""ARM batching: per-resource GETs through ``POST {arm}/batch?api-version=2020-06-01``.
+
+At most 20 requests a batch, one source per batch. Support is detected on first use: a batch
+endpoint answering 400/404/405 sends every job back to single GETs. Items that answer 429 or
+5xx are retried (alone, in a later batch) after their own Retry-After; listings follow each
+item's nextLink. Every inner response is stored as its own exchange of its fetch (URL, status,
+kept headers, body) with ``batch_id`` naming the exchange that carried it, so readers see the
+same fetches and pages as with single GETs.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from azure.core.rest import HttpRequest
+
+from .capture import FetchContext, Recorder, current
+from .fetcher import _EXPIRED, _RETRY_METHODS, MAX_RESTARTS, Fetcher, classify
+from .pacing import Pacer
+
+API_VERSION = "2020-06-01"
+MAX_ITEMS = 20
+UNSUPPORTED = frozenset({400, 404, 405})
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass
+class Job:
+    """One logical fetch to run: a GET (``paged`` False) or a listing with every page."""
+
+    call: str
+    target: str
+    path: str  # ARM path without host
+    params: dict[str, str]
+    paged: bool
+    then: Callable[[Any], list[Job]] | None = None  # follow-up jobs from the items or body
+
+    @property
+    def source(self) -> str:
+        return self.call.split(":", 1)[0]
+
+
+@dataclass
+class _Item:
+    """One page of one job, waiting for a batch."""
+
+    job: Job
+    url: str
+    fid: int | None = None
+    page: int = 1
+    attempt: int = 0
+    restarts: int = 0
+    values: list[Any] = field(default_factory=list)
+    not_before: float = 0.0
+
+
+class ArmBatcher:
+    """Runs jobs through ARM's batch endpoint; ``supported`` is None until the first batch."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        recorder: Recorder,
+        client: Any,
+        base_url: str,
+        *,
+        retry_total: int = 6,
+        retry_backoff: float = 0.8,
+        concurrency: int = 8,
+        pacer: Pacer | None = None,
+        note: Callable[[str], None] = lambda msg: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.fetcher = fetcher
+        self.recorder = recorder
+        self.client = client
+        self.base = base_url.rstrip("/")
+        self.retry_total = retry_total
+        self.retry_backoff = retry_backoff
+        self.concurrency = max(1, concurrency)
+        self.pacer = pacer or Pacer()
+        self.note = note
+        self.sleep = sleep
+        self.supported: bool | None = None
+        self.batches = 0
+        self._lock = threading.Lock()
+
+    # -- public ------------------------------------------------------------------------------
+    def run(self, jobs: list[Job]) -> list[Job]:
+        """Run ``jobs``; returns those that must go through single GETs instead (all of them
+        when the endpoint turns out not to exist)."""
+        pending = [_Item(j, self._url(j)) for j in jobs]
+        if not pending:
+            return []
+        if self.supported is None:  # the first batch alone: it tells us whether /batch exists
+            first = self._batches(pending)[0]
+            rest = [i for i in pending if all(i is not f for f in first)]
+            more = self._send(first)
+            if self.unsupported():
+                return jobs
+            pending = more + rest
+        while pending:
+            wait = max(i.not_before for i in pending) - time.time()
+            if wait > 0:
+                self.sleep(wait)
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                results = list(pool.map(self._send, self._batches(pending)))
+            pending = [i for more in results for i in more]
+        return []
+
+    def unsupported(self) -> bool:
+        return self.supported is False
+
+    # -- internals ---------------------------------------------------------------------------
+    def _url(self, job: Job) -> str:
+        qs = urlencode(job.params, safe=":/")  # as azure-core writes single GETs
+        return f"{self.base}{job.path}" + (f"?{qs}" if qs else "")
+
+    @staticmethod
+    def _batches(items: list[_Item]) -> list[list[_Item]]:
+        by_source: dict[str, list[_Item]] = {}
+        for it in items:
+            by_source.setdefault(it.job.source, []).append(it)
+        return [
+            group[i : i + MAX_ITEMS]
+            for group in by_source.values()
+            for i in range(0, len(group), MAX_ITEMS)
+        ]
+
+    def _start(self, it: _Item) -> None:
+        if it.fid is None:
+            _, it.fid = self.fetcher._start(it.job.call, it.job.target)
+
+    def _send(self, batch: list[_Item]) -> list[_Item]:
+        """One batch on the wire; returns the items to send again (next pages, retries)."""
+        for it in batch:
+            self._start(it)
+        source = batch[0].job.source
+        body = {
+            "requests": [
+                {"name": str(n), "httpMethod": "GET", "url": it.url} for n, it in enumerate(batch)
+            ]
+        }
+        self.pacer.wait()
+        started = time.time()
+        token = current.set(FetchContext(None, source, split_body=True))
+        try:
+            req = HttpRequest(
+                "POST", f"{self.base}/batch", params={"api-version": API_VERSION}, json=body
+            )
+            resp = self.client.send_request(
+                req, _return_pipeline_response=True, retry_on_methods=_RETRY_METHODS
+            )
+        except Exception as e:  # transport errors after the pipeline's retries
+            return self._fail_all(batch, f"batch: {type(e).__name__}: {e}")
+        finally:
+            current.reset(token)
+        with self._lock:
+            self.batches += 1
+        http = resp.http_response
+        self.pacer.observe(dict(http.headers))
+        carrier = resp.context.get("snapdiff_exchange_id")
+        if not 200 <= http.status_code < 300:
+            if self.supported is None and http.status_code in UNSUPPORTED:
+                self.supported = False
+                self.note(f"ARM batch not available (HTTP {http.status_code}): single GETs")
+                for it in batch:
+                    assert it.fid is not None
+                    self.fetcher._finish(
+                        source, it.fid, "superseded", error="batch unsupported; sent alone"
+                    )
+                return []
+            return self._fail_all(batch, f"batch: HTTP {http.status_code}")
+        self.supported = True
+        try:
+            answers = {str(r.get("name")): r for r in json.loads(http.text())["responses"]}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return self._fail_all(batch, "batch: response is not a batch answer")
+        out: list[_Item] = []
+        for n, it in enumerate(batch):
+            out += self._item(it, answers.get(str(n)), started, carrier)
+        return out
+
+    def _fail_all(self, batch: list[_Item], msg: str) -> list[_Item]:
+        for it in batch:
+            self._end(it, "failed", None, msg)
+        return []
+
+    def _end(self, it: _Item, status: str, http_status: int | None, msg: str | None) -> None:
+        assert it.fid is not None
+        pages = it.page - 1 if status != "ok" else it.page
+        if status != "ok" and it.page > 1:
+            status, msg = "failed", f"page {it.page}: {msg}"  # half a listing is a failed listing
+        self.fetcher._finish(
+            it.job.source, it.fid, status, http_status=http_status, pages=pages, error=msg
+        )
+        if status != "ok":
+            self.note(f"{it.job.call} {it.job.target}: {msg}")
+
+    def _item(
+        self, it: _Item, answer: dict[str, Any] | None, started: float, carrier: int | None
+    ) -> list[_Item]:
+        source = it.job.source
+        if answer is None:
+            status, headers, content = None, {}, None
+        else:
+            status = int(answer.get("httpStatusCode") or 0) or None
+            headers = {str(k): str(v) for k, v in (answer.get("headers") or {}).items()}
+            content = answer.get("content")
+        token = current.set(FetchContext(it.fid, source, it.page))
+        try:
+            self.recorder.record(
+                method="GET",
+                url=it.url,
+                request_body=None,
+                status=status,
+                headers=headers,
+                body=None if content is None else json.dumps(content).encode(),
+                started=started,
+                error=None if status else _no_status(answer),
+                batch_id=carrier,
+            )
+        finally:
+            current.reset(token)
+        if status is None or status in RETRYABLE:
+            if it.attempt < self.retry_total:
+                it.attempt += 1
+                it.not_before = time.time() + self._retry_after(headers, it.attempt)
+                return [it]
+            self._end(it, "failed", status, _message(status, content))
+            return []
+        if not 200 <= status < 300:
+            msg = _message(status, content)
+            expired = it.page > 1 and status in (400, 404, 410) and _EXPIRED.search(msg)
+            if expired and it.restarts < MAX_RESTARTS:  # the page token expired: list again
+                assert it.fid is not None
+                self.fetcher._finish(source, it.fid, "superseded", pages=it.page - 1, error=msg)
+                return [_Item(it.job, self._url(it.job), restarts=it.restarts + 1)]
+            self._end(it, classify(status, it.job.call, content), status, msg)
+            return []
+        if not it.job.paged:
+            self._end(it, "ok", status, None)
+            return self._follow(it.job, content)
+        if not isinstance(content, dict):
+            self._end(it, "failed", status, "response is not a JSON object")
+            return []
+        it.values.extend(content.get("value") or [])
+        next_link = content.get("nextLink") or content.get("@odata.nextLink")
+        if next_link:
+            return [_Item(it.job, str(next_link), it.fid, it.page + 1, 0, it.restarts, it.values)]
+        self._end(it, "ok", 200, None)
+        return self._follow(it.job, it.values)
+
+    def _follow(self, job: Job, data: Any) -> list[_Item]:
+        if job.then is None:
+            return []
+        return [_Item(j, self._url(j)) for j in job.then(data)]
+
+    def _retry_after(self, headers: dict[str, str], attempt: int) -> float:
+        for k, v in headers.items():
+            if k.lower() == "retry-after":
+                try:
+                    return min(max(float(v), 0.0), 60.0)
+                except ValueError:
+                    break
+        return min(self.retry_backoff * (2 ** (attempt - 1)), 60.0)
+
+
+def _no_status(answer: dict[str, Any] | None) -> str:
+    if answer is None:
+        return "batch item: no answer for this item"
+    return f"batch item: no HTTP status ({answer.get('httpStatusCode')!r})"
+
+
+def _message(status: int | None, content: Any) -> str:
+    if isinstance(content, dict) and isinstance(content.get("error"), dict):
+        err = content["error"]
+        return f"HTTP {status} {err.get('code', '')}: {err.get('message', '')}".strip()
+    return f"HTTP {status}" if status else "no answer"
