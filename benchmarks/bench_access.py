@@ -1,6 +1,6 @@
 """Benchmark: ``snapdiff access`` and the access diff at scale.
 
-Two synthetic snapshots written with ``snapdiff.fake.writer``: N resources (default 100,000)
+Two synthetic snapshots written with ``fakeazure.writer``: N resources (default 100,000)
 in 20 subscriptions under 3 management groups, 1,000 resource groups, 5,000 role assignments
 (management groups, subscriptions, resource groups, single resources; a fifth to groups),
 500 groups with 50,000 memberships (some nested), a deny assignment per subscription. Week B
@@ -16,15 +16,19 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from snapdiff.access import Access, diff_access
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
-from snapdiff.snapshot import SnapshotView
-from snapdiff.store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
+
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot  # noqa: E402
+from snapdiff.access import Access, diff_access  # noqa: E402
+from snapdiff.snapshot import SnapshotView  # noqa: E402
+from snapdiff.store import Store  # noqa: E402
 
 MG = "/providers/Microsoft.Management/managementGroups/"
 TYPES = (

@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
 
 
 def make_store(path: Path, n: int) -> None:
-    from snapdiff.fake.synthetic import synthetic_tenant
-    from snapdiff.fake.writer import tenant_fetches, write_snapshot
+    from fakeazure.synthetic import synthetic_tenant
+    from fakeazure.writer import tenant_fetches, write_snapshot
     from snapdiff.store import Store
 
     store = Store(path)

@@ -20,13 +20,14 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
 
+from fakeazure.server import serve  # noqa: E402
+from fakeazure.synthetic import synthetic_tenant  # noqa: E402
 from snapdiff.collect import CollectOptions, collect  # noqa: E402
 from snapdiff.collect.clouds import resolve_cloud  # noqa: E402
 from snapdiff.collect.credentials import StaticTokenCredential  # noqa: E402
 from snapdiff.collect.scope import Scope  # noqa: E402
-from snapdiff.fake.server import serve  # noqa: E402
-from snapdiff.fake.synthetic import synthetic_tenant  # noqa: E402
 from snapdiff.naming.calls import PER_RESOURCE  # noqa: E402
 from snapdiff.store import Store  # noqa: E402
 

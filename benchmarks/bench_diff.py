@@ -2,7 +2,7 @@
 
 Two synthetic snapshots of N resources (default 100,000) with 1% changed (properties, ``scad``
 tags, added and removed resources) plus role assignments with 1% churn, written with
-``snapdiff.fake.writer``. Both timings come from the same run.
+``fakeazure.writer``. Both timings come from the same run.
 
     python benchmarks/bench_diff.py --n 20000
     python benchmarks/bench_diff.py --n 100000 --baseline-n 20000   # cap the slow baseline
@@ -18,17 +18,21 @@ from __future__ import annotations
 import argparse
 import copy
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from deepdiff import DeepDiff
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
 
-from snapdiff.diff import diff_snapshots
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
-from snapdiff.snapshot import SnapshotView
-from snapdiff.store import Store
+from deepdiff import DeepDiff  # noqa: E402
+
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot  # noqa: E402
+from snapdiff.diff import diff_snapshots  # noqa: E402
+from snapdiff.snapshot import SnapshotView  # noqa: E402
+from snapdiff.store import Store  # noqa: E402
 
 TYPES = (
     "microsoft.compute/virtualmachines",
@@ -99,10 +103,10 @@ def _own_rows(n: int, seed: int) -> list[dict[str, Any]]:
 
 def base_rows(n: int, seed: int) -> tuple[list[dict[str, Any]], str]:
     try:
-        from snapdiff.fake.synthetic import synthetic_arg_rows  # type: ignore[import-not-found]
+        from fakeazure.synthetic import synthetic_arg_rows  # type: ignore[import-not-found]
     except ImportError:
         return _own_rows(n, seed), "benchmark's own generator"
-    return list(synthetic_arg_rows(n, seed=seed)), "snapdiff.fake.synthetic.synthetic_arg_rows"
+    return list(synthetic_arg_rows(n, seed=seed)), "fakeazure.synthetic.synthetic_arg_rows"
 
 
 def churn(rows: list[dict[str, Any]], rate: float, seed: int) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """Store growth benchmark (not a timed test): ten weekly snapshots of a synthetic tenant.
 
 Writes ten weekly snapshots of a 10,000-resource tenant at 1% weekly churn with
-``snapdiff.fake.writer`` and prints the store size against the size of one snapshot (target:
+``fakeazure.writer`` and prints the store size against the size of one snapshot (target:
 at most 1.5x) and the export size of one snapshot. Whole-page dedup cannot help when 1% churn
 touches nearly every 1,000-row page; the store keeps such a page as a zstd delta against the
 same page of the previous snapshot (``snapdiff.bodies``), which the breakdown by codec shows.
@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
 
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot  # noqa: E402
 from snapdiff.bundle import export_snapshot  # noqa: E402
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot  # noqa: E402
 from snapdiff.maintenance import index_snapshot, store_size  # noqa: E402
 from snapdiff.store import Store  # noqa: E402
 
@@ -110,7 +111,7 @@ def fallback_rows(
 
 def rows_for(n: int, week: int, churn: float) -> list[dict[str, Any]]:
     try:
-        from snapdiff.fake.synthetic import synthetic_arg_rows  # another helper's generator
+        from fakeazure.synthetic import synthetic_arg_rows  # another helper's generator
     except ImportError:
         return fallback_rows(n, seed=0, churn_week=week, churn=churn)
     return synthetic_arg_rows(n, seed=0, churn_week=week, churn=churn)
@@ -118,10 +119,10 @@ def rows_for(n: int, week: int, churn: float) -> list[dict[str, Any]]:
 
 def generator_name() -> str:
     try:
-        from snapdiff.fake.synthetic import synthetic_arg_rows  # noqa: F401
+        from fakeazure.synthetic import synthetic_arg_rows  # noqa: F401
     except ImportError:
         return "benchmarks/bench_store.py fallback generator"
-    return "snapdiff.fake.synthetic.synthetic_arg_rows"
+    return "fakeazure.synthetic.synthetic_arg_rows"
 
 
 def snapshot_fetches(n: int, week: int, churn: float) -> list[FakeFetch]:

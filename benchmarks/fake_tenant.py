@@ -20,10 +20,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
 
-from snapdiff.fake.demo import demo_tenant  # noqa: E402
-from snapdiff.fake.server import serve  # noqa: E402
-from snapdiff.fake.synthetic import synthetic_tenant  # noqa: E402
+from fakeazure.demo import demo_tenant  # noqa: E402
+from fakeazure.server import serve  # noqa: E402
+from fakeazure.synthetic import synthetic_tenant  # noqa: E402
 
 
 def main() -> None:

@@ -13,11 +13,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from snapdiff.bundle import export_snapshot
-from snapdiff.demo import WEEKS
-from snapdiff.fake.cassettes import run_cassette
-from snapdiff.fake.record import RECORDINGS
-from snapdiff.store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
+
+from fakeazure.cassettes import run_cassette  # noqa: E402
+from fakeazure.record import RECORDINGS  # noqa: E402
+from snapdiff.bundle import export_snapshot  # noqa: E402
+from snapdiff.demo import WEEKS  # noqa: E402
+from snapdiff.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = {"week-0": "demo-week0", "week-1": "demo-week1"}  # bundle label -> cassette

@@ -9,8 +9,8 @@ import pytest
 import pytest_socket
 
 import snapdiff.build.api as build_api
-from snapdiff.fake.cassettes import ReplayClock, run_cassette
-from snapdiff.fake.record import RECORDINGS
+from fakeazure.cassettes import ReplayClock, run_cassette
+from fakeazure.record import RECORDINGS
 from snapdiff.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,16 +8,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import _offline
 
+from conftest import _offline
+from fakeazure import access_tenant as at
+from fakeazure.demo import SUB_PROD, _guid
+from fakeazure.writer import tenant_fetches, write_snapshot
 from snapdiff.access import Access, diff_access
 from snapdiff.access.capabilities import Permissions, allowed_ops, capabilities_of
 from snapdiff.access.diff import SCHEMA
 from snapdiff.cli import main
 from snapdiff.diff.model import schema_errors
-from snapdiff.fake import access_tenant as at
-from snapdiff.fake.demo import SUB_PROD, _guid
-from snapdiff.fake.writer import tenant_fetches, write_snapshot
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

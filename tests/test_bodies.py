@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
+from fakeazure.synthetic import synthetic_arg_rows
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import bodies
 from snapdiff.build import build, render
 from snapdiff.bundle import export_snapshot, import_bundle, verify
-from snapdiff.fake.synthetic import synthetic_arg_rows
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.maintenance import prune
 from snapdiff.migrations import MIGRATIONS
 from snapdiff.snapshot import SnapshotView

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import bodies
 from snapdiff.bundle import (
     BundleError,
@@ -27,7 +28,6 @@ from snapdiff.bundle import (
 from snapdiff.cli import main
 from snapdiff.commands.common import open_ref
 from snapdiff.errors import SnapdiffError, StoreError
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.migrations import SCHEMA_VERSION
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store, utcnow

@@ -9,9 +9,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from fakeazure.scenarios import faults_tenant
+from fakeazure.server import serve
 from snapdiff.cli import main
-from snapdiff.fake.scenarios import faults_tenant
-from snapdiff.fake.server import serve
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -112,8 +112,8 @@ def test_collect_command_against_the_fake_tenant(tmp_path):
 
 @pytest.mark.loopback
 def test_dropped_connection_is_retried_and_recorded(tmp_path):
-    from snapdiff.fake.server import DROP
-    from snapdiff.fake.tenant import Fault
+    from fakeazure.server import DROP
+    from fakeazure.tenant import Fault
 
     tenant = clean_tenant()
     tenant.faults["/subscriptions"] = [Fault(DROP)]

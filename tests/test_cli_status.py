@@ -6,16 +6,16 @@ from __future__ import annotations
 import socket
 
 import pytest
-from test_cli import clean_tenant, collect_cli, run
 
+from fakeazure.reader import reader_tenant
+from fakeazure.server import serve
+from fakeazure.tenant import Fault
 from snapdiff.collect import CollectOptions, collect
 from snapdiff.collect.clouds import resolve_cloud
 from snapdiff.collect.credentials import StaticTokenCredential
 from snapdiff.collect.fetcher import Fetcher
-from snapdiff.fake.reader import reader_tenant
-from snapdiff.fake.server import serve
-from snapdiff.fake.tenant import Fault
 from snapdiff.store import Store
+from test_cli import clean_tenant, collect_cli, run
 
 pytestmark = pytest.mark.loopback
 MG_LIST = "/providers/microsoft.management/managementgroups"
@@ -144,8 +144,8 @@ def test_failed_management_group_listing_fails_authorization_too(tmp_path):
 
 
 def test_a_2xx_answer_that_is_not_json_is_failed_not_ok(tmp_path):
+    from fakeazure.scenarios import SUBS
     from snapdiff.collect.scope import Scope
-    from snapdiff.fake.scenarios import SUBS
 
     tenant = clean_tenant()
     tenant.faults[f"/subscriptions/{SUBS[1]}"] = [Fault(200, {}, "truncated")]

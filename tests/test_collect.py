@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from snapdiff.fake.scenarios import SUBS
+from fakeazure.scenarios import SUBS
 from snapdiff.snapshot import SnapshotView
 
 

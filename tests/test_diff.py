@@ -17,6 +17,7 @@ import pytest_socket
 from click.testing import CliRunner
 
 import snapdiff.store as store_module
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.cli import main
 from snapdiff.diff import diff_snapshots
 from snapdiff.diff.history import history
@@ -26,7 +27,6 @@ from snapdiff.diff.render_json import render_json
 from snapdiff.diff.render_markdown import render_markdown
 from snapdiff.diff.render_text import render_text
 from snapdiff.diff.schema import SCHEMA, schema_errors
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import _offline
 
+from conftest import _offline
 from snapdiff.cli import main
 from snapdiff.diff.api import diff_snapshots
 from snapdiff.diff.render_json import render_json

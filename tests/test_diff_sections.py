@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_diff import _offline_and_frozen, base, changed_state, run_diff  # noqa: F401
 
 from snapdiff.cli import main
 from snapdiff.diff.context import DiffContext
@@ -32,6 +31,7 @@ from snapdiff.diff.render_text import render_text
 from snapdiff.diff.schema import SCHEMA, build_schema, schema_errors, schema_json, type_schema
 from snapdiff.diff.textout import TextOut
 from snapdiff.naming.ids import row_parts
+from test_diff import _offline_and_frozen, base, changed_state, run_diff  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from snapdiff.fake.demo import (
+from fakeazure.demo import (
     SUB_PROD,
     TENANT_ID,
     WEEK1_CHANGES,
     _Groups,
     demo_tenant,
 )
-from snapdiff.fake.synthetic import PER_RESOURCE_TYPES, synthetic_arg_rows, synthetic_tenant
-from snapdiff.fake.tenant import Tenant
+from fakeazure.synthetic import PER_RESOURCE_TYPES, synthetic_arg_rows, synthetic_tenant
+from fakeazure.tenant import Tenant
 from snapdiff.naming.calls import FOLLOW_UPS, PER_RESOURCE
 from snapdiff.redact import redact_obj
 

@@ -1,4 +1,4 @@
-"""The fake store writer (snapdiff/fake/writer.py) against a real replay: for the demo tenant it
+"""The fake store writer (tests/fakeazure/writer.py) against a real replay: for the demo tenant it
 stores what the collector stores, so unit fixtures and benchmarks built with it are honest."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from fakeazure.record import RECORDINGS
+from fakeazure.writer import tenant_fetches, write_snapshot
 from snapdiff.build import build
 from snapdiff.demo import load_demo
-from snapdiff.fake.record import RECORDINGS
-from snapdiff.fake.writer import tenant_fetches, write_snapshot
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fakeazure.cassettes import FIXED_INTERVAL
+from fakeazure.scenarios import faults_tenant
+from fakeazure.server import DROP, STALL, serve
+from fakeazure.tenant import Every, Fault, Tenant
 from snapdiff.build.api import build, render
 from snapdiff.cli import main
 from snapdiff.collect import CollectOptions, collect
 from snapdiff.collect.clouds import resolve_cloud
 from snapdiff.collect.credentials import StaticTokenCredential
 from snapdiff.collect.scope import Scope
-from snapdiff.fake.cassettes import FIXED_INTERVAL
-from snapdiff.fake.scenarios import faults_tenant
-from snapdiff.fake.server import DROP, STALL, serve
-from snapdiff.fake.tenant import Every, Fault, Tenant
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_cli import clean_tenant, collect_cli
 
+from fakeazure.server import serve
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import bodies
 from snapdiff.bundle import import_snapshot
 from snapdiff.cli import main
-from snapdiff.fake.server import serve
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.store import Store
+from test_cli import clean_tenant, collect_cli
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
 RID = f"{SUB}/resourcegroups/rg/providers/microsoft.storage/storageaccounts/st0"
@@ -231,18 +231,22 @@ def test_every_writing_command_closes_cleanly(tmp_path: Path, bundle: Path) -> N
         assert_closed_cleanly(db, tmp_path, "complete")
 
 
+TESTS = str(Path(__file__).resolve().parent)  # where fakeazure lives
+
+
 @pytest.fixture
 def crashed(tmp_path: Path) -> Path:
     """A store whose collector died before a checkpoint: every row is still in its -wal."""
     db = tmp_path / "crash.db"
     code = (
         "import os; from snapdiff.store import Store;"
-        "from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot;"
+        "from fakeazure.writer import FakeFetch, arg_pages, write_snapshot;"
         f"rows = [{{'id': f'/x/{{i}}', 'type': 't'}} for i in range(200)];"
         "f = FakeFetch('resourcegraph:resources', 'batch-0', arg_pages(rows, 50));"
         f"write_snapshot(Store({str(db)!r}), [f], label='week-0'); os._exit(0)"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [TESTS, os.environ.get("PYTHONPATH")]))}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert Path(f"{db}-wal").stat().st_size > 4096
     return db
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.build.context import BuildContext
 from snapdiff.build.registry import REGISTRY, load_builtin_kinds
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -1,4 +1,4 @@
-"""Hand-written expectations, read off the demo tenant's source (snapdiff/fake/demo.py), for
+"""Hand-written expectations, read off the demo tenant's source (tests/fakeazure/demo.py), for
 the kinds whose per-kind tests were thinnest. They back tests/golden/build/week0: a golden
 file that changes must still agree with these."""
 

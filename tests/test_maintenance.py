@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import bodies, owner
 from snapdiff.bundle import verify
 from snapdiff.cli import main
 from snapdiff.errors import SnapdiffError, StoreError
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.maintenance import (
     index_missing,
     index_snapshot,

@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fakeazure.writer import write_snapshot
 from snapdiff.cli import main
 from snapdiff.collect.scope import validate_interval
 from snapdiff.errors import SnapdiffError, SnapshotNotFound
 from snapdiff.explain import explain
-from snapdiff.fake.writer import write_snapshot
 from snapdiff.maintenance import parse_duration
 from snapdiff.refs import resolve, split_ref
 from snapdiff.store import Store

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.build.context import BuildContext
 from snapdiff.build.registry import REGISTRY, load_builtin_kinds
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.redact import redact_body
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from fakeazure.demo import demo_tenant
+from fakeazure.scenarios import faults_tenant
 from snapdiff import bodies
-from snapdiff.fake.demo import demo_tenant
-from snapdiff.fake.scenarios import faults_tenant
 from snapdiff.redact import REDACTED, redact_obj
 
 CASSETTES = sorted((Path(__file__).resolve().parents[1] / "cassettes").glob("*.json"))

@@ -12,12 +12,12 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import replay
 
+from conftest import replay
+from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import owner
 from snapdiff.cli import main
 from snapdiff.errors import StoreError
-from snapdiff.fake.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.migrations import MIGRATIONS, SCHEMA_VERSION
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store

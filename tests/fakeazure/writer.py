@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..redact import redact_body
-from ..store import Store, utcnow
+from snapdiff.redact import redact_body
+from snapdiff.store import Store, utcnow
 
 
 @dataclass
@@ -124,11 +124,11 @@ def arg_pages(rows: list[dict[str, Any]], page_size: int = 1000) -> list[dict[st
 
 
 def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
-    """The fetches the collector would store for ``tenant`` (a ``snapdiff.fake.tenant.Tenant``),
+    """The fetches the collector would store for ``tenant`` (a ``fakeazure.tenant.Tenant``),
     without HTTP: Resource Graph pages, role assignments and definitions, Graph members and
     every per-resource listing of ``snapdiff.naming.calls``. For benchmarks at 100,000
     resources, where serving and collecting over loopback would measure the wrong thing."""
-    from ..naming.calls import FOLLOW_UPS, PER_RESOURCE
+    from snapdiff.naming.calls import FOLLOW_UPS, PER_RESOURCE
 
     out = [
         FakeFetch("subscriptions:list", "", [{"value": tenant.subscriptions}]),

@@ -1,6 +1,6 @@
 """Re-record the cassettes under ``cassettes/`` from the fake tenant (opt-in, needs no Azure).
 
-    python -m snapdiff.fake.record [NAME ...]
+    PYTHONPATH=tests python -m fakeazure.record [NAME ...]
 
 Each cassette is recorded into a throwaway store; tests and the demo replay them offline.
 """
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..store import Store
+from snapdiff.store import Store
+
 from .cassettes import run_cassette
 from .tenant import Tenant
 
@@ -114,7 +115,7 @@ def _batch_unsupported() -> Tenant:
 
 
 def _reader(week: int) -> Callable[[], Tenant]:
-    """The demo week as the recommended Reader identity sees it (snapdiff.fake.reader)."""
+    """The demo week as the recommended Reader identity sees it (fakeazure.reader)."""
 
     def make() -> Tenant:
         from .cassettes import RECORD_BASE
@@ -126,7 +127,8 @@ def _reader(week: int) -> Callable[[], Tenant]:
 
 
 def _scoped_options() -> dict[str, Any]:
-    from ..collect.scope import Scope
+    from snapdiff.collect.scope import Scope
+
     from .cassettes import FIXED_INTERVAL
 
     return {"scope": Scope([], ["rg-app-prod", "rg-aks-prod"], FIXED_INTERVAL)}

@@ -17,13 +17,14 @@ from typing import Any
 
 import vcr
 
-from ..collect import CollectOptions, collect
-from ..collect.clouds import resolve_cloud
-from ..collect.collector import CollectResult
-from ..collect.credentials import StaticTokenCredential
-from ..collect.scope import Scope
-from ..redact import redact_body, redact_url
-from ..store import Store
+from snapdiff.collect import CollectOptions, collect
+from snapdiff.collect.clouds import resolve_cloud
+from snapdiff.collect.collector import CollectResult
+from snapdiff.collect.credentials import StaticTokenCredential
+from snapdiff.collect.scope import Scope
+from snapdiff.redact import redact_body, redact_url
+from snapdiff.store import Store
+
 from .server import serve
 from .tenant import Tenant
 

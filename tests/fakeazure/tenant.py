@@ -1,4 +1,4 @@
-"""The data model of the fake Azure tenant that ``snapdiff.fake.server`` serves on loopback.
+"""The data model of the fake Azure tenant that ``fakeazure.server`` serves on loopback.
 
 Paths are ARM/Graph paths without host or query, compared lower-cased. Listings are served in
 pages (``page_size``) with absolute ``nextLink`` / ``@odata.nextLink`` URLs, as Azure does.
