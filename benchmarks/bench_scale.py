@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
 
+from fakeazure.tenant import Tenant  # noqa: E402
 from snapdiff.collect import CollectOptions, collect  # noqa: E402
 from snapdiff.collect.clouds import resolve_cloud  # noqa: E402
 from snapdiff.collect.credentials import StaticTokenCredential  # noqa: E402
 from snapdiff.collect.scope import Scope  # noqa: E402
-from snapdiff.fake.tenant import Tenant  # noqa: E402
 from snapdiff.store import Store  # noqa: E402
 
 SUB = "11111111-1111-4111-8111-111111111111"
@@ -42,7 +43,7 @@ def free_port() -> int:
 
 
 def _serve_forever(kind: str, arg: int, port: int, latency: float, ready: Any) -> None:
-    from snapdiff.fake.server import serve
+    from fakeazure.server import serve
 
     tenant = make_tenant(kind, arg, f"http://127.0.0.1:{port}")
     with serve(tenant, port=port, latency=latency):
@@ -53,7 +54,7 @@ def _serve_forever(kind: str, arg: int, port: int, latency: float, ready: Any) -
 
 def make_tenant(kind: str, arg: int, base: str) -> Tenant:
     if kind == "resources":
-        from snapdiff.fake.synthetic import synthetic_tenant
+        from fakeazure.synthetic import synthetic_tenant
 
         t = synthetic_tenant(arg, base=base)
         t.page_size = 1000
@@ -208,8 +209,8 @@ def bench_graph(users: int) -> None:
 
 
 def bench_demo() -> None:
-    from snapdiff.fake.cassettes import run_cassette
-    from snapdiff.fake.record import CASSETTES
+    from fakeazure.cassettes import run_cassette
+    from fakeazure.record import CASSETTES
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "demo.db")

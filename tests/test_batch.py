@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import _offline
 
+from conftest import _offline
+from fakeazure.server import MAX_BATCH, FakeAzure
+from fakeazure.tenant import Tenant
 from snapdiff.build import build, render
 from snapdiff.collect.pacing import Pacer, remaining
-from snapdiff.fake.server import MAX_BATCH, FakeAzure
-from snapdiff.fake.tenant import Tenant
 from snapdiff.snapshot import SnapshotView
 
 
@@ -192,7 +192,7 @@ def test_graph_batch_carries_first_member_pages(stores):
 
 
 def test_graph_batch_item_429_is_listed_alone(stores):
-    from snapdiff.fake.demo import _Groups
+    from fakeazure.demo import _Groups
 
     store, r = stores
     sid = r["faults"].snapshot_id

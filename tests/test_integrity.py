@@ -245,7 +245,10 @@ def crashed(tmp_path: Path) -> Path:
         "f = FakeFetch('resourcegraph:resources', 'batch-0', arg_pages(rows, 50));"
         f"write_snapshot(Store({str(db)!r}), [f], label='week-0'); os._exit(0)"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [TESTS, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [TESTS, os.environ.get("PYTHONPATH")])),
+    }
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert Path(f"{db}-wal").stat().st_size > 4096
     return db

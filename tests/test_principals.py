@@ -7,13 +7,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import _offline
 
+from conftest import _offline
+from fakeazure.demo import _Groups
+from fakeazure.server import FakeAzure
+from fakeazure.tenant import Tenant
 from snapdiff.cli import main
 from snapdiff.collect.directory import MAX_IDS, chunks
-from snapdiff.fake.demo import _Groups
-from snapdiff.fake.server import FakeAzure
-from snapdiff.fake.tenant import Tenant
 from snapdiff.principals import coverage, principal_names, role_holders
 from snapdiff.snapshot import SnapshotView
 

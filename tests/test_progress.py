@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest_socket
-from conftest import replay
 
+from conftest import replay
 from snapdiff.collect.progress import SourceProgress, render
 from snapdiff.store import Store
 
