@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -91,16 +92,29 @@ def _secret_words(name: str) -> bool:
     return len(words) > 1 and any(w in _SECRET_WORDS for w in words)
 
 
+@lru_cache(maxsize=4096)
 def _secret_key(key: str) -> bool:
     k = key.lower().replace("_", "").replace("-", "")
     return bool(_SECRET_KEYS.match(k) or _SECRET_KEY_PARTS.search(k) or _secret_words(key))
 
 
 def _secret_setting(name: object) -> bool:
-    return isinstance(name, str) and bool(_SECRET_SETTING.search(name) or _secret_words(name))
+    return isinstance(name, str) and _secret_setting_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _secret_setting_name(name: str) -> bool:
+    return bool(_SECRET_SETTING.search(name) or _secret_words(name))
+
+
+def _may_hold_secret(s: str) -> bool:
+    """A cheap necessary condition for any of ``_SECRET_VALUES`` to match ``s``."""
+    return "=" in s or "eyJ" in s or "-----BEGIN" in s or ("://" in s and "@" in s)
 
 
 def redact_string(s: str) -> tuple[str, list[str]]:
+    if not _may_hold_secret(s):
+        return s, []
     reasons = []
     for pattern, reason in _SECRET_VALUES:
         if pattern.search(s):
