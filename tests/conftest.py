@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -39,11 +40,20 @@ def replay(store: Store, name: str, **kw):
     return run_cassette(store, CASSETTES / f"{name}.json", **{**options, **kw})
 
 
-def _offline(store_dir, *names_and_labels, **kw):
-    """Replay cassettes into a new store with sockets disabled; one result per cassette."""
+def copy_store(store: Store, path: Path) -> Store:
+    """A private, writable copy of a (session) store at ``path``: replay once, copy to write."""
+    with sqlite3.connect(store.path) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    dst.close()
+    return Store(path)
+
+
+def _offline(store_dir, *names_and_labels, into: Store | None = None, **kw):
+    """Replay cassettes with sockets disabled into ``into`` or a new store; one result per
+    cassette."""
     pytest_socket.disable_socket(allow_unix_socket=True)
     try:
-        store = Store(store_dir / "s.db")
+        store = into or Store(store_dir / "s.db")
         results = [replay(store, name, label=label, **kw) for name, label in names_and_labels]
     finally:
         pytest_socket.enable_socket()

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import _offline
+from conftest import _offline, copy_store
 from fakeazure.server import MAX_BATCH, FakeAzure
 from fakeazure.tenant import Tenant
 from snapdiff.build import build, render
@@ -17,13 +17,16 @@ from snapdiff.snapshot import SnapshotView
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory):
-    store, batched, single, faults, unsupported = _offline(
-        tmp_path_factory.mktemp("batch"),
-        ("demo-week0", "batched"),
+def stores(tmp_path_factory, demo_store):
+    """The session's demo weeks (week 0 is the batched collection) plus three more replays."""
+    demo, batched, _ = demo_store
+    folder = tmp_path_factory.mktemp("batch")
+    store, single, faults, unsupported = _offline(
+        folder,
         ("demo-week0-nobatch", "single"),
         ("batch-faults", "faults"),
         ("batch-unsupported", "unsupported"),
+        into=copy_store(demo, folder / "s.db"),
     )
     return store, {
         "batched": batched,

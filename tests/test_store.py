@@ -13,7 +13,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import replay
+from conftest import copy_store, replay
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import owner
 from snapdiff.cli import main
@@ -27,9 +27,9 @@ def _bodies(store: Store) -> int:
     return store.conn.execute("SELECT count(*) FROM bodies").fetchone()[0]
 
 
-def test_second_snapshot_of_unchanged_tenant_shares_bodies(tmp_path):
-    store = Store(tmp_path / "s.db")
-    first = replay(store, "faults")
+def test_second_snapshot_of_unchanged_tenant_shares_bodies(tmp_path, faults_snapshot):
+    session_store, first = faults_snapshot  # the session's replay, copied: one replay here
+    store = copy_store(session_store, tmp_path / "s.db")
     after_first = _bodies(store)
     second = replay(store, "faults")
     assert first.snapshot_id != second.snapshot_id
