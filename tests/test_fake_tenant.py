@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -488,8 +487,7 @@ def test_synthetic_churn_changes_role_assignments() -> None:
     assert a.keys() - b.keys() and b.keys() - a.keys()
 
 
-def test_synthetic_100k_is_fast() -> None:
-    started = time.perf_counter()
+def test_synthetic_100k_is_sized() -> None:
+    """The generator's speed is benchmarks/fake_tenant.py's business, never a timed assertion."""
     t = synthetic_tenant(100_000, churn_week=1)
-    assert time.perf_counter() - started < 30
     assert abs(len(t.resources) - 100_000) < 100
