@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import _offline
+from conftest import _offline, copy_store
 from snapdiff.cli import main
 from snapdiff.diff.api import diff_snapshots
 from snapdiff.diff.render_json import render_json
@@ -28,13 +28,15 @@ _TIMES = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?")
 def variants(demo_store, tmp_path_factory):
     """The demo store plus week 1 collected without Graph rights and with a narrower scope."""
     store, r0, r1 = demo_store
-    other, other_week0, nograph, scoped = _offline(
-        tmp_path_factory.mktemp("variants"),
-        ("demo-week0", "week-0"),
+    folder = tmp_path_factory.mktemp("variants")
+    # A copy of the session's demo weeks (week 0 is not replayed again) plus the two variants.
+    other, nograph, scoped = _offline(
+        folder,
         ("demo-week1-nograph", "nograph"),
         ("demo-week1-scoped", "scoped"),
+        into=copy_store(store, folder / "s.db"),
     )
-    return store, r0, r1, other, other_week0, nograph, scoped
+    return store, r0, r1, other, r0, nograph, scoped
 
 
 def as_json(d) -> dict:
