@@ -7,18 +7,24 @@ import pytest
 
 from conftest import _offline
 from fakeazure.reader import (
+    BASIC_SERVICEBUS,
     FIREWALLED_VAULT,
     PRIVATE_VAULT,
+    firewalled_tenant,
     vault_forbidden,
     vault_network_refused,
 )
+from fakeazure.server import serve
 from fakeazure.writer import FakeFetch, write_snapshot
 from snapdiff import status as st
+from snapdiff.build import build
 from snapdiff.errors import SnapshotNotFound
+from snapdiff.naming.calls import PER_RESOURCE, absent_for
 from snapdiff.refs import resolve
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
-from test_cli import run
+from test_cli import collect_cli, run
+from test_cli_status import _free_port
 
 RBAC_ONLY = "kv-fab-shared-ops"
 
@@ -90,6 +96,60 @@ def test_firewalled_vaults_replayed_leave_a_complete_snapshot_naming_network_rul
     assert "(ForbiddenByFirewall)" in errors[FIREWALLED_VAULT]
     assert "(ForbiddenByConnection)" in errors[PRIVATE_VAULT]
     assert "(AccessDenied)" in errors[RBAC_ONLY]
+
+
+def test_basic_service_bus_namespaces_have_no_topics_to_ask_for():
+    topics = next(c for c in PER_RESOURCE["microsoft.servicebus/namespaces"] if "topics" in c.call)
+    queues = next(c for c in PER_RESOURCE["microsoft.servicebus/namespaces"] if "queues" in c.call)
+    basic = {"sku": {"name": "Basic", "tier": "Basic"}}
+    assert absent_for(basic, topics) == "not offered on the Basic tier: not called"
+    assert absent_for({"sku": {"name": "basic"}}, topics)  # a row with the name only
+    assert absent_for(basic, queues) is None
+    assert absent_for({"sku": {"name": "Standard", "tier": "Standard"}}, topics) is None
+    assert absent_for({"sku": None}, topics) is None  # unknown tier: ask
+
+
+def test_basic_namespace_topics_are_absent_without_a_request_or_a_warning(tmp_path):
+    store, r = _offline(tmp_path, ("reader-firewall", "fw"))
+    assert r.status == "complete"
+    bus = next(s for s in r.sources if s["name"] == "servicebus")
+    assert bus["status"] == "ok" and bus["errors"] == 0
+    assert bus["outcomes"] == {"ok": 5, "not_applicable": 1}  # 2 namespaces x 3, one unasked
+    view = SnapshotView(store, r.snapshot_id)
+    [topics] = [f for f in view.fetches("servicebus:topics") if BASIC_SERVICEBUS in f.target]
+    assert topics.status == "not_applicable" and topics.http_status is None
+    assert topics.error == "not offered on the Basic tier: not called"
+    urls = [
+        u
+        for (u,) in store.conn.execute(
+            "SELECT url FROM exchanges WHERE snapshot_id = ?", (r.snapshot_id,)
+        )
+    ]
+    assert not [u for u in urls if f"{BASIC_SERVICEBUS}/topics" in u.lower()]
+    assert [u for u in urls if f"{BASIC_SERVICEBUS}/queues" in u.lower()]  # the rest was asked
+    result = build(view)
+    [ns] = [b for b in result.active_directory["serviceBuses"] if b["name"] == BASIC_SERVICEBUS]
+    assert ns["tier"] == "Basic" and ns["topics"] == [] and ns["queues"][0]["name"] == "orders"
+    assert not [w for w in result.warnings if BASIC_SERVICEBUS in w]
+
+
+@pytest.mark.loopback
+def test_collect_warns_once_for_the_network_and_once_for_the_access_policy(tmp_path):
+    port = _free_port()
+    with serve(firewalled_tenant(0, f"http://127.0.0.1:{port}"), port=port) as (base, _):
+        result = collect_cli(base, tmp_path / "s.db", "--strict")
+    assert result.exit_code == 1, result.output  # complete, but --strict: coverage limited
+    assert "snapshot 1 complete" in result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2, result.output
+    network = next(w for w in warnings if "network rules" in w)
+    assert network.startswith("warning: keyvault: Key Vault keys, secrets and certificates")
+    assert "not by RBAC" in network and "vault firewall" in network
+    assert "Key Vault Reader" not in network
+    assert any("Key Vault Reader role" in w and RBAC_ONLY in w for w in warnings)
+    built = run("build", "--store", str(tmp_path / "s.db"), "-o", str(tmp_path / "out"))
+    assert built.exit_code == 0
+    assert "keyvault coverage: Key Vault keys, secrets and certificates (blocked" in built.output
 
 
 # -- refs never pick a failed snapshot ----------------------------------------------------------

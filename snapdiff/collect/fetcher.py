@@ -90,6 +90,11 @@ class Fetcher:
             self._deadlines[fid] = self.guard.deadline()
         return source, fid
 
+    def absent(self, call: str, target: str, why: str) -> None:
+        """Record a fetch that was not made because the service does not exist for the target."""
+        source, fid = self._start(call, target)
+        self._finish(source, fid, st.NOT_APPLICABLE, error=why)
+
     def context(self, source: str, fid: int, page: int) -> FetchContext:
         """What the capture and retry layers need to know about a request of fetch ``fid``."""
         return FetchContext(fid, source, page, self._deadlines.get(fid))

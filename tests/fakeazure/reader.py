@@ -31,6 +31,7 @@ _SUPPORTED = {  # account kind -> the services it has
 }
 RETIRED_SQL = "sql-fab-retired"
 STALE_STORAGE = "stfablegacy01"
+BASIC_SERVICEBUS = "sb-fab-basic"
 FIREWALLED_VAULT = "kv-fab-prod-app"
 PRIVATE_VAULT = "kv-fab-private"
 
@@ -157,7 +158,8 @@ def reader_tenant(week: int, base: str) -> Tenant:
 def firewalled_tenant(week: int, base: str) -> Tenant:
     """The Reader tenant where one vault's firewall refuses the collector's address and a
     second vault (public access disabled) admits only its private endpoint: 403s that no RBAC
-    role would lift. The other vault still refuses for want of an access policy."""
+    role would lift. The other vault still refuses for want of an access policy. A Basic-tier
+    Service Bus namespace has no topics."""
     t = reader_tenant(week, base)
     kv = next(r for r in t.resources if r["name"] == FIREWALLED_VAULT)
     private = copy.deepcopy(kv)
@@ -173,6 +175,39 @@ def firewalled_tenant(week: int, base: str) -> Tenant:
         "virtualNetworkRules": [],
     }
     t.resources.append(private)
+    # A Basic-tier Service Bus namespace: queues only. Asked for topics, Service Bus answers only
+    # its generic 400 (no code of its own), so the collector must not ask.
+    sb = next(r for r in t.resources if r["type"] == "microsoft.servicebus/namespaces")
+    basic = copy.deepcopy(sb)
+    basic["id"] = sb["id"].rsplit("/", 1)[0] + f"/{BASIC_SERVICEBUS}"
+    basic.update(name=BASIC_SERVICEBUS, tags={}, sku={"name": "Basic", "tier": "Basic"})
+    bid = basic["id"].lower()
+    t.responses[bid + "/authorizationrules"] = [
+        {
+            "id": f"{basic['id']}/AuthorizationRules/RootManageSharedAccessKey",
+            "name": "RootManageSharedAccessKey",
+            "type": "Microsoft.ServiceBus/Namespaces/AuthorizationRules",
+            "location": "West Europe",
+            "properties": {"rights": ["Listen", "Manage", "Send"]},
+        }
+    ]
+    t.responses[bid + "/queues"] = [
+        {
+            "id": f"{basic['id']}/queues/orders",
+            "name": "orders",
+            "type": "Microsoft.ServiceBus/Namespaces/Queues",
+            "location": "West Europe",
+            "properties": {"status": "Active"},
+        }
+    ]
+    t.answers[bid + "/topics"] = (
+        400,
+        _error(
+            "MessagingGatewayBadRequest",
+            "SubCode=40000. Bad Request. To know more visit https://aka.ms/sbResourceMgrExceptions.",
+        ),
+    )
+    t.resources.append(basic)
     for name, inner in (
         (FIREWALLED_VAULT, "ForbiddenByFirewall"),
         (PRIVATE_VAULT, "ForbiddenByConnection"),
