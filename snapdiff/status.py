@@ -49,7 +49,8 @@ SOURCES = (
 # Consumption tier answers MethodNotAllowedInPricingTier for what that tier does not offer.
 # Researched without a specific code, so still ``failed`` (see docs/store.md, "Researched but
 # unknown"): Service Bus topics on Basic (a generic 400 BadRequest / MessagingGatewayBadRequest
-# "SubCode=40000", learn.microsoft.com service-bus-resource-manager-exceptions), App Service
+# "SubCode=40000", learn.microsoft.com service-bus-resource-manager-exceptions; the collector
+# does not ask a Basic namespace, see ``Call.absent_on``), App Service
 # config/authsettingsV2 (only generic 400 BadRequest, e.g. "running on auth version v2",
 # MicrosoftDocs/azure-docs#77932), the App Insights topology (no public recording), SQL and
 # DB server sub-resources (no tier-specific code documented).
