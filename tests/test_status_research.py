@@ -78,8 +78,14 @@ def test_network_refusals_get_their_own_coverage_line_naming_the_network_rule():
     assert "forbidden for 2 (kv-b, kv-c)" in policy and "Key Vault Reader role" in policy
 
 
-def test_firewalled_vaults_replayed_leave_a_complete_snapshot_naming_network_rules(tmp_path):
-    store, r = _offline(tmp_path, ("reader-firewall", "fw"))
+@pytest.fixture(scope="module")
+def firewall(tmp_path_factory):
+    """The reader-firewall cassette replayed once for the tests that read it."""
+    return _offline(tmp_path_factory.mktemp("fw"), ("reader-firewall", "fw"))
+
+
+def test_firewalled_vaults_replayed_leave_a_complete_snapshot_naming_network_rules(firewall):
+    store, r = firewall
     assert r.status == "complete"
     status = {s["name"]: s["status"] for s in r.sources}
     assert {n for n, s in status.items() if s != "ok"} == {"keyvault"}
@@ -109,8 +115,8 @@ def test_basic_service_bus_namespaces_have_no_topics_to_ask_for():
     assert absent_for({"sku": None}, topics) is None  # unknown tier: ask
 
 
-def test_basic_namespace_topics_are_absent_without_a_request_or_a_warning(tmp_path):
-    store, r = _offline(tmp_path, ("reader-firewall", "fw"))
+def test_basic_namespace_topics_are_absent_without_a_request_or_a_warning(firewall):
+    store, r = firewall
     assert r.status == "complete"
     bus = next(s for s in r.sources if s["name"] == "servicebus")
     assert bus["status"] == "ok" and bus["errors"] == 0
