@@ -74,6 +74,7 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
         if v not in fail_on_values() and not valid_rule(v):
             raise click.BadParameter(
                 f"{v!r}: use one of {', '.join(fail_on_values())} or access:c>=8"
+                " (c, i or a; >=, > or =; CIA values are 0..10)"
             )
     return values
 
