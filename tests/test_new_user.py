@@ -3,7 +3,11 @@ misleading or repeated error, or accepted an option that could never work."""
 
 from __future__ import annotations
 
+import os
 import socket
+import sqlite3
+import subprocess
+import sys
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
@@ -118,3 +122,43 @@ def test_fail_on_a_cia_value_that_cannot_exist_is_refused(demo_store, rule):
 def test_fail_on_edge_cia_values_still_work(demo_store, rule):
     res = run("diff", "--store", str(demo_store[0].path), "--fail-on", rule)
     assert res.exit_code in (0, 1), res.output
+
+
+def _closed(fds: tuple[int, ...]):
+    def close() -> None:
+        for fd in fds:
+            os.close(fd)
+
+    return close
+
+
+@pytest.mark.parametrize("fds", [(1,), (0, 1), (1, 2)])
+def test_a_closed_stdout_at_start_is_a_normal_end(demo_store, tmp_path, fds):
+    """``snapdiff diff >&-`` (cron with no stdout): the decided exit code, no internal error,
+    and nothing written into the store that took descriptor 1."""
+    copy = tmp_path / "s.db"
+    with sqlite3.connect(demo_store[0].path) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)  # the session store may still hold rows in its -wal
+    dst.close()
+    before = copy.read_bytes()
+    err = tmp_path / "err.txt"
+    with err.open("w") as e:
+        proc = subprocess.run(
+            [sys.executable, "-m", "snapdiff", "diff", "--store", str(copy)],
+            stderr=e if 2 not in fds else subprocess.DEVNULL,
+            preexec_fn=_closed(fds),
+            timeout=120,
+        )
+    assert proc.returncode == 1, err.read_text()  # the demo weeks differ
+    assert err.read_text() == ""
+    assert copy.read_bytes() == before
+
+
+def test_default_diff_on_a_one_snapshot_store_says_what_to_do(demo_store, tmp_path):
+    store = demo_store[0]
+    bundle = tmp_path / "w1.snapdiff"
+    assert run("export", "2", "-o", str(bundle), "--store", str(store.path)).exit_code == 0
+    res = run("diff", "--store", str(bundle))
+    line = _one_error_line(res)
+    assert "nothing to compare" in line and "holds only 1 complete snapshot)" in line
+    assert "snapdiff diff A B" in line
