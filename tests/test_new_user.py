@@ -162,3 +162,18 @@ def test_default_diff_on_a_one_snapshot_store_says_what_to_do(demo_store, tmp_pa
     line = _one_error_line(res)
     assert "nothing to compare" in line and "holds only 1 complete snapshot)" in line
     assert "snapdiff diff A B" in line
+
+
+@pytest.mark.parametrize("option", ["--resource", "--principal"])
+def test_access_with_an_empty_filter_is_refused_not_widened(demo_store, option):
+    """``--principal "$WHO"`` with WHO unset listed every privileged holder instead."""
+    res = run("access", "--store", str(demo_store[0].path), option, " ")
+    line = _one_error_line(res)
+    assert f"{option} is empty" in line
+
+
+@pytest.mark.parametrize("n", ["0", "-3"])
+def test_collect_refuses_a_concurrency_below_one(tmp_path, n):
+    res = run("collect", "--store", str(tmp_path / "s.db"), "--concurrency", n)
+    assert res.exit_code == 2 and "--concurrency" in res.output and "x>=1" in res.output
+    assert not (tmp_path / "s.db").exists()

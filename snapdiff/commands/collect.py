@@ -53,6 +53,7 @@ from .common import open_store, store_option
     "--concurrency",
     default=8,
     show_default=True,
+    type=click.IntRange(min=1),
     help="Requests in flight at most (ARM and Graph).",
 )
 @click.option(
