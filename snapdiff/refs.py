@@ -32,8 +32,8 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
     snaps = store.snapshots()
     if complete_only:
         pool = [s for s in snaps if s.status == "complete"]
-    else:
-        pool = [s for s in snaps if s.status != "running"] or snaps
+    else:  # a failed snapshot read nothing: only its id or label names it
+        pool = [s for s in snaps if s.status not in ("running", "failed")]
     ref = "latest" if ref is None else str(ref).strip()
     m = _LATEST.match(ref)
     if m:
@@ -42,7 +42,9 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
             what = ("complete snapshot" if complete_only else "snapshot") + (
                 "" if len(pool) == 1 else "s"
             )
-            raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}")
+            failed = sum(s.status == "failed" for s in snaps)
+            hint = f" ({failed} failed, named only by id or label)" if failed else ""
+            raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}{hint}")
         return pool[-1 - back].id
     if ref.isdigit():
         for s in snaps:
