@@ -83,8 +83,11 @@ class Group(click.Group):
             _fail(str(e), debug=debug)
         except KeyboardInterrupt:
             _fail("interrupted", 130, debug=debug, prefix="")
+        except click.UsageError as e:  # a bad option or value: one line, as every other error
+            where = e.ctx.command_path if e.ctx else "snapdiff"
+            _fail(f"{e.format_message()} (see '{where} --help')", e.exit_code, debug=debug)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise  # --help, usage errors: click reports them itself
+            raise  # --help, --version: click reports them itself
         except Exception as e:  # the CLI boundary: a bug still ends in one line and exit 2
             why = f"{type(e).__name__}: {e}"
             _fail(
