@@ -30,7 +30,7 @@ class Reached:
 @dataclass
 class AccessChange:
     principal: str
-    name: str
+    principal_name: str | None  # "display name (UPN or appId)"; None when the snapshot has none
     change: str  # gained, lost, or raised (same access, CIA tag raised)
     capabilities: list[str]
     eligible: bool  # PIM-eligible access, not active
@@ -321,7 +321,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
             -max(c.top),
             -c.privileged,
             c.change,
-            c.name.lower(),
+            (c.principal_name or c.principal).lower(),
             c.principal,
             c.capabilities,
             c.causes,
@@ -351,8 +351,7 @@ class _Agg:
         key = (pid, change, eligible, tuple(causes))
         ch = self.changes.get(key)
         if ch is None:
-            n = x.x.names.get(pid)
-            ch = AccessChange(n.id if n else pid, x.name(pid), change, [], eligible, causes)
+            ch = AccessChange(*x.who(pid), change, [], eligible, causes)
             self.changes[key], self.caps[key] = ch, frozenset()
         if not caps <= self.caps[key]:
             self.caps[key] |= caps
@@ -386,7 +385,7 @@ SCHEMA: dict[str, Any] = _o(
             "items": _o(
                 {
                     "principal": _S,
-                    "name": _S,
+                    "principal_name": {"type": ["string", "null"]},
                     "change": {"type": "string", "enum": ["gained", "lost", "raised"]},
                     "capabilities": _L,
                     "eligible": _B,
