@@ -22,6 +22,7 @@ from ..naming.calls import (
 from ..naming.ids import role_guid
 from ..naming.scad import find_scad_tag, parse_scad
 from ..principals import PrincipalName, principal_names
+from ..principals import coverage as names_coverage
 from ..snapshot import Fetch, SnapshotView
 from .capabilities import Permissions
 
@@ -90,6 +91,7 @@ class AccessInputs:
     # lower subscription scope -> fetch status of each listing ("missing" when never asked)
     coverage: dict[str, dict[str, str]]
     graph_status: str
+    names_from: str  # where principal names came from (snapdiff.principals.coverage)
     # (what, lower scope, status) of deny/eligibility listings that failed at any scope
     unreadable: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -307,5 +309,6 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
         principal_names(view),
         coverage,
         view.source_status("graph"),
+        names_coverage(view),
         unreadable,
     )

@@ -131,6 +131,11 @@ class Access:
                 )
         for what, scope, status in self.x.unreadable:
             out.append(f"{what} at {scope}: {status}; unknown there, not none")
+        if self.x.names_from != "directory":
+            out.append(
+                f"principal names: {self.x.names_from} (directory getByIds not collected or "
+                "refused); principals without a name are shown by object id"
+            )
         if self.x.graph_status not in ("ok", "missing"):
             out.append(f"Microsoft Graph {self.x.graph_status}: members of groups are unknown")
         bad_groups = sorted(g for g, m in self.x.members.direct.items() if m is None)
