@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import SnapdiffError
+from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
 from .capabilities import PRIVILEGED, ordered
 from .expand import Holder, Profile, ProfileKey, fast_caps
@@ -282,6 +283,11 @@ def _elig_note(sta: dict[str, str], stb: dict[str, str]) -> str:
 
 def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     """Effective access of ``a`` (before) against ``b`` (after)."""
+    with paused_gc():  # millions of small acyclic objects: reference counting frees them
+        return _diff_access(a, b)
+
+
+def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     xa, xb = Access.of(a), Access.of(b)
     d = _Differ(xa, xb)
     out = AccessDiff()

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import SnapdiffError
+from ..gcpause import paused_gc
 from ..principals import find_principal
 from ..snapshot import SnapshotView
 from .capabilities import PRIVILEGED, ordered
@@ -66,7 +67,8 @@ class Access:
 
     @classmethod
     def of(cls, view: SnapshotView) -> Access:
-        return cls(load_inputs(view))
+        with paused_gc():
+            return cls(load_inputs(view))
 
     def name(self, pid: str) -> str:
         """``display name (UPN or appId)``, or the id when the snapshot names nobody."""
