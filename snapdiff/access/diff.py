@@ -391,12 +391,14 @@ class _Agg:
 
     def sorted(self) -> list[AccessChange]:
         """Each change's resources by highest CIA value; changes by the highest reached."""
+        order = {id(r): (-max(r.cia or [-1]), r.id.lower()) for r in self.reached.values()}
         for ch in self.changes.values():
-            ch.resources.sort(key=lambda r: (-max(r.cia or [-1]), r.id.lower()))
+            ch.resources.sort(key=lambda r: order[id(r)])
+        top = {id(c): max(c.top) for c in self.changes.values()}
         return sorted(
             self.changes.values(),
             key=lambda c: (
-                -max(c.top),
+                -top[id(c)],
                 -c.privileged,
                 c.change,
                 (c.principal_name or c.principal).lower(),
