@@ -32,15 +32,17 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
     snaps = store.snapshots()
     if complete_only:
         pool = [s for s in snaps if s.status == "complete"]
-    else:
-        pool = [s for s in snaps if s.status != "running"] or snaps
+    else:  # a failed snapshot read nothing: only its id or label names it
+        pool = [s for s in snaps if s.status not in ("running", "failed")]
     ref = "latest" if ref is None else str(ref).strip()
     m = _LATEST.match(ref)
     if m:
         back = int(m.group(1) or 0)
         if back >= len(pool):
             what = "complete snapshots" if complete_only else "snapshots"
-            raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}")
+            failed = sum(s.status == "failed" for s in snaps)
+            hint = f" ({failed} failed, named only by id or label)" if failed else ""
+            raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}{hint}")
         return pool[-1 - back].id
     if ref.isdigit():
         for s in snaps:

@@ -10,6 +10,7 @@ Pure data and functions: the collector, the store, build and the CLI all use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,6 +47,13 @@ SOURCES = (
 # answers FeatureNotSupportedForAccount for the services an account kind lacks (BlobStorage and
 # BlockBlobStorage: file, table, queue; FileStorage: blob, table, queue); API Management's
 # Consumption tier answers MethodNotAllowedInPricingTier for what that tier does not offer.
+# Researched without a specific code, so still ``failed`` (see docs/store.md, "Researched but
+# unknown"): Service Bus topics on Basic (a generic 400 BadRequest / MessagingGatewayBadRequest
+# "SubCode=40000", learn.microsoft.com service-bus-resource-manager-exceptions; the collector
+# does not ask a Basic namespace, see ``Call.absent_on``), App Service
+# config/authsettingsV2 (only generic 400 BadRequest, e.g. "running on auth version v2",
+# MicrosoftDocs/azure-docs#77932), the App Insights topology (no public recording), SQL and
+# DB server sub-resources (no tier-specific code documented).
 NOT_APPLICABLE_CODES: dict[str, frozenset[str]] = {
     "storage": frozenset({"FeatureNotSupportedForAccount"}),
     "apim": frozenset({"MethodNotAllowedInPricingTier"}),
@@ -78,6 +86,24 @@ AREAS: dict[str, tuple[str, str]] = {
 }
 _DEFAULT_PERMISSION = "Reader on the resource"
 
+# Key Vault's inner codes for a 403 from its network rules, not from RBAC or access policies:
+# ``{"error": {"code": "Forbidden", "message": "Client address is not authorized and caller is
+# not a trusted service. ...", "innererror": {"code": "ForbiddenByFirewall"}}}`` (firewall), and
+# ForbiddenByConnection when public access is disabled and the call did not come through an
+# approved private endpoint (learn.microsoft.com key-vault/general/rest-error-codes; bodies in
+# MicrosoftDocs/azure-docs#52649 and hashicorp/terraform-provider-azurerm#4553).
+NETWORK_CODES = frozenset({"ForbiddenByFirewall", "ForbiddenByConnection"})
+NETWORK_AREAS: dict[str, tuple[str, str]] = {
+    "keyvault": (
+        "Key Vault keys, secrets and certificates (blocked by the vault's network rules,"
+        " not by RBAC)",
+        "a vault network rule admitting the collector: its address in the vault firewall"
+        " (networkAcls.ipRules or a virtual network rule) or a run through an approved"
+        " private endpoint",
+    ),
+}
+_NETWORK = re.compile("|".join(sorted(NETWORK_CODES)))
+
 
 def fetch_outcome(call: str, http_status: int | None, code: str | None = None) -> str:
     """The outcome of a fetch that ended with an error answer (or none: ``http_status`` None)."""
@@ -95,6 +121,26 @@ def error_code(body: Any) -> str | None:
     err = body.get("error") if isinstance(body, dict) else None
     code = err.get("code") if isinstance(err, dict) else None
     return code if isinstance(code, str) else None
+
+
+def inner_code(body: Any) -> str | None:
+    """``error.innererror.code`` (any casing of ``innererror``), as Key Vault sends it."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return None
+    inner = next((v for k, v in err.items() if k.lower() == "innererror"), None)
+    code = inner.get("code") if isinstance(inner, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def error_message(status: int | None, body: Any, fallback: str = "") -> str:
+    """``HTTP 403 Forbidden (ForbiddenByFirewall): message`` from an error body."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return f"HTTP {status} {fallback}".strip()
+    inner = inner_code(body)
+    code = f"{err.get('code', '')}" + (f" ({inner})" if inner else "")
+    return f"HTTP {status} {code}: {err.get('message', '')}".strip()
 
 
 def source_status(
@@ -122,16 +168,20 @@ def snapshot_status(source_statuses: Iterable[str], *, stopped: bool, got_data: 
     return "complete"
 
 
-def area_of(call: str) -> tuple[str, str]:
+def area_of(call: str, error: str | None = None) -> tuple[str, str]:
+    """(what is forbidden, what unlocks it); a network refusal (``error`` names a network
+    code) names the network rule instead of a permission."""
     source = source_of(call)
+    if error and source in NETWORK_AREAS and _NETWORK.search(error):
+        return NETWORK_AREAS[source]
     return AREAS.get(source, (f"{source} details", _DEFAULT_PERMISSION))
 
 
-def coverage_lines(forbidden: Iterable[tuple[str, str]]) -> list[str]:
-    """One line per forbidden area from (call, target) pairs, naming the permission."""
+def coverage_lines(forbidden: Iterable[tuple[str, str] | tuple[str, str, str | None]]) -> list[str]:
+    """One line per forbidden area from (call, target[, error]) tuples, naming what unlocks it."""
     by_area: dict[tuple[str, str], set[str]] = {}
-    for call, target in forbidden:
-        by_area.setdefault(area_of(call), set()).add(target)
+    for call, target, *error in forbidden:
+        by_area.setdefault(area_of(call, error[0] if error else None), set()).add(target)
     lines = []
     for (what, permission), targets in sorted(by_area.items()):
         names = sorted({t.rstrip("/").rsplit("/", 1)[-1] or t or "tenant" for t in targets})

@@ -542,12 +542,12 @@ class Store:
             r["outcomes"] = json.loads(r["outcomes"]) if r["outcomes"] else None
         return rows
 
-    def forbidden_fetches(self, snapshot_id: int, source: str) -> list[tuple[str, str]]:
-        """(call, target) of every fetch of ``source`` that was forbidden."""
+    def forbidden_fetches(self, snapshot_id: int, source: str) -> list[tuple[str, str, str | None]]:
+        """(call, target, error) of every fetch of ``source`` that was forbidden."""
         return [
-            (r[0], r[1])
+            (r[0], r[1], r[2])
             for r in self.conn.execute(
-                "SELECT call, target FROM fetches WHERE snapshot_id = ? AND source = ?"
+                "SELECT call, target, error FROM fetches WHERE snapshot_id = ? AND source = ?"
                 " AND status = ? ORDER BY id",
                 (snapshot_id, source, st.FORBIDDEN),
             )

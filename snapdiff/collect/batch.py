@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from azure.core.rest import HttpRequest
 
+from .. import status as st
 from .capture import FetchContext, Recorder, current
 from .fetcher import _EXPIRED, _RETRY_METHODS, MAX_RESTARTS, Fetcher, classify
 from .pacing import Pacer
@@ -280,7 +281,6 @@ def _no_status(answer: dict[str, Any] | None) -> str:
 
 
 def _message(status: int | None, content: Any) -> str:
-    if isinstance(content, dict) and isinstance(content.get("error"), dict):
-        err = content["error"]
-        return f"HTTP {status} {err.get('code', '')}: {err.get('message', '')}".strip()
-    return f"HTTP {status}" if status else "no answer"
+    if status is None and not (isinstance(content, dict) and "error" in content):
+        return "no answer"
+    return st.error_message(status, content)

@@ -46,6 +46,7 @@ from ..naming.calls import (
     ROLE_ELIGIBILITY,
     SUBSCRIPTIONS_GET,
     SUBSCRIPTIONS_LIST,
+    absent_for,
     source_of,
 )
 from ..naming.ids import scoped_resource_groups
@@ -661,12 +662,21 @@ class Collector:
 
     def _per_resource(self, rows: list[dict[str, Any]]) -> None:
         jobs: list[tuple[dict[str, Any], Any]] = []
+        absent: list[tuple[str, str, str]] = []
         for row in rows:
             for call in PER_RESOURCE.get(str(row.get("type", "")).lower(), ()):
-                jobs.append((row, call))
-        planned = {source_of(c.call) for _, c in jobs}
+                why = absent_for(row, call)
+                if why:
+                    absent.append((call.call, row["id"].lower(), why))
+                else:
+                    jobs.append((row, call))
+        planned = {source_of(c.call) for _, c in jobs} | {source_of(c) for c, _, _ in absent}
+        for call_name, target, why in absent:
+            self.fetcher.absent(call_name, target, why)
         self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         if not jobs:
+            for source in sorted(planned):
+                self._record_sources(source)
             return
         interval = self.opts.scope.app_insights_interval
         if self.opts.batch:

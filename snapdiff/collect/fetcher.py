@@ -50,13 +50,6 @@ def classify(http_status: int | None, call: str = "", body: Any = None) -> str:
     return st.fetch_outcome(call, http_status, st.error_code(body))
 
 
-def _error_message(status: int | None, body: Any, fallback: str = "") -> str:
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        err = body["error"]
-        return f"HTTP {status} {err.get('code', '')}: {err.get('message', '')}".strip()
-    return f"HTTP {status} {fallback}".strip()
-
-
 class Fetcher:
     """Runs fetches for one snapshot and keeps per-source tallies."""
 
@@ -96,6 +89,11 @@ class Fetcher:
         with self._lock:
             self._deadlines[fid] = self.guard.deadline()
         return source, fid
+
+    def absent(self, call: str, target: str, why: str) -> None:
+        """Record a fetch that was not made because the service does not exist for the target."""
+        source, fid = self._start(call, target)
+        self._finish(source, fid, st.NOT_APPLICABLE, error=why)
 
     def context(self, source: str, fid: int, page: int) -> FetchContext:
         """What the capture and retry layers need to know about a request of fetch ``fid``."""
@@ -163,7 +161,7 @@ class Fetcher:
             self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
             return body
         status = classify(resp.status_code, call, body)
-        msg = _error_message(resp.status_code, body)
+        msg = st.error_message(resp.status_code, body)
         self._finish(source, fid, status, http_status=resp.status_code, error=msg)
         raise FetchFailed(status, resp.status_code, msg)
 
@@ -199,7 +197,7 @@ class Fetcher:
                     raise FetchFailed("failed", None, msg) from None
                 body = _json(resp)
                 if not 200 <= resp.status_code < 300:
-                    msg = _error_message(resp.status_code, body)
+                    msg = st.error_message(resp.status_code, body)
                     expired = (
                         page > 1 and resp.status_code in (400, 404, 410) and _EXPIRED.search(msg)
                     )

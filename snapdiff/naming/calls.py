@@ -40,6 +40,17 @@ class Call:
     paged: bool = True
     data_plane: bool = False  # Key Vault data plane: relative to properties.vaultUri
     extra: tuple[tuple[str, str], ...] = ()
+    absent_on: tuple[str, ...] = ()  # lower-cased SKU tiers that do not offer this service
+
+
+def absent_for(row: dict[str, object], call: Call) -> str | None:
+    """Why ``call`` does not exist for the resource of Resource Graph ``row`` (its SKU tier is
+    documented not to offer it), or None. Such a call is recorded ``not_applicable`` unasked."""
+    sku = row.get("sku")
+    tier = sku.get("tier") or sku.get("name") if isinstance(sku, dict) else None
+    if isinstance(tier, str) and tier.lower() in call.absent_on:
+        return f"not offered on the {tier} tier: not called"
+    return None
 
 
 _SQL = "2021-11-01"
@@ -65,7 +76,11 @@ PER_RESOURCE: dict[str, tuple[Call, ...]] = {
     "microsoft.servicebus/namespaces": (
         Call("servicebus:authorizationRules", "/authorizationRules", "2021-11-01"),
         Call("servicebus:queues", "/queues", "2021-11-01"),
-        Call("servicebus:topics", "/topics", "2021-11-01"),
+        # "Topics/subscriptions aren't supported in the Basic pricing tier" (learn.microsoft.com
+        # service-bus-messaging quickstart and service-bus-premium-messaging; MicrosoftDocs/
+        # azure-docs#111485). Azure's answer when asked has no specific code (a generic 400
+        # SubCode=40000), so the tier decides and the call is not made.
+        Call("servicebus:topics", "/topics", "2021-11-01", absent_on=("basic",)),
     ),
     "microsoft.sql/servers": (
         Call("sql:databases", "/databases", _SQL),

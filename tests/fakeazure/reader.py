@@ -31,6 +31,9 @@ _SUPPORTED = {  # account kind -> the services it has
 }
 RETIRED_SQL = "sql-fab-retired"
 STALE_STORAGE = "stfablegacy01"
+BASIC_SERVICEBUS = "sb-fab-basic"
+FIREWALLED_VAULT = "kv-fab-prod-app"
+PRIVATE_VAULT = "kv-fab-private"
 
 
 def _error(code: str, message: str, inner: str | None = None) -> dict[str, Any]:
@@ -50,6 +53,28 @@ def vault_forbidden(tenant_id: str, vault: str, collection: str) -> dict[str, An
         " https://go.microsoft.com/fwlink/?linkid=2125287",
         "AccessDenied",
     )
+
+
+def vault_network_refused(vault: str, inner: str) -> dict[str, Any]:
+    """Key Vault's 403 from its network rules (``ForbiddenByFirewall``: the caller's address is
+    not allowed; ``ForbiddenByConnection``: public access is disabled, private endpoint only).
+    Message as Key Vault writes it (MicrosoftDocs/azure-docs#52649,
+    hashicorp/terraform-provider-azurerm#4553; learn.microsoft.com key-vault rest-error-codes)."""
+    if inner == "ForbiddenByFirewall":
+        message = (
+            "Client address is not authorized and caller is not a trusted service.\r\n"
+            "Client address: 203.0.113.24\r\n"
+            f"Caller: appid={_CLIENT};oid={_OID}\r\n"
+            f"Vault: {vault};location=westeurope"
+        )
+    else:
+        message = (
+            "Public network access is disabled and request is not from a trusted service nor"
+            " via an approved private link.\r\n"
+            f"Caller: appid={_CLIENT};oid={_OID}\r\n"
+            f"Vault: {vault};location=westeurope"
+        )
+    return {"error": {"code": "Forbidden", "message": message, "innererror": {"code": inner}}}
 
 
 def not_supported(service: str) -> dict[str, Any]:
@@ -127,4 +152,67 @@ def reader_tenant(week: int, base: str) -> Tenant:
         answers[retired["id"].lower() + suffix] = (404, gone)
     t.resources += [*extra, stale, retired]
     t.answers.update(answers)
+    return t
+
+
+def firewalled_tenant(week: int, base: str) -> Tenant:
+    """The Reader tenant where one vault's firewall refuses the collector's address and a
+    second vault (public access disabled) admits only its private endpoint: 403s that no RBAC
+    role would lift. The other vault still refuses for want of an access policy. A Basic-tier
+    Service Bus namespace has no topics."""
+    t = reader_tenant(week, base)
+    kv = next(r for r in t.resources if r["name"] == FIREWALLED_VAULT)
+    private = copy.deepcopy(kv)
+    private["id"] = kv["id"].rsplit("/", 1)[0] + f"/{PRIVATE_VAULT}"
+    private.update(name=PRIVATE_VAULT, tags={})
+    props = private["properties"]
+    props["vaultUri"] = f"{base}/kv/{PRIVATE_VAULT}/"
+    props["publicNetworkAccess"] = "Disabled"
+    kv["properties"]["networkAcls"] = {
+        "bypass": "AzureServices",
+        "defaultAction": "Deny",
+        "ipRules": [{"value": "198.51.100.0/24"}],
+        "virtualNetworkRules": [],
+    }
+    t.resources.append(private)
+    # A Basic-tier Service Bus namespace: queues only. Asked for topics, Service Bus answers only
+    # its generic 400 (no code of its own), so the collector must not ask.
+    sb = next(r for r in t.resources if r["type"] == "microsoft.servicebus/namespaces")
+    basic = copy.deepcopy(sb)
+    basic["id"] = sb["id"].rsplit("/", 1)[0] + f"/{BASIC_SERVICEBUS}"
+    basic.update(name=BASIC_SERVICEBUS, tags={}, sku={"name": "Basic", "tier": "Basic"})
+    bid = basic["id"].lower()
+    t.responses[bid + "/authorizationrules"] = [
+        {
+            "id": f"{basic['id']}/AuthorizationRules/RootManageSharedAccessKey",
+            "name": "RootManageSharedAccessKey",
+            "type": "Microsoft.ServiceBus/Namespaces/AuthorizationRules",
+            "location": "West Europe",
+            "properties": {"rights": ["Listen", "Manage", "Send"]},
+        }
+    ]
+    t.responses[bid + "/queues"] = [
+        {
+            "id": f"{basic['id']}/queues/orders",
+            "name": "orders",
+            "type": "Microsoft.ServiceBus/Namespaces/Queues",
+            "location": "West Europe",
+            "properties": {"status": "Active"},
+        }
+    ]
+    t.answers[bid + "/topics"] = (
+        400,
+        _error(
+            "MessagingGatewayBadRequest",
+            "SubCode=40000. Bad Request. To know more visit https://aka.ms/sbResourceMgrExceptions.",
+        ),
+    )
+    t.resources.append(basic)
+    for name, inner in (
+        (FIREWALLED_VAULT, "ForbiddenByFirewall"),
+        (PRIVATE_VAULT, "ForbiddenByConnection"),
+    ):
+        for coll in ("keys", "secrets", "certificates"):
+            t.responses.pop(f"/kv/{name}/{coll}", None)
+            t.answers[f"/kv/{name}/{coll}"] = (403, vault_network_refused(name, inner))
     return t

@@ -126,6 +126,14 @@ def _reader(week: int) -> Callable[[], Tenant]:
     return make
 
 
+def _firewalled() -> Tenant:
+    """Reader week 0 with vaults refused by their network rules (fakeazure.reader)."""
+    from .cassettes import RECORD_BASE
+    from .reader import firewalled_tenant
+
+    return firewalled_tenant(0, RECORD_BASE)
+
+
 def _scoped_options() -> dict[str, Any]:
     from snapdiff.collect.scope import Scope
 
@@ -155,6 +163,7 @@ RECORDINGS: dict[str, tuple[Callable[[], Tenant], dict[str, Any]]] = {
     "batch-unsupported": (_batch_unsupported, {}),
     "reader-week0": (_reader(0), {}),
     "reader-week1": (_reader(1), {}),
+    "reader-firewall": (_firewalled, {}),
     "access": (_access, {}),
 }
 

@@ -32,8 +32,10 @@ def _dump(obj: Any) -> bytes:
 
 
 def _selected(member: dict[str, Any]) -> dict[str, Any]:
-    """A group member as Graph returns it to the collector's ``$select=id``."""
-    return {k: member[k] for k in ("@odata.type", "id") if k in member}
+    """A group member as Graph returns it to the collector's ``$select`` (MEMBER_FIELDS in
+    snapdiff/collect/graph.py): its kind, id and name fields."""
+    keep = ("@odata.type", "id", "displayName", "userPrincipalName", "appId")
+    return {k: member[k] for k in keep if k in member}
 
 
 def write_snapshot(
@@ -168,6 +170,7 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
             }
     for guid, body in sorted(tenant.role_definitions.items()):
         out.append(FakeFetch("authorization:roleDefinition", guid, [body]))
+    out += _principal_names(tenant)
     members = {k.lower(): v for k, v in tenant.groups.items()}
     queue, seen = sorted(groups), set()
     while queue:  # nested groups too, as the collector follows them
@@ -207,4 +210,30 @@ def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
             for item in body:
                 sub = tenant.responses.get(item["id"].lower() + follow.suffix.lower(), [])
                 out.append(FakeFetch(follow.call, item["id"].lower(), [{"value": sub}]))
+    return out
+
+
+def _principal_names(tenant: Any) -> list[FakeFetch]:
+    """What getByIds returns for every principal holding a role assignment or an eligible one
+    (the collector asks for them sorted and de-duplicated, 1,000 ids a request)."""
+    listings = [*tenant.role_assignments.values(), *tenant.eligibility.values()]
+    ids = sorted(
+        {
+            str(a["properties"].get("principalId") or "").lower()
+            for items in listings
+            for a in items
+            if a["properties"].get("principalId")
+        }
+    )
+    known = tenant.directory_objects()
+    kinds = ("user", "group", "serviceprincipal")
+    out = []
+    for n in range(0, len(ids), 1000):
+        found = [
+            known[i]
+            for i in ids[n : n + 1000]
+            if i in known
+            and str(known[i].get("@odata.type", "")).rsplit(".", 1)[-1].lower() in kinds
+        ]
+        out.append(FakeFetch("principals:getByIds", f"ids-{n // 1000:04d}", [{"value": found}]))
     return out
