@@ -8,7 +8,7 @@ import pkgutil
 import sqlite3
 import sys
 import traceback
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -36,9 +36,37 @@ def _fail(message: str, code: int = 2, *, debug: bool = False, prefix: str = "er
     sys.exit(code)
 
 
+def _fill_closed_std_fds() -> None:
+    """Started with stdin, stdout or stderr closed (``snapdiff diff >&-``): put /dev/null there.
+
+    Otherwise Python has no ``sys.stdout`` to write to, and the next file opened (the store)
+    would get descriptor 1, so that output meant for the terminal would land in it."""
+    for fd, name, mode in (
+        (0, "stdin", os.O_RDONLY),
+        (1, "stdout", os.O_WRONLY),
+        (2, "stderr", os.O_WRONLY),
+    ):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        devnull = os.open(os.devnull, mode)
+        if devnull != fd:
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        if getattr(sys, name) is None:
+            stream = open(fd, "r" if fd == 0 else "w", closefd=False)  # noqa: SIM115 (for the process)
+            setattr(sys, name, stream)
+
+
 class Group(click.Group):
     """Turns SnapdiffError, OS and SQLite errors into one-line messages and exit code 2; a
     closed stdout ends the command quietly with the status it had decided on (default 0)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _fill_closed_std_fds()
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> object:
         debug = bool(ctx.params.get("debug"))
@@ -55,8 +83,11 @@ class Group(click.Group):
             _fail(str(e), debug=debug)
         except KeyboardInterrupt:
             _fail("interrupted", 130, debug=debug, prefix="")
+        except click.UsageError as e:  # a bad option or value: one line, as every other error
+            where = e.ctx.command_path if e.ctx else "snapdiff"
+            _fail(f"{e.format_message()} (see '{where} --help')", e.exit_code, debug=debug)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise  # --help, usage errors: click reports them itself
+            raise  # --help, --version: click reports them itself
         except Exception as e:  # the CLI boundary: a bug still ends in one line and exit 2
             why = f"{type(e).__name__}: {e}"
             _fail(

@@ -39,7 +39,9 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
     if m:
         back = int(m.group(1) or 0)
         if back >= len(pool):
-            what = "complete snapshots" if complete_only else "snapshots"
+            what = ("complete snapshot" if complete_only else "snapshot") + (
+                "" if len(pool) == 1 else "s"
+            )
             failed = sum(s.status == "failed" for s in snaps)
             hint = f" ({failed} failed, named only by id or label)" if failed else ""
             raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}{hint}")

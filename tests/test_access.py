@@ -162,7 +162,8 @@ def test_cli_access_and_diff(demo_store):
     base = ["diff", "week-0", "week-1", "--store", str(store.path), "--section", "access"]
     run = CliRunner().invoke(main, [*base, "--fail-on", "access:c>=9"])
     assert run.exit_code == 1 and "gained" in run.output
-    assert CliRunner().invoke(main, [*base, "--fail-on", "access:c>10"]).exit_code == 0
+    assert CliRunner().invoke(main, [*base, "--fail-on", "access:c>=10"]).exit_code == 0
+    assert CliRunner().invoke(main, [*base, "--fail-on", "access:c>10"]).exit_code == 2
     run = CliRunner().invoke(main, [*base, "--format", "json"])
     assert schema_errors(json.loads(run.output)["access"], SCHEMA) == []
     run = CliRunner().invoke(main, ["access", "--store", str(store.path), "--principal", "nobody"])

@@ -521,3 +521,21 @@ def test_an_old_store_opened_to_read_says_how_to_migrate(demo_copy):
     before = demo_copy.read_bytes()
     one_line_error(run("show", "--store", str(demo_copy)), "a command that writes", "migrates")
     assert demo_copy.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["diff", "--section", "nope"], "Invalid value for '--section'"),
+        (["build", "--bogus"], "No such option '--bogus'"),
+        (["nosuchcmd"], "No such command 'nosuchcmd'"),
+        (["prune", "--keep-last", "x"], "'x' is not a valid integer"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_help(tmp_path, args, says):
+    result = CliRunner().invoke(main, [*args, "--store", str(tmp_path / "none.db")])
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("snapdiff: error: ") and says in line
+    assert line.endswith("--help')")
+    assert not (tmp_path / "none.db").exists()

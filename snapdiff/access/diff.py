@@ -90,7 +90,12 @@ _RULE = re.compile(r"access:([cia])\s*(>=|>|==|=)\s*(\d+)", re.I)
 
 
 def valid_rule(rule: str) -> bool:
-    return rule == "access" or _RULE.fullmatch(rule) is not None
+    """``access``, or a CIA rule that some value in 0..10 can meet (``c>=11`` never could)."""
+    m = _RULE.fullmatch(rule)
+    if m is None:
+        return rule == "access"
+    n = int(m.group(3))
+    return n < 10 if m.group(2) == ">" else n <= 10
 
 
 def _pairs(xa: Access, xb: Access) -> list[tuple[Resource, Resource, bool]]:

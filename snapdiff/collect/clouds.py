@@ -63,12 +63,13 @@ def check_endpoint(option: str, url: str) -> None:
 
 def check_endpoints(cloud: Cloud) -> None:
     """Every endpoint of ``cloud`` passes ``check_endpoint``."""
-    for option, url in (
-        ("--arm-endpoint", cloud.arm),
-        ("--graph-endpoint", cloud.graph),
-        ("--authority", cloud.authority),
-    ):
+    for option, url in (("--arm-endpoint", cloud.arm), ("--graph-endpoint", cloud.graph)):
         check_endpoint(option, url)
+    parts = urlsplit(cloud.authority)
+    if parts.scheme.lower() != "https" or not parts.hostname:  # azure-identity insists too
+        raise ValueError(
+            f"--authority (or AZURE_AUTHORITY_HOST) {cloud.authority!r} is not an https URL"
+        )
 
 
 CLOUDS = {

@@ -368,14 +368,14 @@ class Collector:
                 items = f.list(SUBSCRIPTIONS_LIST, "", "/subscriptions", params)
             except FetchFailed as e:
                 self._record_sources("subscriptions")
-                raise RuntimeError(f"cannot list subscriptions: {e}") from None
+                raise CollectionStopped(f"cannot list subscriptions: {e}") from None
             subs = [i["subscriptionId"] for i in items if i.get("subscriptionId")]
             if items and not self.opts.tenant_id:
                 self.opts.tenant_id = items[0].get("tenantId")
         self.store.set_tenant(self.sid, self.opts.tenant_id)
         self._record_sources("subscriptions")
         if not subs:
-            raise RuntimeError("no subscription could be read")
+            raise CollectionStopped("no subscription could be read")
         return subs
 
     def _resource_graph(self, subs: list[str]) -> list[dict[str, Any]]:

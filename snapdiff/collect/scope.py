@@ -26,8 +26,10 @@ def check_subscriptions(subs: list[str], origin: str) -> list[str]:
     return subs
 
 
-def parse_list(value: str | None) -> list[str]:
-    """``""``/``"[]"`` → [], ``'["a","b"]'`` → JSON list, ``"a,b"`` → split, else one item."""
+def parse_list(value: str | None, origin: str = "value") -> list[str]:
+    """``""``/``"[]"`` → [], ``'["a","b"]'`` → JSON list, ``"a,b"`` → split, else one item.
+
+    ``origin`` (the option or variable it came from) starts the error message."""
     if value is None:
         return []
     value = value.strip()
@@ -37,9 +39,9 @@ def parse_list(value: str | None) -> list[str]:
         try:
             parsed = json.loads(value)
         except ValueError:
-            raise ValueError(f"not a JSON list: {value!r}") from None
+            raise ValueError(f"{origin}: {value!r} is not a JSON list") from None
         if not isinstance(parsed, list):
-            raise ValueError(f"not a JSON list: {value!r}")
+            raise ValueError(f"{origin}: {value!r} is not a JSON list")
         return [str(v).strip() for v in parsed if str(v).strip()]
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -82,16 +84,19 @@ class Scope:
         environ: dict[str, str] | None = None,
     ) -> Scope:
         env = os.environ if environ is None else environ
+        sub_origin = "--subscriptions" if subscriptions is not None else "AZURE_SUBSCRIPTION_ID"
         subs = check_subscriptions(
             parse_list(
-                subscriptions if subscriptions is not None else env.get("AZURE_SUBSCRIPTION_ID")
+                subscriptions if subscriptions is not None else env.get("AZURE_SUBSCRIPTION_ID"),
+                sub_origin,
             ),
-            "--subscriptions" if subscriptions is not None else "AZURE_SUBSCRIPTION_ID",
+            sub_origin,
         )
         rgs = parse_list(
             resource_groups
             if resource_groups is not None
-            else env.get("AZURE_RESOURCE_GROUP_NAMES")
+            else env.get("AZURE_RESOURCE_GROUP_NAMES"),
+            "--resource-groups" if resource_groups is not None else "AZURE_RESOURCE_GROUP_NAMES",
         )
         iv = interval if interval is not None else env.get("APP_INSIGHTS_INTERVAL")
         return cls(

@@ -60,6 +60,9 @@ def access(
     """
     if resource and principal:
         raise SnapdiffError("give --resource or --principal, not both")
+    for option, value in (("--resource", resource), ("--principal", principal)):
+        if value is not None and not value.strip():  # else it would list everything
+            raise SnapdiffError(f"{option} is empty: give an id, UPN or name")
     mins = (min_c, min_i, min_a)
     store, sid = open_ref(store_path, snapshot)
     try:

@@ -6,7 +6,9 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -42,11 +44,16 @@ from .common import open_store, store_option
 )
 @click.option("--arm-endpoint", help="Resource Manager URL (Azure Stack Hub, isolated clouds).")
 @click.option("--graph-endpoint", help="Microsoft Graph URL.")
-@click.option("--authority", help="Entra ID authority host.")
+@click.option(
+    "--authority",
+    envvar="AZURE_AUTHORITY_HOST",
+    help="Entra ID authority host; default $AZURE_AUTHORITY_HOST or the cloud's.",
+)
 @click.option(
     "--concurrency",
     default=8,
     show_default=True,
+    type=click.IntRange(min=1),
     help="Requests in flight at most (ARM and Graph).",
 )
 @click.option(
@@ -210,9 +217,12 @@ def collect(
         f"snapshot {result.snapshot_id} {result.status}: {len(result.sources)} sources, {pages} pages, "
         f"{counts['requests']} requests, {errors} errors, {result.seconds:.1f}s"
     )
+    never = [s["name"] for s in result.sources if _never_reached(s)]
     for s in result.sources:
-        if s["status"] not in (st.OK, st.FORBIDDEN):
+        if s["status"] not in (st.OK, st.FORBIDDEN) and s["name"] not in never:
             click.echo(f"  {s['name']}: {s['status']}: {s['detail'] or ''}", err=True)
+    if never:  # one line, not the stop reason repeated per source
+        click.echo(f"  never reached: {', '.join(never)}", err=True)
     coverage = st.coverage_of(result.sources)
     for name, note in sorted(coverage.items()):
         for line in note.splitlines():
@@ -222,6 +232,13 @@ def collect(
     if strict and coverage:
         click.echo(f"--strict: coverage incomplete ({', '.join(sorted(coverage))})", err=True)
         raise SystemExit(1)
+
+
+def _never_reached(source: Mapping[str, Any]) -> bool:
+    """A source the run stopped before (its detail only repeats the stop reason)."""
+    return source["status"] == st.INTERRUPTED and (source["detail"] or "").startswith(
+        "never reached:"
+    )
 
 
 COMMANDS = [collect]

@@ -20,7 +20,7 @@ from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
 from ..diff.render_text import render_text
 from ..diff.textout import snapshot_line, value
-from ..errors import SnapdiffError
+from ..errors import SnapdiffError, SnapshotNotFound
 from ..snapshot import SnapshotView
 from .common import EXIT_CODE, open_ref, open_store, store_option
 
@@ -74,6 +74,7 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
         if v not in fail_on_values() and not valid_rule(v):
             raise click.BadParameter(
                 f"{v!r}: use one of {', '.join(fail_on_values())} or access:c>=8"
+                " (c, i or a; >=, > or =; CIA values are 0..10)"
             )
     return values
 
@@ -136,7 +137,15 @@ def diff(
     if any(r.startswith("access") for r in fail_on) and "access" not in sections:
         defaults = [s for s in section_names() if get_section(s).default]
         sections = (*(sections or defaults), "access")
-    store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
+    try:
+        store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
+    except SnapshotNotFound as e:
+        if a is not None:
+            raise
+        raise SnapshotNotFound(
+            f"nothing to compare: the default diff takes the two latest complete snapshots ({e});"
+            " name two: snapdiff diff A B"
+        ) from None
     store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
     try:
         result = diff_snapshots(

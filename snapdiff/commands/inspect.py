@@ -27,7 +27,7 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
     """
     with open_store(store_path, readonly=True) as store:
         rows = store.snapshots()
-        coverage = {s.id: _coverage(store, s.id) for s in rows}
+        coverage = {s.id: _coverage(store, s.id, s.status) for s in rows}
     if as_json:
         click.echo(json.dumps([r.__dict__ | {"coverage": coverage[r.id]} for r in rows], indent=2))
         return
@@ -39,8 +39,10 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
         )
 
 
-def _coverage(store: Store, snapshot_id: int) -> str:
-    """``full``, or ``limited: <sources>`` when something was forbidden."""
+def _coverage(store: Store, snapshot_id: int, status: str) -> str:
+    """``full``, ``limited: <sources>`` when something was forbidden, ``-`` when it read nothing."""
+    if status == "failed":
+        return "-"
     limited = st.coverage_of(store.sources(snapshot_id))
     return f"limited: {','.join(sorted(limited))}" if limited else "full"
 
@@ -89,7 +91,8 @@ def show(
     if s.error:
         click.echo(f"  error: {s.error}")
     coverage = st.coverage_of(sources)
-    click.echo(f"  coverage {'limited' if coverage else 'full'}")
+    full = "-" if s.status == "failed" else "full"  # a failed snapshot read nothing
+    click.echo(f"  coverage {'limited' if coverage else full}")
     click.echo(
         f"  {'source':18} {'status':12} {'pages':>6} {'requests':>9} {'errors':>7}  outcomes"
     )
