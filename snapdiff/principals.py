@@ -1,8 +1,9 @@
 """Names of principals (users, groups, service principals, managed identities) in a snapshot.
 
-One reader for every consumer (diff, ``history``, ``show``): Graph ``getByIds`` answers first,
-then the objects of the group member listings (which carry the same fields) for ids that
-getByIds did not return or could not be asked (Directory.Read.All refused).
+One reader for every consumer (diff, ``history``, ``show``, ``access``): Graph ``getByIds``
+answers first, then the objects of the group member listings (which carry the same fields), then
+the ``expandedProperties.principal`` of PIM eligibility instances, for ids that getByIds did not
+return or could not be asked (Directory.Read.All refused).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .naming.calls import (
     GRAPH_TRANSITIVE_MEMBERS,
     PRINCIPALS_GET_BY_IDS,
     ROLE_ASSIGNMENTS,
+    ROLE_ELIGIBILITY,
 )
 from .naming.rbac import read_assignments
 from .snapshot import SnapshotView
@@ -39,14 +41,33 @@ class PrincipalName:
 
 
 def _name(obj: Any) -> PrincipalName | None:
+    """A Graph directory object, or a PIM ``expandedProperties.principal`` (``type``, ``email``)."""
     if not isinstance(obj, dict) or not obj.get("id") or not obj.get("displayName"):
         return None
+    kind = str(obj.get("@odata.type") or obj.get("type") or "").rsplit(".", 1)[-1]
     return PrincipalName(
         id=str(obj["id"]),
         display_name=str(obj["displayName"]),
-        upn_or_app_id=str(obj.get("userPrincipalName") or obj.get("appId") or ""),
-        type=str(obj.get("@odata.type") or "").rsplit(".", 1)[-1],
+        upn_or_app_id=str(
+            obj.get("userPrincipalName") or obj.get("appId") or obj.get("email") or ""
+        ),
+        type=kind[:1].lower() + kind[1:],
     )
+
+
+def _eligible_principals(view: SnapshotView) -> list[Any]:
+    out = []
+    for f in view.fetches(ROLE_ELIGIBILITY):
+        if f.ok:
+            for item in f.items():
+                props = (item.get("properties") if isinstance(item, dict) else None) or {}
+                out.append((props.get("expandedProperties") or {}).get("principal"))
+    return out
+
+
+def _add(into: dict[str, PrincipalName], n: PrincipalName | None, *, first: bool) -> None:
+    if n is not None and not (first and n.id.lower() in into):
+        into[n.id.lower()] = n
 
 
 def principal_names(view: SnapshotView) -> dict[str, PrincipalName]:
@@ -54,20 +75,21 @@ def principal_names(view: SnapshotView) -> dict[str, PrincipalName]:
     key = "principal_names"
     if key in view._cache:
         return view._cache[key]
-    out: dict[str, PrincipalName] = {}
+    pim: dict[str, PrincipalName] = {}
+    listed: dict[str, PrincipalName] = {}
+    found: dict[str, PrincipalName] = {}
+    for obj in _eligible_principals(view):
+        _add(pim, _name(obj), first=True)
     for call in _MEMBER_CALLS:
         for f in view.fetches(call):
             if f.ok:
                 for item in f.items():
-                    n = _name(item)
-                    if n is not None:
-                        out.setdefault(n.id.lower(), n)
-    for f in view.fetches(GET_BY_IDS):  # the directory's own answer wins
+                    _add(listed, _name(item), first=True)
+    for f in view.fetches(GET_BY_IDS):
         if f.ok:
             for item in f.items():
-                n = _name(item)
-                if n is not None:
-                    out[n.id.lower()] = n
+                _add(found, _name(item), first=False)
+    out = {**pim, **listed, **found}  # the directory's own answer wins, PIM's copy is last
     view._cache[key] = out
     return out
 
@@ -96,3 +118,13 @@ def coverage(view: SnapshotView) -> str:
 def name_label(names: dict[str, PrincipalName], principal_id: str) -> str | None:
     n = names.get(principal_id.lower())
     return n.label if n else None
+
+
+def find_principal(names: dict[str, PrincipalName], query: str) -> list[str]:
+    """Lower ids matching ``query``: an object id, a UPN or appId, or a display name
+    (case-insensitive); an unnamed GUID matches itself."""
+    q = query.strip().lower()
+    if q in names:
+        return [q]
+    hits = [k for k, n in names.items() if q in (n.upn_or_app_id.lower(), n.display_name.lower())]
+    return sorted(hits) or ([q] if len(q) == 36 and q.count("-") == 4 else [])

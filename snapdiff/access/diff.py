@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import SnapdiffError
+from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
 from .capabilities import PRIVILEGED, ordered
-from .expand import Holder, Profile, fast_caps
+from .expand import Holder, Profile, ProfileKey, fast_caps
 from .model import Resource
 from .query import Access
 
@@ -30,7 +31,7 @@ class Reached:
 @dataclass
 class AccessChange:
     principal: str
-    name: str
+    principal_name: str | None  # "display name (UPN or appId)"; None when the snapshot has none
     change: str  # gained, lost, or raised (same access, CIA tag raised)
     capabilities: list[str]
     eligible: bool  # PIM-eligible access, not active
@@ -122,6 +123,7 @@ class _Differ:
         self._delta: dict[Any, Any] = {}
         self._members: dict[str, set[str]] = {}
         self._full: dict[Any, dict[str, Any]] = {}
+        self._kept: dict[Any, list[tuple[str, frozenset[str]]]] = {}
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -190,12 +192,27 @@ class _Differ:
                     out.update(self.member_delta(g.principal))
         return frozenset(out)
 
-    def full(self, side: int, x: Access, r: Resource) -> dict[str, Any]:
-        """Capabilities of every principal on ``r`` (no paths), cached per profile."""
-        k = (side, x.expander.key(r))
-        got = self._full.get(k)
+    def kept(self, ka: ProfileKey, kb: ProfileKey) -> list[tuple[str, frozenset[str]]]:
+        """Principals holding a privileged capability on both profiles, and which: those a
+        raised CIA tag concerns. Computed once per profile pair."""
+        got = self._kept.get((ka, kb))
         if got is None:
-            got = self._full[k] = fast_caps(x.expander, k[1], None)
+            fa, fb = self._all(0, ka), self._all(1, kb)
+            none: frozenset[str] = frozenset()
+            got = [
+                (pid, kept)
+                for pid, (caps, _) in fb.items()
+                if (kept := caps & fa.get(pid, (none, none))[0] & PRIVILEGED)
+            ]
+            self._kept[(ka, kb)] = got
+        return got
+
+    def _all(self, side: int, k: ProfileKey) -> dict[str, Any]:
+        """Capabilities of every principal on profile ``k`` (no paths), cached."""
+        got = self._full.get((side, k))
+        if got is None:
+            e = (self.xa if side == 0 else self.xb).expander
+            got = self._full[(side, k)] = fast_caps(e, k, None)
         return got
 
     def member_delta(self, gid: str) -> set[str]:
@@ -205,11 +222,11 @@ class _Differ:
             got = self._members[gid] = set(ma.keys() ^ mb.keys())
         return got
 
-    def delta(self, ra: Resource, rb: Resource, moved: bool) -> Any:
-        """Profiles of ``ra`` and ``rb`` limited to the candidates, and their differences."""
+    def delta(self, ka: ProfileKey, kb: ProfileKey, moved: bool, subs: tuple[str, str]) -> Any:
+        """Profiles ``ka`` (A) and ``kb`` (B) limited to the candidates, and their differences:
+        (why A or B is not fully known, [(principal, change, caps, eligible, causes)])."""
         ea, eb = self.xa.expander, self.xb.expander
-        ka, kb = ea.key(ra), eb.key(rb)
-        k = (ka, kb, moved)
+        k = (ka, kb, moved, subs)
         got = self._delta.get(k)
         if got is not None:
             return got
@@ -217,8 +234,8 @@ class _Differ:
         qa, qb = fast_caps(ea, ka, only), fast_caps(eb, kb, only)
         changed = frozenset(p for p in qa.keys() | qb.keys() if qa.get(p) != qb.get(p))
         pa, pb = ea._compute(*ka, only=changed), eb._compute(*kb, only=changed)
-        unsure = (_certain(self.xa, pa, ra.subscription), _certain(self.xb, pb, rb.subscription))
-        rtype = rb.type
+        unsure = (_certain(self.xa, pa, subs[0]), _certain(self.xb, pb, subs[1]))
+        rtype = kb[0]
         out = []
         for pid in sorted(pa.holders.keys() | pb.holders.keys()):
             ha, hb = pa.holders.get(pid), pb.holders.get(pid)
@@ -242,7 +259,7 @@ class _Differ:
         return unsure, out
 
 
-def _certain(x: Access, prof: Profile, sub: str) -> str | None:
+def _certain(x: Access, prof: Profile, sub_scope: str) -> str | None:
     """Why this side's access on a resource is not fully known, or None."""
     if prof.unknown_groups:
         return (
@@ -252,14 +269,30 @@ def _certain(x: Access, prof: Profile, sub: str) -> str | None:
         )
     if prof.unknown_roles:
         return "role definition " + ", ".join(sorted(prof.unknown_roles)) + " not readable"
-    st = x.x.coverage.get(f"/subscriptions/{sub}", {}).get("denies", "missing")
+    st = x.x.coverage.get(sub_scope, {}).get("denies", "missing")
     if st not in ("ok", "missing"):
         return f"deny assignments {st}"
     return None
 
 
+def _elig_ok(sta: dict[str, str], stb: dict[str, str]) -> bool:
+    return (
+        sta.get("eligible") == stb.get("eligible") == "ok"
+        or sta.get("eligible") == stb.get("eligible") == "missing"
+    )
+
+
+def _elig_note(sta: dict[str, str], stb: dict[str, str]) -> str:
+    return f"PIM-eligible assignments: {sta.get('eligible')} in A, {stb.get('eligible')} in B"
+
+
 def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     """Effective access of ``a`` (before) against ``b`` (after)."""
+    with paused_gc():  # millions of small acyclic objects: reference counting frees them
+        return _diff_access(a, b)
+
+
+def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     xa, xb = Access.of(a), Access.of(b)
     d = _Differ(xa, xb)
     out = AccessDiff()
@@ -273,6 +306,10 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
                     "reason": f"Microsoft Graph {x.x.graph_status} in {side}",
                 }
             )
+    # Resources sharing both profiles, the move flag and their subscriptions share the answer:
+    # group them first (in first-seen order), then compare once per group.
+    groups: dict[Any, list[Resource]] = {}
+    raised: dict[Any, list[Resource]] = {}
     elig_note = None
     for ra, rb, moved in _pairs(xa, xb):
         sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
@@ -286,29 +323,27 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
             skipped[why] = skipped.get(why, 0) + 1
             continue
         out.resources_compared += 1
-        (unsure_a, unsure_b), delta = d.delta(ra, rb, moved)
-        elig_ok = (
-            sta.get("eligible") == stb.get("eligible") == "ok"
-            or sta.get("eligible") == stb.get("eligible") == "missing"
-        )
-        if not elig_ok:
-            elig_note = (
-                f"PIM-eligible assignments: {sta.get('eligible')} in A, {stb.get('eligible')} in B"
-            )
+        ka, kb = xa.expander.key(ra), xb.expander.key(rb)
+        groups.setdefault((ka, kb, moved, sa, sb), []).append(rb)
+        if not _elig_ok(sta, stb):
+            elig_note = _elig_note(sta, stb)
+        if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
+            cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
+            raised.setdefault((ka, kb, cause), []).append(rb)
+    for (ka, kb, moved, sa, sb), rbs in groups.items():
+        sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
+        (unsure_a, unsure_b), delta = d.delta(ka, kb, moved, (sa, sb))
+        elig_ok = _elig_ok(sta, stb)
         for pid, change, caps, eligible, causes in delta:
             unsure = unsure_a if change == "gained" else unsure_b
             if unsure or (eligible and not elig_ok):
-                why = unsure or elig_note or ""
-                skipped[why] = skipped.get(why, 0) + 1
+                why = unsure or _elig_note(sta, stb)
+                skipped[why] = skipped.get(why, 0) + len(rbs)
                 continue
-            agg.add(xa if change == "lost" else xb, pid, change, caps, eligible, causes, rb)
-        if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
-            fa, fb = d.full(0, xa, ra), d.full(1, xb, rb)
-            for pid, (caps, _) in fb.items():
-                kept = caps & fa.get(pid, (frozenset(), frozenset()))[0] & PRIVILEGED
-                if kept:
-                    cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
-                    agg.add(xb, pid, "raised", kept, False, [cause], rb)
+            agg.add(xa if change == "lost" else xb, pid, change, caps, eligible, causes, rbs)
+    for (ka, kb, cause), rbs in raised.items():
+        for pid, kept in d.kept(ka, kb):
+            agg.add(xb, pid, "raised", kept, False, [cause], rbs)
     for why, n in sorted(skipped.items()):
         out.not_compared.append({"subject": f"access on {n} resource(s)", "reason": why})
     if elig_note:
@@ -318,20 +353,7 @@ def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
                 "reason": elig_note + "; eligible changes not compared",
             }
         )
-    for ch in agg.changes.values():
-        ch.resources.sort(key=lambda r: (-max(r.cia or [-1]), r.id.lower()))
-    out.changes = sorted(
-        agg.changes.values(),
-        key=lambda c: (
-            -max(c.top),
-            -c.privileged,
-            c.change,
-            c.name.lower(),
-            c.principal,
-            c.capabilities,
-            c.causes,
-        ),
-    )
+    out.changes = agg.sorted()
     return out
 
 
@@ -351,24 +373,45 @@ class _Agg:
         caps: frozenset[str],
         eligible: bool,
         causes: list[str],
-        r: Resource,
+        rs: list[Resource],
     ) -> None:
+        """Record one change reaching every resource of ``rs``."""
         key = (pid, change, eligible, tuple(causes))
         ch = self.changes.get(key)
         if ch is None:
-            n = x.x.names.get(pid)
-            ch = AccessChange(n.id if n else pid, x.name(pid), change, [], eligible, causes)
+            ch = AccessChange(*x.who(pid), change, [], eligible, causes)
             self.changes[key], self.caps[key] = ch, frozenset()
         if not caps <= self.caps[key]:
             self.caps[key] |= caps
             ch.capabilities = ordered(self.caps[key])
-        rk = (r.id, caps)
-        got = self.reached.get(rk)
-        if got is None:
-            got = self.reached[rk] = Reached(
-                r.id, r.type, list(r.cia) if r.cia else None, ordered(caps)
-            )
-        ch.resources.append(got)
+        shown = ordered(caps)
+        for r in rs:
+            rk = (r.id, caps)
+            got = self.reached.get(rk)
+            if got is None:
+                got = self.reached[rk] = Reached(
+                    r.id, r.type, list(r.cia) if r.cia else None, shown
+                )
+            ch.resources.append(got)
+
+    def sorted(self) -> list[AccessChange]:
+        """Each change's resources by highest CIA value; changes by the highest reached."""
+        order = {id(r): (-max(r.cia or [-1]), r.id.lower()) for r in self.reached.values()}
+        for ch in self.changes.values():
+            ch.resources.sort(key=lambda r: order[id(r)])
+        top = {id(c): max(c.top) for c in self.changes.values()}
+        return sorted(
+            self.changes.values(),
+            key=lambda c: (
+                -top[id(c)],
+                -c.privileged,
+                c.change,
+                (c.principal_name or c.principal).lower(),
+                c.principal,
+                c.capabilities,
+                c.causes,
+            ),
+        )
 
 
 def _o(props: dict[str, Any]) -> dict[str, Any]:
@@ -391,7 +434,7 @@ SCHEMA: dict[str, Any] = _o(
             "items": _o(
                 {
                     "principal": _S,
-                    "name": _S,
+                    "principal_name": {"type": ["string", "null"]},
                     "change": {"type": "string", "enum": ["gained", "lost", "raised"]},
                     "capabilities": _L,
                     "eligible": _B,

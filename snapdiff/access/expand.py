@@ -51,8 +51,13 @@ class Expander:
         self.x = inputs
         self._scopes = inputs.grants.keys() | inputs.denies.keys()
         self._rg_chains: dict[str, tuple[str, ...]] = {}
+        self._keys: dict[tuple[str, str], ProfileKey] = {}
         self._combos: dict[tuple[frozenset[str], frozenset[str], str], frozenset[str]] = {}
-        self._deep_rgs = {"/".join(s.split("/")[:5]) for s in self._scopes if s.count("/") > 4}
+        # resource group -> scopes below it holding grants or denies, shortest (outermost) first
+        self._deep_rgs: dict[str, list[str]] = {}
+        for s in sorted(self._scopes, key=lambda s: (len(s), s)):
+            if s.count("/") > 4:
+                self._deep_rgs.setdefault("/".join(s.split("/")[:5]), []).append(s)
         self._profiles: dict[tuple[ProfileKey, bool], Profile] = {}
         self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
         self._ops: dict[tuple[str, str], frozenset[str]] = {}
@@ -61,17 +66,25 @@ class Expander:
     # -- keys --------------------------------------------------------------------------------
     def key(self, r: Resource) -> ProfileKey:
         rid = r.id.lower()
-        parts = rid.split("/")
-        rg = "/".join(parts[:5])
+        rg = "/".join(rid.split("/", 5)[:5])
+        if rg not in self._deep_rgs:  # the common case: one key per group and type
+            got = self._keys.get((rg, r.type))
+            if got is None:
+                chain = self._rg_chain(rg, r.subscription)
+                got = self._keys[(rg, r.type)] = (r.type, chain, False)
+            return got if not got[1] or got[1][-1] != rid else (r.type, got[1], True)
+        base = self._rg_chain(rg, r.subscription)
+        # grants or denies on single resources in this group: those at or above this one
+        deeper = tuple(s for s in self._deep_rgs[rg] if rid == s or rid.startswith(s + "/"))
+        chain = base + deeper
+        return (r.type, chain, bool(chain) and chain[-1] == rid)
+
+    def _rg_chain(self, rg: str, sub: str) -> tuple[str, ...]:
         base = self._rg_chains.get(rg)
         if base is None:
-            above = self.x.scope_chain(rg, r.subscription)
+            above = self.x.scope_chain(rg, sub)
             base = self._rg_chains[rg] = tuple(s for s in above if s in self._scopes)
-        chain = base
-        if rg in self._deep_rgs:  # grants or denies on single resources in this group
-            deeper = ("/".join(parts[:n]) for n in range(6, len(parts) + 1))
-            chain = base + tuple(s for s in deeper if s in self._scopes)
-        return (r.type, chain, bool(chain) and chain[-1] == rid)
+        return base
 
     def access(
         self, r: Resource, only: frozenset[str] | None = None, paths: bool = True

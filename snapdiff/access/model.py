@@ -21,9 +21,10 @@ from ..naming.calls import (
 )
 from ..naming.ids import role_guid
 from ..naming.scad import find_scad_tag, parse_scad
+from ..principals import PrincipalName, principal_names
+from ..principals import coverage as names_coverage
 from ..snapshot import Fetch, SnapshotView
 from .capabilities import Permissions
-from .names import Name, principal_names
 
 DENY_CALL, ASSIGN_CALL, ELIGIBILITY_CALL = DENY_ASSIGNMENTS, ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY
 EVERYONE = "00000000-0000-0000-0000-000000000000"  # SystemDefined principal of deny assignments
@@ -86,10 +87,11 @@ class AccessInputs:
     roles: dict[str, Permissions | None]  # role GUID -> permissions (None: unreadable)
     role_names: dict[str, str]
     members: Members
-    names: dict[str, Name]
+    names: dict[str, PrincipalName]  # lower id -> name (snapdiff.principals)
     # lower subscription scope -> fetch status of each listing ("missing" when never asked)
     coverage: dict[str, dict[str, str]]
     graph_status: str
+    names_from: str  # where principal names came from (snapdiff.principals.coverage)
     # (what, lower scope, status) of deny/eligibility listings that failed at any scope
     unreadable: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -307,5 +309,6 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
         principal_names(view),
         coverage,
         view.source_status("graph"),
+        names_coverage(view),
         unreadable,
     )

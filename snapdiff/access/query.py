@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import SnapdiffError
+from ..gcpause import paused_gc
+from ..principals import find_principal
 from ..snapshot import SnapshotView
 from .capabilities import PRIVILEGED, ordered
 from .expand import Expander, Holder, Path
 from .model import AccessInputs, Resource, load_inputs
-from .names import find_principal
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Entry:
     type: str
     cia: list[int] | None
     principal: str
-    name: str
+    principal_name: str | None  # "display name (UPN or appId)"; None when the snapshot has none
     capabilities: list[str]
     eligible: list[str]
     paths: list[Via] = field(default_factory=list)
@@ -66,11 +67,18 @@ class Access:
 
     @classmethod
     def of(cls, view: SnapshotView) -> Access:
-        return cls(load_inputs(view))
+        with paused_gc():
+            return cls(load_inputs(view))
 
     def name(self, pid: str) -> str:
+        """``display name (UPN or appId)``, or the id when the snapshot names nobody."""
         n = self.x.names.get(pid)
         return n.label if n else pid
+
+    def who(self, pid: str) -> tuple[str, str | None]:
+        """(object id as Azure spells it, its label or None) of a lower-cased id."""
+        n = self.x.names.get(pid)
+        return (n.id, n.label) if n else (pid, None)
 
     def describe(self, p: Path, rid: str) -> Via:
         groups = [self.name(g) for g in p.via]
@@ -96,8 +104,7 @@ class Access:
             r.id,
             r.type,
             list(r.cia) if r.cia else None,
-            self.x.names[pid].id if pid in self.x.names else pid,
-            self.name(pid),
+            *self.who(pid),
             ordered(h.caps),
             ordered(h.eligible),
             paths,
@@ -126,6 +133,11 @@ class Access:
                 )
         for what, scope, status in self.x.unreadable:
             out.append(f"{what} at {scope}: {status}; unknown there, not none")
+        if self.x.names_from != "directory":
+            out.append(
+                f"principal names: {self.x.names_from} (directory getByIds not collected or "
+                "refused); principals without a name are shown by object id"
+            )
         if self.x.graph_status not in ("ok", "missing"):
             out.append(f"Microsoft Graph {self.x.graph_status}: members of groups are unknown")
         bad_groups = sorted(g for g, m in self.x.members.direct.items() if m is None)
@@ -148,7 +160,7 @@ class Access:
             raise SnapdiffError(f"no resource {rid} in snapshot #{self.x.view_id}")
         prof = self.expander.access(r)
         entries = [self.entry(r, pid, h) for pid, h in prof.holders.items()]
-        entries.sort(key=lambda e: (-_rank(e), e.name.lower(), e.principal))
+        entries.sort(key=lambda e: (-_rank(e), _label(e).lower(), e.principal))
         return AccessReport(self.x.view_id, {"resource": r.id}, entries, self.coverage())
 
     def principal(self, query: str, mins: tuple[int, int, int] = (0, 0, 0)) -> AccessReport:
@@ -186,10 +198,14 @@ class Access:
                 if (h.caps | h.eligible) & PRIVILEGED:
                     entries.append(self.entry(r, pid, h, detail=False))
         entries.sort(
-            key=lambda e: (-max(e.cia or [-1]), e.resource.lower(), -_rank(e), e.name.lower())
+            key=lambda e: (-max(e.cia or [-1]), e.resource.lower(), -_rank(e), _label(e).lower())
         )
         return AccessReport(self.x.view_id, {"min": list(mins)}, entries, self.coverage())
 
 
 def _rank(e: Entry) -> int:
     return len(set(e.capabilities) & PRIVILEGED) * 2 + bool(e.eligible)
+
+
+def _label(e: Entry) -> str:
+    return e.principal_name or e.principal

@@ -13,6 +13,11 @@ def _cia(cia: list[int] | None) -> str:
     return f"C{cia[0]} I{cia[1]} A{cia[2]}" if cia else "untagged"
 
 
+def _who(pid: str, label: str | None) -> str:
+    """``display name (UPN or appId) [id]``, or the id alone."""
+    return f"{label} [{pid}]" if label else pid
+
+
 def to_json(obj: AccessReport | AccessDiff) -> str:
     return json.dumps(obj.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -46,9 +51,7 @@ def render_report(r: AccessReport, *, md: bool = False) -> str:
         cia = r.entries[0].cia if r.entries else None
         lines.append(f"CIA: {_cia(cia)}; {len(r.entries)} principal(s)")
         for e in r.entries:
-            lines += _entry_lines(
-                e, f"{e.name}" + ("" if e.name == e.principal else f" [{e.principal}]"), md
-            )
+            lines += _entry_lines(e, _who(e.principal, e.principal_name), md)
     else:
         title = (
             f"what {r.query['principal']} can reach"
@@ -63,7 +66,7 @@ def render_report(r: AccessReport, *, md: bool = False) -> str:
                 current = top
                 label = f"highest CIA value {top}" if top is not None else "untagged"
                 lines.append(f"{'### ' if md else ''}{label}")
-            who = "" if "principal" in r.query else f"{e.name}: "
+            who = "" if "principal" in r.query else f"{e.principal_name or e.principal}: "
             subject = f"{who}{e.resource} ({_cia(e.cia)})"
             lines += (
                 _entry_lines(e, subject, md)
@@ -87,7 +90,7 @@ def change_lines(c: AccessChange, md: bool, limit: int = 5) -> list[str]:
         if top[0] >= 0
         else f"{len(c.resources)} untagged resource(s)"
     )
-    who = c.name if c.name == c.principal else f"{c.name} [{c.principal}]"
+    who = _who(c.principal, c.principal_name)
     bullet = "- " if md else ""
     lines = [f"{bullet}{sign} {who} {c.change}{kind} {', '.join(c.capabilities)} on {reach}"]
     lines += [f"    {'- ' if md else ''}because {cause}" for cause in c.causes]
