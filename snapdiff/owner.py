@@ -9,12 +9,18 @@ without the lock (older stores, a read-only folder) fall back on boot id, host a
 
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
 import threading
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+
+    LOCKS: bool = True
+except ImportError:  # Windows: no POSIX record locks; owners fall back on boot id, host and pid
+    LOCKS = False
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 _fds: dict[str, int] = {}  # one descriptor per lock file and process: closing another would
@@ -48,6 +54,8 @@ def _fd(store_path: Path, create: bool) -> int | None:
 
 def hold(store_path: Path, snapshot_id: int) -> bool:
     """Take the owner lock of a new snapshot; False if the side file cannot be written."""
+    if not LOCKS:
+        return False
     with _lock:
         fd = _fd(store_path, create=True)
         if fd is None:
@@ -61,6 +69,8 @@ def hold(store_path: Path, snapshot_id: int) -> bool:
 
 
 def release(store_path: Path, snapshot_id: int) -> None:
+    if not LOCKS:
+        return
     key = str(lock_path(store_path).resolve())
     with _lock:
         fd = _fds.get(key)
@@ -71,6 +81,8 @@ def release(store_path: Path, snapshot_id: int) -> None:
 
 def _lock_free(store_path: Path, snapshot_id: int) -> bool | None:
     """True if nobody holds the snapshot's lock, False if someone does, None if unknown."""
+    if not LOCKS:
+        return None
     key = str(lock_path(store_path).resolve())
     with _lock:
         if (key, snapshot_id) in _held:
@@ -111,6 +123,8 @@ def owner_alive(store_path: Path, row: dict[str, Any]) -> bool:
 def _pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
+    if os.name == "nt":  # os.kill(pid, 0) there sends CTRL_C_EVENT: assume the owner lives
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -186,3 +186,19 @@ def test_a_label_names_one_snapshot(tmp_path):
     first = write_snapshot(store, fetches, label="week-47")
     second = write_snapshot(store, fetches, label="week-47")  # e.g. a re-run of the same week
     assert store.snapshot(first).label is None and store.snapshot(second).label == "week-47"
+
+
+def test_without_posix_locks_owners_fall_back_on_host_and_pid(tmp_path, monkeypatch):
+    """Windows has no fcntl: no lock is taken, and a dead pid on this host still means dead."""
+    import os
+    import socket
+
+    from snapdiff import owner
+
+    monkeypatch.setattr(owner, "LOCKS", False)
+    path = tmp_path / "s.db"
+    assert owner.hold(path, 1) is False
+    owner.release(path, 1)  # a no-op, not an error
+    row = {"id": 1, "host": socket.gethostname(), "pid": os.getpid(), "owner_lock": 1}
+    assert owner.owner_alive(path, row) is False  # this process never held it
+    assert owner.owner_alive(path, {**row, "pid": 999999999}) is False  # a dead pid

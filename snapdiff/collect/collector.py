@@ -727,7 +727,8 @@ class Collector:
 class _signals_as_interrupts:
     """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread while collecting."""
 
-    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+    # SIGHUP does not exist on Windows
+    SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
     def __enter__(self) -> None:
         self.old: dict[int, Any] = {}
