@@ -18,9 +18,9 @@ def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-def collect_cli(base: str, store, *extra: str):
-    """``snapdiff collect`` against a loopback endpoint with a static token."""
-    return run(
+def collect_args(base: str, store, *extra: str) -> list[str]:
+    """``snapdiff collect`` arguments for a loopback endpoint (ARM and Graph on one server)."""
+    return [
         "collect",
         "--store",
         str(store),
@@ -32,6 +32,13 @@ def collect_cli(base: str, store, *extra: str):
         base,
         "-q",
         *extra,
+    ]
+
+
+def collect_cli(base: str, store, *extra: str):
+    """``snapdiff collect`` against a loopback endpoint with a static token."""
+    return run(
+        *collect_args(base, store, *extra),
         env={
             "SNAPDIFF_ACCESS_TOKEN": "fake-token",
             "AZURE_SUBSCRIPTION_ID": "",

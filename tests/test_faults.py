@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from fakeazure.cassettes import FIXED_INTERVAL
-from fakeazure.scenarios import faults_tenant
 from fakeazure.server import DROP, STALL, serve
 from fakeazure.tenant import Every, Fault, Tenant
 from snapdiff.build.api import build, render
@@ -28,6 +27,8 @@ from snapdiff.collect.credentials import StaticTokenCredential
 from snapdiff.collect.scope import Scope
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
+from test_cli import clean_tenant as cli_clean_tenant
+from test_cli import collect_args
 
 pytestmark = pytest.mark.loopback
 
@@ -36,11 +37,9 @@ UNAVAILABLE = {"error": {"code": "ServiceUnavailable", "message": "The service i
 
 
 def clean_tenant() -> Tenant:
-    """The fault scenario's tenant without its faults: every source answers. Its big group is
-    cut to 45 members on pages of 20 (msgraph-sdk's models cost ~0.1 s of CPU each here)."""
-    tenant = faults_tenant()
-    tenant.faults.clear()
-    tenant.forbidden.clear()
+    """The fault scenario's tenant without its faults, its big group cut to 45 members on pages
+    of 20: small, but still paged."""
+    tenant = cli_clean_tenant()
     tenant.groups["g-big"] = tenant.groups["g-big"][:45]
     tenant.graph_page_size = 20
     return tenant
@@ -174,22 +173,6 @@ def test_watchdog_stops_a_run_that_gets_no_answer(tmp_path):
 
 
 # -- the command line ----------------------------------------------------------------------------
-def _cli_args(base: str, store: Path, *extra: str) -> list[str]:
-    return [
-        "collect",
-        "--store",
-        str(store),
-        "--cloud",
-        "custom",
-        "--arm-endpoint",
-        base,
-        "--graph-endpoint",
-        base,
-        "-q",
-        *extra,
-    ]
-
-
 ENV = {"SNAPDIFF_ACCESS_TOKEN": "fake-token", "AZURE_SUBSCRIPTION_ID": ""}
 
 
@@ -204,7 +187,7 @@ def test_a_server_that_dies_ends_partial_with_one_line_within_seconds(tmp_path):
     tenant.die_after = 10  # while reading role assignments
     with serve(tenant) as (base, _):
         result = CliRunner().invoke(
-            main, _cli_args(base, tmp_path / "s.db", "--unreachable-after", "5"), env=ENV
+            main, collect_args(base, tmp_path / "s.db", "--unreachable-after", "5"), env=ENV
         )
     # Stopped by the run of failures (the line below says so), not by retrying every fetch.
     assert result.exit_code == 1, result.output
@@ -226,7 +209,7 @@ def test_a_full_disk_says_so_in_one_line_and_ends_partial(tmp_path, monkeypatch)
 
     monkeypatch.setattr(Store, "begin_snapshot", then_the_disk_fills)
     with serve(clean_tenant()) as (base, _):
-        result = CliRunner().invoke(main, _cli_args(base, tmp_path / "s.db"), env=ENV)
+        result = CliRunner().invoke(main, collect_args(base, tmp_path / "s.db"), env=ENV)
     assert result.exit_code in (1, 2), result.output
     assert "Traceback" not in result.output
     full = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
@@ -245,7 +228,7 @@ def test_sigterm_ends_a_collection_partial_with_one_line(tmp_path):
     path = tmp_path / "s.db"
     with serve(tenant) as (base, app):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "snapdiff", *_cli_args(base, path)],
+            [sys.executable, "-m", "snapdiff", *collect_args(base, path)],
             env={**os.environ, **ENV},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
