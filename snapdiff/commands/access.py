@@ -60,9 +60,12 @@ def access(
     """
     if resource and principal:
         raise SnapdiffError("give --resource or --principal, not both")
-    for option, value in (("--resource", resource), ("--principal", principal)):
+    for option, value, wanted in (
+        ("--resource", resource, "a resource id"),
+        ("--principal", principal, "an id, UPN or name"),
+    ):
         if value is not None and not value.strip():  # else it would list everything
-            raise SnapdiffError(f"{option} is empty: give an id, UPN or name")
+            raise SnapdiffError(f"{option} is empty: give {wanted}")
     mins = (min_c, min_i, min_a)
     store, sid = open_ref(store_path, snapshot)
     try:
