@@ -34,7 +34,7 @@ def make_store(path: Path, n: int) -> None:
 
 def phase(path: Path, which: str) -> dict[str, float]:
     """Run one phase in this process; return seconds and peak RSS (MB)."""
-    from snapdiff.build import build, render
+    from snapdiff.securicad import build, render
     from snapdiff.snapshot import SnapshotView
     from snapdiff.store import Store
 

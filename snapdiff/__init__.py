@@ -3,7 +3,7 @@
 The library API (the CLI is a thin layer over it)::
 
     from snapdiff import Store, SnapshotView, diff_snapshots, resolve
-    from snapdiff.build import build          # ``snapdiff.build`` is the builder package
+    from snapdiff.securicad import build          # ``snapdiff.securicad`` is the builder package
     store = Store("snapshots/snapdiff.db", readonly=True)
     view = SnapshotView(store, resolve(store, "latest"))
     result = build(view)                      # result.active_directory, result.insights
@@ -24,7 +24,7 @@ _EXPORTS = {
     "Store": "snapdiff.store",
     "SnapshotView": "snapdiff.snapshot",
     "resolve": "snapdiff.refs",
-    "write_files": "snapdiff.build",
+    "write_files": "snapdiff.securicad",
     "diff_snapshots": "snapdiff.diff",
     "export_snapshot": "snapdiff.bundle",
     "import_bundle": "snapdiff.bundle",

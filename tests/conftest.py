@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_socket
 
-import snapdiff.build.api as build_api
+import snapdiff.securicad.api as build_api
 from fakeazure.cassettes import ReplayClock, run_cassette
 from fakeazure.record import RECORDINGS
 from snapdiff.store import Store

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import snapdiff
-from snapdiff.build import build
+from snapdiff.securicad import build
 
 
 def test_library_round_trip(demo_store, tmp_path):

@@ -11,8 +11,8 @@ import pytest
 from conftest import _offline, copy_store
 from fakeazure.server import MAX_BATCH, FakeAzure
 from fakeazure.tenant import Tenant
-from snapdiff.build import build, render
 from snapdiff.collect.pacing import Pacer, remaining
+from snapdiff.securicad import build, render
 from snapdiff.snapshot import SnapshotView
 
 

@@ -7,10 +7,10 @@ import sqlite3
 from fakeazure.synthetic import synthetic_arg_rows
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import bodies
-from snapdiff.build import build, render
 from snapdiff.bundle import export_snapshot, import_bundle, verify
 from snapdiff.maintenance import prune
 from snapdiff.migrations import MIGRATIONS
+from snapdiff.securicad import build, render
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store, body_hash
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from snapdiff.build import build, render
-from snapdiff.build.registry import REGISTRY, load_builtin_kinds
 from snapdiff.cli import main
+from snapdiff.securicad import build, render
+from snapdiff.securicad.registry import REGISTRY, load_builtin_kinds
 from snapdiff.snapshot import SnapshotView
 
 GOLDEN = Path(__file__).parent / "golden" / "build"

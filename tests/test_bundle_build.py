@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from snapdiff.build import build, render
 from snapdiff.bundle import export_snapshot, import_bundle
 from snapdiff.cli import main
+from snapdiff.securicad import build, render
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

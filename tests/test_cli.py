@@ -57,7 +57,7 @@ def clean_tenant():
 
 def test_build_and_diff_never_import_azure_or_msgraph():
     code = (
-        "import sys, snapdiff.cli, snapdiff.build, snapdiff.snapshot; import snapdiff.build.api as a;"
+        "import sys, snapdiff.cli, snapdiff.securicad, snapdiff.snapshot; import snapdiff.securicad.api as a;"
         "a.load_builtin_kinds();"
         "bad=[m for m in sys.modules if m.split('.')[0] in ('azure','msgraph','kiota_abstractions','httpx')];"
         "print(bad); sys.exit(1 if bad else 0)"

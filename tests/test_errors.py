@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import snapdiff.build.api as build_api
+import snapdiff.securicad.api as build_api
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
-from snapdiff.build import build
-from snapdiff.build.registry import BY_TYPE, Kind
 from snapdiff.cli import main
 from snapdiff.collect.fetcher import Fetcher, FetchFailed
 from snapdiff.demo import demo_bundle
+from snapdiff.securicad import build
+from snapdiff.securicad.registry import BY_TYPE, Kind
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -9,8 +9,8 @@ import pytest
 
 from fakeazure.record import RECORDINGS
 from fakeazure.writer import tenant_fetches, write_snapshot
-from snapdiff.build import build
 from snapdiff.demo import load_demo
+from snapdiff.securicad import build
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

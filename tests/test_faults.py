@@ -19,12 +19,12 @@ from click.testing import CliRunner
 from fakeazure.cassettes import FIXED_INTERVAL
 from fakeazure.server import DROP, STALL, serve
 from fakeazure.tenant import Every, Fault, Tenant
-from snapdiff.build.api import build, render
 from snapdiff.cli import main
 from snapdiff.collect import CollectOptions, collect
 from snapdiff.collect.clouds import resolve_cloud
 from snapdiff.collect.credentials import StaticTokenCredential
 from snapdiff.collect.scope import Scope
+from snapdiff.securicad.api import build, render
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 from test_cli import clean_tenant as cli_clean_tenant

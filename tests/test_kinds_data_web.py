@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
-from snapdiff.build.context import BuildContext
-from snapdiff.build.registry import REGISTRY, load_builtin_kinds
+from snapdiff.securicad.context import BuildContext
+from snapdiff.securicad.registry import REGISTRY, load_builtin_kinds
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

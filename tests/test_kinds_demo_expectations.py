@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from snapdiff.build import build
 from snapdiff.demo import load_demo
+from snapdiff.securicad import build
 from snapdiff.snapshot import SnapshotView
 
 P = "/subscriptions/3f2b7c1e-9a4d-4c8e-b5f1-2d6e8a0b4c71/resourceGroups"

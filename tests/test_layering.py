@@ -13,10 +13,10 @@ SDKS = ("azure", "msgraph", "msgraph_core", "kiota_abstractions", "kiota_authent
 
 # package -> what no module in it may import (prefix match on dotted names)
 FORBIDDEN = {
-    "snapdiff.diff": ("snapdiff.build", "snapdiff.collect", "fakeazure", *SDKS),
-    "snapdiff.build": ("snapdiff.diff", "snapdiff.collect", "fakeazure", *SDKS),
+    "snapdiff.diff": ("snapdiff.securicad", "snapdiff.collect", "fakeazure", *SDKS),
+    "snapdiff.securicad": ("snapdiff.diff", "snapdiff.collect", "fakeazure", *SDKS),
     "snapdiff.naming": (
-        "snapdiff.build",
+        "snapdiff.securicad",
         "snapdiff.collect",
         "snapdiff.diff",
         "fakeazure",
@@ -84,9 +84,9 @@ def test_only_collect_imports_the_sdks():
 @pytest.mark.parametrize(
     "source, expected",
     [
-        ("def f():\n    from ..build.scad import parse_scad\n", "snapdiff.build.scad"),
-        ("if True:\n    import snapdiff.build\n", "snapdiff.build"),
-        ("from .. import build\n", "snapdiff.build"),
+        ("def f():\n    from ..securicad.scad import parse_scad\n", "snapdiff.securicad.scad"),
+        ("if True:\n    import snapdiff.securicad\n", "snapdiff.securicad"),
+        ("from .. import securicad\n", "snapdiff.securicad"),
         ("def f():\n    import azure.core\n", "azure.core"),
     ],
 )
@@ -104,7 +104,7 @@ def test_the_differ_and_builder_share_naming_not_each_other():
     }
     build_imports = {
         n
-        for p in (PKG / "build").rglob("*.py")
+        for p in (PKG / "securicad").rglob("*.py")
         for _, n in imported_names(p.read_text(), module_name(p), p.name == "__init__.py")
     }
     assert "snapdiff.naming.scad" in diff_imports and "snapdiff.naming.scad" in build_imports

@@ -361,7 +361,7 @@ def test_disk_full_and_other_os_errors_are_one_line(demo_copy, monkeypatch):
     def nospace(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device", "out/file.json")
 
-    monkeypatch.setattr("snapdiff.build.files._atomic_write", nospace)
+    monkeypatch.setattr("snapdiff.securicad.files._atomic_write", nospace)
     one_line_error(
         run("build", "1", "--store", str(demo_copy), "-o", str(demo_copy.parent / "o")),
         "out/file.json: disk full",

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
-from snapdiff.build.context import BuildContext
-from snapdiff.build.registry import REGISTRY, load_builtin_kinds
 from snapdiff.redact import redact_body
+from snapdiff.securicad.context import BuildContext
+from snapdiff.securicad.registry import REGISTRY, load_builtin_kinds
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -12,10 +12,10 @@ from conftest import _offline
 from fakeazure.reader import RETIRED_SQL, STALE_STORAGE
 from fakeazure.writer import FakeFetch, write_snapshot
 from snapdiff import status as st
-from snapdiff.build import build
 from snapdiff.bundle import export_snapshot, import_bundle
 from snapdiff.collect.fetcher import Fetcher
 from snapdiff.refs import resolve
+from snapdiff.securicad import build
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

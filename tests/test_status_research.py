@@ -17,10 +17,10 @@ from fakeazure.reader import (
 from fakeazure.server import serve
 from fakeazure.writer import FakeFetch, write_snapshot
 from snapdiff import status as st
-from snapdiff.build import build
 from snapdiff.errors import SnapshotNotFound
 from snapdiff.naming.calls import PER_RESOURCE, absent_for
 from snapdiff.refs import resolve
+from snapdiff.securicad import build
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 from test_cli import collect_cli, run

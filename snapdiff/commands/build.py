@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..build import build as run_build
-from ..build import write_files
+from ..securicad import build as run_build
+from ..securicad import write_files
 from ..snapshot import SnapshotView
 from .common import open_ref, store_option
 

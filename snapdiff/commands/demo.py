@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..build import build, write_files
+from ..securicad import build, write_files
 from ..snapshot import SnapshotView
 
 

@@ -45,7 +45,7 @@ def kind(key: str, *types: str) -> Callable[[Builder], Builder]:
 
 
 def load_builtin_kinds() -> None:
-    """Import every module in ``snapdiff.build.kinds`` so that they register."""
+    """Import every module in ``snapdiff.securicad.kinds`` so that they register."""
     import importlib
     import pkgutil
 
