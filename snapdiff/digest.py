@@ -1,0 +1,234 @@
+"""The digest of a finished snapshot: one SHA-256 over every row it holds.
+
+Recorded when the snapshot finishes (``Store.finish_snapshot``), carried by bundles, and
+checked by every reader when it opens the snapshot (``SnapshotView``), so deleted, changed or
+lost rows are refused instead of read as "nothing there". The reader computes the digest from
+the very rows it then uses (``SnapshotRows``): a damaged index that hides rows from the reader
+hides them from the digest too, and the digest no longer matches.
+
+The order and encoding (version 1), documented in docs/store.md:
+
+1. every fetch of the snapshot in ``id`` order, as the JSON array ``[ordinal, source, call,
+   target, status, http_status, pages, error]`` (``ordinal``: the fetch's 0-based position in
+   that order, so local ids, which an import renumbers, never count);
+2. every exchange in ``id`` order, as ``[ordinal, fetch ordinal or null, source, page, method,
+   url, request_body, status, headers, body_hash, started_at, elapsed_ms, error, batch
+   ordinal or null]``; body hashes are in the rows, and each body is checked against its hash
+   when read;
+3. fetch and exchange lines go to one SHA-256 per source (an exchange counts for its own
+   ``source`` column), each line the compact JSON plus ``\\n``;
+4. the digest is the SHA-256 of the canonical JSON (sorted keys, no spaces) of
+   ``{"version": 1, "snapshot": [uid, started_at, finished_at, status, tenant_id, cloud,
+   scope, tool_version, error], "sources": {name: [status, pages, requests, errors, detail,
+   outcomes, coverage]}, "rows": {source: hex}, "redactions": hex}`` where ``redactions``
+   hashes ``[exchange ordinal, url, path, reason]`` lines in rowid order.
+
+The label is not covered: it is the one thing a finished snapshot may change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+VERSION = 1
+AT_FINISH = "recorded when the snapshot finished"
+AT_MIGRATION = "computed at migration (the snapshot is older than digests)"
+AT_IMPORT = "computed at import (the bundle had no digest; its manifest hashes were checked)"
+
+FETCH_COLUMNS = ("id", "source", "call", "target", "status", "http_status", "pages", "error")
+EXCHANGE_COLUMNS = (
+    "id",
+    "fetch_id",
+    "source",
+    "page",
+    "method",
+    "url",
+    "request_body",
+    "status",
+    "headers",
+    "body_hash",
+    "started_at",
+    "elapsed_ms",
+    "error",
+    "batch_id",
+)
+SNAPSHOT_COLUMNS = (
+    "uid",
+    "started_at",
+    "finished_at",
+    "status",
+    "tenant_id",
+    "cloud",
+    "scope",
+    "tool_version",
+    "error",
+)
+SOURCE_COLUMNS = ("name", "status", "pages", "requests", "errors", "detail", "outcomes", "coverage")
+
+
+def _bytes_as_hex(v: Any) -> Any:
+    if isinstance(v, bytes):  # a column that holds a BLOB (damage, or a hand edit)
+        return {"hex": v.hex()}
+    raise TypeError(type(v))
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, default=_bytes_as_hex).encode
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_bytes_as_hex
+    ).encode()
+
+
+@dataclass
+class Digest:
+    """A snapshot's digest and its parts (one SHA-256 per source, to name what is damaged)."""
+
+    sha256: str
+    sources: dict[str, str]
+
+    def parts_json(self) -> str:
+        return json.dumps(self.sources, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class SnapshotRows:
+    """Every fetch and exchange row of one snapshot, as read for its digest (and for the view)."""
+
+    fetches: list[tuple[Any, ...]] = field(default_factory=list)
+    exchanges: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def read_rows(conn: sqlite3.Connection, snapshot_id: int) -> SnapshotRows:
+    """The snapshot's fetch rows (``FETCH_COLUMNS``) and exchange rows (``EXCHANGE_COLUMNS``),
+    each in id order."""
+    return SnapshotRows(
+        conn.execute(
+            f"SELECT {', '.join(FETCH_COLUMNS)} FROM fetches WHERE snapshot_id = ? ORDER BY id",
+            (snapshot_id,),
+        ).fetchall(),
+        conn.execute(
+            f"SELECT {', '.join(EXCHANGE_COLUMNS)} FROM exchanges WHERE snapshot_id = ?"
+            " ORDER BY id",
+            (snapshot_id,),
+        ).fetchall(),
+    )
+
+
+def has_columns(conn: sqlite3.Connection) -> bool:
+    """Whether the file has digest columns (a bundle older than digests has none)."""
+    return any(r[1] == "digest" for r in conn.execute("PRAGMA table_info(snapshots)"))
+
+
+def source_rows(conn: sqlite3.Connection, snapshot_id: int) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        f"SELECT {', '.join(SOURCE_COLUMNS)} FROM sources WHERE snapshot_id = ? ORDER BY name",
+        (snapshot_id,),
+    ).fetchall()
+
+
+def compute(
+    conn: sqlite3.Connection,
+    snapshot_id: int,
+    rows: SnapshotRows | None = None,
+    sources: Iterable[tuple[Any, ...]] | None = None,
+) -> Digest:
+    """The digest of a snapshot as stored now (``rows``/``sources``: already read, reuse them)."""
+    snap = conn.execute(
+        f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM snapshots WHERE id = ?", (snapshot_id,)
+    ).fetchone()
+    if snap is None:
+        raise LookupError(snapshot_id)
+    rows = rows if rows is not None else read_rows(conn, snapshot_id)
+    srcs = list(sources) if sources is not None else source_rows(conn, snapshot_id)
+    hashers: dict[str, Any] = {}
+
+    def hasher(source: str) -> Any:
+        h = hashers.get(source)
+        if h is None:
+            h = hashers[source] = hashlib.sha256()
+        return h
+
+    fetch_ord: dict[int, int] = {}
+    for i, (fid, *rest) in enumerate(rows.fetches):
+        fetch_ord[fid] = i
+        hasher(rest[0]).update(_dumps([i, *rest]).encode() + b"\n")
+    ex_ord: dict[int, int] = {}
+    for i, (xid, fid, source, *rest) in enumerate(rows.exchanges):
+        ex_ord[xid] = i
+        batch = rest[-1]
+        line = [
+            i,
+            None if fid is None else fetch_ord.get(fid, f"missing fetch {fid}"),
+            source,
+            *rest[:-1],
+            None if batch is None else ex_ord.get(batch, f"missing exchange {batch}"),
+        ]
+        hasher(source).update(_dumps(line).encode() + b"\n")
+    red = hashlib.sha256()
+    for xid, url, path, reason in conn.execute(
+        "SELECT exchange_id, url, path, reason FROM redactions WHERE snapshot_id = ?"
+        " ORDER BY rowid",
+        (snapshot_id,),
+    ):
+        x = None if xid is None else ex_ord.get(xid, f"missing exchange {xid}")
+        red.update(_dumps([x, url, path, reason]).encode() + b"\n")
+    parts = {name: h.hexdigest() for name, h in sorted(hashers.items())}
+    doc = {
+        "version": VERSION,
+        "snapshot": list(snap),
+        "sources": {r[0]: list(r[1:]) for r in srcs},
+        "rows": parts,
+        "redactions": red.hexdigest(),
+    }
+    return Digest(hashlib.sha256(_canonical(doc)).hexdigest(), parts)
+
+
+def record(conn: sqlite3.Connection, snapshot_id: int, origin: str) -> Digest:
+    """Compute and store a snapshot's digest (inside the caller's transaction)."""
+    d = compute(conn, snapshot_id)
+    conn.execute(
+        "UPDATE snapshots SET digest = ?, digest_sources = ?, digest_origin = ? WHERE id = ?",
+        (d.sha256, d.parts_json(), origin, snapshot_id),
+    )
+    return d
+
+
+def stored(conn: sqlite3.Connection, snapshot_id: int) -> tuple[str | None, dict[str, str], str]:
+    """(digest, per-source parts, origin) as recorded for a snapshot."""
+    row = conn.execute(
+        "SELECT digest, digest_sources, digest_origin FROM snapshots WHERE id = ?", (snapshot_id,)
+    ).fetchone()
+    if row is None:
+        raise LookupError(snapshot_id)
+    try:
+        parts = json.loads(row[1]) if row[1] else {}
+    except ValueError:
+        parts = {}
+    return row[0], parts if isinstance(parts, dict) else {}, row[2] or ""
+
+
+def damaged_sources(recorded: dict[str, str], now: Digest) -> list[str]:
+    """The sources whose rows differ from what was recorded (added, changed or deleted)."""
+    return sorted(
+        n for n in set(recorded) | set(now.sources) if recorded.get(n) != now.sources.get(n)
+    )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Schema migration: digest columns, then a digest for every finished snapshot, marked as
+    computed at migration (it proves nothing about what happened to the rows before)."""
+    for stmt in (
+        "ALTER TABLE snapshots ADD COLUMN digest TEXT",
+        "ALTER TABLE snapshots ADD COLUMN digest_sources TEXT",
+        "ALTER TABLE snapshots ADD COLUMN digest_origin TEXT",
+    ):
+        conn.execute(stmt)
+    for (sid,) in conn.execute("SELECT id FROM snapshots WHERE status != 'running'").fetchall():
+        record(conn, sid, AT_MIGRATION)
