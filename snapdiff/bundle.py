@@ -634,13 +634,43 @@ def check_bundle_for_reader(
             raise BundleError(f"refusing {store.path}: {why} (${signing.TRUSTED_KEYS_ENV} is set)")
 
 
+def _store_digest_problems(conn: sqlite3.Connection, only: int | None) -> list[Problem]:
+    """Every finished snapshot's rows against its digest, naming the damaged sources."""
+    problems: list[Problem] = []
+    for sid, label in conn.execute(
+        "SELECT id, label FROM snapshots WHERE status != 'running'"
+        + (" AND id = ?" if only is not None else "")
+        + " ORDER BY id",
+        (only,) if only is not None else (),
+    ).fetchall():
+        name = f"snapshot {sid}" + (f" ({label})" if label else "")
+        recorded, parts, origin = digest.stored(conn, sid)
+        if not recorded:
+            problems.append(Problem("digest", f"{name} has no digest (damaged)", sid))
+            continue
+        now = digest.compute(conn, sid)
+        if now.sha256 == recorded:
+            continue
+        where = digest.damaged_sources(parts, now)
+        what = f"rows of source {', '.join(where)}" if where else "its snapshot or source rows"
+        problems.append(
+            Problem(
+                "digest",
+                f"{name}: {what} changed or were deleted since the digest was {origin or 'recorded'}"
+                "; restore the store from a backup or re-import the snapshot's bundle",
+                sid,
+            )
+        )
+    return problems
+
+
 def _missing_bodies(conn: sqlite3.Connection, snapshot_id: int | None) -> list[Problem]:
     where = "AND e.snapshot_id = ?" if snapshot_id is not None else ""
     args = (snapshot_id,) if snapshot_id is not None else ()
     return [
-        Problem("missing-body", f"snapshot {sid}: body {h[:12]} is missing", sid)
-        for sid, h in conn.execute(
-            "SELECT DISTINCT e.snapshot_id, e.body_hash FROM exchanges e LEFT JOIN bodies b"
+        Problem("missing-body", f"snapshot {sid} ({source}): body {h[:12]} is missing", sid)
+        for sid, source, h in conn.execute(
+            "SELECT DISTINCT e.snapshot_id, e.source, e.body_hash FROM exchanges e LEFT JOIN bodies b"
             f" ON b.hash = e.body_hash WHERE e.body_hash IS NOT NULL AND b.hash IS NULL {where}",
             args,
         )
@@ -735,18 +765,28 @@ def check_writable(path: Path) -> None:
 
 
 # -- verify -----------------------------------------------------------------------------------
-def verify(path: str | os.PathLike[str], snapshot: int | str | None = None) -> list[Problem]:
+def verify(
+    path: str | os.PathLike[str],
+    snapshot: int | str | None = None,
+    *,
+    quick: bool = False,
+    trusted: list[signing.TrustedKey] | None = None,
+) -> list[Problem]:
     """Check a store or a bundle; an empty list means all is well.
 
-    Bundles: header, schema, manifest hash, rows hash, every body. Stores: SQLite integrity,
-    schema version, body hashes, missing and orphan bodies, snapshots left ``running`` by a
-    crash. ``snapshot`` (a reference) limits the body checks to that snapshot's bodies.
+    Bundles: header, schema, SQLite integrity, manifest hash, rows hash, the digest, every
+    body, and with ``trusted`` the signature. Stores: SQLite integrity (``quick``: the
+    faster ``quick_check``, which skips index contents), schema version, every finished
+    snapshot's digest, body hashes, missing and orphan bodies, snapshots left ``running`` by a
+    crash. ``snapshot`` (a reference) limits the digest and body checks to that snapshot.
     """
     p = Path(path)
     if not p.is_file():
         return [Problem("header", f"no such file {p}")]
     if _is_bundle(p):
-        return _bundle_problems(p)
+        return _bundle_problems(p, trusted, quick=quick)
+    if trusted is not None:
+        return [Problem("signature", f"{p} is a store, not a bundle: only bundles are signed")]
     why = _header_problem(p, strict=False)
     if why and not (wal_has_data(p) and "truncated" in why):
         return [Problem("header", why)]  # a short file with a WAL: SQLite reads the WAL
@@ -755,22 +795,33 @@ def verify(path: str | os.PathLike[str], snapshot: int | str | None = None) -> l
         return [Problem("wal", WAL_UNREADABLE.format(path=p))]
     try:
         with _open_ro(p, immutable=immutable) as conn:
-            return _check_store_conn(conn, p, snapshot)
+            return _check_store_conn(conn, p, snapshot, quick=quick)
     except sqlite3.DatabaseError as e:
         return [Problem("sqlite", f"damaged ({e})")]
 
 
-def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | None) -> list[Problem]:
+def _check_store_conn(
+    conn: sqlite3.Connection, path: Path, ref: int | str | None, *, quick: bool = False
+) -> list[Problem]:
     tables = _tables(conn)
     if "meta" not in tables:
         return [
             Problem("header", "not a snapdiff store (a SQLite database without snapdiff tables)")
         ]
     version = _schema_version(conn)
+    if version < 0 or (version == 0 and len(tables) > 1):
+        return [
+            Problem("schema", "the meta table has no readable schema_version (damaged metadata)")
+        ]
     if version > SCHEMA_VERSION:
         return [
             Problem("schema", f"schema v{version} is newer than this snapdiff (v{SCHEMA_VERSION})")
         ]
+    missing = [
+        t for t in ("snapshots", "sources", "fetches", "exchanges", "bodies") if t not in tables
+    ]
+    if missing:
+        return [Problem("schema", f"table {', '.join(missing)} is missing (damaged)")]
     problems: list[Problem] = []
     if version < SCHEMA_VERSION:
         problems.append(
@@ -779,7 +830,9 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
                 f"schema v{version}, older than v{SCHEMA_VERSION}; open it writable to migrate",
             )
         )
-    check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    check = [
+        r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")
+    ]
     if check != ["ok"]:
         problems += [Problem("sqlite", line) for line in check[:5]]
     snapshot_id = None
@@ -808,6 +861,8 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
                 row["id"],
             )
         )
+    if digest.has_columns(conn):
+        problems += _store_digest_problems(conn, snapshot_id)
     if snapshot_id is None:
         hashes = conn.execute("SELECT hash FROM bodies").fetchall()
     else:
@@ -819,14 +874,35 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
     for (h,) in hashes:
         why = _body_problem(conn, h)
         if why:
-            problems.append(Problem("body", f"body {h[:12]} {why}"))
+            problems.append(Problem("body", f"body {h[:12]} {why}{_users(conn, h)}"))
     problems += _missing_bodies(conn, snapshot_id)
+    rows_damaged = any(p.kind == "digest" for p in problems)
     if snapshot_id is None:
         live = bodies.LIVE_BODIES if bodies.has_codec_columns(conn) else _LIVE_V3
         for (h,) in conn.execute(
             f"{live} SELECT hash FROM bodies WHERE hash NOT IN (SELECT h FROM live)"
         ):
             problems.append(
-                Problem("orphan-body", f"body {h[:12]} is used by no snapshot (prune removes it)")
+                Problem(
+                    "orphan-body",
+                    f"body {h[:12]} is used by no snapshot"
+                    + (
+                        " (left by the deleted rows above: restore before any prune)"
+                        if rows_damaged
+                        else " (prune removes it)"
+                    ),
+                )
             )
     return problems
+
+
+def _users(conn: sqlite3.Connection, h: str) -> str:
+    """``; used by snapshot 3 (resourcegraph)``: who reads a damaged body."""
+    users: dict[int, set[str]] = {}
+    for sid, source in conn.execute(
+        "SELECT DISTINCT snapshot_id, source FROM exchanges WHERE body_hash = ?", (h,)
+    ):
+        users.setdefault(sid, set()).add(str(source))
+    return "".join(
+        f"; used by snapshot {sid} ({', '.join(sorted(src))})" for sid, src in sorted(users.items())
+    )

@@ -9,19 +9,21 @@ hides them from the digest too, and the digest no longer matches.
 The order and encoding (version 1), documented in docs/store.md:
 
 1. every fetch of the snapshot in ``id`` order, as the JSON array ``[ordinal, source, call,
-   target, status, http_status, pages, error]`` (``ordinal``: the fetch's 0-based position in
-   that order, so local ids, which an import renumbers, never count);
-2. every exchange in ``id`` order, as ``[ordinal, fetch ordinal or null, source, page, method,
-   url, request_body, status, headers, body_hash, started_at, elapsed_ms, error, batch
-   ordinal or null]``; body hashes are in the rows, and each body is checked against its hash
-   when read;
+   target, status, http_status, pages, error]`` (``ordinal``: the fetch's 0-based position
+   among the fetches of its source in that order, so local ids, which an import renumbers,
+   never count);
+2. every exchange in ``id`` order, as ``[ordinal, fetch, source, page, method, url,
+   request_body, status, headers, body_hash, started_at, elapsed_ms, error, batch]``
+   (``ordinal`` among the exchanges of its source; ``fetch`` and ``batch`` as ``[source,
+   ordinal]`` of the fetch and of the exchange that carried it, or null); body hashes are in
+   the rows, and each body is checked against its hash when read;
 3. fetch and exchange lines go to one SHA-256 per source (an exchange counts for its own
    ``source`` column), each line the compact JSON plus ``\\n``;
 4. the digest is the SHA-256 of the canonical JSON (sorted keys, no spaces) of
    ``{"version": 1, "snapshot": [uid, started_at, finished_at, status, tenant_id, cloud,
    scope, tool_version, error], "sources": {name: [status, pages, requests, errors, detail,
    outcomes, coverage]}, "rows": {source: hex}, "redactions": hex}`` where ``redactions``
-   hashes ``[exchange ordinal, url, path, reason]`` lines in rowid order.
+   hashes ``[exchange as [source, ordinal], url, path, reason]`` lines in rowid order.
 
 The label is not covered: it is the one thing a finished snapshot may change.
 """
@@ -155,16 +157,20 @@ def compute(
             h = hashers[source] = hashlib.sha256()
         return h
 
-    fetch_ord: dict[int, int] = {}
-    for i, (fid, *rest) in enumerate(rows.fetches):
-        fetch_ord[fid] = i
-        hasher(rest[0]).update(_dumps([i, *rest]).encode() + b"\n")
-    ex_ord: dict[int, int] = {}
-    for i, (xid, fid, source, *rest) in enumerate(rows.exchanges):
-        ex_ord[xid] = i
+    # Ordinals count within a source, so rows lost from one source change only its hash.
+    seen: dict[tuple[str, Any], int] = {}
+    fetch_ord: dict[int, list[Any]] = {}
+    for fid, *rest in rows.fetches:
+        n = seen[("f", rest[0])] = seen.get(("f", rest[0]), -1) + 1
+        fetch_ord[fid] = [rest[0], n]
+        hasher(rest[0]).update(_dumps([n, *rest]).encode() + b"\n")
+    ex_ord: dict[int, list[Any]] = {}
+    for xid, fid, source, *rest in rows.exchanges:
+        n = seen[("x", source)] = seen.get(("x", source), -1) + 1
+        ex_ord[xid] = [source, n]
         batch = rest[-1]
         line = [
-            i,
+            n,
             None if fid is None else fetch_ord.get(fid, f"missing fetch {fid}"),
             source,
             *rest[:-1],

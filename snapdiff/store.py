@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -170,6 +171,13 @@ class Store:
         if self.immutable and wal_has_data(self.path):  # immutable=1 would ignore those rows
             raise StoreError(WAL_UNREADABLE.format(path=self.path))
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
+        # A reader of a WAL store makes -wal and -shm files it cannot delete itself; if none
+        # were there before, close() has SQLite remove them (see _tidy_side_files).
+        self._tidy = (
+            self.readonly
+            and not self.immutable
+            and not any(Path(f"{self.path}{side}").exists() for side in ("-wal", "-shm"))
+        )
         self._lock = threading.RLock()
         self._closed = False
         if not self.path.exists() and not (self.readonly or not create):
@@ -344,6 +352,27 @@ class Store:
             if not self.readonly:
                 self.checkpoint()
             self.conn.close()
+            if self._tidy:
+                self._tidy_side_files()
+
+    def _tidy_side_files(self) -> None:
+        """Leave no -wal/-shm behind a read-only command: a brief writable connection that
+        reads nothing is, when it closes as the last one, what makes SQLite checkpoint (an
+        empty WAL: no byte of the store changes) and delete both. Another process still
+        using the store keeps them, as it should."""
+        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            return
+        if not any(Path(f"{self.path}{side}").exists() for side in ("-wal", "-shm")):
+            return
+        try:
+            conn = sqlite3.connect(sqlite_uri(self.path, "rw"), uri=True, isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error as e:  # busy or damaged: the files stay, and harm nothing
+            logging.getLogger(__name__).debug("leaving %s-wal/-shm: %s", self.path, e)
 
     def checkpoint(self) -> bool:
         """Copy the WAL into the main file and empty it; False if a reader kept it busy (the
