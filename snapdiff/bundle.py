@@ -38,7 +38,9 @@ from .store import (
     WAL_UNREADABLE,
     Store,
     body_hash,
+    has_side_files,
     inserted_id,
+    tidy_side_files,
     utcnow,
     wal_has_data,
 )
@@ -793,11 +795,15 @@ def verify(
     immutable = not os.access(p.parent, os.W_OK)
     if immutable and wal_has_data(p):
         return [Problem("wal", WAL_UNREADABLE.format(path=p))]
+    tidy = not immutable and not has_side_files(p)
     try:
         with _open_ro(p, immutable=immutable) as conn:
             return _check_store_conn(conn, p, snapshot, quick=quick)
     except sqlite3.DatabaseError as e:
         return [Problem("sqlite", f"damaged ({e})")]
+    finally:
+        if tidy:
+            tidy_side_files(p)
 
 
 def _check_store_conn(

@@ -89,7 +89,11 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     except UnsupportedAlgorithm as e:
         raise SnapdiffError(f"cannot load signing key {path}: {e}") from None
     except ValueError as e:
-        why = "wrong passphrase in " + PASSPHRASE_ENV if "decrypt" in str(e).lower() else str(e)
+        if passphrase and b"aes256" in _decoded_key(data):
+            raise SnapdiffError(
+                f"cannot decrypt signing key {path}: wrong passphrase in {PASSPHRASE_ENV}"
+            ) from None
+        why = str(e)
         raise SnapdiffError(
             f"{path} is not a usable OpenSSH private key ({why}); make one with"
             " ssh-keygen -t ed25519"
@@ -97,6 +101,15 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise SnapdiffError(f"{path} is not an ed25519 key; make one with ssh-keygen -t ed25519")
     return key
+
+
+def _decoded_key(data: bytes) -> bytes:
+    """The binary body of an OpenSSH private key file (to tell an encrypted one), or b''."""
+    try:
+        lines = data.decode("ascii").strip().splitlines()
+        return base64.b64decode("".join(lines[1:-1]))
+    except (UnicodeDecodeError, ValueError):
+        return b""
 
 
 def sign(message: bytes, key: Ed25519PrivateKey, namespace: str = NAMESPACE) -> str:

@@ -95,6 +95,30 @@ def read_schema_version(conn: sqlite3.Connection, path: Path, tables: set[str]) 
     return version
 
 
+def has_side_files(path: Path) -> bool:
+    return any(Path(f"{path}{side}").exists() for side in ("-wal", "-shm"))
+
+
+def tidy_side_files(path: Path) -> None:
+    """Leave no -wal/-shm behind a read-only command: a brief writable connection that
+    reads nothing is, when it closes as the last one, what makes SQLite checkpoint (an
+    empty WAL: no byte of the store changes) and delete both. Another process still
+    using the store keeps them, as it should."""
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return
+    if not has_side_files(path):
+        return
+    try:
+        conn = sqlite3.connect(sqlite_uri(path, "rw"), uri=True, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as e:  # busy or damaged: the files stay, and harm nothing
+        logging.getLogger(__name__).debug("leaving %s-wal/-shm: %s", path, e)
+
+
 def wal_has_data(path: Path) -> bool:
     """Whether ``path``'s write-ahead log holds frames not yet copied into the file (a crash,
     a full disk): SQLite reads them, so the main file's header alone may look truncated."""
@@ -110,6 +134,10 @@ WAL_UNREADABLE = (
 )
 
 _OPEN: weakref.WeakSet[Store] = weakref.WeakSet()
+# Read-only handles open per store path in this process, and whether the store had no
+# -wal/-shm when the first of them opened (then the last to close removes them).
+_READERS: dict[str, tuple[int, bool]] = {}
+_READERS_LOCK = threading.Lock()
 
 
 @atexit.register
@@ -173,11 +201,8 @@ class Store:
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
         # A reader of a WAL store makes -wal and -shm files it cannot delete itself; if none
         # were there before, close() has SQLite remove them (see _tidy_side_files).
-        self._tidy = (
-            self.readonly
-            and not self.immutable
-            and not any(Path(f"{self.path}{side}").exists() for side in ("-wal", "-shm"))
-        )
+        self._tidy = self.readonly and not self.immutable
+        no_side_files = not has_side_files(self.path)
         self._lock = threading.RLock()
         self._closed = False
         if not self.path.exists() and not (self.readonly or not create):
@@ -199,6 +224,11 @@ class Store:
             raise
         if not self.readonly:
             _OPEN.add(self)
+        if self._tidy:
+            with _READERS_LOCK:
+                key = str(self.path.absolute())
+                n, tidy = _READERS.get(key, (0, no_side_files))
+                _READERS[key] = (n + 1, tidy)
         # Snapshots whose collector was found dead on opening, now ``partial``.
         self.recovered: list[int] = [] if self.immutable else self.recover_stale()
 
@@ -353,26 +383,16 @@ class Store:
                 self.checkpoint()
             self.conn.close()
             if self._tidy:
-                self._tidy_side_files()
+                with _READERS_LOCK:
+                    key = str(self.path.absolute())
+                    n, tidy = _READERS.pop(key, (1, False))
+                    if n > 1:
+                        _READERS[key] = (n - 1, tidy)
+                if n == 1 and tidy:  # this process's last reader of a store that had none
+                    self._tidy_side_files()
 
     def _tidy_side_files(self) -> None:
-        """Leave no -wal/-shm behind a read-only command: a brief writable connection that
-        reads nothing is, when it closes as the last one, what makes SQLite checkpoint (an
-        empty WAL: no byte of the store changes) and delete both. Another process still
-        using the store keeps them, as it should."""
-        if not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
-            return
-        if not any(Path(f"{self.path}{side}").exists() for side in ("-wal", "-shm")):
-            return
-        try:
-            conn = sqlite3.connect(sqlite_uri(self.path, "rw"), uri=True, isolation_level=None)
-            try:
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.Error as e:  # busy or damaged: the files stay, and harm nothing
-            logging.getLogger(__name__).debug("leaving %s-wal/-shm: %s", self.path, e)
+        tidy_side_files(self.path)
 
     def checkpoint(self) -> bool:
         """Copy the WAL into the main file and empty it; False if a reader kept it busy (the
