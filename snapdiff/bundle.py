@@ -517,8 +517,12 @@ def _check_bundle_conn(
         ]
     if data.get("manifest_sha256") != manifest_hash(data):
         return [Problem("manifest", "manifest SHA-256 does not match (tampered or damaged)")]
-    snaps = conn.execute("SELECT id, uid, status FROM snapshots").fetchall()
-    if len(snaps) != 1 or snaps[0][1] != data["snapshot"]["uid"]:
+    snaps = conn.execute("SELECT id, uid, status, label FROM snapshots").fetchall()
+    if (
+        len(snaps) != 1
+        or snaps[0][1] != data["snapshot"]["uid"]
+        or snaps[0][3] != data["snapshot"].get("label")
+    ):
         return [Problem("rows", "the snapshot does not match the manifest")]
     if snaps[0][2] not in FINISHED:
         return [Problem("running", "the snapshot is not finished")]
@@ -551,11 +555,11 @@ def _digest_problems(conn: sqlite3.Connection, sid: int, data: dict[str, Any]) -
         if data["snapshot"].get("digest") is not None:
             return [Problem("digest", "the manifest has a digest but the snapshot has none")]
         return []  # a bundle older than digests: the rows hash stands for it
-    recorded, parts, _origin = digest.stored(conn, sid)
+    recorded, parts, origin = digest.stored(conn, sid)
     if recorded is None or recorded != data["snapshot"].get("digest"):
         return [Problem("digest", "the snapshot's digest does not match the manifest")]
     now = digest.compute(conn, sid)
-    if now.sha256 != recorded:
+    if now.sha256 != recorded or parts != now.sources or origin not in digest.ORIGINS:
         where = ", ".join(digest.damaged_sources(parts, now)) or "snapshot row"
         return [Problem("digest", f"rows do not match the snapshot's digest ({where})", sid)]
     return []
@@ -615,7 +619,7 @@ def check_bundle_for_reader(
     if data.get("manifest_sha256") != manifest_hash(data):
         refuse("manifest SHA-256 does not match (tampered or damaged)")
     snap: dict[str, Any] = data["snapshot"] if isinstance(data.get("snapshot"), dict) else {}
-    if nsnaps != 1 or snap.get("uid") != meta.uid:
+    if nsnaps != 1 or snap.get("uid") != meta.uid or snap.get("label") != meta.label:
         refuse("the snapshot does not match the manifest")
     if digest.has_columns(conn):
         if snap.get("digest") is None or snap.get("digest") != digest.stored(conn, meta.id)[0]:
@@ -651,7 +655,7 @@ def _store_digest_problems(conn: sqlite3.Connection, only: int | None) -> list[P
             problems.append(Problem("digest", f"{name} has no digest (damaged)", sid))
             continue
         now = digest.compute(conn, sid)
-        if now.sha256 == recorded:
+        if now.sha256 == recorded and parts == now.sources and origin in digest.ORIGINS:
             continue
         where = digest.damaged_sources(parts, now)
         what = f"rows of source {', '.join(where)}" if where else "its snapshot or source rows"

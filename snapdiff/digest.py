@@ -21,11 +21,13 @@ The order and encoding (version 1), documented in docs/store.md:
    ``source`` column), each line the compact JSON plus ``\\n``;
 4. the digest is the SHA-256 of the canonical JSON (sorted keys, no spaces) of
    ``{"version": 1, "snapshot": [uid, started_at, finished_at, status, tenant_id, cloud,
-   scope, tool_version, error], "sources": {name: [status, pages, requests, errors, detail,
+   scope, tool_version, error, host, pid, boot_id, owner_lock], "sources": {name: [status, pages, requests, errors, detail,
    outcomes, coverage]}, "rows": {source: hex}, "redactions": hex}`` where ``redactions``
    hashes ``[exchange as [source, ordinal], url, path, reason]`` lines in rowid order.
 
-The label is not covered: it is the one thing a finished snapshot may change.
+The label is not covered: it is the one thing a finished snapshot may change (a bundle's
+label is checked against its manifest). Readers also check that the recorded per-source parts
+and origin are the ones the rows give (they travel in exports).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ VERSION = 1
 AT_FINISH = "recorded when the snapshot finished"
 AT_MIGRATION = "computed at migration (the snapshot is older than digests)"
 AT_IMPORT = "computed at import (the bundle had no digest; its manifest hashes were checked)"
+ORIGINS = (AT_FINISH, AT_MIGRATION, AT_IMPORT)
 
 FETCH_COLUMNS = ("id", "source", "call", "target", "status", "http_status", "pages", "error")
 EXCHANGE_COLUMNS = (
@@ -69,6 +72,10 @@ SNAPSHOT_COLUMNS = (
     "scope",
     "tool_version",
     "error",
+    "host",
+    "pid",
+    "boot_id",
+    "owner_lock",
 )
 SOURCE_COLUMNS = ("name", "status", "pages", "requests", "errors", "detail", "outcomes", "coverage")
 

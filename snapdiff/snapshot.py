@@ -223,11 +223,11 @@ def check_snapshot(
             return  # a bundle older than digests: its manifest's rows hash was checked instead
     if meta.status == "running":
         return  # not finished: no digest yet (readers name it by id only)
-    recorded, parts, _origin = digest.stored(store.conn, meta.id)
+    recorded, parts, origin = digest.stored(store.conn, meta.id)
     if not recorded:
         raise StoreError(f"{name} in {store.path} has lost its digest (damaged); {hint}")
     now = digest.compute(store.conn, meta.id, rows, source_rows)
-    if now.sha256 != recorded:
+    if now.sha256 != recorded or parts != now.sources or origin not in digest.ORIGINS:
         where = digest.damaged_sources(parts, now)
         what = f" (source {', '.join(where)})" if where and len(where) < 6 else ""
         raise StoreError(
