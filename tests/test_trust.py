@@ -418,3 +418,20 @@ def test_a_read_only_shm_is_named(store, monkeypatch):
         "snapdiff.explain.os.access", lambda p, m: str(p) != str(shm) and real(p, m)
     )
     one_line_error(run("label", "1", "x", "--store", store), f"{shm} is not writable")
+
+
+def test_verify_runs_integrity_check_and_quick_check_on_request(store):
+    """An index that no longer matches its table (here: rewritten to index another column):
+    integrity_check finds it, quick_check by design does not look."""
+    conn = sqlite3.connect(store)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute(
+        "UPDATE sqlite_master SET sql = 'CREATE INDEX exchanges_body ON exchanges (source)'"
+        " WHERE name = 'exchanges_body'"
+    )
+    conn.commit()
+    conn.close()
+    full = run("verify", "--store", store)
+    assert full.exit_code == 1 and "missing from index exchanges_body" in full.output
+    quick = run("verify", "--quick", "--store", store)
+    assert "missing from index" not in quick.output
