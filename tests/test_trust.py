@@ -153,6 +153,7 @@ def test_deleted_rows_are_refused_by_every_reader(store, tmp_path):
         ("diff",),
         ("diff", "week-0", "week-1"),
         ("access", "week-1"),
+        ("history", "/subscriptions/x/resourceGroups/rg"),
         ("export", "week-1", "-o", tmp_path / "x.snapdiff"),
     ):
         one_line_error(
