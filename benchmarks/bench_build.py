@@ -90,14 +90,18 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="Runs of each phase (the best counts).")
     ap.add_argument("--phase", choices=["floor", "build", "nocheck"], help=argparse.SUPPRESS)
     ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--keep", type=Path, help="Write the synthetic store here and reuse it when it exists."
+    )
     args = ap.parse_args()
     if args.phase:
         print(json.dumps(phase(args.store, args.phase)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
+        path = args.keep or Path(tmp) / "bench.db"
         t0 = time.perf_counter()
-        make_store(path, args.n)
+        if not path.exists():
+            make_store(path, args.n)
         print(
             f"N = {args.n}: synthetic snapshot written in {time.perf_counter() - t0:.1f}s, "
             f"{path.stat().st_size / 1e6:.1f} MB"

@@ -15,12 +15,15 @@ import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from .errors import SnapdiffError
+
+if TYPE_CHECKING:  # cryptography is imported when a key is used: readers need not pay for it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 NAMESPACE = "snapdiff-bundle"
 PASSPHRASE_ENV = "SNAPDIFF_KEY_PASSPHRASE"
@@ -65,6 +68,8 @@ def _read_string(buf: bytes, pos: int) -> tuple[bytes, int]:
 
 
 def _public_blob(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     line = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
     return base64.b64decode(line.split()[1])
 
@@ -72,6 +77,10 @@ def _public_blob(key: Ed25519PublicKey) -> bytes:
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     """An OpenSSH ed25519 private key; an encrypted one takes its passphrase from
     ``$SNAPDIFF_KEY_PASSPHRASE``."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -161,6 +170,9 @@ def _parse(armored: str) -> tuple[bytes, str, str, bytes]:
 
 def verify(armored: str, message: bytes, trusted: list[TrustedKey]) -> TrustedKey:
     """The trusted key that made this signature of ``message``, or SignatureError."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     pub, ns, alg, raw = _parse(armored)
     if ns != NAMESPACE:
         raise SignatureError(f"the signature is for {ns!r}, not {NAMESPACE!r}")

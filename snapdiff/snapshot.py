@@ -215,9 +215,9 @@ def check_snapshot(
     digest, or, read from a bundle, whose manifest does not match. Every reader passes here."""
     name = f"snapshot {meta.id}{f' ({meta.label})' if meta.label else ''}"
     hint = f"run snapdiff verify {store.path}"
-    from .bundle import check_bundle_for_reader
-
     if store.is_bundle():
+        from .bundle import check_bundle_for_reader  # (imported only when reading a bundle)
+
         check_bundle_for_reader(store, meta, rows, source_rows)
         if not digest.has_columns(store.conn):
             return  # a bundle older than digests: its manifest's rows hash was checked instead
