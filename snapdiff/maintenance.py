@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import SnapdiffError, StoreError
-from .naming.rbac import listed_assignments
+from .read import role_assignments
 from .refs import _DATE, _LATEST
 from .snapshot import SnapshotView
 from .store import FINISHED, Snapshot, Store
@@ -46,9 +46,7 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
             )
         )
     assignments: dict[str, tuple[object, ...]] = {}
-    for _, a in listed_assignments(view):
-        if not a.id:
-            continue
+    for a in role_assignments(view).records.values():
         fields = (a.scope, a.principal_id, a.principal_type, a.role_definition_id)
         # absent fields stay NULL in the explore rows
         assignments.setdefault(a.id.lower(), (snapshot_id, a.id, *(v or None for v in fields)))

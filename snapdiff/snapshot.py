@@ -1,4 +1,4 @@
-"""Read-only view of one stored snapshot, for the builder and the differ.
+"""Read-only view of one stored snapshot: its fetches and bodies, for ``snapdiff.read``.
 
 A *fetch* is one logical request the collector made (a listing, with all its pages, or a single
 GET), named by ``call`` (what was asked) and ``target`` (of what: an ARM id, a group id, a
@@ -10,7 +10,7 @@ restarted after its page token expired).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -162,6 +162,12 @@ class SnapshotView:
             with paused_gc():
                 rows = {r["id"].lower(): r for r in self.arg_rows("resources") if r.get("id")}
                 self._cache[key] = dict(sorted(rows.items()))
+        return self._cache[key]
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()`` once per view under ``key`` (the readers of ``snapdiff.read``)."""
+        if key not in self._cache:
+            self._cache[key] = make()
         return self._cache[key]
 
 

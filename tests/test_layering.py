@@ -107,7 +107,7 @@ def test_the_differ_and_builder_share_naming_not_each_other():
         for p in (PKG / "securicad").rglob("*.py")
         for _, n in imported_names(p.read_text(), module_name(p), p.name == "__init__.py")
     }
-    assert "snapdiff.naming.scad" in diff_imports and "snapdiff.naming.scad" in build_imports
+    assert "snapdiff.read" in diff_imports and "snapdiff.read" in build_imports
     assert "snapdiff.naming.calls" in diff_imports and "snapdiff.naming.calls" in build_imports
 
 

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..naming.ids import resource_group_scope
 from .capabilities import allowed_ops, capabilities_of
 from .model import EVERYONE, AccessInputs, Deny, Grant, Resource
 
@@ -57,7 +58,7 @@ class Expander:
         self._deep_rgs: dict[str, list[str]] = {}
         for s in sorted(self._scopes, key=lambda s: (len(s), s)):
             if s.count("/") > 4:
-                self._deep_rgs.setdefault("/".join(s.split("/")[:5]), []).append(s)
+                self._deep_rgs.setdefault(resource_group_scope(s), []).append(s)
         self._profiles: dict[tuple[ProfileKey, bool], Profile] = {}
         self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
         self._ops: dict[tuple[str, str], frozenset[str]] = {}
@@ -66,7 +67,7 @@ class Expander:
     # -- keys --------------------------------------------------------------------------------
     def key(self, r: Resource) -> ProfileKey:
         rid = r.id.lower()
-        rg = "/".join(rid.split("/", 5)[:5])
+        rg = resource_group_scope(rid)
         if rg not in self._deep_rgs:  # the common case: one key per group and type
             got = self._keys.get((rg, r.type))
             if got is None:

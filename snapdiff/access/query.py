@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
-from ..principals import find_principal
+from ..read.principals import find_principal
 from ..snapshot import SnapshotView
 from .capabilities import PRIVILEGED, ordered
 from .expand import Expander, Holder, Path
