@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from snapdiff.cli import main
 from snapdiff.securicad import build, render
-from snapdiff.securicad.registry import REGISTRY, load_builtin_kinds
+from snapdiff.securicad.kinds import load_builtin_kinds
+from snapdiff.securicad.registry import REGISTRY
 from snapdiff.snapshot import SnapshotView
 
 GOLDEN = Path(__file__).parent / "golden" / "build"

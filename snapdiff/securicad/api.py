@@ -14,7 +14,8 @@ from ..snapshot import SnapshotView
 from . import core
 from .context import BuildContext
 from .files import write_outputs
-from .registry import BY_TYPE, REGISTRY, load_builtin_kinds
+from .kinds import load_builtin_kinds
+from .registry import BY_TYPE, REGISTRY
 
 log = logging.getLogger(__name__)
 
