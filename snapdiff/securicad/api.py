@@ -6,7 +6,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
@@ -18,10 +18,6 @@ from .kinds import load_builtin_kinds
 from .registry import BY_TYPE, REGISTRY
 
 log = logging.getLogger(__name__)
-
-# A builder bug becomes a warning naming the resource, so one odd row cannot lose the file;
-# tests/conftest.py sets this so that the same bug fails the tests instead.
-RAISE_BUILDER_ERRORS = False
 
 NAME = "Scanned_Azure_Active_Directory"
 PARSER_VERSION = 2
@@ -44,13 +40,28 @@ class IncompleteSnapshot(SnapdiffError):
     reached, or coverage is incomplete (something was forbidden)."""
 
 
-def build(view: SnapshotView, *, bug_compatible: bool = False, strict: bool = False) -> BuildResult:
-    """Return the active-directory object and the insights list (None when empty)."""
+OnBuilderError = Literal["warn", "raise"]
+
+
+def build(
+    view: SnapshotView,
+    *,
+    bug_compatible: bool = False,
+    strict: bool = False,
+    on_builder_error: OnBuilderError = "warn",
+) -> BuildResult:
+    """Return the active-directory object and the insights list (None when empty).
+
+    A builder that raises on a row is a bug: by default (``"warn"``) it becomes a warning
+    naming the resource, so one odd row cannot lose the file; ``"raise"`` lets it through
+    (the tests build that way, so the same bug fails them)."""
     with paused_gc():
-        return _build(view, bug_compatible, strict)
+        return _build(view, bug_compatible, strict, on_builder_error)
 
 
-def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResult:
+def _build(
+    view: SnapshotView, bug_compatible: bool, strict: bool, on_builder_error: OnBuilderError
+) -> BuildResult:
     load_builtin_kinds()
     incomplete = view.unfinished_sources()
     coverage = view.coverage()
@@ -82,7 +93,7 @@ def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResul
         try:
             obj = kind.func(row, ctx)
         except Exception as e:  # a builder bug must not lose the whole file
-            if RAISE_BUILDER_ERRORS:
+            if on_builder_error == "raise":
                 raise
             log.debug("%s builder failed on %s", kind.key, row.get("id"), exc_info=True)
             ctx.warn(
