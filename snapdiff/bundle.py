@@ -31,6 +31,7 @@ from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
 from .owner import owner_alive
+from .status import SnapshotStatus
 from .store import (
     FINISHED,
     WAL_UNREADABLE,
@@ -352,7 +353,7 @@ def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connectio
     ).fetchone()
     snap = dict(zip(snap_cols, row, strict=True))
     final = (snap["status"], snap["finished_at"], snap.get("error"))
-    snap.update(status="running", finished_at=None)
+    snap.update(status=SnapshotStatus.RUNNING, finished_at=None)
     cur = dst.execute(
         f"INSERT INTO snapshots ({', '.join(snap)}) VALUES ({', '.join('?' * len(snap))})",
         list(snap.values()),

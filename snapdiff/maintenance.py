@@ -23,7 +23,8 @@ from .errors import SnapdiffError, StoreError
 from .read import role_assignments
 from .refs import _DATE, _LATEST
 from .snapshot import SnapshotView
-from .store import FINISHED, Snapshot, Store
+from .status import FINISHED, SnapshotStatus, usable
+from .store import Snapshot, Store
 
 
 # -- derived rows ------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def select_prunable(
     if keep_last is not None and keep_last < 0:
         raise SnapdiffError("--keep-last must be 0 or more")
     finished = sorted(
-        (s for s in snaps if s.status in (("failed",) if failed else FINISHED)),
+        (s for s in snaps if s.status in ((SnapshotStatus.FAILED,) if failed else FINISHED)),
         key=lambda s: (s.started_at, s.id),
     )
     chosen = {s.id for s in finished}
@@ -184,7 +185,8 @@ def prune(
     snaps = store.snapshots()
     chosen = select_prunable(snaps, keep_last, older_than, failed=failed)
     complete = sorted(
-        (s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id)
+        (s for s in snaps if usable(s.status, complete_only=True)),
+        key=lambda s: (s.started_at, s.id),
     )
     if complete and complete[-1].id in chosen and not allow_last_complete:
         chosen.discard(complete[-1].id)

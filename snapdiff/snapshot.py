@@ -88,7 +88,7 @@ class SnapshotView:
         for fid, source, call, target, status, http_status, error, h in rows:
             if current is None or current.id != fid:
                 current = Fetch(fid, source, call, target, status, http_status, error, _view=self)
-                if status != "superseded":
+                if status != st.SUPERSEDED:
                     # The latest fetch of a (call, target) wins.
                     self._fetches.setdefault(call, {})[target] = current
             if h is not None:
@@ -120,7 +120,7 @@ class SnapshotView:
     def source_status(self, name: str) -> str:
         """``ok``, ``forbidden``, ``failed``, ``interrupted`` or ``missing``."""
         src = self.sources.get(name)
-        return src["status"] if src else "missing"
+        return src["status"] if src else st.MISSING
 
     def incomplete_sources(self) -> dict[str, str]:
         """Sources whose data is not whole (failed, interrupted) or limited (forbidden)."""
@@ -133,7 +133,7 @@ class SnapshotView:
         out = {
             n: s["status"] for n, s in self.sources.items() if s["status"] not in st.USABLE_SOURCE
         }
-        if self.meta.status == "partial" and not out:
+        if self.meta.status == st.PARTIAL and not out:
             out = {n: st.INTERRUPTED for n in st.SOURCES if n not in self.sources}
         return out
 

@@ -25,6 +25,7 @@ from ..read import (
 from ..read.principals import PrincipalName, principal_names
 from ..read.principals import coverage as names_coverage
 from ..snapshot import Fetch, SnapshotView
+from ..status import Outcome
 from .capabilities import Permissions
 
 DENY_CALL, ASSIGN_CALL, ELIGIBILITY_CALL = DENY_ASSIGNMENTS, ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY
@@ -105,7 +106,7 @@ def _members(view: SnapshotView) -> Members:
 
 
 def _status(f: Fetch | None) -> str:
-    return "missing" if f is None else f.status
+    return Outcome.MISSING if f is None else f.status
 
 
 def _grants(view: SnapshotView, role_names: dict[str, str]) -> dict[str, list[Grant]]:

@@ -10,6 +10,7 @@ from ..naming.ids import is_management_group, row_parts
 from ..read import member_listings, role_definitions
 from ..read.principals import principal_names
 from ..snapshot import SnapshotView
+from ..status import SnapshotStatus
 from ..store import Store
 from .api import snapshot_info
 from .coverage import fetch_reason
@@ -129,7 +130,7 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
     last_view: SnapshotView | None = None  # the last snapshot whose state was known
     current_id: str | None = None  # the id after a move, shown on the entries that follow
     for snap in store.snapshots():
-        if snap.status == "running":
+        if snap.status == SnapshotStatus.RUNNING:
             continue
         view = SnapshotView(store, snap.id)
         info = snapshot_info(view)

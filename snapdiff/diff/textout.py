@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..status import SnapshotStatus
 from .model import FieldChange, SnapshotInfo
 
 # ANSI SGR codes, as click.style writes them (the CLI decides whether to colour at all)
@@ -31,7 +32,7 @@ def md_who(principal_id: str, name: str | None) -> str:
 
 def snapshot_line(s: SnapshotInfo) -> str:
     label = f" '{s.label}'" if s.label else ""
-    status = "" if s.status == "complete" else f" [{s.status}]"
+    status = "" if s.status == SnapshotStatus.COMPLETE else f" [{s.status}]"
     return f"#{s.id}{label} {s.started_at[:19]}{status} ({s.store})"
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
+from ..status import SnapshotStatus
 from . import core
 from .context import BuildContext
 from .files import write_outputs
@@ -31,7 +32,7 @@ class BuildResult:
     incomplete: dict[str, str] = field(default_factory=dict)  # source -> failed/interrupted
     when: str = ""  # YYYY-mm-dd_HH-MM of the snapshot, for file names
     coverage: dict[str, str] = field(default_factory=dict)  # source -> what was forbidden
-    status: str = "complete"  # the snapshot's status
+    status: str = SnapshotStatus.COMPLETE  # the snapshot's status
     origin: dict[str, Any] = field(default_factory=dict)  # the snapshot's uid, label, time
 
 
@@ -65,7 +66,7 @@ def _build(
     load_builtin_kinds()
     incomplete = view.unfinished_sources()
     coverage = view.coverage()
-    if strict and (incomplete or coverage or view.meta.status != "complete"):
+    if strict and (incomplete or coverage or view.meta.status != SnapshotStatus.COMPLETE):
         what = [f"{k} {view.describe_source(k)}" for k in sorted(incomplete)]
         what += [
             f"{k} coverage incomplete ({v.splitlines()[0]})" for k, v in sorted(coverage.items())
