@@ -418,24 +418,38 @@ def _bundle_problems(p: Path) -> list[Problem]:
 
 
 def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
+    problem = _container_problem(conn)
+    if problem is not None:
+        return [problem]
+    data, problem = _read_manifest(conn)
+    if problem is not None:
+        return [problem]
+    problem = _manifest_problem(conn, data)
+    if problem is not None:
+        return [problem]
+    return _body_problems(conn, data)
+
+
+def _container_problem(conn: sqlite3.Connection) -> Problem | None:
+    """What makes the file no readable bundle: not snapdiff's, too new, a store, damaged."""
     tables = _tables(conn)
     if "meta" not in tables or "snapshots" not in tables:
-        return [
-            Problem("header", "not a snapdiff file (a SQLite database without snapdiff tables)")
-        ]
+        return Problem("header", "not a snapdiff file (a SQLite database without snapdiff tables)")
     version = _schema_version(conn)
     if version > SCHEMA_VERSION:
-        return [
-            Problem(
-                "schema",
-                f"written with schema v{version}, newer than this snapdiff (v{SCHEMA_VERSION});"
-                " upgrade snapdiff",
-            )
-        ]
+        return Problem(
+            "schema",
+            f"written with schema v{version}, newer than this snapdiff (v{SCHEMA_VERSION});"
+            " upgrade snapdiff",
+        )
     if "manifest" not in tables:
-        return [Problem("manifest", "a snapdiff store, not a bundle (export a snapshot first)")]
+        return Problem("manifest", "a snapdiff store, not a bundle (export a snapshot first)")
     if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-        return [Problem("sqlite", "damaged (SQLite integrity check failed)")]
+        return Problem("sqlite", "damaged (SQLite integrity check failed)")
+    return None
+
+
+def _read_manifest(conn: sqlite3.Connection) -> tuple[dict[str, Any], Problem | None]:
     rows = conn.execute("SELECT json FROM manifest").fetchall()
     try:
         if len(rows) != 1:
@@ -444,28 +458,36 @@ def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a snapdiff bundle manifest")
     except ValueError as e:
-        return [Problem("manifest", f"unreadable manifest ({e})")]
+        return {}, Problem("manifest", f"unreadable manifest ({e})")
+    return data, None
+
+
+def _manifest_problem(conn: sqlite3.Connection, data: dict[str, Any]) -> Problem | None:
+    """The manifest is too new, altered, or does not describe the rows it came with."""
     if (
         int(data.get("format_version", 0)) > FORMAT_VERSION
         or int(data.get("schema_version", 0)) > SCHEMA_VERSION
     ):
-        return [
-            Problem(
-                "schema",
-                f"written by snapdiff {data.get('tool_version')} (bundle format"
-                f" v{data.get('format_version')}, schema v{data.get('schema_version')}), newer than"
-                f" this snapdiff {__version__}; upgrade snapdiff",
-            )
-        ]
+        return Problem(
+            "schema",
+            f"written by snapdiff {data.get('tool_version')} (bundle format"
+            f" v{data.get('format_version')}, schema v{data.get('schema_version')}), newer than"
+            f" this snapdiff {__version__}; upgrade snapdiff",
+        )
     if data.get("manifest_sha256") != manifest_hash(data):
-        return [Problem("manifest", "manifest SHA-256 does not match (tampered or damaged)")]
+        return Problem("manifest", "manifest SHA-256 does not match (tampered or damaged)")
     snaps = conn.execute("SELECT id, uid, status FROM snapshots").fetchall()
     if len(snaps) != 1 or snaps[0][1] != data["snapshot"]["uid"]:
-        return [Problem("rows", "the snapshot does not match the manifest")]
+        return Problem("rows", "the snapshot does not match the manifest")
     if snaps[0][2] not in FINISHED:
-        return [Problem("running", "the snapshot is not finished")]
+        return Problem("running", "the snapshot is not finished")
     if rows_hash(conn) != data.get("rows_sha256"):
-        return [Problem("rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)")]
+        return Problem("rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)")
+    return None
+
+
+def _body_problems(conn: sqlite3.Connection, data: dict[str, Any]) -> list[Problem]:
+    """Every body damaged, unlisted, of another size than listed, or listed but missing."""
     problems: list[Problem] = []
     expected: dict[str, int] = dict(data.get("bodies", {}))
     for h, size in conn.execute("SELECT hash, size FROM bodies").fetchall():
