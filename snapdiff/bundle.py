@@ -197,7 +197,7 @@ def _schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def _is_bundle(path: Path) -> bool:
+def is_bundle(path: Path) -> bool:
     with contextlib.suppress(StoreError, sqlite3.Error), _open_ro(path, immutable=True) as conn:
         return "manifest" in _tables(conn)
     return False
@@ -608,7 +608,7 @@ def verify(path: str | os.PathLike[str], snapshot: int | str | None = None) -> l
     p = Path(path)
     if not p.is_file():
         return [Problem("header", f"no such file {p}")]
-    if _is_bundle(p):
+    if is_bundle(p):
         return _bundle_problems(p)
     why = _header_problem(p, strict=False)
     if why and not (wal_has_data(p) and "truncated" in why):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import SnapdiffError, StoreError
 from .read import role_assignments
-from .refs import _DATE, _LATEST
+from .refs import looks_like_ref
 from .snapshot import SnapshotView
 from .status import FINISHED, SnapshotStatus, usable
 from .store import Snapshot, Store
@@ -72,7 +72,7 @@ def check_label(name: str) -> str:
     name = name.strip()
     if not name:
         raise SnapdiffError("a label cannot be empty")
-    if name.isdigit() or _LATEST.match(name) or _DATE.match(name):
+    if looks_like_ref(name):
         raise SnapdiffError(f"'{name}' reads as a snapshot id, 'latest' or a date; choose another")
     if _BAD_LABEL.search(name):
         raise SnapdiffError(f"'{name}': a label cannot contain spaces, ':', '/' or '\\'")

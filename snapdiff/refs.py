@@ -28,6 +28,11 @@ def split_ref(ref: str) -> tuple[Path | None, str]:
     return None, ref
 
 
+def looks_like_ref(name: str) -> bool:
+    """Whether ``name`` reads as a ref other than a label: an id, ``latest[~N]`` or a date."""
+    return name.isdigit() or bool(_LATEST.match(name) or _DATE.match(name))
+
+
 def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False) -> int:
     """Return the snapshot id that ``ref`` names in ``store``."""
     snaps = store.snapshots()

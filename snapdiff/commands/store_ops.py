@@ -130,9 +130,9 @@ def verify_(target: str | None, store_path: Path | None) -> None:
 
 def _recover(path: Path) -> None:
     """Finish snapshots whose collector is gone (``partial``) before checking, and say so."""
-    from ..bundle import _is_bundle
+    from ..bundle import is_bundle
 
-    if _is_bundle(path):
+    if is_bundle(path):
         return
     try:
         with Store(path, readonly=True) as store:
