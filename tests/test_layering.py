@@ -67,3 +67,19 @@ def test_the_sdks_are_protected():
         for m in c["protected_modules"]
     }
     assert {"azure", "msgraph_core", "kiota_abstractions", "snapdiff.collect", "click"} <= protected
+
+
+def test_the_differ_colours_like_click_without_importing_it():
+    """diff/textout.py writes its own ANSI codes (click lives only in the CLI): the same bytes
+    click.style wrote for every colour and weight the reports use."""
+    import click
+
+    from snapdiff.diff.textout import _ANSI, TextOut
+
+    out = TextOut(color=True)
+    for fg in (None, *_ANSI):
+        for bold in (False, True):
+            if fg or bold:  # the reports always ask for a colour or bold (None: click's default)
+                want = click.style("x", fg=fg, bold=bold or None)
+                assert out.style("x", fg=fg, bold=bold) == want
+    assert TextOut(color=False).style("x", fg="red", bold=True) == "x"
