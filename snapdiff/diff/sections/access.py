@@ -1,14 +1,10 @@
-"""The ``access`` section: effective access gained, lost or raised (``snapdiff.access``).
-
-Computed only when asked for (``--section access`` or an ``access`` ``--fail-on`` rule): it
-expands every assignment, so it costs more than the other sections.
-"""
+"""The ``access`` section: effective access gained, lost or raised (``snapdiff.access``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...access.diff import SCHEMA, AccessDiff, diff_access
+from ...access.diff import SCHEMA, AccessDiff, diff_access, valid_rule
 from ...access.render import change_lines
 from ..context import DiffContext
 from ..model import Diff
@@ -20,7 +16,6 @@ from ..textout import TextOut
 class Access(Section[AccessDiff]):
     name, order, title, result = "access", 60, "Access", AccessDiff
     uncounted = frozenset({"privileged"})
-    default = False
 
     def compute(self, ctx: DiffContext) -> AccessDiff:
         return diff_access(ctx.a, ctx.b)
@@ -34,6 +29,12 @@ class Access(Section[AccessDiff]):
     def summary(self, counts: dict[str, int]) -> str:
         c = counts
         return f"access: {c['gained']} gained, {c['lost']} lost, {c['raised']} raised"
+
+    def valid_rule(self, rule: str) -> bool:
+        return valid_rule(rule)
+
+    def fails(self, result: AccessDiff, rule: str) -> bool:
+        return result.fails(rule)
 
     def has_changes(self, result: AccessDiff) -> bool:
         return bool(result.changes or result.not_compared)
