@@ -137,6 +137,37 @@ def test_forbidden_graph_is_not_compared(weeks, tmp_path):
     assert any("not readable" in n["reason"] or "forbidden" in n["reason"] for n in d.not_compared)
 
 
+@pytest.mark.parametrize(("status", "http"), [("forbidden", 403), ("notfound", 404)])
+def test_unreadable_deny_assignments_give_an_upper_bound(weeks, status, http):
+    """Deny assignments only take access away: with B's deny listing unreadable, B's access is
+    an upper bound. Gains are still reported (marked), never hidden as "not compared"."""
+    store, (w0, _) = weeks
+    fetches = tenant_fetches(at.access_tenant(1))
+    for f in fetches:
+        if f.call == "authorization:denyAssignments":
+            f.pages, f.status, f.http_status = [], status, http
+    nodeny = write_snapshot(store, fetches, label=f"nodeny-{status}")
+    d = diff_access(SnapshotView(store, w0), SnapshotView(store, nodeny))
+    assert not [n for n in d.not_compared if n["subject"].startswith("access on")]
+    by = {(c.principal.lower(), c.change): c for c in d.changes}
+    fred = by[(at.IDS["fred"], "gained")]  # joined G-Oncall: a real gain, whatever B denies
+    assert {"run", "write"} <= set(fred.capabilities)
+    assert fred.upper_bound == f"deny assignments {status} in B"
+    carl = by[(at.IDS["carl"], "gained")]
+    assert carl.capabilities == ["run"] and carl.upper_bound == f"deny assignments {status} in B"
+    # the deny seen in A is not "removed": B could not say
+    bob = by[(at.IDS["bob"], "gained")]
+    assert bob.causes == ["deny assignment Protect rg-secure in A, not readable in B"]
+    [ub] = d.upper_bound
+    assert ub["reason"].startswith(f"deny assignments {status} in B: access is an upper bound")
+    # the other way round, losses are reported, bounded by A
+    back = diff_access(SnapshotView(store, nodeny), SnapshotView(store, w0))
+    lost = {c.principal.lower(): c for c in back.changes if c.change == "lost"}
+    assert lost[at.IDS["fred"]].upper_bound == f"deny assignments {status} in A"
+    assert not [c for c in back.changes if c.change == "gained"]
+    assert schema_errors(d.to_dict(), SCHEMA) == []
+
+
 def test_demo_weeks(demo_store):
     store, r0, r1 = demo_store
     d = diff_access(SnapshotView(store, r0.snapshot_id), SnapshotView(store, r1.snapshot_id))

@@ -2,7 +2,10 @@
 
 Changes are aggregated per principal, direction, capabilities and cause, each listing the
 resources reached (highest CIA first); the list is sorted by the highest CIA value reached.
-Access that depends on something unreadable on either side is counted as not compared.
+A change that depends on something unreadable that decides it (the members of a group, a role
+definition, the other side's PIM eligibility) is counted as not compared. Deny assignments only
+take access away: when they could not be read on the side that holds the access, the change is
+still reported, marked as an upper bound (``upper_bound``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ class AccessChange:
     eligible: bool  # PIM-eligible access, not active
     causes: list[str]
     resources: list[Reached] = field(default_factory=list)
+    # why the access may be less than computed ("deny assignments forbidden in B"), or None
+    upper_bound: str | None = None
+    principal_type: str = ""  # User, Group, ServicePrincipal, ... ("" when unknown)
+    # the group (name, else id) every cause of the change goes through, or None
+    via_group: str | None = None
 
     @property
     def top(self) -> tuple[int, int, int]:
@@ -53,6 +61,8 @@ class AccessDiff:
     changes: list[AccessChange] = field(default_factory=list)
     not_compared: list[dict[str, str]] = field(default_factory=list)  # subject, reason
     resources_compared: int = 0
+    # compared, but as an upper bound (deny assignments unreadable): subject, reason
+    upper_bound: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {k: sum(c.change == k for c in self.changes) for k in ("gained", "lost", "raised")}
@@ -234,7 +244,7 @@ class _Differ:
         qa, qb = fast_caps(ea, ka, only), fast_caps(eb, kb, only)
         changed = frozenset(p for p in qa.keys() | qb.keys() if qa.get(p) != qb.get(p))
         pa, pb = ea._compute(*ka, only=changed), eb._compute(*kb, only=changed)
-        unsure = (_certain(self.xa, pa, subs[0]), _certain(self.xb, pb, subs[1]))
+        unsure = (_certain(self.xa, pa), _certain(self.xb, pb))
         rtype = kb[0]
         out = []
         for pid in sorted(pa.holders.keys() | pb.holders.keys()):
@@ -254,13 +264,24 @@ class _Differ:
                             tuple(self.cause(side, h, other, cap, rtype, moved)), set()
                         ).add(cap)
                     for causes, cs in sorted(by_cause.items()):
-                        out.append((pid, change, frozenset(cs), eligible, list(causes)))
+                        via = _via(h, cs, eligible)
+                        out.append((pid, change, frozenset(cs), eligible, list(causes), via))
         self._delta[k] = (unsure, out)
         return unsure, out
 
 
-def _certain(x: Access, prof: Profile, sub_scope: str) -> str | None:
-    """Why this side's access on a resource is not fully known, or None."""
+def _via(h: Holder, caps: set[str], eligible: bool) -> str | None:
+    """The group (id) holding the assignment of every path that gives ``caps``, or None."""
+    groups = {
+        p.via[0] if p.via else None
+        for p in h.paths
+        if p.grant.eligible == eligible and p.caps & caps
+    }
+    return next(iter(groups)) if len(groups) == 1 else None
+
+
+def _certain(x: Access, prof: Profile) -> str | None:
+    """Why this side's access on a resource is not fully known (a lower bound), or None."""
     if prof.unknown_groups:
         return (
             "members of "
@@ -269,17 +290,45 @@ def _certain(x: Access, prof: Profile, sub_scope: str) -> str | None:
         )
     if prof.unknown_roles:
         return "role definition " + ", ".join(sorted(prof.unknown_roles)) + " not readable"
-    st = x.x.coverage.get(sub_scope, {}).get("denies", "missing")
-    if st not in ("ok", "missing"):
-        return f"deny assignments {st}"
     return None
 
 
-def _elig_ok(sta: dict[str, str], stb: dict[str, str]) -> bool:
-    return (
-        sta.get("eligible") == stb.get("eligible") == "ok"
-        or sta.get("eligible") == stb.get("eligible") == "missing"
-    )
+def _deny_unknown(x: Access, sub_scope: str, side: str) -> str | None:
+    """Why deny assignments over a subscription are unknown on one side (its access is then
+    an upper bound), or None: the subscription's listing, or one of a management group above
+    it, did not answer ``ok`` (a listing never asked, ``missing``, is computed without)."""
+    st = x.x.coverage.get(sub_scope, {}).get("denies", "missing")
+    if st not in ("ok", "missing"):
+        return f"deny assignments {st} in {side}"
+    above = set()
+    mg = x.x.sub_parent.get(sub_scope)
+    while mg and mg not in above:
+        above.add(mg)
+        mg = x.x.mg_parent.get(mg)
+    for what, scope, status in x.x.unreadable:
+        if what == "deny assignments" and scope.lower() in above:
+            return f"deny assignments {status} in {side} (at {scope})"
+    return None
+
+
+def _unread_deny(cause: str, change: str) -> str:
+    """A deny-assignment cause when the side that lacks the deny could not list its denies:
+    the deny was not seen there, which is not the same as removed."""
+    verb = "deny assignment removed" if change == "gained" else "deny assignment added"
+    if not cause.startswith(verb):
+        return cause
+    seen, unread = ("A", "B") if change == "gained" else ("B", "A")
+    what = cause[len(verb) :].lstrip(": ")
+    return f"deny assignment {what + ' ' if what else ''}in {seen}, not readable in {unread}"
+
+
+def _elig_decides(change: str, sta: dict[str, str], stb: dict[str, str]) -> bool:
+    """Whether an eligible (PIM) change is decided: the side that lacks the access must have
+    listed eligibility (``ok``); both never asked (``missing``) compares like with like."""
+    a, b = sta.get("eligible"), stb.get("eligible")
+    if a == b == "missing":
+        return True
+    return (a if change == "gained" else b) == "ok"
 
 
 def _elig_note(sta: dict[str, str], stb: dict[str, str]) -> str:
@@ -311,6 +360,7 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     groups: dict[Any, list[Resource]] = {}
     raised: dict[Any, list[Resource]] = {}
     elig_note = None
+    bounded: dict[str, int] = {}  # upper-bound reason -> resources
     for ra, rb, moved in _pairs(xa, xb):
         sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
         sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
@@ -325,32 +375,47 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
         out.resources_compared += 1
         ka, kb = xa.expander.key(ra), xb.expander.key(rb)
         groups.setdefault((ka, kb, moved, sa, sb), []).append(rb)
-        if not _elig_ok(sta, stb):
+        if not (_elig_decides("gained", sta, stb) and _elig_decides("lost", sta, stb)):
             elig_note = _elig_note(sta, stb)
         if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
             cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
-            raised.setdefault((ka, kb, cause), []).append(rb)
+            raised.setdefault((ka, kb, cause, sb), []).append(rb)
     for (ka, kb, moved, sa, sb), rbs in groups.items():
         sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
         (unsure_a, unsure_b), delta = d.delta(ka, kb, moved, (sa, sb))
-        elig_ok = _elig_ok(sta, stb)
-        for pid, change, caps, eligible, causes in delta:
+        # a gain is as sure as A's lower bound and B's upper bound; a loss the other way round
+        upper = {"gained": _deny_unknown(xb, sb, "B"), "lost": _deny_unknown(xa, sa, "A")}
+        for why in {u for u in upper.values() if u}:
+            bounded[why] = bounded.get(why, 0) + len(rbs)
+        for pid, change, caps, eligible, causes, via in delta:
             unsure = unsure_a if change == "gained" else unsure_b
-            if unsure or (eligible and not elig_ok):
+            if unsure or (eligible and not _elig_decides(change, sta, stb)):
                 why = unsure or _elig_note(sta, stb)
                 skipped[why] = skipped.get(why, 0) + len(rbs)
                 continue
-            agg.add(xa if change == "lost" else xb, pid, change, caps, eligible, causes, rbs)
-    for (ka, kb, cause), rbs in raised.items():
+            x = xa if change == "lost" else xb
+            if upper[change]:
+                causes = [_unread_deny(c, change) for c in causes]
+            agg.add(x, pid, change, caps, eligible, causes, rbs, upper[change], via)
+    for (ka, kb, cause, sb), rbs in raised.items():
         for pid, kept in d.kept(ka, kb):
-            agg.add(xb, pid, "raised", kept, False, [cause], rbs)
+            agg.add(xb, pid, "raised", kept, False, [cause], rbs, _deny_unknown(xb, sb, "B"))
     for why, n in sorted(skipped.items()):
         out.not_compared.append({"subject": f"access on {n} resource(s)", "reason": why})
+    for why, n in sorted(bounded.items()):
+        out.upper_bound.append(
+            {
+                "subject": f"access on {n} resource(s)",
+                "reason": f"{why}: access is an upper bound (deny assignments only take "
+                "access away)",
+            }
+        )
     if elig_note:
         out.not_compared.append(
             {
                 "subject": "PIM-eligible access",
-                "reason": elig_note + "; eligible changes not compared",
+                "reason": elig_note + "; eligible changes the unreadable side decides are not"
+                " compared",
             }
         )
     out.changes = agg.sorted()
@@ -374,12 +439,16 @@ class _Agg:
         eligible: bool,
         causes: list[str],
         rs: list[Resource],
+        upper: str | None = None,
+        via: str | None = None,
     ) -> None:
         """Record one change reaching every resource of ``rs``."""
-        key = (pid, change, eligible, tuple(causes))
+        key = (pid, change, eligible, tuple(causes), upper, via)
         ch = self.changes.get(key)
         if ch is None:
-            ch = AccessChange(*x.who(pid), change, [], eligible, causes)
+            ch = AccessChange(*x.who(pid), change, [], eligible, causes, upper_bound=upper)
+            ch.principal_type = x.kind(pid)
+            ch.via_group = x.name(via) if via else None
             self.changes[key], self.caps[key] = ch, frozenset()
         if not caps <= self.caps[key]:
             self.caps[key] |= caps
@@ -440,6 +509,9 @@ SCHEMA: dict[str, Any] = _o(
                     "eligible": _B,
                     "causes": _L,
                     "top_cia": _CIA,
+                    "upper_bound": {"type": ["string", "null"]},
+                    "principal_type": _S,
+                    "via_group": {"type": ["string", "null"]},
                     "resources": {
                         "type": "array",
                         "items": _o({"id": _S, "type": _S, "cia": _CIA, "capabilities": _L}),
@@ -448,6 +520,7 @@ SCHEMA: dict[str, Any] = _o(
             ),
         },
         "not_compared": {"type": "array", "items": _o({"subject": _S, "reason": _S})},
+        "upper_bound": {"type": "array", "items": _o({"subject": _S, "reason": _S})},
         "resources_compared": _I,
         "counts": {"type": "object", "additionalProperties": _I},
     }

@@ -64,6 +64,7 @@ class Access:
     def __init__(self, inputs: AccessInputs):
         self.x = inputs
         self.expander = Expander(inputs)
+        self._kinds: dict[str, str] = {}
 
     @classmethod
     def of(cls, view: SnapshotView) -> Access:
@@ -74,6 +75,18 @@ class Access:
         """``display name (UPN or appId)``, or the id when the snapshot names nobody."""
         n = self.x.names.get(pid)
         return n.label if n else pid
+
+    def kind(self, pid: str) -> str:
+        """The principal's type as role assignments spell it (User, Group, ServicePrincipal),
+        from its name or a grant it holds; "" when the snapshot says neither."""
+        if not self._kinds:
+            for gs in self.x.grants.values():
+                for g in gs:
+                    if g.principal_type:
+                        self._kinds.setdefault(g.principal, g.principal_type)
+        n = self.x.names.get(pid)
+        t = self._kinds.get(pid) or (n.type if n else "")
+        return t[:1].upper() + t[1:]
 
     def who(self, pid: str) -> tuple[str, str | None]:
         """(object id as Azure spells it, its label or None) of a lower-cased id."""
