@@ -29,6 +29,7 @@ class Reached:
     type: str
     cia: list[int] | None
     capabilities: list[str]
+    name: str = ""
 
 
 @dataclass
@@ -45,6 +46,8 @@ class AccessChange:
     principal_type: str = ""  # User, Group, ServicePrincipal, ... ("" when unknown)
     # the group (name, else id) every cause of the change goes through, or None
     via_group: str | None = None
+    principal_display: str | None = None  # the display name alone
+    principal_upn: str | None = None  # userPrincipalName, or appId of a service principal
 
     @property
     def top(self) -> tuple[int, int, int]:
@@ -448,6 +451,9 @@ class _Agg:
         if ch is None:
             ch = AccessChange(*x.who(pid), change, [], eligible, causes, upper_bound=upper)
             ch.principal_type = x.kind(pid)
+            n = x.x.names.get(pid)
+            if n is not None:
+                ch.principal_display, ch.principal_upn = n.display_name, n.upn_or_app_id or None
             ch.via_group = x.name(via) if via else None
             self.changes[key], self.caps[key] = ch, frozenset()
         if not caps <= self.caps[key]:
@@ -459,7 +465,7 @@ class _Agg:
             got = self.reached.get(rk)
             if got is None:
                 got = self.reached[rk] = Reached(
-                    r.id, r.type, list(r.cia) if r.cia else None, shown
+                    r.id, r.type, list(r.cia) if r.cia else None, shown, r.name
                 )
             ch.resources.append(got)
 
@@ -481,6 +487,70 @@ class _Agg:
                 c.causes,
             ),
         )
+
+
+COLLAPSE_AT = 6  # members of one group changing alike are listed as one entry from this many
+
+
+@dataclass
+class AccessEntry:
+    """What a report lists: one principal with every change it had, or (``via_group`` set)
+    the members of one group whose change was the same, collapsed into one entry."""
+
+    changes: list[AccessChange]  # a principal's changes; a collapsed group's shared change
+    members: list[AccessChange]  # one change per principal: a collapsed group's members
+    via_group: str | None = None
+
+    @property
+    def top(self) -> int:
+        return max((max(c.top) for c in self.changes), default=-1)
+
+    @property
+    def privileged(self) -> bool:
+        return any(c.privileged for c in self.changes)
+
+    @property
+    def label(self) -> str:
+        c = self.members[0]
+        return c.principal_display or c.principal_name or c.principal
+
+
+def entries(d: AccessDiff, collapse_at: int = COLLAPSE_AT) -> list[AccessEntry]:
+    """The changes as a person reads them: one entry per principal with every cause under
+    it; members of one group whose change is the same (capabilities, causes, resources) as
+    one entry when there are ``collapse_at`` or more. Highest CIA value reached first, then
+    privileged, then by name."""
+    alike: dict[Any, list[AccessChange]] = {}
+    for c in d.changes:
+        if c.via_group:
+            key = (
+                c.via_group,
+                c.change,
+                tuple(c.capabilities),
+                c.eligible,
+                tuple(c.causes),
+                c.upper_bound,
+                tuple(r.id for r in c.resources),
+            )
+            alike.setdefault(key, []).append(c)
+    groups = [cs for cs in alike.values() if len({c.principal for c in cs}) >= collapse_at]
+    collapsed = {id(c) for cs in groups for c in cs}
+    out = [AccessEntry([cs[0]], cs, cs[0].via_group) for cs in groups]
+    by_principal: dict[str, list[AccessChange]] = {}
+    for c in d.changes:
+        if id(c) not in collapsed:
+            by_principal.setdefault(c.principal, []).append(c)
+    out += [AccessEntry(cs, [cs[0]]) for cs in by_principal.values()]
+    return sorted(
+        out,
+        key=lambda e: (
+            -e.top,
+            not e.privileged,
+            e.via_group is not None,
+            e.label.lower(),
+            e.members[0].principal,
+        ),
+    )
 
 
 def _o(props: dict[str, Any]) -> dict[str, Any]:
@@ -512,9 +582,13 @@ SCHEMA: dict[str, Any] = _o(
                     "upper_bound": {"type": ["string", "null"]},
                     "principal_type": _S,
                     "via_group": {"type": ["string", "null"]},
+                    "principal_display": {"type": ["string", "null"]},
+                    "principal_upn": {"type": ["string", "null"]},
                     "resources": {
                         "type": "array",
-                        "items": _o({"id": _S, "type": _S, "cia": _CIA, "capabilities": _L}),
+                        "items": _o(
+                            {"id": _S, "type": _S, "cia": _CIA, "capabilities": _L, "name": _S}
+                        ),
                     },
                 }
             ),

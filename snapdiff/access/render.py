@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from .diff import AccessChange, AccessDiff
+from ..diff import labels
+from .diff import AccessChange, AccessDiff, AccessEntry
 from .query import AccessReport, Entry
 
 
@@ -81,21 +82,57 @@ def render_report(r: AccessReport, *, md: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def change_lines(c: AccessChange, md: bool, limit: int = 5) -> list[str]:
-    sign = {"gained": "+", "lost": "-", "raised": "^"}[c.change]
-    kind = " eligible" if c.eligible else ""
+SIGNS = {"gained": "+", "lost": "-", "raised": "^"}
+Line = tuple[int, str, str]  # (depth, sign or "", text)
+
+
+def who(c: AccessChange) -> str:
+    """``Eve Contractor <eve@contoso.com> (User 259e0f9b…)``: name first, id second."""
+    return labels.principal(c.principal, c.principal_display, c.principal_upn, c.principal_type)
+
+
+def _reach(c: AccessChange) -> str:
     top = c.top
-    reach = (
-        f"{len(c.resources)} resource(s), highest C{top[0]} I{top[1]} A{top[2]}"
-        if top[0] >= 0
-        else f"{len(c.resources)} untagged resource(s)"
-    )
-    who = _who(c.principal, c.principal_name)
-    bullet = "- " if md else ""
-    lines = [f"{bullet}{sign} {who} {c.change}{kind} {', '.join(c.capabilities)} on {reach}"]
-    lines += [f"    {'- ' if md else ''}because {cause}" for cause in c.causes]
-    for r in c.resources[:limit]:
-        lines.append(f"    {'- ' if md else ''}{r.id} ({_cia(r.cia)}): {', '.join(r.capabilities)}")
-    if len(c.resources) > limit:
-        lines.append(f"    {'- ' if md else ''}... {len(c.resources) - limit} more")
+    n = len(c.resources)
+    res = "resource" if n == 1 else "resources"
+    if top[0] < 0:
+        return f"{n} untagged {res}"
+    return f"{n} {res}, highest C{top[0]} I{top[1]} A{top[2]}"
+
+
+def change_lines(c: AccessChange, limit: int = 5) -> list[Line]:
+    """One change under its principal: what, why, which resources (the first ``limit``,
+    highest CIA first; all under -v)."""
+    kind = " eligible" if c.eligible else ""
+    head = f"{c.change}{kind} {', '.join(c.capabilities)} on {_reach(c)}"
+    if c.privileged:
+        head += "  [privileged]"
+    lines: list[Line] = [(1, SIGNS[c.change], head)]
+    if c.upper_bound:
+        lines.append(
+            (2, "!", f"deny assignments unknown ({c.upper_bound}): access is an upper bound")
+        )
+    lines += [(2, "", "because " + labels.shorten_ids(cause)) for cause in c.causes]
+    shown = c.resources if labels.verbose() else c.resources[:limit]
+    for r in shown:
+        lines.append(
+            (2, "", f"{labels.resource(r.id)}  {_cia(r.cia)}: {', '.join(r.capabilities)}")
+        )
+    if len(c.resources) > len(shown):
+        lines.append((2, "", f"... {len(c.resources) - len(shown)} more (-v lists them)"))
     return lines
+
+
+def entry_lines(e: AccessEntry) -> list[Line]:
+    """A principal and its changes, or a collapsed group's members and their shared change."""
+    if e.via_group is None:
+        lines: list[Line] = [(0, "", who(e.members[0]))]
+        for c in e.changes:
+            lines += change_lines(c)
+        return lines
+    lines = [(0, "", f"{len(e.members)} principals via {e.via_group}")]
+    if labels.verbose():
+        lines += [(1, "", "member " + who(c)) for c in e.members]
+    else:
+        lines.append((1, "", "(-v lists them)"))
+    return lines + change_lines(e.changes[0])

@@ -108,6 +108,13 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
 )
 @_common
 @click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Full ARM ids and object ids, and every member of a group whose members changed "
+    "alike (text and Markdown; JSON always has them).",
+)
+@click.option(
     "--fail-on",
     "fail_on",
     multiple=True,
@@ -127,6 +134,7 @@ def diff(
     ignore: tuple[str, ...],
     ignore_file: Path | None,
     no_default_ignores: bool,
+    verbose: bool,
     fail_on: tuple[str, ...],
 ) -> None:
     """Show what changed from snapshot A to snapshot B.
@@ -140,6 +148,7 @@ def diff(
       snapdiff diff                                  # the two latest complete snapshots
       snapdiff diff 2026-11-13 latest --format markdown
       snapdiff diff week-46 other.db:latest --fail-on privileged
+      snapdiff diff --section access --fail-on 'access:c>=8' -v
     """
     rules = _rules(ignore, ignore_file)
     thresholds = [r for r in fail_on if r not in fail_on_values()]
@@ -185,10 +194,10 @@ def diff(
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(result), nl=False)
+        click.echo(render_markdown(result, verbose=verbose), nl=False)
     else:
         color = _use_color()
-        click.echo(render_text(result, color=color), nl=False, color=color)
+        click.echo(render_text(result, color=color, verbose=verbose), nl=False, color=color)
     ctx.exit(code)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...access.diff import SCHEMA, AccessDiff, diff_access, valid_rule
-from ...access.render import change_lines
+from ...access.diff import SCHEMA, AccessDiff, diff_access, entries, valid_rule
+from ...access.render import entry_lines
+from .. import labels
 from ..context import DiffContext
 from ..model import Diff
 from ..registry import Section, section
-from ..textout import TextOut
+from ..textout import TextOut, md_cell
 
 
 @section
@@ -37,20 +38,39 @@ class Access(Section[AccessDiff]):
         return result.fails(rule)
 
     def has_changes(self, result: AccessDiff) -> bool:
-        return bool(result.changes or result.not_compared)
+        return bool(result.changes or result.not_compared or result.upper_bound)
 
     def render_text(self, result: AccessDiff, out: TextOut) -> None:
-        for ch in result.changes:
-            first, *rest = change_lines(ch, md=False)
-            out.item(first[0], first[2:])
-            for line in rest:
-                out.item(" ", line.strip(), indent=6)
+        for e in entries(result):
+            for depth, sign, text in entry_lines(e):
+                if depth == 0:
+                    out.lines.append("  " + text)
+                elif sign:
+                    out.item(sign, text, indent=2 + 2 * depth)
+                else:
+                    out.lines.append(" " * (4 + 2 * depth) + text)
+        for ub in result.upper_bound:
+            out.wrapped("!", f"{ub['subject']}: {labels.shorten_ids(ub['reason'])}")
         for nc in result.not_compared:
-            out.item("?", f"not compared: {nc['subject']}: {nc['reason']}")
+            out.wrapped("?", f"not compared: {nc['subject']}: {labels.shorten_ids(nc['reason'])}")
 
     def render_markdown(self, result: AccessDiff) -> list[str]:
-        lines = [line for ch in result.changes for line in change_lines(ch, md=True)]
-        lines += [f"- not compared: {n['subject']}: {n['reason']}" for n in result.not_compared]
+        lines = []
+        for e in entries(result):
+            for depth, _sign, text in entry_lines(e):
+                pre = "  " * depth + "- "
+                if depth == 0:
+                    lines.append(f"{pre}**{md_cell(text)}**")
+                else:
+                    lines.append(pre + md_cell(text))  # gained/lost/raised say the sign
+        lines += [
+            f"- {ub['subject']}: {md_cell(labels.shorten_ids(ub['reason']))}"
+            for ub in result.upper_bound
+        ]
+        lines += [
+            f"- not compared: {n['subject']}: {md_cell(labels.shorten_ids(n['reason']))}"
+            for n in result.not_compared
+        ]
         return lines
 
     def to_json(self, result: AccessDiff) -> Any:
