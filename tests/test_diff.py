@@ -288,7 +288,11 @@ def test_every_section(tmp_path: Path) -> None:
     assert [x.display_name for x in m.added] == ["New MG"] and not m.removed
     (mv,) = m.moved
     assert mv.id == MG4 and mv.old_parent_id == ROOT and mv.new_parent_id == MG1
-    assert d.privileged_count() == 4  # Owner added, Owner removed, Reader definition, group G1
+    # Owner added, Owner removed, Reader definition, group G1; plus the access section's own
+    # privileged changes (computed by default now)
+    acc = d.results["access"]
+    assert acc is not None and acc.counts()["privileged"] > 0
+    assert d.privileged_count() == 4 + acc.counts()["privileged"]
 
 
 def test_noise_ignored_by_default_and_shown_without_defaults(tmp_path: Path) -> None:
@@ -368,7 +372,12 @@ def test_resource_moved_between_groups(tmp_path: Path) -> None:
     (mv,) = d.resources.moved
     assert (mv.from_resource_group, mv.to_resource_group) == ("test_storage", "test_storage_moved")
     assert mv.changes == [] and not d.resources.added and not d.resources.removed
-    assert "moved test_storage -> test_storage_moved" in render_text(d)
+    text = render_text(d)
+    assert (
+        "> test_storage/cctstoragey6akyqpagdt3o (storageAccounts) moved to resource group "
+        "test_storage_moved" in text
+    )
+    assert STORAGE.replace("/test_storage/", "/test_storage_moved/") in render_text(d, verbose=True)
 
 
 def test_renamed_heuristic(tmp_path: Path) -> None:
@@ -527,20 +536,13 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert "A: #2 'w2'" in changed.output and "B: #3 'w3'" in changed.output
     assert "\x1b[" not in changed.output
     assert cli("diff", "w2", "w3", "--store", str(db), "--fail-on", "mgmt").exit_code == 1
-    assert (
-        cli(
-            "diff",
-            "w2",
-            "w3",
-            "--store",
-            str(db),
-            "--section",
-            "resources",
-            "--fail-on",
-            "privileged",
-        ).exit_code
-        == 0
+    # --fail-on privileged is judged even when --section leaves its sections out (an Owner
+    # assignment changed between w2 and w3): it used to exit 0, a false negative in CI
+    narrowed = cli(
+        "diff", "w2", "w3", "--store", str(db), "--section", "resources", "--fail-on", "privileged"
     )
+    assert narrowed.exit_code == 1
+    assert "section rbac computed for --fail-on privileged" in narrowed.output
     bad = cli("diff", "w1", "nope", "--store", str(db))
     assert bad.exit_code == 2 and "snapdiff: error: no snapshot 'nope'" in bad.output
     assert cli("diff", "w1", "w2", "--store", str(db), "--ignore", "a b c").exit_code == 2

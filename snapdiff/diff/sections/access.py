@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from ...access.diff import SCHEMA, AccessDiff, diff_access, entries, valid_rule
@@ -48,7 +49,15 @@ class Access(Section[AccessDiff]):
                 elif sign:
                     out.item(sign, text, indent=2 + 2 * depth)
                 else:
-                    out.lines.append(" " * (4 + 2 * depth) + text)
+                    pad = " " * (4 + 2 * depth)
+                    out.lines += textwrap.wrap(
+                        text,
+                        labels.WIDTH,
+                        initial_indent=pad,
+                        subsequent_indent=pad + "  ",
+                        break_on_hyphens=False,
+                        break_long_words=False,
+                    )
         for ub in result.upper_bound:
             out.wrapped("!", f"{ub['subject']}: {labels.shorten_ids(ub['reason'])}")
         for nc in result.not_compared:

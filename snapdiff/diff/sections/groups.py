@@ -67,7 +67,7 @@ class Groups(Section[GroupsSection]):
         o = out
         for gc in result.changed:
             grp = labels.principal(gc.group_id, gc.group_name, None, "Group")
-            o.item("~", f"group {grp}", extra=o.flag(gc.privileged))
+            o.item("~", grp, extra=o.flag(gc.privileged))
             for role in gc.roles:
                 o.lines.append(f"      holds {_holds(role)}")
             for label, added, removed in (
@@ -83,7 +83,7 @@ class Groups(Section[GroupsSection]):
         L: list[str] = []
         for gc in result.changed:
             grp = labels.principal(gc.group_id, gc.group_name, None, "Group")
-            L.append(f"- group {md_cell(grp)}" + (" **privileged**" if gc.privileged else ""))
+            L.append(f"- {md_cell(grp)}" + (" **privileged**" if gc.privileged else ""))
             L += [f"  - holds {md_cell(_holds(role))}" for role in gc.roles]
             for label, added, removed in (
                 ("direct", gc.direct_added, gc.direct_removed),

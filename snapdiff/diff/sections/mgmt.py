@@ -49,7 +49,7 @@ class Mgmt(Section[MgmtSection]):
         for grp in mg.removed:
             o.item("-", f"{grp.display_name or grp.name} ({_mg(grp.id)})")
         for mv in mg.moved:
-            o.item(
+            o.wrapped(
                 ">",
                 f"{mv.display_name} ({_mg(mv.id)}) moved from {_mg(mv.old_parent_id)} to "
                 f"{_mg(mv.new_parent_id)}",
