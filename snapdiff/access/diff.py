@@ -137,6 +137,12 @@ class _Differ:
         self._members: dict[str, set[str]] = {}
         self._full: dict[Any, dict[str, Any]] = {}
         self._kept: dict[Any, list[tuple[str, frozenset[str]]]] = {}
+        # roles whose permissions differ (or are unreadable) between A and B: only a grant of
+        # one of these can give different operations on the same resource type
+        ra, rb = xa.x.roles, xb.x.roles
+        self.roles_changed = frozenset(
+            g for g in ra.keys() | rb.keys() if ra.get(g) != rb.get(g) or ra.get(g) is None
+        )
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -193,7 +199,11 @@ class _Differ:
                 x is not None
                 and y is not None
                 and x == y
-                and ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb)
+                and (
+                    x.role not in self.roles_changed
+                    or ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb)
+                )
+                and (ta == tb or ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb))
             )
             for side, g, e in ((0, x, ea), (1, y, eb)):
                 if g is None:
@@ -246,6 +256,9 @@ class _Differ:
         only = self.candidates(ka, kb)
         qa, qb = fast_caps(ea, ka, only), fast_caps(eb, kb, only)
         changed = frozenset(p for p in qa.keys() | qb.keys() if qa.get(p) != qb.get(p))
+        if not changed:  # nobody's access differs: nothing to explain
+            self._delta[k] = ((None, None), [])
+            return self._delta[k]
         pa, pb = ea._compute(*ka, only=changed), eb._compute(*kb, only=changed)
         unsure = (_certain(self.xa, pa), _certain(self.xb, pb))
         rtype = kb[0]
