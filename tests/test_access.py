@@ -278,6 +278,30 @@ def test_members_of_one_group_changing_alike_are_one_entry():
     assert [e.via_group for e in few] == [None] * 5
 
 
+def test_resource_report_collapses_staff_read_through_one_group(demo_store):
+    """web01 in week 1: 158 principals, most of them staff reading through sg-all-staff at
+    mg-landingzones; those read as one entry, named principals keep theirs, names first."""
+    store, _, _ = demo_store
+    web01 = f"/subscriptions/{SUB_PROD}/resourceGroups/rg-app-prod/providers/Microsoft.Compute/virtualMachines/web01"
+    args = ["access", "week-1", "--store", str(store.path), "--resource", web01]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    text = run.output
+    assert text.startswith("who can reach rg-app-prod/web01 (virtualMachines) (snapshot #")
+    assert "CIA: C9 I9 A7; 158 principal(s)" in text
+    assert "principals via sg-all-staff: read\n" in text and "(-v lists them)" in text
+    assert "staff001" not in text.lower()
+    assert (
+        "  Eve Contractor <eve.contractor@fabrikamdemo.onmicrosoft.com> (User 259e0f9b…): grant,"
+        in text
+    )
+    assert "Owner direct, inherited from subscription " in text
+    assert len(text.splitlines()) < 60  # it was 324 lines, 140 of them "StaffNNN: read"
+    full = CliRunner().invoke(main, [*args, "-v"]).output
+    assert "    member Bob Ops <bob.ops@fabrikamdemo.onmicrosoft.com> (User 433db9df-3394-" in full
+    assert web01 in full
+
+
 def test_demo_weeks(demo_store):
     store, r0, r1 = demo_store
     d = diff_access(SnapshotView(store, r0.snapshot_id), SnapshotView(store, r1.snapshot_id))

@@ -37,6 +37,10 @@ class Entry:
     eligible: list[str]
     paths: list[Via] = field(default_factory=list)
     denied: list[str] = field(default_factory=list)  # "<deny name>: <capabilities>"
+    principal_display: str | None = None  # the display name alone
+    principal_upn: str | None = None  # userPrincipalName, or appId of a service principal
+    principal_type: str = ""  # User, Group, ServicePrincipal, ... ("" when unknown)
+    name: str = ""  # the resource's name
 
 
 @dataclass
@@ -113,7 +117,7 @@ class Access:
             (self.describe(p, rid) for p in h.paths) if detail else (),
             key=lambda v: (v.eligible, v.inherited, v.scope.lower(), v.role, v.how),
         )
-        return Entry(
+        e = Entry(
             r.id,
             r.type,
             list(r.cia) if r.cia else None,
@@ -123,6 +127,11 @@ class Access:
             paths,
             [f"{d.name}: {', '.join(ordered(c))}" for d, c in h.denied],
         )
+        n = self.x.names.get(pid)
+        if n is not None:
+            e.principal_display, e.principal_upn = n.display_name, n.upn_or_app_id or None
+        e.principal_type, e.name = self.kind(pid), r.name
+        return e
 
     def coverage(self) -> list[str]:
         out = []

@@ -6,17 +6,12 @@ from __future__ import annotations
 import json
 
 from ..diff import labels
-from .diff import AccessChange, AccessDiff, AccessEntry
+from .diff import COLLAPSE_AT, AccessChange, AccessDiff, AccessEntry
 from .query import AccessReport, Entry
 
 
 def _cia(cia: list[int] | None) -> str:
     return f"C{cia[0]} I{cia[1]} A{cia[2]}" if cia else "untagged"
-
-
-def _who(pid: str, label: str | None) -> str:
-    """``display name (UPN or appId) [id]``, or the id alone."""
-    return f"{label} [{pid}]" if label else pid
 
 
 def to_json(obj: AccessReport | AccessDiff) -> str:
@@ -30,11 +25,15 @@ def _caps(e: Entry) -> str:
     return out
 
 
-def _entry_lines(e: Entry, subject: str, md: bool) -> list[str]:
-    bullet = "- " if md else "  "
-    lines = [f"{bullet}{subject}: {_caps(e)}"]
+def entry_who(e: Entry) -> str:
+    """``Alice Admin <alice@contoso.com> (User 685f896a…)``: name first, id second."""
+    return labels.principal(e.principal, e.principal_display, e.principal_upn, e.principal_type)
+
+
+def _path_lines(e: Entry, md: bool) -> list[str]:
+    lines = []
     for v in e.paths:
-        where = f"inherited from {v.scope}" if v.inherited else "at the resource"
+        where = f"inherited from {labels.resource(v.scope)}" if v.inherited else "at the resource"
         kind = "eligible " if v.eligible else ""
         lines.append(
             f"    {'- ' if md else ''}{kind}{v.role} {v.how}, {where} ({', '.join(v.capabilities)})"
@@ -44,15 +43,80 @@ def _entry_lines(e: Entry, subject: str, md: bool) -> list[str]:
     return lines
 
 
-def render_report(r: AccessReport, *, md: bool = False) -> str:
+def _entry_lines(e: Entry, subject: str, md: bool) -> list[str]:
+    bullet = "- " if md else "  "
+    return [f"{bullet}{subject}: {_caps(e)}", *_path_lines(e, md)]
+
+
+def _alike(e: Entry) -> tuple[object, ...] | None:
+    """What members of one group holding the same access through it share; None when some
+    path does not go through a group."""
+    if not e.paths or any(not v.how.startswith("via group ") for v in e.paths):
+        return None
+    return (
+        tuple(
+            (v.role, v.scope, v.how, v.inherited, v.eligible, tuple(v.capabilities))
+            for v in e.paths
+        ),
+        tuple(e.capabilities),
+        tuple(e.eligible),
+        tuple(e.denied),
+    )
+
+
+def _group_of(e: Entry) -> str:
+    how = e.paths[0].how[len("via group ") :]
+    return how.split(", nested via ", 1)[0]
+
+
+def _resource_lines(r: AccessReport, md: bool, collapse_at: int) -> list[str]:
+    """One entry per principal; members of one group holding the same access only through it
+    collapse into one entry from ``collapse_at`` members ("149 principals via sg-all-staff:
+    read"; -v lists them). The order stays: most capabilities first."""
+    alike: dict[tuple[object, ...], list[Entry]] = {}
+    for e in r.entries:
+        key = _alike(e)
+        if key is not None:
+            alike.setdefault(key, []).append(e)
+    big = {id(e): k for k, es in alike.items() if len(es) >= collapse_at for e in es}
+    lines: list[str] = []
+    done: set[tuple[object, ...]] = set()
+    for e in r.entries:
+        key = big.get(id(e))
+        if key is None:
+            lines += _entry_lines(e, entry_who(e), md)
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        members = alike[key]
+        head = f"{len(members)} principals via {_group_of(e)}"
+        lines += _entry_lines(e, head, md)
+        if labels.verbose():
+            lines += [f"    {'- ' if md else ''}member {entry_who(m)}" for m in members]
+        else:
+            lines.append(f"    {'- ' if md else ''}(-v lists them)")
+    return lines
+
+
+def render_report(r: AccessReport, *, md: bool = False, verbose: bool = False) -> str:
+    token = labels.VERBOSE.set(verbose)
+    try:
+        return _report(r, md)
+    finally:
+        labels.VERBOSE.reset(token)
+
+
+def _report(r: AccessReport, md: bool) -> str:
     h = "## " if md else ""
     lines: list[str] = []
     if "resource" in r.query:
-        lines.append(f"{h}who can reach {r.query['resource']} (snapshot #{r.snapshot})")
+        lines.append(
+            f"{h}who can reach {labels.resource(r.query['resource'])} (snapshot #{r.snapshot})"
+        )
         cia = r.entries[0].cia if r.entries else None
         lines.append(f"CIA: {_cia(cia)}; {len(r.entries)} principal(s)")
-        for e in r.entries:
-            lines += _entry_lines(e, _who(e.principal, e.principal_name), md)
+        lines += _resource_lines(r, md, COLLAPSE_AT)
     else:
         title = (
             f"what {r.query['principal']} can reach"
@@ -67,8 +131,8 @@ def render_report(r: AccessReport, *, md: bool = False) -> str:
                 current = top
                 label = f"highest CIA value {top}" if top is not None else "untagged"
                 lines.append(f"{'### ' if md else ''}{label}")
-            who = "" if "principal" in r.query else f"{e.principal_name or e.principal}: "
-            subject = f"{who}{e.resource} ({_cia(e.cia)})"
+            who = "" if "principal" in r.query else f"{entry_who(e)}: "
+            subject = f"{who}{labels.resource(e.resource)} ({_cia(e.cia)})"
             lines += (
                 _entry_lines(e, subject, md)
                 if "principal" in r.query
@@ -78,7 +142,7 @@ def render_report(r: AccessReport, *, md: bool = False) -> str:
             lines.append("nothing")
     if r.coverage:
         lines.append(f"{h}coverage" if md else "coverage:")
-        lines += [f"{'- ' if md else '  '}{c}" for c in r.coverage]
+        lines += [f"{'- ' if md else '  '}{labels.shorten_ids(c)}" for c in r.coverage]
     return "\n".join(lines) + "\n"
 
 
