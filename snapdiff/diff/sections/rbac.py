@@ -130,7 +130,7 @@ class Rbac(Section[RbacSection]):
             priv = dc.privileged_before or dc.privileged_after
             L += [
                 "",
-                f"- **role definition changed** {dc.role_name} (`{dc.id}`)"
+                f"- **role definition changed** {dc.role_name} (`{labels.short_id(dc.id)}`)"
                 + (" **privileged**" if priv else ""),
             ]
             L += md_fields(dc.changes)
