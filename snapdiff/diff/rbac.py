@@ -60,7 +60,16 @@ def is_privileged(role_name: str, actions: list[str]) -> bool:
 
 
 def role_definitions(view: SnapshotView) -> dict[str, RoleDef | None]:
-    """Role GUID → definition (None when its fetch was not ok)."""
+    """Role GUID → definition (None when its fetch was not ok); read once per view (the rbac,
+    groups and access sections all ask). Treat the answer as read-only."""
+    got = view._cache.get("role_definitions")
+    if got is None:
+        got = view._cache["role_definitions"] = _role_definitions(view)
+    result: dict[str, RoleDef | None] = got
+    return result
+
+
+def _role_definitions(view: SnapshotView) -> dict[str, RoleDef | None]:
     out: dict[str, RoleDef | None] = {}
     for f in view.fetches(ROLE_DEFINITION):
         body = f.body() if f.ok else None
@@ -92,6 +101,16 @@ class Assignments:
 
 
 def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Assignments:
+    """Every role assignment of the snapshot; read once per view and definitions."""
+    key = f"load_assignments:{id(defs)}"
+    got = view._cache.get(key)
+    if got is None or got[0] is not defs:  # the same definitions object, not a reused id
+        got = view._cache[key] = (defs, _load_assignments(view, defs))
+    result: Assignments = got[1]
+    return result
+
+
+def _load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Assignments:
     records: dict[str, Assignment] = {}
     names = principal_names(view)
     seen: dict[str, set[str]] = {}
