@@ -31,6 +31,12 @@ def open_store(path: Path | None, *, readonly: bool = False, create: bool = Fals
     return Store(path or default_store_path(), readonly=readonly, create=create)
 
 
+def refuse_empty_ref(*refs: str | None) -> None:
+    """An empty reference (``export "" -o x``) is a mistake, never "the default snapshot"."""
+    if any(r is not None and not r.strip() for r in refs):
+        raise SnapshotNotFound("an empty snapshot reference: give an id, a label or latest")
+
+
 def open_ref(
     store_path: Path | None,
     ref: str | None,
@@ -40,6 +46,7 @@ def open_ref(
 ) -> tuple[Store, int]:
     """Open the store a reference points into (``PATH.db:REF`` or the default) and resolve it.
     ``fallback``: when ``complete_only`` finds no complete snapshot, take any finished one."""
+    refuse_empty_ref(ref)
     other, rest = split_ref(ref) if ref else (None, None)
     store = open_store(other or store_path, readonly=True)
     try:
