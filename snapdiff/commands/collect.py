@@ -15,7 +15,7 @@ import click
 from .. import logs
 from .. import status as st
 from ..errors import SnapdiffError
-from .common import open_store, store_option
+from .common import open_store, store_option, terminal
 
 
 @click.command()
@@ -165,7 +165,7 @@ def collect(
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
-    tty = not quiet and sys.stderr.isatty()
+    tty = not quiet and terminal(sys.stderr)  # TERM=dumb: plain lines
     live_width = max(20, shutil.get_terminal_size().columns - 1)
 
     def progress(msg: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -15,6 +17,23 @@ from ..store import Store, default_store_path
 # ctx.meta key: the exit status a command has decided on before printing, kept when the
 # reader of its output goes away early (``snapdiff diff | head``).
 EXIT_CODE = "snapdiff.exit_code"
+
+
+def terminal(stream: TextIO | None = None) -> bool:
+    """Whether ``stream`` (default stdout) is a terminal that understands escape codes: a tty,
+    and not ``TERM=dumb`` (Emacs shells, some CI logs)."""
+    stream = stream or sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+    return tty and os.environ.get("TERM", "") != "dumb"
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Colour codes only on a capable terminal, and never with ``NO_COLOR`` set (no-color.org:
+    present and not empty)."""
+    return terminal(stream) and not os.environ.get("NO_COLOR")
 
 
 def store_option(f: Callable[..., Any]) -> Callable[..., Any]:

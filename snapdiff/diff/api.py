@@ -20,6 +20,12 @@ def snapshot_info(view: SnapshotView) -> SnapshotInfo:
     )
 
 
+def other_tenants(a: SnapshotView, b: SnapshotView) -> bool:
+    """Whether A and B were collected from two different (known) tenants."""
+    ta, tb = a.meta.tenant_id, b.meta.tenant_id
+    return bool(ta and tb and ta.lower() != tb.lower())
+
+
 def diff_snapshots(
     a: SnapshotView,
     b: SnapshotView,
@@ -81,13 +87,12 @@ def _diff(
                 f"snapshot {side} (#{v.id}) has limited coverage ({', '.join(sorted(limited))}"
                 " forbidden to the collecting identity); what it could not see is not compared"
             )
-    if (
-        a.meta.tenant_id
-        and b.meta.tenant_id
-        and a.meta.tenant_id.lower() != b.meta.tenant_id.lower()
-    ):
-        d.notes.append(
-            f"the snapshots are of different tenants ({a.meta.tenant_id}, {b.meta.tenant_id})"
+    if other_tenants(a, b):  # first: it changes how every other line reads
+        d.notes.insert(
+            0,
+            f"A and B are snapshots of different tenants (A: {a.meta.tenant_id}, B:"
+            f" {b.meta.tenant_id}): what one tenant has and the other lacks shows as added or"
+            " removed",
         )
 
     ctx = DiffContext(a, b, ignores, d, chosen)
