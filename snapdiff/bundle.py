@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
+from .locks import lock_wait
 from .migrations import SCHEMA_VERSION
 from .owner import owner_alive
 from .store import (
@@ -509,10 +510,6 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: b
     return import_snapshot(store, bundle_path, index=index).snapshot_id
 
 
-# Concurrent imports queue for the store's write lock this long before giving up.
-IMPORT_WAIT_SECONDS = 300.0
-
-
 def import_snapshot(
     store: Store, bundle_path: str | os.PathLike[str], *, index: bool = False
 ) -> Imported:
@@ -534,7 +531,7 @@ def import_snapshot(
     try:
         with (
             _open_ro(path, immutable=True) as src,
-            store.transaction(wait=IMPORT_WAIT_SECONDS) as c,
+            store.transaction(wait=lock_wait()) as c,
         ):
             existing = store.snapshot_by_uid(manifest.uid)
             if existing is not None:  # another import won the race

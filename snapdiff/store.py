@@ -31,6 +31,7 @@ from . import __version__, bodies, owner
 from . import status as st
 from .errors import BodyMismatch, DiskFull, StoreError
 from .explain import explain, store_problem
+from .locks import begin_within, busy, held_by
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
@@ -190,6 +191,10 @@ class Store:
                 row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 version = int(row[0]) if row else 0
         except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and busy(e):
+                raise StoreError(
+                    f"{self.path} is locked by {held_by(self.path)}; try again when it is done"
+                ) from None
             raise StoreError(f"{self.path} is not a snapdiff store ({e}); left unchanged") from None
         finally:
             conn.close()
@@ -265,17 +270,15 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self, *, wait: float | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction; ``wait``: seconds to queue behind another writer (default 5).
+        """A write transaction; ``wait``: seconds to queue behind another writer, saying so
+        (default 5, silently).
         A full disk becomes ``DiskFull`` (nothing half-written)."""
         with self._lock:
             try:
-                if wait is not None:
-                    self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
-                try:
+                if wait is None:
                     self.conn.execute("BEGIN IMMEDIATE")
-                finally:
-                    if wait is not None:
-                        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                else:  # bounded, with a "waiting for ... held by pid N" line
+                    begin_within(self.conn, self.path, wait, restore_ms=BUSY_TIMEOUT_MS)
                 try:
                     yield self.conn
                     self.conn.execute("COMMIT")
