@@ -6,26 +6,30 @@ traceback."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import sys
+from typing import NoReturn
 
 INTERRUPTED = "snapdiff: interrupted\n"
 
 
-def _interrupted() -> None:
-    try:
-        sys.stderr.write(INTERRUPTED)
+def _interrupted(*, say: bool = True) -> NoReturn:
+    """End with 130 for Ctrl-C: one line (unless already said), stdout flushed or dropped, the
+    exit handlers run (stores closed), then out with no second word from the interpreter.
+
+    ``os._exit``: by now the stack has unwound (every ``with`` and ``finally`` ran); leaving
+    through the interpreter's own exit instead lets a Ctrl-C that CPython noted while the
+    command ran turn the status into death by SIGINT (-2) once in a while."""
+    with contextlib.suppress(OSError, ValueError):  # stderr gone: the status still says it
+        if say:
+            sys.stderr.write(INTERRUPTED)
         sys.stderr.flush()
-    except (OSError, ValueError):
-        pass  # stderr is gone: the exit status still says it
-    # The interpreter's own flush of stdout at exit must not print a second error either.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-    except OSError:
-        pass
-    raise SystemExit(130)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    atexit._run_exitfuncs()
+    os._exit(130)
 
 
 def run() -> None:
@@ -35,6 +39,10 @@ def run() -> None:
         main()
     except KeyboardInterrupt:
         _interrupted()
+    except SystemExit as e:
+        if e.code == 130:  # the command's own "interrupted" line is out already
+            _interrupted(say=False)
+        raise
 
 
 if __name__ == "__main__":

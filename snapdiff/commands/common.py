@@ -40,7 +40,9 @@ def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--store",
         "store_path",
-        type=click.Path(path_type=Path),  # a folder or unreadable file: Store says which
+        type=click.Path(
+            readable=False, path_type=Path
+        ),  # a folder or unreadable file: Store says which
         default=None,
         help="Store file (default: $SNAPDIFF_STORE or snapshots/snapdiff.db).",
     )(f)

@@ -8,7 +8,7 @@ from ..errors import SnapdiffError
 from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
 from .context import DiffContext
-from .model import Diff, Noise, SnapshotInfo
+from .model import TENANTS_NOTE, Diff, Noise, SnapshotInfo
 from .noise import IgnoreSet, Rule
 from .registry import sections as all_sections
 
@@ -90,8 +90,7 @@ def _diff(
     if other_tenants(a, b):  # first: it changes how every other line reads
         d.notes.insert(
             0,
-            f"A and B are snapshots of different tenants (A: {a.meta.tenant_id}, B:"
-            f" {b.meta.tenant_id}): what one tenant has and the other lacks shows as added or"
+            f"{TENANTS_NOTE} (A: {a.meta.tenant_id}, B: {b.meta.tenant_id}): what one tenant has and the other lacks shows as added or"
             " removed",
         )
 

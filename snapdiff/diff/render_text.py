@@ -4,7 +4,7 @@ section renders its own part (``snapdiff.diff.sections``)."""
 
 from __future__ import annotations
 
-from .model import Diff, Noise
+from .model import TENANTS_NOTE, Diff, Noise
 from .textout import MAX_VALUE, TextOut, snapshot_line, value
 
 __all__ = ["MAX_VALUE", "render_text", "snapshot_line", "summary_lines", "value"]
@@ -26,16 +26,26 @@ def summary_lines(d: Diff) -> list[str]:
     return [s.summary(counts[s.name]) for s, _ in d.computed()] + [noise_line(d.noise)]
 
 
+def top_notes(d: Diff) -> tuple[list[str], list[str]]:
+    """(notes shown right under A and B, the other notes): two tenants changes how everything
+    below reads, so it comes first."""
+    top = [n for n in d.notes if n.startswith(TENANTS_NOTE)]
+    return top, [n for n in d.notes if n not in top]
+
+
 def render_text(d: Diff, *, color: bool = False) -> str:
     o = TextOut(color)
     o.lines.append(o.style(f"A: {snapshot_line(d.a)}", bold=True))
     o.lines.append(o.style(f"B: {snapshot_line(d.b)}", bold=True))
+    top, notes = top_notes(d)
+    for note in top:
+        o.item("!", note, indent=0)
     o.head("Summary")
     for line in summary_lines(d):
         o.lines.append("  " + line)
-    if d.notes:
+    if notes:
         o.head("Notes")
-        for note in d.notes:
+        for note in notes:
             o.item("!", note)
     if d.not_compared:
         o.head("Not compared")
