@@ -16,7 +16,7 @@ INTERRUPTED = "snapdiff: interrupted\n"
 
 
 def _interrupted(*, say: bool = True) -> NoReturn:
-    """End with 130 for Ctrl-C: one line (unless already said), stdout flushed or dropped, the
+    """End with 130 for Ctrl-C: one line (unless already said), stdout flushed, the
     exit handlers run (stores closed), then out with no second word from the interpreter.
 
     ``os._exit``: by now the stack has unwound (every ``with`` and ``finally`` ran); leaving
