@@ -62,7 +62,9 @@ def body_hash(data: bytes) -> str:
 
 def sqlite_uri(path: Path, mode: str, *, immutable: bool = False) -> str:
     """A ``file:`` URI for ``path`` (quoted: ``?`` and ``#`` are legal in file names)."""
-    return f"file:{quote(str(path.absolute()))}?mode={mode}" + ("&immutable=1" if immutable else "")
+    return f"file:{quote(os.fsencode(path.absolute()))}?mode={mode}" + (
+        "&immutable=1" if immutable else ""
+    )
 
 
 def wal_has_data(path: Path) -> bool:

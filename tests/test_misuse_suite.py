@@ -356,6 +356,13 @@ def test_non_ascii_labels_under_lang_c(work):
     p = cli(work, "snapshots", *S, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 0 and name in out.decode("utf-8"), err
+    # and a file name of that label, written and read back
+    p = cli(work, "export", name, "-o", f"{name}.snapdiff", *S, env=env, stderr=subprocess.PIPE)
+    assert p.wait(timeout=120) == 0, p.communicate()[1]
+    assert (work / f"{name}.snapdiff").is_file()
+    p = cli(work, "show", f"{name}.snapdiff:latest", env=env, stdout=subprocess.PIPE)
+    out, _ = p.communicate(timeout=120)
+    assert p.returncode == 0 and name in out.decode("utf-8")
 
 
 HOLD = """
