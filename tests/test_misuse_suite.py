@@ -84,6 +84,21 @@ def sql(path: str, *statements: str) -> Callable[[Path], None]:
     return prepare
 
 
+def flip_an_index_bit(root: Path) -> None:
+    """One bit of store.db's exchanges_body index flipped: the rows are intact, the index lies."""
+    path = root / "store.db"
+    c = sqlite3.connect(path)
+    size = c.execute("PRAGMA page_size").fetchone()[0]
+    (page,) = c.execute("SELECT rootpage FROM sqlite_master WHERE name='exchanges_body'").fetchone()
+    c.close()
+    data = bytearray(path.read_bytes())
+    data[(page - 1) * size + size - 40] ^= 0x01  # in the cell content, at the page's end
+    path.write_bytes(bytes(data))
+    c = sqlite3.connect(path)
+    assert c.execute("PRAGMA integrity_check").fetchone()[0] != "ok"  # the damage is real
+    c.close()
+
+
 def other_tenant_latest(root: Path) -> None:
     """An import from another tenant, now the latest complete snapshot of store.db."""
     with Store(root / "store.db") as s:
@@ -148,6 +163,8 @@ CASES = [
     Case("diff-a-store-with-rows-deleted", ["diff", "week-0", "week-1", *S], "verify",
          prepare=sql("store.db", "DELETE FROM exchanges WHERE source='resourcegraph'"
                      " AND snapshot_id=2"), fixed_on="trust-store"),
+    Case("verify-a-flipped-bit-in-an-index", ["verify", "store.db"], "problem", code=1,
+         prepare=flip_an_index_bit, fixed_on="trust-store"),
     Case("label-taken-from-another-snapshot", ["label", "1", "week-1", *S], "--move"),
     Case("collect-label-taken-from-another-snapshot",
          ["collect", "--label", "week-1", *S, *NOWHERE], "--move", env=TOKEN),
@@ -442,3 +459,35 @@ def test_collect_a_resource_group_that_matches_nothing(tmp_path):
         ).invoke(main, collect_args(base, tmp_path / "s.db", "--resource-groups", "nosuchrg"))
     assert result.exit_code == 2, result.output
     assert "nosuchrg" in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.loopback
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGHUP")
+def test_collect_under_nohup_keeps_sighup_ignored(tmp_path):
+    """``nohup snapdiff collect``: the terminal closing (SIGHUP, ignored by nohup) must not end
+    the run."""
+    import signal
+
+    from fakeazure.server import serve
+    from test_cli import clean_tenant, collect_args
+
+    def nohup() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    env = {**TOKEN, "AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP_NAMES": ""}
+    with serve(clean_tenant(), latency=0.15) as (base, _):
+        p = cli(
+            tmp_path,
+            *collect_args(base, tmp_path / "s.db"),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=nohup,
+        )
+        _started(p.pid)
+        time.sleep(1.0)
+        assert p.poll() is None, "collect ended before the signal: slow the fake server down"
+        p.send_signal(signal.SIGHUP)
+        out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err.decode()
+    assert b"complete" in out
