@@ -461,8 +461,25 @@ def test_collect_a_resource_group_that_matches_nothing(tmp_path):
     assert "nosuchrg" in result.stderr.strip().splitlines()[-1]
 
 
+def _collecting(store: Path, p: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Wait until the collector in ``p`` has begun its snapshot (its signal handling is on)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and p.poll() is None:
+        try:
+            c = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+            try:
+                if c.execute("SELECT count(*) FROM snapshots").fetchone()[0]:
+                    return
+            finally:
+                c.close()
+        except sqlite3.Error:
+            pass  # not created yet
+        time.sleep(0.05)
+
+
 @pytest.mark.loopback
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGHUP")
+@pytest.mark.xfail(strict=True, reason="fixed on branch collect-faults")
 def test_collect_under_nohup_keeps_sighup_ignored(tmp_path):
     """``nohup snapdiff collect``: the terminal closing (SIGHUP, ignored by nohup) must not end
     the run."""
@@ -484,8 +501,8 @@ def test_collect_under_nohup_keeps_sighup_ignored(tmp_path):
             stderr=subprocess.PIPE,
             preexec_fn=nohup,
         )
-        _started(p.pid)
-        time.sleep(1.0)
+        _collecting(tmp_path / "s.db", p)
+        time.sleep(0.3)
         assert p.poll() is None, "collect ended before the signal: slow the fake server down"
         p.send_signal(signal.SIGHUP)
         out, err = p.communicate(timeout=300)
