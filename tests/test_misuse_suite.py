@@ -508,3 +508,29 @@ def test_collect_under_nohup_keeps_sighup_ignored(tmp_path):
         out, err = p.communicate(timeout=300)
     assert p.returncode == 0, err.decode()
     assert b"complete" in out
+
+
+@pytest.mark.loopback
+def test_collect_label_move_against_the_fake_tenant(tmp_path):
+    """A second collect with the label of the first is refused before any request; --move
+    takes the label over."""
+    from fakeazure.server import serve
+    from test_cli import clean_tenant, collect_args
+
+    env = {**TOKEN, "AZURE_SUBSCRIPTION_ID": "", "AZURE_RESOURCE_GROUP_NAMES": ""}
+    db = tmp_path / "s.db"
+    with serve(clean_tenant()) as (base, app):
+        first = CliRunner(env=env).invoke(main, collect_args(base, db, "--label", "weekly"))
+        assert first.exit_code == 0, first.output
+        sent, before = len(app.requests), db.read_bytes()
+        again = CliRunner(env=env).invoke(main, collect_args(base, db, "--label", "weekly"))
+        assert again.exit_code == 2
+        [line] = again.stderr.strip().splitlines()
+        assert "'weekly' is snapshot 1's label" in line and "--move" in line
+        assert len(app.requests) == sent and db.read_bytes() == before  # nothing fetched
+        moved = CliRunner(env=env).invoke(
+            main, collect_args(base, db, "--label", "weekly", "--move")
+        )
+        assert moved.exit_code == 0, moved.output
+    with Store(db, readonly=True) as s:
+        assert {x.id: x.label for x in s.snapshots()} == {1: None, 2: "weekly"}
