@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import StoreError
+from .errors import StoreError, StoreLocked
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +85,15 @@ def begin_within(
     seconds: float,
     *,
     restore_ms: int,
+    say_after: float = 0.0,
+    hint: bool = False,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """``BEGIN IMMEDIATE`` on ``conn``, waiting at most ``seconds`` for another process's lock;
-    one "waiting" line once the first short try failed, one-line ``StoreError`` at the end."""
-    deadline = clock() + seconds
+    one "waiting" line once ``say_after`` seconds went by (brief contention says nothing), a
+    one-line ``StoreLocked`` naming the holder at the end (``hint``: and $SNAPDIFF_LOCK_WAIT)."""
+    start = clock()
+    deadline = start + seconds
     said = False
     try:
         conn.execute(f"PRAGMA busy_timeout = {min(POLL_MS, int(seconds * 1000))}")
@@ -102,11 +106,12 @@ def begin_within(
                     raise
                 left = deadline - clock()
                 if left <= 0:
-                    raise StoreError(
-                        f"{path} is still locked by {held_by(path)} after {seconds:g}s; nothing"
-                        f" changed: try again when it is done (or set {LOCK_WAIT_ENV})"
+                    raise StoreLocked(
+                        f"{path} is still locked by {held_by(path)} after {seconds:g}s; this"
+                        " write was not made: try again when it is done"
+                        + (f" (or set {LOCK_WAIT_ENV})" if hint else "")
                     ) from None
-                if not said:
+                if not said and clock() - start >= say_after:
                     log.warning(
                         "waiting for the write lock on %s, held by %s (up to %ds more)",
                         path,

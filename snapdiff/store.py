@@ -356,15 +356,20 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self, *, wait: float | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction; ``wait``: seconds to queue behind another writer, saying so
-        (default 5, silently).
-        A full disk becomes ``DiskFull`` (nothing half-written)."""
+        """A write transaction; ``wait``: seconds to queue behind another process's write lock
+        (default 5), with a "waiting ... held by pid N" line after the first second and one
+        line naming the holder at the end. A full disk becomes ``DiskFull`` (nothing
+        half-written)."""
         with self._lock:
             try:
-                if wait is None:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                else:  # bounded, with a "waiting for ... held by pid N" line
-                    begin_within(self.conn, self.path, wait, restore_ms=BUSY_TIMEOUT_MS)
+                begin_within(
+                    self.conn,
+                    self.path,
+                    BUSY_TIMEOUT_MS / 1000 if wait is None else wait,
+                    restore_ms=BUSY_TIMEOUT_MS,
+                    say_after=1.0 if wait is None else 0.0,
+                    hint=wait is not None,
+                )
                 try:
                     yield self.conn
                     self.conn.execute("COMMIT")

@@ -386,6 +386,28 @@ sys.stdin.read()
 """
 
 
+def test_label_behind_an_exclusive_lock_waits_bounded_and_says_who(work):
+    """Any write, not only import: a few seconds, a line saying who holds the lock, one line."""
+    before = files(work)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(work / "store.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        p = cli(work, "label", "1", "x", *S, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, err = p.communicate(timeout=120)
+    finally:
+        holder.communicate(b"")
+    text = err.decode()
+    assert p.returncode == 2 and "Traceback" not in text, text
+    wait_line, last = text.strip().splitlines()
+    assert f"held by pid {holder.pid}" in wait_line
+    assert last.startswith("snapdiff: error: ") and f"locked by pid {holder.pid}" in last
+    unchanged(before, work)
+
+
 def test_import_behind_an_exclusive_lock_waits_bounded_and_says_who(work):
     with Store(work / "store.db") as s:  # week 0 leaves, so that the import has work to do
         s.delete_snapshots([1])
