@@ -314,9 +314,10 @@ def test_sigint_is_one_line_and_exit_130(work, args):
         assert after[name] == data, name
     for store in ("new-demo.db", "new.db"):  # what the command was writing is not damaged
         if (work / store).exists() and (work / store).stat().st_size:
-            c = sqlite3.connect(work / store)
-            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            c.close()
+            checked = CliRunner().invoke(main, ["verify", store])
+            assert checked.exit_code == 0, checked.output
+    again = CliRunner().invoke(main, args)  # and the same command runs again to its end
+    assert again.exit_code in (0, 1), again.output
 
 
 def _tty_output(work: Path, env: dict[str, str]) -> bytes:
