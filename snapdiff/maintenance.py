@@ -20,10 +20,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import SnapdiffError, StoreError
-from .naming.rbac import listed_assignments
-from .refs import _DATE, _LATEST, text_arg
+from .read import role_assignments
+from .refs import looks_like_ref, text_arg
 from .snapshot import SnapshotView
-from .store import FINISHED, Snapshot, Store
+from .status import FINISHED, SnapshotStatus, usable
+from .store import Snapshot, Store
 
 
 # -- derived rows ------------------------------------------------------------------------------
@@ -46,9 +47,7 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
             )
         )
     assignments: dict[str, tuple[object, ...]] = {}
-    for _, a in listed_assignments(view):
-        if not a.id:
-            continue
+    for a in role_assignments(view).records.values():
         fields = (a.scope, a.principal_id, a.principal_type, a.role_definition_id)
         # absent fields stay NULL in the explore rows
         assignments.setdefault(a.id.lower(), (snapshot_id, a.id, *(v or None for v in fields)))
@@ -81,7 +80,7 @@ def check_label(name: str) -> str:
         raise SnapdiffError(f"a label has at most {MAX_LABEL} characters (this one {len(name)})")
     if not name.isprintable():
         raise SnapdiffError(f"{name!r}: a label cannot hold control characters")
-    if name.isdigit() or _LATEST.match(name) or _DATE.match(name):
+    if looks_like_ref(name):
         raise SnapdiffError(f"'{name}' reads as a snapshot id, 'latest' or a date; choose another")
     if _UID.match(name):
         raise SnapdiffError(f"'{name}' reads as a snapshot uid (32 hex digits); choose another")
@@ -184,7 +183,7 @@ def select_prunable(
     if keep_last is not None and keep_last < 0:
         raise SnapdiffError("--keep-last must be 0 or more")
     finished = sorted(
-        (s for s in snaps if s.status in (("failed",) if failed else FINISHED)),
+        (s for s in snaps if s.status in ((SnapshotStatus.FAILED,) if failed else FINISHED)),
         key=lambda s: (s.started_at, s.id),
     )
     chosen = {s.id for s in finished}
@@ -217,7 +216,8 @@ def prune(
     snaps = store.snapshots()
     chosen = select_prunable(snaps, keep_last, older_than, failed=failed)
     complete = sorted(
-        (s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id)
+        (s for s in snaps if usable(s.status, complete_only=True)),
+        key=lambda s: (s.started_at, s.id),
     )
     if complete and complete[-1].id in chosen and not allow_last_complete:
         chosen.discard(complete[-1].id)
