@@ -15,12 +15,13 @@ import click
 from .. import logs
 from .. import status as st
 from ..errors import SnapdiffError
-from .common import open_store, store_option
+from .common import open_store, store_option, terminal
 
 
 @click.command()
 @store_option
 @click.option("--label", help="Name the snapshot (e.g. week-47).")
+@click.option("--move", is_flag=True, help="Take --label from the snapshot that has it now.")
 @click.option(
     "--subscriptions",
     "subs",
@@ -106,6 +107,7 @@ from .common import open_store, store_option
 def collect(
     store_path: Path | None,
     label: str | None,
+    move: bool,
     subs: str | None,
     rgs: str | None,
     interval: str | None,
@@ -153,6 +155,8 @@ def collect(
         logs.configure(verbose)
     if label is not None:
         label = check_label(label)
+        if not move:
+            _refuse_taken_label(store_path, label)  # before anything is fetched
     try:
         the_cloud = resolve_cloud(
             cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority
@@ -161,7 +165,7 @@ def collect(
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
-    tty = not quiet and sys.stderr.isatty()
+    tty = not quiet and terminal(sys.stderr)  # TERM=dumb: plain lines
     live_width = max(20, shutil.get_terminal_size().columns - 1)
 
     def progress(msg: str) -> None:
@@ -232,6 +236,16 @@ def collect(
     if strict and coverage:
         click.echo(f"--strict: coverage incomplete ({', '.join(sorted(coverage))})", err=True)
         raise SystemExit(1)
+
+
+def _refuse_taken_label(store_path: Path | None, label: str) -> None:
+    from ..maintenance import refuse_taken_label
+    from ..store import default_store_path
+
+    path = store_path or default_store_path()
+    if path.is_file() and path.stat().st_size:  # a new store holds no label yet
+        with open_store(path, readonly=True) as store:
+            refuse_taken_label(store, label, None)
 
 
 def _never_reached(source: Mapping[str, Any]) -> bool:
