@@ -5,6 +5,7 @@ Each run uses short timeouts and budgets so that it takes seconds; a stop is one
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 
 from fakeazure.cassettes import FIXED_INTERVAL
 from fakeazure.server import DROP, STALL, serve
-from fakeazure.tenant import Every, Fault, Tenant
+from fakeazure.tenant import LOOP, REPEAT, SKIP, Every, Fault, Raw, Tenant
 from snapdiff.cli import main
 from snapdiff.collect import CollectOptions, collect
 from snapdiff.collect.clouds import resolve_cloud
@@ -270,3 +271,105 @@ def test_an_exception_without_a_message_is_described_by_its_cause():
     except httpx.ReadError as e:
         assert describe(e) == "ReadError: [Errno 104] Connection reset by peer"
     assert describe(httpx.ReadError("")) == "ReadError: no message (ReadError)"
+
+
+# -- paging and bodies you can trust ------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _fetches(store: Store, sid: int, call: str) -> list[tuple[str, str, str | None]]:
+    return store.conn.execute(
+        "SELECT target, status, error FROM fetches WHERE snapshot_id = ? AND call = ?"
+        " AND status != 'superseded' ORDER BY id",
+        (sid, call),
+    ).fetchall()
+
+
+def _truncated(body: object) -> Raw:
+    """A real body cut half-way, as a connection closed mid-answer leaves it."""
+    data = json.dumps(body).encode()
+    return Raw(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("batch", [True, False], ids=["batch", "single"])
+def test_a_truncated_200_answer_fails_its_fetch_never_reads_as_data(tmp_path, batch):
+    from fakeazure.demo import demo_tenant
+
+    port = _free_port()
+    tenant = demo_tenant(0, base=f"http://127.0.0.1:{port}")
+    config = next(p for p in tenant.responses if p.endswith("/app-fab-portal/config/web"))
+    topology = next(p for p in tenant.responses if p.endswith("/microsoft.insights/topology"))
+    for path in (config, topology):
+        tenant.faults[path] = [Fault(200, {}, _truncated(tenant.responses[path]))]
+    with serve(tenant, port=port) as (base, _):
+        opts = CollectOptions(
+            cloud=resolve_cloud("custom", arm=base, graph=base),
+            scope=Scope([], [], FIXED_INTERVAL),
+            retry_backoff=0.01,
+            batch=batch,
+        )
+        store = Store(tmp_path / "s.db")
+        result = collect(store, StaticTokenCredential(), opts)
+    assert result.status == "partial", result.sources
+    sid = result.snapshot_id
+    [web] = [f for f in _fetches(store, sid, "web:config") if f[0] + "/config/web" == config]
+    [topo] = _fetches(store, sid, "insights:topology")
+    for target, status, error in (web, topo):
+        assert status == "failed" and "not a JSON object" in (error or ""), (target, error)
+    sources = {s["name"]: s["status"] for s in store.sources(sid)}
+    assert sources["web"] == "failed" and sources["insights"] == "failed"
+
+
+def _paging_tenant(mode: str, path: str) -> Tenant:
+    tenant = clean_tenant()
+    tenant.paging[path] = mode
+    return tenant
+
+
+SUB1 = "/subscriptions/aaaaaaaa-0000-4000-8000-000000000001"
+ROLE_ASSIGNMENTS = f"{SUB1}/providers/microsoft.authorization/roleassignments"
+ARG = "/providers/microsoft.resourcegraph/resources"
+MEMBERS = "/v1.0/groups/g-big/members"
+
+
+@pytest.mark.parametrize(
+    "mode, path, call, says",
+    [
+        (REPEAT, ROLE_ASSIGNMENTS, "authorization:roleAssignments", "repeats"),
+        (LOOP, ROLE_ASSIGNMENTS, "authorization:roleAssignments", "repeats"),
+        (REPEAT, ARG, "resourcegraph:resources", "repeats"),
+        (LOOP, ARG, "resourcegraph:resources", "repeats"),
+        (SKIP, ARG, "resourcegraph:resources", "totalRecords"),
+        (REPEAT, MEMBERS, "graph:members", "repeats"),
+        (LOOP, MEMBERS, "graph:members", "repeats"),
+    ],
+)
+def test_a_listing_whose_pages_repeat_or_loop_ends_failed(tmp_path, mode, path, call, says):
+    tenant = _paging_tenant(mode, path)
+    if path == ROLE_ASSIGNMENTS:
+        tenant.page_size = 20  # the subscription's 75 assignments on four pages
+    store, result, _ = _collect(tenant, tmp_path / "s.db")  # a loop would never return
+    assert result.status == "partial", result.sources
+    failed = [f for f in _fetches(store, result.snapshot_id, call) if f[1] == "failed"]
+    assert failed and says in (failed[0][2] or ""), _fetches(store, result.snapshot_id, call)
+    source = call.split(":")[0]
+    assert {s["name"]: s["status"] for s in store.sources(result.snapshot_id)}[source] == "failed"
+
+
+def test_a_next_link_seen_before_ends_the_listing_even_on_empty_pages():
+    from snapdiff.collect.paging import PageGuard, PagingError
+
+    guard = PageGuard(max_pages=1000)
+    guard.next(1, "https://management.azure.com/x?$skiptoken=a")
+    with pytest.raises(PagingError, match="loops"):
+        guard.next(2, "https://management.azure.com/x?$skiptoken=a")
+    capped = PageGuard(max_pages=3)
+    capped.next(1, "a")
+    capped.next(2, "b")
+    with pytest.raises(PagingError, match="more than 3 pages"):
+        capped.next(3, "c")

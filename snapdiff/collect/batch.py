@@ -19,17 +19,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from azure.core.exceptions import AzureError
 from azure.core.rest import HttpRequest
 
 from .. import status as st
 from .capture import FetchContext, Recorder, current
 from .fetcher import _EXPIRED, _RETRY_METHODS, MAX_RESTARTS, Fetcher, classify
+from .guard import describe
 from .pacing import Pacer
+from .paging import PageGuard, PagingError
 
 API_VERSION = "2020-06-01"
 MAX_ITEMS = 20
 UNSUPPORTED = frozenset({400, 404, 405})
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+THROTTLED = frozenset({429, 503})  # retried until the fetch's budget, like single GETs
+MAX_BATCH_FAILURES = 3  # /batch itself failing this many times in a row: single GETs
 
 
 @dataclass
@@ -60,6 +65,7 @@ class _Item:
     restarts: int = 0
     values: list[Any] = field(default_factory=list)
     not_before: float = 0.0
+    pages: PageGuard | None = None  # the listing's checks, made on its first page
 
 
 class ArmBatcher:
@@ -77,7 +83,7 @@ class ArmBatcher:
         concurrency: int = 8,
         pacer: Pacer | None = None,
         note: Callable[[str], None] = lambda msg: None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         self.fetcher = fetcher
         self.recorder = recorder
@@ -88,9 +94,11 @@ class ArmBatcher:
         self.concurrency = max(1, concurrency)
         self.pacer = pacer or Pacer()
         self.note = note
-        self.sleep = sleep
+        self.sleep = sleep or fetcher.guard.wait  # a stop cuts the wait short
         self.supported: bool | None = None
         self.batches = 0
+        self.failures = 0  # /batch requests in a row that got no usable answer
+        self.alone: list[Job] = []  # jobs handed back to single GETs after /batch failed
         self._lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------------
@@ -108,13 +116,20 @@ class ArmBatcher:
                 return jobs
             pending = more + rest
         while pending:
+            if self.failing():  # /batch keeps failing: the rest go alone
+                for it in pending:
+                    self._alone(it, "ARM batch keeps failing; sent alone")
+                break
             wait = max(i.not_before for i in pending) - time.time()
             if wait > 0:
                 self.sleep(wait)
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
                 results = list(pool.map(self._send, self._batches(pending)))
             pending = [i for more in results for i in more]
-        return []
+        return list(self.alone)
+
+    def failing(self) -> bool:
+        return self.failures >= MAX_BATCH_FAILURES
 
     def unsupported(self) -> bool:
         return self.supported is False
@@ -159,8 +174,8 @@ class ArmBatcher:
             resp = self.client.send_request(
                 req, _return_pipeline_response=True, retry_on_methods=_RETRY_METHODS
             )
-        except Exception as e:  # transport errors after the pipeline's retries
-            return self._fail_all(batch, f"batch: {type(e).__name__}: {e}")
+        except (AzureError, OSError) as e:  # transport errors after the pipeline's retries
+            return self._batch_failed(batch, f"batch: {describe(e)}")
         finally:
             current.reset(token)
         with self._lock:
@@ -178,21 +193,38 @@ class ArmBatcher:
                         source, it.fid, "superseded", error="batch unsupported; sent alone"
                     )
                 return []
-            return self._fail_all(batch, f"batch: HTTP {http.status_code}")
+            return self._batch_failed(batch, f"batch: HTTP {http.status_code}")
         self.supported = True
         try:
             answers = {str(r.get("name")): r for r in json.loads(http.text())["responses"]}
         except (ValueError, KeyError, TypeError, AttributeError):
-            return self._fail_all(batch, "batch: response is not a batch answer")
+            return self._batch_failed(batch, "batch: response is not a batch answer")
+        with self._lock:
+            self.failures = 0
         out: list[_Item] = []
         for n, it in enumerate(batch):
             out += self._item(it, answers.get(str(n)), started, carrier)
         return out
 
-    def _fail_all(self, batch: list[_Item], msg: str) -> list[_Item]:
+    def _batch_failed(self, batch: list[_Item], msg: str) -> list[_Item]:
+        """/batch gave no usable answer: its items go again in a later batch, or alone once
+        /batch has failed ``MAX_BATCH_FAILURES`` times in a row."""
+        with self._lock:
+            self.failures += 1
+        if not self.failing():
+            return batch
+        self.note(f"{msg}; {len(batch)} requests sent alone")
         for it in batch:
-            self._end(it, "failed", None, msg)
+            self._alone(it, f"{msg}; sent alone")
         return []
+
+    def _alone(self, it: _Item, why: str) -> None:
+        """Hand ``it``'s job back to single GETs (a listing starts again from page 1)."""
+        self._start(it)
+        assert it.fid is not None
+        self.fetcher._finish(it.job.source, it.fid, "superseded", pages=it.page - 1, error=why)
+        with self._lock:
+            self.alone.append(it.job)
 
     def _end(self, it: _Item, status: str, http_status: int | None, msg: str | None) -> None:
         assert it.fid is not None
@@ -231,9 +263,12 @@ class ArmBatcher:
         finally:
             current.reset(token)
         if status is None or status in RETRYABLE:
-            if it.attempt < self.retry_total:
-                it.attempt += 1
-                it.not_before = time.time() + self._retry_after(headers, it.attempt)
+            throttled = status in THROTTLED
+            wait = self._retry_after(headers, it.attempt + 1)
+            within = self.fetcher.guard.clock() + wait <= self.fetcher.deadline_of(it.fid)
+            if within and (throttled or it.attempt < self.retry_total):
+                it.attempt += 0 if throttled else 1
+                it.not_before = time.time() + wait
                 return [it]
             self._end(it, "failed", status, _message(status, content))
             return []
@@ -246,16 +281,32 @@ class ArmBatcher:
                 return [_Item(it.job, self._url(it.job), restarts=it.restarts + 1)]
             self._end(it, classify(status, it.job.call, content), status, msg)
             return []
+        if not isinstance(content, dict):  # a truncated or garbled body answered 2xx
+            self._end(it, "failed", status, "response is not a JSON object")
+            return []
         if not it.job.paged:
             self._end(it, "ok", status, None)
             return self._follow(it.job, content)
-        if not isinstance(content, dict):
-            self._end(it, "failed", status, "response is not a JSON object")
-            return []
-        it.values.extend(content.get("value") or [])
+        value = content.get("value") or []
         next_link = content.get("nextLink") or content.get("@odata.nextLink")
+        it.pages = it.pages or self.fetcher.pages_guard()
+        try:
+            if not isinstance(value, list):
+                raise PagingError(f"page {it.page}: 'value' is not a list")
+            it.pages.items(it.page, value)
+            it.pages.next(it.page, next_link)
+        except PagingError as e:
+            assert it.fid is not None
+            self.fetcher._finish(
+                source, it.fid, st.FAILED, http_status=status, pages=it.page, error=str(e)
+            )
+            self.note(f"{it.job.call} {it.job.target}: {e}")
+            return []
+        it.values.extend(value)
         if next_link:
-            return [_Item(it.job, str(next_link), it.fid, it.page + 1, 0, it.restarts, it.values)]
+            nxt = _Item(it.job, str(next_link), it.fid, it.page + 1, 0, it.restarts, it.values)
+            nxt.pages = it.pages
+            return [nxt]
         self._end(it, "ok", 200, None)
         return self._follow(it.job, it.values)
 

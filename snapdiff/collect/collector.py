@@ -141,6 +141,7 @@ class Collector:
         self._principal_ids: list[str] = []  # every principal holding a role assignment
         self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
         self.batcher: Any = None
+        self._signals = _signals_as_interrupts()
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -198,7 +199,7 @@ class Collector:
         """Collect into a new snapshot; it ends ``complete``, ``partial`` or ``failed``, never
         ``running``: Ctrl-C, SIGTERM and SIGHUP end it ``partial`` and re-raise."""
         check_endpoints(self.opts.cloud)  # plain http on loopback only, however it was made
-        with _signals_as_interrupts():
+        with self._signals:
             return self._run()
 
     def _run(self) -> CollectResult:
@@ -562,9 +563,7 @@ class Collector:
             except FetchFailed as e:
                 self.note(f"principals: names from member listings only: {e}")
 
-    def _batched(
-        self, jobs: list[tuple[dict[str, Any], Any]], interval: str
-    ) -> list[tuple[dict[str, Any], Any]]:
+    def _batched(self, jobs: list[tuple[dict[str, Any], Any]], interval: str) -> list[Any]:
         """Run the ARM jobs through /batch; returns the jobs left for single requests (the
         Key Vault data plane, and everything when the batch endpoint does not exist)."""
         from .batch import ArmBatcher, Job
@@ -597,7 +596,7 @@ class Collector:
             )
             for r, c in arm_jobs
         ]
-        self.batcher = ArmBatcher(
+        batcher = ArmBatcher(
             self.fetcher,
             self.recorder,
             self.fetcher.arm,
@@ -608,9 +607,26 @@ class Collector:
             pacer=self.pacer,
             note=self.note,
         )
-        if self.batcher.run(batch_jobs):  # no batch endpoint: everything goes alone
+        self.batcher = batcher
+        alone = batcher.run(batch_jobs)
+        if batcher.unsupported():  # no batch endpoint: everything goes alone
             return jobs
-        return [j for j in jobs if j[1].data_plane]
+        # Key Vault's data plane, and what /batch failed to carry, go as single requests.
+        return [j for j in jobs if j[1].data_plane] + alone
+
+    def _alone(self, job: Any) -> None:
+        """A /batch job (``batch.Job``) run as single GETs, its follow-ups too."""
+        try:
+            if job.paged:
+                data: Any = self.fetcher.list(job.call, job.target, job.path, job.params)
+            else:
+                data = self.fetcher.get(job.call, job.target, job.path, job.params)
+        except FetchFailed as e:  # recorded on its fetch row too
+            if e.status != st.NOT_APPLICABLE:
+                self.note(f"{job.call} {job.target}: {e}")
+            return
+        for follow in job.then(data) if job.then is not None else ():
+            self._alone(follow)
 
     def _in_parallel(self, jobs: list[Any], fn: Callable[[Any], None]) -> None:
         """Run ``fn`` over ``jobs`` on ``concurrency`` daemon threads; the first exception
@@ -682,7 +698,9 @@ class Collector:
         if self.opts.batch:
             jobs = self._batched(jobs, interval)
 
-        def run(job: tuple[dict[str, Any], Any]) -> None:
+        def run(job: Any) -> None:
+            if not isinstance(job, tuple):  # a /batch job handed back to single GETs
+                return self._alone(job)
             row, call = job
             rid = row["id"]
             target = rid.lower()
@@ -725,21 +743,35 @@ class Collector:
 
 
 class _signals_as_interrupts:
-    """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread while collecting."""
+    """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread while collecting. A signal
+    already ignored (``nohup`` ignores SIGHUP) stays ignored. Once ``finishing`` is set, a
+    signal no longer interrupts: the snapshot is being closed, and the run ends right after."""
 
     # SIGHUP does not exist on Windows
     SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
-    def __enter__(self) -> None:
+    def __init__(self) -> None:
+        self.finishing = False
         self.old: dict[int, Any] = {}
+
+    def __enter__(self) -> _signals_as_interrupts:
+        self.old = {}
         if threading.current_thread() is not threading.main_thread():
-            return
+            return self
         for sig in self.SIGNALS:
+            if signal.getsignal(sig) is signal.SIG_IGN:
+                continue  # nohup, or a parent that wants this signal ignored
             self.old[sig] = signal.signal(sig, self._handle)
+        return self
 
     def _handle(self, signum: int, frame: Any) -> None:
-        for sig in self.SIGNALS:  # one interrupt: a second signal must not cut the cleanup
+        for sig in self.old:  # one interrupt: a second signal must not cut the cleanup
             signal.signal(sig, signal.SIG_IGN)
+        if self.finishing:
+            log.warning(
+                "%s while closing the snapshot: finishing first", signal.Signals(signum).name
+            )
+            return
         raise Interrupted(signum)
 
     def __exit__(self, *exc: object) -> None:

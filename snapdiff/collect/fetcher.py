@@ -25,6 +25,7 @@ from ..naming.calls import source_of
 from ..store import Store
 from .capture import FetchContext, current
 from .guard import CollectionStopped, RunGuard, describe
+from .paging import MAX_PAGES, PageGuard, PagingError
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
@@ -34,6 +35,10 @@ STORE_FAILURES = (sqlite3.Error, StoreError)
 _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
 # Not a failed fetch but the end of the run: a full disk, a stop. They pass through.
 FATAL = (*STORE_FAILURES, CollectionStopped)
+
+
+class _Restart(Exception):
+    """A listing's page token expired: start it again."""
 
 
 class FetchFailed(Exception):
@@ -77,6 +82,11 @@ class Fetcher:
         self.arg_page_size = 1000
         self.optional_calls: frozenset[str] = frozenset()  # their 403 does not taint the source
         self._optional: set[int] = set()
+        self.max_pages = MAX_PAGES
+
+    def pages_guard(self) -> PageGuard:
+        """The checks for one listing (a loop, too many pages, an id listed twice)."""
+        return PageGuard(self.max_pages)
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _start(self, call: str, target: str) -> tuple[str, int]:
@@ -94,6 +104,12 @@ class Fetcher:
         """Record a fetch that was not made because the service does not exist for the target."""
         source, fid = self._start(call, target)
         self._finish(source, fid, st.NOT_APPLICABLE, error=why)
+
+    def deadline_of(self, fid: int | None) -> float:
+        """The end of fetch ``fid``'s retry budget (a new budget for an unknown fetch)."""
+        with self._lock:
+            found = self._deadlines.get(fid) if fid is not None else None
+        return found if found is not None else self.guard.deadline()
 
     def context(self, source: str, fid: int, page: int) -> FetchContext:
         """What the capture and retry layers need to know about a request of fetch ``fid``."""
@@ -183,6 +199,7 @@ class Fetcher:
             next_params = params
             page = 0
             restart = False
+            guard = self.pages_guard()
             while next_url:
                 page += 1
                 try:
@@ -219,8 +236,24 @@ class Fetcher:
                         source, fid, "failed", http_status=resp.status_code, pages=page, error=msg
                     )
                     raise FetchFailed("failed", resp.status_code, msg)
-                items.extend(body.get("value") or [])
+                value = body.get("value") or []
                 next_url = body.get("nextLink") or body.get("@odata.nextLink")
+                try:
+                    if not isinstance(value, builtins.list):
+                        raise PagingError(f"page {page}: 'value' is not a list")
+                    guard.items(page, value)
+                    guard.next(page, next_url)
+                except PagingError as e:
+                    self._finish(
+                        source,
+                        fid,
+                        st.FAILED,
+                        http_status=resp.status_code,
+                        pages=page,
+                        error=str(e),
+                    )
+                    raise FetchFailed(st.FAILED, resp.status_code, str(e)) from None
+                items.extend(value)
                 next_params = None  # nextLink already carries the query
             if restart:
                 continue
@@ -231,11 +264,30 @@ class Fetcher:
     def arg(
         self, call: str, target: str, subscriptions: builtins.list[str], query: str
     ) -> builtins.list[dict[str, Any]]:
-        """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page."""
+        """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page. The rows
+        received must add up to the ``totalRecords`` Resource Graph announced; an expired
+        skip token restarts the query (at most ``MAX_RESTARTS`` times)."""
+        for attempt in range(MAX_RESTARTS + 1):
+            try:
+                return self._arg_once(call, target, subscriptions, query, attempt < MAX_RESTARTS)
+            except _Restart:
+                continue
+        raise AssertionError("unreachable")
+
+    def _arg_once(
+        self,
+        call: str,
+        target: str,
+        subscriptions: builtins.list[str],
+        query: str,
+        may_restart: bool,
+    ) -> builtins.list[dict[str, Any]]:
         source, fid = self._start(call, target)
         rows: list[dict[str, Any]] = []
         skip: str | None = None
         page = 0
+        total: int | None = None
+        guard = self.pages_guard()
         while True:
             page += 1
             req = QueryRequest(
@@ -251,8 +303,13 @@ class Fetcher:
                 resp = self.rg.resources(req, retry_on_methods=_RETRY_METHODS)
             except HttpResponseError as e:
                 code = getattr(getattr(e, "error", None), "code", None)
+                first = e.message.splitlines()[0] if e.message else ""
+                msg = f"page {page}: HTTP {e.status_code} {e.reason or ''}: {first}"
+                expired = e.status_code in (400, 404, 410) and _EXPIRED.search(str(e))
+                if page > 1 and expired and may_restart:  # the skip token expired: run again
+                    self._finish(source, fid, st.SUPERSEDED, pages=page - 1, error=msg)
+                    raise _Restart() from None
                 status = st.fetch_outcome(call, e.status_code, code) if page == 1 else "failed"
-                msg = f"page {page}: HTTP {e.status_code} {e.reason or ''}: {e.message.splitlines()[0] if e.message else ''}"
                 self._finish(
                     source, fid, status, http_status=e.status_code, pages=page - 1, error=msg
                 )
@@ -265,8 +322,28 @@ class Fetcher:
                 raise FetchFailed("failed", None, msg) from None
             finally:
                 current.reset(token)
-            rows.extend(resp.data or [])
+            data = resp.data or []
             skip = resp.skip_token
+            try:
+                if not isinstance(data, builtins.list):
+                    raise PagingError(f"page {page}: 'data' is not a list of rows")
+                if total is None:
+                    total = resp.total_records
+                elif resp.total_records is not None and resp.total_records != total:
+                    raise PagingError(
+                        f"page {page}: totalRecords changed from {total} to {resp.total_records}"
+                    )
+                guard.items(page, data)
+                guard.next(page, skip)
+                rows.extend(data)
+                if not skip and total is not None and len(rows) != total:
+                    raise PagingError(
+                        f"{len(rows)} rows received, Resource Graph announced {total}"
+                        " (totalRecords): a page was lost or repeated"
+                    )
+            except PagingError as e:
+                self._finish(source, fid, st.FAILED, http_status=200, pages=page, error=str(e))
+                raise FetchFailed(st.FAILED, 200, str(e)) from None
             if not skip:
                 break
         self._finish(source, fid, "ok", http_status=200, pages=page)

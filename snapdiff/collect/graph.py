@@ -32,6 +32,7 @@ from .capture import CapturingTransport, Recorder, current
 from .clouds import Cloud
 from .fetcher import FATAL, MAX_RESTARTS, Fetcher, FetchFailed, classify
 from .guard import RunGuard, describe
+from .paging import PagingError
 from .retry import RetryingTransport
 
 PAGE_SIZE = 999
@@ -162,6 +163,7 @@ async def list_members(
         page_no = 0
         url: str | None = members_url(group_id, transitive=transitive)
         restart = False
+        pages = fetcher.pages_guard()
         while url:
             page_no += 1
             token = current.set(fetcher.context(source, fid, page_no))
@@ -194,10 +196,21 @@ async def list_members(
                     source, fid, status, http_status=resp.status, pages=page_no - 1, error=msg
                 )
                 raise FetchFailed(status, resp.status, msg)
-            for m in resp.body.get("value") or ():
+            value = resp.body.get("value") or []
+            url = resp.body.get("@odata.nextLink")
+            try:
+                if not isinstance(value, list):
+                    raise PagingError(f"page {page_no}: 'value' is not a list")
+                pages.items(page_no, value)
+                pages.next(page_no, url)
+            except PagingError as e:
+                fetcher._finish(
+                    source, fid, "failed", http_status=resp.status, pages=page_no, error=str(e)
+                )
+                raise FetchFailed("failed", resp.status, str(e)) from None
+            for m in value:
                 if isinstance(m, dict) and m.get("id"):
                     members.append((str(m["id"]), str(m.get("@odata.type") or "")))
-            url = resp.body.get("@odata.nextLink")
         if restart:
             continue
         fetcher._finish(source, fid, "ok", http_status=200, pages=page_no)
