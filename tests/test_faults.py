@@ -373,3 +373,75 @@ def test_a_next_link_seen_before_ends_the_listing_even_on_empty_pages():
     capped.next(2, "b")
     with pytest.raises(PagingError, match="more than 3 pages"):
         capped.next(3, "c")
+
+
+def test_an_expired_resource_graph_skip_token_restarts_the_query(tmp_path, clean_build):
+    tenant = clean_tenant()
+    # Resource Graph's error envelope (code, message, details); the code names the token.
+    expired = {
+        "error": {
+            "code": "BadRequest",
+            "message": "Please provide below info when asking for support: timestamp = "
+            "2026-11-20T08:00:00.0000000Z, correlationId = 00000000-0000-0000-0000-000000000000.",
+            "details": [{"code": "InvalidSkipToken", "message": "The skip token has expired."}],
+        }
+    }
+    tenant.faults[ARG] = [Fault(400, {}, expired, page=2)]
+    store, result, _ = _collect(tenant, tmp_path / "s.db")
+    assert result.status == "complete", result.sources
+    assert _built(store, result.snapshot_id) == clean_build
+    restarted = store.conn.execute(
+        "SELECT status, error FROM fetches WHERE status = 'superseded' AND source = 'resourcegraph'"
+    ).fetchall()
+    assert len(restarted) == 1 and "400" in restarted[0][1]
+
+
+def _storage_path(tenant: Tenant) -> str:
+    rid = next(r["id"] for r in tenant.resources if "storageAccounts" in r["id"])
+    return rid.lower() + "/blobservices/default/containers"
+
+
+def test_a_batch_item_throttled_past_its_retry_count_keeps_trying_within_the_budget(tmp_path):
+    tenant = clean_tenant()
+    path = _storage_path(tenant)
+    # 12 throttled answers: twice azure-core's retry count, well inside the 600 s budget.
+    tenant.faults[path] = [Fault(429, {"Retry-After": "5"}, THROTTLED) for _ in range(12)]
+    now = [0.0]
+
+    def pause(seconds: float) -> None:
+        now[0] += seconds
+
+    store, result, app = _collect(tenant, tmp_path / "s.db", clock=lambda: now[0], pause=pause)
+    assert result.status == "complete", result.sources
+    throttled = store.conn.execute(
+        "SELECT count(*) FROM exchanges WHERE status = 429 AND lower(url) LIKE ?", (f"%{path}%",)
+    ).fetchone()[0]
+    assert throttled == 12
+    assert now[0] >= 60  # twelve Retry-After waits of 5 s, on the fake clock
+
+
+def test_a_batch_item_throttled_past_its_budget_fails(tmp_path):
+    tenant = clean_tenant()
+    path = _storage_path(tenant)
+    tenant.faults[path] = [Fault(429, {"Retry-After": "5"}, THROTTLED) for _ in range(100)]
+    now = [0.0]
+
+    def pause(seconds: float) -> None:
+        now[0] += seconds
+
+    store, result, _ = _collect(
+        tenant, tmp_path / "s.db", clock=lambda: now[0], pause=pause, fetch_budget=30.0
+    )
+    assert result.status == "partial"
+    [row] = [f for f in _fetches(store, result.snapshot_id, "storage:containers") if f[1] != "ok"]
+    assert row[1] == "failed" and "429" in (row[2] or "")
+
+
+def test_a_batch_endpoint_that_keeps_failing_falls_back_to_single_gets(tmp_path, clean_build):
+    tenant = clean_tenant()
+    tenant.faults["/batch"] = [Fault(500, {}, UNAVAILABLE) for _ in range(200)]
+    store, result, app = _collect(tenant, tmp_path / "s.db", retry_total=1)
+    assert result.status == "complete", result.sources
+    assert _built(store, result.snapshot_id) == clean_build
+    path = _storage_path(tenant)
+    assert any(url.lower().startswith(path) for _, url in app.requests)  # sent alone

@@ -248,7 +248,10 @@ class FakeAzure:
     # -- Resource Graph ---------------------------------------------------------------------------
     def _arg(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         q = str(req.get("query", ""))
-        fault = self._fault("/providers/microsoft.resourcegraph/resources", 0)
+        opts = req.get("options") or {}
+        start = _offset(opts.get("$skipToken"))
+        top = int(opts.get("$top") or 1000)
+        fault = self._fault("/providers/microsoft.resourcegraph/resources", start // top + 1)
         if fault and self._serve_fault(fault) is not None:
             return fault.status, fault.headers, fault.body
         table = q.split("|", 1)[0].strip().lower()
@@ -262,9 +265,6 @@ class FakeAzure:
             }
             rows = [r for r in rows if str(r.get("resourceGroup", "")).lower() in names]
         rows = sorted(rows, key=lambda r: str(r["id"]).lower())
-        opts = req.get("options") or {}
-        start = _offset(opts.get("$skipToken"))
-        top = int(opts.get("$top") or 1000)
         mode = self.t.paging.get("/providers/microsoft.resourcegraph/resources")
         first, nxt = _window(mode, start, top, len(rows))
         chunk = rows[first : first + top]
