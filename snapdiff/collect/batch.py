@@ -64,7 +64,7 @@ class _Item:
     attempt: int = 0
     restarts: int = 0
     values: list[Any] = field(default_factory=list)
-    not_before: float = 0.0
+    not_before: float = 0.0  # on the run guard's clock
     pages: PageGuard | None = None  # the listing's checks, made on its first page
 
 
@@ -120,7 +120,7 @@ class ArmBatcher:
                 for it in pending:
                     self._alone(it, "ARM batch keeps failing; sent alone")
                 break
-            wait = max(i.not_before for i in pending) - time.time()
+            wait = max(i.not_before for i in pending) - self.fetcher.guard.clock()
             if wait > 0:
                 self.sleep(wait)
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -268,7 +268,7 @@ class ArmBatcher:
             within = self.fetcher.guard.clock() + wait <= self.fetcher.deadline_of(it.fid)
             if within and (throttled or it.attempt < self.retry_total):
                 it.attempt += 0 if throttled else 1
-                it.not_before = time.time() + wait
+                it.not_before = self.fetcher.guard.clock() + wait
                 return [it]
             self._end(it, "failed", status, _message(status, content))
             return []
