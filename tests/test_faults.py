@@ -445,3 +445,64 @@ def test_a_batch_endpoint_that_keeps_failing_falls_back_to_single_gets(tmp_path,
     assert _built(store, result.snapshot_id) == clean_build
     path = _storage_path(tenant)
     assert any(url.lower().startswith(path) for _, url in app.requests)  # sent alone
+
+
+# -- stops and honesty ----------------------------------------------------------------------------
+def test_graph_unreachable_does_not_stop_arm(tmp_path):
+    arm_tenant = clean_tenant()
+    graph_tenant = clean_tenant()
+    graph_tenant.every = [Every(1, Fault(DROP))]  # Graph's host answers nothing at all
+    with serve(arm_tenant) as (arm, _), serve(graph_tenant) as (graph, _):
+        opts = CollectOptions(
+            cloud=resolve_cloud("custom", arm=arm, graph=graph),
+            scope=Scope([], [], FIXED_INTERVAL),
+            arg_page_size=50,
+            retry_backoff=0.01,
+            max_transport_failures=5,
+        )
+        store = Store(tmp_path / "s.db")
+        result = collect(store, StaticTokenCredential(), opts)
+    assert result.status == "partial" and result.error is None, result.error
+    sources = {s["name"]: s for s in store.sources(result.snapshot_id)}
+    assert sources["graph"]["status"] == "failed"
+    assert "unreachable" in (sources["graph"]["detail"] or "")
+    # ARM went on: every ARM source read after Graph gave up.
+    for name in ("authorization", "storage"):
+        assert sources[name]["status"] == "ok", sources[name]
+
+
+def test_a_stop_in_the_per_resource_phase_names_every_job_and_source_it_cut_off(tmp_path):
+    from fakeazure.demo import demo_tenant
+
+    port = _free_port()
+    tenant = demo_tenant(0, base=f"http://127.0.0.1:{port}")
+    for path in tenant.responses:  # every per-resource request: the connection drops
+        tenant.faults[path] = [Fault(DROP) for _ in range(20)]
+    with serve(tenant, port=port) as (base, _):
+        opts = CollectOptions(
+            cloud=resolve_cloud("custom", arm=base, graph=base),
+            scope=Scope([], [], FIXED_INTERVAL),
+            retry_backoff=0.01,
+            max_transport_failures=6,
+            concurrency=2,
+            batch=False,
+        )
+        store = Store(tmp_path / "s.db")
+        result = collect(store, StaticTokenCredential(), opts)
+    sid = result.snapshot_id
+    assert result.status == "partial"
+    assert "Azure unreachable: 6 attempts in a row" in (result.error or "")
+    assert store.snapshot(sid).error == result.error  # the stop reason is kept
+    sources = {s["name"]: s for s in store.sources(sid)}
+    for name in ("web", "keyvault", "apim", "dbservers", "sql", "storage", "insights"):
+        assert sources[name]["status"] == "interrupted", (name, sources[name])
+    statuses = dict(
+        store.conn.execute(
+            "SELECT status, count(*) FROM fetches WHERE snapshot_id = ? GROUP BY status", (sid,)
+        ).fetchall()
+    )
+    assert "running" not in statuses and statuses["interrupted"] > 0
+    never = store.conn.execute(
+        "SELECT count(*) FROM fetches WHERE status = 'interrupted' AND error LIKE 'never started%'"
+    ).fetchone()[0]
+    assert never > 0

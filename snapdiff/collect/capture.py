@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from azure.core.pipeline import PipelineRequest, PipelineResponse
@@ -84,9 +85,9 @@ class Recorder:
         if batch_id is not None:
             pass  # an inner response: its carrier told the guard already
         elif status is None:
-            self.guard.transport_failed(error or "no response")
+            self.guard.transport_failed(error or "no response", host_of(url))
         else:
-            self.guard.answered()
+            self.guard.answered(host_of(url))
         try:
             return self.store.add_exchange(
                 snapshot_id=self.snapshot_id,
@@ -108,6 +109,11 @@ class Recorder:
         except DiskFull as e:  # stop the whole run: every later write would fail too
             self.guard.stop(str(e))
             raise
+
+
+def host_of(url: str) -> str:
+    """``host:port`` of a URL (lower case): the unit that failures are counted by."""
+    return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
 
 
 def _request_body(req: Any) -> bytes | str | None:

@@ -58,6 +58,7 @@ from .capture import (
     ArgQuotaPolicy,
     CapturePolicy,
     Recorder,
+    host_of,
 )
 from .clouds import Cloud, check_endpoints
 from .credentials import check_credential
@@ -136,6 +137,7 @@ class Collector:
         self.say = opts.progress
         self.note = opts.detail
         self.guard = RunGuard(opts.limits(), opts.clock, opts.pause)
+        self.guard.essential = {host_of(opts.cloud.arm)}  # without ARM there is no run
         self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
         self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
         self._principal_ids: list[str] = []  # every principal holding a role assignment
@@ -225,6 +227,8 @@ class Collector:
             except KeyboardInterrupt as e:
                 why = f"interrupted ({e})" if isinstance(e, Interrupted) else "interrupted"
                 self.guard.stop(why)
+                self._signals.finishing = True
+                self._abandon_open_transaction()
                 self._end(sid, "partial", why, why)
                 raise
             except (CollectionStopped, DiskFull) as e:
@@ -236,6 +240,7 @@ class Collector:
                 log.debug("collection stopped", exc_info=True)  # -vv or --debug
             if error is not None:
                 self.guard.stop(error)
+        self._signals.finishing = True  # from here a signal waits for the snapshot to close
         status = None
         if error is None:
             got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
@@ -687,16 +692,57 @@ class Collector:
                 else:
                     jobs.append((row, call))
         planned = {source_of(c.call) for _, c in jobs} | {source_of(c) for c, _, _ in absent}
+        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         for call_name, target, why in absent:
             self.fetcher.absent(call_name, target, why)
-        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         if not jobs:
             for source in sorted(planned):
                 self._record_sources(source)
             return
+        todo = [(c.call, r["id"].lower()) for r, c in jobs]
+        try:
+            self._run_jobs(jobs)
+            self.guard.check()  # workers end quietly on a stop: the run still stops here
+        except BaseException as e:  # a stop, a signal: what never started is named
+            why = self.guard.reason or (f"interrupted ({e})" if isinstance(e, Interrupted) else "")
+            self._not_started(todo, why or "interrupted")
+            raise
+        if self.batcher is not None:
+            self.say(
+                f"per-resource: {self.batcher.batches} ARM batches"
+                if self.batcher.supported
+                else "per-resource: ARM batch unavailable, single GETs"
+            )
+        for source in sorted(planned):
+            self._record_sources(source)
+
+    def _not_started(self, todo: list[tuple[str, str]], why: str) -> None:
+        """Record the per-resource fetches that never started as ``interrupted``."""
+        self._abandon_open_transaction()
+        started = set(
+            self.store.conn.execute(
+                "SELECT call, target FROM fetches WHERE snapshot_id = ?", (self.sid,)
+            ).fetchall()
+        )
+        for call, target in dict.fromkeys(todo):
+            if (call, target) not in started:
+                fid = self.store.start_fetch(self.sid, source_of(call), call, target)
+                self.store.finish_fetch(fid, st.INTERRUPTED, error=f"never started: {why}")
+
+    def _abandon_open_transaction(self) -> None:
+        """A signal that lands between ``BEGIN`` and the block that commits it leaves the
+        connection inside a transaction; roll it back before the snapshot is closed (under
+        the store's lock, so that no other thread's transaction is touched)."""
+        with self.store._lock:
+            if self.store.conn.in_transaction:
+                self.store.conn.execute("ROLLBACK")
+
+    def _run_jobs(self, jobs: list[tuple[dict[str, Any], Any]]) -> None:
         interval = self.opts.scope.app_insights_interval
         if self.opts.batch:
-            jobs = self._batched(jobs, interval)
+            singles: list[Any] = self._batched(jobs, interval)
+        else:
+            singles = list(jobs)
 
         def run(job: Any) -> None:
             if not isinstance(job, tuple):  # a /batch job handed back to single GETs
@@ -731,15 +777,7 @@ class Collector:
                 if e.status != st.NOT_APPLICABLE:
                     self.note(f"{call.call} {rid}: {e}")
 
-        self._in_parallel(jobs, run)
-        if self.batcher is not None:
-            self.say(
-                f"per-resource: {self.batcher.batches} ARM batches"
-                if self.batcher.supported
-                else "per-resource: ARM batch unavailable, single GETs"
-            )
-        for source in sorted(planned):
-            self._record_sources(source)
+        self._in_parallel(singles, run)
 
 
 class _signals_as_interrupts:

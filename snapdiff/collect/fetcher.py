@@ -23,7 +23,7 @@ from .. import status as st
 from ..errors import StoreError
 from ..naming.calls import source_of
 from ..store import Store
-from .capture import FetchContext, current
+from .capture import FetchContext, current, host_of
 from .guard import CollectionStopped, RunGuard, describe
 from .paging import MAX_PAGES, PageGuard, PagingError
 
@@ -144,6 +144,7 @@ class Fetcher:
         try:
             if not url.startswith(("http://", "https://")):
                 url = client.format_url(url)
+            self.guard.check_host(host_of(url))  # a host that stopped answering: fail at once
             return client.send_request(HttpRequest("GET", url, params=params or {}))
         finally:
             current.reset(token)

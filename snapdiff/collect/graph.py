@@ -28,7 +28,7 @@ from msgraph_core import APIVersion, BaseGraphRequestAdapter, GraphClientFactory
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
-from .capture import CapturingTransport, Recorder, current
+from .capture import CapturingTransport, Recorder, current, host_of
 from .clouds import Cloud
 from .fetcher import FATAL, MAX_RESTARTS, Fetcher, FetchFailed, classify
 from .guard import RunGuard, describe
@@ -102,6 +102,7 @@ class GraphClient:
         }
         http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
         self.recorder = recorder
+        self.guard = guard
         self.adapter = BaseGraphRequestAdapter(auth, http_client=http)
         self.root = cloud.graph.rstrip("/") + "/v1.0"
         self.adapter.base_url = self.root
@@ -110,6 +111,7 @@ class GraphClient:
         """One request (``url`` absolute or relative to /v1.0); the JSON body parsed."""
         ri = RequestInformation(Method[method.upper()])
         ri.url = url if url.startswith(("http://", "https://")) else self.root + url
+        self.guard.check_host(host_of(ri.url))  # a host that stopped answering: fail at once
         ri.headers.try_add("Accept", "application/json")
         if body is not None:
             ri.set_stream_content(json.dumps(body).encode(), "application/json")

@@ -20,6 +20,11 @@ class CollectionStopped(Exception):
     """The run was stopped; the message says why, in one line."""
 
 
+class HostDown(Exception):
+    """A host stopped answering (``Limits.max_transport_failures`` attempts in a row): further
+    requests to it fail at once, the rest of the run goes on."""
+
+
 @dataclass
 class Limits:
     """Per-attempt and per-run limits, in seconds unless said otherwise."""
@@ -50,6 +55,9 @@ class RunGuard:
         self.reason: str | None = None
         self.consecutive_failures = 0
         self.last_answer = clock()
+        self.essential: set[str] = set()  # hosts without which the run cannot go on (ARM)
+        self._failures: dict[str, int] = {}  # per host (``host:port``), attempts in a row
+        self.down: dict[str, str] = {}  # host -> why it is no longer asked
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -69,20 +77,36 @@ class RunGuard:
             raise CollectionStopped(self.reason or "stopped")
 
     # -- what the capture layer reports --------------------------------------------------------
-    def answered(self) -> None:
-        """An HTTP response arrived (any status): Azure is reachable."""
+    def answered(self, host: str | None = None) -> None:
+        """An HTTP response arrived (any status): Azure, and ``host``, are reachable."""
         with self._lock:
             self.consecutive_failures = 0
             self.last_answer = self.clock()
+            if host is not None:
+                self._failures[host] = 0
 
-    def transport_failed(self, error: str) -> None:
-        """An attempt got no HTTP response; too many in a row stop the run."""
+    def transport_failed(self, error: str, host: str | None = None) -> None:
+        """An attempt got no HTTP response. Too many in a row to one host: that host is down;
+        the run stops when it is an essential host (ARM) or when no host is named."""
         limit = self.limits.max_transport_failures
         with self._lock:
             self.consecutive_failures += 1
-            n = self.consecutive_failures
-        if limit and n >= limit:
-            self.stop(f"Azure unreachable: {n} attempts in a row got no answer (last: {error})")
+            key = host or ""
+            n = self._failures[key] = self._failures.get(key, 0) + 1
+        if not limit or n < limit:
+            return
+        why = f"{n} attempts in a row got no answer (last: {error})"
+        if host is None or host in self.essential:
+            self.stop(f"Azure unreachable: {why}")
+            return
+        with self._lock:
+            self.down.setdefault(host, f"{host} unreachable: {why}")
+
+    def check_host(self, host: str | None) -> None:
+        """Raise ``HostDown`` when ``host`` no longer answers."""
+        why = self.down.get(host or "")
+        if why is not None:
+            raise HostDown(why)
 
     def idle_for(self) -> float:
         with self._lock:
