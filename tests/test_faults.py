@@ -506,3 +506,43 @@ def test_a_stop_in_the_per_resource_phase_names_every_job_and_source_it_cut_off(
         "SELECT count(*) FROM fetches WHERE status = 'interrupted' AND error LIKE 'never started%'"
     ).fetchone()[0]
     assert never > 0
+
+
+def test_default_limits_end_a_silent_run_within_60_seconds():
+    """A silent server: nothing starts after the watchdog's stop, and an attempt already sent
+    gives up after the read timeout; the CLI's defaults are these limits."""
+    from snapdiff.collect.guard import Limits
+    from snapdiff.commands.collect import collect as command
+
+    limits = Limits()
+    assert limits.watchdog + limits.read_timeout <= 60
+    assert limits.waiting == 15
+    defaults = {p.name: p.default for p in command.params}
+    assert defaults["read_timeout"] == limits.read_timeout
+    assert defaults["watchdog"] * 60 == pytest.approx(limits.watchdog)
+    opts = CollectOptions(cloud=resolve_cloud("AzureCloud"))
+    assert (opts.read_timeout, opts.watchdog) == (limits.read_timeout, limits.watchdog)
+
+
+def test_the_watchdog_says_what_it_waits_on_once_per_silence():
+    from snapdiff.collect.guard import Limits, RunGuard, Watchdog
+
+    now = [0.0]
+    guard = RunGuard(Limits(), clock=lambda: now[0])
+    guard.check_host("management.azure.com")
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def say(msg: str) -> None:
+        lines.append(msg)
+        seen.set()
+
+    with Watchdog(guard, tick=0.01, say=say):
+        now[0] = 14.0
+        time.sleep(0.1)  # several ticks: nothing to say yet
+        assert lines == []
+        now[0] = 16.0
+        assert seen.wait(30)  # a hang guard, not a measurement
+        time.sleep(0.1)  # more ticks in the same silence: said once
+    assert lines == ["waiting on management.azure.com: no answer for 16 s; stopping at 40 s"]
+    assert not guard.stopped

@@ -87,10 +87,10 @@ class CollectOptions:
     retry_total: int = 6  # retries of a failed attempt; 429/503 go on within fetch_budget
     retry_backoff: float = 0.8
     connect_timeout: float = 10.0  # seconds, per attempt
-    read_timeout: float = 60.0  # seconds without a byte, per attempt
+    read_timeout: float = Limits.read_timeout  # seconds without a byte, per attempt
     fetch_budget: float = 600.0  # seconds one fetch may spend honouring Retry-After
     max_transport_failures: int = 25  # attempts in a row with no answer: Azure is unreachable
-    watchdog: float = 180.0  # seconds with no answer at all: stop (0 = never)
+    watchdog: float = Limits.watchdog  # seconds with no answer at all: stop (0 = never)
     clock: Clock = time.monotonic  # with ``pause``: a fake time for tests
     pause: Callable[[float], None] | None = None
     progress: Callable[[str], None] = lambda msg: None  # one line per source
@@ -221,7 +221,7 @@ class Collector:
         self.fetcher.arg_page_size = self.opts.arg_page_size
         self.fetcher.optional_calls = OPTIONAL_CALLS
         error = None
-        with Watchdog(self.guard):
+        with Watchdog(self.guard, say=self.say):
             try:
                 self._sources()
             except KeyboardInterrupt as e:

@@ -75,7 +75,7 @@ from .common import open_store, store_option
 )
 @click.option(
     "--read-timeout",
-    default=60.0,
+    default=20.0,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Seconds to wait for a response byte, per attempt.",
@@ -89,10 +89,11 @@ from .common import open_store, store_option
 )
 @click.option(
     "--watchdog",
-    default=3.0,
-    show_default=True,
+    default=2 / 3,
+    show_default="0.67 (40 s)",
     type=click.FloatRange(min=0),
-    help="Stop when no answer came from Azure for this many minutes (0: never).",
+    help="Stop when no answer came from Azure for this many minutes (0: never); a line says"
+    " what the run waits on after 15 s of silence.",
 )
 @click.option(
     "--unreachable-after",
