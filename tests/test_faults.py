@@ -506,6 +506,11 @@ def test_a_stop_in_the_per_resource_phase_names_every_job_and_source_it_cut_off(
         "SELECT count(*) FROM fetches WHERE status = 'interrupted' AND error LIKE 'never started%'"
     ).fetchone()[0]
     assert never > 0
+    store.close()
+    shown = CliRunner().invoke(main, ["show", "1", "--store", str(tmp_path / "s.db")]).output
+    assert "  coverage incomplete" in shown and "coverage full" not in shown, shown
+    listed = CliRunner().invoke(main, ["snapshots", "--store", str(tmp_path / "s.db")]).output
+    assert "incomplete: " in listed and " full " not in listed, listed
 
 
 def test_default_limits_end_a_silent_run_within_60_seconds():
@@ -544,5 +549,5 @@ def test_the_watchdog_says_what_it_waits_on_once_per_silence():
         now[0] = 16.0
         assert seen.wait(30)  # a hang guard, not a measurement
         time.sleep(0.1)  # more ticks in the same silence: said once
-    assert lines == ["waiting on management.azure.com: no answer for 16 s; stopping at 40 s"]
+    assert lines == ["waiting on management.azure.com: no answer for 16 s; stopping at 35 s"]
     assert not guard.stopped

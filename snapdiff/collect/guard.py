@@ -30,12 +30,12 @@ class Limits:
     """Per-attempt and per-run limits, in seconds unless said otherwise."""
 
     connect_timeout: float = 10.0
-    # A silent server: the watchdog stops the run at 40 s; no attempt starts after the stop
+    # A silent server: the watchdog stops the run at 35 s; no attempt starts after the stop
     # and one already sent gives up within read_timeout, so the run ends within 60 s.
     read_timeout: float = 20.0
     fetch_budget: float = 600.0  # keep honouring Retry-After this long per fetch, then fail
     max_transport_failures: int = 25  # consecutive attempts with no HTTP answer at all
-    watchdog: float = 40.0  # no HTTP answer of any kind for this long: stop
+    watchdog: float = 35.0  # no HTTP answer of any kind for this long: stop
     waiting: float = 15.0  # no answer for this long: say what we are waiting on
 
 

@@ -170,8 +170,9 @@ def member_type(odata_type: str) -> str:
 
 def groups(ctx: BuildContext) -> list[dict[str, Any]]:
     """§2.5: every group reached from a Group-principal assignment, breadth-first, once each,
-    with all pages of its direct members. A group whose members could not be read is emitted
-    with ``members: []`` (as before) and a warning."""
+    with all pages of its direct members. A group whose members could not be read (forbidden,
+    failed, cut off) is emitted with ``members: null``, unknown, never ``[]`` (an empty group),
+    and a warning."""
     view = ctx.view
     roots = group_principals(read_assignments(role_assignment_items(ctx)))
     queue, seen, out = list(roots), set(), []
@@ -181,15 +182,18 @@ def groups(ctx: BuildContext) -> list[dict[str, Any]]:
             continue
         seen.add(gid)
         f = view.fetch(GRAPH_MEMBERS, gid)
-        members = []
+        found: list[dict[str, Any]] = []
+        members: list[dict[str, Any]] | None = found
         if f is None or not f.ok:
-            ctx.warn(gid, f"group members {'not collected' if f is None else f.status}; members []")
+            why = "not collected" if f is None else f.status
+            ctx.warn(gid, f"group members {why}; members null (unknown)")
+            members = None
         else:
             for m in f.items():
                 if not m.get("id"):
                     continue
                 mtype = member_type(str(m.get("@odata.type", "")))
-                members.append({"id": m["id"], "memberType": mtype})
+                found.append({"id": m["id"], "memberType": mtype})
                 if mtype == "group" and m["id"] not in seen:
                     queue.append(m["id"])
         out.append({"groupId": gid, "members": members})
