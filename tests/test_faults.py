@@ -551,3 +551,37 @@ def test_the_watchdog_says_what_it_waits_on_once_per_silence():
         time.sleep(0.1)  # more ticks in the same silence: said once
     assert lines == ["waiting on management.azure.com: no answer for 16 s; stopping at 35 s"]
     assert not guard.stopped
+
+
+def test_a_disk_that_stays_full_still_closes_the_snapshot_with_its_reason(tmp_path, monkeypatch):
+    """A real full disk: once full, every write fails (journal and WAL included), until the
+    run frees the room it reserved when it started."""
+    from contextlib import contextmanager
+
+    from snapdiff.errors import DiskFull
+
+    real_transaction = Store.transaction
+    writes = [0]
+    path = tmp_path / "s.db"
+    reserve = Path(f"{path}.snapdiff-reserve")
+
+    @contextmanager
+    def filling(self: Store, **kw: object):  # type: ignore[no-untyped-def]
+        writes[0] += 1
+        if writes[0] > 40 and reserve.exists():
+            raise DiskFull(f"disk full: cannot write to {self.path}")
+        with real_transaction(self, **kw) as c:  # type: ignore[arg-type]
+            yield c
+
+    monkeypatch.setattr(Store, "transaction", filling)
+    with serve(clean_tenant()) as (base, _):
+        result = CliRunner().invoke(main, collect_args(base, path), env=ENV)
+    monkeypatch.undo()
+    full = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
+    assert len(full) == 1 and "disk full" in full[0], result.output
+    assert not reserve.exists()  # ours, and gone
+    with Store(path, readonly=True) as store:  # closed by the run itself, not recovered later
+        [snap] = store.snapshots()
+        assert snap.status == "partial" and "disk full" in (snap.error or "")
+        cut = [s for s in store.sources(1) if s["status"] == "interrupted"]
+    assert cut and all("disk full" in (s["detail"] or "") for s in cut)

@@ -66,6 +66,7 @@ from .fetcher import Fetcher, FetchFailed
 from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
 from .pacing import Pacer
 from .progress import Live, SourceProgress, Ticker
+from .reserve import DiskReserve
 from .retry import BudgetRetryPolicy
 from .scope import Scope
 
@@ -144,6 +145,7 @@ class Collector:
         self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
         self.batcher: Any = None
         self._signals = _signals_as_interrupts()
+        self._reserve = DiskReserve(store.path)
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
@@ -201,7 +203,7 @@ class Collector:
         """Collect into a new snapshot; it ends ``complete``, ``partial`` or ``failed``, never
         ``running``: Ctrl-C, SIGTERM and SIGHUP end it ``partial`` and re-raise."""
         check_endpoints(self.opts.cloud)  # plain http on loopback only, however it was made
-        with self._signals:
+        with self._signals, self._reserve:
             return self._run()
 
     def _run(self) -> CollectResult:
@@ -281,13 +283,20 @@ class Collector:
 
     def _end(self, sid: int, status: str | None, error: str | None, why: str) -> str | None:
         """Finish the snapshot; a stopped run (``error``) first records what it cut off.
-        ``status`` None: work it out from the sources. On a full disk the snapshot may stay
-        ``running``; its dead owner is then recovered as ``partial`` by the next command."""
+        ``status`` None: work it out from the sources. On a full disk the reserve is freed and
+        the snapshot closed ``partial`` with "disk full" as its reason."""
+        try:
+            return self._close(sid, status, error, why)
+        except DiskFull as e:
+            if not self._reserve.release():
+                return error or str(e)  # stays running: the next command recovers it
+            full = str(e) if error is None or str(e) in error else f"{error}; {e}"
+            log.info("%s: freed the disk reserve to close snapshot %d", e, sid)
+            return self._close(sid, "partial", full, f"collection stopped: {full}")
+
+    def _close(self, sid: int, status: str | None, error: str | None, why: str) -> str | None:
         if error is not None:
-            try:
-                self._stop(why)
-            except DiskFull as e:
-                error = f"{error}; {e}" if str(e) not in error else error
+            self._stop(why)
         if status is None:
             got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
             status = st.snapshot_status(
@@ -295,10 +304,7 @@ class Collector:
                 stopped=error is not None,
                 got_data=got_data,
             )
-        try:
-            self.store.finish_snapshot(sid, status, error)
-        except DiskFull as e:
-            error = error or str(e)
+        self.store.finish_snapshot(sid, status, error)
         return error
 
     def _stop(self, why: str) -> None:
