@@ -653,3 +653,31 @@ def test_sigterm_between_begin_and_commit_still_closes_the_snapshot(tmp_path, mo
         assert (snap.status, snap.error) == ("partial", "interrupted (SIGTERM)")
         running = store.conn.execute("SELECT count(*) FROM fetches WHERE status = 'running'")
         assert running.fetchone()[0] == 0
+
+
+# -- collect-side defects -----------------------------------------------------------------------
+def test_a_resource_group_scope_that_matches_nothing_is_an_error(tmp_path):
+    with serve(clean_tenant()) as (base, _):
+        result = CliRunner().invoke(
+            main,
+            collect_args(base, tmp_path / "s.db", "--resource-groups", "nosuchrg"),
+            env=ENV,
+        )
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        "snapdiff: error: --resource-groups matches nothing: no resource group named nosuchrg"
+        " in 2 subscriptions"
+    ], result.output
+    status, error = _snapshot(tmp_path / "s.db")
+    assert status == "failed" and "matches nothing" in (error or "")
+
+
+def test_a_resource_group_scope_partly_missing_warns_and_collects_the_rest(tmp_path):
+    with serve(clean_tenant()) as (base, _):
+        args = collect_args(base, tmp_path / "s.db", "--resource-groups", "rg-bulk,nosuchrg")
+        args.remove("-q")  # the warning is a progress line
+        result = CliRunner().invoke(main, args, env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "warning: no resource group named nosuchrg in 2 subscriptions" in result.output
+    assert _snapshot(tmp_path / "s.db")[0] == "complete"

@@ -29,7 +29,7 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
 from .. import status as st
-from ..errors import DiskFull
+from ..errors import DiskFull, SnapdiffError
 from ..naming.calls import (
     API,
     ARG_CONTAINERS,
@@ -49,7 +49,7 @@ from ..naming.calls import (
     absent_for,
     source_of,
 )
-from ..naming.ids import scoped_resource_groups
+from ..naming.ids import is_resource_group, scoped_resource_groups
 from ..naming.rbac import group_principals, read_assignments
 from ..status import SOURCES
 from ..store import Store
@@ -116,6 +116,11 @@ class CollectResult:
     seconds: float
     sources: list[dict[str, Any]]
     error: str | None = None
+
+
+class ScopeMatchesNothing(SnapdiffError):
+    """The scope names nothing that exists (``--resource-groups nosuchrg``): a usage error;
+    the snapshot ends ``failed``."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -232,6 +237,11 @@ class Collector:
                 self._signals.finishing = True
                 self._abandon_open_transaction()
                 self._end(sid, "partial", why, why)
+                raise
+            except ScopeMatchesNothing as e:
+                self.guard.stop(str(e))
+                self._signals.finishing = True
+                self._end(sid, st.FAILED, str(e), str(e))
                 raise
             except (CollectionStopped, DiskFull) as e:
                 error = self.guard.reason or str(e)
@@ -396,12 +406,16 @@ class Collector:
         rg_filter = ""
         if self.opts.scope.resource_groups:
             containers: list[dict[str, Any]] = []
+            listed = True  # every batch's containers read: a group not seen does not exist
             for n, batch in enumerate(batches):
                 q = "resourcecontainers | order by id asc"
                 try:
                     containers += f.arg(ARG_CONTAINERS, f"batch-{n}", batch, q)
                 except FetchFailed as e:
+                    listed = False
                     self.note(f"resourcegraph: containers batch {n}: {e}")
+            if listed:
+                self._check_resource_groups(containers, len(subs))
             names = self._included_rgs(containers)
             rg_filter = (
                 " | where resourceGroup in~ (" + ", ".join(_kql_str(n) for n in sorted(names)) + ")"
@@ -426,6 +440,20 @@ class Collector:
                 self.note(f"resourcegraph: resources batch {n}: {e}")
         self._record_sources("resourcegraph")
         return rows
+
+    def _check_resource_groups(self, containers: list[dict[str, Any]], subs: int) -> None:
+        """A named resource group that exists nowhere: a warning; none at all: an error."""
+        wanted = self.opts.scope.resource_groups
+        found = {str(c.get("name") or "").lower() for c in containers if is_resource_group(c)}
+        missing = [w for w in wanted if w.lower() not in found]
+        where = f"{subs} subscription{'s' if subs != 1 else ''}"
+        if len(missing) == len(wanted):
+            raise ScopeMatchesNothing(
+                f"--resource-groups matches nothing: no resource group named"
+                f" {', '.join(missing)} in {where}"
+            )
+        if missing:
+            self.say(f"warning: no resource group named {', '.join(missing)} in {where}")
 
     def _included_rgs(self, containers: list[dict[str, Any]]) -> set[str]:
         """Resource groups named in the scope, plus those managed by a resource in one of them
