@@ -681,3 +681,44 @@ def test_a_resource_group_scope_partly_missing_warns_and_collects_the_rest(tmp_p
     assert result.exit_code == 0, result.output
     assert "warning: no resource group named nosuchrg in 2 subscriptions" in result.output
     assert _snapshot(tmp_path / "s.db")[0] == "complete"
+
+
+SIGNIN = Path(__file__).parent / "fixtures" / "signin"
+
+
+@pytest.mark.parametrize(
+    "recorded, cause",
+    [
+        (
+            "dns.txt",
+            "EnvironmentCredential: DNS cannot resolve login.nosuch-host.invalid"
+            " ([Errno -2] Name or service not known)",
+        ),
+        (
+            "bad-tenant.txt",
+            "EnvironmentCredential: unknown tenant: https://login.microsoftonline.com/contoso-typo"
+            " does not exist (check AZURE_TENANT_ID)",
+        ),
+        ("bad-secret.txt", "EnvironmentCredential: AADSTS7000215: Invalid client secret provided."),
+    ],
+)
+def test_a_sign_in_failure_says_its_cause_in_one_line(tmp_path, monkeypatch, recorded, cause):
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from snapdiff.collect import credentials
+
+    message = (SIGNIN / recorded).read_text()
+
+    class Refused:  # raises what DefaultAzureCredential raised (tests/fixtures/signin)
+        def get_token(self, *scopes: str, **kw: object) -> None:
+            raise ClientAuthenticationError(message=message)
+
+    monkeypatch.setattr(credentials, "make_credential", lambda cloud: Refused())
+    result = CliRunner().invoke(
+        main, ["collect", "--store", str(tmp_path / "s.db")], env={"AZURE_SUBSCRIPTION_ID": ""}
+    )
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("snapdiff: error: cannot sign in to ") and cause in line, line
+    assert "DefaultAzureCredential failed" not in line and "no snapshot was started" in line
+    assert not (tmp_path / "s.db").exists()
