@@ -170,13 +170,6 @@ class CapturePolicy(SansIOHTTPPolicy):
         )
 
 
-class AllowHttpPolicy(SansIOHTTPPolicy):
-    """Lets bearer auth run over plain http, for loopback fakes only."""
-
-    def on_request(self, request: PipelineRequest) -> None:
-        request.context["enforce_https"] = False
-
-
 class ArgQuotaPolicy(SansIOHTTPPolicy):
     """Resource Graph quota: when ``x-ms-user-quota-remaining`` hits 0, wait for the reset.
 
@@ -272,7 +265,6 @@ class CapturingTransport(httpx.AsyncBaseTransport):
 
 
 __all__ = [
-    "AllowHttpPolicy",
     "ArgQuotaPolicy",
     "CapturePolicy",
     "CapturingTransport",

@@ -54,7 +54,6 @@ from ..naming.rbac import group_principals, read_assignments
 from ..status import SOURCES
 from ..store import Store
 from .capture import (
-    AllowHttpPolicy,
     ArgQuotaPolicy,
     CapturePolicy,
     Recorder,
@@ -69,6 +68,7 @@ from .progress import Live, SourceProgress, Ticker
 from .reserve import DiskReserve
 from .retry import BudgetRetryPolicy
 from .scope import Scope
+from .security import LoopbackHttpPolicy, VaultChallengePolicy
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class Collector:
         """Resource Graph through its SDK client; other ARM GETs and the Key Vault data plane
         through azure-core pipelines with the same retry, auth and capture policies."""
         cloud, o = self.opts.cloud, self.opts
-        per_call = [AllowHttpPolicy()] if cloud.plain_http else []
+        per_call = [LoopbackHttpPolicy()]  # http to loopback only, decided per request
 
         def retry() -> policies.RetryPolicy:
             return BudgetRetryPolicy(self.guard, retries=o.retry_total, backoff=o.retry_backoff)
@@ -196,9 +196,7 @@ class Collector:
         )
         vault: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
             base_url=cloud.arm,
-            policies=pipeline(
-                policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)
-            ),
+            policies=pipeline(VaultChallengePolicy(self.credential, cloud.vault_scope)),
             transport=transport(),
         )
         return rg, arm, vault
