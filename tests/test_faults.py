@@ -722,3 +722,36 @@ def test_a_sign_in_failure_says_its_cause_in_one_line(tmp_path, monkeypatch, rec
     assert line.startswith("snapdiff: error: cannot sign in to ") and cause in line, line
     assert "DefaultAzureCredential failed" not in line and "no snapshot was started" in line
     assert not (tmp_path / "s.db").exists()
+
+
+# -- our own bugs --------------------------------------------------------------------------------
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_a_bug_of_ours_stops_the_run_and_is_never_stored_as_an_azure_failure(
+    tmp_path, monkeypatch, debug
+):
+    from snapdiff.collect import capture
+
+    real = capture.redact_body
+    calls = [0]
+
+    def buggy(body: bytes | None) -> object:
+        calls[0] += 1
+        if calls[0] == 30:
+            raise RuntimeError("redaction bug")
+        return real(body)
+
+    monkeypatch.setattr(capture, "redact_body", buggy)
+    with serve(clean_tenant()) as (base, _):
+        args = collect_args(base, tmp_path / "s.db")
+        result = CliRunner().invoke(main, ["--debug", *args] if debug else args, env=ENV)
+    assert result.exit_code == 1, result.output
+    stopped = [line for line in result.output.splitlines() if line.startswith("snapdiff:")]
+    assert stopped[-1].startswith("snapdiff: collection stopped: internal error: RuntimeError:")
+    assert ("Traceback" in result.output) is debug
+    if not debug:
+        assert len(stopped) == 1
+    status, error = _snapshot(tmp_path / "s.db")
+    assert status == "partial" and "redaction bug" in (error or "")
+    with Store(tmp_path / "s.db", readonly=True) as store:
+        failed = store.conn.execute("SELECT error FROM fetches WHERE status = 'failed'").fetchall()
+    assert not any("redaction bug" in (e or "") for (e,) in failed)  # not an Azure answer

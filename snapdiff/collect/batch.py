@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from azure.core.exceptions import AzureError
 from azure.core.rest import HttpRequest
 
 from .. import status as st
 from .capture import FetchContext, Recorder, current
-from .fetcher import _EXPIRED, _RETRY_METHODS, MAX_RESTARTS, Fetcher, classify
+from .fetcher import _EXPIRED, _RETRY_METHODS, FETCH_ERRORS, MAX_RESTARTS, Fetcher, classify
 from .guard import describe
 from .pacing import Pacer
 from .paging import PageGuard, PagingError
@@ -174,7 +173,7 @@ class ArmBatcher:
             resp = self.client.send_request(
                 req, _return_pipeline_response=True, retry_on_methods=_RETRY_METHODS
             )
-        except (AzureError, OSError) as e:  # transport errors after the pipeline's retries
+        except FETCH_ERRORS as e:  # transport errors after the pipeline's retries
             return self._batch_failed(batch, f"batch: {describe(e)}")
         finally:
             current.reset(token)

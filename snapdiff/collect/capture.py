@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from azure.core.exceptions import AzureError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
@@ -137,7 +138,7 @@ class CapturePolicy(SansIOHTTPPolicy):
         err: str | None
         try:
             body = resp.body()
-        except Exception as e:  # a streamed body we must not consume
+        except AzureError as e:  # a streamed body we must not consume (ResponseNotRead)
             body, err = None, f"body not captured: {e}"
         else:
             err = None
@@ -225,7 +226,7 @@ class CapturingTransport(httpx.AsyncBaseTransport):
         try:
             resp = await self.inner.handle_async_request(request)
             body = await resp.aread()
-        except Exception as e:
+        except (httpx.TransportError, OSError) as e:  # no answer: stored, then retried
             self.recorder.record(
                 method=request.method,
                 url=str(request.url),

@@ -62,7 +62,7 @@ from .capture import (
 from .clouds import Cloud, check_endpoints
 from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
-from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
+from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog, describe
 from .pacing import Pacer
 from .progress import Live, SourceProgress, Ticker
 from .reserve import DiskReserve
@@ -245,9 +245,10 @@ class Collector:
                 error = self.guard.reason or str(e)
             except sqlite3.Error:
                 raise  # the store cannot be written: a crash, not a failed collection
-            except Exception as e:  # any other bug ends the run, with its cause
-                error = f"{type(e).__name__}: {e}"
-                log.debug("collection stopped", exc_info=True)  # -vv or --debug
+            except Exception as e:  # a bug of ours: the run stops, nothing stored as Azure's
+                error = f"internal error: {describe(e)} (run with --debug for the traceback)"
+                if log.isEnabledFor(logging.DEBUG):  # --debug or -vv: the traceback
+                    log.warning("collection stopped", exc_info=True)
             if error is not None:
                 self.guard.stop(error)
         self._signals.finishing = True  # from here a signal waits for the snapshot to close

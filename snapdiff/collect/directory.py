@@ -11,7 +11,7 @@ from typing import Any
 
 from ..naming.calls import PRINCIPALS_GET_BY_IDS
 from .capture import current
-from .fetcher import Fetcher, FetchFailed, classify
+from .fetcher import FETCH_ERRORS, Fetcher, FetchFailed, classify
 from .graph import GraphClient
 
 MAX_IDS = 1000
@@ -34,7 +34,7 @@ async def fetch_names(client: GraphClient, fetcher: Fetcher, ids: list[str]) -> 
         token = current.set(fetcher.context(source, fid, 1))
         try:
             resp = await client.send("POST", "/directoryObjects/getByIds", _body(batch))
-        except Exception as e:  # transport errors after the middleware's retries
+        except FETCH_ERRORS as e:  # transport errors after the middleware's retries
             msg = f"{type(e).__name__}: {e}"
             fetcher._finish(source, fid, "failed", error=msg)
             raise FetchFailed("failed", None, msg) from None

@@ -15,7 +15,8 @@ import threading
 from collections import Counter, defaultdict
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError
+import httpx
+from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
@@ -24,7 +25,7 @@ from ..errors import StoreError
 from ..naming.calls import source_of
 from ..store import Store
 from .capture import FetchContext, current, host_of
-from .guard import CollectionStopped, RunGuard, describe
+from .guard import CollectionStopped, HostDown, RunGuard, describe
 from .paging import MAX_PAGES, PageGuard, PagingError
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
@@ -35,6 +36,10 @@ STORE_FAILURES = (sqlite3.Error, StoreError)
 _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
 # Not a failed fetch but the end of the run: a full disk, a stop. They pass through.
 FATAL = (*STORE_FAILURES, CollectionStopped)
+# How a fetch can fail below us: the SDKs' errors (azure-core wraps requests' transport errors
+# in AzureError), httpx's transport errors (Graph), the OS, a host that stopped answering.
+# Anything else is a bug of ours: it stops the run and is never stored as an Azure answer.
+FETCH_ERRORS = (AzureError, httpx.TransportError, OSError, HostDown)
 
 
 class _Restart(Exception):
@@ -166,7 +171,7 @@ class Fetcher:
             resp = self._send(client, url, params, self.context(source, fid, 1))
         except FATAL:
             raise
-        except Exception as e:  # transport errors after retries, or anything below us
+        except FETCH_ERRORS as e:  # transport errors after retries
             self._finish(source, fid, "failed", error=describe(e))
             raise FetchFailed("failed", None, describe(e)) from None
         body = _json(resp)
@@ -209,7 +214,7 @@ class Fetcher:
                     )
                 except FATAL:
                     raise
-                except Exception as e:  # transport errors after retries, or anything below us
+                except FETCH_ERRORS as e:  # transport errors after retries
                     msg = f"page {page}: {describe(e)}"
                     self._finish(source, fid, "failed", pages=page - 1, error=msg)
                     raise FetchFailed("failed", None, msg) from None
@@ -317,7 +322,7 @@ class Fetcher:
                 raise FetchFailed(status, e.status_code, msg) from None
             except FATAL:
                 raise
-            except Exception as e:  # transport errors after retries, or anything below us
+            except FETCH_ERRORS as e:  # transport errors after retries
                 msg = f"page {page}: {describe(e)}"
                 self._finish(source, fid, "failed", pages=page - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None

@@ -30,7 +30,7 @@ from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
 from .capture import CapturingTransport, Recorder, current, host_of
 from .clouds import Cloud
-from .fetcher import FATAL, MAX_RESTARTS, Fetcher, FetchFailed, classify
+from .fetcher import FATAL, FETCH_ERRORS, MAX_RESTARTS, Fetcher, FetchFailed, classify
 from .guard import RunGuard, describe
 from .paging import PagingError
 from .retry import RetryingTransport
@@ -176,7 +176,7 @@ async def list_members(
                     resp = await client.send("GET", url)
             except FATAL:
                 raise
-            except Exception as e:  # transport errors after retries, or anything below
+            except FETCH_ERRORS as e:  # transport errors after retries
                 msg = f"page {page_no}: {describe(e)}"
                 fetcher._finish(source, fid, "failed", pages=page_no - 1, error=msg)
                 raise FetchFailed("failed", None, msg) from None

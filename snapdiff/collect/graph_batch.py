@@ -14,7 +14,7 @@ from typing import Any
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
 from .capture import FetchContext, current
-from .fetcher import Fetcher
+from .fetcher import FETCH_ERRORS, Fetcher
 from .graph import GraphClient, GraphResponse, members_url
 
 MAX_REQUESTS = 20
@@ -50,7 +50,7 @@ async def _one_batch(
     token = current.set(FetchContext(None, source, split_body=True))
     try:
         resp = await client.send("POST", "/$batch", body)
-    except Exception as e:  # transport errors after the middleware's retries: list alone
+    except FETCH_ERRORS as e:  # transport errors after the middleware's retries: list alone
         return _alone(fetcher, source, fids, f"$batch: {type(e).__name__}: {e}")
     finally:
         current.reset(token)
