@@ -23,10 +23,17 @@ from azure.core.rest import HttpRequest
 
 from .. import status as st
 from .capture import FetchContext, Recorder, current
-from .fetcher import _EXPIRED, _RETRY_METHODS, FETCH_ERRORS, MAX_RESTARTS, Fetcher, classify
+from .fetcher import (
+    _RETRY_METHODS,
+    FETCH_ERRORS,
+    MAX_RESTARTS,
+    Fetch,
+    Fetcher,
+    FetchFailed,
+    _Restart,
+)
 from .guard import describe
 from .pacing import Pacer
-from .paging import PageGuard, PagingError
 
 API_VERSION = "2020-06-01"
 MAX_ITEMS = 20
@@ -58,13 +65,12 @@ class _Item:
 
     job: Job
     url: str
-    fid: int | None = None
+    fetch: Fetch | None = None  # begun with the item's first batch
     page: int = 1
     attempt: int = 0
     restarts: int = 0
     values: list[Any] = field(default_factory=list)
     not_before: float = 0.0  # on the run guard's clock
-    pages: PageGuard | None = None  # the listing's checks, made on its first page
 
 
 class ArmBatcher:
@@ -149,9 +155,13 @@ class ArmBatcher:
             for i in range(0, len(group), MAX_ITEMS)
         ]
 
-    def _start(self, it: _Item) -> None:
-        if it.fid is None:
-            _, it.fid = self.fetcher._start(it.job.call, it.job.target)
+    def _start(self, it: _Item) -> Fetch:
+        if it.fetch is None:
+            it.fetch = self.fetcher.begin(it.job.call, it.job.target)
+        it.fetch.page = it.page
+        it.fetch.listing = it.job.paged
+        it.fetch.may_restart = it.restarts < MAX_RESTARTS
+        return it.fetch
 
     def _send(self, batch: list[_Item]) -> list[_Item]:
         """One batch on the wire; returns the items to send again (next pages, retries)."""
@@ -187,10 +197,7 @@ class ArmBatcher:
                 self.supported = False
                 self.note(f"ARM batch not available (HTTP {http.status_code}): single GETs")
                 for it in batch:
-                    assert it.fid is not None
-                    self.fetcher._finish(
-                        source, it.fid, "superseded", error="batch unsupported; sent alone"
-                    )
+                    self._start(it).finish(st.SUPERSEDED, error="batch unsupported; sent alone")
                 return []
             return self._batch_failed(batch, f"batch: HTTP {http.status_code}")
         self.supported = True
@@ -219,34 +226,21 @@ class ArmBatcher:
 
     def _alone(self, it: _Item, why: str) -> None:
         """Hand ``it``'s job back to single GETs (a listing starts again from page 1)."""
-        self._start(it)
-        assert it.fid is not None
-        self.fetcher._finish(it.job.source, it.fid, "superseded", pages=it.page - 1, error=why)
+        self._start(it).finish(st.SUPERSEDED, error=why)
         with self._lock:
             self.alone.append(it.job)
-
-    def _end(self, it: _Item, status: str, http_status: int | None, msg: str | None) -> None:
-        assert it.fid is not None
-        pages = it.page - 1 if status != "ok" else it.page
-        if status != "ok" and it.page > 1:
-            status, msg = "failed", f"page {it.page}: {msg}"  # half a listing is a failed listing
-        self.fetcher._finish(
-            it.job.source, it.fid, status, http_status=http_status, pages=pages, error=msg
-        )
-        if status != "ok":
-            self.note(f"{it.job.call} {it.job.target}: {msg}")
 
     def _item(
         self, it: _Item, answer: dict[str, Any] | None, started: float, carrier: int | None
     ) -> list[_Item]:
-        source = it.job.source
         if answer is None:
             status, headers, content = None, {}, None
         else:
             status = int(answer.get("httpStatusCode") or 0) or None
             headers = {str(k): str(v) for k, v in (answer.get("headers") or {}).items()}
             content = answer.get("content")
-        token = current.set(FetchContext(it.fid, source, it.page))
+        f = self._start(it)
+        token = current.set(f.context())
         try:
             self.recorder.record(
                 method="GET",
@@ -264,50 +258,38 @@ class ArmBatcher:
         if status is None or status in RETRYABLE:
             throttled = status in THROTTLED
             wait = self._retry_after(headers, it.attempt + 1)
-            within = self.fetcher.guard.clock() + wait <= self.fetcher.deadline_of(it.fid)
+            within = self.fetcher.guard.clock() + wait <= self.fetcher.deadline_of(f.fid)
             if within and (throttled or it.attempt < self.retry_total):
                 it.attempt += 0 if throttled else 1
                 it.not_before = self.fetcher.guard.clock() + wait
                 return [it]
-            self._end(it, "failed", status, _message(status, content))
-            return []
-        if not 200 <= status < 300:
             msg = _message(status, content)
-            expired = it.page > 1 and status in (400, 404, 410) and _EXPIRED.search(msg)
-            if expired and it.restarts < MAX_RESTARTS:  # the page token expired: list again
-                assert it.fid is not None
-                self.fetcher._finish(source, it.fid, "superseded", pages=it.page - 1, error=msg)
-                return [_Item(it.job, self._url(it.job), restarts=it.restarts + 1)]
-            self._end(it, classify(status, it.job.call, content), status, msg)
-            return []
-        if not isinstance(content, dict):  # a truncated or garbled body answered 2xx
-            self._end(it, "failed", status, "response is not a JSON object")
-            return []
-        if not it.job.paged:
-            self._end(it, "ok", status, None)
-            return self._follow(it.job, content)
-        value = content.get("value") or []
-        next_link = content.get("nextLink") or content.get("@odata.nextLink")
-        it.pages = it.pages or self.fetcher.pages_guard()
-        try:
-            if not isinstance(value, list):
-                raise PagingError(f"page {it.page}: 'value' is not a list")
-            it.pages.items(it.page, value)
-            it.pages.next(it.page, next_link)
-        except PagingError as e:
-            assert it.fid is not None
-            self.fetcher._finish(
-                source, it.fid, st.FAILED, http_status=status, pages=it.page, error=str(e)
+            self._failed(
+                it,
+                f.fail(
+                    st.FAILED, f"page {it.page}: {msg}" if it.page > 1 else msg, http_status=status
+                ),
             )
-            self.note(f"{it.job.call} {it.job.target}: {e}")
             return []
+        try:
+            body = f.check(status, content)  # as a single GET: classified, truncation failed
+            if not it.job.paged:
+                f.ok(status)
+                return self._follow(it.job, body)
+            value, next_link = f.page_items(body)
+        except FetchFailed as e:
+            self._failed(it, e)
+            return []
+        except _Restart:  # the page token expired: list again
+            return [_Item(it.job, self._url(it.job), restarts=it.restarts + 1)]
         it.values.extend(value)
         if next_link:
-            nxt = _Item(it.job, str(next_link), it.fid, it.page + 1, 0, it.restarts, it.values)
-            nxt.pages = it.pages
-            return [nxt]
-        self._end(it, "ok", 200, None)
+            return [_Item(it.job, str(next_link), f, it.page + 1, 0, it.restarts, it.values)]
+        f.ok(200)
         return self._follow(it.job, it.values)
+
+    def _failed(self, it: _Item, e: FetchFailed) -> None:
+        self.note(f"{it.job.call} {it.job.target}: {e}")
 
     def _follow(self, job: Job, data: Any) -> list[_Item]:
         if job.then is None:
