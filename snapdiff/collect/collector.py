@@ -69,6 +69,7 @@ from .reserve import DiskReserve
 from .retry import BudgetRetryPolicy
 from .scope import Scope
 from .security import LoopbackHttpPolicy, VaultChallengePolicy
+from .sources import CollectContext, load_builtin_sources, ordered
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +147,10 @@ class Collector:
         self.guard.essential = {host_of(opts.cloud.arm)}  # without ARM there is no run
         self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
         self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
-        self._principal_ids: list[str] = []  # every principal holding a role assignment
         self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
         self.batcher: Any = None
         self._signals = _signals_as_interrupts()
+        self.sources = dict(load_builtin_sources())  # name -> Source, run by ``_phases``
         self._reserve = DiskReserve(store.path)
 
     # -- clients -----------------------------------------------------------------------------
@@ -283,12 +284,14 @@ class Collector:
         }
 
     def _phases(self) -> None:
-        subs = self._subscriptions()
-        rows = self._resource_graph(subs)
-        self._management_groups()
-        groups = self._authorization(subs)
-        self._graph(groups)
-        self._per_resource(rows)
+        """Every registered source once, each after those it needs (``sources``)."""
+        ctx = CollectContext(self.fetcher, self.opts, note=self.note, collector=self)
+        for src in ordered(self.sources.values()):
+            ctx.provided[src.name] = src.run(ctx)
+            have = {s["name"] for s in self.store.sources(self.sid)}
+            for name in dict.fromkeys(source_of(c) for c in src.calls):
+                if name not in have and name not in self._skip:
+                    self._record_sources(name)
 
     def _end(self, sid: int, status: str | None, error: str | None, why: str) -> str | None:
         """Finish the snapshot; a stopped run (``error``) first records what it cut off.
@@ -332,6 +335,13 @@ class Collector:
                 outcomes=dict(sorted(c.items())),
             )
         self.store.mark_interrupted(self.sid, why, skip=frozenset(self._skip))
+        # Registered sources beyond the built-in list: never reached gets a row too.
+        have = {s["name"] for s in self.store.sources(self.sid)}
+        extra = {source_of(c) for src in self.sources.values() for c in src.calls}
+        for name in sorted(extra - have - self._skip):
+            self.store.set_source(
+                self.sid, name, status=st.INTERRUPTED, detail=f"never reached: {why}"
+            )
 
     def _record_sources(self, only: str) -> None:
         """Record a source whose phase has ended: its status, counts and coverage."""
@@ -461,7 +471,7 @@ class Collector:
         names = {str(c.get("name") or "") for c in scoped_resource_groups(containers, wanted)}
         return names | set(self.opts.scope.resource_groups)
 
-    def _management_groups(self) -> None:
+    def _management_groups(self) -> list[str]:
         f = self.fetcher
         params = {"api-version": API["managementgroups"]}
         try:
@@ -486,10 +496,12 @@ class Collector:
                 )
             except FetchFailed as e:
                 self.note(f"managementgroups: {mg.get('name')}: {e}")
-        self._mg_ids = [mg["id"] for mg in mgs if mg.get("id")]
         self._record_sources("managementgroups")
+        return [mg["id"] for mg in mgs if mg.get("id")]
 
-    def _authorization(self, subs: list[str]) -> list[str]:
+    def _authorization(self, subs: list[str], mg_ids: list[str]) -> tuple[list[str], list[str]]:
+        """Role assignments, deny and eligible ones, and role definitions; returns the groups
+        holding a role and every principal holding one."""
         f = self.fetcher
         params = {"api-version": API["authorization"]}
         assignments: list[dict[str, Any]] = []
@@ -503,7 +515,7 @@ class Collector:
                 )
             except FetchFailed as e:
                 self.note(f"authorization: subscription {sub}: {e}")
-        for mg_id in getattr(self, "_mg_ids", []):
+        for mg_id in mg_ids:
             try:
                 assignments += f.list(
                     ROLE_ASSIGNMENTS,
@@ -513,7 +525,7 @@ class Collector:
                 )
             except FetchFailed as e:
                 self.note(f"authorization: {mg_id}: {e}")
-        assignments += self._access_extras(subs)
+        assignments += self._access_extras(subs, mg_ids)
         # Built-in role definitions repeat under every subscription with the same GUID:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
@@ -527,16 +539,15 @@ class Collector:
             except FetchFailed as e:
                 self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
-        self._principal_ids = sorted({a.principal_id for a in listed if a.principal_id})
-        return group_principals(listed)
+        return group_principals(listed), sorted({a.principal_id for a in listed if a.principal_id})
 
-    def _access_extras(self, subs: list[str]) -> list[dict[str, Any]]:
+    def _access_extras(self, subs: list[str], mg_ids: list[str]) -> list[dict[str, Any]]:
         """Deny assignments and PIM-eligible assignments per subscription and management group
         (what ``snapdiff access`` needs); returns the eligible ones, whose roles and groups
         are fetched like those of active assignments. A 403 on eligibility is normal."""
         f = self.fetcher
         scopes = [(f"/subscriptions/{s}", False) for s in subs]
-        scopes += [(m, True) for m in getattr(self, "_mg_ids", [])]
+        scopes += [(m, True) for m in mg_ids]
         eligible: list[dict[str, Any]] = []
         for scope, at_scope in scopes:
             flt = {"$filter": "atScope()"} if at_scope else {}
@@ -560,8 +571,7 @@ class Collector:
                 self.note(f"authorization: eligible assignments at {scope}: {e}")
         return eligible
 
-    def _graph(self, groups: list[str]) -> None:
-        ids = self._principal_ids
+    def _graph(self, groups: list[str], ids: list[str]) -> None:
         if not groups:
             self._skip.add("graph")
         if not ids:
