@@ -497,6 +497,15 @@ def test_a_stop_in_the_per_resource_phase_names_every_job_and_source_it_cut_off(
     sources = {s["name"]: s for s in store.sources(sid)}
     for name in ("web", "keyvault", "apim", "dbservers", "sql", "storage", "insights"):
         assert sources[name]["status"] == "interrupted", (name, sources[name])
+    never_reached = [n for n, r in sources.items() if (r["detail"] or "").startswith("never")]
+    assert never_reached and all("unreachable" in sources[n]["detail"] for n in never_reached)
+    for name in never_reached:  # none of their fetches ran: none counted as cut off
+        ran = store.conn.execute(
+            "SELECT count(*) FROM fetches WHERE source = ? AND (error IS NULL OR error NOT LIKE"
+            " 'never started%')",
+            (name,),
+        ).fetchone()[0]
+        assert ran == 0, name
     statuses = dict(
         store.conn.execute(
             "SELECT status, count(*) FROM fetches WHERE snapshot_id = ? GROUP BY status", (sid,)

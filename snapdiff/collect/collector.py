@@ -334,6 +334,20 @@ class Collector:
                 detail=f"cut off after {sum(c.values())} fetches: {why}",
                 outcomes=dict(sorted(c.items())),
             )
+        # A source whose every fetch never started (``_not_started``) was never reached.
+        have = {s["name"] for s in self.store.sources(self.sid)}
+        for name, n, never in self.store.conn.execute(
+            "SELECT source, count(*), sum(status = ? AND error LIKE 'never started%')"
+            " FROM fetches WHERE snapshot_id = ? GROUP BY source",
+            (st.INTERRUPTED, self.sid),
+        ).fetchall():
+            if name not in have and n == never:
+                self.store.set_source(
+                    self.sid,
+                    name,
+                    status=st.INTERRUPTED,
+                    detail=f"never reached: {why} ({n} fetches never started)",
+                )
         self.store.mark_interrupted(self.sid, why, skip=frozenset(self._skip))
         # Registered sources beyond the built-in list: never reached gets a row too.
         have = {s["name"] for s in self.store.sources(self.sid)}
