@@ -212,6 +212,12 @@ def collect(
         if result.error:
             click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
         counts = store.counts(result.snapshot_id)
+    _summarize(result, counts, strict)
+
+
+def _summarize(result: Any, counts: Mapping[str, int], strict: bool) -> None:
+    """The summary line, one line per source that is not ok, the coverage warnings, and the
+    exit status (1 partial, or limited coverage with --strict; 2 failed)."""
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(
