@@ -90,7 +90,7 @@ from .common import open_store, store_option
 @click.option(
     "--watchdog",
     default=35 / 60,
-    show_default="0.58 (35 s)",
+    show_default="0.58 = 35 s",
     type=click.FloatRange(min=0),
     help="Stop when no answer came from Azure for this many minutes (0: never); a line says"
     " what the run waits on after 15 s of silence.",
