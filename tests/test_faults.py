@@ -764,3 +764,17 @@ def test_a_bug_of_ours_stops_the_run_and_is_never_stored_as_an_azure_failure(
     with Store(tmp_path / "s.db", readonly=True) as store:
         failed = store.conn.execute("SELECT error FROM fetches WHERE status = 'failed'").fetchall()
     assert not any("redaction bug" in (e or "") for (e,) in failed)  # not an Azure answer
+
+
+def test_the_disk_reserve_never_touches_a_file_it_did_not_make(tmp_path):
+    from snapdiff.collect.reserve import MAGIC, DiskReserve
+
+    theirs = tmp_path / "s.db.snapdiff-reserve"
+    theirs.write_bytes(b"someone else's file")
+    with DiskReserve(tmp_path / "s.db") as reserve:
+        assert not reserve.release()
+    assert theirs.read_bytes() == b"someone else's file"
+    theirs.write_bytes(MAGIC + b"\0" * 10)  # left behind by a killed run: ours
+    with DiskReserve(tmp_path / "s.db", size=1024) as reserve:
+        assert theirs.stat().st_size == 1024
+    assert not theirs.exists()

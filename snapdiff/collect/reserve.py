@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 SIZE = 4 * 1024 * 1024  # SQLite needs a few pages and WAL frames to close a snapshot
+MAGIC = b"snapdiff disk reserve: removed when its collection ends\n"
 log = logging.getLogger(__name__)
 
 
@@ -21,16 +22,28 @@ class DiskReserve:
         self.held = False
 
     def __enter__(self) -> DiskReserve:
+        if self.path.exists() and not self._ours():
+            log.info("%s exists and is not a snapdiff reserve: left alone", self.path)
+            return self  # not ours: never overwritten, never removed
         try:
             with open(self.path, "wb") as f:
-                f.write(b"\0" * self.size)
+                f.write(MAGIC + b"\0" * (self.size - len(MAGIC)))
                 f.flush()
                 os.fsync(f.fileno())
             self.held = True
         except OSError as e:  # no room even for this, or a read-only folder: run without it
             log.info("no disk reserve at %s: %s", self.path, e)
-            self._remove()
+            if self._ours():
+                self._remove()
         return self
+
+    def _ours(self) -> bool:
+        """A reserve a killed run left behind (it starts with ``MAGIC``)."""
+        try:
+            with open(self.path, "rb") as f:
+                return f.read(len(MAGIC)) == MAGIC
+        except OSError:
+            return False
 
     def release(self) -> bool:
         """Free the reserved space; True if there was any to free."""
