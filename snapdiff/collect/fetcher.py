@@ -117,6 +117,7 @@ class Fetch:
         ok = http_status is not None and 200 <= http_status < 300
         if ok and isinstance(body, dict):
             return body
+        status: str
         if ok:
             msg = "response is not a JSON object (invalid or truncated body)"
             status = st.FAILED

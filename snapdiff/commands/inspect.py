@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from .. import status as st
-from ..principals import coverage as names_coverage
-from ..principals import principal_names, role_holders
+from ..read.principals import coverage as names_coverage
+from ..read.principals import principal_names, role_holders
 from ..snapshot import SnapshotView, snapshot_summary
 from ..store import Store
 from .common import open_ref, open_store, store_option
