@@ -76,7 +76,7 @@ from .common import open_store, store_option, terminal
 )
 @click.option(
     "--read-timeout",
-    default=60.0,
+    default=20.0,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Seconds to wait for a response byte, per attempt.",
@@ -90,10 +90,11 @@ from .common import open_store, store_option, terminal
 )
 @click.option(
     "--watchdog",
-    default=3.0,
-    show_default=True,
+    default=35 / 60,
+    show_default="0.58 = 35 s",
     type=click.FloatRange(min=0),
-    help="Stop when no answer came from Azure for this many minutes (0: never).",
+    help="Stop when no answer came from Azure for this many minutes (0: never); a line says"
+    " what the run waits on after 15 s of silence.",
 )
 @click.option(
     "--unreachable-after",
@@ -215,6 +216,12 @@ def collect(
         if result.error:
             click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
         counts = store.counts(result.snapshot_id)
+    _summarize(result, counts, strict)
+
+
+def _summarize(result: Any, counts: Mapping[str, int], strict: bool) -> None:
+    """The summary line, one line per source that is not ok, the coverage warnings, and the
+    exit status (1 partial, or limited coverage with --strict; 2 failed)."""
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(
