@@ -460,7 +460,6 @@ def test_fail_on_a_section_left_out_is_not_a_silent_pass(work):
 
 
 @pytest.mark.loopback
-@pytest.mark.xfail(strict=True, reason="fixed on branch collect-faults")
 def test_collect_a_resource_group_that_matches_nothing(tmp_path):
     from fakeazure.server import serve
     from test_cli import clean_tenant, collect_args
@@ -495,7 +494,6 @@ def _collecting(store: Path, p: subprocess.Popen, timeout: float = 60.0) -> None
 
 @pytest.mark.loopback
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGHUP")
-@pytest.mark.xfail(strict=True, reason="fixed on branch collect-faults")
 def test_collect_under_nohup_keeps_sighup_ignored(tmp_path):
     """``nohup snapdiff collect``: the terminal closing (SIGHUP, ignored by nohup) must not end
     the run."""
