@@ -21,6 +21,7 @@ from ..diff.render_markdown import render_markdown
 from ..diff.render_text import render_text
 from ..diff.textout import snapshot_line, value
 from ..errors import SnapdiffError, SnapshotNotFound
+from ..exposure.diff import valid_rule as exposure_rule
 from ..snapshot import SnapshotView
 from .common import EXIT_CODE, open_ref, open_store, store_option
 
@@ -71,9 +72,9 @@ def _common(f: _F) -> _F:
 
 def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     for v in values:
-        if v not in fail_on_values() and not valid_rule(v):
+        if v not in fail_on_values() and not valid_rule(v) and not exposure_rule(v):
             raise click.BadParameter(
-                f"{v!r}: use one of {', '.join(fail_on_values())} or access:c>=8"
+                f"{v!r}: use one of {', '.join(fail_on_values())}, access:c>=8 or exposure:c>=8"
                 " (c, i or a; >=, > or =; CIA values are 0..10)"
             )
     return values
@@ -95,17 +96,18 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     "sections",
     multiple=True,
     type=click.Choice(section_names()),
-    help="Limit to these sections (repeatable; access is computed only when named).",
+    help="Limit to these sections (repeatable; access and exposure are computed only when named).",
 )
 @_common
 @click.option(
     "--fail-on",
     "fail_on",
     multiple=True,
-    metavar="[" + "|".join(fail_on_values()) + "|access:c>=N]",
+    metavar="[" + "|".join(fail_on_values()) + "|access:c>=N|exposure:c>=N]",
     callback=lambda ctx, p, v: _check_fail_on(v),
     help="What counts as a change for exit code 1 (repeatable; default any). access:c>=8 "
-    "(c, i or a; >=, >, =): an access change reaching a resource tagged so.",
+    "(c, i or a; >=, >, =): an access change reaching a resource tagged so; exposure:c>=8 "
+    "the same for an exposure change.",
 )
 @click.pass_context
 def diff(
@@ -133,10 +135,11 @@ def diff(
       snapdiff diff week-46 other.db:latest --fail-on privileged
     """
     rules = _rules(ignore, ignore_file)
-    thresholds = [r for r in fail_on if r.startswith("access:")]
-    if any(r.startswith("access") for r in fail_on) and "access" not in sections:
-        defaults = [s for s in section_names() if get_section(s).default]
-        sections = (*(sections or defaults), "access")
+    thresholds = [r for r in fail_on if r.startswith(("access:", "exposure:"))]
+    for name in ("access", "exposure"):  # computed only when named: a --fail-on names them
+        if any(r.split(":")[0] == name for r in fail_on) and name not in sections:
+            defaults = [s for s in section_names() if get_section(s).default]
+            sections = (*(sections or defaults), name)
     try:
         store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
     except SnapshotNotFound as e:
@@ -160,9 +163,10 @@ def diff(
         store_b.close()
     plain = [r for r in fail_on if r not in thresholds]
     changed = bool(plain or not fail_on) and result.has_changes(plain or ("any",))
-    access = result.results.get("access")
-    if access is not None and any(access.fails(r) for r in thresholds):
-        changed = True
+    for name in ("access", "exposure"):
+        res = result.results.get(name)
+        if res is not None and any(res.fails(r) for r in thresholds if r.startswith(name)):
+            changed = True
     code = 1 if changed else 0
     ctx.meta[EXIT_CODE] = code  # kept if the reader of stdout goes away early
     if fmt == "json":

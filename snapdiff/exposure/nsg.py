@@ -1,0 +1,307 @@
+"""Network security group rules, and Azure's inbound evaluation of Internet traffic.
+
+Azure's rules (learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works):
+inbound traffic meets the subnet's NSG first, then the NIC's; both must allow it. Within one
+NSG the rules are taken by priority (lowest number first) and the first rule that matches
+decides. The default rules (AllowVnetInBound 65000, AllowAzureLoadBalancerInBound 65001,
+DenyAllInBound 65500) come last. A level without an NSG allows everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .intervals import ALL_PORTS, INTERNET, Intervals, ipv4_interval, parse_ports
+from .sources import ANY_WORDS, OTHER_TAGS, Sources
+
+PROTOCOLS = ("Tcp", "Udp", "Icmp")
+_PROTO = {"*": frozenset(PROTOCOLS), "tcp": frozenset({"Tcp"}), "udp": frozenset({"Udp"})}
+_PROTO["icmp"] = frozenset({"Icmp"})
+_PROTO["all"] = _PROTO["*"]
+
+# Service tags that never carry Internet traffic to a NIC.
+_PRIVATE_TAGS = frozenset({"virtualnetwork", "azureloadbalancer", "gatewaymanager"})
+
+_DEFAULT_INBOUND = (
+    ("AllowVnetInBound", 65000, "Allow", "VirtualNetwork", "VirtualNetwork"),
+    ("AllowAzureLoadBalancerInBound", 65001, "Allow", "AzureLoadBalancer", "*"),
+    ("DenyAllInBound", 65500, "Deny", "*", "*"),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The destination of inbound traffic: one IP configuration of a NIC (or a scale set's)."""
+
+    ips: Intervals  # its private address (a scale set: its subnet's prefixes)
+    asgs: frozenset[str]  # lower-cased application security group ids
+
+
+@dataclass(eq=False)
+class Rule:
+    nsg_id: str
+    nsg_name: str
+    name: str
+    id: str
+    priority: int
+    allow: bool
+    default: bool
+    protocols: frozenset[str]
+    ports: Intervals
+    src_all: bool
+    src_ips: Intervals  # the part of its sources that is Internet
+    src_tags: frozenset[str]  # service tags (public ones), as spelled
+    dst_all: bool
+    dst_ips: Intervals
+    dst_asgs: frozenset[str]
+    props: dict[str, Any] = field(repr=False)
+
+    @property
+    def internet(self) -> bool:
+        """Whether some Internet traffic can match this rule at all."""
+        return self.src_all or bool(self.src_ips) or bool(self.src_tags)
+
+    def reaches(self, t: Target) -> bool:
+        return self.dst_all or bool(self.dst_ips & t.ips) or bool(self.dst_asgs & t.asgs)
+
+    def label(self) -> str:
+        """``nsg-web/allow-ssh (priority 130, Allow)``."""
+        return f"{self.nsg_name}/{self.name} (priority {self.priority}, {self.access})"
+
+    @property
+    def access(self) -> str:
+        return "Allow" if self.allow else "Deny"
+
+
+def _values(p: dict[str, Any], single: str, plural: str) -> list[str]:
+    vals = [str(v) for v in p.get(plural) or [] if v not in (None, "")]
+    if p.get(single) not in (None, ""):
+        vals.append(str(p[single]))
+    return vals
+
+
+def parse_rule(nsg_id: str, nsg_name: str, body: dict[str, Any], default: bool) -> Rule | None:
+    """An inbound rule as the evaluator reads it; None for outbound rules and rules that do
+    not parse (reported by the caller)."""
+    p = body.get("properties") or {}
+    if str(p.get("direction", "")).lower() != "inbound":
+        return None
+    ports = parse_ports(_values(p, "destinationPortRange", "destinationPortRanges") or ["*"])
+    protocols = _PROTO.get(str(p.get("protocol", "*")).lower(), frozenset())  # Esp/Ah: none
+    if ports is None or not isinstance(p.get("priority"), int):
+        return None
+    src_all, src_spans, src_tags = False, [], set()
+    for s in _values(p, "sourceAddressPrefix", "sourceAddressPrefixes"):
+        low = s.lower()
+        if low in ANY_WORDS:
+            src_all = True
+        elif (iv := ipv4_interval(s)) is not None:
+            src_spans.append(iv)
+        elif "/" in s or ":" in s:
+            continue  # IPv6: not modelled
+        elif low not in _PRIVATE_TAGS and not low.startswith("virtualnetwork"):
+            src_tags.add(s)
+    # Source application security groups hold NICs: private addresses, never the Internet.
+    dst_all, dst_spans, dst_asgs = False, [], set()
+    for d in _values(p, "destinationAddressPrefix", "destinationAddressPrefixes"):
+        low = d.lower()
+        if low in ("*", "any", "virtualnetwork", "0.0.0.0/0"):
+            dst_all = True
+        elif (iv := ipv4_interval(d)) is not None:
+            dst_spans.append(iv)
+    for g in p.get("destinationApplicationSecurityGroups") or []:
+        if isinstance(g, dict) and g.get("id"):
+            dst_asgs.add(str(g["id"]).lower())
+    return Rule(
+        nsg_id,
+        nsg_name,
+        str(body.get("name", "")),
+        str(body.get("id", "")),
+        p["priority"],
+        str(p.get("access", "")).lower() == "allow",
+        default,
+        protocols,
+        ports,
+        src_all,
+        Intervals(src_spans) & INTERNET,
+        frozenset(src_tags),
+        dst_all,
+        Intervals(dst_spans),
+        frozenset(dst_asgs),
+        p,
+    )
+
+
+def default_rule_bodies(nsg_id: str) -> list[dict[str, Any]]:
+    """The inbound default rules, for an NSG body that does not list them."""
+    return [
+        {
+            "name": name,
+            "id": f"{nsg_id}/defaultSecurityRules/{name}",
+            "properties": {
+                "protocol": "*",
+                "sourcePortRange": "*",
+                "destinationPortRange": "*",
+                "sourceAddressPrefix": src,
+                "destinationAddressPrefix": dst,
+                "access": access,
+                "priority": prio,
+                "direction": "Inbound",
+            },
+        }
+        for name, prio, access, src, dst in _DEFAULT_INBOUND
+    ]
+
+
+@dataclass
+class Nsg:
+    id: str
+    name: str
+    resource_group: str
+    rules: list[Rule]  # inbound, custom by priority then default by priority
+    unreadable: list[str]  # names of rules that did not parse
+    bodies: dict[str, dict[str, Any]]  # lower rule id -> properties (custom and default)
+
+
+def parse_nsg(row: dict[str, Any]) -> Nsg:
+    nid, name = str(row.get("id", "")), str(row.get("name", ""))
+    p = row.get("properties") or {}
+    custom = [r for r in p.get("securityRules") or [] if isinstance(r, dict)]
+    defaults = [r for r in p.get("defaultSecurityRules") or [] if isinstance(r, dict)]
+    if not defaults:
+        defaults = default_rule_bodies(nid)
+    rules: list[Rule] = []
+    bad: list[str] = []
+    bodies: dict[str, dict[str, Any]] = {}
+    for group, is_default in ((custom, False), (defaults, True)):
+        parsed = []
+        for body in group:
+            bodies[str(body.get("id", "")).lower()] = body.get("properties") or {}
+            r = parse_rule(nid, name, body, is_default)
+            if r is not None:
+                parsed.append(r)
+            elif str((body.get("properties") or {}).get("direction", "")).lower() == "inbound":
+                bad.append(str(body.get("name", "")))
+        rules += sorted(parsed, key=lambda r: r.priority)
+    return Nsg(nid, name, str(row.get("resourceGroup", "")), rules, bad, bodies)
+
+
+# -- evaluation --------------------------------------------------------------------------------
+SrcAtom = tuple[int, int] | str  # an address interval inside INTERNET, or a service tag
+
+
+def _matches(r: Rule, proto: str, port: int, icmp_all: bool, atom: SrcAtom) -> bool:
+    if proto not in r.protocols:
+        return False
+    if icmp_all:
+        if r.ports != ALL_PORTS:  # ICMP has no ports: only port-less rules match it
+            return False
+    elif port not in r.ports:
+        return False
+    if r.src_all:
+        return True
+    if isinstance(atom, str):
+        return atom in r.src_tags
+    return any(lo <= atom[0] and atom[1] <= hi for lo, hi in r.src_ips.spans)
+
+
+def decide(rules: list[Rule] | None, proto: str, port: int, atom: SrcAtom) -> Rule | None | bool:
+    """The rule that decides Internet traffic (proto, port, source atom) at one level; ``True``
+    when the level has no NSG (allowed); ``False`` when no rule matches (cannot happen with
+    DenyAllInBound present, but an NSG body may lack default rules)."""
+    if rules is None:
+        return True
+    icmp = proto == "Icmp"
+    for r in rules:
+        if _matches(r, proto, port, icmp, atom):
+            return r
+    return False
+
+
+def _atoms(levels: list[list[Rule]]) -> list[SrcAtom]:
+    cuts = set(INTERNET.cuts())
+    tags: set[str] = {OTHER_TAGS}
+    for rules in levels:
+        for r in rules:
+            cuts |= r.src_ips.cuts()
+            tags |= r.src_tags
+    points = sorted(cuts)
+    out: list[SrcAtom] = []
+    for lo, nxt in zip(points, points[1:], strict=False):
+        if lo in INTERNET:
+            out.append((lo, nxt - 1))
+    out += sorted(tags)
+    return out
+
+
+def _sources(atoms: list[SrcAtom]) -> Sources:
+    return Sources(
+        Intervals(a for a in atoms if isinstance(a, tuple)),
+        frozenset(a for a in atoms if isinstance(a, str)),
+    )
+
+
+Decider = Rule | None  # the deciding rule of a level; None: no NSG at that level
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Internet traffic allowed through both levels, and the rules that allowed it."""
+
+    protocol: str
+    ports: Intervals
+    sources: Sources
+    subnet_rule: Rule | None  # None: no NSG on the subnet
+    nic_rule: Rule | None  # None: no NSG on the NIC
+
+
+def openings(
+    subnet: list[Rule] | None, nic: list[Rule] | None, want: dict[str, Intervals]
+) -> list[Opening]:
+    """Every (protocol, ports, sources) that both levels allow, grouped by the two deciding
+    rules; ``want`` limits protocols and ports (what the entry forwards). Rules must already be
+    limited to those reaching the target and matching some Internet traffic."""
+    levels = [lv for lv in (subnet, nic) if lv is not None]
+    atoms = _atoms(levels)
+    out: list[Opening] = []
+    for proto, wanted in want.items():
+        if not wanted:
+            continue
+        rel = [[r for r in lv if proto in r.protocols] for lv in levels]
+        if proto == "Icmp":
+            port_atoms = [(0, 0)]
+        else:
+            cuts = wanted.cuts()
+            for lv in rel:
+                for r in lv:
+                    cuts |= r.ports.cuts()
+            pts = sorted(cuts)
+            port_atoms = [(a, b - 1) for a, b in zip(pts, pts[1:], strict=False) if a in wanted]
+        groups: dict[tuple[Rule | None, Rule | None, frozenset[SrcAtom]], list[tuple[int, int]]]
+        groups = {}
+        for plo, phi in port_atoms:
+            sub_rules = _for_port(subnet, proto, plo)
+            nic_rules = _for_port(nic, proto, plo)
+            by_pair: dict[tuple[Rule | None, Rule | None], list[SrcAtom]] = {}
+            for atom in atoms:
+                d1 = decide(sub_rules, proto, plo, atom)
+                if d1 is False or (isinstance(d1, Rule) and not d1.allow):
+                    continue
+                d2 = decide(nic_rules, proto, plo, atom)
+                if d2 is False or (isinstance(d2, Rule) and not d2.allow):
+                    continue
+                pair = (d1 if isinstance(d1, Rule) else None, d2 if isinstance(d2, Rule) else None)
+                by_pair.setdefault(pair, []).append(atom)
+            for (r1, r2), found in by_pair.items():
+                groups.setdefault((r1, r2, frozenset(found)), []).append((plo, phi))
+        for (r1, r2, atoms_allowed), spans in groups.items():
+            out.append(Opening(proto, Intervals(spans), _sources(list(atoms_allowed)), r1, r2))
+    out.sort(key=lambda o: (PROTOCOLS.index(o.protocol), o.ports.spans, o.sources.labels()))
+    return out
+
+
+def _for_port(rules: list[Rule] | None, proto: str, port: int) -> list[Rule] | None:
+    if rules is None:
+        return None
+    return [r for r in rules if proto in r.protocols and (proto == "Icmp" or port in r.ports)]
