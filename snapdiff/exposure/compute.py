@@ -95,8 +95,9 @@ class Computer:
             hop = Hop("public-ip", str(pcfg.get("name", "")), None, f"one per instance ({sku})")
             out.append(Entry([hop], EVERYTHING, sku.lower() != "basic"))
         seen: set[str] = set()
-        lb_entries = [e for pool in refs(p.get("loadBalancerBackendAddressPools"))
-                      for e in self.net.by_pool.get(pool, [])]  # fmt: skip
+        pools = refs(p.get("loadBalancerBackendAddressPools"))
+        pools += self.net.pools_of_ipconfig.get(cfg_id, [])
+        lb_entries = [e for pool in dict.fromkeys(pools) for e in self.net.by_pool.get(pool, [])]
         for nat in refs(p.get("loadBalancerInboundNatRules")) + refs(
             p.get("loadBalancerInboundNatPools")
         ):

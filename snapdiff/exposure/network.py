@@ -64,7 +64,7 @@ class Network:
         self.by_nat: dict[str, LbEntry] = {}  # NAT rule or pool id -> entry
         self.nat_by_ipconfig: dict[str, list[LbEntry]] = {}
         self.lb_rules: dict[str, dict[str, Any]] = {}  # any LB rule id -> properties
-        self.nic_of_vm: dict[str, str] = {}
+        self.pools_of_ipconfig: dict[str, list[str]] = {}  # from the pools' member lists
         lbs = []
         for lid, row in rows.items():
             t = str(row.get("type", "")).lower()
@@ -117,6 +117,9 @@ class Network:
             if pip:
                 fe_pip[str(fe.get("id", "")).lower()] = pip
         lb_id, lb_name = str(row.get("id", "")), str(row.get("name", ""))
+        for pool in p.get("backendAddressPools") or []:
+            for cfg in refs((pool.get("properties") or {}).get("backendIPConfigurations")):
+                self.pools_of_ipconfig.setdefault(cfg, []).append(str(pool.get("id", "")).lower())
         for kind, key in (
             ("load-balancer-rule", "loadBalancingRules"),
             ("inbound-nat-rule", "inboundNatRules"),

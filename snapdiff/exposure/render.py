@@ -21,13 +21,13 @@ def to_json(obj: ExposureReport | ExposureDiff) -> str:
     return json.dumps(obj.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def fit(text: str, indent: int, md: bool = False) -> list[str]:
-    """``text`` wrapped to WIDTH columns, continuation lines indented two more."""
+def fit(text: str, indent: int, md: bool = False, width: int = WIDTH) -> list[str]:
+    """``text`` wrapped to ``width`` columns, continuation lines indented four more."""
     if md:
         return [text]
     return textwrap.wrap(
         text,
-        WIDTH,
+        width,
         initial_indent=" " * indent,
         subsequent_indent=" " * (indent + 4),
         break_on_hyphens=False,
@@ -106,6 +106,7 @@ _WORD = {
 
 
 def change_lines(c: ExposureChange, md: bool, verbose: bool = False) -> list[str]:
+    w = WIDTH - 4  # the diff report indents each line by up to four columns
     """The first line (``+ rg/name (type) newly reachable: Tcp 22 from any``), then causes,
     the entry and the path."""
     bullet = "- " if md else ""
@@ -114,25 +115,27 @@ def change_lines(c: ExposureChange, md: bool, verbose: bool = False) -> list[str
         f"{bullet}{_SIGN[c.change]} {ident} {_WORD[c.change]}: "
         f"{what(c.protocol, c.ports, c.sources.labels())} ({cia_text(c.cia)})"
     )
-    lines = fit(head, 0, md)
+    lines = fit(head, 0, md, w)
     sub = "    - " if md else ""
     ind = 0 if md else 6
     for cause in dict.fromkeys(c.causes):  # a rule on subnet and NIC: once
-        lines += fit(f"{sub}because {cause}", ind, md)
-    lines += fit(f"{sub}via {c.via}", ind, md)
+        lines += fit(f"{sub}because {cause}", ind, md, w)
+    lines += fit(f"{sub}via {c.via}", ind, md, w)
     for h in c.path:
         if h.kind in _HIDDEN + ("public-ip",) and not verbose:
             continue
-        lines += fit(f"{sub}{hop_text(h, verbose)}", ind, md)
+        lines += fit(f"{sub}{hop_text(h, verbose)}", ind, md, w)
     for fl in c.flags:
-        lines += fit(f"{sub}! {fl}", ind, md)
+        lines += fit(f"{sub}! {fl}", ind, md, w)
     return lines
 
 
 def render_diff(d: ExposureDiff, *, md: bool = False, verbose: bool = False) -> list[str]:
     lines = [line for c in d.changes for line in change_lines(c, md, verbose)]
     for n in d.not_compared:
-        lines += fit(f"{'- ' if md else ''}? not compared: {n['subject']}: {n['reason']}", 0, md)
+        lines += fit(
+            f"{'- ' if md else ''}? not compared: {n['subject']}: {n['reason']}", 0, md, WIDTH - 4
+        )
     return lines
 
 
