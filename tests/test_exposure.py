@@ -10,8 +10,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from fakeazure import exposure_tenant as et
 
+from fakeazure import exposure_tenant as et
 from snapdiff.cli import main
 from snapdiff.exposure import compute
 from snapdiff.exposure.diff import diff_exposure
@@ -98,7 +98,7 @@ def test_traps_diff_names_rule_and_not_compared(traps):
     ]
     new, gone = d.changes
     assert new.causes[0].startswith("rule nsg-a/allow-rdp-any added (subnet level, priority 90")
-    assert "public IP pip-a1 (20.30.0.1)" == new.via
+    assert new.via == "public IP pip-a1 (20.30.0.1)"
     assert gone.causes == [
         "rule nsg-o/allow-ssh removed (nic level, priority 100, Allow Tcp 22 from *)"
     ]

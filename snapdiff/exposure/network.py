@@ -158,9 +158,9 @@ class Network:
                         self.by_pool.setdefault(pool, []).append(e)
                 else:
                     self.by_nat[rid] = e
-                    cfg = ref(rp.get("backendIPConfiguration"))
-                    if cfg:
-                        self.nat_by_ipconfig.setdefault(cfg, []).append(e)
+                    nat_cfg = ref(rp.get("backendIPConfiguration"))
+                    if nat_cfg:
+                        self.nat_by_ipconfig.setdefault(nat_cfg, []).append(e)
                     v2_pool = ref(rp.get("backendAddressPool"))  # NAT rule V2: per member
                     if v2_pool:
                         self.by_pool.setdefault(v2_pool, []).append(e)
