@@ -35,9 +35,7 @@ class Entry:
 class Computer:
     def __init__(self, net: Network):
         self.net = net
-        self._internet: dict[str, list[Rule]] = {
-            k: [r for r in n.rules if r.internet] for k, n in net.nsgs.items()
-        }
+        self._internet: dict[str, list[Rule]] = {}
         self._memo: dict[Any, list[Opening]] = {}
 
     # -- reading ------------------------------------------------------------------------------
@@ -45,10 +43,12 @@ class Computer:
         if nsg_id is None:
             return None
         if nsg_id not in self._internet:
-            raise Missing(f"{what} NSG {nsg_id.rsplit('/', 1)[-1]} is not in the snapshot")
-        bad = self.net.nsgs[nsg_id].unreadable
-        if bad:
-            raise Missing(f"{what} NSG {nsg_id.rsplit('/', 1)[-1]}: rules not readable: {bad}")
+            nsg = self.net.nsg(nsg_id)
+            if nsg is None:
+                raise Missing(f"{what} NSG {nsg_id.rsplit('/', 1)[-1]} is not in the snapshot")
+            if nsg.unreadable:
+                raise Missing(f"{what} NSG {nsg.name}: rules not readable: {nsg.unreadable}")
+            self._internet[nsg_id] = [r for r in nsg.rules if r.internet]
         return self._internet[nsg_id]
 
     def _subnet(self, sid: str | None) -> Subnet:

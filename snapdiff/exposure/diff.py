@@ -151,7 +151,7 @@ class _Side:
 
     def rule(self, rid: str) -> dict[str, Any] | None:
         nsg = rid.lower().split("/securityrules/")[0].split("/defaultsecurityrules/")[0]
-        n = self.net.nsgs.get(nsg)
+        n = self.net.nsg(nsg)
         return None if n is None else n.bodies.get(rid.lower())
 
 
@@ -261,7 +261,7 @@ def _level_causes(
         out.append(f"rule {h.name} changed: {change}" if gained else f"rule {h.name} changed")
     # A rule of higher priority that decided otherwise on the other side.
     nsg_id = (h.id or "").lower().split("/securityrules/")[0].split("/defaultsecurityrules/")[0]
-    then_nsg, now_nsg = then.net.nsgs.get(nsg_id), now.net.nsgs.get(nsg_id)
+    then_nsg, now_nsg = then.net.nsg(nsg_id), now.net.nsg(nsg_id)
     if then_nsg and now_nsg and f.ports.spans:
         port = f.ports.spans[0][0]
         atom: Any = (

@@ -8,7 +8,9 @@ open" is set arithmetic, not a guess from one rule.
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_right
 from collections.abc import Iterable
+from functools import lru_cache
 
 MAX_PORT = 65535
 MAX_IPV4 = 2**32 - 1
@@ -17,7 +19,7 @@ MAX_IPV4 = 2**32 - 1
 class Intervals:
     """An immutable set of integers held as sorted, disjoint, non-adjacent ``(lo, hi)`` pairs."""
 
-    __slots__ = ("spans",)
+    __slots__ = ("spans", "_lows")
 
     def __init__(self, spans: Iterable[tuple[int, int]] = ()):
         merged: list[tuple[int, int]] = []
@@ -28,6 +30,7 @@ class Intervals:
             else:
                 merged.append((lo, hi))
         self.spans: tuple[tuple[int, int], ...] = tuple(merged)
+        self._lows = [lo for lo, _ in merged]
 
     def __bool__(self) -> bool:
         return bool(self.spans)
@@ -77,7 +80,8 @@ class Intervals:
         return not (other - self)
 
     def __contains__(self, n: int) -> bool:
-        return any(lo <= n <= hi for lo, hi in self.spans)
+        i = bisect_right(self._lows, n) - 1
+        return i >= 0 and n <= self.spans[i][1]
 
     def size(self) -> int:
         return sum(hi - lo + 1 for lo, hi in self.spans)
@@ -94,6 +98,11 @@ NO_PORTS = Intervals()
 def parse_ports(values: Iterable[str]) -> Intervals | None:
     """``*``, ``22``, ``8080-8090`` (and lists of them) as port intervals; None when a value is
     not a port spec (then the rule cannot be read)."""
+    return _parse_ports(tuple(str(v) for v in values))
+
+
+@lru_cache(maxsize=65536)
+def _parse_ports(values: tuple[str, ...]) -> Intervals | None:
     spans = []
     for v in values:
         v = str(v).strip()
@@ -117,8 +126,22 @@ def format_ports(ports: Intervals) -> str:
     return ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ports.spans)
 
 
+@lru_cache(maxsize=65536)
 def ipv4_interval(text: str) -> tuple[int, int] | None:
     """``10.0.0.0/8`` or ``198.51.100.17`` as an address interval; None for IPv6 or junk."""
+    addr, _, bits = str(text).strip().partition("/")
+    parts = addr.split(".")
+    if (
+        len(parts) == 4
+        and all(p.isdigit() and len(p) <= 3 for p in parts)
+        and (not bits or (bits.isdigit() and int(bits) <= 32))
+    ):  # the common case, without ipaddress's cost
+        octets = [int(p) for p in parts]
+        if all(o <= 255 for o in octets) and not any(len(p) > 1 and p[0] == "0" for p in parts):
+            n = (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]
+            host = 32 - (int(bits) if bits else 32)
+            lo = (n >> host) << host
+            return lo, lo + (1 << host) - 1
     try:
         net = ipaddress.ip_network(str(text).strip(), strict=False)
     except ValueError:

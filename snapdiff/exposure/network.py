@@ -55,7 +55,8 @@ _LB_PROTO = {"tcp": ("Tcp",), "udp": ("Udp",), "all": ("Tcp", "Udp")}
 class Network:
     def __init__(self, rows: dict[str, dict[str, Any]]):
         self.rows = rows
-        self.nsgs: dict[str, Nsg] = {}
+        self._nsg_rows: dict[str, dict[str, Any]] = {}
+        self._nsgs: dict[str, Nsg] = {}
         self.subnets: dict[str, Subnet] = {}
         self.pips: dict[str, dict[str, Any]] = {}
         self.nics: dict[str, dict[str, Any]] = {}
@@ -72,7 +73,7 @@ class Network:
                 continue
             t = t[len(NET) :]
             if t == "networksecuritygroups":
-                self.nsgs[lid] = parse_nsg(row)
+                self._nsg_rows[lid] = row
             elif t == "publicipaddresses":
                 self.pips[lid] = row
             elif t == "networkinterfaces":
@@ -164,6 +165,15 @@ class Network:
                     v2_pool = ref(rp.get("backendAddressPool"))  # NAT rule V2: per member
                     if v2_pool:
                         self.by_pool.setdefault(v2_pool, []).append(e)
+
+    def nsg(self, nid: str) -> Nsg | None:
+        """The parsed NSG of a lower-cased id (parsed on first use), or None."""
+        if nid not in self._nsgs:
+            row = self._nsg_rows.get(nid)
+            if row is None:
+                return None
+            self._nsgs[nid] = parse_nsg(row)
+        return self._nsgs[nid]
 
     def route_flag(self, subnet: Subnet) -> str | None:
         """ "behind a route we do not model: ..." when the subnet's route table sends the

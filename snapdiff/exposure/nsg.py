@@ -219,20 +219,24 @@ def decide(rules: list[Rule] | None, proto: str, port: int, atom: SrcAtom) -> Ru
     return False
 
 
-def _atoms(levels: list[list[Rule]]) -> list[SrcAtom]:
+def _src_classes(rules: list[Rule]) -> list[list[SrcAtom]]:
+    """The Internet cut into classes that every rule treats alike: address intervals (and
+    service tags) matched by the same rules. One member of a class decides for all of it."""
     cuts = set(INTERNET.cuts())
     tags: set[str] = {OTHER_TAGS}
-    for rules in levels:
-        for r in rules:
-            cuts |= r.src_ips.cuts()
-            tags |= r.src_tags
+    for r in rules:
+        cuts |= r.src_ips.cuts()
+        tags |= r.src_tags
     points = sorted(cuts)
-    out: list[SrcAtom] = []
+    classes: dict[tuple[bool, ...], list[SrcAtom]] = {}
     for lo, nxt in zip(points, points[1:], strict=False):
         if lo in INTERNET:
-            out.append((lo, nxt - 1))
-    out += sorted(tags)
-    return out
+            sig = tuple(r.src_all or lo in r.src_ips for r in rules)
+            classes.setdefault(sig, []).append((lo, nxt - 1))
+    for t in sorted(tags):
+        sig = tuple(r.src_all or t in r.src_tags for r in rules)
+        classes.setdefault((True, *sig), []).append(t)  # tags never share a class with addresses
+    return list(classes.values())
 
 
 def _sources(atoms: list[SrcAtom]) -> Sources:
@@ -262,39 +266,56 @@ def openings(
     """Every (protocol, ports, sources) that both levels allow, grouped by the two deciding
     rules; ``want`` limits protocols and ports (what the entry forwards). Rules must already be
     limited to those reaching the target and matching some Internet traffic."""
-    levels = [lv for lv in (subnet, nic) if lv is not None]
-    atoms = _atoms(levels)
+    everything = [r for lv in (subnet, nic) if lv is not None for r in lv]
+    src_classes = _src_classes(everything)
     out: list[Opening] = []
     for proto, wanted in want.items():
         if not wanted:
             continue
-        rel = [[r for r in lv if proto in r.protocols] for lv in levels]
-        if proto == "Icmp":
-            port_atoms = [(0, 0)]
+        levels = [
+            None if lv is None else [r for r in lv if proto in r.protocols] for lv in (subnet, nic)
+        ]
+        rel = [r for lv in levels if lv is not None for r in lv]
+        spans_at = [0, len(levels[0] or [])]  # where each level's rules start in rel
+        ends = [spans_at[0] + len(levels[0] or []), spans_at[1] + len(levels[1] or [])]
+        src_sigs = [
+            [
+                r.src_all or (t in r.src_tags if isinstance(t, str) else t[0] in r.src_ips)
+                for r in rel
+            ]
+            for t in (cls[0] for cls in src_classes)
+        ]
+        port_classes: dict[tuple[bool, ...], list[tuple[int, int]]] = {}
+        if proto == "Icmp":  # ICMP has no ports: only port-less rules match it
+            port_classes[tuple(r.ports == ALL_PORTS for r in rel)] = [(0, 0)]
         else:
             cuts = wanted.cuts()
-            for lv in rel:
-                for r in lv:
-                    cuts |= r.ports.cuts()
+            for r in rel:
+                cuts |= r.ports.cuts()
             pts = sorted(cuts)
-            port_atoms = [(a, b - 1) for a, b in zip(pts, pts[1:], strict=False) if a in wanted]
+            for a, b in zip(pts, pts[1:], strict=False):
+                if a in wanted:
+                    port_classes.setdefault(tuple(a in r.ports for r in rel), []).append((a, b - 1))
         groups: dict[tuple[Rule | None, Rule | None, frozenset[SrcAtom]], list[tuple[int, int]]]
         groups = {}
-        for plo, phi in port_atoms:
-            sub_rules = _for_port(subnet, proto, plo)
-            nic_rules = _for_port(nic, proto, plo)
+        for psig, spans_of_class in port_classes.items():
             by_pair: dict[tuple[Rule | None, Rule | None], list[SrcAtom]] = {}
-            for atom in atoms:
-                d1 = decide(sub_rules, proto, plo, atom)
-                if d1 is False or (isinstance(d1, Rule) and not d1.allow):
-                    continue
-                d2 = decide(nic_rules, proto, plo, atom)
-                if d2 is False or (isinstance(d2, Rule) and not d2.allow):
-                    continue
-                pair = (d1 if isinstance(d1, Rule) else None, d2 if isinstance(d2, Rule) else None)
-                by_pair.setdefault(pair, []).append(atom)
+            for cls, ssig in zip(src_classes, src_sigs, strict=True):
+                pair: list[Rule | None] = []
+                for k in (0, 1):
+                    if levels[k] is None:
+                        pair.append(None)  # no NSG at this level: allowed
+                        continue
+                    hit = next(
+                        (rel[i] for i in range(spans_at[k], ends[k]) if psig[i] and ssig[i]), None
+                    )
+                    if hit is None or not hit.allow:
+                        break
+                    pair.append(hit)
+                else:
+                    by_pair.setdefault((pair[0], pair[1]), []).extend(cls)
             for (r1, r2), found in by_pair.items():
-                groups.setdefault((r1, r2, frozenset(found)), []).append((plo, phi))
+                groups.setdefault((r1, r2, frozenset(found)), []).extend(spans_of_class)
         for (r1, r2, atoms_allowed), spans in groups.items():
             out.append(Opening(proto, Intervals(spans), _sources(list(atoms_allowed)), r1, r2))
     out.sort(key=lambda o: (PROTOCOLS.index(o.protocol), o.ports.spans, o.sources.labels()))
