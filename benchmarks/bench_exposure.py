@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,36 +52,58 @@ def _rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _query(path: str, sid: int) -> None:
+    """One snapshot's exposure in this (fresh) process: times and peak RSS."""
+    store = Store(Path(path))
+    t0 = time.perf_counter()
+    view = SnapshotView(store, sid)
+    rows = view.resources()
+    base = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = compute(view)
+    one = time.perf_counter() - t0
+    nics = sum(r["type"] == "microsoft.network/networkinterfaces" for r in rows.values())
+    nsgs = sum(r["type"] == "microsoft.network/networksecuritygroups" for r in rows.values())
+    print(f"baseline: load {len(rows):,} rows: {base:.2f} s ({nics:,} NICs, {nsgs:,} NSG rows)")
+    print(
+        f"exposure: {one:.2f} s after the load, {base + one:.2f} s in all ({one / base:.2f}x the"
+        f" load); {len(report.findings):,} openings, {len(report.unknown):,} unknown,"
+        f" {report.resources_checked:,} checked; peak RSS {_rss_mb():.0f} MB"
+    )
+    store.close()
+
+
+def _diff(path: str, a: int, b: int) -> None:
+    store = Store(Path(path))
+    t0 = time.perf_counter()
+    d = diff_exposure(SnapshotView(store, a), SnapshotView(store, b))
+    print(
+        f"diff_exposure (both loads included): {time.perf_counter() - t0:.2f} s;"
+        f" {d.counts()}; peak RSS {_rss_mb():.0f} MB"
+    )
+    store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--query", nargs=2, metavar=("STORE", "ID"), help=argparse.SUPPRESS)
+    ap.add_argument("--diff", nargs=3, metavar=("STORE", "A", "B"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.query:
+        return _query(args.query[0], int(args.query[1]))
+    if args.diff:
+        return _diff(args.diff[0], int(args.diff[1]), int(args.diff[2]))
     with tempfile.TemporaryDirectory() as d:
-        store = Store(Path(d) / "bench.db")
+        path = str(Path(d) / "bench.db")
+        store = Store(Path(path))
         t0 = time.perf_counter()
         a, b = _write(store, args.n, 0), _write(store, args.n, 1)
-        print(f"wrote 2 snapshots of {args.n:,} resources in {time.perf_counter() - t0:.1f} s")
-        rss0 = _rss_mb()
-        t0 = time.perf_counter()
-        view = SnapshotView(store, b)
-        rows = view.resources()
-        base = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        report = compute(view)
-        one = time.perf_counter() - t0
-        nics = sum(r["type"] == "microsoft.network/networkinterfaces" for r in rows.values())
-        print(f"baseline: load {len(rows):,} rows: {base:.2f} s ({nics:,} NICs)")
-        print(
-            f"exposure: {one:.2f} s after the load ({(base + one):.2f} s in all, "
-            f"{one / base:.2f}x the load); {len(report.findings):,} openings, "
-            f"{len(report.unknown):,} unknown, {report.resources_checked:,} checked"
-        )
-        t0 = time.perf_counter()
-        d_ = diff_exposure(SnapshotView(store, a), SnapshotView(store, b))
-        two = time.perf_counter() - t0
-        print(f"diff_exposure (both loads included): {two:.2f} s; counts {d_.counts()}")
-        print(f"peak RSS: {_rss_mb():.0f} MB (after writing: {rss0:.0f} MB)")
         store.close()
+        print(f"wrote 2 snapshots of {args.n:,} resources in {time.perf_counter() - t0:.1f} s")
+        # each measurement in a fresh process: its peak RSS is its own
+        subprocess.run([sys.executable, __file__, "--query", path, str(b)], check=True)
+        subprocess.run([sys.executable, __file__, "--diff", path, str(a), str(b)], check=True)
 
 
 if __name__ == "__main__":

@@ -130,12 +130,15 @@ class Computer:
         nic_nsg: str | None, cfgs: list[tuple[str, dict[str, Any], Target]], vmss: bool,
         flags: list[str],
     ) -> Iterator[Finding]:  # fmt: skip
-        nic_rules = self._nsg_rules(nic_nsg, "NIC")
         for cfg_id, p, t in cfgs:
+            entries = self._entries(cfg_id, p, vmss)
+            if not entries:
+                continue  # no way in from the Internet: its NSGs do not matter
+            nic_rules = self._nsg_rules(nic_nsg, "NIC")
             subnet = self._subnet(ref(p.get("subnet")))
             sub_rules = self._nsg_rules(subnet.nsg, "subnet")
             route = self.net.route_flag(subnet)
-            for entry in self._entries(cfg_id, p, vmss):
+            for entry in entries:
                 if sub_rules is None and nic_rules is None and entry.standard:
                     continue  # Standard SKU public IPs and load balancers are secure by default
                 for o in self._openings(sub_rules, nic_rules, t, entry.want):

@@ -141,7 +141,7 @@ def _minus(new: list[Finding], old: list[Finding]) -> list[tuple[Finding, Interv
 class _Side:
     def __init__(self, view: SnapshotView, report: ExposureReport):
         self.rows = view.resources()
-        self.net = Network(self.rows)
+        self.net = report.network or Network(self.rows)
         self.report = report
         self.rg_complete = not report.coverage
         self.by_res: dict[str, list[Finding]] = {}

@@ -29,7 +29,11 @@ class Subnet:
     name: str  # vnet/subnet
     nsg: str | None
     route_table: str | None
-    prefixes: Intervals
+    raw_prefixes: list[str]
+
+    @property
+    def prefixes(self) -> Intervals:
+        return Intervals(iv for iv in (ipv4_interval(x) for x in self.raw_prefixes) if iv)
 
 
 @dataclass
@@ -90,22 +94,14 @@ class Network:
     def _vnet(self, row: dict[str, Any]) -> None:
         for s in (row.get("properties") or {}).get("subnets") or []:
             p = s.get("properties") or {}
-            spans = [
-                iv
-                for iv in (
-                    ipv4_interval(x)
-                    for x in [p.get("addressPrefix"), *(p.get("addressPrefixes") or [])]
-                    if x
-                )
-                if iv
-            ]
+            raw = [str(x) for x in [p.get("addressPrefix"), *(p.get("addressPrefixes") or [])] if x]
             sid = str(s.get("id", "")).lower()
             self.subnets[sid] = Subnet(
                 sid,
                 f"{row.get('name')}/{s.get('name')}",
                 ref(p.get("networkSecurityGroup")),
                 ref(p.get("routeTable")),
-                Intervals(spans),
+                raw,
             )
 
     def _lb(self, row: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ DenyAllInBound 65500) come last. A level without an NSG allows everything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .intervals import ALL_PORTS, INTERNET, Intervals, ipv4_interval, parse_ports
@@ -91,28 +92,18 @@ def parse_rule(nsg_id: str, nsg_name: str, body: dict[str, Any], default: bool) 
     protocols = _PROTO.get(str(p.get("protocol", "*")).lower(), frozenset())  # Esp/Ah: none
     if ports is None or not isinstance(p.get("priority"), int):
         return None
-    src_all, src_spans, src_tags = False, [], set()
-    for s in _values(p, "sourceAddressPrefix", "sourceAddressPrefixes"):
-        low = s.lower()
-        if low in ANY_WORDS:
-            src_all = True
-        elif (iv := ipv4_interval(s)) is not None:
-            src_spans.append(iv)
-        elif "/" in s or ":" in s:
-            continue  # IPv6: not modelled
-        elif low not in _PRIVATE_TAGS and not low.startswith("virtualnetwork"):
-            src_tags.add(s)
+    src_all, src_ips, src_tags = _src(
+        tuple(_values(p, "sourceAddressPrefix", "sourceAddressPrefixes"))
+    )
     # Source application security groups hold NICs: private addresses, never the Internet.
-    dst_all, dst_spans, dst_asgs = False, [], set()
-    for d in _values(p, "destinationAddressPrefix", "destinationAddressPrefixes"):
-        low = d.lower()
-        if low in ("*", "any", "virtualnetwork", "0.0.0.0/0"):
-            dst_all = True
-        elif (iv := ipv4_interval(d)) is not None:
-            dst_spans.append(iv)
-    for g in p.get("destinationApplicationSecurityGroups") or []:
-        if isinstance(g, dict) and g.get("id"):
-            dst_asgs.add(str(g["id"]).lower())
+    dst_all, dst_ips = _dst(
+        tuple(_values(p, "destinationAddressPrefix", "destinationAddressPrefixes"))
+    )
+    dst_asgs = frozenset(
+        str(g["id"]).lower()
+        for g in p.get("destinationApplicationSecurityGroups") or []
+        if isinstance(g, dict) and g.get("id")
+    )
     return Rule(
         nsg_id,
         nsg_name,
@@ -124,13 +115,41 @@ def parse_rule(nsg_id: str, nsg_name: str, body: dict[str, Any], default: bool) 
         protocols,
         ports,
         src_all,
-        Intervals(src_spans) & INTERNET,
-        frozenset(src_tags),
+        src_ips,
+        src_tags,
         dst_all,
-        Intervals(dst_spans),
-        frozenset(dst_asgs),
+        dst_ips,
+        dst_asgs,
         p,
     )
+
+
+@lru_cache(maxsize=16384)
+def _src(values: tuple[str, ...]) -> tuple[bool, Intervals, frozenset[str]]:
+    """(matches all Internet traffic, the Internet part of its prefixes, public service tags)."""
+    src_all, spans, tags = False, [], set()
+    for s in values:
+        low = s.lower()
+        if low in ANY_WORDS:
+            src_all = True
+        elif (iv := ipv4_interval(s)) is not None:
+            spans.append(iv)
+        elif "/" in s or ":" in s:
+            continue  # IPv6: not modelled
+        elif low not in _PRIVATE_TAGS and not low.startswith("virtualnetwork"):
+            tags.add(s)
+    return src_all, Intervals(spans) & INTERNET, frozenset(tags)
+
+
+@lru_cache(maxsize=16384)
+def _dst(values: tuple[str, ...]) -> tuple[bool, Intervals]:
+    dst_all, spans = False, []
+    for d in values:
+        if d.lower() in ("*", "any", "virtualnetwork", "0.0.0.0/0"):
+            dst_all = True
+        elif (iv := ipv4_interval(d)) is not None:
+            spans.append(iv)
+    return dst_all, Intervals(spans)
 
 
 def default_rule_bodies(nsg_id: str) -> list[dict[str, Any]]:
@@ -276,18 +295,19 @@ def openings(
             None if lv is None else [r for r in lv if proto in r.protocols] for lv in (subnet, nic)
         ]
         rel = [r for lv in levels if lv is not None for r in lv]
-        spans_at = [0, len(levels[0] or [])]  # where each level's rules start in rel
-        ends = [spans_at[0] + len(levels[0] or []), spans_at[1] + len(levels[1] or [])]
-        src_sigs = [
-            [
+        n0 = len(levels[0] or [])
+        level_masks = [(1 << n0) - 1, ((1 << len(rel)) - 1) ^ ((1 << n0) - 1)]
+        # Bit i of a mask: rule rel[i] matches that class of sources / of ports.
+        src_masks = [
+            _mask(
                 r.src_all or (t in r.src_tags if isinstance(t, str) else t[0] in r.src_ips)
                 for r in rel
-            ]
+            )
             for t in (cls[0] for cls in src_classes)
         ]
-        port_classes: dict[tuple[bool, ...], list[tuple[int, int]]] = {}
+        port_classes: dict[int, list[tuple[int, int]]] = {}
         if proto == "Icmp":  # ICMP has no ports: only port-less rules match it
-            port_classes[tuple(r.ports == ALL_PORTS for r in rel)] = [(0, 0)]
+            port_classes[_mask(r.ports == ALL_PORTS for r in rel)] = [(0, 0)]
         else:
             cuts = wanted.cuts()
             for r in rel:
@@ -295,21 +315,23 @@ def openings(
             pts = sorted(cuts)
             for a, b in zip(pts, pts[1:], strict=False):
                 if a in wanted:
-                    port_classes.setdefault(tuple(a in r.ports for r in rel), []).append((a, b - 1))
+                    port_classes.setdefault(_mask(a in r.ports for r in rel), []).append((a, b - 1))
         groups: dict[tuple[Rule | None, Rule | None, frozenset[SrcAtom]], list[tuple[int, int]]]
         groups = {}
-        for psig, spans_of_class in port_classes.items():
+        for pmask, spans_of_class in port_classes.items():
             by_pair: dict[tuple[Rule | None, Rule | None], list[SrcAtom]] = {}
-            for cls, ssig in zip(src_classes, src_sigs, strict=True):
+            for cls, smask in zip(src_classes, src_masks, strict=True):
+                both = pmask & smask
                 pair: list[Rule | None] = []
                 for k in (0, 1):
                     if levels[k] is None:
                         pair.append(None)  # no NSG at this level: allowed
                         continue
-                    hit = next(
-                        (rel[i] for i in range(spans_at[k], ends[k]) if psig[i] and ssig[i]), None
-                    )
-                    if hit is None or not hit.allow:
+                    m = both & level_masks[k]
+                    if not m:
+                        break  # no rule matches (an NSG body without its default rules)
+                    hit = rel[(m & -m).bit_length() - 1]  # the lowest bit: the first rule
+                    if not hit.allow:
                         break
                     pair.append(hit)
                 else:
@@ -319,6 +341,14 @@ def openings(
         for (r1, r2, atoms_allowed), spans in groups.items():
             out.append(Opening(proto, Intervals(spans), _sources(list(atoms_allowed)), r1, r2))
     out.sort(key=lambda o: (PROTOCOLS.index(o.protocol), o.ports.spans, o.sources.labels()))
+    return out
+
+
+def _mask(bits: Any) -> int:
+    out = 0
+    for i, b in enumerate(bits):
+        if b:
+            out |= 1 << i
     return out
 
 

@@ -35,6 +35,7 @@ class ExposureReport:
     coverage: list[str]  # listings that failed: what is not known, and why
     resources_checked: int
     query: dict[str, Any] = field(default_factory=dict)
+    network: Network | None = field(default=None, repr=False)  # the rows read (for the diff)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,7 +68,8 @@ def compute(view: SnapshotView) -> ExposureReport:
     """Every Internet-reachable VM, scale set and PaaS endpoint of ``view``."""
     with paused_gc():
         rows = view.resources()
-        comp = Computer(Network(rows))
+        net = Network(rows)
+        comp = Computer(net)
         findings: list[Finding] = []
         unknown: list[Unknown] = []
         checked = 0
@@ -90,7 +92,7 @@ def compute(view: SnapshotView) -> ExposureReport:
                 unknown.append(unk)
         findings.sort(key=sort_key)
         unknown.sort(key=lambda u: u.resource.lower())
-        return ExposureReport(view.id, findings, unknown, coverage_of(view), checked)
+        return ExposureReport(view.id, findings, unknown, coverage_of(view), checked, network=net)
 
 
 def sort_key(f: Finding) -> tuple[Any, ...]:
