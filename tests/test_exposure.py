@@ -218,3 +218,76 @@ def test_demo_diff_vmss_newly_reachable_on_22(demo_store):
         ("rg-app-staging/stfabstagingtmp01 (storageAccounts)",
          ["rg-app-staging/stfabstagingtmp01 (storageAccounts) removed"])
     ]  # fmt: skip
+
+
+def _without(name: str):
+    return lambda rows: [r for r in rows if r["name"] != name]
+
+
+def test_missing_nsg_is_unknown_and_not_compared_never_closed(tmp_path):
+    store = Store(tmp_path / "x.db")
+    a = et.write(store, 0)
+    b = et.write(store, 0, "no-nsg-a", edit=_without("nsg-a"))
+    r = compute(SnapshotView(store, b))
+    assert ("rg-exp/vm-a1 (virtualMachines)", "NIC NSG nsg-a is not in the snapshot") in [
+        (u.to_dict()["short"], u.reason) for u in r.unknown
+    ]
+    assert not [f for f in r.findings if f.short == "rg-exp/vm-a1 (virtualMachines)"]
+    d = diff_exposure(SnapshotView(store, a), SnapshotView(store, b))
+    assert [c.short for c in d.changes] == []  # not "no longer reachable"
+    assert {n["subject"] for n in d.not_compared} == {
+        "rg-exp/vm-a1 (virtualMachines)",
+        "rg-exp/sql-hidden (servers)",
+    }
+    store.close()
+
+
+def test_failed_resource_graph_batch_leaves_missing_rows_not_compared(tmp_path):
+    store = Store(tmp_path / "x.db")
+    a = et.write(store, 0)
+    b = et.write(store, 0, "partial", edit=_without("vm-c1"), failed_batch=True)
+    r = compute(SnapshotView(store, b))
+    assert r.coverage == [
+        "Resource Graph: failed; exposure is not known for resources (and network rows) it did"
+        " not list",
+        "Resource Graph batch-1: failed; rows of that batch are missing",
+    ]
+    d = diff_exposure(SnapshotView(store, a), SnapshotView(store, b))
+    assert [c.short for c in d.changes] == []
+    assert ("rg-exp/vm-c1 (virtualMachines)", "B: not listed (Resource Graph incomplete)") in [
+        (n["subject"], n["reason"]) for n in d.not_compared
+    ]
+    store.close()
+
+
+def test_destination_asg_and_nsg_without_default_rules(tmp_path):
+    asg = f"/subscriptions/{et.SUB}/resourceGroups/rg-other/providers/Microsoft.Network/applicationSecurityGroups/asg-web"
+
+    def edit(rows):
+        for r in rows:
+            if r["name"] == "nsg-o":
+                nsg = r["id"]
+                for name, prio, port, group in (
+                    ("to-asg-web", 110, "443", asg),
+                    ("to-asg-x", 120, "8443", asg + "x"),
+                ):
+                    r["properties"]["securityRules"].append({
+                        "name": name, "id": f"{nsg}/securityRules/{name}",
+                        "properties": {"protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": port,
+                                       "sourceAddressPrefix": "*", "destinationApplicationSecurityGroups": [{"id": group}],
+                                       "access": "Allow", "priority": prio, "direction": "Inbound"}})  # fmt: skip
+                del r["properties"]["defaultSecurityRules"]  # Azure's defaults still apply
+            if r["name"] == "nic-o1":
+                cfg = r["properties"]["ipConfigurations"][0]["properties"]
+                cfg["applicationSecurityGroups"] = [{"id": asg}]
+        return rows
+
+    store = Store(tmp_path / "x.db")
+    sid = et.write(store, 0, edit=edit)
+    got = _table(compute(SnapshotView(store, sid)))
+    other = {t for t in got if t[0] == "rg-other/vm-a1 (virtualMachines)"}
+    assert other == {
+        ("rg-other/vm-a1 (virtualMachines)", "Tcp", "22", ("any",)),
+        ("rg-other/vm-a1 (virtualMachines)", "Tcp", "443", ("any",)),  # 8443: another ASG
+    }
+    store.close()

@@ -7,6 +7,7 @@ newly reachable on 3389, and removes nsg-o's "allow-ssh", closing rg-other/vm-a1
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .demo import _Demo
@@ -120,12 +121,25 @@ def rows(week: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return d.rows, responses
 
 
-def write(store: Any, week: int, label: str | None = None) -> int:
+def write(
+    store: Any,
+    week: int,
+    label: str | None = None,
+    *,
+    edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+    failed_batch: bool = False,
+) -> int:
+    """Week ``week`` as a snapshot; ``edit`` changes the rows first; ``failed_batch`` adds a
+    Resource Graph batch that failed (its rows unknown)."""
     rows_, responses = rows(week)
+    if edit is not None:
+        rows_ = edit(rows_)
     fetches = [
         FakeFetch("subscriptions:list", "", [{"value": [{"subscriptionId": SUB}]}]),
         FakeFetch("resourcegraph:resources", "batch-0", arg_pages(rows_)),
     ]
+    if failed_batch:
+        fetches.append(FakeFetch("resourcegraph:resources", "batch-1", [], "failed", 500))
     for sid, rules in sorted(responses.items()):
         if rules is None:
             fetches.append(
