@@ -60,6 +60,7 @@ def test_traps_week0_reachable_exactly(traps):
         ("rg-exp/vm-c1 (virtualMachines)", "Udp", "all", ("any",)),
         ("rg-exp/vm-c1 (virtualMachines)", "Icmp", "", ("any",)),
         ("rg-exp/sql-open (servers)", "Tcp", "1433", ("any",)),
+        ("rg-exp/sql-wk (servers)", "Tcp", "1433", ("203.0.113.0/24",)),
     }
     # vm-a2 (no public IP) and vm-d1 (Standard public IP, no NSG) are not reachable;
     # sql-hidden is unknown, never closed
@@ -94,9 +95,13 @@ def test_traps_diff_names_rule_and_not_compared(traps):
     ]
     assert got == [
         ("reachable", "rg-exp/vm-a1 (virtualMachines)", "Tcp", "3389", ["any"]),
+        ("reachable", "rg-exp/sql-wk (servers)", "Tcp", "1433", ["any except 203.0.113.0/24"]),
         ("unreachable", "rg-other/vm-a1 (virtualMachines)", "Tcp", "22", ["any"]),
     ]
-    new, gone = d.changes
+    new, sql, gone = d.changes
+    assert sql.causes == [
+        "firewall rule office changed: 203.0.113.0-203.0.113.255 -> 0.0.0.0-255.255.255.255"
+    ]
     assert new.causes[0].startswith("rule nsg-a/allow-rdp-any added (subnet level, priority 90")
     assert new.via == "public IP pip-a1 (20.30.0.1)"
     assert gone.causes == [
@@ -127,7 +132,7 @@ def test_cli_diff_names_vm_port_ip_and_rule(traps):
     assert runs == {"exposure": 1, "exposure:c>=8": 1, "exposure:c>=9": 0}
     run = CliRunner().invoke(main, [*base, "--section", "exposure", "--format", "json"])
     doc = json.loads(run.output)["exposure"]
-    assert doc["counts"] == {"reachable": 1, "unreachable": 1, "raised": 0}
+    assert doc["counts"] == {"reachable": 2, "unreachable": 1, "raised": 0}
     assert doc["changes"][0]["resource"].endswith(
         "/resourceGroups/rg-exp/providers/Microsoft.Compute/virtualMachines/vm-a1"
     )
@@ -154,6 +159,7 @@ def test_cli_exposure_filters_and_formats(traps):
     assert [line for line in run.output.splitlines() if not line.startswith(" ")][1:] == [
         "C8 I5 A3  rg-exp/vm-a1 (virtualMachines)",
         "C7 I0 A0  rg-exp/sql-open (servers)",
+        "C7 I0 A0  rg-exp/sql-wk (servers)",
         "not known (never read as closed):",
     ]
     run = CliRunner().invoke(main, [*base, "--format", "markdown", "-v"])

@@ -221,7 +221,27 @@ def _causes(f: Finding, now: _Side, then: _Side, gained: bool) -> list[str]:
                     out.append(f"{nic_hop.name} {verb} backend pool {lb_pool.rsplit('/', 1)[-1]}")
         elif h.kind in ("nsg-rule", "no-nsg"):
             out += _level_causes(h, f, now, then, gained, nic_hop, subnet_hop)
+        elif h.kind in _PAAS_HOPS:
+            out += _paas_cause(h, then.by_res.get(rid, []), gained)
     return out or ["the path changed (see path)"]
+
+
+_PAAS_HOPS = ("setting", "ip-rule", "firewall-rule", "access-restriction")
+
+
+def _paas_cause(h: Hop, other: list[Finding], gained: bool) -> list[str]:
+    """A PaaS setting or rule on this side's path that the other side lacks or spells
+    differently: ``firewall rule everyone (0.0.0.0-255.255.255.255) added``."""
+    hops = [x for f in other for x in f.path if x.kind == h.kind]
+    if any(x.name == h.name and x.detail == h.detail for x in hops):
+        return []
+    kind = h.kind.replace("-", " ")
+    before = next((x.detail for x in hops if x.name == h.name), None)
+    if before is not None:
+        old, new = (before, h.detail) if gained else (h.detail, before)
+        return [f"{kind} {h.name} changed: {old} -> {new}"]
+    what = f"{kind} {h.name} ({h.detail})" if h.detail else f"{kind} {h.name}"
+    return [f"{what} {'added' if gained else 'removed'}"]
 
 
 def _level(h: Hop) -> str:

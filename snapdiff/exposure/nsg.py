@@ -225,19 +225,6 @@ def _matches(r: Rule, proto: str, port: int, icmp_all: bool, atom: SrcAtom) -> b
     return any(lo <= atom[0] and atom[1] <= hi for lo, hi in r.src_ips.spans)
 
 
-def decide(rules: list[Rule] | None, proto: str, port: int, atom: SrcAtom) -> Rule | None | bool:
-    """The rule that decides Internet traffic (proto, port, source atom) at one level; ``True``
-    when the level has no NSG (allowed); ``False`` when no rule matches (cannot happen with
-    DenyAllInBound present, but an NSG body may lack default rules)."""
-    if rules is None:
-        return True
-    icmp = proto == "Icmp"
-    for r in rules:
-        if _matches(r, proto, port, icmp, atom):
-            return r
-    return False
-
-
 def _src_classes(rules: list[Rule]) -> list[list[SrcAtom]]:
     """The Internet cut into classes that every rule treats alike: address intervals (and
     service tags) matched by the same rules. One member of a class decides for all of it."""
@@ -350,9 +337,3 @@ def _mask(bits: Any) -> int:
         if b:
             out |= 1 << i
     return out
-
-
-def _for_port(rules: list[Rule] | None, proto: str, port: int) -> list[Rule] | None:
-    if rules is None:
-        return None
-    return [r for r in rules if proto in r.protocols and (proto == "Icmp" or port in r.ports)]

@@ -42,6 +42,9 @@ class Sources:
         if self.is_any:
             return ["any"]
         out = format_addresses(self.ips)
+        missing = format_addresses(INTERNET - self.ips)
+        if self.ips and len(missing) < len(out):  # "any except 203.0.113.0/24" reads better
+            out = ["any except " + ", ".join(missing)]
         for t in sorted(self.tags):
             if t != OTHER_TAGS:  # a tag with a space is a phrase: "Azure services (any tenant)"
                 out.append(t if " " in t else f"service tag {t}")

@@ -2,7 +2,8 @@
 real-shaped rows (NSG, NIC, public IP, virtual network, VM) and written straight to a store.
 
 Week 1 adds "allow-rdp-any" (Allow Tcp 3389 from *, priority 90) to nsg-a, making rg-exp/vm-a1
-newly reachable on 3389, and removes nsg-o's "allow-ssh", closing rg-other/vm-a1's port 22.
+newly reachable on 3389, removes nsg-o's "allow-ssh", closing rg-other/vm-a1's port 22, and
+widens sql-wk's firewall rule "office" from 203.0.113.0/24 to everything.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def rows(week: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     for name, rules in (
         ("sql-open", [("AllowAllWindowsAzureIps", "0.0.0.0", "0.0.0.0"), ("everyone", "0.0.0.0", "255.255.255.255")]),
         ("sql-hidden", None),
+        ("sql-wk", [("office", "0.0.0.0" if week else "203.0.113.0", "255.255.255.255" if week else "203.0.113.255")]),
     ):  # fmt: skip
         sid = d.rid(SUB, RG, "Microsoft.Sql/servers", name)
         d.add(SUB, RG, "Microsoft.Sql/servers", name, {"publicNetworkAccess": "Enabled",
