@@ -15,6 +15,16 @@ SDKS = ("azure", "msgraph", "msgraph_core", "kiota_abstractions", "kiota_authent
 FORBIDDEN = {
     "snapdiff.diff": ("snapdiff.securicad", "snapdiff.collect", "fakeazure", *SDKS),
     "snapdiff.securicad": ("snapdiff.diff", "snapdiff.collect", "fakeazure", *SDKS),
+    # an analysis reads snapshots (snapshot.py, naming), never another analysis or a renderer
+    "snapdiff.exposure": (
+        "snapdiff.diff",
+        "snapdiff.access",
+        "snapdiff.securicad",
+        "snapdiff.collect",
+        "snapdiff.commands",
+        "fakeazure",
+        *SDKS,
+    ),
     "snapdiff.naming": (
         "snapdiff.securicad",
         "snapdiff.collect",
