@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from fakeazure import exposure_tenant as et
 from snapdiff.cli import main
+from snapdiff.diff.schema import schema_errors
 from snapdiff.exposure import compute
-from snapdiff.exposure.diff import diff_exposure
+from snapdiff.exposure.diff import SCHEMA, diff_exposure
 from snapdiff.exposure.intervals import Intervals, format_ports, parse_ports
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
@@ -132,6 +133,7 @@ def test_cli_diff_names_vm_port_ip_and_rule(traps):
     assert runs == {"exposure": 1, "exposure:c>=8": 1, "exposure:c>=9": 0}
     run = CliRunner().invoke(main, [*base, "--section", "exposure", "--format", "json"])
     doc = json.loads(run.output)["exposure"]
+    assert schema_errors(doc, SCHEMA) == []
     assert doc["counts"] == {"reachable": 2, "unreachable": 1, "raised": 0}
     assert doc["changes"][0]["resource"].endswith(
         "/resourceGroups/rg-exp/providers/Microsoft.Compute/virtualMachines/vm-a1"

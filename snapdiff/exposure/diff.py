@@ -101,15 +101,59 @@ def valid_rule(rule: str) -> bool:
     return n < 10 if m.group(2) == ">" else n <= 10
 
 
+_STR = {"type": "string"}
+_STRS = {"type": "array", "items": _STR}
+_CIA = {"type": ["array", "null"], "items": {"type": "integer"}}
+_HOP = {
+    "type": "object",
+    "required": ["kind", "name", "id", "detail"],
+    "properties": {"kind": _STR, "name": _STR, "id": {"type": ["string", "null"]}, "detail": _STR},
+}
+_CHANGE = {
+    "type": "object",
+    "required": [
+        "change", "resource", "short", "type", "cia", "cia_before", "protocol", "ports",
+        "port_ranges", "sources", "via", "path", "causes", "flags",
+    ],
+    "properties": {
+        "change": {"type": "string", "enum": list(_ORDER)},
+        "resource": _STR,
+        "short": _STR,
+        "type": _STR,
+        "cia": _CIA,
+        "cia_before": _CIA,
+        "protocol": {"type": "string", "enum": ["Tcp", "Udp", "Icmp"]},
+        "ports": _STR,
+        "port_ranges": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+        "sources": _STRS,
+        "via": _STR,
+        "path": {"type": "array", "items": _HOP},
+        "causes": _STRS,
+        "flags": _STRS,
+    },
+    "additionalProperties": False,
+}  # fmt: skip
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["changes", "not_compared", "resources_compared", "counts"],
     "properties": {
-        "changes": {"type": "array", "items": {"type": "object"}},
-        "not_compared": {"type": "array", "items": {"type": "object"}},
+        "changes": {"type": "array", "items": _CHANGE},
+        "not_compared": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["subject", "resource", "reason"],
+                "properties": {"subject": _STR, "resource": _STR, "reason": _STR},
+            },
+        },
         "resources_compared": {"type": "integer"},
-        "counts": {"type": "object"},
+        "counts": {
+            "type": "object",
+            "required": list(_ORDER),
+            "properties": {k: {"type": "integer"} for k in _ORDER},
+        },
     },
+    "additionalProperties": False,
 }
 
 
