@@ -103,7 +103,9 @@ def test_traps_diff_names_rule_and_not_compared(traps):
     assert sql.causes == [
         "firewall rule office changed: 203.0.113.0-203.0.113.255 -> 0.0.0.0-255.255.255.255"
     ]
-    assert new.causes[0].startswith("rule nsg-a/allow-rdp-any added (subnet level, priority 90")
+    assert new.causes == [  # the same NSG on subnet and NIC: one cause
+        "rule nsg-a/allow-rdp-any added (subnet and nic level, priority 90, Allow Tcp 3389 from *)"
+    ]
     assert new.via == "public IP pip-a1 (20.30.0.1)"
     assert gone.causes == [
         "rule nsg-o/allow-ssh removed (nic level, priority 100, Allow Tcp 22 from *)"

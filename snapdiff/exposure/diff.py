@@ -267,7 +267,19 @@ def _causes(f: Finding, now: _Side, then: _Side, gained: bool) -> list[str]:
             out += _level_causes(h, f, now, then, gained, nic_hop, subnet_hop)
         elif h.kind in _PAAS_HOPS:
             out += _paas_cause(h, then.by_res.get(rid, []), gained)
-    return out or ["the path changed (see path)"]
+    return _merge_levels(out) or ["the path changed (see path)"]
+
+
+def _merge_levels(causes: list[str]) -> list[str]:
+    """One cause for a rule of the NSG that is on both the subnet and the NIC."""
+    out: list[str] = []
+    for c in causes:
+        twin = c.replace("(nic level, ", "(subnet level, ")
+        if c != twin and twin in out:
+            out[out.index(twin)] = twin.replace("(subnet level, ", "(subnet and nic level, ")
+        elif c not in out:
+            out.append(c)
+    return out
 
 
 _PAAS_HOPS = ("setting", "ip-rule", "firewall-rule", "access-restriction")
