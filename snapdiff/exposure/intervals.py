@@ -188,8 +188,11 @@ def format_addresses(addrs: Intervals) -> list[str]:
     """Address intervals as the fewest CIDR prefixes (single addresses without ``/32``)."""
     out = []
     for lo, hi in addrs.spans:
-        for net in ipaddress.summarize_address_range(
-            ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)
-        ):
-            out.append(str(net.network_address) if net.prefixlen == 32 else str(net))
+        while lo <= hi:
+            size = (lo & -lo) if lo else 1 << 32  # the largest block aligned at lo ...
+            while size > hi - lo + 1:  # ... that fits
+                size >>= 1
+            text = f"{lo >> 24}.{(lo >> 16) & 255}.{(lo >> 8) & 255}.{lo & 255}"
+            out.append(text if size == 1 else f"{text}/{32 - size.bit_length() + 1}")
+            lo += size
     return out

@@ -327,7 +327,7 @@ def openings(
                 groups.setdefault((r1, r2, frozenset(found)), []).extend(spans_of_class)
         for (r1, r2, atoms_allowed), spans in groups.items():
             out.append(Opening(proto, Intervals(spans), _sources(list(atoms_allowed)), r1, r2))
-    out.sort(key=lambda o: (PROTOCOLS.index(o.protocol), o.ports.spans, o.sources.labels()))
+    out.sort(key=lambda o: (PROTOCOLS.index(o.protocol), o.ports.spans, o.sources.key()))
     return out
 
 
