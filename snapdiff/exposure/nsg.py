@@ -300,9 +300,16 @@ def openings(
             for r in rel:
                 cuts |= r.ports.cuts()
             pts = sorted(cuts)
-            for a, b in zip(pts, pts[1:], strict=False):
+            index = {p: k for k, p in enumerate(pts)}
+            masks = [0] * len(pts)  # masks[k]: the rules whose ports hold [pts[k], pts[k+1])
+            for i, r in enumerate(rel):
+                bit = 1 << i
+                for lo, hi in r.ports.spans:
+                    for k in range(index[lo], index[hi + 1]):
+                        masks[k] |= bit
+            for k, (a, b) in enumerate(zip(pts, pts[1:], strict=False)):
                 if a in wanted:
-                    port_classes.setdefault(_mask(a in r.ports for r in rel), []).append((a, b - 1))
+                    port_classes.setdefault(masks[k], []).append((a, b - 1))
         groups: dict[tuple[Rule | None, Rule | None, frozenset[SrcAtom]], list[tuple[int, int]]]
         groups = {}
         for pmask, spans_of_class in port_classes.items():
