@@ -301,3 +301,32 @@ def test_destination_asg_and_nsg_without_default_rules(tmp_path):
         ("rg-other/vm-a1 (virtualMachines)", "Tcp", "443", ("any",)),  # 8443: another ASG
     }
     store.close()
+
+
+def test_nsg_body_from_the_azure_rest_spec_example():
+    """Azure's own example body (azure-rest-api-specs, NetworkSecurityGroupGet 2024-01-01):
+    rule1 allows protocol * port 80 from * at priority 130, then the defaults."""
+    from pathlib import Path
+
+    from snapdiff.exposure.compute import EVERYTHING
+    from snapdiff.exposure.nsg import Target, openings, parse_nsg
+
+    body = json.loads(
+        (
+            Path(__file__).parent / "fixtures/exposure/NetworkSecurityGroupGet-2024-01-01.json"
+        ).read_text()
+    )
+    nsg = parse_nsg(body)
+    assert [(r.name, r.priority, r.access) for r in nsg.rules] == [
+        ("rule1", 130, "Allow"),
+        ("AllowVnetInBound", 65000, "Allow"),
+        ("AllowAzureLoadBalancerInBound", 65001, "Allow"),
+        ("DenyAllInBound", 65500, "Deny"),
+    ]
+    internet = [r for r in nsg.rules if r.internet]  # VirtualNetwork, AzureLoadBalancer: never
+    assert [r.name for r in internet] == ["rule1", "DenyAllInBound"]
+    t = Target(Intervals([(167772164, 167772164)]), frozenset())  # 10.0.0.4
+    got = [(o.protocol, format_ports(o.ports), o.sources.labels(), o.nic_rule.name) for o in openings(None, internet, EVERYTHING)]  # fmt: skip
+    assert all(r.reaches(t) for r in internet)
+    # ICMP has no port 80: DenyAllInBound decides it
+    assert got == [("Tcp", "80", ["any"], "rule1"), ("Udp", "80", ["any"], "rule1")]

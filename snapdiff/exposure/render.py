@@ -75,7 +75,7 @@ def render_report(r: ExposureReport, *, md: bool = False, verbose: bool = False)
             head = f"{cia_text(f.cia)}  {f.short}"
             if verbose:
                 head += f" [{f.resource}]"
-            lines.append(f"### {head}" if md else head)
+            lines += [f"### {head}"] if md else fit(head, 0)
         lines += fit(f"{'- ' if md else ''}{what(f.protocol, f.ports, f.sources.labels())}"
                      f" via {f.via}", 0 if md else 2, md)  # fmt: skip
         lines += _path(f.path, verbose, 2 if md else 6, md)
