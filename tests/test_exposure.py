@@ -196,7 +196,8 @@ def test_demo_exposure_week1(demo_store):
         ("rg-integration-prod/stfabfuncprod01 (storageAccounts)", "Tcp", "443", any_),
         ("rg-mgmt/stfabsharedlogs01 (storageAccounts)", "Tcp", "443", any_),
         ("rg-aks-prod/aks-fab-prod (managedClusters)", "Tcp", "443", office),
-        ("rg-app-prod/app-fab-portal (sites)", "Tcp", "80, 443", ("203.0.113.0/24",)),
+        ("rg-app-prod/app-fab-portal (sites)", "Tcp", "80, 443",
+         ("203.0.113.0/24", "service tag AzureFrontDoor.Backend")),  # office, frontdoor; Deny all
         ("rg-app-prod/app-fab-portal (sites)", "Tcp", "443", any_),  # scm site: Allow all
         ("rg-integration-prod/func-fab-orders (sites)", "Tcp", "80, 443", any_),
         ("rg-integration-prod/func-fab-orders (sites)", "Tcp", "443", any_),

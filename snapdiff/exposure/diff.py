@@ -14,7 +14,7 @@ from .model import Finding, Hop, cia_rank, cia_text, short_form
 from .network import Network, ref, refs
 from .nsg import _matches
 from .query import ExposureReport, compute
-from .sources import NOWHERE, Sources
+from .sources import NOWHERE, OTHER_TAGS, Sources
 
 _ORDER = {"reachable": 0, "raised": 1, "unreachable": 2}
 
@@ -175,6 +175,9 @@ def _minus(new: list[Finding], old: list[Finding]) -> list[tuple[Finding, Interv
                 if lo in o.ports:
                     covered = covered | o.sources
             rest = f.sources - covered
+            if OTHER_TAGS in covered.tags:
+                # A tag no rule named on the other side went the way of all other tags there.
+                rest = Sources(rest.ips, frozenset())
             if rest:
                 groups.setdefault(rest, []).append((lo, nxt - 1))
         for src, spans in groups.items():

@@ -139,7 +139,13 @@ def _restrictions(rules: Any, default: Any) -> tuple[Sources, list[Hop]]:
     if not rules:
         return ANYWHERE, [Hop("access-restriction", "none", None, "no access restrictions")]
     ordered = sorted(rules, key=lambda r: int(r.get("priority") or 0))
-    remaining, allowed, hops = ANYWHERE, NOWHERE, []
+    named = frozenset(
+        str(r.get("ipAddress") or "")
+        for r in rules
+        if str(r.get("tag") or "").lower() == "servicetag"
+    )
+    everywhere = Sources(ANYWHERE.ips, ANYWHERE.tags | named)  # the tags are Internet too
+    remaining, allowed, hops = everywhere, NOWHERE, []
     for r in ordered:
         if r.get("vnetSubnetResourceId"):
             continue  # a subnet of a virtual network: private traffic
@@ -147,7 +153,7 @@ def _restrictions(rules: Any, default: Any) -> tuple[Sources, list[Hop]]:
         if str(r.get("tag") or "").lower() == "servicetag":
             match = Sources(Intervals(), frozenset({addr}))
         elif addr.lower() == "any":
-            match = ANYWHERE
+            match = everywhere
         else:
             match = _ips([addr])
         hit = match & remaining
