@@ -143,7 +143,7 @@ def test_cli_diff_names_vm_port_ip_and_rule(traps):
 
 
 def test_cli_exposure_filters_and_formats(traps):
-    store, _, b = traps
+    store, a, b = traps
     base = ["exposure", str(b), "--store", str(store.path)]
     run = CliRunner().invoke(main, [*base, "--port", "3389", "--format", "json"])
     assert run.exit_code == 0, run.output
@@ -172,6 +172,16 @@ def test_cli_exposure_filters_and_formats(traps):
         and "## Internet exposure" in run.output
         and "/subscriptions/" in run.output
     )
+    vm = f"/subscriptions/{et.SUB}/resourceGroups/rg-other/providers/Microsoft.Compute/virtualMachines/vm-a1"
+    run = CliRunner().invoke(main, [*base, "--resource", vm.upper(), "--format", "json"])
+    assert [f["short"] for f in json.loads(run.output)["findings"]] == []  # 22 closed in week 1
+    run = CliRunner().invoke(
+        main, ["exposure", str(a), "--store", str(store.path), "--resource", vm]
+    )
+    assert run.output.splitlines()[1:3] == [
+        "C2 I0 A0  rg-other/vm-a1 (virtualMachines)",
+        "  Tcp 22 from any via public IP pip-o1 (20.30.0.2)",
+    ]
     run = CliRunner().invoke(main, [*base, "--resource", "/subscriptions/x/nothing"])
     assert run.exit_code == 2 and "no resource" in run.output
 
