@@ -214,7 +214,7 @@ def test_demo_exposure_week1(demo_store):
         ("rg-data-prod/cosmos-fab-prod (databaseAccounts)", "Tcp", "443",
          ("104.42.195.92", "203.0.113.0/24")),
         ("rg-data-prod/sql-fab-prod (servers)", "Tcp", "1433",
-         ("192.0.2.77", "198.51.100.0/24", "203.0.113.10/31", "203.0.113.12/31", "203.0.113.14",
+         ("192.0.2.77", "198.51.100.0/24", "203.0.113.10-203.0.113.14",
           "Azure services (any tenant's)")),
         ("rg-data-prod/mysql-fab-prod (servers)", "Tcp", "3306",
          ("203.0.113.0/24", "Azure services (any tenant's)")),
@@ -341,3 +341,26 @@ def test_nsg_body_from_the_azure_rest_spec_example():
     assert all(r.reaches(t) for r in internet)
     # ICMP has no port 80: DenyAllInBound decides it
     assert got == [("Tcp", "80", ["any"], "rule1"), ("Udp", "80", ["any"], "rule1")]
+
+
+def test_cidr_formatting_agrees_with_the_standard_library():
+    import ipaddress
+    import random
+
+    from snapdiff.exposure.intervals import cidrs, format_addresses, ipv4_interval
+
+    rng = random.Random(7)
+    for _ in range(500):
+        lo = rng.randrange(2**32)
+        hi = min(2**32 - 1, lo + rng.choice([0, 1, 2, 255, 256, 1000, 2**20, 2**31]))
+        nets = ipaddress.summarize_address_range(
+            ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)
+        )
+        assert cidrs(lo, hi) == [
+            str(n.network_address) if n.prefixlen == 32 else str(n) for n in nets
+        ]
+        text = f"{lo >> 24}.{(lo >> 16) & 255}.{(lo >> 8) & 255}.{lo & 255}/{rng.randint(0, 32)}"
+        net = ipaddress.ip_network(text, strict=False)
+        assert ipv4_interval(text) == (int(net.network_address), int(net.broadcast_address))
+    assert format_addresses(Intervals([(3405803786, 3405803790)])) == ["203.0.113.10-203.0.113.14"]
+    assert ipv4_interval("::/0") is None and ipv4_interval("10.0.0.256") is None

@@ -185,14 +185,26 @@ INTERNET = Intervals([(0, MAX_IPV4)]) - _NOT_INTERNET
 
 
 def format_addresses(addrs: Intervals) -> list[str]:
-    """Address intervals as the fewest CIDR prefixes (single addresses without ``/32``)."""
+    """Address intervals as CIDR prefixes (single addresses without ``/32``); an interval that
+    is not one prefix reads ``first-last``."""
     out = []
     for lo, hi in addrs.spans:
-        while lo <= hi:
-            size = (lo & -lo) if lo else 1 << 32  # the largest block aligned at lo ...
-            while size > hi - lo + 1:  # ... that fits
-                size >>= 1
-            text = f"{lo >> 24}.{(lo >> 16) & 255}.{(lo >> 8) & 255}.{lo & 255}"
-            out.append(text if size == 1 else f"{text}/{32 - size.bit_length() + 1}")
-            lo += size
+        parts = cidrs(lo, hi)
+        out += parts if len(parts) == 1 else [f"{_dotted(lo)}-{_dotted(hi)}"]
+    return out
+
+
+def _dotted(n: int) -> str:
+    return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+def cidrs(lo: int, hi: int) -> list[str]:
+    """The fewest CIDR prefixes covering ``lo``..``hi``."""
+    out = []
+    while lo <= hi:
+        size = (lo & -lo) if lo else 1 << 32  # the largest block aligned at lo ...
+        while size > hi - lo + 1:  # ... that fits
+            size >>= 1
+        out.append(_dotted(lo) if size == 1 else f"{_dotted(lo)}/{33 - size.bit_length()}")
+        lo += size
     return out

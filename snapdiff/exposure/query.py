@@ -96,7 +96,16 @@ def compute(view: SnapshotView) -> ExposureReport:
 
 
 def sort_key(f: Finding) -> tuple[Any, ...]:
-    return (cia_rank(f.cia), f.resource.lower(), f.protocol, f.ports.spans, f.via)
+    return (
+        cia_rank(f.cia),
+        f.resource.lower(),
+        _PROTO_ORDER.get(f.protocol, 9),
+        f.ports.spans,
+        f.via,
+    )
+
+
+_PROTO_ORDER = {"Tcp": 0, "Udp": 1, "Icmp": 2}
 
 
 def select(

@@ -78,7 +78,9 @@ def render_report(r: ExposureReport, *, md: bool = False, verbose: bool = False)
             lines += [f"### {head}"] if md else fit(head, 0)
         lines += fit(f"{'- ' if md else ''}{what(f.protocol, f.ports, f.sources.labels())}"
                      f" via {f.via}", 0 if md else 2, md)  # fmt: skip
-        lines += _path(f.path, verbose, 2 if md else 6, md)
+        lines += _path(
+            [h for h in f.path if verbose or h.kind != "public-ip"], verbose, 2 if md else 6, md
+        )
         for fl in f.flags:
             lines += fit(f"{'- ' if md else ''}! {fl}", 2 if md else 6, md)
     if not r.findings:
