@@ -436,3 +436,19 @@ def test_verify_runs_integrity_check_and_quick_check_on_request(store):
     assert full.exit_code == 1 and "missing from index exchanges_body" in full.output
     quick = run("verify", "--quick", "--store", store)
     assert "missing from index" not in quick.output
+
+
+def test_a_column_readers_do_not_use_is_still_caught_by_export_and_verify(store, tmp_path):
+    """Readers prove the columns they use; a changed URL (no reader reads it) still stops
+    export, which would carry it, and verify names it."""
+    sql(
+        store,
+        "DROP TRIGGER exchanges_frozen_update",
+        "UPDATE exchanges SET url = url || '&x' WHERE id = (SELECT max(id) FROM exchanges"
+        " WHERE source = 'web' AND snapshot_id = 2)",
+    )
+    assert run("build", "week-1", "-o", tmp_path / "o", "--store", store).exit_code == 0
+    one_line_error(
+        run("export", "week-1", "-o", tmp_path / "x.snapdiff", "--store", store), "verify"
+    )
+    assert "rows of source web changed" in run("verify", "--store", store).output
