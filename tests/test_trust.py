@@ -85,7 +85,12 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 # -- nothing destroyed -----------------------------------------------------------------------
 def test_demo_refuses_a_real_store_a_bundle_and_any_other_file(store, tmp_path):
-    sql(store, "DELETE FROM meta WHERE key = 'made_by'")  # a store the demo did not make
+    sql(  # a store the demo did not make: a snapshot that is not a packaged demo week
+        store,
+        "DELETE FROM meta WHERE key = 'made_by'",
+        "DROP TRIGGER snapshots_frozen",
+        "UPDATE snapshots SET uid = 'f' || substr(uid, 2) WHERE id = 1",
+    )
     bundle = tmp_path / "w.snapdiff"
     shutil.copy(DEMO_DATA / "week-0.snapdiff", bundle)
     other = tmp_path / "notes.txt"
@@ -452,3 +457,20 @@ def test_a_column_readers_do_not_use_is_still_caught_by_export_and_verify(store,
         run("export", "week-1", "-o", tmp_path / "x.snapdiff", "--store", store), "verify"
     )
     assert "rows of source web changed" in run("verify", "--store", store).output
+
+
+def test_demo_rebuilds_a_demo_store_from_an_older_snapdiff(demo_db, tmp_path):
+    """No made_by row (written before it existed), but only the packaged demo weeks: ours."""
+    path = tmp_path / "old-demo.db"
+    shutil.copy(demo_db, path)
+    sql(path, "DELETE FROM meta WHERE key = 'made_by'")
+    assert run("demo", "--store", path, "-o", tmp_path / "o").exit_code == 0
+    sql(
+        path,
+        "DELETE FROM meta WHERE key = 'made_by'",
+        "DROP TRIGGER snapshots_frozen",
+        "UPDATE snapshots SET uid = 'f' || substr(uid, 2) WHERE id = 1",  # not a demo week
+    )
+    before = path.read_bytes()
+    one_line_error(run("demo", "--store", path, "-o", tmp_path / "o"), "--store a new path")
+    assert path.read_bytes() == before
