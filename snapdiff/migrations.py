@@ -179,6 +179,35 @@ BATCHED_EXCHANGES = """
         ALTER TABLE exchanges ADD COLUMN batch_id INTEGER REFERENCES exchanges(id);
 """
 
+ROW_INDEX = """
+        -- The row index (snapdiff.rowindex): derived from the bodies, dropped and rebuilt at
+        -- will, so not covered by the immutability triggers. One row per resource, role
+        -- assignment, group membership and management group; raw hashes the stored text,
+        -- hash the row after the default noise rules; body and span locate a resource's JSON.
+        CREATE TABLE index_state (
+            snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            built_at TEXT NOT NULL,
+            rows INTEGER NOT NULL
+        );
+        CREATE TABLE index_rows (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            name TEXT NOT NULL,
+            sub TEXT NOT NULL,
+            rg TEXT NOT NULL,
+            raw BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            cia TEXT,
+            body TEXT,
+            span_start INTEGER,
+            span_end INTEGER,
+            PRIMARY KEY (snapshot_id, kind, id)
+        ) WITHOUT ROWID;
+"""
+
 MIGRATIONS: list[str] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
@@ -187,6 +216,18 @@ MIGRATIONS: list[str] = [
     V5_SOURCE_OUTCOMES_AND_COVERAGE,
     V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
     BATCHED_EXCHANGES,
+    ROW_INDEX,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Schema versions whose migration adds only derived tables: a store one of these behind is
+# still read as it is by reading commands (which never change a store), without the index.
+DERIVED_ONLY = frozenset({8})
+
+
+def readable_without_migrating(version: int) -> bool:
+    """Whether a store of ``version`` can be read, unmigrated, by this snapdiff."""
+    return 0 < version < SCHEMA_VERSION and all(
+        v in DERIVED_ONLY for v in range(version + 1, SCHEMA_VERSION + 1)
+    )

@@ -31,7 +31,7 @@ from . import __version__, bodies, owner
 from . import status as st
 from .errors import BodyMismatch, DiskFull, StoreError
 from .explain import explain, store_problem
-from .migrations import MIGRATIONS, SCHEMA_VERSION
+from .migrations import MIGRATIONS, SCHEMA_VERSION, readable_without_migrating
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
 FINISHED = ("complete", "partial", "failed")
@@ -244,7 +244,8 @@ class Store:
             )
         if current == SCHEMA_VERSION:
             return
-        if self.readonly:
+        if self.readonly and readable_without_migrating(current):
+            return  # what is missing is derived data (the row index): read without it
             raise StoreError(
                 f"store {self.path} has schema v{current}, this snapdiff v{SCHEMA_VERSION}: "
                 "a command that writes (collect, import, label, prune, index) migrates it once; "

@@ -14,13 +14,13 @@ import click
 from ..access.diff import valid_rule
 from ..diff.api import diff_snapshots
 from ..diff.history import history as build_history
-from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
 from ..diff.registry import fail_on_values, get_section, section_names
 from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
 from ..diff.render_text import render_text
 from ..diff.textout import snapshot_line, value
 from ..errors import SnapdiffError, SnapshotNotFound
+from ..naming.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
 from ..snapshot import SnapshotView
 from .common import EXIT_CODE, open_ref, open_store, store_option
 

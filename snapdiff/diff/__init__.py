@@ -3,9 +3,9 @@ groups. ``diff_snapshots`` returns a ``Diff``; ``render_*`` turn it into text, J
 
 from typing import Any
 
+from ..naming.noise import DEFAULT_RULES, IGNORE_FILE, IgnoreSet, Rule, read_ignore_file
 from .api import diff_snapshots
 from .model import SCHEMA_VERSION, Diff
-from .noise import DEFAULT_RULES, IGNORE_FILE, IgnoreSet, Rule, read_ignore_file
 from .registry import Section, section
 
 __all__ = [

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
+from ..naming.noise import IgnoreSet, Rule
 from ..snapshot import SnapshotView
 from .context import DiffContext
 from .model import Diff, Noise, SnapshotInfo
-from .noise import IgnoreSet, Rule
 from .registry import sections as all_sections
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..naming.noise import IgnoreSet
 from ..snapshot import SnapshotView
 from .coverage import common_scope
 from .model import Diff, Noise, NotCompared, ResourcesSection
-from .noise import IgnoreSet
 from .rbac import Assignments, RoleDef, load_assignments, role_definitions
 from .resources import Pair, diff_resources
 

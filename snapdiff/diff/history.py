@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, MANAGEMENT_GROUPS_LIST
+from ..naming.noise import IgnoreSet
 from ..principals import principal_names
 from ..snapshot import SnapshotView
 from ..store import Store
@@ -13,10 +14,9 @@ from .api import snapshot_info
 from .coverage import fetch_reason, fetches_by_lower_target
 from .mgmt import _load as load_management_groups
 from .model import FieldChange, Noise, ResourceMove, ResourcesSection, SnapshotInfo
-from .noise import IgnoreSet
 from .rbac import load_assignments, role_definitions
+from .resources import ResourceSide, _listing_reason, _parts, field_changes
 from .resources import _find_moves as find_moves
-from .resources import _listing_reason, _parts, field_changes
 
 _UNKNOWN = object()
 
@@ -110,11 +110,11 @@ def _move(
 ) -> ResourceMove | None:
     """The move between resource groups that diff would report for resource ``key`` (its
     old id when it left ``prev``, its new id when it ``arrived`` in ``cur``), or None."""
-    ra, rb = prev.resources(), cur.resources()
-    removed = {k: ra[k] for k in ra.keys() - rb.keys()}
-    added = {k: rb[k] for k in rb.keys() - ra.keys()}
+    sa, sb = ResourceSide(prev), ResourceSide(cur)
+    removed = {k: sa.parts[k] for k in sa.parts.keys() - sb.parts.keys()}
+    added = {k: sb.parts[k] for k in sb.parts.keys() - sa.parts.keys()}
     section = ResourcesSection()
-    find_moves(removed, added, ignores, Noise(True, []), section, [])
+    find_moves(sa, sb, removed, added, ignores, Noise(True, []), section, [])
     side = "new_id" if arrived else "old_id"
     return next((m for m in section.moved if getattr(m, side).lower() == key), None)
 
