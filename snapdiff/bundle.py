@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from . import __version__, bodies
 from .errors import SnapdiffError, StoreError
-from .migrations import SCHEMA_VERSION
+from .migrations import SCHEMA_VERSION, readable_without_migrating
 from .owner import owner_alive
 from .store import (
     FINISHED,
@@ -102,7 +102,8 @@ class Manifest:
 class Problem:
     """One thing ``verify`` found wrong."""
 
-    kind: str  # header, schema, manifest, rows, body, missing-body, orphan-body, running, sqlite
+    kind: str  # header, schema, manifest, rows, body, missing-body, orphan-body, running, sqlite,
+    # index
     detail: str
     snapshot_id: int | None = None
 
@@ -529,7 +530,7 @@ def import_snapshot(
         log.info("%s: snapshot %s is already snapshot %d here", path, manifest.uid, existing)
         return Imported(existing, added=False)
     _check_writable(store)
-    from .maintenance import index_snapshot
+    from .maintenance import index_snapshot, write_row_index
 
     try:
         with (
@@ -550,6 +551,7 @@ def import_snapshot(
                 index_snapshot(store, new_id)
     except sqlite3.Error as e:
         raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
+    write_row_index(store, new_id)  # derived: a failure here leaves the import whole
     log.info("imported %s as snapshot %d of %s", path, new_id, store.path)
     return Imported(new_id, added=True)
 
@@ -612,7 +614,7 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
             Problem("schema", f"schema v{version} is newer than this snapdiff (v{SCHEMA_VERSION})")
         ]
     problems: list[Problem] = []
-    if version < SCHEMA_VERSION:
+    if version < SCHEMA_VERSION and not readable_without_migrating(version):
         problems.append(
             Problem(
                 "schema",
@@ -669,4 +671,20 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
             problems.append(
                 Problem("orphan-body", f"body {h[:12]} is used by no snapshot (prune removes it)")
             )
+    if not any(p.kind in ("body", "missing-body") for p in problems):
+        problems += index_problems(path, snapshot_id)
     return problems
+
+
+def index_problems(path: Path, snapshot_id: int | None) -> list[Problem]:
+    """The row index of each indexed snapshot (or of one) checked against its bodies."""
+    from .rowindex import check_index, has_tables
+
+    out: list[Problem] = []
+    with Store(path, readonly=True) as store:
+        if not has_tables(store):
+            return out
+        ids = [snapshot_id] if snapshot_id is not None else [s.id for s in store.snapshots()]
+        for sid in ids:
+            out += [Problem("index", line, sid) for line in check_index(store, sid)]
+    return out

@@ -9,8 +9,9 @@ mean equal rows, so a diff may skip them without parsing. ``hash`` hashes the ro
 default noise rules (``snapdiff.naming.noise``): rows whose ``hash`` agrees differ in noise
 only, which is what access and exposure need to know (``changed_keys``).
 
-The index is derived data (tables ``index_state`` and ``index_rows``): written at the end of a
-collection, on first use of a finished snapshot in a writable store, or by ``snapdiff index``;
+The index is derived data (tables ``index_state`` and ``index_rows``): written when a
+collection ends, when a snapshot is imported, or by ``snapdiff index`` (reading commands never
+change a store, so a snapshot without an index is read in full);
 ``check_index`` (called by ``verify``) rebuilds it in memory and compares; ``drop_index``
 deletes it. A snapshot without an index (a read-only store, a bundle) is read in full.
 """
@@ -344,51 +345,98 @@ def check_index(store: Store, snapshot_id: int) -> list[str]:
 
 
 # -- reading -----------------------------------------------------------------------------------
+# A stored resource row as loaded: (id, type, name, sub, rg, raw, body, start, end).
+Stored = tuple[str, str, str, str, str, bytes, str, int, int]
+
+
 @dataclass
 class ResourceIndex:
-    """The resource entries of one snapshot, and the rows themselves on demand."""
+    """The stored resource rows of one snapshot by lower-cased id, and the parsed rows
+    themselves on demand."""
 
     view: SnapshotView
-    entries: dict[str, Entry]
+    entries: dict[str, Stored]
+
+    @classmethod
+    def load(cls, view: SnapshotView) -> ResourceIndex:
+        cur = view.store.conn.execute(
+            _SELECT + " WHERE snapshot_id = ? AND kind = ?", (view.id, RESOURCE)
+        )
+        return cls(view, {r[0].lower(): r for r in cur})
 
     def rows(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The parsed rows of ``keys``: each page is decoded once, only the rows asked for are
         parsed."""
-        by_body: dict[str, list[Entry]] = {}
+        by_body: dict[str, list[tuple[str, int, int]]] = {}
         for k in keys:
             e = self.entries[k]
-            assert e.body is not None
-            by_body.setdefault(e.body, []).append(e)
+            by_body.setdefault(e[6], []).append((k, e[7], e[8]))
         out: dict[str, dict[str, Any]] = {}
-        for h, es in by_body.items():
+        for h, spans in by_body.items():
             text = self.view.store.body(h).decode("utf-8")
-            for e in es:
-                out[e.key] = json.loads(text[e.start : e.end])
+            for k, start, end in spans:
+                out[k] = json.loads(text[start:end])
         return out
 
 
-def resource_index(view: SnapshotView, *, build: bool = True) -> ResourceIndex | None:
-    """The stored resource index of ``view``, built and stored first when missing (``build``,
-    a finished snapshot, a writable store). None: read the snapshot in full."""
-    store = view.store
-    if not is_indexed(store, view.id):
-        if not build or store.readonly or view.meta.status == "running":
-            return None
-        if not has_tables(store):
-            return None
-        try:
-            write_index(store, view.id)
-        except IndexUnavailable:
-            return None
-    return ResourceIndex(view, stored_entries(store, view.id, RESOURCE))
+_SELECT = "SELECT id, type, name, sub, rg, raw, body, span_start, span_end FROM index_rows"
 
 
-def changed_keys(a: dict[str, Entry], b: dict[str, Entry]) -> tuple[set[str], set[str], set[str]]:
-    """(changed beyond noise, only in a, only in b) between two entry maps: the hook access and
-    exposure use to recompute only what changed."""
-    both = a.keys() & b.keys()
-    return (
-        {k for k in both if a[k].hash != b[k].hash},
-        set(a.keys() - b.keys()),
-        set(b.keys() - a.keys()),
+def _differing(x: SnapshotView, y: SnapshotView) -> dict[str, Stored]:
+    """Resource rows of ``x`` that ``y`` does not hold as the same text under the same id."""
+    cur = x.store.conn.execute(
+        _SELECT + " a WHERE a.snapshot_id = ?1 AND a.kind = ?3 AND NOT EXISTS (SELECT 1 FROM"
+        " index_rows b WHERE b.snapshot_id = ?2 AND b.kind = ?3 AND b.id = a.id"
+        " AND b.raw = a.raw)",
+        (x.id, y.id, RESOURCE),
     )
+    return {r[0].lower(): r for r in cur}
+
+
+def resource_indexes(
+    a: SnapshotView, b: SnapshotView, *, whole: bool = False
+) -> tuple[ResourceIndex, ResourceIndex] | None:
+    """The resource indexes of two snapshots, or None when either has none (then read both in
+    full). Unless ``whole`` is asked for, and when both sit in one store, each holds only the
+    rows the other does not hold as the same text under the same id (compared in SQL): rows
+    that are not there are unchanged."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+        return None
+    if whole or a.store is not b.store:
+        return ResourceIndex.load(a), ResourceIndex.load(b)
+    return ResourceIndex(a, _differing(a, b)), ResourceIndex(b, _differing(b, a))
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Which rows of one kind differ between two snapshots, by lower-cased id."""
+
+    changed: frozenset[str]  # in both, different beyond the default noise rules
+    removed: frozenset[str]  # only in A
+    added: frozenset[str]  # only in B
+
+    @property
+    def touched(self) -> frozenset[str]:
+        return self.changed | self.removed | self.added
+
+
+def changes(a: SnapshotView, b: SnapshotView, kind: str = RESOURCE) -> Changes | None:
+    """What changed between two indexed snapshots, from the hashes alone (None when either has
+    no index): the hook with which access and exposure recompute only what changed rows
+    touch."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+        return None
+    ha, hb = _hashes(a, kind), _hashes(b, kind)
+    both = ha.keys() & hb.keys()
+    return Changes(
+        frozenset(k for k in both if ha[k] != hb[k]),
+        frozenset(ha.keys() - hb.keys()),
+        frozenset(hb.keys() - ha.keys()),
+    )
+
+
+def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
+    cur = view.store.conn.execute(
+        "SELECT id, hash FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
+    )
+    return {i.lower(): h for i, h in cur}

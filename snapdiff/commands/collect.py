@@ -15,6 +15,7 @@ import click
 from .. import logs
 from .. import status as st
 from ..errors import SnapdiffError
+from ..maintenance import write_row_index
 from .common import open_store, store_option
 
 
@@ -211,6 +212,8 @@ def collect(
         if result.error:
             click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
         counts = store.counts(result.snapshot_id)
+        if result.status != "failed":
+            write_row_index(store, result.snapshot_id)  # so that diffs parse only changed rows
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(

@@ -110,9 +110,9 @@ def _move(
 ) -> ResourceMove | None:
     """The move between resource groups that diff would report for resource ``key`` (its
     old id when it left ``prev``, its new id when it ``arrived`` in ``cur``), or None."""
-    sa, sb = ResourceSide(prev), ResourceSide(cur)
-    removed = {k: sa.parts[k] for k in sa.parts.keys() - sb.parts.keys()}
-    added = {k: sb.parts[k] for k in sb.parts.keys() - sa.parts.keys()}
+    sa, sb = ResourceSide.pair(prev, cur)
+    removed = {k: sa.part(k) for k in sa.keys() - sb.keys()}
+    added = {k: sb.part(k) for k in sb.keys() - sa.keys()}
     section = ResourcesSection()
     find_moves(sa, sb, removed, added, ignores, Noise(True, []), section, [])
     side = "new_id" if arrived else "old_id"

@@ -21,7 +21,7 @@ from deepdiff import DeepDiff
 from ..naming.calls import ARG_RESOURCES
 from ..naming.ids import row_parts
 from ..naming.noise import IgnoreSet, format_path
-from ..rowindex import resource_index
+from ..rowindex import ResourceIndex, resource_indexes
 from ..snapshot import SnapshotView
 from .coverage import Covers, source_reason
 from .model import (
@@ -37,6 +37,7 @@ from .model import (
 
 Row = dict[str, Any]
 Pair = tuple[Row, Row]
+Parts = tuple[str, str, str, str]
 
 _KINDS = {
     "values_changed": "changed",
@@ -168,24 +169,46 @@ def _rename_key(row: Row, ignores: IgnoreSet) -> bytes:
 
 
 class ResourceSide:
-    """The resources of one snapshot: ids and parts without parsing (from the row index when
-    the snapshot has one), parsed rows on demand."""
+    """The resources of one snapshot: ids and parts without parsing, parsed rows on demand.
 
-    def __init__(self, view: SnapshotView):
-        self.index = resource_index(view)
-        if self.index is None:
-            self.full: dict[str, Row] | None = view.resources()
-            self.parts = {k: _parts(r) for k, r in self.full.items()}
-            self.ids = {k: str(r.get("id", "")) for k, r in self.full.items()}
-        else:
-            self.full = None
-            es = self.index.entries
-            self.parts = {k: (e.type, e.name, e.sub, e.rg) for k, e in es.items()}
-            self.ids = {k: e.id for k, e in es.items()}
+    With a row index (``index``) it may hold only the rows that differ from the other side
+    (``partial``): every other row is in both snapshots as the same text.
+    """
+
+    def __init__(self, view: SnapshotView, index: ResourceIndex | None, *, partial: bool):
+        self.index = index
+        self.partial = partial
+        self.full: dict[str, Row] | None = None if index else view.resources()
+
+    @classmethod
+    def pair(
+        cls, a: SnapshotView, b: SnapshotView, *, whole: bool = False
+    ) -> tuple[ResourceSide, ResourceSide]:
+        """Both sides, from the row indexes when both snapshots have one; ``whole``: with every
+        row (to filter them by scope), not only those that differ."""
+        idx = resource_indexes(a, b, whole=whole)
+        if idx is None:
+            return cls(a, None, partial=False), cls(b, None, partial=False)
+        partial = not whole and a.store is b.store
+        return cls(a, idx[0], partial=partial), cls(b, idx[1], partial=partial)
+
+    def keys(self) -> set[str]:
+        return set(self.index.entries if self.index is not None else self.full or {})
+
+    def part(self, key: str) -> Parts:
+        """(lower-cased type, name, subscription, resource group)."""
+        if self.index is not None:
+            e = self.index.entries[key]
+            return e[1], e[2], e[3], e[4]
+        assert self.full is not None
+        return _parts(self.full[key])
 
     def ref(self, key: str) -> ResourceRef:
-        t, n, s, g = self.parts[key]
-        return ResourceRef(self.ids[key], t, n, s, g)
+        t, n, s, g = self.part(key)
+        if self.index is not None:
+            return ResourceRef(self.index.entries[key][0], t, n, s, g)
+        assert self.full is not None
+        return ResourceRef(str(self.full[key].get("id", "")), t, n, s, g)
 
     def rows(self, keys: Iterable[str]) -> dict[str, Row]:
         if self.full is not None:
@@ -197,7 +220,7 @@ class ResourceSide:
         """Both rows are stored as the same text (known from the index without parsing)."""
         if self.index is None or other.index is None:
             return False
-        return self.index.entries[key].raw == other.index.entries[key].raw
+        return self.index.entries[key][5] == other.index.entries[key][5]
 
 
 def diff_resources(
@@ -214,11 +237,11 @@ def diff_resources(
 
     With a row index on both sides only the rows whose stored text differs are parsed.
     """
-    sa, sb = ResourceSide(a), ResourceSide(b)
-    ka, kb = set(sa.parts), set(sb.parts)
+    sa, sb = ResourceSide.pair(a, b, whole=covers is not None)
+    ka, kb = sa.keys(), sb.keys()
     if covers is not None:
-        fa = {k for k in ka if covers(*(x.lower() for x in sa.parts[k][2:]))}
-        fb = {k for k in kb if covers(*(x.lower() for x in sb.parts[k][2:]))}
+        fa = {k for k in ka if covers(*(x.lower() for x in sa.part(k)[2:]))}
+        fb = {k for k in kb if covers(*(x.lower() for x in sb.part(k)[2:]))}
         if len(fa) != len(ka) or len(fb) != len(kb):
             notes.append(
                 f"{len(ka) - len(fa)} resources of A and {len(kb) - len(fb)} of B lie outside "
@@ -262,8 +285,8 @@ def diff_resources(
             )
         return out, pairs
 
-    removed = {k: sa.parts[k] for k in only_a}
-    added = {k: sb.parts[k] for k in only_b}
+    removed = {k: sa.part(k) for k in only_a}
+    added = {k: sb.part(k) for k in only_b}
     _find_moves(sa, sb, removed, added, ignores, noise, out, pairs)
     _find_renames(sa, sb, removed, added, ignores, out)
     out.added = [sb.ref(k) for k in sorted(added)]
@@ -282,9 +305,6 @@ def _listing_reason(view: SnapshotView, side: str) -> str | None:
     if bad:
         return f"Resource Graph {bad[0].target} {bad[0].status} in {side}"
     return None
-
-
-Parts = tuple[str, str, str, str]
 
 
 def _find_moves(
