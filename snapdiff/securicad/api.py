@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
@@ -113,9 +116,55 @@ def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResul
     )
 
 
-def render(obj: Any) -> bytes:
+def render_stdlib(obj: Any) -> bytes:
     """Serialize as the old collector did: indent 4, sorted keys, ASCII, no trailing newline."""
     return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=True, allow_nan=False).encode()
+
+
+# orjson writes indent 2 and UTF-8; these turn its output into ``render_stdlib``'s bytes.
+_INDENT = re.compile(rb"\n((?:  )*)")
+_NOT_ASCII = re.compile(r"[^\x00-\x7e]")
+# A number with a fraction or exponent, as a value (after ": " or alone on its line); strings
+# hold no raw newline, so what is followed by a newline is never inside one.
+_FLOAT = re.compile(rb'(": |\n *)(-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+))(?=,?\n)')
+
+
+# Subclasses, dataclasses and datetimes are left to json.dumps (which refuses the latter two).
+_ORJSON = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def _ascii_escape(m: re.Match[str]) -> str:
+    c = ord(m.group(0))
+    if c > 0xFFFF:
+        c -= 0x10000
+        return f"\\u{0xD800 | (c >> 10):04x}\\u{0xDC00 | (c & 0x3FF):04x}"
+    return f"\\u{c:04x}"
+
+
+def _py_float(m: re.Match[bytes]) -> bytes:
+    return m.group(1) + repr(float(m.group(2))).encode()
+
+
+def render(obj: Any) -> bytes:
+    """``render_stdlib``'s bytes, written by orjson (several times faster on a large model).
+    What orjson cannot write as json does (integers beyond 64 bits, non-string keys, lone
+    surrogates) falls back to ``render_stdlib``."""
+    if not isinstance(obj, (dict, list)):
+        return render_stdlib(obj)
+    try:
+        out = orjson.dumps(obj, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError: what json.dumps writes, or refuses, itself
+        return render_stdlib(obj)
+    out = _INDENT.sub(rb"\n\1\1", out)
+    if not out.isascii() or b"\x7f" in out:
+        out = _NOT_ASCII.sub(_ascii_escape, out.decode()).encode()
+    return _FLOAT.sub(_py_float, out)
 
 
 def write_files(result: BuildResult, out_dir: Path, *, force: bool = False) -> list[Path]:
