@@ -183,7 +183,8 @@ ROW_INDEX = """
         -- The row index (snapdiff.rowindex): derived from the bodies, dropped and rebuilt at
         -- will, so not covered by the immutability triggers. One row per resource, role
         -- assignment, group membership and management group; raw hashes the stored text,
-        -- hash the row after the default noise rules; body and span locate a resource's JSON.
+        -- hash the row after the default noise rules; body and span locate a resource's JSON;
+        -- cols: which of type, name, subscriptionId, resourceGroup the row itself holds.
         CREATE TABLE index_state (
             snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id) ON DELETE CASCADE,
             version INTEGER NOT NULL,
@@ -204,6 +205,7 @@ ROW_INDEX = """
             body TEXT,
             span_start INTEGER,
             span_end INTEGER,
+            cols INTEGER NOT NULL,
             PRIMARY KEY (snapshot_id, kind, id)
         ) WITHOUT ROWID;
 """

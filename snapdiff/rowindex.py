@@ -63,6 +63,7 @@ class Entry(NamedTuple):
     body: str | None
     start: int | None
     end: int | None
+    cols: int  # COLS_* bits: which of its own columns the row holds as non-empty strings
 
 
 class IndexUnavailable(Exception):
@@ -171,6 +172,13 @@ def decode_page(data: bytes) -> str:
 
 # -- building ----------------------------------------------------------------------------------
 _DEFAULTS = IgnoreSet()
+COLS_TYPE, COLS_NAME, COLS_SUB, COLS_RG = 1, 2, 4, 8
+_COLS = (
+    ("type", COLS_TYPE),
+    ("name", COLS_NAME),
+    ("subscriptionId", COLS_SUB),
+    ("resourceGroup", COLS_RG),
+)
 
 
 def resource_entries(view: SnapshotView) -> dict[str, Entry]:
@@ -203,13 +211,14 @@ def resource_entries(view: SnapshotView) -> dict[str, Entry]:
                     h,
                     start,
                     end,
+                    sum(bit for col, bit in _COLS if isinstance(row.get(col), str) and row[col]),
                 )
     return out
 
 
 def _plain(key: str, id_: str, type_: str, obj: Any) -> Entry:
     h = canonical_hash(obj)
-    return Entry(key, id_, type_, "", "", "", h, h, None, None, None, None)
+    return Entry(key, id_, type_, "", "", "", h, h, None, None, None, None, 0)
 
 
 def other_entries(view: SnapshotView) -> Iterator[tuple[str, Entry]]:
@@ -274,7 +283,8 @@ def write_index(store: Store, snapshot_id: int) -> int:
         c.execute("DELETE FROM index_rows WHERE snapshot_id = ?", (snapshot_id,))
         c.executemany(
             "INSERT INTO index_rows (snapshot_id, kind, id, type, name, sub, rg, raw, hash,"
-            " cia, body, span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cia, body, span_start, span_end, cols)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((snapshot_id, kind, *e[1:]) for kind, e in entries),
         )
         c.execute(
@@ -307,7 +317,7 @@ def drop_index(store: Store, snapshot_id: int | None = None) -> None:
 
 def stored_entries(store: Store, snapshot_id: int, kind: str) -> dict[str, Entry]:
     rows = store.conn.execute(
-        "SELECT id, type, name, sub, rg, raw, hash, cia, body, span_start, span_end"
+        "SELECT id, type, name, sub, rg, raw, hash, cia, body, span_start, span_end, cols"
         " FROM index_rows WHERE snapshot_id = ? AND kind = ?",
         (snapshot_id, kind),
     )
@@ -405,6 +415,22 @@ def resource_indexes(
     if whole or a.store is not b.store:
         return ResourceIndex.load(a), ResourceIndex.load(b)
     return ResourceIndex(a, _differing(a, b)), ResourceIndex(b, _differing(b, a))
+
+
+def resource_columns(
+    view: SnapshotView,
+) -> dict[str, tuple[str, str, str, str, str | None, int]] | None:
+    """(id, type, name, subscription, scad tag, COLS_* bits) of every resource by lower-cased
+    id, sorted, from the index alone; None without an index. A reader whose rules for a
+    missing column differ from ``row_parts`` parses the rows lacking a bit (``ResourceIndex``).
+    """
+    if not is_indexed(view.store, view.id):
+        return None
+    cur = view.store.conn.execute(
+        "SELECT id, type, name, sub, cia, cols FROM index_rows WHERE snapshot_id = ? AND kind = ?",
+        (view.id, RESOURCE),
+    )
+    return dict(sorted((r[0].lower(), r) for r in cur))
 
 
 @dataclass(frozen=True)

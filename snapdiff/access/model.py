@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .. import rowindex
 from ..diff.rbac import load_assignments, role_definitions
 from ..naming.calls import (
     DENY_ASSIGNMENTS,
@@ -244,6 +245,38 @@ def _denies(view: SnapshotView) -> list[Deny]:
     return list(out.values())
 
 
+def _resource(key: str, row: dict[str, Any]) -> Resource:
+    return Resource(
+        str(row["id"]),
+        str(row.get("type") or "").lower(),
+        str(row.get("name") or ""),
+        str(row.get("subscriptionId") or key.split("/")[2]).lower(),
+        _cia(row),
+    )
+
+
+_FROM_INDEX = rowindex.COLS_TYPE | rowindex.COLS_NAME | rowindex.COLS_SUB
+
+
+def _resources(view: SnapshotView) -> dict[str, Resource]:
+    """Every resource by lower-cased id, sorted; from the row index when the snapshot has one
+    (no body parsed but those of rows lacking a column ``_resource`` reads)."""
+    cols = rowindex.resource_columns(view)
+    if cols is None:
+        return {key: _resource(key, row) for key, row in view.resources().items()}
+    lacking = [k for k, c in cols.items() if c[5] & _FROM_INDEX != _FROM_INDEX]
+    rows = rowindex.ResourceIndex.load(view).rows(lacking) if lacking else {}
+    out = {}
+    for key, (rid, rtype, name, sub, cia, bits) in cols.items():
+        if bits & _FROM_INDEX != _FROM_INDEX:
+            out[key] = _resource(key, rows[key])
+        else:
+            out[key] = Resource(
+                rid, rtype, name, sub.lower(), None if cia is None else _parse_cia(cia)
+            )
+    return out
+
+
 def load_inputs(view: SnapshotView) -> AccessInputs:
     """Everything the access computation needs from one snapshot."""
     defs = role_definitions(view)
@@ -267,15 +300,7 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
     denies: dict[str, list[Deny]] = {}
     for d in _denies(view):
         denies.setdefault(d.scope.lower().rstrip("/"), []).append(d)
-    resources = {}
-    for key, row in view.resources().items():
-        resources[key] = Resource(
-            str(row["id"]),
-            str(row.get("type") or "").lower(),
-            str(row.get("name") or ""),
-            str(row.get("subscriptionId") or key.split("/")[2]).lower(),
-            _cia(row),
-        )
+    resources = _resources(view)
     sub_parent, mg_parent = _mg_tree(view)
     coverage: dict[str, dict[str, str]] = {}
     subs = {r.subscription for r in resources.values()}
