@@ -246,6 +246,7 @@ class Store:
             return
         if self.readonly and readable_without_migrating(current):
             return  # what is missing is derived data (the row index): read without it
+        if self.readonly:
             raise StoreError(
                 f"store {self.path} has schema v{current}, this snapdiff v{SCHEMA_VERSION}: "
                 "a command that writes (collect, import, label, prune, index) migrates it once; "
