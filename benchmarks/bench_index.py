@@ -36,6 +36,7 @@ import bench_diff  # noqa: E402
 from snapdiff import rowindex  # noqa: E402
 from snapdiff.diff import diff_snapshots  # noqa: E402
 from snapdiff.diff.registry import section_names  # noqa: E402
+from snapdiff.gcpause import paused_gc  # noqa: E402
 from snapdiff.snapshot import SnapshotView  # noqa: E402
 from snapdiff.store import Store  # noqa: E402
 
@@ -51,7 +52,7 @@ def best(f, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
 
 
 def parse_floor(path: Path) -> None:
-    with Store(path, readonly=True) as s:
+    with Store(path, readonly=True) as s, paused_gc():  # as the readers parse
         for (h,) in s.conn.execute(
             "SELECT DISTINCT body_hash FROM exchanges WHERE body_hash IS NOT NULL"
         ):

@@ -60,7 +60,15 @@ def is_privileged(role_name: str, actions: list[str]) -> bool:
 
 
 def role_definitions(view: SnapshotView) -> dict[str, RoleDef | None]:
-    """Role GUID → definition (None when its fetch was not ok)."""
+    """Role GUID → definition (None when its fetch was not ok). Read once per view (rbac,
+    groups and access share it): treat it as read-only."""
+    cached: dict[str, RoleDef | None] | None = view._cache.get("role_definitions")
+    if cached is None:
+        cached = view._cache["role_definitions"] = _role_definitions(view)
+    return cached
+
+
+def _role_definitions(view: SnapshotView) -> dict[str, RoleDef | None]:
     out: dict[str, RoleDef | None] = {}
     for f in view.fetches(ROLE_DEFINITION):
         body = f.body() if f.ok else None
@@ -92,6 +100,18 @@ class Assignments:
 
 
 def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Assignments:
+    """The assignments of ``view`` named by ``defs``; read once per view and ``defs`` (rbac,
+    groups and access share them): treat them as read-only."""
+    cached = view._cache.get("assignments")
+    if cached is not None and cached[0] is defs:
+        result: Assignments = cached[1]
+        return result
+    out = _load_assignments(view, defs)
+    view._cache["assignments"] = (defs, out)
+    return out
+
+
+def _load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Assignments:
     records: dict[str, Assignment] = {}
     names = principal_names(view)
     seen: dict[str, set[str]] = {}
