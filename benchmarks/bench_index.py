@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,14 +42,16 @@ from snapdiff.snapshot import SnapshotView  # noqa: E402
 from snapdiff.store import Store  # noqa: E402
 
 
-def best(f, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    """The fastest of ``repeat`` runs (the machine is shared: the minimum is the signal)."""
-    out = []
+def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """The fastest of ``repeat`` rounds of each run, the runs interleaved round by round (the
+    machine is shared: a busy spell then slows every measurement, not one)."""
+    times: dict[str, list[float]] = {k: [] for k in runs}
     for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        out.append(time.perf_counter() - t)
-    return min(out)
+        for k, f in runs.items():
+            t = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t)
+    return {k: min(v) for k, v in times.items()}
 
 
 def parse_floor(path: Path) -> None:
@@ -89,20 +92,23 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
         t_index = (time.perf_counter() - t) / 2
         store.close()
         print(f"N = {n:,} resources ({source}), 1% churn, 5,000 role assignments")
-        floor = best(lambda: parse_floor(full), repeat)
-        t_full = best(lambda: lib_diff(full, a, b), repeat)
-        t_idx = best(lambda: lib_diff(indexed, a, b), repeat)
-        t_all = best(lambda: lib_diff(indexed, a, b, list(section_names())), repeat)
-        c_full = best(lambda: cli_diff(full, a, b), repeat)
-        c_idx = best(lambda: cli_diff(indexed, a, b), repeat)
-        c_none = best(
-            lambda: subprocess.run(
+        every = list(section_names())
+        runs = {
+            "floor": lambda: parse_floor(full),
+            "full": lambda: lib_diff(full, a, b),
+            "idx": lambda: lib_diff(indexed, a, b),
+            "all": lambda: lib_diff(indexed, a, b, every),
+            "c_full": lambda: cli_diff(full, a, b),
+            "c_idx": lambda: cli_diff(indexed, a, b),
+            "c_none": lambda: subprocess.run(
                 [sys.executable, "-m", "snapdiff", "--version"],
                 check=False,
                 stdout=subprocess.DEVNULL,
             ),
-            repeat,
-        )
+        }
+        m = interleaved(runs, repeat)
+        floor, t_full, t_idx, t_all = m["floor"], m["full"], m["idx"], m["all"]
+        c_full, c_idx, c_none = m["c_full"], m["c_idx"], m["c_none"]
         print(f"  decode + parse every stored body once (parse floor): {floor:.3f}s")
         print(f"  build the row index, per snapshot:                   {t_index:.3f}s")
         print(f"  diff_snapshots, default sections, read in full:      {t_full:.3f}s")
