@@ -121,12 +121,57 @@ def render_stdlib(obj: Any) -> bytes:
     return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=True, allow_nan=False).encode()
 
 
-# orjson writes indent 2 and UTF-8; these turn its output into ``render_stdlib``'s bytes.
-_INDENT = re.compile(rb"\n((?:  )*)")
+# orjson writes indent 2 and UTF-8; what follows turns its output into ``render_stdlib``'s
+# bytes with a few passes of bytes.replace and regexes that look only where they must.
 _NOT_ASCII = re.compile(r"[^\x00-\x7e]")
-# A number with a fraction or exponent, as a value (after ": " or alone on its line); strings
-# hold no raw newline, so what is followed by a newline is never inside one.
-_FLOAT = re.compile(rb'(": |\n *)(-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+))(?=,?\n)')
+# Where a float value may end a line: digits with . e or E, then the line's end (a GUID or a
+# version inside a string is followed by its closing quote instead).
+_FLOATISH = re.compile(rb"\d[.eE][-+\d][-+\d.eE]*,?\n")
+# A line whose value is a number with a fraction or an exponent. Strings hold no raw newline,
+# so a whole line is never inside one.
+_FLOAT_LINE = re.compile(
+    rb'( *(?:"(?:[^"\\]|\\.)*": )?)(-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+))(,?)'
+)
+_MARK = b"\x01"  # never raw in JSON text: orjson escapes control characters
+
+
+def _double_indent(out: bytes) -> bytes:
+    """Indent 2 -> indent 4: each leading pair of spaces becomes a mark, then four spaces."""
+    out = out.replace(b"\n  ", b"\n" + _MARK)
+    while _MARK + b"  " in out:
+        out = out.replace(_MARK + b"  ", _MARK + _MARK)
+    return out.replace(_MARK, b"    ")
+
+
+def _ascii_escape(m: re.Match[str]) -> str:
+    c = ord(m.group(0))
+    if c > 0xFFFF:
+        c -= 0x10000
+        return f"\\u{0xD800 | (c >> 10):04x}\\u{0xDC00 | (c & 0x3FF):04x}"
+    return f"\\u{c:04x}"
+
+
+def _python_floats(out: bytes) -> bytes:
+    """Floats spelled as ``repr`` spells them (``1e-05``, not ``0.00001``)."""
+    edits: dict[int, tuple[int, bytes]] = {}
+    for m in _FLOATISH.finditer(out):
+        start = out.rfind(b"\n", 0, m.start()) + 1
+        if start in edits:
+            continue
+        end = m.end() - 1  # the line's newline, which the match ends with
+        line = _FLOAT_LINE.fullmatch(out, start, end)
+        if line is not None:
+            new = line.group(1) + repr(float(line.group(2))).encode() + line.group(3)
+            edits[start] = (end, new)
+    if not edits:
+        return out
+    parts, pos = [], 0
+    for start in sorted(edits):
+        end, new = edits[start]
+        parts += [out[pos:start], new]
+        pos = end
+    parts.append(out[pos:])
+    return b"".join(parts)
 
 
 # Subclasses, dataclasses and datetimes are left to json.dumps (which refuses the latter two).
@@ -139,18 +184,6 @@ _ORJSON = (
 )
 
 
-def _ascii_escape(m: re.Match[str]) -> str:
-    c = ord(m.group(0))
-    if c > 0xFFFF:
-        c -= 0x10000
-        return f"\\u{0xD800 | (c >> 10):04x}\\u{0xDC00 | (c & 0x3FF):04x}"
-    return f"\\u{c:04x}"
-
-
-def _py_float(m: re.Match[bytes]) -> bytes:
-    return m.group(1) + repr(float(m.group(2))).encode()
-
-
 def render(obj: Any) -> bytes:
     """``render_stdlib``'s bytes, written by orjson (several times faster on a large model).
     What orjson cannot write as json does (integers beyond 64 bits, non-string keys, lone
@@ -161,10 +194,10 @@ def render(obj: Any) -> bytes:
         out = orjson.dumps(obj, option=_ORJSON)
     except TypeError:  # orjson.JSONEncodeError: what json.dumps writes, or refuses, itself
         return render_stdlib(obj)
-    out = _INDENT.sub(rb"\n\1\1", out)
+    out = _double_indent(out)
     if not out.isascii() or b"\x7f" in out:
         out = _NOT_ASCII.sub(_ascii_escape, out.decode()).encode()
-    return _FLOAT.sub(_py_float, out)
+    return _python_floats(out)
 
 
 def write_files(result: BuildResult, out_dir: Path, *, force: bool = False) -> list[Path]:
