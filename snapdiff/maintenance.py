@@ -60,7 +60,7 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
 
 def index_missing(store: Store) -> list[int]:
     """Index every finished snapshot that has no explore rows or no row index yet (e.g. taken
-    before v3, or before v8). Returns the snapshots indexed."""
+    before v3, or before v9). Returns the snapshots indexed."""
     ids = store.unindexed_snapshots()
     for sid in ids:
         index_snapshot(store, sid)

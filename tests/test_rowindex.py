@@ -19,6 +19,7 @@ from snapdiff.cli import main
 from snapdiff.diff import diff_snapshots
 from snapdiff.diff.registry import section_names
 from snapdiff.diff.render_json import render_json
+from snapdiff.migrations import SCHEMA_VERSION
 from snapdiff.naming.noise import IgnoreSet
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store, utcnow
@@ -307,7 +308,7 @@ def test_verify_checks_the_index_and_index_rebuilds_it(tmp_path: Path) -> None:
 
 
 def test_store_one_derived_migration_behind_is_read_as_it_is(tmp_path: Path) -> None:
-    """A store written before the row index (schema v7) is read by reading commands unchanged
+    """A store written before the row index (schema v8) is read by reading commands unchanged
     and gets its index from the first writing command."""
     rnd = random.Random(5)
     path = tmp_path / "old.db"
@@ -318,7 +319,7 @@ def test_store_one_derived_migration_behind_is_read_as_it_is(tmp_path: Path) -> 
     with sqlite3.connect(path) as conn:
         conn.executescript(
             "DROP TABLE index_rows; DROP TABLE index_state;"
-            " UPDATE meta SET value = '7' WHERE key = 'schema_version';"
+            f" UPDATE meta SET value = '{SCHEMA_VERSION - 1}' WHERE key = 'schema_version';"
         )
     runner = CliRunner()
     r = runner.invoke(main, ["diff", str(a), str(b), "--store", str(path), "--format", "json"])
