@@ -124,23 +124,21 @@ def render_stdlib(obj: Any) -> bytes:
 # orjson writes indent 2 and UTF-8; what follows turns its output into ``render_stdlib``'s
 # bytes with a few passes of bytes.replace and regexes that look only where they must.
 _NOT_ASCII = re.compile(r"[^\x00-\x7e]")
-# Where a float value may end a line: digits with . e or E, then the line's end (a GUID or a
-# version inside a string is followed by its closing quote instead).
-_FLOATISH = re.compile(rb"\d[.eE][-+\d][-+\d.eE]*,?\n")
+# Where a float value may end a line: ., e or E, digits (a sign), then the line's end (a
+# version or a GUID inside a string is followed by its closing quote instead).
+_FLOATISH = re.compile(rb"[.eE][-+\d][-+\d.eE]*,?\n")
 # A line whose value is a number with a fraction or an exponent. Strings hold no raw newline,
 # so a whole line is never inside one.
 _FLOAT_LINE = re.compile(
     rb'( *(?:"(?:[^"\\]|\\.)*": )?)(-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+))(,?)'
 )
-_MARK = b"\x01"  # never raw in JSON text: orjson escapes control characters
 
 
 def _double_indent(out: bytes) -> bytes:
-    """Indent 2 -> indent 4: each leading pair of spaces becomes a mark, then four spaces."""
-    out = out.replace(b"\n  ", b"\n" + _MARK)
-    while _MARK + b"  " in out:
-        out = out.replace(_MARK + b"  ", _MARK + _MARK)
-    return out.replace(_MARK, b"    ")
+    """Indent 2 -> indent 4: each line's leading spaces written twice."""
+    return b"\n".join(
+        [line[: len(line) - len(line.lstrip(b" "))] + line for line in out.split(b"\n")]
+    )
 
 
 def _ascii_escape(m: re.Match[str]) -> str:
