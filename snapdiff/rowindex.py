@@ -33,10 +33,11 @@ from .naming.calls import (
     GRAPH_MEMBERS,
     GRAPH_TRANSITIVE_MEMBERS,
     MANAGEMENT_GROUPS_LIST,
+    ROLE_ASSIGNMENTS,
 )
 from .naming.ids import row_parts
 from .naming.noise import IgnoreSet
-from .naming.rbac import listed_assignments
+from .naming.rbac import read_assignments
 from .naming.scad import find_scad_tag
 from .snapshot import SnapshotView
 from .store import Store, utcnow
@@ -224,7 +225,8 @@ def _plain(key: str, id_: str, type_: str, obj: Any) -> Entry:
 def other_entries(view: SnapshotView) -> Iterator[tuple[str, Entry]]:
     """(kind, entry) of role assignments, group memberships and management groups."""
     seen: set[str] = set()
-    for _, a in listed_assignments(view):
+    items = (a for f in view.fetches(ROLE_ASSIGNMENTS) if f.ok for a in read_assignments(f.items()))
+    for a in items:
         if not a.id or a.id.lower() in seen:
             continue
         seen.add(a.id.lower())

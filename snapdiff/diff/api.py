@@ -8,6 +8,7 @@ from ..errors import SnapdiffError
 from ..gcpause import paused_gc
 from ..naming.noise import IgnoreSet, Rule
 from ..snapshot import SnapshotView
+from ..status import SnapshotStatus
 from .context import DiffContext
 from .model import Diff, Noise, SnapshotInfo
 from .registry import sections as all_sections
@@ -69,7 +70,7 @@ def _diff(
             else f"A and B are the same snapshot (#{a.id}): there is nothing to compare"
         )
     for side, v in (("A", a), ("B", b)):
-        if v.meta.status != "complete":
+        if v.meta.status != SnapshotStatus.COMPLETE:
             d.notes.append(
                 f"snapshot {side} (#{v.id}) is {v.meta.status}"
                 + (f": {v.meta.error}" if v.meta.error else "")

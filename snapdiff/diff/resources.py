@@ -273,7 +273,7 @@ def diff_resources(
 
     only_a = sorted(ka - kb)
     only_b = sorted(kb - ka)
-    reason = _listing_reason(a, "A") or _listing_reason(b, "B")
+    reason = listing_reason(a, "A") or listing_reason(b, "B")
     if reason:
         if only_a or only_b:
             not_compared.append(
@@ -287,14 +287,14 @@ def diff_resources(
 
     removed = {k: sa.part(k) for k in only_a}
     added = {k: sb.part(k) for k in only_b}
-    _find_moves(sa, sb, removed, added, ignores, noise, out, pairs)
+    find_moves(sa, sb, removed, added, ignores, noise, out, pairs)
     _find_renames(sa, sb, removed, added, ignores, out)
     out.added = [sb.ref(k) for k in sorted(added)]
     out.removed = [sa.ref(k) for k in sorted(removed)]
     return out, pairs
 
 
-def _listing_reason(view: SnapshotView, side: str) -> str | None:
+def listing_reason(view: SnapshotView, side: str) -> str | None:
     reason = source_reason(view, side, "resourcegraph")
     if reason:
         return reason
@@ -307,7 +307,7 @@ def _listing_reason(view: SnapshotView, side: str) -> str | None:
     return None
 
 
-def _find_moves(
+def find_moves(
     sa: ResourceSide,
     sb: ResourceSide,
     removed: dict[str, Parts],
