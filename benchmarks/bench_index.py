@@ -81,8 +81,11 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         full, indexed = Path(tmp) / "full.db", Path(tmp) / "indexed.db"
         store = Store(full)
-        a = bench_diff.write(store, rows_a, bench_diff.assignments(5000, 0.01, 0, after=False))
-        b = bench_diff.write(store, rows_b, bench_diff.assignments(5000, 0.01, 0, after=True))
+        groups = sorted({(str(r["subscriptionId"]), str(r["resourceGroup"])) for r in rows_a})
+        ra = bench_diff.assignments(5000, 0.01, 0, after=False, groups=groups)
+        rb = bench_diff.assignments(5000, 0.01, 0, after=True, groups=groups)
+        a = bench_diff.write(store, rows_a, ra)
+        b = bench_diff.write(store, rows_b, rb)
         store.close()
         shutil.copy(full, indexed)
         store = Store(indexed)
