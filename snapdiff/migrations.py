@@ -215,6 +215,19 @@ ROW_INDEX = """
         ) WITHOUT ROWID;
 """
 
+RESUMES = """
+        -- collect --resume: what a snapshot reused, and from which snapshot (fetches per source).
+        -- from_snapshot_id has no foreign key: the older snapshot may be pruned later.
+        CREATE TABLE resumes (
+            snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id) ON DELETE CASCADE,
+            from_snapshot_id INTEGER NOT NULL,
+            from_uid TEXT NOT NULL,
+            from_started_at TEXT NOT NULL,
+            oldest_answer TEXT NOT NULL,
+            reused TEXT NOT NULL
+        );
+"""
+
 # A migration is a SQL script, or a function run inside the migration's transaction (when it
 # must compute something SQL cannot, such as a SHA-256).
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
@@ -227,13 +240,14 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     BATCHED_EXCHANGES,
     snapshot_digests,  # snapshots.digest, digest_sources, digest_origin (snapdiff.digest)
     ROW_INDEX,
+    RESUMES,  # collect --resume's provenance; read as absent by older stores' readers
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Schema versions whose migration adds only derived tables: a store one of these behind is
 # still read as it is by reading commands (which never change a store), without the index.
-DERIVED_ONLY = frozenset({9})
+DERIVED_ONLY = frozenset({9, 10})
 
 
 def readable_without_migrating(version: int) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ class ArmBatcher:
     def run(self, jobs: list[Job]) -> list[Job]:
         """Run ``jobs``; returns those that must go through single GETs instead (all of them
         when the endpoint turns out not to exist)."""
+        jobs = self._not_reused(jobs)
         pending = [_Item(j, self._url(j)) for j in jobs]
         if not pending:
             return []
@@ -132,6 +134,23 @@ class ArmBatcher:
                 results = list(pool.map(self._send, self._batches(pending)))
             pending = [i for more in results for i in more]
         return list(self.alone)
+
+    def _not_reused(self, jobs: list[Job]) -> list[Job]:
+        """The jobs (and follow-ups of reused ones) that ``collect --resume`` cannot answer
+        from the snapshot it resumes."""
+        todo, out = deque(jobs), []
+        while todo:
+            job = todo.popleft()
+            try:
+                reused = self.fetcher.reuse(job.call, job.target)
+            except FetchFailed:  # a definitive refusal, reused as it was
+                continue
+            if reused is None:
+                out.append(job)
+            elif job.then is not None:
+                body = reused.bodies[0] if reused.bodies else {}
+                todo += job.then(reused.items("value") if job.paged else body)
+        return out
 
     def failing(self) -> bool:
         return self.failures >= MAX_BATCH_FAILURES

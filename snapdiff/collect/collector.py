@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from azure.core import PipelineClient
@@ -51,6 +52,7 @@ from ..naming.calls import (
 )
 from ..naming.ids import is_resource_group, scoped_resource_groups
 from ..naming.rbac import group_principals, read_assignments
+from ..refs import resolve
 from ..status import SOURCES
 from ..store import Store
 from .capture import (
@@ -66,6 +68,7 @@ from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog, describ
 from .pacing import Pacer
 from .progress import Live, SourceProgress, Ticker
 from .reserve import DiskReserve
+from .resume import DEFAULT_MAX_AGE, INTERVAL, Reuser, find_resumable
 from .retry import BudgetRetryPolicy
 from .scope import Scope
 from .security import LoopbackHttpPolicy, VaultChallengePolicy
@@ -99,6 +102,8 @@ class CollectOptions:
     detail: Callable[[str], None] = lambda msg: None  # one line per failed fetch (-v)
     batch: bool = True  # per-resource GETs through ARM's /batch (False: --no-batch)
     live: Live | None = None  # called a few times a second with per-source counts
+    resume: str | None = None  # collect --resume: "latest" or a snapshot reference
+    max_age: timedelta = DEFAULT_MAX_AGE  # --max-age: oldest answer a resume may reuse
 
     def limits(self) -> Limits:
         return Limits(
@@ -149,6 +154,7 @@ class Collector:
         self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
         self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
         self.batcher: Any = None
+        self.reuser: Reuser | None = None  # --resume
         self._signals = _signals_as_interrupts()
         self.sources = dict(load_builtin_sources())  # name -> Source, run by ``_phases``
         self._reserve = DiskReserve(store.path)
@@ -214,18 +220,28 @@ class Collector:
         started = time.time()
         scope = self.opts.scope
         check_credential(self.credential, self.opts.cloud)  # before a snapshot row exists
+        scope_row = scope.as_dict() | {"arm_endpoint": self.opts.cloud.arm}
+        reuser = self._reuser(scope_row)  # refuses before anything is written
+        if reuser is not None:  # the App Insights answers reused were asked over this interval
+            interval = reuser.origin.scope.get(INTERVAL) or scope.app_insights_interval
+            scope.app_insights_interval = interval
+            scope_row[INTERVAL] = interval
         sid = self.store.begin_snapshot(
             tenant_id=self.opts.tenant_id,
             cloud=self.opts.cloud.name,
-            scope=scope.as_dict() | {"arm_endpoint": self.opts.cloud.arm},
+            scope=scope_row,
             label=self.opts.label,
         )
         self.sid = sid
+        if reuser is not None:
+            reuser.new_id = sid
         self.recorder = Recorder(self.store, sid, self.guard)
         rg, arm, vault = self._clients(self.recorder)
         self.fetcher = Fetcher(self.store, sid, rg=rg, arm=arm, vault=vault, guard=self.guard)
         self.fetcher.arg_page_size = self.opts.arg_page_size
         self.fetcher.optional_calls = OPTIONAL_CALLS
+        self.fetcher.reuser = reuser
+        self.reuser = reuser
         error = None
         with Watchdog(self.guard, say=self.say):
             try:
@@ -267,6 +283,22 @@ class Collector:
             self.store.sources(sid),
             error,
         )
+
+    def _reuser(self, scope_row: dict[str, Any]) -> Reuser | None:
+        """``--resume``: the snapshot to continue, its answers checked against ``--max-age``."""
+        if self.opts.resume is None:
+            return None
+        ref = None if self.opts.resume == "latest" else resolve(self.store, self.opts.resume)
+        from_id = find_resumable(
+            self.store,
+            cloud=self.opts.cloud.name,
+            scope=scope_row,
+            tenant_id=self.opts.tenant_id,
+            snapshot_id=ref,
+        )
+        reuser = Reuser(self.store, from_id)
+        reuser.check_age(self.opts.max_age)
+        return reuser
 
     def _sources(self) -> None:
         if self.opts.live is None:
@@ -316,6 +348,8 @@ class Collector:
                 stopped=error is not None,
                 got_data=got_data,
             )
+        if self.reuser is not None:
+            self.reuser.record()
         self.store.finish_snapshot(sid, status, error)
         return error
 

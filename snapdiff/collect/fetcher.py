@@ -29,6 +29,7 @@ from ..store import Store
 from .capture import FetchContext, current, host_of
 from .guard import CollectionStopped, HostDown, RunGuard, describe
 from .paging import MAX_PAGES, PageGuard, PagingError
+from .resume import Reused, Reuser
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
@@ -192,6 +193,29 @@ class Fetcher:
         self.optional_calls: frozenset[str] = frozenset()  # their 403 does not taint the source
         self._optional: set[int] = set()
         self.max_pages = MAX_PAGES
+        self.reuser: Reuser | None = None  # collect --resume: answers of an unfinished run
+
+    def reuse(self, call: str, target: str) -> Reused | None:
+        """The answer of (call, target) copied from the snapshot being resumed (counted like
+        a fetch), or None: fetch it. A reused failure is raised as ``FetchFailed``."""
+        if self.reuser is None:
+            return None
+        self.guard.check()
+        r = self.reuser.take(call, target)
+        if r is None:
+            return None
+        source = source_of(call)
+        with self._lock:  # counted as ``_tally`` counts a fetch
+            if r.status == st.FORBIDDEN and call in self.optional_calls:
+                self.outcomes[source]["optional_forbidden"] += 1
+            else:
+                self.outcomes[source][r.status] += 1
+                self.pages[source] += r.pages
+                if r.error and r.status == st.FORBIDDEN:
+                    self.errors[source].append(r.error)
+        if r.status != st.OK:
+            raise FetchFailed(r.status, r.http_status, r.error or r.status)
+        return r
 
     def pages_guard(self) -> PageGuard:
         """The checks for one listing (a loop, too many pages, an id listed twice)."""
@@ -290,6 +314,9 @@ class Fetcher:
         vault: bool = False,
     ) -> Any:
         """One GET; returns the parsed body or raises FetchFailed."""
+        reused = self.reuse(call, target)
+        if reused is not None:
+            return reused.bodies[0] if reused.bodies else {}
         client = self.vault if vault else self.arm
         with self.fetch(call, target) as f:
             resp = self._send(client, url, params, f.next_page())
@@ -305,6 +332,9 @@ class Fetcher:
         vault: bool = False,
     ) -> builtins.list[Any]:
         """A listing with every ``nextLink`` page; restarts when a page token expires."""
+        reused = self.reuse(call, target)
+        if reused is not None:
+            return reused.items("value")
         client = self.vault if vault else self.arm
         for attempt in range(MAX_RESTARTS + 1):
             try:
@@ -329,6 +359,9 @@ class Fetcher:
         """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page. The rows
         received must add up to the ``totalRecords`` Resource Graph announced; an expired
         skip token restarts the query (at most ``MAX_RESTARTS`` times)."""
+        reused = self.reuse(call, target)
+        if reused is not None:
+            return reused.items("data")
         for attempt in range(MAX_RESTARTS + 1):
             try:
                 with self.fetch(call, target) as f:

@@ -154,6 +154,13 @@ async def list_members(
     """Every member (id, @odata.type) of a group, following @odata.nextLink. ``first``: the
     fetch and answer of page 1 when it already came inside a $batch."""
     call = GRAPH_TRANSITIVE_MEMBERS if transitive else GRAPH_MEMBERS
+    reused = fetcher.reuse(call, group_id) if first is None else None
+    if reused is not None:
+        return [
+            (str(m["id"]), str(m.get("@odata.type") or ""))
+            for m in reused.items("value")
+            if isinstance(m, dict) and m.get("id")
+        ]
     for attempt in range(MAX_RESTARTS + 1):
         handle = first[0] if first is not None and attempt == 0 else None
         try:

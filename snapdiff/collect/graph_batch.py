@@ -32,6 +32,8 @@ async def first_pages(
     are to be listed alone."""
     call = GRAPH_TRANSITIVE_MEMBERS if transitive else GRAPH_MEMBERS
     out: dict[str, First] = {}
+    if fetcher.reuser is not None:  # collect --resume: those answered already are listed alone
+        group_ids = [g for g in group_ids if not fetcher.reuser.reusable(call, g)]
     for i in range(0, len(group_ids), MAX_REQUESTS):
         chunk = group_ids[i : i + MAX_REQUESTS]
         out.update(await _one_batch(client, fetcher, call, chunk, transitive))

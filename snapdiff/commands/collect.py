@@ -107,6 +107,24 @@ log = logging.getLogger(__name__)
     type=click.IntRange(min=1),
     help="Stop after this many attempts in a row got no answer at all.",
 )
+@click.option(
+    "--resume",
+    "resume",
+    is_flag=False,
+    flag_value="latest",
+    default=None,
+    metavar="[SNAPSHOT]",
+    help="Continue the latest partial or failed snapshot of this scope (or SNAPSHOT) into a new"
+    " one: answers that were definitive (ok, notfound, not applicable, forbidden) are reused,"
+    " the rest fetched again.",
+)
+@click.option(
+    "--max-age",
+    "max_age",
+    default="24h",
+    show_default=True,
+    help="With --resume: refuse to reuse answers older than this (e.g. 90m, 24h, 2d).",
+)
 @click.option("-v", "--verbose", count=True, help="More progress detail.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the final summary line.")
 def collect(
@@ -128,6 +146,8 @@ def collect(
     retry_budget: float,
     watchdog: float,
     unreachable_after: int,
+    resume: str | None,
+    max_age: str,
     verbose: int,
     quiet: bool,
 ) -> None:
@@ -144,8 +164,13 @@ def collect(
     minutes, or when the disk is full. Ctrl-C, SIGTERM and SIGHUP end the snapshot partial.
 
     \b
+    --resume continues a cut-off run into a new snapshot without asking Azure again what it
+    already answered (a listing cut off mid-way is read again from its first page).
+
+    \b
     Example:
       AZURE_SUBSCRIPTION_ID=1111...,2222... snapdiff collect --label week-47
+      snapdiff collect --resume --max-age 12h
     """
     from ..collect import CollectOptions
     from ..collect.clouds import resolve_cloud
@@ -153,6 +178,7 @@ def collect(
     from ..collect.credentials import check_credential, make_credential
     from ..collect.progress import SourceProgress
     from ..collect.progress import render as render_progress
+    from ..collect.resume import parse_age
     from ..collect.scope import Scope
     from ..maintenance import check_label
 
@@ -167,6 +193,7 @@ def collect(
             cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority
         )
         scope = Scope.from_env(subs, rgs, interval)
+        age = parse_age(max_age)
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
@@ -205,6 +232,8 @@ def collect(
                 progress=progress,
                 detail=detail,
                 live=live if tty else None,
+                resume=resume,
+                max_age=age,
             ),
         )
         try:

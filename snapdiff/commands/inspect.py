@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import resumes
 from .. import status as st
 from ..read.principals import coverage as names_coverage
 from ..read.principals import principal_names, role_holders
@@ -75,6 +76,7 @@ def show(
             sources = store.sources(s.id)
             red = store.redactions(s.id)
             names = _principals(store, s.id, list_principals)
+            resumed = resumes.describe(store, s.id)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
         return
@@ -88,6 +90,8 @@ def show(
     )
     if s.error:
         click.echo(f"  error: {s.error}")
+    for line in resumed:
+        click.echo(line)
     # "full" only when every source answered; a cut-off or failed source is not "full"
     click.echo(f"  coverage {st.coverage_summary(s.status, sources).split(':')[0]}")
     click.echo(

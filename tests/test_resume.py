@@ -1,0 +1,219 @@
+"""``snapdiff collect --resume``: a cut-off collection continued into a new snapshot builds the
+same JSON as a clean run, without asking again what was answered definitively."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fakeazure.cassettes import FIXED_INTERVAL
+from fakeazure.server import serve
+from fakeazure.tenant import Every, Fault, Tenant
+from snapdiff.cli import main
+from snapdiff.collect import CollectOptions, collect
+from snapdiff.collect.clouds import resolve_cloud
+from snapdiff.collect.credentials import StaticTokenCredential
+from snapdiff.collect.resume import NothingToResume, parse_age
+from snapdiff.collect.scope import Scope
+from snapdiff.resumes import resumed_from
+from snapdiff.securicad.api import build, render
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store
+from test_cli import collect_args
+from test_faults import ENV, clean_tenant
+
+pytestmark = pytest.mark.loopback
+
+CLI_ENV = {**ENV, "APP_INSIGHTS_INTERVAL": FIXED_INTERVAL}
+FAILING = {"error": {"code": "InternalServerError", "message": "Something went wrong."}}
+SUB = "/subscriptions/aaaaaaaa-0000-4000-8000-000000000001"
+DENIES = f"{SUB}/providers/microsoft.authorization/denyassignments"
+MEMBERS = "/v1.0/groups/g-big/members"
+
+
+def _opts(base: str, **options) -> CollectOptions:
+    return CollectOptions(
+        cloud=resolve_cloud("custom", arm=base, graph=base),
+        scope=Scope([], [], FIXED_INTERVAL),
+        arg_page_size=50,
+        retry_backoff=0.01,
+        retry_total=1,
+        **options,
+    )
+
+
+def _built(store: Store, sid: int) -> bytes:
+    result = build(SnapshotView(store, sid))
+    insights = render(result.insights) if result.insights is not None else b""
+    return render(result.active_directory) + b"\n--\n" + insights
+
+
+def _wire(store: Store, sid: int) -> int:
+    """Requests this snapshot's own run sent (the sources' request counts)."""
+    return sum(s["requests"] for s in store.sources(sid))
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, int]:
+    with serve(clean_tenant()) as (base, _):
+        store = Store(tmp_path_factory.mktemp("clean") / "s.db")
+        result = collect(store, StaticTokenCredential(), _opts(base))
+    assert result.status == "complete"
+    return _built(store, result.snapshot_id), _wire(store, result.snapshot_id)
+
+
+def _failing(tenant: Tenant) -> None:
+    """Deny assignments of one subscription fail (5xx past the retries), and the big group's
+    member listing fails on its page 2: half a listing, which must never be reused."""
+    tenant.faults[DENIES] = [Fault(500, {}, FAILING) for _ in range(20)]
+    tenant.faults[MEMBERS] = [Fault(500, {}, FAILING, page=2) for _ in range(20)]
+
+
+def test_a_failed_run_resumed_builds_what_a_clean_run_builds(tmp_path, clean):
+    tenant = clean_tenant()
+    _failing(tenant)
+    store = Store(tmp_path / "s.db")
+    with serve(tenant) as (base, app):
+        first = collect(store, StaticTokenCredential(), _opts(base))
+        assert first.status == "partial", first.sources
+        tenant.faults.clear()
+        served = app.served
+        second = collect(store, StaticTokenCredential(), _opts(base, resume="latest"))
+        resumed_requests = app.served - served
+    assert second.status == "complete", second.sources
+    assert second.snapshot_id != first.snapshot_id
+    assert _built(store, second.snapshot_id) == clean[0]
+    # Only what failed was asked again: one deny-assignment listing, g-big's three member
+    # pages from page 1 (never stitched to the page 1 of the first run), and getByIds (its
+    # request depends on what was listed, so it is never reused).
+    assert _wire(store, second.snapshot_id) == 5, second.sources
+    assert resumed_requests <= 6  # the fake counts the $batch's inner request as well
+    asked = {s["name"]: s["requests"] for s in second.sources}
+    assert asked["resourcegraph"] == asked["storage"] == asked["subscriptions"] == 0
+    assert asked["authorization"] == 1 and asked["graph"] == 3
+    rows = store.conn.execute(
+        "SELECT e.page, e.status FROM exchanges e JOIN fetches f ON f.id = e.fetch_id"
+        " WHERE f.snapshot_id = ? AND f.call = 'graph:members' AND f.target = 'g-big'"
+        " AND f.status = 'ok' ORDER BY e.id",
+        (second.snapshot_id,),
+    ).fetchall()
+    assert [p for p, s in rows if s == 200] == [1, 2, 3]  # 45 members on pages of 20
+    info = resumed_from(store, second.snapshot_id)
+    assert info is not None and info["from_snapshot_id"] == first.snapshot_id
+    reused = store.conn.execute(
+        "SELECT count(*) FROM fetches WHERE snapshot_id = ?", (second.snapshot_id,)
+    ).fetchone()[0]
+    assert 0 < sum(info["reused"].values()) < reused
+    assert info["reused"]["resourcegraph"] >= 2  # containers and resources, never re-asked
+    # Bodies are shared, not copied: the resumed run added no body the first run had.
+    bodies = store.conn.execute("SELECT count(*) FROM bodies").fetchone()[0]
+    assert bodies == len(
+        set(store.body_hashes(first.snapshot_id) + store.body_hashes(second.snapshot_id))
+    )
+    store.close()
+    verify = CliRunner().invoke(main, ["verify", "--store", str(tmp_path / "s.db")])
+    assert verify.exit_code == 0, verify.output
+    show = CliRunner().invoke(
+        main, ["show", "--store", str(tmp_path / "s.db"), str(second.snapshot_id)]
+    )
+    assert show.exit_code == 0, show.output
+    assert f"resumed from snapshot {first.snapshot_id}" in show.output
+
+
+def test_nothing_to_resume_is_one_line_and_exit_2(tmp_path):
+    with serve(clean_tenant()) as (base, app):
+        args = collect_args(base, tmp_path / "s.db", "--resume")
+        result = CliRunner().invoke(main, args, env=CLI_ENV)
+        assert app.served == 0
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "nothing to resume" in lines[0], result.output
+    # After a complete run there is nothing to resume either.
+    store = Store(tmp_path / "s.db")
+    with serve(clean_tenant()) as (base, _):
+        assert collect(store, StaticTokenCredential(), _opts(base)).status == "complete"
+        with pytest.raises(NothingToResume):
+            collect(store, StaticTokenCredential(), _opts(base, resume="latest"))
+    assert [s.status for s in store.snapshots()] == ["complete"]
+
+
+def test_max_age_refuses_old_answers_and_writes_nothing(tmp_path):
+    tenant = clean_tenant()
+    _failing(tenant)
+    path = tmp_path / "s.db"
+    with serve(tenant) as (base, app):
+        with Store(path) as store:
+            assert collect(store, StaticTokenCredential(), _opts(base)).status == "partial"
+        tenant.faults.clear()
+        time.sleep(1.2)
+        served = app.served
+        result = CliRunner().invoke(
+            main, collect_args(base, path, "--resume", "--max-age", "1s"), env=CLI_ENV
+        )
+        assert app.served == served  # nothing asked
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "--max-age" in lines[0], result.output
+    with Store(path, readonly=True) as store:
+        assert len(store.snapshots()) == 1  # nothing written
+
+
+def test_max_age_parses_units():
+    assert parse_age("90m") == timedelta(minutes=90)
+    assert parse_age("24h") == parse_age("24") == timedelta(hours=24)
+    assert parse_age("2d") == timedelta(days=2)
+    for bad in ("", "soon", "-1h", "nanh"):
+        with pytest.raises(ValueError):
+            parse_age(bad)
+
+
+def _sigterm_after(base: str, path: Path, app, requests: int) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snapdiff", *collect_args(base, path)],
+        env={**os.environ, **CLI_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    start = app.served
+    while app.served - start < requests and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)  # a guard against a hang, not a measurement
+    assert proc.returncode in (0, 128 + signal.SIGTERM), out + err
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_resume_after_sigterm_at_a_random_point_builds_the_clean_json(tmp_path, seed):
+    """Property (bounded, seeded): wherever SIGTERM lands, one resume gives the clean build."""
+    rng = random.Random(seed)
+    tenant = clean_tenant()
+    tenant.every = [Every(1, Fault(-1, delay=0.01))]  # slow enough to be caught mid-run
+    with serve(clean_tenant()) as (base, _), Store(tmp_path / "clean.db") as store:
+        result = collect(store, StaticTokenCredential(), _opts(base))
+        expected = _built(store, result.snapshot_id)
+        total = _wire(store, result.snapshot_id)
+    path = tmp_path / "s.db"
+    with serve(tenant) as (base, app):
+        _sigterm_after(base, path, app, rng.randrange(1, max(2, total)))
+        tenant.every = []
+        args = collect_args(base, path, "--resume")
+        resumed = CliRunner().invoke(main, args, env=CLI_ENV)
+    with Store(path, readonly=True) as store:
+        snaps = store.snapshots()
+        if snaps[0].status == "complete":  # the signal came after the run had finished
+            assert resumed.exit_code == 2 and "nothing to resume" in resumed.output
+            return
+        assert resumed.exit_code == 0, resumed.output
+        assert snaps[-1].status == "complete" and len(snaps) == 2
+        assert _built(store, snaps[-1].id) == expected
