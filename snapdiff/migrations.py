@@ -224,7 +224,8 @@ RESUMES = """
             from_uid TEXT NOT NULL,
             from_started_at TEXT NOT NULL,
             oldest_answer TEXT NOT NULL,
-            reused TEXT NOT NULL
+            reused TEXT NOT NULL,  -- JSON: source -> fetches reused
+            exchanges INTEGER NOT NULL  -- exchange rows copied (not requests of this run)
         );
 """
 

@@ -843,6 +843,16 @@ class Store:
             )
         )
 
+    def _copied_exchanges(self, snapshot_id: int) -> int:
+        """Exchanges ``collect --resume`` copied from an earlier run: not requests of this one."""
+        try:
+            row = self.conn.execute(
+                "SELECT exchanges FROM resumes WHERE snapshot_id = ?", (snapshot_id,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # a store from before resumes
+            return 0
+        return int(row[0]) if row else 0
+
     def counts(self, snapshot_id: int) -> dict[str, int]:
         """Requests on the wire, distinct bodies, error responses (inner ones included) and
         responses that arrived inside a batch."""
@@ -853,7 +863,7 @@ class Store:
             (snapshot_id,),
         ).fetchone()
         return {
-            "requests": row[0],
+            "requests": row[0] - self._copied_exchanges(snapshot_id),
             "bodies": row[1],
             "error_responses": row[2],
             "batched": row[3],

@@ -137,6 +137,7 @@ class Reuser:
         self._taken: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
+        self.exchanges = 0  # exchange rows copied
 
     def oldest_answer(self) -> str:
         """When the oldest answer that would be reused was received."""
@@ -172,12 +173,13 @@ class Reuser:
                 return None
             self._taken.add((call, target))
         assert self.new_id is not None, "Reuser.new_id is set when the snapshot begins"
-        reused, source = self._copy(old)
+        reused, source, copied = self._copy(old)
         with self._lock:
             self.counts[source] += 1
+            self.exchanges += copied
         return reused
 
-    def _copy(self, old: int) -> tuple[Reused, str]:
+    def _copy(self, old: int) -> tuple[Reused, str, int]:
         bodies: dict[int, str | None] = {}
         with self.store.transaction() as c:
             source, call, target, status, http_status, pages, error = c.execute(
@@ -221,14 +223,14 @@ class Reuser:
             for page in sorted(bodies):
                 h = bodies[page]
                 parsed.append(json.loads(self.store.body(h)) if h else None)
-        return Reused(status, http_status, pages, error, parsed), source
+        return Reused(status, http_status, pages, error, parsed), source, len(rows)
 
     def record(self) -> None:
         """Write what was reused, and from where, into the new snapshot's ``resumes`` row."""
         with self.store.transaction() as c:
             c.execute(
                 "INSERT OR REPLACE INTO resumes (snapshot_id, from_snapshot_id, from_uid,"
-                " from_started_at, oldest_answer, reused) VALUES (?, ?, ?, ?, ?, ?)",
+                " from_started_at, oldest_answer, reused, exchanges) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.new_id,
                     self.from_id,
@@ -236,5 +238,6 @@ class Reuser:
                     self.origin.started_at,
                     self.oldest_answer(),
                     json.dumps(dict(sorted(self.counts.items())), sort_keys=True),
+                    self.exchanges,
                 ),
             )
