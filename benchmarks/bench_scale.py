@@ -4,6 +4,7 @@ names, and the demo's two replayed collections.
     python benchmarks/bench_scale.py resources --n 2000 --latency 0.02
     python benchmarks/bench_scale.py graph --users 20000
     python benchmarks/bench_scale.py demo
+    python benchmarks/bench_scale.py resume --n 2000 --latency 0.02
 
 The fake Azure runs in a child process, so CPU time and peak memory are the collector's own.
 """
@@ -16,6 +17,7 @@ import resource
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
 
+from fakeazure.cassettes import FIXED_INTERVAL  # noqa: E402
 from fakeazure.tenant import Tenant  # noqa: E402
 from snapdiff.collect import CollectOptions, collect  # noqa: E402
 from snapdiff.collect.clouds import resolve_cloud  # noqa: E402
@@ -194,6 +197,91 @@ def bench_resources(n: int, latency: float, concurrency: int) -> None:
     )
 
 
+def _start_server(kind: str, arg: int, latency: float) -> tuple[str, Any]:
+    port = free_port()
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    server = ctx.Process(target=_serve_forever, args=(kind, arg, port, latency, ready), daemon=True)
+    server.start()
+    ready.wait(600)
+    return f"http://127.0.0.1:{port}", server
+
+
+def _collect_stopping(store: Store, base: str, stop_at: int | None, **options: Any) -> Any:
+    """One collection; ``stop_at``: stop the run (as a kill or a watchdog would) once this many
+    requests went on the wire."""
+    from snapdiff.collect.collector import Collector
+
+    opts = CollectOptions(
+        cloud=resolve_cloud("custom", arm=base, graph=base),
+        scope=Scope.from_env(environ={"APP_INSIGHTS_INTERVAL": FIXED_INTERVAL}),
+        **options,
+    )
+    collector = Collector(store, StaticTokenCredential(), opts)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.002):
+            rec = getattr(collector, "recorder", None)
+            if rec is not None and sum(rec.requests.values()) >= (stop_at or 0):
+                collector.guard.stop("benchmark: stopped halfway")
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    if stop_at is not None:
+        watcher.start()
+    try:
+        return collector.run()
+    finally:
+        done.set()
+
+
+def _json_of(store: Store, sid: int) -> bytes:
+    from snapdiff.securicad.api import build, render
+    from snapdiff.snapshot import SnapshotView
+
+    result = build(SnapshotView(store, sid))
+    return render(result.active_directory)
+
+
+def bench_resume(n: int, latency: float, concurrency: int) -> None:
+    """A clean run, then a run stopped after half of the clean run's requests and resumed
+    (``collect --resume``): the resumed run's wire requests against the clean run's."""
+    base, server = _start_server("resources", n, latency)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            clean_store = Store(Path(tmp) / "clean.db")
+            t0 = time.perf_counter()
+            clean = _collect_stopping(clean_store, base, None, concurrency=concurrency)
+            clean_wall = time.perf_counter() - t0
+            clean_reqs = clean_store.counts(clean.snapshot_id)["requests"]
+            expected = _json_of(clean_store, clean.snapshot_id)
+            store = Store(Path(tmp) / "resume.db")
+            cut = _collect_stopping(store, base, clean_reqs // 2, concurrency=concurrency)
+            cut_reqs = store.counts(cut.snapshot_id)["requests"]
+            t1 = time.perf_counter()
+            resumed = _collect_stopping(store, base, None, concurrency=concurrency, resume="latest")
+            resumed_wall = time.perf_counter() - t1
+            resumed_reqs = store.counts(resumed.snapshot_id)["requests"]
+            same = _json_of(store, resumed.snapshot_id) == expected
+            reused = store.conn.execute(
+                "SELECT reused FROM resumes WHERE snapshot_id = ?", (resumed.snapshot_id,)
+            ).fetchone()[0]
+    finally:
+        server.kill()
+    print(f"N = {n} resources, {latency * 1000:.0f} ms latency, concurrency {concurrency}")
+    print(f"  clean run        {clean.status:8} {clean_reqs:>5} requests {clean_wall:5.1f}s wall")
+    print(f"  stopped halfway  {cut.status:8} {cut_reqs:>5} requests")
+    print(
+        f"  resumed          {resumed.status:8} {resumed_reqs:>5} requests {resumed_wall:5.1f}s wall;"
+        f" reused fetches {reused}"
+    )
+    print(
+        f"  resumed/clean: requests {resumed_reqs / clean_reqs:.3f} (target <= 0.60),"
+        f" wall {resumed_wall / clean_wall:.3f}; same securiCAD JSON as the clean run: {same}"
+    )
+
+
 def bench_graph(users: int) -> None:
     r = run("graph", users, 0.0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -232,9 +320,15 @@ def main() -> None:
     g = sub.add_parser("graph")
     g.add_argument("--users", type=int, default=20_000)
     sub.add_parser("demo")
+    rs = sub.add_parser("resume")
+    rs.add_argument("--n", type=int, default=2000)
+    rs.add_argument("--latency", type=float, default=0.02)
+    rs.add_argument("--concurrency", type=int, default=8)
     args = ap.parse_args()
     if args.what == "resources":
         bench_resources(args.n, args.latency, args.concurrency)
+    elif args.what == "resume":
+        bench_resume(args.n, args.latency, args.concurrency)
     elif args.what == "graph":
         bench_graph(args.users)
     else:
