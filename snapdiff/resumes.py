@@ -38,7 +38,7 @@ def resumed_from(store: Store, snapshot_id: int) -> dict[str, Any] | None:
         return None
     if row is None:
         return None
-    return {
+    return {  # show --json's ``resumed_from``
         "from_snapshot_id": row[0],
         "from_uid": row[1],
         "from_started_at": row[2],

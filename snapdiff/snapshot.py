@@ -19,6 +19,7 @@ from . import digest
 from . import status as st
 from .errors import StoreError
 from .gcpause import paused_gc
+from .resumes import resumed_from
 from .store import Snapshot, Store
 
 OK = st.OK
@@ -208,6 +209,7 @@ def snapshot_summary(store: Store, snapshot_id: int) -> dict[str, Any]:
         "counts": store.counts(s.id),
         "sources": store.sources(s.id),
         "redactions": store.redactions(s.id),
+        "resumed_from": resumed_from(store, s.id),
     }
 
 

@@ -255,7 +255,16 @@ def test_show_reads_path_ref_and_prints_json(demo_store, tmp_path, monkeypatch):
     out = run("show", f"{store.path}:week-1", "--json")
     assert out.exit_code == 0
     doc = json.loads(out.output)
-    assert set(doc) == {"summary_version", "store", "snapshot", "counts", "sources", "redactions"}
+    assert set(doc) == {
+        "summary_version",
+        "store",
+        "snapshot",
+        "counts",
+        "sources",
+        "redactions",
+        "resumed_from",  # added with collect --resume (keys are only ever added)
+    }
+    assert doc["resumed_from"] is None  # collected in one go
     assert doc["summary_version"] == 1 and doc["store"] == str(store.path)
     assert {
         "id",

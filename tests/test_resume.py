@@ -3,6 +3,7 @@ same JSON as a clean run, without asking again what was answered definitively.""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -127,6 +128,12 @@ def test_a_failed_run_resumed_builds_what_a_clean_run_builds(tmp_path, clean):
     )
     assert show.exit_code == 0, show.output
     assert f"resumed from snapshot {first.snapshot_id}" in show.output
+    assert "oldest reused answer" in show.output
+    shown = CliRunner().invoke(
+        main, ["show", "--store", str(tmp_path / "s.db"), str(second.snapshot_id), "--json"]
+    )
+    doc = json.loads(shown.output)["resumed_from"]
+    assert doc["from_snapshot_id"] == first.snapshot_id and doc["reused"] == info["reused"]
 
 
 def test_nothing_to_resume_is_one_line_and_exit_2(tmp_path):

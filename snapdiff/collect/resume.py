@@ -143,8 +143,8 @@ class Reuser:
         """When the oldest answer that would be reused was received."""
         row = self.store.conn.execute(
             "SELECT min(e.started_at) FROM exchanges e JOIN fetches f ON f.id = e.fetch_id"
-            " WHERE f.snapshot_id = ?",
-            (self.from_id,),
+            f" WHERE f.snapshot_id = ? AND f.status IN ({', '.join('?' * len(REUSABLE))})",
+            (self.from_id, *REUSABLE),
         ).fetchone()
         stamps = [t for t in (row[0] if row else None, self.origin.started_at) if t]
         return min(stamps, key=parse_time)
