@@ -238,7 +238,7 @@ def other_entries(view: SnapshotView) -> Iterator[tuple[str, Entry]]:
                 continue
             for item in f.items():
                 if isinstance(item, dict) and item.get("id"):
-                    key = f"{call}|{f.target.lower()}|{str(item['id']).lower()}"
+                    key = f"{call}|{f.target}|{item['id']}".lower()
                     t = str(item.get("@odata.type", ""))
                     yield MEMBER, _plain(key, key, t, item)
     listing = view.fetch(MANAGEMENT_GROUPS_LIST, "")
