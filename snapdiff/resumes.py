@@ -60,6 +60,7 @@ def describe(store: Store, snapshot_id: int) -> list[str]:
     return [
         f"  resumed from snapshot {info['from_snapshot_id']} ({info['from_uid']}, started"
         f" {info['from_started_at']})",
-        f"  reused {sum(reused.values())} fetches from that run ({per}); oldest reused answer"
-        f" {age_text(age)} old when this snapshot began ({info['oldest_answer']})",
+        f"  reused {sum(reused.values())} fetches from that run: {per}",
+        f"  oldest reused answer {age_text(age)} old when this snapshot began"
+        f" ({info['oldest_answer']})",
     ]

@@ -144,6 +144,7 @@ def test_nothing_to_resume_is_one_line_and_exit_2(tmp_path):
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "nothing to resume" in lines[0], result.output
+    assert not (tmp_path / "s.db").exists()  # no store created for it
     # After a complete run there is nothing to resume either.
     store = Store(tmp_path / "s.db")
     with serve(clean_tenant()) as (base, _):
