@@ -211,8 +211,7 @@ def collect(
     def live(stats: dict[str, SourceProgress]) -> None:  # one redrawn line on a terminal
         click.echo("\r\x1b[K" + render_progress(stats, live_width), err=True, nl=False)
 
-    if resume is not None:
-        _refuse_missing_store(store_path)
+    _refuse_missing_store(store_path, resume)
     credential = make_credential(the_cloud)
     check_credential(credential, the_cloud)  # before the store is created or opened
     with open_store(store_path, create=True) as store:
@@ -287,10 +286,12 @@ def _summarize(result: Any, counts: Mapping[str, int], strict: bool) -> None:
         raise SystemExit(1)
 
 
-def _refuse_missing_store(store_path: Path | None) -> None:
+def _refuse_missing_store(store_path: Path | None, resume: str | None) -> None:
     """``--resume`` without a store: nothing to continue, and no store is created for it."""
     from ..store import default_store_path
 
+    if resume is None:
+        return
     where = store_path or default_store_path()
     if not where.exists():
         raise SnapdiffError(f"nothing to resume: there is no store at {where}")
