@@ -136,6 +136,35 @@ def test_a_failed_run_resumed_builds_what_a_clean_run_builds(tmp_path, clean):
     assert doc["from_snapshot_id"] == first.snapshot_id and doc["reused"] == info["reused"]
 
 
+def test_forbidden_answers_are_reused_not_asked_again(tmp_path):
+    """A 403 is a definitive answer: the resumed snapshot carries it (same coverage, same
+    build as a run that saw it) without asking again."""
+    tenant = clean_tenant()
+    tenant.forbidden.add("/v1.0/groups/g-forbidden/members")
+    tenant.forbidden.add("/v1.0/groups/g-forbidden/transitivemembers")
+    store = Store(tmp_path / "s.db")
+    with serve(tenant) as (base, app):
+        clean = collect(store, StaticTokenCredential(), _opts(base))
+        _failing(tenant)
+        first = collect(store, StaticTokenCredential(), _opts(base))
+        assert first.status == "partial"
+        tenant.faults.clear()
+        second = collect(store, StaticTokenCredential(), _opts(base, resume="latest"))
+    assert second.status == clean.status == "complete"
+    assert _built(store, second.snapshot_id) == _built(store, clean.snapshot_id)
+    rows = store.conn.execute(
+        "SELECT f.status, f.http_status, count(e.id) FROM fetches f"
+        " LEFT JOIN exchanges e ON e.fetch_id = f.id"
+        " WHERE f.snapshot_id = ? AND f.target = 'g-forbidden' GROUP BY f.id ORDER BY f.call",
+        (second.snapshot_id,),
+    ).fetchall()
+    assert rows == [("forbidden", 403, 1)]  # its transitive members are not asked after a 403
+    assert resumed_from(store, second.snapshot_id)["reused"]["graph"] >= 1
+    graph = {s["name"]: s for s in second.sources}["graph"]
+    assert graph["requests"] == 3  # g-big's three pages only, never g-forbidden again
+    assert graph["coverage"] == {s["name"]: s for s in clean.sources}["graph"]["coverage"]
+
+
 def test_nothing_to_resume_is_one_line_and_exit_2(tmp_path):
     with serve(clean_tenant()) as (base, app):
         args = collect_args(base, tmp_path / "s.db", "--resume")
