@@ -10,6 +10,7 @@ fetched again; a listing is reused whole or read again from page 1, never stitch
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections import Counter
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import status as st
-from ..errors import SnapdiffError
+from ..errors import SnapdiffError, StoreError
 from ..resumes import age_text, parse_time
 from ..store import Store, inserted_id
 
@@ -26,6 +27,7 @@ REUSABLE = (st.OK, st.NOTFOUND, st.NOT_APPLICABLE, st.FORBIDDEN)
 RESUMABLE = (st.PARTIAL, st.SnapshotStatus.FAILED)
 DEFAULT_MAX_AGE = timedelta(hours=24)
 INTERVAL = "app_insights_interval"
+log = logging.getLogger(__name__)
 
 
 class NothingToResume(SnapdiffError):
@@ -43,7 +45,7 @@ def parse_age(text: str) -> timedelta:
         n = float(t[:-1] if t and t[-1] in _UNITS else t)
     except ValueError:
         raise ValueError(f"--max-age {text!r}: not an age such as 90m, 24h or 2d") from None
-    if not n >= 0 or n == float("inf"):
+    if not 0 <= n * _UNITS[unit] <= 100 * 365 * 86400:  # NaN, negative, beyond a century
         raise ValueError(f"--max-age {text!r}: not an age such as 90m, 24h or 2d")
     return timedelta(seconds=n * _UNITS[unit])
 
@@ -173,25 +175,50 @@ class Reuser:
                 return None
             self._taken.add((call, target))
         assert self.new_id is not None, "Reuser.new_id is set when the snapshot begins"
-        reused, source, copied = self._copy(old)
+        found = self._read(old)
+        if found is None:
+            return None
+        reused, source = found
+        copied = self._copy(old)
         with self._lock:
             self.counts[source] += 1
             self.exchanges += copied
         return reused
 
-    def _copy(self, old: int) -> tuple[Reused, str, int]:
-        bodies: dict[int, str | None] = {}
+    def _read(self, old: int) -> tuple[Reused, str] | None:
+        """The old fetch's outcome and parsed pages; None when a body cannot be read back
+        (damaged, or not JSON): then it is fetched again."""
+        conn = self.store.conn
+        source, status, http_status, pages, error = conn.execute(
+            "SELECT source, status, http_status, pages, error FROM fetches WHERE id = ?", (old,)
+        ).fetchone()
+        hashes: dict[int, str | None] = {}
+        for page, xstatus, body_hash in conn.execute(
+            "SELECT page, status, body_hash FROM exchanges WHERE fetch_id = ? ORDER BY id", (old,)
+        ):
+            if xstatus is not None and 200 <= xstatus < 300:
+                hashes[page or 1] = body_hash  # the last good answer of each page
+        parsed: list[Any] = []
+        if status == st.OK:
+            try:
+                for page in sorted(hashes):
+                    h = hashes[page]
+                    parsed.append(json.loads(self.store.body(h)) if h else None)
+            except (StoreError, ValueError) as e:
+                log.info("resume: fetch %d is asked again: %s", old, e)
+                return None
+        return Reused(status, http_status, pages, error, parsed), source
+
+    def _copy(self, old: int) -> int:
+        """Copy fetch ``old`` with its exchanges and redactions into the new snapshot; returns
+        how many exchanges were copied."""
         with self.store.transaction() as c:
-            source, call, target, status, http_status, pages, error = c.execute(
-                "SELECT source, call, target, status, http_status, pages, error FROM fetches"
-                " WHERE id = ?",
-                (old,),
-            ).fetchone()
             fid = inserted_id(
                 c.execute(
                     "INSERT INTO fetches (snapshot_id, source, call, target, status, http_status,"
-                    " pages, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (self.new_id, source, call, target, status, http_status, pages, error),
+                    " pages, error) SELECT ?, source, call, target, status, http_status, pages,"
+                    " error FROM fetches WHERE id = ?",
+                    (self.new_id, old),
                 )
             )
             rows = c.execute(
@@ -215,15 +242,7 @@ class Reuser:
                     " ORDER BY rowid",
                     (self.new_id, new_x, xid),
                 )
-                page, xstatus, body_hash = cols[1], cols[5], cols[7]
-                if xstatus is not None and 200 <= xstatus < 300:
-                    bodies[page or 1] = body_hash  # the last good answer of each page
-        parsed: list[Any] = []
-        if status == st.OK:
-            for page in sorted(bodies):
-                h = bodies[page]
-                parsed.append(json.loads(self.store.body(h)) if h else None)
-        return Reused(status, http_status, pages, error, parsed), source, len(rows)
+        return len(rows)
 
     def record(self) -> None:
         """Write what was reused, and from where, into the new snapshot's ``resumes`` row."""
