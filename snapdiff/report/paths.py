@@ -1,0 +1,175 @@
+"""The path graphs the report draws, from the analyses' own result objects.
+
+- Access gained on a resource tagged C >= 8: principal → group(s) → role at a scope →
+  resource(s), from the access expansion of snapshot B (the same ``Access`` the access diff
+  compares), one graph per change, its resources folded past a few.
+- Internet exposure (any section whose findings carry a ``path`` of hops, such as
+  ``exposure``): the hops in order (public IP → NSG rule(s) → resource).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..access.diff import AccessChange, AccessDiff
+from ..access.query import Access
+from ..naming.ids import last_segment
+from .graph import Graph, Node
+
+C_MIN = 8  # access gains to resources with C >= this are drawn
+MAX_RESOURCES = 4  # resource nodes per graph before "N more"
+MAX_GRAPHS = 200  # graphs per section; the rest are counted, not drawn
+
+
+@dataclass
+class Picture:
+    """One graph and what it belongs to (the table row it explains)."""
+
+    section: str
+    row_key: str
+    graph: Graph
+
+
+def short_scope(scope: str) -> str:
+    """``rg-app-prod (resource group)``, ``subscription 3f2b…``, ``mg-platform (mgmt group)``."""
+    s = scope.rstrip("/")
+    low = s.lower()
+    parts = s.split("/")
+    if "/providers/microsoft.management/managementgroups/" in low:
+        return f"{parts[-1]} (management group)"
+    if "/providers/" in low:
+        return f"{parts[-1]} (resource)"
+    if "/resourcegroups/" in low:
+        return f"{parts[-1]} (resource group)"
+    if low.startswith("/subscriptions/"):
+        return f"subscription {parts[2][:8]}…"
+    return s or "/"
+
+
+def resource_name(rid: str) -> str:
+    """The last segment of an ARM id (its name)."""
+    return last_segment(rid.rstrip("/"))
+
+
+def cia_text(cia: Iterable[int] | None) -> str:
+    c = list(cia) if cia else []
+    return f"C{c[0]} I{c[1]} A{c[2]}" if len(c) == 3 else "untagged"
+
+
+def access_graphs(
+    d: AccessDiff, x: Access, *, limit: int = MAX_GRAPHS
+) -> tuple[list[Picture], int]:
+    """Graphs of every gain reaching a C >= 8 resource (``x``: snapshot B's access), and how
+    many more were not drawn past ``limit``."""
+    pictures: list[Picture] = []
+    skipped = 0
+    for i, ch in enumerate(d.changes):
+        if ch.change != "gained" or not any(r.cia and r.cia[0] >= C_MIN for r in ch.resources):
+            continue
+        if len(pictures) >= limit:
+            skipped += 1
+            continue
+        g = _access_graph(ch, x)
+        if g is not None:
+            pictures.append(Picture("access", f"access-{i}", g))
+    return pictures, skipped
+
+
+def _access_graph(ch: AccessChange, x: Access) -> Graph | None:
+    who = ch.principal_name or ch.principal
+    g = Graph(f"{who} gained {', '.join(ch.capabilities)}")
+    wanted = set(ch.capabilities)
+    hot = [r for r in ch.resources if r.cia and r.cia[0] >= C_MIN]
+    p = Node("p", 0, "principal", who.split(" (")[0], f"{who} [{ch.principal}]", "principal")
+    drawn = 0
+    depth = 0
+    for r in hot:
+        res = x.x.resources.get(r.id.lower())
+        if res is None:
+            continue
+        h = x.expander.access(res).holders.get(ch.principal.lower())
+        if h is None:
+            continue
+        paths = [q for q in h.paths if q.caps & wanted and q.grant.eligible == ch.eligible]
+        if not paths:
+            continue
+        if drawn >= MAX_RESOURCES:
+            drawn += 1
+            continue
+        drawn += 1
+        for q in paths:
+            depth = max(depth, len(q.via))
+    if drawn == 0:
+        return None
+    # second pass with the depth known: resources sit in one column after the deepest chain
+    shown = 0
+    for r in hot:
+        res = x.x.resources.get(r.id.lower())
+        h = x.expander.access(res).holders.get(ch.principal.lower()) if res else None
+        if h is None:
+            continue
+        paths = [q for q in h.paths if q.caps & wanted and q.grant.eligible == ch.eligible]
+        if not paths:
+            continue
+        if shown >= MAX_RESOURCES:
+            shown += 1
+            continue
+        shown += 1
+        rnode = Node(
+            f"r:{r.id.lower()}", depth + 2, "resource", resource_name(r.id), r.id, cia_text(r.cia)
+        )
+        for q in paths:
+            chain = [p]
+            for n, gid in enumerate(q.via):
+                chain.append(Node(f"g:{gid}", n + 1, "group", x.name(gid).split(" (")[0], gid))
+            role = ("eligible " if q.grant.eligible else "") + q.grant.role_name
+            chain.append(
+                Node(
+                    f"a:{q.grant.id.lower()}",
+                    depth + 1,
+                    "assignment",
+                    role,
+                    f"{role} at {q.grant.scope}",
+                    "at " + short_scope(q.grant.scope),
+                )
+            )
+            chain.append(rnode)
+            g.chain(chain)
+    if shown > MAX_RESOURCES:
+        more = Node("more", depth + 2, "more", f"+{shown - MAX_RESOURCES} more resource(s)")
+        for a in [k for k, n in g.nodes.items() if n.kind == "assignment"]:
+            g.link(a, g.add(more))
+    return g
+
+
+def hop_graphs(
+    section: str, findings: list[Mapping[str, Any]], *, limit: int = MAX_GRAPHS
+) -> tuple[list[Picture], int]:
+    """Graphs of findings carrying ``path`` (a list of hops: dicts with ``kind`` and
+    ``label`` or ``name``, optionally ``id``/``detail``), e.g. Internet exposure."""
+    pictures: list[Picture] = []
+    skipped = 0
+    for i, f in enumerate(findings):
+        hops = f.get("path")
+        if not isinstance(hops, list) or not hops:
+            continue
+        if len(pictures) >= limit:
+            skipped += 1
+            continue
+        caption = str(f.get("summary") or f.get("name") or f.get("id") or section)
+        g = Graph(caption)
+        g.chain([_hop(n, h) for n, h in enumerate(hops)])
+        pictures.append(Picture(section, f"{section}-{i}", g))
+    return pictures, skipped
+
+
+def _hop(n: int, h: Any) -> Node:
+    if not isinstance(h, Mapping):
+        return Node(f"h{n}", n, "more", str(h))
+    label = str(h.get("label") or h.get("name") or h.get("id") or h.get("kind") or "?")
+    title = str(h.get("id") or h.get("detail") or label)
+    sub = str(h.get("detail") or "")
+    kind = str(h.get("kind") or "").lower().replace(" ", "").replace("_", "")
+    return Node(f"h{n}", n, kind, label, title, sub)
