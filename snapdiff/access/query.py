@@ -22,6 +22,7 @@ class Via:
     inherited: bool  # the assignment is at a scope above the resource
     eligible: bool
     capabilities: list[str]
+    groups: list[str] = field(default_factory=list)  # the "how" groups' names, outermost first
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Access:
             p.grant.scope.lower().rstrip("/") != rid,
             p.grant.eligible,
             ordered(p.caps),
+            groups,
         )
 
     def entry(self, r: Resource, pid: str, h: Holder, *, detail: bool = True) -> Entry:

@@ -155,6 +155,12 @@ def diff(
             default_ignores=not no_default_ignores,
             sections=sections or None,
         )
+        paths: list[str] = []
+        if fmt == "markdown" and "access" in result.results:
+            from ..access.query import Access
+            from ..report.mermaid import diff_paths_markdown
+
+            paths = diff_paths_markdown(result, Access.of(SnapshotView(store_b, id_b)))
     finally:
         store_a.close()
         store_b.close()
@@ -168,7 +174,7 @@ def diff(
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(result), nl=False)
+        click.echo(render_markdown(result) + "".join(line + "\n" for line in paths), nl=False)
     else:
         color = _use_color()
         click.echo(render_text(result, color=color), nl=False, color=color)

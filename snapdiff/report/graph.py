@@ -137,6 +137,7 @@ def mermaid(g: Graph) -> str:
         # Mermaid reads "#quot;" style entities inside quoted labels; keep markup inert.
         return (
             text.replace("&", "#amp;")
+            .replace("`", "#96;")
             .replace('"', "#quot;")
             .replace("<br/>", "\0")
             .replace("<", "#lt;")

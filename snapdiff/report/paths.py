@@ -82,7 +82,7 @@ def _access_graph(ch: AccessChange, x: Access) -> Graph | None:
     g = Graph(f"{who} gained {', '.join(ch.capabilities)}")
     wanted = set(ch.capabilities)
     hot = [r for r in ch.resources if r.cia and r.cia[0] >= C_MIN]
-    p = Node("p", 0, "principal", who.split(" (")[0], f"{who} [{ch.principal}]", "principal")
+    p = Node("p", 0, "principal", who.split(" (")[0], f"{who} [{ch.principal}]")
     drawn = 0
     depth = 0
     for r in hot:
