@@ -68,8 +68,13 @@ class Access:
 
     @classmethod
     def of(cls, view: SnapshotView) -> Access:
-        with paused_gc():
-            return cls(load_inputs(view))
+        """The access of ``view``, computed once per view (the access diff and the report that
+        draws its paths share it)."""
+        got = view._cache.get("access")
+        if got is None:
+            with paused_gc():
+                got = view._cache["access"] = cls(load_inputs(view))
+        return got
 
     def name(self, pid: str) -> str:
         """``display name (UPN or appId)``, or the id when the snapshot names nobody."""

@@ -251,6 +251,10 @@ def index_(snapshot: str | None, store_path: Path | None) -> None:
       snapdiff index
       snapdiff index week-47
       sqlite-utils snapshots/snapdiff.db "select * from resources_by_snapshot limit 5"
+      sqlite-utils snapshots/snapdiff.db "select url, snapdiff_body(body_hash) from exchanges limit 1"
+
+    Stored bodies are compressed; the SQL function snapdiff_body(body_hash) returns one as JSON
+    text in sqlite-utils and Datasette (installed with snapdiff as a plugin of both).
     """
     with open_store(store_path) as store:
         if snapshot:

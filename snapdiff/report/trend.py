@@ -32,9 +32,12 @@ def exposed_count(view: SnapshotView) -> int | None:
 
 
 def collect(store: Store, limit: int = 12) -> list[Point]:
-    """The last ``limit`` finished, non-failed snapshots, oldest first."""
+    """The last ``limit`` finished, non-failed snapshots, oldest first (none when fewer than
+    three)."""
     snaps = [s for s in store.snapshots() if s.status in ("complete", "partial")]
     snaps.sort(key=lambda s: (s.started_at, s.id))
+    if len(snaps) < 3:
+        return []  # no trend to draw: the diff itself is the comparison
     out = []
     for s in snaps[-limit:]:
         view = SnapshotView(store, s.id)
