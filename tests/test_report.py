@@ -135,7 +135,12 @@ def test_report_refuses_to_overwrite(demo_db, tmp_path):
     out = tmp_path / "r.html"
     out.write_text("mine")
     code, msg = _run("report", "--store", str(demo_db), "-o", str(out))
-    assert code == 2 and "exists; give --force" in msg and out.read_text() == "mine"
+    assert code == 2 and "is not a snapdiff report; give --force" in msg
+    assert out.read_text() == "mine"
+    code, _ = _run("report", "--store", str(demo_db), "-o", str(out), "--force")
+    assert code == 0 and out.read_text().startswith("<!doctype html>")
+    code, _ = _run("report", "week-1", "--store", str(demo_db), "-o", str(out))  # its own page
+    assert code == 0 and "snapdiff snapshot overview" in out.read_text()
     code, msg = _run("report", "--store", str(demo_db), "-o", str(tmp_path / "no" / "r.html"))
     assert code == 2 and "no folder" in msg
 

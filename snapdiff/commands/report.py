@@ -11,6 +11,18 @@ from ..snapshot import SnapshotView
 from .common import open_ref, store_option
 
 
+def _our_page(path: Path) -> bool:
+    """Whether ``path`` is a page this command wrote (so rewriting it loses nothing)."""
+    from ..report.page import GENERATOR
+
+    try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">'.encode() in head
+
+
 @click.command("report")
 @click.argument("a", required=False)
 @click.argument("b", required=False)
@@ -23,7 +35,7 @@ from .common import open_ref, store_option
     required=True,
     help="The HTML file to write (one file: CSS, script and pictures inline).",
 )
-@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT even if it is not a snapdiff report.")
 def report(
     a: str | None, b: str | None, store_path: Path | None, output: Path, force: bool
 ) -> None:
@@ -39,13 +51,15 @@ def report(
     \b
     Examples:
       snapdiff report -o demo.html                   # the two latest complete snapshots
-      snapdiff report week-0 week-1 -o weekly.html --force
-      snapdiff report week-1 -o week-1.html --force      # one snapshot's overview
+      snapdiff report week-0 week-1 -o weekly.html
+      snapdiff report week-1 -o week-1.html               # one snapshot's overview
     """
     from ..report import diff_report, snapshot_report
 
-    if output.exists() and not force:
-        raise SnapdiffError(f"{output} exists; give --force to overwrite it")
+    if output.exists() and not force and not _our_page(output):
+        raise SnapdiffError(
+            f"{output} exists and is not a snapdiff report; give --force to overwrite it"
+        )
     if output.parent and not output.parent.is_dir():
         raise SnapdiffError(f"no folder {output.parent} for {output.name}")
     single = a is not None and b is None

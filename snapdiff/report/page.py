@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+GENERATOR = "snapdiff report"  # marks a page `snapdiff report` may overwrite
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src data:; connect-src 'none'; font-src 'none'; form-action 'none'; base-uri 'none'"
@@ -88,6 +89,7 @@ def render(p: Page) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="{GENERATOR}">',
         f"<title>{e(p.title)}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<header><h1>{e(p.title)}</h1>",
