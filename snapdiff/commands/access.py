@@ -56,8 +56,8 @@ def access(
 
     \b
     Examples:
-      snapdiff access --resource /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1
-      snapdiff access week-47 --principal alice@contoso.com --min-c 8
+      snapdiff access --resource /subscriptions/3f2b7c1e-9a4d-4c8e-b5f1-2d6e8a0b4c71/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-fab-prod-app
+      snapdiff access week-1 --principal eve.contractor@fabrikamdemo.onmicrosoft.com --min-c 8
       snapdiff access --min-c 9 --format markdown
       snapdiff access --principal "Eve Contractor" --min-c 8 --format mermaid
     """

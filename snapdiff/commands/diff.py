@@ -129,8 +129,8 @@ def diff(
     \b
     Examples:
       snapdiff diff                                  # the two latest complete snapshots
-      snapdiff diff 2026-11-13 latest --format markdown
-      snapdiff diff week-46 other.db:latest --fail-on privileged
+      snapdiff diff 2026-11-23 latest --format markdown
+      snapdiff diff week-0 snapshots/demo.db:latest --fail-on privileged
     """
     rules = _rules(ignore, ignore_file)
     thresholds = [r for r in fail_on if r.startswith("access:")]
@@ -201,7 +201,7 @@ def history(
 
     \b
     Example:
-      snapdiff history /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1
+      snapdiff history /subscriptions/3f2b7c1e-9a4d-4c8e-b5f1-2d6e8a0b4c71/resourceGroups/rg-app-prod/providers/Microsoft.Storage/storageAccounts/stfabprodapp01
     """
     if not ident.strip():
         raise SnapdiffError("give an ID: an ARM resource id, role assignment id or group id")

@@ -43,7 +43,7 @@ def raw(
     Examples:
       snapdiff raw week-1                            # the table
       snapdiff raw week-1 --source authorization --url '*roleAssignments*'
-      snapdiff raw week-1 --status 403 --json
+      snapdiff raw week-1 --source principals --json
     """
     store, sid = open_ref(store_path, snapshot)
     try:

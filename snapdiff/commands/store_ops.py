@@ -42,8 +42,8 @@ def export(snapshot: str, output: Path, force: bool, store_path: Path | None) ->
 
     \b
     Examples:
-      snapdiff export latest -o week-47.snapdiff
-      snapdiff export week-47 -o /media/usb/week-47.snapdiff --store prod.db
+      snapdiff export latest -o week-1.snapdiff
+      snapdiff export week-0 -o week-0.snapdiff --store snapshots/demo.db
     """
     store, sid = open_ref(store_path, snapshot)
     with store:
@@ -69,8 +69,8 @@ def import_(file: Path, store_path: Path | None) -> None:
 
     \b
     Examples:
-      snapdiff import /media/usb/week-47.snapdiff
-      snapdiff import week-47.snapdiff --store site-b.db
+      snapdiff import week-1.snapdiff
+      snapdiff import week-0.snapdiff --store site-b.db
     """
     manifest = check_bundle(file)  # before the store is even opened
     check_writable(store_path or default_store_path())
@@ -101,8 +101,8 @@ def verify_(target: str | None, store_path: Path | None) -> None:
     \b
     Examples:
       snapdiff verify                      # the whole store
-      snapdiff verify week-47              # one snapshot's bodies
-      snapdiff verify week-47.snapdiff     # a bundle before carrying or importing it
+      snapdiff verify week-1               # one snapshot's bodies
+      snapdiff verify week-1.snapdiff      # a bundle before carrying or importing it
     """
     path, ref = None, None
     if target:
@@ -217,9 +217,9 @@ def label_(snapshot: str, name: str | None, clear: bool, store_path: Path | None
 
     \b
     Examples:
-      snapdiff label latest week-47
-      snapdiff label 12 before-migration
-      snapdiff label week-47 --clear
+      snapdiff label latest reviewed
+      snapdiff label 2 before-migration
+      snapdiff label week-1 --clear
     """
     if clear == (name is not None):
         raise SnapdiffError("give a NAME, or --clear to remove the label")
@@ -244,17 +244,16 @@ def index_(snapshot: str | None, store_path: Path | None) -> None:
 
     Snapshots are not indexed when taken or imported (the rows would cost more space than the
     snapshot's own deduplicated bodies); run this before exploring. With no SNAPSHOT, every
-    snapshot not yet indexed is.
+    snapshot not yet indexed is. Stored bodies are compressed: the SQL function
+    snapdiff_body(body_hash) returns one as JSON text in sqlite-utils and Datasette (snapdiff
+    installs itself as a plugin of both).
 
     \b
     Examples:
       snapdiff index
-      snapdiff index week-47
-      sqlite-utils snapshots/snapdiff.db "select * from resources_by_snapshot limit 5"
-      sqlite-utils snapshots/snapdiff.db "select url, snapdiff_body(body_hash) from exchanges limit 1"
-
-    Stored bodies are compressed; the SQL function snapdiff_body(body_hash) returns one as JSON
-    text in sqlite-utils and Datasette (installed with snapdiff as a plugin of both).
+      snapdiff index week-1
+      sqlite-utils snapshots/demo.db "select * from resources_by_snapshot limit 5"
+      sqlite-utils snapshots/demo.db "select url, snapdiff_body(body_hash) from exchanges limit 1"
     """
     with open_store(store_path) as store:
         if snapshot:

@@ -152,9 +152,11 @@ table.summary{width:auto}table.summary th{cursor:default}
 .notes ul{margin:4px 0;padding-left:20px}
 .controls{display:flex;flex-wrap:wrap;gap:8px;margin:6px 0;align-items:center}
 .controls input[type=search]{min-width:220px}
-.controls label{font-size:12px;color:#5f6368}
-td.id{font:11px ui-monospace,monospace;color:#5f6368;max-width:260px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-td.detail{max-width:520px}td.detail details summary{cursor:pointer;color:#1a73e8}
+.controls label{font-size:12px;color:#5f6368}.controls select{max-width:240px}
+table.data{font-size:13px}table.data td{overflow-wrap:break-word}
+td.c-name{min-width:200px}td.c-principal{min-width:170px;max-width:260px}td.c-group{max-width:200px}
+td.id{font:11px ui-monospace,monospace;color:#5f6368;max-width:140px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+td.c-detail{min-width:260px;max-width:440px}td.c-detail details summary{cursor:pointer;color:#1a73e8}
 .cia{font:12px ui-monospace,monospace;white-space:nowrap}.hot{color:#d93025;font-weight:600}
 .pager{margin:6px 0;display:flex;gap:8px;align-items:center}
 .figure{background:#fff;border:1px solid #e0e0e0;border-radius:4px;margin:6px 0;padding:4px 8px}
@@ -213,6 +215,7 @@ data.tables.forEach(function(t){
     else if(c.kind==="flag"){if(v){td.appendChild(el("span",{"class":"priv"},"yes"));}}
     else if(c.key==="name"&&("id" in idx)&&r[idx.id]){td.textContent=String(v);td.title=String(r[idx.id]);}
     else if(c.key==="detail"&&v&&String(v).length>160){var d=el("details");d.appendChild(el("summary",null,String(v).slice(0,140)+"…"));d.appendChild(el("div",null,v));td.appendChild(d);}
+    else if(c.key==="principal"&&v){var full=String(v),i=full.indexOf(" (");td.textContent=i>0?full.slice(0,i):full;td.title=full;}
     else if(c.kind==="id"){td.textContent=v===null?"":String(v);td.title=td.textContent;}
     else{td.textContent=v===null||v===undefined?"":String(v);}
     return td;}

@@ -87,6 +87,12 @@ def _who(pid: str, name: str | None) -> str:
     return name or pid
 
 
+def _short(label: str) -> str:
+    """``display name`` of a ``display name (UPN or appId)`` label (the principal column has
+    the whole label)."""
+    return label.split(" (", 1)[0] if label.endswith(")") else label
+
+
 def resources_rows(r: ResourcesSection, cia: CiaOf) -> list[Row]:
     out = [
         Row("resources", kind, x.name, x.id, x.type, x.resource_group, cia=cia(x.id))
@@ -140,7 +146,7 @@ def rbac_rows(r: RbacSection, cia: CiaOf) -> list[Row]:
         Row(
             "rbac",
             kind,
-            f"{a.role_name} for {_who(a.principal_id, a.principal_name)}",
+            f"{a.role_name} for {_short(_who(a.principal_id, a.principal_name))}",
             a.id,
             a.principal_type,
             _rg(a.scope),
@@ -267,14 +273,15 @@ def access_rows(r: AccessDiff, graphs: Mapping[str, str]) -> list[Row]:
     for i, ch in enumerate(r.changes):
         who = _who(ch.principal, ch.principal_name)
         top = list(ch.top) if ch.top[0] >= 0 else None
-        names = ", ".join(last_segment(x.id) for x in ch.resources[:5])
-        more = f" … {len(ch.resources) - 5} more" if len(ch.resources) > 5 else ""
+        reached = list(dict.fromkeys(last_segment(x.id) for x in ch.resources))
+        names = ", ".join(reached[:5])
+        more = f" … {len(reached) - 5} more" if len(reached) > 5 else ""
         groups = sorted({_rg(x.id) for x in ch.resources if _rg(x.id)})
         out.append(
             Row(
                 "access",
                 ch.change + (" (eligible)" if ch.eligible else ""),
-                f"{who}: {', '.join(ch.capabilities)} on {len(ch.resources)} resource(s)",
+                f"{_short(who)}: {', '.join(ch.capabilities)} on {len(ch.resources)} resource(s)",
                 ch.principal,
                 "",
                 ", ".join(groups[:3]) + (" …" if len(groups) > 3 else ""),
