@@ -75,6 +75,16 @@ def test_demo_report_renders_offline(browser, pages, tmp_path):
     assert summary["Resources"][1].startswith("3 added, 1 removed, 6 changed, 1 moved")
     rows = _shown(browser)
     assert any("Eve Contractor" in r[2] and r[0] == "access" and r[1] == "gained" for r in rows)
+    # names first, the id on hover: web03 is the VM added in week 1
+    [web03] = [
+        td
+        for td in browser.find_elements("css selector", '[data-table="changes"] td.c-name')
+        if td.text == "web03"
+    ]
+    assert web03.get_attribute("title") == (
+        "/subscriptions/3f2b7c1e-9a4d-4c8e-b5f1-2d6e8a0b4c71/resourceGroups/rg-app-prod"
+        "/providers/Microsoft.Compute/virtualMachines/web03"
+    )
     # Every request was the page itself; nothing logged an error.
     assert requests_sent(browser) == [pages["demo"].as_uri()]
     assert console_errors(browser) == []

@@ -21,6 +21,9 @@ CSP = (
 )
 
 
+INTERNED = frozenset({"section", "change", "type", "group", "principal", "caps"})
+
+
 @dataclass
 class Column:
     key: str
@@ -39,13 +42,49 @@ class Table:
     page_size: int = 50
 
     def data(self) -> dict[str, Any]:
+        """The table as the page's script reads it, compacted: repeated strings (section,
+        type, group, ...) as indexes into ``strings``, and an ARM id as [index of its parent
+        path, its last segment], or [index] when that segment is the row's name. The script
+        expands them back once, when the page loads."""
+        strings: dict[str, int] = {}
+
+        def intern(v: str) -> int:
+            got = strings.get(v)
+            if got is None:
+                got = strings[v] = len(strings)
+            return got
+
+        keys = [c.key for c in self.columns]
+        name_at = keys.index("name") if "name" in keys else None
+        packed_cols = [i for i, c in enumerate(self.columns) if c.key in INTERNED]
+        id_cols = [i for i, c in enumerate(self.columns) if c.kind == "id"]
+        rows = []
+        for row in self.rows:
+            r = list(row)
+            for i in packed_cols:
+                if isinstance(r[i], str):
+                    r[i] = intern(r[i])
+            for i in id_cols:
+                v = r[i]
+                if isinstance(v, str) and "/" in v:
+                    parent, tail = v.rsplit("/", 1)
+                    same = name_at is not None and tail == r[name_at]
+                    r[i] = [intern(parent)] if same else [intern(parent), tail]
+            rows.append(r)
         return {
             "id": self.id,
             "columns": [
-                {"key": c.key, "label": c.label, "kind": c.kind, "hidden": c.hidden}
-                for c in self.columns
+                {
+                    "key": c.key,
+                    "label": c.label,
+                    "kind": c.kind,
+                    "hidden": c.hidden,
+                    "packed": i in packed_cols,
+                }
+                for i, c in enumerate(self.columns)
             ],
-            "rows": self.rows,
+            "rows": rows,
+            "strings": list(strings),
             "pageSize": self.page_size,
         }
 
@@ -176,6 +215,9 @@ function distinct(rows,i){var s={};rows.forEach(function(r){var v=r[i];if(v){Str
 data.tables.forEach(function(t){
   var host=document.querySelector('[data-table="'+t.id+'"]');if(!host)return;
   var cols=t.columns,idx={};cols.forEach(function(c,i){idx[c.key]=i;});
+  var S=t.strings||[];t.rows.forEach(function(r){cols.forEach(function(c,i){var v=r[i];
+    if(c.packed&&typeof v==="number"){r[i]=S[v];}
+    else if(c.kind==="id"&&Array.isArray(v)){r[i]=S[v[0]]+"/"+(v.length>1?v[1]:r[idx.name]);}});});
   var st={q:"",section:"",group:"",principal:"",minc:-1,priv:false,sort:-1,dir:1,page:0};
   var controls=el("div",{"class":"controls"});host.appendChild(controls);
   var q=el("input",{type:"search",placeholder:"filter: any text","aria-label":"free text filter","class":"f-text"});
@@ -209,7 +251,7 @@ data.tables.forEach(function(t){
   function cmp(a,b){var i=st.sort,x=a[i],y=b[i],k=cols[i].kind;
     if(k==="cia"){x=ciaKey(x);y=ciaKey(y);}else if(k==="num"||k==="flag"){x=+x||0;y=+y||0;}else{x=String(x||"").toLowerCase();y=String(y||"").toLowerCase();}
     return x<y?-st.dir:x>y?st.dir:0;}
-  function cell(r,i){var c=cols[i],v=r[i],td=el("td",{"class":c.kind});
+  function cell(r,i){var c=cols[i],v=r[i],td=el("td",{"class":c.kind+" c-"+c.key});
     if(c.kind==="cia"){var sp=el("span",{"class":"cia"+(v&&v[0]>=8?" hot":"")},ciaText(v));td.appendChild(sp);}
     else if(c.kind==="graph"){if(v){td.appendChild(el("a",{href:"#"+v},"path"));}}
     else if(c.kind==="flag"){if(v){td.appendChild(el("span",{"class":"priv"},"yes"));}}
