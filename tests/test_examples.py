@@ -115,3 +115,27 @@ def test_example_runs(where, argv, demo_dir, tmp_path, monkeypatch):
     r = CliRunner().invoke(tool, args, env={"SNAPDIFF_STORE": "snapshots/demo.db"})
     allowed = (0, 1) if args[:1] == ["diff"] else (0,)  # diff exits 1 when something changed
     assert r.exit_code in allowed, f"{where}: {' '.join(argv)}\n{r.output}"
+
+
+def test_demo_ends_with_commands_that_run(tmp_path, monkeypatch):
+    """The lines `snapdiff demo` ends with, pasted in the same folder, run as they are."""
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["demo"])
+    assert r.exit_code == 0, r.output
+    pasted = r.stdout.split("Next, paste:\n", 1)[1].splitlines()
+    assert pasted[0].strip() == "export SNAPDIFF_STORE=snapshots/demo.db"
+    env = {"SNAPDIFF_STORE": "snapshots/demo.db"}
+    ran = []
+    for line in pasted[1:]:
+        for argv in invocations(line):
+            got = CliRunner().invoke(main, argv[1:], env=env)
+            assert got.exit_code in ((0, 1) if argv[1] == "diff" else (0,)), got.output
+            ran.append(argv[1])
+    assert ran[:3] == ["diff", "report", "access"]
+    assert (tmp_path / "demo.html").is_file()
+    got = CliRunner().invoke(
+        main,
+        ["access", "--principal", "eve.contractor@fabrikamdemo.onmicrosoft.com", "--min-c", "8"],
+        env=env,
+    )
+    assert "kv-fab-prod-app" in got.output  # the demo user reaches a C9 vault
