@@ -3,7 +3,9 @@ graphs as Mermaid in ``access --format mermaid`` and ``diff --format markdown``;
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,11 @@ from click.testing import CliRunner
 from report_fixtures import EVIL, hostile_store
 from snapdiff.cli import main
 from snapdiff.demo import load_demo
+from snapdiff.diff.registry import REGISTRY, Section
+from snapdiff.report import diff_report
 from snapdiff.report.graph import COL_W, NODE_W, PAD, ROW_H, Graph, Node, layout, mermaid, svg
 from snapdiff.report.page import json_for_script
+from snapdiff.snapshot import SnapshotView
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +189,85 @@ def test_trend_with_three_snapshots(tmp_path):
         ("week-b", "1"),
         ("week-c", "2"),
     ]
+
+
+@dataclass
+class _Exposure:
+    """The JSON shape of the exposure section's changes: findings with a path of hops."""
+
+    changes: list[dict] = field(default_factory=list)
+    not_compared: list[dict] = field(default_factory=list)
+
+
+KV = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-crown/providers/Microsoft.KeyVault/vaults/kv-crown"
+PIP = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-crown/providers/Microsoft.Network/publicIPAddresses/pip-crown"
+
+
+class _ExposureSection(Section[_Exposure]):
+    name, order, title, result = "exposure", 70, "Internet exposure", _Exposure
+    default = False
+
+    def compute(self, ctx):
+        hops = [
+            {"kind": "public-ip", "name": "pip-crown", "id": PIP, "detail": "20.1.2.3 (Standard)"},
+            {
+                "kind": "nsg-rule",
+                "name": "nsg-crown/allow-https",
+                "id": None,
+                "detail": "Allow Tcp 443 from Internet",
+            },
+        ]
+        return _Exposure(
+            [
+                {
+                    "change": "reachable",
+                    "resource": KV,
+                    "short": "kv-crown (key vault)",
+                    "type": "microsoft.keyvault/vaults",
+                    "cia": [9, 8, 7],
+                    "protocol": "Tcp",
+                    "ports": "443",
+                    "path": hops,
+                },
+                {
+                    "change": "unreachable",
+                    "resource": KV,
+                    "short": "kv-crown (key vault)",
+                    "type": "microsoft.keyvault/vaults",
+                    "cia": [9, 8, 7],
+                    "protocol": "Tcp",
+                    "ports": "22",
+                    "path": hops,
+                },
+            ],
+            [{"subject": "exposure of vm1", "reason": "NSG nsg-vm1 not readable in B"}],
+        )
+
+    def counts(self, result, diff):
+        return {"reachable": 1, "unreachable": 1}
+
+
+def test_any_section_with_paths_is_drawn(tmp_path, monkeypatch):
+    """A section the report does not know (exposure's shape) still becomes rows, notes and
+    graphs: only what became reachable is drawn, ending at the resource."""
+    monkeypatch.setitem(REGISTRY, "exposure", _ExposureSection())
+    store = hostile_store(tmp_path / "x.db")
+    a, b = (SnapshotView(store, i) for i in (1, 2))
+    page = diff_report(a, b)
+    store.close()
+    assert "not compared (exposure): exposure of vm1: NSG nsg-vm1 not readable in B" in page
+    figures = re.findall(r'<details class="figure" id="(path-exposure[^"]*)"', page)
+    assert figures == ["path-exposure-changes-0"]
+    svg_part = page.split('id="path-exposure-changes-0"', 1)[1].split("</svg>", 1)[0]
+    labels = re.findall(
+        r'<text x="\d+" y="\d+" font-size="12" fill="#202124">([^<]*)</text>', svg_part
+    )
+    assert labels == ["pip-crown", "nsg-crown/allow-https", "kv-crown"]
+    assert "kv-crown (key vault) reachable Tcp 443" in svg_part  # the caption
+    rows = json.loads(page.split('id="report-data">', 1)[1].split("</script>", 1)[0])["tables"][0]
+    strings = rows["strings"]
+    names = [
+        (strings[r[0]], strings[r[1]], r[2]) for r in rows["rows"] if strings[r[0]] == "exposure"
+    ]
+    assert ("exposure", "reachable", "kv-crown (key vault)") in names
+    assert ("exposure", "unreachable", "kv-crown (key vault)") in names

@@ -100,9 +100,15 @@ def _summary(d: Diff, rows: list[Row]) -> list[list[str]]:
 def _notes(d: Diff) -> list[str]:
     notes = list(d.notes)
     notes += [f"not compared ({n.section}): {n.subject}: {n.reason}" for n in d.not_compared]
-    acc = d.results.get("access")
-    if isinstance(acc, AccessDiff):
-        notes += [f"not compared (access): {n['subject']}: {n['reason']}" for n in acc.not_compared]
+    for s, result in d.computed():  # sections that keep their own "not compared" list
+        listed = getattr(result, "not_compared", None)
+        if not isinstance(listed, list):
+            continue
+        notes += [
+            f"not compared ({s.name}): {n['subject']}: {n['reason']}"
+            for n in listed
+            if isinstance(n, Mapping) and "subject" in n and "reason" in n
+        ]
     return notes
 
 

@@ -20,6 +20,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "internet": ("#fce8e6", "#d93025"),
     "publicip": ("#f3e8fd", "#9334e6"),
     "rule": ("#fef7e0", "#f9ab00"),
+    "nsgrule": ("#fef7e0", "#f9ab00"),
+    "nonsg": ("#fce8e6", "#d93025"),
+    "loadbalancer": ("#f3e8fd", "#9334e6"),
+    "nic": ("#e8f0fe", "#1a73e8"),
+    "subnet": ("#e8f0fe", "#1a73e8"),
     "more": ("#f1f3f4", "#5f6368"),
 }
 _GREY = ("#f1f3f4", "#5f6368")

@@ -144,24 +144,47 @@ def _access_graph(ch: AccessChange, x: Access) -> Graph | None:
     return g
 
 
+# A finding whose change says the path went away is not drawn: the graphs show what is new.
+GONE = frozenset({"unreachable", "lost", "removed", "closed"})
+
+
 def hop_graphs(
-    section: str, findings: list[Mapping[str, Any]], *, limit: int = MAX_GRAPHS
+    prefix: str, findings: list[Mapping[str, Any]], *, limit: int = MAX_GRAPHS
 ) -> tuple[list[Picture], int]:
-    """Graphs of findings carrying ``path`` (a list of hops: dicts with ``kind`` and
-    ``label`` or ``name``, optionally ``id``/``detail``), e.g. Internet exposure."""
+    """Graphs of findings carrying ``path`` (a list of hops: dicts with ``kind`` and ``name``
+    or ``label``, optionally ``id`` and ``detail``), such as Internet exposure: public IP →
+    NSG rule(s) → NIC → resource. The finding's ``resource`` ends the chain."""
     pictures: list[Picture] = []
     skipped = 0
     for i, f in enumerate(findings):
         hops = f.get("path")
-        if not isinstance(hops, list) or not hops:
+        if not isinstance(hops, list) or not hops or str(f.get("change", "")) in GONE:
             continue
         if len(pictures) >= limit:
             skipped += 1
             continue
-        caption = str(f.get("summary") or f.get("name") or f.get("id") or section)
+        rid = str(f.get("resource") or f.get("id") or "")
+        what = str(f.get("short") or f.get("name") or (resource_name(rid) if rid else prefix))
+        change = str(f.get("change") or "")
+        ports = " ".join(str(f[k]) for k in ("protocol", "ports") if f.get(k))
+        caption = " ".join(x for x in (what, change, ports) if x)
         g = Graph(caption)
-        g.chain([_hop(n, h) for n, h in enumerate(hops)])
-        pictures.append(Picture(section, f"{section}-{i}", g))
+        chain = [_hop(n, h) for n, h in enumerate(hops)]
+        last = hops[-1] if isinstance(hops[-1], Mapping) else {}
+        if rid and str(last.get("id") or "").lower() != rid.lower():
+            cia = f.get("cia")
+            chain.append(
+                Node(
+                    "res",
+                    len(chain),
+                    "resource",
+                    resource_name(rid),
+                    rid,
+                    cia_text(cia) if isinstance(cia, list) else "",
+                )
+            )
+        g.chain(chain)
+        pictures.append(Picture(prefix, f"{prefix}-{i}", g))
     return pictures, skipped
 
 
@@ -171,5 +194,5 @@ def _hop(n: int, h: Any) -> Node:
     label = str(h.get("label") or h.get("name") or h.get("id") or h.get("kind") or "?")
     title = str(h.get("id") or h.get("detail") or label)
     sub = str(h.get("detail") or "")
-    kind = str(h.get("kind") or "").lower().replace(" ", "").replace("_", "")
+    kind = str(h.get("kind") or "").lower().replace(" ", "").replace("_", "").replace("-", "")
     return Node(f"h{n}", n, kind, label, title, sub)

@@ -299,7 +299,8 @@ def access_rows(r: AccessDiff, graphs: Mapping[str, str]) -> list[Row]:
     return out
 
 
-_NAME_KEYS = ("name", "display_name", "principal_name", "resource_name", "subject", "id")
+_NAME_KEYS = ("short", "name", "display_name", "principal_name", "resource_name", "subject", "id")
+_NOT_DETAIL = frozenset({"path", "id", "name", "short", "cia", "port_ranges", "resource", "type"})
 
 
 def generic_rows(section: str, value_: Any, graphs: Mapping[str, str], cia: CiaOf) -> list[Row]:
@@ -320,7 +321,7 @@ def generic_rows(section: str, value_: Any, graphs: Mapping[str, str], cia: CiaO
             detail = "; ".join(
                 f"{k}: {value(v, 80)}"
                 for k, v in item.items()
-                if k not in ("path", "id", "name", "cia") and v not in (None, [], {}, "")
+                if k not in _NOT_DETAIL and v not in (None, [], {}, "")
             )
             out.append(
                 Row(

@@ -20,15 +20,16 @@ class Point:
 
 
 def exposed_count(view: SnapshotView) -> int | None:
-    """Resources exposed to the Internet, when the exposure analysis is installed (else None)."""
+    """Resources reachable from the Internet, when the exposure analysis is installed (else
+    None: unknown, not zero)."""
     import importlib
 
-    try:  # the exposure analysis is a separate package of snapdiff
-        exposure = importlib.import_module("snapdiff.exposure")
+    try:  # the exposure analysis is a package of its own (snapdiff.exposure)
+        query = importlib.import_module("snapdiff.exposure.query")
     except ModuleNotFoundError:
         return None
-    count = getattr(exposure, "exposed_count", None)
-    return int(count(view)) if callable(count) else None
+    report = query.compute(view)
+    return len({str(f.resource).lower() for f in report.findings})
 
 
 def collect(store: Store, limit: int = 12) -> list[Point]:
