@@ -271,3 +271,36 @@ def test_any_section_with_paths_is_drawn(tmp_path, monkeypatch):
     ]
     assert ("exposure", "reachable", "kv-crown (key vault)") in names
     assert ("exposure", "unreachable", "kv-crown (key vault)") in names
+
+
+def test_alternative_rules_side_by_side_nsg_rules_in_series():
+    from snapdiff.report.paths import hop_graphs
+
+    sql = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql1"
+    vm = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"
+    findings = [
+        {
+            "resource": sql,
+            "cia": [9, 1, 1],
+            "path": [
+                {"kind": "firewall-rule", "name": "office", "id": None, "detail": "203.0.113.10"},
+                {"kind": "firewall-rule", "name": "vpn", "id": None, "detail": "198.51.100.0/24"},
+            ],
+        },
+        {
+            "resource": vm,
+            "cia": None,
+            "path": [
+                {"kind": "public-ip", "name": "pip1", "id": "pip1-id", "detail": "20.1.2.3"},
+                {"kind": "nsg-rule", "name": "nsg-subnet/allow-rdp", "id": None, "detail": ""},
+                {"kind": "nsg-rule", "name": "nsg-nic/allow-rdp", "id": None, "detail": ""},
+            ],
+        },
+    ]
+    (one, two), skipped = hop_graphs("exposure", findings)
+    assert skipped == 0
+    assert {k: n.layer for k, n in one.graph.nodes.items()} == {"h0": 0, "h1": 0, "res": 1}
+    assert one.graph.edges == [("h0", "res"), ("h1", "res")]
+    assert [n.layer for n in two.graph.nodes.values()] == [0, 1, 2, 3]
+    assert two.graph.edges == [("h0", "h1"), ("h1", "h2"), ("h2", "res")]
+    assert two.graph.nodes["res"].sub == "untagged"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..access.capabilities import PRIVILEGED, ordered
@@ -236,14 +237,11 @@ def snapshot_report(view: SnapshotView) -> str:
     notes = list(overview.coverage)
     if meta.status != "complete":
         notes.insert(0, f"snapshot #{meta.id} is {meta.status}: only what it holds is shown")
-    exposure_note = (
-        "Internet exposure: the exposure analysis is not part of this build, so no exposure is "
-        "shown (not: nothing is exposed)."
-    )
+    exposure = _exposure(view)
     page = Page(
         "snapdiff snapshot overview",
         subtitle=[f"snapshot {info} ({meta.status}) in {view.store.path.name}"],
-        notes=notes + [exposure_note],
+        notes=notes + exposure.notes,
         summary_head=["what", "count", "highest CIA"],
         summary=[
             ["resources", str(len(x.x.resources)), _top_cia(r.cia for r in x.x.resources.values())],
@@ -253,7 +251,10 @@ def snapshot_report(view: SnapshotView) -> str:
                 str(len(per)),
                 _top_cia(p["cia"] for p in per.values()),
             ],
-        ],
+        ]
+        + exposure.summary,
+        figures=exposure.figures,
+        figures_note="How the Internet reaches each exposed resource." if exposure.figures else "",
         tables=[
             Table(
                 "inventory",
@@ -280,9 +281,94 @@ def snapshot_report(view: SnapshotView) -> str:
                 principals,
                 note="Every principal holding grant, run, secrets, write or delete on a resource.",
             ),
+            *exposure.tables,
         ],
     )
     return render(page)
+
+
+@dataclass
+class _ExposurePart:
+    notes: list[str] = field(default_factory=list)
+    summary: list[list[str]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+
+def _exposure(view: SnapshotView) -> _ExposurePart:
+    """Internet exposure of one snapshot, when the exposure analysis (snapdiff.exposure) is
+    installed: a table of findings and a path graph each; otherwise a note saying it is not
+    known (never "nothing is exposed")."""
+    import importlib
+
+    try:
+        query = importlib.import_module("snapdiff.exposure.query")
+    except ModuleNotFoundError:
+        return _ExposurePart(
+            [
+                "Internet exposure: the exposure analysis is not part of this build; exposure is "
+                "not shown (unknown, not none)."
+            ]
+        )
+    doc = query.compute(view).to_dict()
+    findings = [f for f in doc.get("findings") or [] if isinstance(f, Mapping)]
+    pictures, skipped = hop_graphs("exposure", findings)
+    gids = {p.row_key: f"path-{p.row_key}" for p in pictures}
+    rows = [
+        [
+            str(f.get("short") or f.get("name") or f.get("resource")),
+            f.get("cia"),
+            str(f.get("protocol") or ""),
+            str(f.get("ports") or ""),
+            ", ".join(str(x) for x in f.get("sources") or []),
+            str(f.get("via") or ""),
+            str(f.get("resource_group") or ""),
+            gids.get(f"exposure-{i}", ""),
+            str(f.get("resource") or ""),
+        ]
+        for i, f in enumerate(findings)
+    ]
+    notes = [f"exposure: {c}" for c in doc.get("coverage") or []]
+    notes += [
+        f"exposure unknown: {u.get('resource')}: {u.get('reason')}"
+        for u in doc.get("unknown") or []
+        if isinstance(u, Mapping)
+    ]
+    if skipped:
+        notes.append(f"exposure: {skipped} more paths not drawn")
+    exposed = {str(f.get("resource", "")).lower() for f in findings}
+    return _ExposurePart(
+        notes,
+        [
+            [
+                "resources reachable from the Internet",
+                str(len(exposed)),
+                _top_cia(f.get("cia") for f in findings),
+            ]
+        ],
+        [
+            Table(
+                "exposure",
+                "Internet exposure",
+                [
+                    Column("name", "resource"),
+                    Column("cia", "CIA", "cia"),
+                    Column("protocol", "protocol"),
+                    Column("ports", "ports"),
+                    Column("sources", "from"),
+                    Column("via", "via"),
+                    Column("group", "resource group"),
+                    Column("graph", "path", "graph"),
+                    Column("id", "id", "id"),
+                ],
+                rows,
+            )
+        ],
+        [
+            Figure(gids[p.row_key], p.graph.caption, graph.svg(p.graph, "svg-" + p.row_key))
+            for p in pictures
+        ],
+    )
 
 
 def _top_cia(cias: Iterable[Any]) -> str:

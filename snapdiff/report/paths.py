@@ -169,23 +169,46 @@ def hop_graphs(
         ports = " ".join(str(f[k]) for k in ("protocol", "ports") if f.get(k))
         caption = " ".join(x for x in (what, change, ports) if x)
         g = Graph(caption)
-        chain = [_hop(n, h) for n, h in enumerate(hops)]
+        layers = _layers([_hop(n, h) for n, h in enumerate(hops)])
         last = hops[-1] if isinstance(hops[-1], Mapping) else {}
         if rid and str(last.get("id") or "").lower() != rid.lower():
             cia = f.get("cia")
-            chain.append(
-                Node(
-                    "res",
-                    len(chain),
-                    "resource",
-                    resource_name(rid),
-                    rid,
-                    cia_text(cia) if isinstance(cia, list) else "",
-                )
-            )
-        g.chain(chain)
+            sub = cia_text(cia if isinstance(cia, list) else None)
+            layers.append([Node("res", len(layers), "resource", resource_name(rid), rid, sub)])
+        for layer in layers:
+            for node in layer:
+                g.add(node)
+        for here, there in zip(layers, layers[1:], strict=False):
+            for a in here:
+                for b in there:
+                    g.link(a.key, b.key)
         pictures.append(Picture(prefix, f"{prefix}-{i}", g))
     return pictures, skipped
+
+
+# Hop kinds that are alternatives when they follow each other (any one of a PaaS resource's
+# firewall or IP rules lets the Internet in), drawn side by side; other hops are in series
+# (a subnet NSG rule and then a NIC NSG rule must both allow).
+ALTERNATIVES = frozenset({"iprule", "firewallrule", "accessrestriction"})
+MAX_ALTERNATIVES = 5
+
+
+def _layers(nodes: list[Node]) -> list[list[Node]]:
+    """Hops in layers, left to right; consecutive alternatives share one (folded past a few)."""
+    layers: list[list[Node]] = []
+    for n in nodes:
+        prev = layers[-1] if layers else None
+        if prev and n.kind in ALTERNATIVES and prev[0].kind == n.kind:
+            if len(prev) < MAX_ALTERNATIVES:
+                prev.append(n)
+            elif prev[-1].kind != "more":
+                prev.append(Node(f"more{len(layers)}", 0, "more", "more rules"))
+            continue
+        layers.append([n])
+    for i, layer in enumerate(layers):
+        for n in layer:
+            n.layer = i
+    return layers
 
 
 def _hop(n: int, h: Any) -> Node:
