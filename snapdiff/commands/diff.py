@@ -148,19 +148,21 @@ def diff(
         ) from None
     store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
     try:
+        view_b = SnapshotView(store_b, id_b)
         result = diff_snapshots(
             SnapshotView(store_a, id_a),
-            SnapshotView(store_b, id_b),
+            view_b,
             ignore=rules,
             default_ignores=not no_default_ignores,
             sections=sections or None,
         )
         paths: list[str] = []
-        if fmt == "markdown" and "access" in result.results:
+        if fmt == "markdown":  # the report's path graphs, as Mermaid blocks
             from ..access.query import Access
             from ..report.mermaid import diff_paths_markdown
 
-            paths = diff_paths_markdown(result, Access.of(SnapshotView(store_b, id_b)))
+            access_b = Access.of(view_b) if "access" in result.results else None  # computed
+            paths = diff_paths_markdown(result, access_b)
     finally:
         store_a.close()
         store_b.close()

@@ -70,19 +70,23 @@ def access_report_markdown(r: AccessReport, body: str) -> str:
     return body.rstrip("\n") + "\n\n" + "\n".join(_fence(access_report_graph(r))) + "\n"
 
 
-def diff_paths_markdown(d: Diff, b: Access) -> list[str]:
-    """A ``## Paths`` part for ``diff --format markdown``: the access gains reaching C >= 8
-    resources, as the HTML report draws them (``b``: snapshot B's access)."""
+def diff_paths_markdown(d: Diff, b: Access | None) -> list[str]:
+    """A ``## Paths`` part for ``diff --format markdown``: the graphs the HTML report draws
+    (access gains reaching C >= 8 resources, ``b`` being snapshot B's access; new paths of
+    sections whose findings carry them, such as exposure)."""
+    from .build import _generic_pictures
+
     acc = d.results.get("access")
-    if acc is None:
-        return []
-    pictures, skipped = access_graphs(acc, b)
+    pictures, skipped = access_graphs(acc, b) if acc is not None and b is not None else ([], 0)
+    more, more_skipped = _generic_pictures(d)
+    pictures += more
+    skipped += more_skipped
     if not pictures:
         return []
     out = ["", "## Paths", ""]
     out.append(
-        f"Access gained on resources tagged C ≥ 8 (up to {MAX_RESOURCES} resources a graph)."
-        + (f" {skipped} more not drawn." if skipped else "")
+        f"Access gained on resources tagged C ≥ 8 (up to {MAX_RESOURCES} resources a graph), "
+        "and new Internet exposure." + (f" {skipped} more not drawn." if skipped else "")
     )
     for p in pictures:
         out += ["", f"**{p.graph.caption}**", ""] + _fence(p.graph)
