@@ -304,3 +304,22 @@ def test_alternative_rules_side_by_side_nsg_rules_in_series():
     assert [n.layer for n in two.graph.nodes.values()] == [0, 1, 2, 3]
     assert two.graph.edges == [("h0", "h1"), ("h1", "h2"), ("h2", "res")]
     assert two.graph.nodes["res"].sub == "untagged"
+
+
+def test_one_snapshot_store_gives_the_overview(tmp_path):
+    from report_fixtures import CAROL_ID, READER, RG, SUB, _ra, _snapshot
+    from snapdiff.store import Store
+
+    store = Store(tmp_path / "one.db")
+    _snapshot(
+        store, "only", [_ra(1, CAROL_ID, READER, f"/subscriptions/{SUB}/resourceGroups/{RG}")]
+    )
+    store.close()
+    out = tmp_path / "one.html"
+    code, _ = _run("report", "--store", str(tmp_path / "one.db"), "-o", str(out))
+    assert code == 0
+    page = out.read_text()
+    assert "<title>snapdiff snapshot overview</title>" in page
+    assert "snapshot #1 &#x27;only&#x27;" in page
+    # Carol only reads: no principal holds a privileged capability
+    assert '<td data-col="0">principals with privileged access</td><td data-col="1">0</td>' in page

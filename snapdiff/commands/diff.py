@@ -161,7 +161,7 @@ def diff(
             from ..access.query import Access
             from ..report.mermaid import diff_paths_markdown
 
-            access_b = Access.of(view_b) if "access" in result.results else None  # computed
+            access_b = Access.of(view_b) if "access" in result.results else None  # cached
             paths = diff_paths_markdown(result, access_b)
     finally:
         store_a.close()
