@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+os.environ.setdefault("SE_OFFLINE", "true")  # selenium never looks for drivers online
 CHROMIUM = os.environ.get("SNAPDIFF_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("SNAPDIFF_CHROMEDRIVER", "/usr/bin/chromedriver")
 FLAGS = (

@@ -68,6 +68,8 @@ def test_demo_report_renders_offline(browser, pages, tmp_path):
     _open(browser, pages["demo"])
     assert browser.title == "snapdiff report"
     # The demo weeks' changes (README's access example; tests/test_diff_recorded.py).
+    notes = browser.find_element("css selector", "#notes").text
+    assert "Both snapshots are complete with full coverage" in notes  # the demo weeks are
     summary = _summary(browser)
     assert summary["Access"][:2] == ["20", "4 gained, 8 lost, 8 raised, 20 privileged"]
     assert summary["Access"][2] == "C9 I9 A10"  # Eve's Owner reaches an A10 resource

@@ -98,7 +98,11 @@ def _summary(d: Diff, rows: list[Row]) -> list[list[str]]:
     return out
 
 
+FULL = "Both snapshots are complete with full coverage: everything was compared."
+
+
 def _notes(d: Diff) -> list[str]:
+    """The diff's notes and everything not compared; FULL when there is none."""
     notes = list(d.notes)
     notes += [f"not compared ({n.section}): {n.subject}: {n.reason}" for n in d.not_compared]
     for s, result in d.computed():  # sections that keep their own "not compared" list
@@ -110,7 +114,7 @@ def _notes(d: Diff) -> list[str]:
             for n in listed
             if isinstance(n, Mapping) and "subject" in n and "reason" in n
         ]
-    return notes
+    return notes or [FULL]
 
 
 def _who(info: SnapshotInfo) -> str:
