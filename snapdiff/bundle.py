@@ -24,10 +24,10 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
-from . import __version__, bodies
+from . import __version__, bodies, digest, signing
 from .errors import SnapdiffError, StoreError
 from .migrations import SCHEMA_VERSION
 from .owner import owner_alive
@@ -36,7 +36,9 @@ from .store import (
     WAL_UNREADABLE,
     Store,
     body_hash,
+    has_side_files,
     inserted_id,
+    tidy_side_files,
     utcnow,
     wal_has_data,
 )
@@ -57,6 +59,9 @@ _ORDER = {
 
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 class BundleError(StoreError):
@@ -134,13 +139,22 @@ def _json_default(v: Any) -> Any:
 
 def rows_hash(conn: sqlite3.Connection) -> str:
     """SHA-256 over every non-body row of a bundle, in a fixed order."""
+    return rows_hash_counts(conn)[0]
+
+
+def rows_hash_counts(conn: sqlite3.Connection) -> tuple[str, dict[str, int]]:
+    """``rows_hash`` and how many rows of each table it covered."""
     h = hashlib.sha256()
+    counts: dict[str, int] = {}
     for table in _ROW_TABLES:
         cols = sorted(_columns(conn, table))
         h.update(f"{table}:{','.join(cols)}\n".encode())
+        n = 0
         for row in conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {_ORDER[table]}"):
             h.update(json.dumps(list(row), default=_json_default).encode() + b"\n")
-    return h.hexdigest()
+            n += 1
+        counts[table] = n
+    return h.hexdigest(), counts
 
 
 # -- opening files read-only -----------------------------------------------------------------
@@ -193,7 +207,10 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 def _schema_version(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    try:
+        return int(row[0]) if row else 0
+    except (TypeError, ValueError):
+        return -1  # garbled: the callers say "damaged"
 
 
 def _is_bundle(path: Path) -> bool:
@@ -203,18 +220,28 @@ def _is_bundle(path: Path) -> bool:
 
 
 # -- export -----------------------------------------------------------------------------------
-def export_snapshot(store: Store, snapshot_id: int, out_path: str | os.PathLike[str]) -> Manifest:
-    """Write one finished snapshot to a bundle file at ``out_path`` (atomically) and return its manifest."""
+def export_snapshot(
+    store: Store,
+    snapshot_id: int,
+    out_path: str | os.PathLike[str],
+    *,
+    sign_key: Ed25519PrivateKey | None = None,
+) -> Manifest:
+    """Write one finished snapshot to a bundle file at ``out_path`` (atomically) and return its
+    manifest; ``sign_key``: sign the manifest (SSHSIG, ``snapdiff.signing``)."""
+    from .snapshot import SnapshotView
+
     out = Path(out_path)
     refuse_store_target(store, out)
     snap = store.snapshot(snapshot_id)
     if snap.status not in FINISHED:
         raise SnapdiffError(f"snapshot {snapshot_id} is still running; finish or prune it first")
+    SnapshotView(store, snapshot_id)  # refuses rows that do not match the snapshot's digest
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     _remove(tmp)
     try:
-        manifest = _write_bundle(store, snapshot_id, tmp)
+        manifest = _write_bundle(store, snapshot_id, tmp, sign_key)
         with tmp.open("rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, out)
@@ -247,7 +274,9 @@ def _remove(path: Path) -> None:
             p.unlink()
 
 
-def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
+def _write_bundle(
+    store: Store, snapshot_id: int, tmp: Path, sign_key: Ed25519PrivateKey | None
+) -> Manifest:
     src = store.conn
     hashes = store.body_hashes(snapshot_id)
     bundle = Store(tmp)
@@ -277,6 +306,10 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
                 body_sizes[h] = len(raw)
                 stored += len(blob)
             new_id = _copy_rows(src, snapshot_id, c)
+            if digest.compute(c, new_id).sha256 != digest.stored(c, new_id)[0]:
+                raise StoreError(
+                    f"snapshot {snapshot_id} changed while it was exported; run snapdiff verify"
+                )
             c.execute(
                 "CREATE TABLE manifest (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)"
             )
@@ -297,6 +330,7 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
                     "status": snap.status,
                     "error": snap.error,
                     "tool_version": snap.tool_version,
+                    "digest": digest.stored(c, new_id)[0],
                 },
                 "tenant": snap.tenant_id,
                 "cloud": snap.cloud,
@@ -318,7 +352,17 @@ def _write_bundle(store: Store, snapshot_id: int, tmp: Path) -> Manifest:
                 "rows_sha256": rows_hash(c),
             }
             data["manifest_sha256"] = manifest_hash(data)
-            c.execute("INSERT INTO manifest (id, json) VALUES (1, ?)", (_canonical(data).decode(),))
+            text = _canonical(data).decode()
+            c.execute("INSERT INTO manifest (id, json) VALUES (1, ?)", (text,))
+            if sign_key is not None:
+                c.execute(
+                    "CREATE TABLE signature (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                    " sshsig TEXT NOT NULL)"
+                )
+                c.execute(
+                    "INSERT INTO signature (id, sshsig) VALUES (1, ?)",
+                    (signing.sign(text.encode(), sign_key),),
+                )
         c.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
     finally:
         bundle.close()
@@ -372,10 +416,16 @@ def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connectio
         ).fetchall():
             old_id, values = (r[0], list(r[1:])) if has_id else (None, list(r))
             for i, col in enumerate(keep):
-                if col in remap and values[i] is not None:
-                    values[i] = remap[col][values[i]]
-                elif col == "batch_id" and values[i] is not None:  # an earlier row's new id
-                    values[i] = ids[values[i]]
+                try:
+                    if col in remap and values[i] is not None:
+                        values[i] = remap[col][values[i]]
+                    elif col == "batch_id" and values[i] is not None:  # an earlier row's new id
+                        values[i] = ids[values[i]]
+                except KeyError:
+                    raise StoreError(
+                        f"snapshot {snapshot_id}: a {table} row names {col} {values[i]}, which"
+                        " is missing (rows were deleted); run snapdiff verify"
+                    ) from None
             cur = dst.execute(sql, [new_id, *values])
             if has_id:
                 ids[old_id] = cur.lastrowid
@@ -392,10 +442,13 @@ def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connectio
 
 
 # -- checking a bundle --------------------------------------------------------------------------
-def check_bundle(path: str | os.PathLike[str]) -> Manifest:
-    """Verify a bundle completely (header, schema, manifest, rows, every body) or raise BundleError."""
+def check_bundle(
+    path: str | os.PathLike[str], trusted: list[signing.TrustedKey] | None = None
+) -> Manifest:
+    """Verify a bundle completely (header, schema, manifest, rows, digest, every body, and
+    with ``trusted`` its signature) or raise BundleError."""
     p = Path(path)
-    problems = _bundle_problems(p)
+    problems = _bundle_problems(p, trusted)
     if problems:
         raise BundleError(f"refusing {p.name}: {problems[0].detail}")
     with _open_ro(p, immutable=True) as conn:
@@ -403,7 +456,9 @@ def check_bundle(path: str | os.PathLike[str]) -> Manifest:
     return Manifest(json.loads(row[0]))
 
 
-def _bundle_problems(p: Path) -> list[Problem]:
+def _bundle_problems(
+    p: Path, trusted: list[signing.TrustedKey] | None = None, *, quick: bool = True
+) -> list[Problem]:
     if not p.is_file():
         return [Problem("header", f"no such file {p}")]
     why = _header_problem(p, strict=True)
@@ -411,12 +466,14 @@ def _bundle_problems(p: Path) -> list[Problem]:
         return [Problem("header", why)]
     try:
         with _open_ro(p, immutable=True) as conn:
-            return _check_bundle_conn(conn)
+            return _check_bundle_conn(conn, trusted, quick=quick)
     except sqlite3.DatabaseError as e:
         return [Problem("sqlite", f"damaged ({e})")]
 
 
-def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
+def _check_bundle_conn(
+    conn: sqlite3.Connection, trusted: list[signing.TrustedKey] | None, *, quick: bool = True
+) -> list[Problem]:
     tables = _tables(conn)
     if "meta" not in tables or "snapshots" not in tables:
         return [
@@ -433,7 +490,10 @@ def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
         ]
     if "manifest" not in tables:
         return [Problem("manifest", "a snapdiff store, not a bundle (export a snapshot first)")]
-    if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+    if (
+        conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchone()[0]
+        != "ok"
+    ):
         return [Problem("sqlite", "damaged (SQLite integrity check failed)")]
     rows = conn.execute("SELECT json FROM manifest").fetchall()
     try:
@@ -458,14 +518,22 @@ def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
         ]
     if data.get("manifest_sha256") != manifest_hash(data):
         return [Problem("manifest", "manifest SHA-256 does not match (tampered or damaged)")]
-    snaps = conn.execute("SELECT id, uid, status FROM snapshots").fetchall()
-    if len(snaps) != 1 or snaps[0][1] != data["snapshot"]["uid"]:
+    snaps = conn.execute("SELECT id, uid, status, label FROM snapshots").fetchall()
+    if (
+        len(snaps) != 1
+        or snaps[0][1] != data["snapshot"]["uid"]
+        or snaps[0][3] != data["snapshot"].get("label")
+    ):
         return [Problem("rows", "the snapshot does not match the manifest")]
     if snaps[0][2] not in FINISHED:
         return [Problem("running", "the snapshot is not finished")]
     if rows_hash(conn) != data.get("rows_sha256"):
         return [Problem("rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)")]
-    problems: list[Problem] = []
+    problems: list[Problem] = _digest_problems(conn, snaps[0][0], data)
+    if trusted is not None:
+        why = _signature_problem(conn, rows[0][0], trusted)
+        if why:
+            problems.append(Problem("signature", why))
     expected: dict[str, int] = dict(data.get("bodies", {}))
     for h, size in conn.execute("SELECT hash, size FROM bodies").fetchall():
         listed = expected.pop(h, None)
@@ -482,13 +550,134 @@ def _check_bundle_conn(conn: sqlite3.Connection) -> list[Problem]:
     return problems
 
 
+def _digest_problems(conn: sqlite3.Connection, sid: int, data: dict[str, Any]) -> list[Problem]:
+    """The bundle's snapshot rows against the digest in its row and in the manifest."""
+    if not digest.has_columns(conn):
+        if data["snapshot"].get("digest") is not None:
+            return [Problem("digest", "the manifest has a digest but the snapshot has none")]
+        return []  # a bundle older than digests: the rows hash stands for it
+    recorded, parts, origin = digest.stored(conn, sid)
+    if recorded is None or recorded != data["snapshot"].get("digest"):
+        return [Problem("digest", "the snapshot's digest does not match the manifest")]
+    now = digest.compute(conn, sid)
+    if now.sha256 != recorded or parts != now.sources or origin not in digest.ORIGINS:
+        where = ", ".join(digest.damaged_sources(parts, now)) or "snapshot row"
+        return [Problem("digest", f"rows do not match the snapshot's digest ({where})", sid)]
+    return []
+
+
+def _signature_problem(
+    conn: sqlite3.Connection, manifest_text: str, trusted: list[signing.TrustedKey]
+) -> str | None:
+    """Why the manifest is not signed by a trusted key, or None."""
+    if "signature" not in _tables(conn):
+        return "the bundle is not signed, and a signature by a trusted key is required"
+    rows = conn.execute("SELECT sshsig FROM signature").fetchall()
+    if len(rows) != 1 or not isinstance(rows[0][0], str):
+        return "unreadable signature"
+    try:
+        signing.verify(rows[0][0], manifest_text.encode(), trusted)
+    except signing.SignatureError as e:
+        return str(e)
+    return None
+
+
+def bundle_signer(path: Path) -> str | None:
+    """The fingerprint of the key that signed a bundle (not checked), or None if unsigned."""
+    with (
+        contextlib.suppress(StoreError, sqlite3.Error, signing.SignatureError, TypeError),
+        _open_ro(path, immutable=True) as conn,
+    ):
+        if "signature" in _tables(conn):
+            (sig,) = conn.execute("SELECT sshsig FROM signature").fetchone()
+            return signing.TrustedKey(signing.signer(sig), "").fingerprint
+    return None
+
+
+def check_bundle_for_reader(
+    store: Store,
+    meta: Any,
+    rows: digest.SnapshotRows,
+    source_rows: list[tuple[Any, ...]],
+) -> None:
+    """What a reader checks of a bundle it reads directly (``FILE.snapdiff:REF``), cheaply:
+    the manifest's own hash, that it names this snapshot and its digest (or, for a bundle
+    older than digests, the rows hash), and the signature when ``$SNAPDIFF_TRUSTED_KEYS`` is
+    set. Bodies are checked against their SHA-256 as they are read."""
+    conn = store.conn
+
+    def refuse(why: str) -> NoReturn:
+        raise BundleError(f"refusing {store.path}: {why}; run snapdiff verify {store.path}")
+
+    try:
+        texts = conn.execute("SELECT json FROM manifest").fetchall()
+        data = json.loads(texts[0][0]) if len(texts) == 1 else None
+        nsnaps = conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+    except (sqlite3.DatabaseError, ValueError, TypeError):
+        data, nsnaps = None, 0
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        refuse("unreadable manifest")
+    if data.get("manifest_sha256") != manifest_hash(data):
+        refuse("manifest SHA-256 does not match (tampered or damaged)")
+    snap: dict[str, Any] = data["snapshot"] if isinstance(data.get("snapshot"), dict) else {}
+    if nsnaps != 1 or snap.get("uid") != meta.uid or snap.get("label") != meta.label:
+        refuse("the snapshot does not match the manifest")
+    if digest.has_columns(conn):
+        if snap.get("digest") is None or snap.get("digest") != digest.stored(conn, meta.id)[0]:
+            refuse("the snapshot's digest does not match the manifest")
+    else:
+        got, counts = rows_hash_counts(conn)
+        if (
+            got != data.get("rows_sha256")
+            or counts["fetches"] != len(rows.fetches)
+            or counts["exchanges"] != len(rows.exchanges)
+            or counts["sources"] != len(source_rows)
+        ):
+            refuse("exchange/fetch rows do not match the manifest SHA-256 (tampered or damaged)")
+    trusted = signing.trusted_keys(())
+    if trusted is not None:
+        why = _signature_problem(conn, texts[0][0], trusted)
+        if why:
+            raise BundleError(f"refusing {store.path}: {why} (${signing.TRUSTED_KEYS_ENV} is set)")
+
+
+def _store_digest_problems(conn: sqlite3.Connection, only: int | None) -> list[Problem]:
+    """Every finished snapshot's rows against its digest, naming the damaged sources."""
+    problems: list[Problem] = []
+    for sid, label in conn.execute(
+        "SELECT id, label FROM snapshots WHERE status != 'running'"
+        + (" AND id = ?" if only is not None else "")
+        + " ORDER BY id",
+        (only,) if only is not None else (),
+    ).fetchall():
+        name = f"snapshot {sid}" + (f" ({label})" if label else "")
+        recorded, parts, origin = digest.stored(conn, sid)
+        if not recorded:
+            problems.append(Problem("digest", f"{name} has no digest (damaged)", sid))
+            continue
+        now = digest.compute(conn, sid)
+        if now.sha256 == recorded and parts == now.sources and origin in digest.ORIGINS:
+            continue
+        where = digest.damaged_sources(parts, now)
+        what = f"rows of source {', '.join(where)}" if where else "its snapshot or source rows"
+        problems.append(
+            Problem(
+                "digest",
+                f"{name}: {what} changed or were deleted since the digest was {origin or 'recorded'}"
+                "; restore the store from a backup or re-import the snapshot's bundle",
+                sid,
+            )
+        )
+    return problems
+
+
 def _missing_bodies(conn: sqlite3.Connection, snapshot_id: int | None) -> list[Problem]:
     where = "AND e.snapshot_id = ?" if snapshot_id is not None else ""
     args = (snapshot_id,) if snapshot_id is not None else ()
     return [
-        Problem("missing-body", f"snapshot {sid}: body {h[:12]} is missing", sid)
-        for sid, h in conn.execute(
-            "SELECT DISTINCT e.snapshot_id, e.body_hash FROM exchanges e LEFT JOIN bodies b"
+        Problem("missing-body", f"snapshot {sid} ({source}): body {h[:12]} is missing", sid)
+        for sid, source, h in conn.execute(
+            "SELECT DISTINCT e.snapshot_id, e.source, e.body_hash FROM exchanges e LEFT JOIN bodies b"
             f" ON b.hash = e.body_hash WHERE e.body_hash IS NOT NULL AND b.hash IS NULL {where}",
             args,
         )
@@ -514,7 +703,11 @@ IMPORT_WAIT_SECONDS = 300.0
 
 
 def import_snapshot(
-    store: Store, bundle_path: str | os.PathLike[str], *, index: bool = False
+    store: Store,
+    bundle_path: str | os.PathLike[str],
+    *,
+    index: bool = False,
+    trusted: list[signing.TrustedKey] | None = None,
 ) -> Imported:
     """Add a bundle's snapshot to ``store`` unless its uid is already there.
 
@@ -523,7 +716,7 @@ def import_snapshot(
     of several processes importing one bundle at once exactly one adds it.
     """
     path = Path(bundle_path)
-    manifest = check_bundle(path)
+    manifest = check_bundle(path, trusted)
     existing = store.snapshot_by_uid(manifest.uid)
     if existing is not None:
         log.info("%s: snapshot %s is already snapshot %d here", path, manifest.uid, existing)
@@ -544,6 +737,10 @@ def import_snapshot(
                 store.put_body(bodies.read(src, h), c)
             label = manifest.snapshot.get("label")
             new_id = _copy_rows(src, bundle_sid, c)
+            if not digest.has_columns(src):  # a bundle older than digests, checked just now
+                digest.record(c, new_id, digest.AT_IMPORT)
+            elif digest.compute(c, new_id).sha256 != digest.stored(c, new_id)[0]:
+                raise BundleError(f"refusing {path.name}: its rows changed while importing")
             if label and store.label_holder(label, other_than=new_id) is not None:
                 c.execute("UPDATE snapshots SET label = NULL WHERE id = ?", (new_id,))
             if index:
@@ -575,42 +772,67 @@ def check_writable(path: Path) -> None:
 
 
 # -- verify -----------------------------------------------------------------------------------
-def verify(path: str | os.PathLike[str], snapshot: int | str | None = None) -> list[Problem]:
+def verify(
+    path: str | os.PathLike[str],
+    snapshot: int | str | None = None,
+    *,
+    quick: bool = False,
+    trusted: list[signing.TrustedKey] | None = None,
+) -> list[Problem]:
     """Check a store or a bundle; an empty list means all is well.
 
-    Bundles: header, schema, manifest hash, rows hash, every body. Stores: SQLite integrity,
-    schema version, body hashes, missing and orphan bodies, snapshots left ``running`` by a
-    crash. ``snapshot`` (a reference) limits the body checks to that snapshot's bodies.
+    Bundles: header, schema, SQLite integrity, manifest hash, rows hash, the digest, every
+    body, and with ``trusted`` the signature. Stores: SQLite integrity (``quick``: the
+    faster ``quick_check``, which skips index contents), schema version, every finished
+    snapshot's digest, body hashes, missing and orphan bodies, snapshots left ``running`` by a
+    crash. ``snapshot`` (a reference) limits the digest and body checks to that snapshot.
     """
     p = Path(path)
     if not p.is_file():
         return [Problem("header", f"no such file {p}")]
     if _is_bundle(p):
-        return _bundle_problems(p)
+        return _bundle_problems(p, trusted, quick=quick)
+    if trusted is not None:
+        return [Problem("signature", f"{p} is a store, not a bundle: only bundles are signed")]
     why = _header_problem(p, strict=False)
     if why and not (wal_has_data(p) and "truncated" in why):
         return [Problem("header", why)]  # a short file with a WAL: SQLite reads the WAL
     immutable = not os.access(p.parent, os.W_OK)
     if immutable and wal_has_data(p):
         return [Problem("wal", WAL_UNREADABLE.format(path=p))]
+    tidy = not immutable and not has_side_files(p)
     try:
         with _open_ro(p, immutable=immutable) as conn:
-            return _check_store_conn(conn, p, snapshot)
+            return _check_store_conn(conn, p, snapshot, quick=quick)
     except sqlite3.DatabaseError as e:
         return [Problem("sqlite", f"damaged ({e})")]
+    finally:
+        if tidy:
+            tidy_side_files(p)
 
 
-def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | None) -> list[Problem]:
+def _check_store_conn(
+    conn: sqlite3.Connection, path: Path, ref: int | str | None, *, quick: bool = False
+) -> list[Problem]:
     tables = _tables(conn)
     if "meta" not in tables:
         return [
             Problem("header", "not a snapdiff store (a SQLite database without snapdiff tables)")
         ]
     version = _schema_version(conn)
+    if version < 0 or (version == 0 and len(tables) > 1):
+        return [
+            Problem("schema", "the meta table has no readable schema_version (damaged metadata)")
+        ]
     if version > SCHEMA_VERSION:
         return [
             Problem("schema", f"schema v{version} is newer than this snapdiff (v{SCHEMA_VERSION})")
         ]
+    missing = [
+        t for t in ("snapshots", "sources", "fetches", "exchanges", "bodies") if t not in tables
+    ]
+    if missing:
+        return [Problem("schema", f"table {', '.join(missing)} is missing (damaged)")]
     problems: list[Problem] = []
     if version < SCHEMA_VERSION:
         problems.append(
@@ -619,7 +841,9 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
                 f"schema v{version}, older than v{SCHEMA_VERSION}; open it writable to migrate",
             )
         )
-    check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    check = [
+        r[0] for r in conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")
+    ]
     if check != ["ok"]:
         problems += [Problem("sqlite", line) for line in check[:5]]
     snapshot_id = None
@@ -648,6 +872,8 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
                 row["id"],
             )
         )
+    if digest.has_columns(conn):
+        problems += _store_digest_problems(conn, snapshot_id)
     if snapshot_id is None:
         hashes = conn.execute("SELECT hash FROM bodies").fetchall()
     else:
@@ -659,14 +885,35 @@ def _check_store_conn(conn: sqlite3.Connection, path: Path, ref: int | str | Non
     for (h,) in hashes:
         why = _body_problem(conn, h)
         if why:
-            problems.append(Problem("body", f"body {h[:12]} {why}"))
+            problems.append(Problem("body", f"body {h[:12]} {why}{_users(conn, h)}"))
     problems += _missing_bodies(conn, snapshot_id)
+    rows_damaged = any(p.kind == "digest" for p in problems)
     if snapshot_id is None:
         live = bodies.LIVE_BODIES if bodies.has_codec_columns(conn) else _LIVE_V3
         for (h,) in conn.execute(
             f"{live} SELECT hash FROM bodies WHERE hash NOT IN (SELECT h FROM live)"
         ):
             problems.append(
-                Problem("orphan-body", f"body {h[:12]} is used by no snapshot (prune removes it)")
+                Problem(
+                    "orphan-body",
+                    f"body {h[:12]} is used by no snapshot"
+                    + (
+                        " (left by the deleted rows above: restore before any prune)"
+                        if rows_damaged
+                        else " (prune removes it)"
+                    ),
+                )
             )
     return problems
+
+
+def _users(conn: sqlite3.Connection, h: str) -> str:
+    """``; used by snapshot 3 (resourcegraph)``: who reads a damaged body."""
+    users: dict[int, set[str]] = {}
+    for sid, source in conn.execute(
+        "SELECT DISTINCT snapshot_id, source FROM exchanges WHERE body_hash = ?", (h,)
+    ):
+        users.setdefault(sid, set()).add(str(source))
+    return "".join(
+        f"; used by snapshot {sid} ({', '.join(sorted(src))})" for sid, src in sorted(users.items())
+    )

@@ -8,6 +8,7 @@ replaying the demo cassettes through the real collector.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from dataclasses import dataclass
 from importlib.resources import as_file, files
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .bundle import import_bundle
 from .errors import SnapdiffError
-from .store import Store
+from .store import Store, sqlite_uri
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -41,12 +42,46 @@ def demo_bundle(label: str) -> Traversable:
     return res
 
 
+MADE_BY = "snapdiff demo"  # meta 'made_by' of a store the demo created (and may rebuild)
+
+
+def is_demo_store(path: Path) -> bool:
+    """Whether ``path`` is a store that ``snapdiff demo`` made (read without changing it)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(sqlite_uri(path, "ro", immutable=True), uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'made_by'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == MADE_BY
+
+
+def claim_demo_store(store_path: Path) -> None:
+    """Refuse, changing nothing, unless ``store_path`` is new or a store the demo made."""
+    if not (store_path.exists() or store_path.is_symlink()):
+        return
+    if not is_demo_store(store_path):
+        what = "a folder" if store_path.is_dir() else "not a store made by snapdiff demo"
+        raise SnapdiffError(
+            f"{store_path} exists and is {what}; the demo writes only into a new file or its"
+            " own store: give --store a new path"
+        )
+
+
 def load_demo(store_path: Path) -> DemoRun:
-    """Rebuild the demo store at ``store_path`` from the two packaged bundles (verified)."""
+    """Rebuild the demo store at ``store_path`` from the two packaged bundles (verified):
+    only a new file or a store an earlier demo made (meta ``made_by``) is written."""
     bundles = [demo_bundle(label) for label in WEEKS]
+    claim_demo_store(store_path)
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{store_path}{suffix}").unlink(missing_ok=True)  # the demo store is ours to rebuild
+        Path(f"{store_path}{suffix}").unlink(missing_ok=True)  # our own demo store
     store = Store(store_path)
+    with store.transaction() as c:
+        c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('made_by', ?)", (MADE_BY,))
     ids = []
     for res in bundles:
         with as_file(res) as path:

@@ -75,6 +75,13 @@ def store_problem(path: Path, *, writing: bool) -> str | None:
         return f"{path} is not a SQLite file, so not a snapdiff store"
     if writing and not os.access(path, os.W_OK):
         return f"{path} is read-only (no write permission on the file)"
+    for side in ("-wal", "-shm"):
+        other = Path(f"{path}{side}")
+        if writing and other.exists() and not os.access(other, os.R_OK | os.W_OK):
+            return (
+                f"{other} is not writable (left by another user or a copy): delete it while no"
+                f" snapdiff uses {path.name}, or give it back write permission"
+            )
     folder = path.parent if str(path.parent) else Path(".")
     if writing and not os.access(folder, os.W_OK):
         return (

@@ -1,11 +1,16 @@
 """Schema migrations of the snapshot store, applied in order by ``Store``.
 
-Each migration is a SQL script; its index in ``MIGRATIONS`` plus one is the schema version it
+Each migration is a SQL script (or a function); its index in ``MIGRATIONS`` plus one is the schema version it
 produces. The store runs each in one transaction together with the version bump. Never edit a
 released migration: append a new one.
 """
 
 from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from .digest import migrate as snapshot_digests
 
 V1_INITIAL = """
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -179,7 +184,9 @@ BATCHED_EXCHANGES = """
         ALTER TABLE exchanges ADD COLUMN batch_id INTEGER REFERENCES exchanges(id);
 """
 
-MIGRATIONS: list[str] = [
+# A migration is a SQL script, or a function run inside the migration's transaction (when it
+# must compute something SQL cannot, such as a SHA-256).
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
     V3_EXPLORE_VIEWS,
@@ -187,6 +194,7 @@ MIGRATIONS: list[str] = [
     V5_SOURCE_OUTCOMES_AND_COVERAGE,
     V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
     BATCHED_EXCHANGES,
+    snapshot_digests,  # snapshots.digest, digest_sources, digest_origin (snapdiff.digest)
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

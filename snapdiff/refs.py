@@ -46,7 +46,7 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
             hint = f" ({failed} failed, named only by id or label)" if failed else ""
             raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}{hint}")
         return pool[-1 - back].id
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():  # not "²", which isdigit() accepts
         for s in snaps:
             if s.id == int(ref):
                 return s.id

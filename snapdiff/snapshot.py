@@ -10,10 +10,12 @@ restarted after its page token expired).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import digest
 from . import status as st
 from .errors import StoreError
 from .gcpause import paused_gc
@@ -72,27 +74,48 @@ class SnapshotView:
         self.store = store
         self.meta: Snapshot = store.snapshot(snapshot_id)
         self.id = snapshot_id
-        self.sources: dict[str, dict[str, Any]] = {s["name"]: s for s in store.sources(snapshot_id)}
+        # Every row is read once, checked against the snapshot's digest, and only then used:
+        # a deleted or changed row (or an index that hides one) is refused, never read as absent.
+        try:
+            source_rows = digest.source_rows(store.conn, snapshot_id)
+            rows = digest.read_rows(store.conn, snapshot_id)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"{self.name()} in {store.path} is unreadable ({e}); run {self.verify_hint()}"
+            ) from None
+        check_snapshot(store, self.meta, rows, source_rows)
+        self.sources: dict[str, dict[str, Any]] = {}
+        for r in source_rows:
+            src = dict(zip(digest.SOURCE_COLUMNS, r, strict=True))
+            src["outcomes"] = json.loads(src["outcomes"]) if src["outcomes"] else None
+            self.sources[src["name"]] = src
         self._cache: dict[str, Any] = {}
         self._fetches: dict[str, dict[str, Fetch]] = {}
-        self._load_fetches()
+        self._load_fetches(rows)
 
-    def _load_fetches(self) -> None:
-        rows = self.store.conn.execute(
-            "SELECT f.id, f.source, f.call, f.target, f.status, f.http_status, f.error,"
-            " e.body_hash FROM fetches f LEFT JOIN exchanges e ON e.fetch_id = f.id"
-            " AND e.page IS NOT NULL WHERE f.snapshot_id = ? ORDER BY f.id, e.page",
-            (self.id,),
-        )
-        current: Fetch | None = None
-        for fid, source, call, target, status, http_status, error, h in rows:
-            if current is None or current.id != fid:
-                current = Fetch(fid, source, call, target, status, http_status, error, _view=self)
-                if status != "superseded":
-                    # The latest fetch of a (call, target) wins.
-                    self._fetches.setdefault(call, {})[target] = current
-            if h is not None:
-                current.page_hashes.append(h)
+    def name(self) -> str:
+        return f"snapshot {self.meta.id}{f' ({self.meta.label})' if self.meta.label else ''}"
+
+    def verify_hint(self) -> str:
+        return f"snapdiff verify {self.store.path}"
+
+    def _load_fetches(self, rows: digest.SnapshotRows) -> None:
+        by_id: dict[int, Fetch] = {}
+        for fid, source, call, target, status, http_status, _pages, error in rows.fetches:
+            f = by_id[fid] = Fetch(
+                fid, source, call, target, status, http_status, error, _view=self
+            )
+            if status != "superseded":
+                # The latest fetch of a (call, target) wins.
+                self._fetches.setdefault(call, {})[target] = f
+        pages: dict[int, list[tuple[int, str]]] = {}
+        for x in rows.exchanges:
+            fid, page, h = x[1], x[3], x[9]
+            if fid is not None and page is not None and h is not None and fid in by_id:
+                pages.setdefault(fid, []).append((page, h))
+        for fid, got in pages.items():
+            got.sort(key=lambda p: p[0])  # stable: exchanges of one page keep id order
+            by_id[fid].page_hashes = [h for _, h in got]
 
     def json_body(self, h: str) -> Any:
         if h not in self._cache:
@@ -100,9 +123,7 @@ class SnapshotView:
                 data = self.store.body(h)
             except StoreError as e:  # never build or diff from a damaged body
                 raise type(e)(
-                    f"snapshot {self.meta.id}{f' ({self.meta.label})' if self.meta.label else ''}"
-                    f" in {self.store.path} is damaged: {e}; run snapdiff verify"
-                    f" --store {self.store.path}"
+                    f"{self.name()} in {self.store.path} is damaged: {e}; run {self.verify_hint()}"
                 ) from None
             self._cache[h] = json.loads(data)
         return self._cache[h]
@@ -182,3 +203,34 @@ def snapshot_summary(store: Store, snapshot_id: int) -> dict[str, Any]:
         "sources": store.sources(s.id),
         "redactions": store.redactions(s.id),
     }
+
+
+def check_snapshot(
+    store: Store,
+    meta: Snapshot,
+    rows: digest.SnapshotRows,
+    source_rows: list[tuple[Any, ...]],
+) -> None:
+    """Refuse (StoreError naming ``snapdiff verify``) a snapshot whose rows do not match its
+    digest, or, read from a bundle, whose manifest does not match. Every reader passes here."""
+    name = f"snapshot {meta.id}{f' ({meta.label})' if meta.label else ''}"
+    hint = f"run snapdiff verify {store.path}"
+    if store.is_bundle():
+        from .bundle import check_bundle_for_reader  # (imported only when reading a bundle)
+
+        check_bundle_for_reader(store, meta, rows, source_rows)
+        if not digest.has_columns(store.conn):
+            return  # a bundle older than digests: its manifest's rows hash was checked instead
+    if meta.status == "running":
+        return  # not finished: no digest yet (readers name it by id only)
+    recorded, parts, origin = digest.stored(store.conn, meta.id)
+    if not recorded:
+        raise StoreError(f"{name} in {store.path} has lost its digest (damaged); {hint}")
+    now = digest.compute(store.conn, meta.id, rows, source_rows)
+    if now.sha256 != recorded or parts != now.sources or origin not in digest.ORIGINS:
+        where = digest.damaged_sources(parts, now)
+        what = f" (source {', '.join(where)})" if where and len(where) < 6 else ""
+        raise StoreError(
+            f"{name} in {store.path} does not match its digest: rows were changed or deleted"
+            f" since it was taken{what}; {hint}"
+        )

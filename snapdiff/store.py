@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -27,7 +28,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from . import __version__, bodies, owner
+from . import __version__, bodies, digest, owner
 from . import status as st
 from .errors import BodyMismatch, DiskFull, StoreError
 from .explain import explain, store_problem
@@ -38,6 +39,10 @@ FINISHED = ("complete", "partial", "failed")
 SQLITE_FULL = 13  # sqlite3.SQLITE_FULL, which typeshed does not know
 STALE_ERROR = "collector ended without finishing (crash, kill or reboot)"
 BUSY_TIMEOUT_MS = 5000
+# Bundles written at this schema or later are read as they are (a newer snapdiff adds columns).
+BUNDLE_READABLE_FROM = 7
+# Tables every store at the current schema holds (a missing one is damage, not an old store).
+CORE_TABLES = ("snapshots", "sources", "fetches", "exchanges", "bodies", "redactions")
 
 
 def utcnow() -> str:
@@ -64,6 +69,56 @@ def sqlite_uri(path: Path, mode: str, *, immutable: bool = False) -> str:
     return f"file:{quote(str(path.absolute()))}?mode={mode}" + ("&immutable=1" if immutable else "")
 
 
+def read_schema_version(conn: sqlite3.Connection, path: Path, tables: set[str]) -> int:
+    """The schema version in ``meta``; 0 for a file without tables. A store whose ``meta``
+    lost or garbled its version is refused (migrating it would fail halfway)."""
+    if "meta" not in tables:
+        return 0
+    rows = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    if not rows:
+        if tables - {"meta"}:
+            raise StoreError(
+                f"store {path} is damaged: its meta table has no schema_version but it holds"
+                " snapdiff tables; restore the store from a backup (snapdiff verify says what is left)"
+            )
+        return 0
+    value = rows[0][0]
+    try:
+        version = int(str(value).strip())
+    except ValueError:
+        version = -1
+    if version < 0 or len(rows) != 1:
+        raise StoreError(
+            f"store {path} is damaged: its schema_version {str(value)[:40]!r} is not a version"
+            " number; restore the store from a backup (snapdiff verify says what is left)"
+        )
+    return version
+
+
+def has_side_files(path: Path) -> bool:
+    return any(Path(f"{path}{side}").exists() for side in ("-wal", "-shm"))
+
+
+def tidy_side_files(path: Path) -> None:
+    """Leave no -wal/-shm behind a read-only command: a brief writable connection that
+    reads nothing is, when it closes as the last one, what makes SQLite checkpoint (an
+    empty WAL: no byte of the store changes) and delete both. Another process still
+    using the store keeps them, as it should."""
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return
+    if not has_side_files(path):
+        return
+    try:
+        conn = sqlite3.connect(sqlite_uri(path, "rw"), uri=True, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as e:  # busy or damaged: the files stay, and harm nothing
+        logging.getLogger(__name__).debug("leaving %s-wal/-shm: %s", path, e)
+
+
 def wal_has_data(path: Path) -> bool:
     """Whether ``path``'s write-ahead log holds frames not yet copied into the file (a crash,
     a full disk): SQLite reads them, so the main file's header alone may look truncated."""
@@ -79,6 +134,10 @@ WAL_UNREADABLE = (
 )
 
 _OPEN: weakref.WeakSet[Store] = weakref.WeakSet()
+# Read-only handles open per store path in this process, and whether the store had no
+# -wal/-shm when the first of them opened (then the last to close removes them).
+_READERS: dict[str, tuple[int, bool]] = {}
+_READERS_LOCK = threading.Lock()
 
 
 @atexit.register
@@ -140,6 +199,10 @@ class Store:
         if self.immutable and wal_has_data(self.path):  # immutable=1 would ignore those rows
             raise StoreError(WAL_UNREADABLE.format(path=self.path))
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
+        # A reader of a WAL store makes -wal and -shm files it cannot delete itself; if none
+        # were there before, close() has SQLite remove them (see _tidy_side_files).
+        self._tidy = self.readonly and not self.immutable
+        no_side_files = not has_side_files(self.path)
         self._lock = threading.RLock()
         self._closed = False
         if not self.path.exists() and not (self.readonly or not create):
@@ -161,6 +224,11 @@ class Store:
             raise
         if not self.readonly:
             _OPEN.add(self)
+        if self._tidy:
+            with _READERS_LOCK:
+                key = str(self.path.absolute())
+                n, tidy = _READERS.get(key, (0, no_side_files))
+                _READERS[key] = (n + 1, tidy)
         # Snapshots whose collector was found dead on opening, now ``partial``.
         self.recovered: list[int] = [] if self.immutable else self.recover_stale()
 
@@ -185,10 +253,7 @@ class Store:
             tables = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
-            version = 0
-            if "meta" in tables:
-                row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-                version = int(row[0]) if row else 0
+            version = read_schema_version(conn, self.path, tables)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path} is not a snapdiff store ({e}); left unchanged") from None
         finally:
@@ -232,8 +297,12 @@ class Store:
             if tables:
                 raise StoreError(f"{self.path} is a SQLite file but not a snapdiff store")
             return 0
-        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        return int(row[0]) if row else 0
+        return read_schema_version(self.conn, self.path, tables)
+
+    def _tables(self) -> set[str]:
+        return {
+            r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
 
     def _migrate(self) -> None:
         current = self.schema_version()
@@ -243,7 +312,15 @@ class Store:
                 f"(v{SCHEMA_VERSION}); upgrade snapdiff"
             )
         if current == SCHEMA_VERSION:
+            missing = [t for t in CORE_TABLES if t not in self._tables()]
+            if missing:
+                raise StoreError(
+                    f"store {self.path} is damaged: table {', '.join(missing)} is missing;"
+                    " restore the store from a backup (or import its bundles into a new store)"
+                )
             return
+        if self.readonly and current >= BUNDLE_READABLE_FROM and "manifest" in self._tables():
+            return  # a bundle from before digests: readers check its manifest's rows hash
         if self.readonly:
             raise StoreError(
                 f"store {self.path} has schema v{current}, this snapdiff v{SCHEMA_VERSION}: "
@@ -252,12 +329,19 @@ class Store:
             )
         with self._lock:
             for version in range(current, SCHEMA_VERSION):
-                script = (
-                    "BEGIN IMMEDIATE;\n" + MIGRATIONS[version] + "\nINSERT OR REPLACE INTO meta"
-                    f" (key, value) VALUES ('schema_version', '{version + 1}');\nCOMMIT;"
+                step = MIGRATIONS[version]
+                bump = (
+                    "INSERT OR REPLACE INTO meta (key, value)"
+                    f" VALUES ('schema_version', '{version + 1}')"
                 )
                 try:
-                    self.conn.executescript(script)
+                    if isinstance(step, str):
+                        self.conn.executescript(f"BEGIN IMMEDIATE;\n{step}\n{bump};\nCOMMIT;")
+                    else:
+                        self.conn.execute("BEGIN IMMEDIATE")
+                        step(self.conn)
+                        self.conn.execute(bump)
+                        self.conn.execute("COMMIT")
                 except sqlite3.Error as e:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
@@ -298,6 +382,17 @@ class Store:
             if not self.readonly:
                 self.checkpoint()
             self.conn.close()
+            if self._tidy:
+                with _READERS_LOCK:
+                    key = str(self.path.absolute())
+                    n, tidy = _READERS.pop(key, (1, False))
+                    if n > 1:
+                        _READERS[key] = (n - 1, tidy)
+                if n == 1 and tidy:  # this process's last reader of a store that had none
+                    self._tidy_side_files()
+
+    def _tidy_side_files(self) -> None:
+        tidy_side_files(self.path)
 
     def checkpoint(self) -> bool:
         """Copy the WAL into the main file and empty it; False if a reader kept it busy (the
@@ -393,11 +488,13 @@ class Store:
         if status not in FINISHED:
             raise ValueError(status)
         with self.transaction() as c:
-            c.execute(
+            cur = c.execute(
                 "UPDATE snapshots SET status = ?, finished_at = ?, error = ? WHERE id = ?"
                 " AND status = 'running'",
                 (status, utcnow(), error, snapshot_id),
             )
+            if cur.rowcount:  # the digest of the finished rows, in the same transaction
+                digest.record(c, snapshot_id, digest.AT_FINISH)
         owner.release(self.path, snapshot_id)
 
     def set_tenant(self, snapshot_id: int, tenant_id: str | None) -> None:

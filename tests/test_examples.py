@@ -3,7 +3,8 @@ demo store (SNAPDIFF_STORE=snapshots/demo.db in a fresh folder, as `snapdiff dem
 
 Commands that need Azure (collect) only have to parse. Each example runs in its own folder
 with its own copy of the demo store, beside the two bundles `snapdiff export` writes
-(week-0.snapdiff, week-1.snapdiff), so examples cannot depend on each other's effects.
+(week-0.snapdiff signed with the ed25519 key `collector`, week-1.snapdiff) and that key pair,
+so examples cannot depend on each other's effects.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from sqlite_utils.cli import cli as sqlite_utils_cli
 
 from snapdiff.bundle import export_snapshot
@@ -92,9 +100,15 @@ def test_the_examples_were_found():
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("demo-folder")
+    key = Ed25519PrivateKey.generate()  # `ssh-keygen -t ed25519 -f collector`, in OpenSSH form
+    (d / "collector").write_bytes(
+        key.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
+    )
+    pub = key.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH)
+    (d / "collector.pub").write_bytes(pub + b" collector\n")
     run = load_demo(d / "snapshots" / "demo.db")
-    for sid, label in ((run.week0, "week-0"), (run.week1, "week-1")):
-        export_snapshot(run.store, sid, d / f"{label}.snapdiff")
+    export_snapshot(run.store, run.week0, d / "week-0.snapdiff", sign_key=key)  # as README's
+    export_snapshot(run.store, run.week1, d / "week-1.snapdiff")
     run.store.close()
     return d
 

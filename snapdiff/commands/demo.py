@@ -19,7 +19,7 @@ from ..snapshot import SnapshotView
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("snapshots/demo.db"),
     show_default=True,
-    help="Demo store (rebuilt each run).",
+    help="Demo store: a new file, or one an earlier demo made (rebuilt each run).",
 )
 @click.option(
     "-o",

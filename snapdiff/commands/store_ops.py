@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ..bundle import (
+    _is_bundle,
+    bundle_signer,
     check_bundle,
     check_writable,
     export_snapshot,
@@ -18,6 +20,7 @@ from ..bundle import (
 from ..errors import SnapdiffError, StoreError
 from ..maintenance import check_label, index_missing, index_snapshot, label, parse_duration, prune
 from ..refs import resolve, split_ref
+from ..signing import load_private_key, trusted_keys
 from ..store import Store, default_store_path
 from .common import open_ref, open_store, store_option
 
@@ -31,26 +34,42 @@ def _mib(n: int) -> str:
 @click.option(
     "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option(
+    "--force", is_flag=True, help="Overwrite FILE if it is a bundle (never anything else)."
+)
+@click.option(
+    "--sign",
+    "sign_key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sign the manifest with this OpenSSH ed25519 private key (ssh-keygen -t ed25519);"
+    " an encrypted key reads its passphrase from $SNAPDIFF_KEY_PASSPHRASE.",
+)
 @store_option
-def export(snapshot: str, output: Path, force: bool, store_path: Path | None) -> None:
+def export(
+    snapshot: str, output: Path, force: bool, sign_key: Path | None, store_path: Path | None
+) -> None:
     """Write one snapshot to a self-contained bundle FILE to carry to another site.
 
     The bundle holds the snapshot's responses, bodies and metadata and a manifest with a
-    SHA-256 of every body and of the manifest. Build and diff read it directly; `snapdiff
-    import` adds it to another store.
+    SHA-256 of every body, the snapshot's digest and one of the manifest itself; with --sign,
+    an SSH signature of the manifest (docs/bundles.md). Build and diff read it directly;
+    `snapdiff import` adds it to another store.
 
     \b
     Examples:
       snapdiff export latest -o week-1.snapdiff
-      snapdiff export week-0 -o week-0.snapdiff --store snapshots/demo.db
+      snapdiff export week-0 -o week-0.snapdiff --store snapshots/demo.db --sign collector
     """
+    key = load_private_key(sign_key) if sign_key is not None else None
     store, sid = open_ref(store_path, snapshot)
     with store:
         refuse_store_target(store, output)  # even with --force
-        if output.exists() and not force:
-            raise SnapdiffError(f"{output} exists; use --force to overwrite it")
-        m = export_snapshot(store, sid, output)
+        if output.exists() or output.is_symlink():
+            if not force:
+                raise SnapdiffError(f"{output} exists; use --force to overwrite it")
+            refuse_overwrite(output)
+        m = export_snapshot(store, sid, output, sign_key=key)
     c = m.counts
     click.echo(
         f"exported snapshot {sid} ({m.snapshot.get('label') or m.uid}) to {output}:"
@@ -58,24 +77,58 @@ def export(snapshot: str, output: Path, force: bool, store_path: Path | None) ->
     )
 
 
+def refuse_overwrite(output: Path) -> None:
+    """``--force`` replaces a bundle, never a store, nor any file that is not a bundle."""
+    if output.is_dir():
+        raise SnapdiffError(f"{output} is a folder; export to a file")
+    if not _is_bundle(output):
+        what = "a snapdiff store" if _is_store(output) else "not a bundle"
+        raise SnapdiffError(
+            f"{output} is {what}; --force overwrites only a bundle: export to another file"
+        )
+
+
+def _is_store(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+TRUST_HELP = (
+    "Require a signature by this OpenSSH public key (KEY.pub); repeatable. Keys in the"
+    " allowed-signers file named by $SNAPDIFF_TRUSTED_KEYS are trusted too."
+)
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=TRUST_HELP,
+)
 @store_option
-def import_(file: Path, store_path: Path | None) -> None:
+def import_(file: Path, trust: tuple[Path, ...], store_path: Path | None) -> None:
     """Add the snapshot in a bundle FILE to the store, verifying every hash first.
 
     A truncated, tampered, foreign or too-new file is refused with its reason and the store is
-    left untouched. Importing the same bundle twice changes nothing.
+    left untouched. Importing the same bundle twice changes nothing. With --trust (or
+    $SNAPDIFF_TRUSTED_KEYS), a bundle that is unsigned or signed by another key is refused.
 
     \b
     Examples:
       snapdiff import week-1.snapdiff
-      snapdiff import week-0.snapdiff --store site-b.db
+      snapdiff import week-0.snapdiff --store site-b.db --trust collector.pub
     """
-    manifest = check_bundle(file)  # before the store is even opened
+    trusted = trusted_keys(trust)
+    manifest = check_bundle(file, trusted)  # before the store is even opened
     check_writable(store_path or default_store_path())
     with open_store(store_path, create=True) as store:
-        done = import_snapshot(store, file)
+        done = import_snapshot(store, file, trusted=trusted)
         snap = store.snapshot(done.snapshot_id)
     sid = done.snapshot_id
     if not done.added:
@@ -85,24 +138,43 @@ def import_(file: Path, store_path: Path | None) -> None:
     click.echo(
         f"imported snapshot {sid} ({snap.status}, taken {snap.started_at}) into {store.path}"
     )
+    if trusted is not None:
+        click.echo(f"signed by {bundle_signer(file)} (trusted)")
     if wanted and snap.label != wanted:
         click.echo(f"note: label '{wanted}' is taken in this store; use snapdiff label {sid} NAME")
 
 
 @click.command("verify")
 @click.argument("target", required=False)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="SQLite quick_check instead of the full integrity_check (skips index contents).",
+)
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=TRUST_HELP,
+)
 @store_option
-def verify_(target: str | None, store_path: Path | None) -> None:
+def verify_(
+    target: str | None, quick: bool, trust: tuple[Path, ...], store_path: Path | None
+) -> None:
     """Check a store, one of its snapshots, or a bundle file; exit 1 on any problem.
 
-    Checks body hashes, missing and orphan bodies, snapshots left `running` by a crash, the
-    schema version, and for a bundle its manifest hash.
+    Runs SQLite's integrity_check, checks every finished snapshot's rows against its digest
+    and every body against its SHA-256, naming the damaged snapshot and source; reports
+    missing and orphan bodies, snapshots left `running` by a crash, the schema version, and
+    for a bundle its manifest hash (and, with --trust or $SNAPDIFF_TRUSTED_KEYS, its
+    signature).
 
     \b
     Examples:
       snapdiff verify                      # the whole store
-      snapdiff verify week-1               # one snapshot's bodies
-      snapdiff verify week-1.snapdiff      # a bundle before carrying or importing it
+      snapdiff verify week-1 --quick       # one snapshot, quick_check
+      snapdiff verify week-0.snapdiff --trust collector.pub
     """
     path, ref = None, None
     if target:
@@ -118,20 +190,25 @@ def verify_(target: str | None, store_path: Path | None) -> None:
         raise SnapdiffError(f"{path} is a folder, not a store or bundle file")
     if not Path(path).exists():
         raise SnapdiffError(f"no store or bundle at {path}")
+    trusted = trusted_keys(trust)
     _recover(Path(path))
-    problems = verify(path, ref)
+    problems = verify(path, ref, quick=quick, trusted=trusted)
     for p in problems:
         click.echo(f"{path}: {p}")
     if problems:
         click.echo(f"{len(problems)} problem(s) in {path}", err=True)
         sys.exit(1)
-    click.echo(f"{path}: ok")
+    signer = bundle_signer(Path(path)) if _is_bundle(Path(path)) else None
+    if trusted is not None:
+        click.echo(f"{path}: ok, signed by {signer} (trusted)")
+    elif signer:
+        click.echo(f"{path}: ok (signed by {signer}; not checked: give --trust KEY.pub)")
+    else:
+        click.echo(f"{path}: ok")
 
 
 def _recover(path: Path) -> None:
     """Finish snapshots whose collector is gone (``partial``) before checking, and say so."""
-    from ..bundle import _is_bundle
-
     if _is_bundle(path):
         return
     try:

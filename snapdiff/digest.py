@@ -1,0 +1,251 @@
+"""The digest of a finished snapshot: one SHA-256 over every row it holds.
+
+Recorded when the snapshot finishes (``Store.finish_snapshot``), carried by bundles, and
+checked by every reader when it opens the snapshot (``SnapshotView``), so deleted, changed or
+lost rows are refused instead of read as "nothing there". The reader computes the digest from
+the very rows it then uses (``SnapshotRows``): a damaged index that hides rows from the reader
+hides them from the digest too, and the digest no longer matches.
+
+The order and encoding (version 1), documented in docs/store.md:
+
+1. every fetch of the snapshot in ``id`` order, as the JSON array ``[ordinal, source, call,
+   target, status, http_status, pages, error]`` (``ordinal``: the fetch's 0-based position
+   among the fetches of its source in that order, so local ids, which an import renumbers,
+   never count);
+2. every exchange in ``id`` order, as ``[ordinal, fetch, source, page, method, url,
+   request_body, status, headers, body_hash, started_at, elapsed_ms, error, batch]``
+   (``ordinal`` among the exchanges of its source; ``fetch`` and ``batch`` as ``[source,
+   ordinal]`` of the fetch and of the exchange that carried it, or null); body hashes are in
+   the rows, and each body is checked against its hash when read;
+3. per source, the SHA-256 of the compact JSON (no spaces, UTF-8) of ``[fetch rows, exchange
+   rows]`` of that source (an exchange counts for its own ``source`` column);
+4. the digest is the SHA-256 of the canonical JSON (sorted keys, no spaces) of
+   ``{"version": 1, "snapshot": [uid, started_at, finished_at, status, tenant_id, cloud,
+   scope, tool_version, error, host, pid, boot_id, owner_lock], "sources": {name: [status,
+   pages, requests, errors, detail, outcomes, coverage]}, "rows": {source: hex},
+   "redactions": hex}`` where ``redactions`` is the SHA-256 of the compact JSON list of
+   ``[exchange as [source, ordinal], url, path, reason]`` in rowid order.
+
+The label is not covered: it is the one thing a finished snapshot may change (a bundle's
+label is checked against its manifest). Readers also check that the recorded per-source parts
+and origin are the ones the rows give (they travel in exports).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+VERSION = 1
+AT_FINISH = "recorded when the snapshot finished"
+AT_MIGRATION = "computed at migration (the snapshot is older than digests)"
+AT_IMPORT = "computed at import (the bundle had no digest; its manifest hashes were checked)"
+ORIGINS = (AT_FINISH, AT_MIGRATION, AT_IMPORT)
+
+FETCH_COLUMNS = ("id", "source", "call", "target", "status", "http_status", "pages", "error")
+EXCHANGE_COLUMNS = (
+    "id",
+    "fetch_id",
+    "source",
+    "page",
+    "method",
+    "url",
+    "request_body",
+    "status",
+    "headers",
+    "body_hash",
+    "started_at",
+    "elapsed_ms",
+    "error",
+    "batch_id",
+)
+SNAPSHOT_COLUMNS = (
+    "uid",
+    "started_at",
+    "finished_at",
+    "status",
+    "tenant_id",
+    "cloud",
+    "scope",
+    "tool_version",
+    "error",
+    "host",
+    "pid",
+    "boot_id",
+    "owner_lock",
+)
+SOURCE_COLUMNS = ("name", "status", "pages", "requests", "errors", "detail", "outcomes", "coverage")
+
+
+def _bytes_as_hex(v: Any) -> Any:
+    if isinstance(v, bytes):  # a column that holds a BLOB (damage, or a hand edit)
+        return {"hex": v.hex()}
+    raise TypeError(type(v))
+
+
+# Compact JSON, non-ASCII as UTF-8 (several times faster than \u escapes: this runs on every read).
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_bytes_as_hex).encode
+
+
+def _dumps(obj: Any) -> bytes:
+    return _encode(obj).encode("utf-8", "surrogatepass")
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_bytes_as_hex
+    ).encode()
+
+
+@dataclass
+class Digest:
+    """A snapshot's digest and its parts (one SHA-256 per source, to name what is damaged)."""
+
+    sha256: str
+    sources: dict[str, str]
+
+    def parts_json(self) -> str:
+        return json.dumps(self.sources, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class SnapshotRows:
+    """Every fetch and exchange row of one snapshot, as read for its digest (and for the view)."""
+
+    fetches: list[tuple[Any, ...]] = field(default_factory=list)
+    exchanges: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def read_rows(conn: sqlite3.Connection, snapshot_id: int) -> SnapshotRows:
+    """The snapshot's fetch rows (``FETCH_COLUMNS``) and exchange rows (``EXCHANGE_COLUMNS``),
+    each in id order."""
+    return SnapshotRows(
+        conn.execute(
+            f"SELECT {', '.join(FETCH_COLUMNS)} FROM fetches WHERE snapshot_id = ? ORDER BY id",
+            (snapshot_id,),
+        ).fetchall(),
+        conn.execute(
+            f"SELECT {', '.join(EXCHANGE_COLUMNS)} FROM exchanges WHERE snapshot_id = ?"
+            " ORDER BY id",
+            (snapshot_id,),
+        ).fetchall(),
+    )
+
+
+def has_columns(conn: sqlite3.Connection) -> bool:
+    """Whether the file has digest columns (a bundle older than digests has none)."""
+    return any(r[1] == "digest" for r in conn.execute("PRAGMA table_info(snapshots)"))
+
+
+def source_rows(conn: sqlite3.Connection, snapshot_id: int) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        f"SELECT {', '.join(SOURCE_COLUMNS)} FROM sources WHERE snapshot_id = ? ORDER BY name",
+        (snapshot_id,),
+    ).fetchall()
+
+
+def compute(
+    conn: sqlite3.Connection,
+    snapshot_id: int,
+    rows: SnapshotRows | None = None,
+    sources: Iterable[tuple[Any, ...]] | None = None,
+) -> Digest:
+    """The digest of a snapshot as stored now (``rows``/``sources``: already read, reuse them)."""
+    snap = conn.execute(
+        f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM snapshots WHERE id = ?", (snapshot_id,)
+    ).fetchone()
+    if snap is None:
+        raise LookupError(snapshot_id)
+    rows = rows if rows is not None else read_rows(conn, snapshot_id)
+    srcs = list(sources) if sources is not None else source_rows(conn, snapshot_id)
+    # Ordinals count within a source, so rows lost from one source change only its hash.
+    fetch_rows: dict[str, list[list[Any]]] = {}
+    exchange_rows: dict[str, list[list[Any]]] = {}
+    fetch_ord: dict[int, tuple[Any, int]] = {}
+    for f in rows.fetches:
+        mine = fetch_rows.setdefault(f[1], [])
+        fetch_ord[f[0]] = (f[1], len(mine))
+        r = list(f)
+        r[0] = len(mine)
+        mine.append(r)
+    ex_ord: dict[int, tuple[Any, int]] = {}
+    for x in rows.exchanges:
+        mine = exchange_rows.setdefault(x[2], [])
+        ex_ord[x[0]] = (x[2], len(mine))
+        r = list(x)
+        r[0] = len(mine)
+        if x[1] is not None:
+            r[1] = fetch_ord.get(x[1], f"missing fetch {x[1]}")
+        if x[13] is not None:
+            r[13] = ex_ord.get(x[13], f"missing exchange {x[13]}")
+        mine.append(r)
+    parts = {
+        name: hashlib.sha256(
+            _dumps([fetch_rows.get(name, []), exchange_rows.get(name, [])])
+        ).hexdigest()
+        for name in sorted(set(fetch_rows) | set(exchange_rows), key=str)
+    }
+    redactions = [
+        [None if xid is None else ex_ord.get(xid, f"missing exchange {xid}"), url, path, reason]
+        for xid, url, path, reason in conn.execute(
+            "SELECT exchange_id, url, path, reason FROM redactions WHERE snapshot_id = ?"
+            " ORDER BY rowid",
+            (snapshot_id,),
+        )
+    ]
+    doc = {
+        "version": VERSION,
+        "snapshot": list(snap),
+        "sources": {r[0]: list(r[1:]) for r in srcs},
+        "rows": parts,
+        "redactions": hashlib.sha256(_dumps(redactions)).hexdigest(),
+    }
+    return Digest(hashlib.sha256(_canonical(doc)).hexdigest(), parts)
+
+
+def record(conn: sqlite3.Connection, snapshot_id: int, origin: str) -> Digest:
+    """Compute and store a snapshot's digest (inside the caller's transaction)."""
+    d = compute(conn, snapshot_id)
+    conn.execute(
+        "UPDATE snapshots SET digest = ?, digest_sources = ?, digest_origin = ? WHERE id = ?",
+        (d.sha256, d.parts_json(), origin, snapshot_id),
+    )
+    return d
+
+
+def stored(conn: sqlite3.Connection, snapshot_id: int) -> tuple[str | None, dict[str, str], str]:
+    """(digest, per-source parts, origin) as recorded for a snapshot."""
+    row = conn.execute(
+        "SELECT digest, digest_sources, digest_origin FROM snapshots WHERE id = ?", (snapshot_id,)
+    ).fetchone()
+    if row is None:
+        raise LookupError(snapshot_id)
+    try:
+        parts = json.loads(row[1]) if row[1] else {}
+    except ValueError:
+        parts = {}
+    return row[0], parts if isinstance(parts, dict) else {}, row[2] or ""
+
+
+def damaged_sources(recorded: dict[str, str], now: Digest) -> list[str]:
+    """The sources whose rows differ from what was recorded (added, changed or deleted)."""
+    return sorted(
+        n for n in set(recorded) | set(now.sources) if recorded.get(n) != now.sources.get(n)
+    )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Schema migration: digest columns, then a digest for every finished snapshot, marked as
+    computed at migration (it proves nothing about what happened to the rows before)."""
+    for stmt in (
+        "ALTER TABLE snapshots ADD COLUMN digest TEXT",
+        "ALTER TABLE snapshots ADD COLUMN digest_sources TEXT",
+        "ALTER TABLE snapshots ADD COLUMN digest_origin TEXT",
+    ):
+        conn.execute(stmt)
+    for (sid,) in conn.execute("SELECT id FROM snapshots WHERE status != 'running'").fetchall():
+        record(conn, sid, AT_MIGRATION)
