@@ -14,7 +14,6 @@ The hashes detect damage and tampering in transit; they are not a signature.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -24,13 +23,24 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import __version__, bodies, digest, signing
 from .errors import SnapdiffError, StoreError
+from .manifest import (
+    FORMAT,
+    ROW_ORDER,
+    BundleError,
+    canonical,
+    columns,
+    manifest_hash,
+    rows_hash,
+    signature_problem,
+)
 from .migrations import SCHEMA_VERSION
 from .owner import owner_alive
+from .status import SnapshotStatus
 from .store import (
     FINISHED,
     WAL_UNREADABLE,
@@ -43,29 +53,14 @@ from .store import (
     wal_has_data,
 )
 
-FORMAT = "snapdiff-bundle"
 FORMAT_VERSION = 1
 SUFFIX = ".snapdiff"
-# Tables copied with a snapshot; their columns are read from the schema, so a later migration's
-# new columns travel too. (snapshot_id and local ids are rewritten.)
-_ROW_TABLES = ("snapshots", "sources", "fetches", "exchanges", "redactions")
-_ORDER = {
-    "snapshots": "id",
-    "sources": "name",
-    "fetches": "id",
-    "exchanges": "id",
-    "redactions": "rowid",
-}
 
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-
-class BundleError(StoreError):
-    """A bundle is truncated, tampered with, foreign or too new."""
 
 
 @dataclass
@@ -113,48 +108,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}"
-
-
-# -- hashing ---------------------------------------------------------------------------------
-def _canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-def manifest_hash(data: dict[str, Any]) -> str:
-    """SHA-256 of the canonical manifest JSON without its own ``manifest_sha256`` field."""
-    return hashlib.sha256(
-        _canonical({k: v for k, v in data.items() if k != "manifest_sha256"})
-    ).hexdigest()
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-
-
-def _json_default(v: Any) -> Any:
-    if isinstance(v, bytes):
-        return {"hex": v.hex()}
-    raise TypeError(type(v))
-
-
-def rows_hash(conn: sqlite3.Connection) -> str:
-    """SHA-256 over every non-body row of a bundle, in a fixed order."""
-    return rows_hash_counts(conn)[0]
-
-
-def rows_hash_counts(conn: sqlite3.Connection) -> tuple[str, dict[str, int]]:
-    """``rows_hash`` and how many rows of each table it covered."""
-    h = hashlib.sha256()
-    counts: dict[str, int] = {}
-    for table in _ROW_TABLES:
-        cols = sorted(_columns(conn, table))
-        h.update(f"{table}:{','.join(cols)}\n".encode())
-        n = 0
-        for row in conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {_ORDER[table]}"):
-            h.update(json.dumps(list(row), default=_json_default).encode() + b"\n")
-            n += 1
-        counts[table] = n
-    return h.hexdigest(), counts
 
 
 # -- opening files read-only -----------------------------------------------------------------
@@ -213,7 +166,7 @@ def _schema_version(conn: sqlite3.Connection) -> int:
         return -1  # garbled: the callers say "damaged"
 
 
-def _is_bundle(path: Path) -> bool:
+def is_bundle(path: Path) -> bool:
     with contextlib.suppress(StoreError, sqlite3.Error), _open_ro(path, immutable=True) as conn:
         return "manifest" in _tables(conn)
     return False
@@ -352,7 +305,7 @@ def _write_bundle(
                 "rows_sha256": rows_hash(c),
             }
             data["manifest_sha256"] = manifest_hash(data)
-            text = _canonical(data).decode()
+            text = canonical(data).decode()
             c.execute("INSERT INTO manifest (id, json) VALUES (1, ?)", (text,))
             if sign_key is not None:
                 c.execute(
@@ -389,14 +342,14 @@ def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connectio
     given its real status. Returns the new snapshot id.
     """
     snap_cols = [
-        c for c in _columns(src, "snapshots") if c in _columns(dst, "snapshots") and c != "id"
+        c for c in columns(src, "snapshots") if c in columns(dst, "snapshots") and c != "id"
     ]
     row = src.execute(
         f"SELECT {', '.join(snap_cols)} FROM snapshots WHERE id = ?", (snapshot_id,)
     ).fetchone()
     snap = dict(zip(snap_cols, row, strict=True))
     final = (snap["status"], snap["finished_at"], snap.get("error"))
-    snap.update(status="running", finished_at=None)
+    snap.update(status=SnapshotStatus.RUNNING, finished_at=None)
     cur = dst.execute(
         f"INSERT INTO snapshots ({', '.join(snap)}) VALUES ({', '.join('?' * len(snap))})",
         list(snap.values()),
@@ -404,14 +357,14 @@ def _copy_rows(src: sqlite3.Connection, snapshot_id: int, dst: sqlite3.Connectio
     new_id = inserted_id(cur)
 
     def copy(table: str, remap: dict[str, dict[Any, Any]]) -> dict[Any, Any]:
-        cols = [c for c in _columns(src, table) if c in _columns(dst, table)]
+        cols = [c for c in columns(src, table) if c in columns(dst, table)]
         keep = [c for c in cols if c not in ("id", "snapshot_id")]
         has_id = "id" in cols
         ids: dict[Any, Any] = {}
         sql = f"INSERT INTO {table} (snapshot_id, {', '.join(keep)}) VALUES (?{', ?' * len(keep)})"
         select = ", ".join((["id"] if has_id else []) + keep)
         for r in src.execute(
-            f"SELECT {select} FROM {table} WHERE snapshot_id = ? ORDER BY {_ORDER[table]}",
+            f"SELECT {select} FROM {table} WHERE snapshot_id = ? ORDER BY {ROW_ORDER[table]}",
             (snapshot_id,),
         ).fetchall():
             old_id, values = (r[0], list(r[1:])) if has_id else (None, list(r))
@@ -474,27 +427,45 @@ def _bundle_problems(
 def _check_bundle_conn(
     conn: sqlite3.Connection, trusted: list[signing.TrustedKey] | None, *, quick: bool = True
 ) -> list[Problem]:
+    problem = _container_problem(conn, quick=quick)
+    if problem is not None:
+        return [problem]
+    data, text, problem = _read_manifest(conn)
+    if problem is not None:
+        return [problem]
+    problem, sid = _manifest_problem(conn, data)
+    if problem is not None:
+        return [problem]
+    problems: list[Problem] = _digest_problems(conn, sid, data)
+    if trusted is not None:
+        why = signature_problem(conn, text, trusted)
+        if why:
+            problems.append(Problem("signature", why))
+    return problems + _body_problems(conn, data)
+
+
+def _container_problem(conn: sqlite3.Connection, *, quick: bool) -> Problem | None:
+    """What makes the file no readable bundle: not snapdiff's, too new, a store, damaged."""
     tables = _tables(conn)
     if "meta" not in tables or "snapshots" not in tables:
-        return [
-            Problem("header", "not a snapdiff file (a SQLite database without snapdiff tables)")
-        ]
+        return Problem("header", "not a snapdiff file (a SQLite database without snapdiff tables)")
     version = _schema_version(conn)
     if version > SCHEMA_VERSION:
-        return [
-            Problem(
-                "schema",
-                f"written with schema v{version}, newer than this snapdiff (v{SCHEMA_VERSION});"
-                " upgrade snapdiff",
-            )
-        ]
+        return Problem(
+            "schema",
+            f"written with schema v{version}, newer than this snapdiff (v{SCHEMA_VERSION});"
+            " upgrade snapdiff",
+        )
     if "manifest" not in tables:
-        return [Problem("manifest", "a snapdiff store, not a bundle (export a snapshot first)")]
-    if (
-        conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchone()[0]
-        != "ok"
-    ):
-        return [Problem("sqlite", "damaged (SQLite integrity check failed)")]
+        return Problem("manifest", "a snapdiff store, not a bundle (export a snapshot first)")
+    check = "PRAGMA quick_check" if quick else "PRAGMA integrity_check"
+    if conn.execute(check).fetchone()[0] != "ok":
+        return Problem("sqlite", "damaged (SQLite integrity check failed)")
+    return None
+
+
+def _read_manifest(conn: sqlite3.Connection) -> tuple[dict[str, Any], str, Problem | None]:
+    """The manifest as data, and as the exact text that was signed."""
     rows = conn.execute("SELECT json FROM manifest").fetchall()
     try:
         if len(rows) != 1:
@@ -503,37 +474,44 @@ def _check_bundle_conn(
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not a snapdiff bundle manifest")
     except ValueError as e:
-        return [Problem("manifest", f"unreadable manifest ({e})")]
+        return {}, "", Problem("manifest", f"unreadable manifest ({e})")
+    return data, rows[0][0], None
+
+
+def _manifest_problem(conn: sqlite3.Connection, data: dict[str, Any]) -> tuple[Problem | None, int]:
+    """The manifest is too new, altered, or does not describe the rows it came with; else the
+    bundle's snapshot id."""
     if (
         int(data.get("format_version", 0)) > FORMAT_VERSION
         or int(data.get("schema_version", 0)) > SCHEMA_VERSION
     ):
-        return [
-            Problem(
-                "schema",
-                f"written by snapdiff {data.get('tool_version')} (bundle format"
-                f" v{data.get('format_version')}, schema v{data.get('schema_version')}), newer than"
-                f" this snapdiff {__version__}; upgrade snapdiff",
-            )
-        ]
+        return Problem(
+            "schema",
+            f"written by snapdiff {data.get('tool_version')} (bundle format"
+            f" v{data.get('format_version')}, schema v{data.get('schema_version')}), newer than"
+            f" this snapdiff {__version__}; upgrade snapdiff",
+        ), 0
     if data.get("manifest_sha256") != manifest_hash(data):
-        return [Problem("manifest", "manifest SHA-256 does not match (tampered or damaged)")]
+        return Problem("manifest", "manifest SHA-256 does not match (tampered or damaged)"), 0
     snaps = conn.execute("SELECT id, uid, status, label FROM snapshots").fetchall()
     if (
         len(snaps) != 1
         or snaps[0][1] != data["snapshot"]["uid"]
         or snaps[0][3] != data["snapshot"].get("label")
     ):
-        return [Problem("rows", "the snapshot does not match the manifest")]
+        return Problem("rows", "the snapshot does not match the manifest"), 0
     if snaps[0][2] not in FINISHED:
-        return [Problem("running", "the snapshot is not finished")]
+        return Problem("running", "the snapshot is not finished"), 0
     if rows_hash(conn) != data.get("rows_sha256"):
-        return [Problem("rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)")]
-    problems: list[Problem] = _digest_problems(conn, snaps[0][0], data)
-    if trusted is not None:
-        why = _signature_problem(conn, rows[0][0], trusted)
-        if why:
-            problems.append(Problem("signature", why))
+        return Problem(
+            "rows", "exchange/fetch rows do not match the manifest SHA-256 (tampered)"
+        ), 0
+    return None, snaps[0][0]
+
+
+def _body_problems(conn: sqlite3.Connection, data: dict[str, Any]) -> list[Problem]:
+    """Every body damaged, unlisted, of another size than listed, or listed but missing."""
+    problems: list[Problem] = []
     expected: dict[str, int] = dict(data.get("bodies", {}))
     for h, size in conn.execute("SELECT hash, size FROM bodies").fetchall():
         listed = expected.pop(h, None)
@@ -566,22 +544,6 @@ def _digest_problems(conn: sqlite3.Connection, sid: int, data: dict[str, Any]) -
     return []
 
 
-def _signature_problem(
-    conn: sqlite3.Connection, manifest_text: str, trusted: list[signing.TrustedKey]
-) -> str | None:
-    """Why the manifest is not signed by a trusted key, or None."""
-    if "signature" not in _tables(conn):
-        return "the bundle is not signed, and a signature by a trusted key is required"
-    rows = conn.execute("SELECT sshsig FROM signature").fetchall()
-    if len(rows) != 1 or not isinstance(rows[0][0], str):
-        return "unreadable signature"
-    try:
-        signing.verify(rows[0][0], manifest_text.encode(), trusted)
-    except signing.SignatureError as e:
-        return str(e)
-    return None
-
-
 def bundle_signer(path: Path) -> str | None:
     """The fingerprint of the key that signed a bundle (not checked), or None if unsigned."""
     with (
@@ -592,53 +554,6 @@ def bundle_signer(path: Path) -> str | None:
             (sig,) = conn.execute("SELECT sshsig FROM signature").fetchone()
             return signing.TrustedKey(signing.signer(sig), "").fingerprint
     return None
-
-
-def check_bundle_for_reader(
-    store: Store,
-    meta: Any,
-    rows: digest.SnapshotRows,
-    source_rows: list[tuple[Any, ...]],
-) -> None:
-    """What a reader checks of a bundle it reads directly (``FILE.snapdiff:REF``), cheaply:
-    the manifest's own hash, that it names this snapshot and its digest (or, for a bundle
-    older than digests, the rows hash), and the signature when ``$SNAPDIFF_TRUSTED_KEYS`` is
-    set. Bodies are checked against their SHA-256 as they are read."""
-    conn = store.conn
-
-    def refuse(why: str) -> NoReturn:
-        raise BundleError(f"refusing {store.path}: {why}; run snapdiff verify {store.path}")
-
-    try:
-        texts = conn.execute("SELECT json FROM manifest").fetchall()
-        data = json.loads(texts[0][0]) if len(texts) == 1 else None
-        nsnaps = conn.execute("SELECT count(*) FROM snapshots").fetchone()[0]
-    except (sqlite3.DatabaseError, ValueError, TypeError):
-        data, nsnaps = None, 0
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        refuse("unreadable manifest")
-    if data.get("manifest_sha256") != manifest_hash(data):
-        refuse("manifest SHA-256 does not match (tampered or damaged)")
-    snap: dict[str, Any] = data["snapshot"] if isinstance(data.get("snapshot"), dict) else {}
-    if nsnaps != 1 or snap.get("uid") != meta.uid or snap.get("label") != meta.label:
-        refuse("the snapshot does not match the manifest")
-    if digest.has_columns(conn):
-        if snap.get("digest") is None or snap.get("digest") != digest.stored(conn, meta.id)[0]:
-            refuse("the snapshot's digest does not match the manifest")
-    else:
-        got, counts = rows_hash_counts(conn)
-        if (
-            got != data.get("rows_sha256")
-            or counts["fetches"] != len(rows.fetches)
-            or counts["exchanges"] != len(rows.exchanges)
-            or counts["sources"] != len(source_rows)
-        ):
-            refuse("exchange/fetch rows do not match the manifest SHA-256 (tampered or damaged)")
-    trusted = signing.trusted_keys(())
-    if trusted is not None:
-        why = _signature_problem(conn, texts[0][0], trusted)
-        if why:
-            raise BundleError(f"refusing {store.path}: {why} (${signing.TRUSTED_KEYS_ENV} is set)")
 
 
 def _store_digest_problems(conn: sqlite3.Connection, only: int | None) -> list[Problem]:
@@ -790,7 +705,7 @@ def verify(
     p = Path(path)
     if not p.is_file():
         return [Problem("header", f"no such file {p}")]
-    if _is_bundle(p):
+    if is_bundle(p):
         return _bundle_problems(p, trusted, quick=quick)
     if trusted is not None:
         return [Problem("signature", f"{p} is a store, not a bundle: only bundles are signed")]
@@ -852,6 +767,32 @@ def _check_store_conn(
 
         with Store(path, readonly=True) as store:
             snapshot_id = resolve(store, ref)
+    problems += _running_problems(conn, path, snapshot_id)
+    if digest.has_columns(conn):
+        problems += _store_digest_problems(conn, snapshot_id)
+    if snapshot_id is None:
+        hashes = conn.execute("SELECT hash FROM bodies").fetchall()
+    else:
+        hashes = conn.execute(
+            "SELECT hash FROM bodies WHERE hash IN"
+            " (SELECT body_hash FROM exchanges WHERE snapshot_id = ?)",
+            (snapshot_id,),
+        ).fetchall()
+    for (h,) in hashes:
+        why = _body_problem(conn, h)
+        if why:
+            problems.append(Problem("body", f"body {h[:12]} {why}{_users(conn, h)}"))
+    problems += _missing_bodies(conn, snapshot_id)
+    if snapshot_id is None:
+        problems += _orphan_problems(conn, any(p.kind == "digest" for p in problems))
+    return problems
+
+
+def _running_problems(
+    conn: sqlite3.Connection, path: Path, snapshot_id: int | None
+) -> list[Problem]:
+    """Snapshots still 'running' whose collector is gone."""
+    problems: list[Problem] = []
     host = socket.gethostname()
     conn.row_factory = sqlite3.Row
     running = conn.execute(
@@ -872,38 +813,27 @@ def _check_store_conn(
                 row["id"],
             )
         )
-    if digest.has_columns(conn):
-        problems += _store_digest_problems(conn, snapshot_id)
-    if snapshot_id is None:
-        hashes = conn.execute("SELECT hash FROM bodies").fetchall()
-    else:
-        hashes = conn.execute(
-            "SELECT hash FROM bodies WHERE hash IN"
-            " (SELECT body_hash FROM exchanges WHERE snapshot_id = ?)",
-            (snapshot_id,),
-        ).fetchall()
-    for (h,) in hashes:
-        why = _body_problem(conn, h)
-        if why:
-            problems.append(Problem("body", f"body {h[:12]} {why}{_users(conn, h)}"))
-    problems += _missing_bodies(conn, snapshot_id)
-    rows_damaged = any(p.kind == "digest" for p in problems)
-    if snapshot_id is None:
-        live = bodies.LIVE_BODIES if bodies.has_codec_columns(conn) else _LIVE_V3
-        for (h,) in conn.execute(
-            f"{live} SELECT hash FROM bodies WHERE hash NOT IN (SELECT h FROM live)"
-        ):
-            problems.append(
-                Problem(
-                    "orphan-body",
-                    f"body {h[:12]} is used by no snapshot"
-                    + (
-                        " (left by the deleted rows above: restore before any prune)"
-                        if rows_damaged
-                        else " (prune removes it)"
-                    ),
-                )
+    return problems
+
+
+def _orphan_problems(conn: sqlite3.Connection, rows_damaged: bool) -> list[Problem]:
+    """Bodies no snapshot uses (after deleted rows: evidence to restore, not to prune)."""
+    problems: list[Problem] = []
+    live = bodies.LIVE_BODIES if bodies.has_codec_columns(conn) else _LIVE_V3
+    for (h,) in conn.execute(
+        f"{live} SELECT hash FROM bodies WHERE hash NOT IN (SELECT h FROM live)"
+    ):
+        problems.append(
+            Problem(
+                "orphan-body",
+                f"body {h[:12]} is used by no snapshot"
+                + (
+                    " (left by the deleted rows above: restore before any prune)"
+                    if rows_damaged
+                    else " (prune removes it)"
+                ),
             )
+        )
     return problems
 
 

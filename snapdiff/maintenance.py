@@ -20,10 +20,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import SnapdiffError, StoreError
-from .naming.rbac import listed_assignments
-from .refs import _DATE, _LATEST
+from .read import role_assignments
+from .refs import looks_like_ref
 from .snapshot import SnapshotView
-from .store import FINISHED, Snapshot, Store
+from .status import FINISHED, SnapshotStatus, usable
+from .store import Snapshot, Store
 
 
 # -- derived rows ------------------------------------------------------------------------------
@@ -46,9 +47,7 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
             )
         )
     assignments: dict[str, tuple[object, ...]] = {}
-    for _, a in listed_assignments(view):
-        if not a.id:
-            continue
+    for a in role_assignments(view).records.values():
         fields = (a.scope, a.principal_id, a.principal_type, a.role_definition_id)
         # absent fields stay NULL in the explore rows
         assignments.setdefault(a.id.lower(), (snapshot_id, a.id, *(v or None for v in fields)))
@@ -73,7 +72,7 @@ def check_label(name: str) -> str:
     name = name.strip()
     if not name:
         raise SnapdiffError("a label cannot be empty")
-    if name.isdigit() or _LATEST.match(name) or _DATE.match(name):
+    if looks_like_ref(name):
         raise SnapdiffError(f"'{name}' reads as a snapshot id, 'latest' or a date; choose another")
     if _BAD_LABEL.search(name):
         raise SnapdiffError(f"'{name}': a label cannot contain spaces, ':', '/' or '\\'")
@@ -153,7 +152,7 @@ def select_prunable(
     if keep_last is not None and keep_last < 0:
         raise SnapdiffError("--keep-last must be 0 or more")
     finished = sorted(
-        (s for s in snaps if s.status in (("failed",) if failed else FINISHED)),
+        (s for s in snaps if s.status in ((SnapshotStatus.FAILED,) if failed else FINISHED)),
         key=lambda s: (s.started_at, s.id),
     )
     chosen = {s.id for s in finished}
@@ -186,7 +185,8 @@ def prune(
     snaps = store.snapshots()
     chosen = select_prunable(snaps, keep_last, older_than, failed=failed)
     complete = sorted(
-        (s for s in snaps if s.status == "complete"), key=lambda s: (s.started_at, s.id)
+        (s for s in snaps if usable(s.status, complete_only=True)),
+        key=lambda s: (s.started_at, s.id),
     )
     if complete and complete[-1].id in chosen and not allow_last_complete:
         chosen.discard(complete[-1].id)

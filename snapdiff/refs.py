@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import SnapshotNotFound
+from .status import SnapshotStatus, usable
 from .store import Store
 
 _LATEST = re.compile(r"^latest(?:~(\d+))?$")
@@ -27,13 +28,16 @@ def split_ref(ref: str) -> tuple[Path | None, str]:
     return None, ref
 
 
+def looks_like_ref(name: str) -> bool:
+    """Whether ``name`` reads as a ref other than a label: an id, ``latest[~N]`` or a date."""
+    return name.isdigit() or bool(_LATEST.match(name) or _DATE.match(name))
+
+
 def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False) -> int:
     """Return the snapshot id that ``ref`` names in ``store``."""
     snaps = store.snapshots()
-    if complete_only:
-        pool = [s for s in snaps if s.status == "complete"]
-    else:  # a failed snapshot read nothing: only its id or label names it
-        pool = [s for s in snaps if s.status not in ("running", "failed")]
+    # a failed snapshot read nothing: only its id or label names it
+    pool = [s for s in snaps if usable(s.status, complete_only=complete_only)]
     ref = "latest" if ref is None else str(ref).strip()
     m = _LATEST.match(ref)
     if m:
@@ -42,7 +46,7 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
             what = ("complete snapshot" if complete_only else "snapshot") + (
                 "" if len(pool) == 1 else "s"
             )
-            failed = sum(s.status == "failed" for s in snaps)
+            failed = sum(s.status == SnapshotStatus.FAILED for s in snaps)
             hint = f" ({failed} failed, named only by id or label)" if failed else ""
             raise SnapshotNotFound(f"{ref!r}: the store holds only {len(pool)} {what}{hint}")
         return pool[-1 - back].id
@@ -58,7 +62,9 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
             day = date.fromisoformat(ref).isoformat()
         except ValueError as e:
             raise SnapshotNotFound(f"{ref!r} is not a valid date ({e})") from None
-        done = [s for s in snaps if s.status == "complete" and s.started_at[:10] <= day]
+        done = [
+            s for s in snaps if usable(s.status, complete_only=True) and s.started_at[:10] <= day
+        ]
         if done:
             return done[-1].id
         raise SnapshotNotFound(f"no complete snapshot on or before {ref}")

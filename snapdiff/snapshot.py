@@ -1,4 +1,4 @@
-"""Read-only view of one stored snapshot, for the builder and the differ.
+"""Read-only view of one stored snapshot: its fetches and bodies, for ``snapdiff.read``.
 
 A *fetch* is one logical request the collector made (a listing, with all its pages, or a single
 GET), named by ``call`` (what was asked) and ``target`` (of what: an ARM id, a group id, a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -105,7 +105,7 @@ class SnapshotView:
             f = by_id[fid] = Fetch(
                 fid, source, call, target, status, http_status, error, _view=self
             )
-            if status != "superseded":
+            if status != st.SUPERSEDED:
                 # The latest fetch of a (call, target) wins.
                 self._fetches.setdefault(call, {})[target] = f
         pages: dict[int, list[tuple[int, str]]] = {}
@@ -141,7 +141,7 @@ class SnapshotView:
     def source_status(self, name: str) -> str:
         """``ok``, ``forbidden``, ``failed``, ``interrupted`` or ``missing``."""
         src = self.sources.get(name)
-        return src["status"] if src else "missing"
+        return src["status"] if src else st.MISSING
 
     def incomplete_sources(self) -> dict[str, str]:
         """Sources whose data is not whole (failed, interrupted) or limited (forbidden)."""
@@ -154,7 +154,7 @@ class SnapshotView:
         out = {
             n: s["status"] for n, s in self.sources.items() if s["status"] not in st.USABLE_SOURCE
         }
-        if self.meta.status == "partial" and not out:
+        if self.meta.status == st.PARTIAL and not out:
             out = {n: st.INTERRUPTED for n in st.SOURCES if n not in self.sources}
         return out
 
@@ -183,6 +183,12 @@ class SnapshotView:
             with paused_gc():
                 rows = {r["id"].lower(): r for r in self.arg_rows("resources") if r.get("id")}
                 self._cache[key] = dict(sorted(rows.items()))
+        return self._cache[key]
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()`` once per view under ``key`` (the readers of ``snapdiff.read``)."""
+        if key not in self._cache:
+            self._cache[key] = make()
         return self._cache[key]
 
 
@@ -216,7 +222,7 @@ def check_snapshot(
     name = f"snapshot {meta.id}{f' ({meta.label})' if meta.label else ''}"
     hint = f"run snapdiff verify {store.path}"
     if store.is_bundle():
-        from .bundle import check_bundle_for_reader  # (imported only when reading a bundle)
+        from .manifest import check_bundle_for_reader
 
         check_bundle_for_reader(store, meta, rows, source_rows)
         if not digest.has_columns(store.conn):

@@ -12,17 +12,64 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from typing import Any
 
 from .naming.calls import source_of  # the one rule for a call's source
 
-OK = "ok"
-NOTFOUND = "notfound"
-NOT_APPLICABLE = "not_applicable"
-FORBIDDEN = "forbidden"
-FAILED = "failed"
-SUPERSEDED = "superseded"  # a listing restarted after its page token expired
-INTERRUPTED = "interrupted"  # a source cut off half-way, or never reached
+
+class _StrEnum(str, Enum):
+    """Members are their stored strings: equal to them, formatted and serialised as them."""
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(self, spec)
+
+
+class Outcome(_StrEnum):
+    """How a fetch ended, and (the same words) a source's status."""
+
+    OK = "ok"
+    NOTFOUND = "notfound"
+    NOT_APPLICABLE = "not_applicable"
+    FORBIDDEN = "forbidden"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"  # a listing restarted after its page token expired
+    INTERRUPTED = "interrupted"  # a source cut off half-way, or never reached
+    RUNNING = "running"  # a fetch not finished yet (only while the collector runs)
+    MISSING = "missing"  # readers only: the snapshot has no record of it (never asked)
+
+
+class SnapshotStatus(_StrEnum):
+    RUNNING = "running"
+    COMPLETE = "complete"  # every fetch reached a definitive answer
+    PARTIAL = "partial"  # something failed, or the run was cut off
+    FAILED = "failed"  # the run stopped before any data
+
+
+OK = Outcome.OK
+NOTFOUND = Outcome.NOTFOUND
+NOT_APPLICABLE = Outcome.NOT_APPLICABLE
+FORBIDDEN = Outcome.FORBIDDEN
+FAILED = Outcome.FAILED
+SUPERSEDED = Outcome.SUPERSEDED
+INTERRUPTED = Outcome.INTERRUPTED
+MISSING = Outcome.MISSING
+RUNNING, COMPLETE, PARTIAL = SnapshotStatus.RUNNING, SnapshotStatus.COMPLETE, SnapshotStatus.PARTIAL
+FINISHED = (COMPLETE, PARTIAL, SnapshotStatus.FAILED)
+
+
+def usable(status: str, *, complete_only: bool = False) -> bool:
+    """Whether a snapshot of this status may be chosen without being named (``latest``,
+    ``latest~N``, a date, the default of a command): finished and holding data (not running,
+    not failed); with ``complete_only``, complete."""
+    if complete_only:
+        return status == COMPLETE
+    return status in (COMPLETE, PARTIAL)
+
+
 DEFINITIVE = frozenset({OK, NOTFOUND, NOT_APPLICABLE, FORBIDDEN})
 USABLE_SOURCE = frozenset({OK, FORBIDDEN})  # a source status that needs no re-run
 
@@ -158,14 +205,16 @@ def source_status(
     return OK
 
 
-def snapshot_status(source_statuses: Iterable[str], *, stopped: bool, got_data: bool) -> str:
+def snapshot_status(
+    source_statuses: Iterable[str], *, stopped: bool, got_data: bool
+) -> SnapshotStatus:
     """``complete`` iff nothing failed and nothing was cut off; ``failed`` if the run stopped
     before any data; else ``partial``."""
     if stopped and not got_data:
-        return FAILED
+        return SnapshotStatus.FAILED
     if stopped or any(s not in USABLE_SOURCE for s in source_statuses):
-        return "partial"
-    return "complete"
+        return PARTIAL
+    return COMPLETE
 
 
 def area_of(call: str, error: str | None = None) -> tuple[str, str]:

@@ -35,7 +35,7 @@ from .explain import explain, store_problem
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
-FINISHED = ("complete", "partial", "failed")
+FINISHED = st.FINISHED
 SQLITE_FULL = 13  # sqlite3.SQLITE_FULL, which typeshed does not know
 STALE_ERROR = "collector ended without finishing (crash, kill or reboot)"
 BUSY_TIMEOUT_MS = 5000
@@ -519,7 +519,7 @@ class Store:
             return self._recover_through_writer(stale)
         for sid in stale:
             self.mark_interrupted(sid, "collector ended without finishing")
-            self.finish_snapshot(sid, "partial", STALE_ERROR)
+            self.finish_snapshot(sid, st.PARTIAL, STALE_ERROR)
         return stale
 
     def _recover_through_writer(self, stale: list[int]) -> list[int]:
@@ -527,7 +527,7 @@ class Store:
             return []
         try:
             with Store(self.path, create=False) as writer:
-                return [s for s in stale if writer.snapshot(s).status == "partial"]
+                return [s for s in stale if writer.snapshot(s).status == st.PARTIAL]
         except StoreError:
             return []  # a full disk or a locked file: the next command tries again
 

@@ -82,7 +82,7 @@ def test_resource_query_paths_denies_and_eligible(recorded):
     r = x.resource(at.VM)
     bob = _caps(r, "bob")["vm-app"]
     # member listings now carry names ($select=id,displayName,...): the nested group is named;
-    # the role-holding group's own name comes from getByIds (snapdiff.principals), not read here
+    # the role-holding group's own name comes from getByIds (snapdiff.read.principals), not read here
     assert bob.paths[0].how == f"via group {at.IDS['g-ops']}, nested via G-Oncall"
     assert bob.paths[0].inherited and bob.paths[0].scope.endswith("mg-prod")
     assert "delete" not in bob.capabilities  # denied to everyone but ann

@@ -13,7 +13,7 @@ from fakeazure.demo import _Groups
 from snapdiff.access import Access, diff_access
 from snapdiff.cli import main
 from snapdiff.errors import SnapdiffError
-from snapdiff.principals import principal_names, role_holders
+from snapdiff.read.principals import principal_names, role_holders
 from snapdiff.snapshot import SnapshotView
 
 EVE = _Groups.id("eve.contractor")

@@ -73,11 +73,13 @@ def test_chains_are_bounded(tmp_path, monkeypatch):
 def test_prune_keeps_the_bases_a_remaining_snapshot_needs(tmp_path):
     store = Store(tmp_path / "s.db")
     w0, w1, w2 = _weeks(store, 3)
-    before = render(build(SnapshotView(store, w2)).active_directory)
+    before = render(build(SnapshotView(store, w2), on_builder_error="raise").active_directory)
     report = prune(store, keep_last=1)
     assert [s.id for s in report.deleted] == [w0, w1]
     assert verify(store.path) == []  # no missing base, no orphan
-    assert render(build(SnapshotView(store, w2)).active_directory) == before
+    assert (
+        render(build(SnapshotView(store, w2), on_builder_error="raise").active_directory) == before
+    )
     assert (
         store.conn.execute("SELECT count(*) FROM bodies WHERE base IS NOT NULL").fetchone()[0] > 0
     )

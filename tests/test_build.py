@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from snapdiff.cli import main
 from snapdiff.securicad import build, render
-from snapdiff.securicad.registry import REGISTRY, load_builtin_kinds
+from snapdiff.securicad.kinds import load_builtin_kinds
+from snapdiff.securicad.registry import REGISTRY
 from snapdiff.snapshot import SnapshotView
 
 GOLDEN = Path(__file__).parent / "golden" / "build"
@@ -49,7 +50,8 @@ def test_golden_per_key(demo_store, edge_snapshot, which, mode):
         sid = edge.snapshot_id
     else:
         sid = (r0 if which == "week0" else r1).snapshot_id
-    result = build(SnapshotView(store, sid), bug_compatible=mode == "bug-compatible")
+    view = SnapshotView(store, sid)
+    result = build(view, bug_compatible=mode == "bug-compatible", on_builder_error="raise")
     ad = result.active_directory
     for key in ALWAYS:
         assert key in ad
@@ -68,7 +70,7 @@ def test_edge_placeholders_and_unreadable_config(edge_snapshot):
         "web": "failed",
     }
     for mode in (False, True):
-        ad = build(view, bug_compatible=mode).active_directory
+        ad = build(view, bug_compatible=mode, on_builder_error="raise").active_directory
         vault = next(v for v in ad["keyVaults"] if v["name"] == "kv-fab-shared-ops")
         for coll in ("keys", "secrets", "certificates"):
             [placeholder] = vault[coll]
@@ -83,7 +85,7 @@ def test_edge_placeholders_and_unreadable_config(edge_snapshot):
 def test_demo_covers_every_registered_kind(demo_store):
     store, r0, _ = demo_store
     load_builtin_kinds()
-    ad = build(SnapshotView(store, r0.snapshot_id)).active_directory
+    ad = build(SnapshotView(store, r0.snapshot_id), on_builder_error="raise").active_directory
     missing = sorted(k for k in REGISTRY if k not in ad)
     assert missing == [], f"no demo resource of kinds {missing}"
     assert len(REGISTRY) == 25
@@ -92,7 +94,7 @@ def test_demo_covers_every_registered_kind(demo_store):
 
 def test_same_name_resources_get_their_own_properties(demo_store):
     store, r0, _ = demo_store
-    ad = build(SnapshotView(store, r0.snapshot_id)).active_directory
+    ad = build(SnapshotView(store, r0.snapshot_id), on_builder_error="raise").active_directory
     objects = [o for key in REGISTRY if key in ad for o in ad[key]]
     by_name: dict[tuple[str, str], list[dict]] = {}
     for o in objects:
@@ -142,7 +144,7 @@ def test_build_is_byte_identical_across_runs_and_hash_seeds(demo_store, tmp_path
 
 def test_partial_snapshot_builds_what_it_holds(faults_snapshot, tmp_path):
     store, res = faults_snapshot
-    result = build(SnapshotView(store, res.snapshot_id))
+    result = build(SnapshotView(store, res.snapshot_id), on_builder_error="raise")
     assert result.incomplete == {"authorization": "failed"}
     assert set(result.coverage) == {"graph"}  # forbidden: definitive, but not visible
     ad = result.active_directory

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 # README quick start, second command; .ci/run runs exactly this (each tool its own step).
 TEST_COMMAND = (
-    "pip install -e '.[test]' && ruff check . && ruff format --check . && mypy && pytest -q"
+    "pip install -e '.[test]' && ruff check . && ruff format --check . && mypy && lint-imports"
+    " && pytest -q"
 )
 HEADINGS = [h.strip() for h in re.findall(r"^### (.+)$", README, flags=re.M)]
 DOCUMENTED = {name.strip() for h in HEADINGS for name in h.split(",")}

@@ -13,7 +13,8 @@ import pytest
 
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.securicad.context import BuildContext
-from snapdiff.securicad.registry import REGISTRY, load_builtin_kinds
+from snapdiff.securicad.kinds import load_builtin_kinds
+from snapdiff.securicad.registry import REGISTRY
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -14,7 +14,7 @@ from fakeazure.server import FakeAzure
 from fakeazure.tenant import Tenant
 from snapdiff.cli import main
 from snapdiff.collect.directory import MAX_IDS, chunks
-from snapdiff.principals import coverage, principal_names, role_holders
+from snapdiff.read.principals import coverage, principal_names, role_holders
 from snapdiff.snapshot import SnapshotView
 
 EVE = _Groups.id("eve.contractor")

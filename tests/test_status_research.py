@@ -133,7 +133,7 @@ def test_basic_namespace_topics_are_absent_without_a_request_or_a_warning(firewa
     ]
     assert not [u for u in urls if f"{BASIC_SERVICEBUS}/topics" in u.lower()]
     assert [u for u in urls if f"{BASIC_SERVICEBUS}/queues" in u.lower()]  # the rest was asked
-    result = build(view)
+    result = build(view, on_builder_error="raise")
     [ns] = [b for b in result.active_directory["serviceBuses"] if b["name"] == BASIC_SERVICEBUS]
     assert ns["tier"] == "Basic" and ns["topics"] == [] and ns["queues"][0]["name"] == "orders"
     assert not [w for w in result.warnings if BASIC_SERVICEBUS in w]

@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
+from ..status import Outcome
 from .capabilities import PRIVILEGED, ordered
 from .expand import Holder, Profile, ProfileKey, fast_caps
 from .model import Resource
@@ -269,16 +270,16 @@ def _certain(x: Access, prof: Profile, sub_scope: str) -> str | None:
         )
     if prof.unknown_roles:
         return "role definition " + ", ".join(sorted(prof.unknown_roles)) + " not readable"
-    st = x.x.coverage.get(sub_scope, {}).get("denies", "missing")
-    if st not in ("ok", "missing"):
+    st = x.x.coverage.get(sub_scope, {}).get("denies", Outcome.MISSING)
+    if st not in (Outcome.OK, Outcome.MISSING):
         return f"deny assignments {st}"
     return None
 
 
 def _elig_ok(sta: dict[str, str], stb: dict[str, str]) -> bool:
     return (
-        sta.get("eligible") == stb.get("eligible") == "ok"
-        or sta.get("eligible") == stb.get("eligible") == "missing"
+        sta.get("eligible") == stb.get("eligible") == Outcome.OK
+        or sta.get("eligible") == stb.get("eligible") == Outcome.MISSING
     )
 
 
@@ -299,7 +300,7 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     agg = _Agg()
     skipped: dict[str, int] = {}
     for side, x in (("A", xa), ("B", xb)):
-        if x.x.graph_status not in ("ok", "missing"):
+        if x.x.graph_status not in (Outcome.OK, Outcome.MISSING):
             out.not_compared.append(
                 {
                     "subject": "access through groups",
@@ -314,10 +315,10 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     for ra, rb, moved in _pairs(xa, xb):
         sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
         sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
-        if sta.get("assignments") != "ok" or stb.get("assignments") != "ok":
+        if sta.get("assignments") != Outcome.OK or stb.get("assignments") != Outcome.OK:
             why = f"role assignments at {sa if sta.get('assignments') != 'ok' else sb} " + (
                 f"{sta.get('assignments')} in A"
-                if sta.get("assignments") != "ok"
+                if sta.get("assignments") != Outcome.OK
                 else f"{stb.get('assignments')} in B"
             )
             skipped[why] = skipped.get(why, 0) + 1

@@ -7,9 +7,10 @@ resources sharing a profile share the answer. Group membership is expanded once 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ..naming.ids import resource_group_scope
 from .capabilities import allowed_ops, capabilities_of
 from .model import EVERYONE, AccessInputs, Deny, Grant, Resource
 
@@ -57,7 +58,7 @@ class Expander:
         self._deep_rgs: dict[str, list[str]] = {}
         for s in sorted(self._scopes, key=lambda s: (len(s), s)):
             if s.count("/") > 4:
-                self._deep_rgs.setdefault("/".join(s.split("/")[:5]), []).append(s)
+                self._deep_rgs.setdefault(resource_group_scope(s), []).append(s)
         self._profiles: dict[tuple[ProfileKey, bool], Profile] = {}
         self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
         self._ops: dict[tuple[str, str], frozenset[str]] = {}
@@ -66,7 +67,7 @@ class Expander:
     # -- keys --------------------------------------------------------------------------------
     def key(self, r: Resource) -> ProfileKey:
         rid = r.id.lower()
-        rg = "/".join(rid.split("/", 5)[:5])
+        rg = resource_group_scope(rid)
         if rg not in self._deep_rgs:  # the common case: one key per group and type
             got = self._keys.get((rg, r.type))
             if got is None:
@@ -162,41 +163,81 @@ class Expander:
                 if not ops:
                     continue
                 caps = capabilities_of(ops, rtype)
-                reached: list[tuple[str, tuple[str, ...]]] = []
-                if only is None or g.principal in only:
-                    reached.append((g.principal, ()))
-                if g.principal_type.lower() == "group" or g.principal in self.x.members.direct:
-                    members, known = self.members(g.principal)
-                    if not known:
-                        unknown_groups.add(g.principal)
-                    picked: Iterable[tuple[str, tuple[tuple[str, ...], str]]]
-                    if only is None:
-                        picked = members.items()
-                    elif len(only) < len(members):
-                        picked = [(m, members[m]) for m in only if m in members]
-                    else:
-                        picked = [(m, v) for m, v in members.items() if m in only]
-                    reached += [
-                        (m, (g.principal,) + via)
-                        for m, (via, kind) in picked
-                        if kind.lower() != "group"
-                    ]
                 into = eligible if g.eligible else active
-                for pid, via in reached:
+                for pid, via in self._reached(g, only, unknown_groups):
                     h = holders.setdefault(pid, Holder())
                     if paths:
                         h.paths.append(Path(g, via, caps))
                     into.setdefault(pid, set()).update(ops)
-        for n, scope in enumerate(chain):
-            for d in self.x.denies.get(scope, ()):
-                if not d.child_scopes and not (self_scoped and n == len(chain) - 1):
-                    continue
-                self._apply_deny(d, rtype, holders, active, eligible)
+        for d in self.denies_in_force(chain, self_scoped):
+            self._apply_deny(d, rtype, holders, active, eligible)
         for pid, h in holders.items():
             h.caps = capabilities_of(frozenset(active.get(pid, ())), rtype)
             h.eligible = capabilities_of(frozenset(eligible.get(pid, ())), rtype) - h.caps
         holders = {k: v for k, v in holders.items() if v.caps or v.eligible or v.denied}
         return Profile(holders, frozenset(unknown_groups), frozenset(unknown_roles), chain)
+
+    def is_group(self, g: Grant) -> bool:
+        """Whether a grant's principal is a group (by type, or by its stored members)."""
+        return g.principal_type.lower() == "group" or g.principal in self.x.members.direct
+
+    def picked_members(
+        self, gid: str, only: frozenset[str] | None
+    ) -> tuple[Iterable[tuple[str, tuple[tuple[str, ...], str]]], bool]:
+        """A group's transitive members (restricted to ``only``), and whether all were read."""
+        members, known = self.members(gid)
+        picked: Iterable[tuple[str, tuple[tuple[str, ...], str]]]
+        if only is None:
+            picked = members.items()
+        elif len(only) < len(members):
+            picked = [(m, members[m]) for m in only if m in members]
+        else:
+            picked = [(m, v) for m, v in members.items() if m in only]
+        return picked, known
+
+    def _reached(
+        self, g: Grant, only: frozenset[str] | None, unknown_groups: set[str]
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """(principal, via groups) the grant reaches: its principal and, for a group, every
+        member that is not itself a group; unreadable groups go to ``unknown_groups``."""
+        reached: list[tuple[str, tuple[str, ...]]] = []
+        if only is None or g.principal in only:
+            reached.append((g.principal, ()))
+        if self.is_group(g):
+            picked, known = self.picked_members(g.principal, only)
+            if not known:
+                unknown_groups.add(g.principal)
+            reached += [
+                (m, (g.principal,) + via) for m, (via, kind) in picked if kind.lower() != "group"
+            ]
+        return reached
+
+    def denies_in_force(self, chain: tuple[str, ...], self_scoped: bool) -> Iterator[Deny]:
+        """Deny assignments along the chain that reach its end (child scopes, or the resource
+        itself when the chain ends at it)."""
+        for n, scope in enumerate(chain):
+            for d in self.x.denies.get(scope, ()):
+                if d.child_scopes or (self_scoped and n == len(chain) - 1):
+                    yield d
+
+    def deny_ops(self, d: Deny, rtype: str) -> frozenset[str]:
+        """The operations on ``rtype`` a deny assignment takes away (cached)."""
+        k = (d.id, rtype)
+        if k not in self._deny_ops:
+            self._deny_ops[k] = allowed_ops(d.perms, rtype)
+        return self._deny_ops[k]
+
+    def deny_principals(self, d: Deny) -> tuple[set[str], set[str]]:
+        """(principals named, with the members of named groups; principals excluded, with
+        the members of excluded groups)."""
+        excluded = set(d.excluded)
+        for e in d.excluded:
+            excluded |= self.members(e)[0].keys()
+        named: set[str] = set(d.principals)
+        for p in d.principals:
+            if p in self.x.members.direct:
+                named |= self.members(p)[0].keys()
+        return named, excluded
 
     def _apply_deny(
         self,
@@ -206,22 +247,11 @@ class Expander:
         active: dict[str, set[str]],
         eligible: dict[str, set[str]],
     ) -> None:
-        k = (d.id, rtype)
-        if k not in self._deny_ops:
-            self._deny_ops[k] = allowed_ops(d.perms, rtype)
-        denied = self._deny_ops[k]
+        denied = self.deny_ops(d, rtype)
         if not denied:
             return
-        excluded = set(d.excluded)
-        for e in d.excluded:
-            excluded |= self.members(e)[0].keys()
-        targets: set[str] = set()
-        if EVERYONE in d.principals:
-            targets = set(holders)
-        else:
-            for p in d.principals:
-                targets.add(p)
-                targets |= self.members(p)[0].keys() if p in self.x.members.direct else set()
+        named, excluded = self.deny_principals(d)
+        targets = set(holders) if EVERYONE in d.principals else named
         for pid in sorted(targets - excluded):
             h = holders.get(pid)
             if h is None:
@@ -241,48 +271,19 @@ def fast_caps(
     reduced to the roles and deny assignments reaching it, and capabilities are computed
     once per such combination."""
     rtype, chain, self_scoped = key
-    roles: list[dict[str, set[str]]] = [{}, {}]  # active, eligible: principal -> role GUIDs
-    for scope in chain:
-        for g in e.x.grants.get(scope, ()):
-            if not e._role_ops(g.role, rtype):
-                continue
-            into = roles[g.eligible]
-            if only is None or g.principal in only:
-                into.setdefault(g.principal, set()).add(g.role)
-            if g.principal_type.lower() == "group" or g.principal in e.x.members.direct:
-                members = e.members(g.principal)[0]
-                if only is None:
-                    reached: Iterable[str] = members
-                elif len(only) < len(members):
-                    reached = [m for m in only if m in members]
-                else:
-                    reached = [m for m in members if m in only]
-                for m in reached:
-                    if members[m][1].lower() != "group":
-                        into.setdefault(m, set()).add(g.role)
+    roles = _roles_reaching(e, rtype, chain, only)
     denied: dict[str, set[str]] = {}
     deny_ops: dict[str, frozenset[str]] = {}
-    for n, scope in enumerate(chain):
-        for d in e.x.denies.get(scope, ()):
-            if not d.child_scopes and not (self_scoped and n == len(chain) - 1):
-                continue
-            k = (d.id, rtype)
-            if k not in e._deny_ops:
-                e._deny_ops[k] = allowed_ops(d.perms, rtype)
-            if not e._deny_ops[k]:
-                continue
-            deny_ops[d.id] = e._deny_ops[k]
-            excluded = set(d.excluded)
-            for x in d.excluded:
-                excluded |= e.members(x)[0].keys()
-            named: set[str] = set(d.principals)
-            for p in d.principals:
-                if p in e.x.members.direct:
-                    named |= e.members(p)[0].keys()
-            everyone = EVERYONE in d.principals
-            for pid in roles[0].keys() | roles[1].keys():
-                if (everyone or pid in named) and pid not in excluded:
-                    denied.setdefault(pid, set()).add(d.id)
+    for d in e.denies_in_force(chain, self_scoped):
+        ops = e.deny_ops(d, rtype)
+        if not ops:
+            continue
+        deny_ops[d.id] = ops
+        named, excluded = e.deny_principals(d)
+        everyone = EVERYONE in d.principals
+        for pid in roles[0].keys() | roles[1].keys():
+            if (everyone or pid in named) and pid not in excluded:
+                denied.setdefault(pid, set()).add(d.id)
     out = {}
     none: frozenset[str] = frozenset()
     for pid in roles[0].keys() | roles[1].keys():
@@ -292,6 +293,26 @@ def fast_caps(
         if act or elig:
             out[pid] = (act, elig)
     return out
+
+
+def _roles_reaching(
+    e: Expander, rtype: str, chain: tuple[str, ...], only: frozenset[str] | None
+) -> list[dict[str, set[str]]]:
+    """[active, eligible]: principal -> GUIDs of the roles along the chain that reach it
+    (directly or as a member of a group) and grant something on ``rtype``."""
+    roles: list[dict[str, set[str]]] = [{}, {}]
+    for scope in chain:
+        for g in e.x.grants.get(scope, ()):
+            if not e._role_ops(g.role, rtype):
+                continue
+            into = roles[g.eligible]
+            if only is None or g.principal in only:
+                into.setdefault(g.principal, set()).add(g.role)
+            if e.is_group(g):
+                for m, (_, kind) in e.picked_members(g.principal, only)[0]:
+                    if kind.lower() != "group":
+                        into.setdefault(m, set()).add(g.role)
+    return roles
 
 
 def _combo(

@@ -1,47 +1,36 @@
 """One snapshot's access inputs: resources and their scopes, role assignments (active and
 PIM-eligible), deny assignments, role permissions, group membership, and what was unreadable.
 
-Read only through ``SnapshotView``; nothing here knows about HTTP or the builder.
+Read only through ``snapdiff.read``; nothing here knows about HTTP or the builder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
-from ..diff.rbac import load_assignments, role_definitions
-from ..naming.calls import (
-    DENY_ASSIGNMENTS,
-    GRAPH_MEMBERS,
-    GRAPH_TRANSITIVE_MEMBERS,
-    MANAGEMENT_GROUP_GET,
-    ROLE_ASSIGNMENTS,
-    ROLE_ELIGIBILITY,
+from ..naming.calls import DENY_ASSIGNMENTS, ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY
+from ..naming.ids import is_subscription_scope
+from ..read import (
+    PRIVILEGED_BUILTINS,
+    Resource,
+    ScopeTree,
+    deny_assignments,
+    eligible_assignments,
+    member_listings,
+    resource_records,
+    role_assignments,
+    role_definitions,
+    scope_tree,
 )
-from ..naming.ids import role_guid
-from ..naming.scad import find_scad_tag, parse_scad
-from ..principals import PrincipalName, principal_names
-from ..principals import coverage as names_coverage
+from ..read.principals import PrincipalName, principal_names
+from ..read.principals import coverage as names_coverage
 from ..snapshot import Fetch, SnapshotView
+from ..status import Outcome
 from .capabilities import Permissions
 
 DENY_CALL, ASSIGN_CALL, ELIGIBILITY_CALL = DENY_ASSIGNMENTS, ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY
 EVERYONE = "00000000-0000-0000-0000-000000000000"  # SystemDefined principal of deny assignments
-_MG_PREFIX = "/providers/microsoft.management/managementgroups/"
-
-
-@dataclass(frozen=True)
-class Resource:
-    id: str
-    type: str
-    name: str
-    subscription: str  # lower
-    cia: tuple[int, int, int] | None  # C, I, A of the scad tag
-
-    @property
-    def top(self) -> int:
-        return max(self.cia) if self.cia else -1
+__all__ = ["AccessInputs", "Deny", "Grant", "Members", "Resource", "load_inputs"]
 
 
 @dataclass(frozen=True)
@@ -80,168 +69,68 @@ class Members:
 class AccessInputs:
     view_id: int
     resources: dict[str, Resource]  # lower id -> resource
-    sub_parent: dict[str, str]  # lower subscription scope -> lower MG scope
-    mg_parent: dict[str, str | None]  # lower MG scope -> lower parent MG scope
+    tree: ScopeTree  # management groups above each subscription
     grants: dict[str, list[Grant]]  # lower scope -> grants there
     denies: dict[str, list[Deny]]  # lower scope -> deny assignments there
     roles: dict[str, Permissions | None]  # role GUID -> permissions (None: unreadable)
     role_names: dict[str, str]
     members: Members
-    names: dict[str, PrincipalName]  # lower id -> name (snapdiff.principals)
+    names: dict[str, PrincipalName]  # lower id -> name (snapdiff.read.principals)
     # lower subscription scope -> fetch status of each listing ("missing" when never asked)
     coverage: dict[str, dict[str, str]]
     graph_status: str
-    names_from: str  # where principal names came from (snapdiff.principals.coverage)
+    names_from: str  # where principal names came from (snapdiff.read.principals.coverage)
     # (what, lower scope, status) of deny/eligibility listings that failed at any scope
     unreadable: list[tuple[str, str, str]] = field(default_factory=list)
 
     def scope_chain(self, rid: str, sub: str) -> list[str]:
         """Lower scopes above and at ``rid``, root first: MGs, subscription, group, parents."""
-        sub_scope = f"/subscriptions/{sub}"
-        up: list[str] = []
-        mg = self.sub_parent.get(sub_scope)
-        seen: set[str] = set()
-        while mg and mg not in seen:
-            seen.add(mg)
-            up.append(mg)
-            mg = self.mg_parent.get(mg)
-        chain = up[::-1]
-        parts = rid.split("/")
-        for n in range(3, len(parts) + 1):
-            prefix = "/".join(parts[:n])
-            if prefix.startswith(sub_scope) and not prefix.endswith(
-                ("/resourcegroups", "/providers")
-            ):
-                chain.append(prefix)
-        return chain
+        return self.tree.chain(rid, sub)
 
 
-def _perms(body_perms: dict[str, list[str]] | list[dict[str, Any]]) -> Permissions:
-    if isinstance(body_perms, dict):
-        get = body_perms.get
-        return Permissions(
-            *(
-                tuple(x.lower() for x in get(k, []))
-                for k in ("actions", "notActions", "dataActions", "notDataActions")
-            )
+def _perms(p: dict[str, list[str]]) -> Permissions:
+    return Permissions(
+        *(
+            tuple(x.lower() for x in p.get(k, []))
+            for k in ("actions", "notActions", "dataActions", "notDataActions")
         )
-    flat: dict[str, list[str]] = {
-        k: [] for k in ("actions", "notActions", "dataActions", "notDataActions")
-    }
-    for block in body_perms:
-        for k in flat:
-            flat[k] += [str(x) for x in (block or {}).get(k) or []]
-    return _perms(flat)
-
-
-def _cia(row: dict[str, Any]) -> tuple[int, int, int] | None:
-    raw = find_scad_tag(row.get("tags"))
-    return None if raw is None else _parse_cia(str(raw))
-
-
-@lru_cache(maxsize=4096)
-def _parse_cia(raw: str) -> tuple[int, int, int]:
-    s = parse_scad(raw)
-    return (s.confValue, s.integrityValue, s.availValue)
-
-
-def _mg_tree(view: SnapshotView) -> tuple[dict[str, str], dict[str, str | None]]:
-    subs: dict[str, str] = {}
-    mgs: dict[str, str | None] = {}
-    for f in view.fetches(MANAGEMENT_GROUP_GET):
-        body = f.body() if f.ok else None
-        if not isinstance(body, dict) or not body.get("id"):
-            continue
-        me = str(body["id"]).lower()
-        props = body.get("properties") or {}
-        parent = ((props.get("details") or {}).get("parent") or {}).get("id")
-        mgs[me] = str(parent).lower() if parent else None
-        for child in props.get("children") or []:
-            cid = str((child or {}).get("id") or "").lower()
-            if cid.startswith("/subscriptions/"):
-                subs[cid] = me
-            elif cid.startswith(_MG_PREFIX):
-                mgs.setdefault(cid, me)
-    return subs, mgs
+    )
 
 
 def _members(view: SnapshotView) -> Members:
     out = Members()
-    for call, into in ((GRAPH_MEMBERS, out.direct), (GRAPH_TRANSITIVE_MEMBERS, out.transitive)):
-        for f in view.fetches(call):
-            key = f.target.lower()
-            if not f.ok:
-                into[key] = None
-                continue
-            into[key] = [
-                (str(m["id"]).lower(), str(m.get("@odata.type") or "").rsplit(".", 1)[-1])
-                for m in f.items()
-                if isinstance(m, dict) and m.get("id")
-            ]
+    for transitive, into in ((False, out.direct), (True, out.transitive)):
+        for gid, listing in member_listings(view, transitive=transitive).items():
+            into[gid] = [(m.id.lower(), m.type) for m in listing.members] if listing.ok else None
     return out
 
 
 def _status(f: Fetch | None) -> str:
-    return "missing" if f is None else f.status
+    return Outcome.MISSING if f is None else f.status
 
 
-def _eligible(view: SnapshotView, role_names: dict[str, str]) -> list[Grant]:
-    out: dict[str, Grant] = {}
-    for f in view.fetches(ELIGIBILITY_CALL):
-        if not f.ok:
-            continue
-        for item in f.items():
-            p = (item or {}).get("properties") or {}
-            if not p.get("principalId") or not p.get("roleDefinitionId") or not p.get("scope"):
-                continue
-            if str(p.get("status") or "Provisioned").lower() not in (
-                "provisioned",
-                "accepted",
-                "active",
-            ):
-                continue
-            guid = role_guid(str(p["roleDefinitionId"]))
-            exp = (p.get("expandedProperties") or {}).get("roleDefinition") or {}
-            gid = str(item.get("id") or f"{p['scope']}/eligible/{p['principalId']}/{guid}")
-            out.setdefault(
-                gid.lower(),
-                Grant(
-                    gid,
-                    str(p["scope"]),
-                    str(p["principalId"]).lower(),
-                    str(p.get("principalType") or ""),
-                    guid,
-                    role_names.get(guid) or str(exp.get("displayName") or guid),
-                    eligible=True,
-                ),
-            )
-    return list(out.values())
-
-
-def _denies(view: SnapshotView) -> list[Deny]:
-    out: dict[str, Deny] = {}
-    for f in view.fetches(DENY_CALL):
-        if not f.ok:
-            continue
-        for item in f.items():
-            p = (item or {}).get("properties") or {}
-            if not item.get("id") or not p.get("scope"):
-                continue
-            out.setdefault(
-                str(item["id"]).lower(),
-                Deny(
-                    str(item["id"]),
-                    str(p.get("denyAssignmentName") or item.get("name") or item["id"]),
-                    str(p["scope"]),
-                    frozenset(str(x.get("id", "")).lower() for x in p.get("principals") or []),
-                    frozenset(
-                        str(x.get("id", "")).lower() for x in p.get("excludePrincipals") or []
-                    ),
-                    _perms(p.get("permissions") or []),
-                    not p.get("doNotApplyToChildScopes"),
-                ),
-            )
-    return list(out.values())
+def _grants(view: SnapshotView, role_names: dict[str, str]) -> dict[str, list[Grant]]:
+    """Lower scope -> active then eligible grants there."""
+    defs = role_definitions(view)
+    grants: dict[str, list[Grant]] = {}
+    for a in role_assignments(view).records.values():
+        if a.scope and a.principal_id:
+            d = defs.get(a.role_guid)
+            name = d.name if d is not None else PRIVILEGED_BUILTINS.get(a.role_guid, a.role_guid)
+            g = Grant(a.id, a.scope, a.principal_id.lower(), a.principal_type, a.role_guid, name)
+            grants.setdefault(a.scope.lower().rstrip("/"), []).append(g)
+    for e in eligible_assignments(view):
+        g = Grant(
+            e.id,
+            e.scope,
+            e.principal_id,
+            e.principal_type,
+            e.role_guid,
+            role_names.get(e.role_guid) or e.role_display_name or e.role_guid,
+            eligible=True,
+        )
+        grants.setdefault(g.scope.lower().rstrip("/"), []).append(g)
+    return grants
 
 
 def load_inputs(view: SnapshotView) -> AccessInputs:
@@ -249,37 +138,18 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
     defs = role_definitions(view)
     roles = {g: (_perms(d.permissions) if d is not None else None) for g, d in defs.items()}
     role_names = {g: d.name for g, d in defs.items() if d is not None}
-    grants: dict[str, list[Grant]] = {}
-    for a in load_assignments(view, defs).records.values():
-        if a.scope and a.principal_id:
-            g = Grant(
-                a.id,
-                a.scope,
-                a.principal_id.lower(),
-                a.principal_type,
-                role_guid(a.role_definition_id),
-                a.role_name,
-            )
-            grants.setdefault(a.scope.lower().rstrip("/"), []).append(g)
-    for g in _eligible(view, role_names):
-        roles.setdefault(g.role, None)
-        grants.setdefault(g.scope.lower().rstrip("/"), []).append(g)
+    grants = _grants(view, role_names)
+    for e in eligible_assignments(view):
+        roles.setdefault(e.role_guid, None)
     denies: dict[str, list[Deny]] = {}
-    for d in _denies(view):
-        denies.setdefault(d.scope.lower().rstrip("/"), []).append(d)
-    resources = {}
-    for key, row in view.resources().items():
-        resources[key] = Resource(
-            str(row["id"]),
-            str(row.get("type") or "").lower(),
-            str(row.get("name") or ""),
-            str(row.get("subscriptionId") or key.split("/")[2]).lower(),
-            _cia(row),
+    for d in deny_assignments(view):
+        deny = Deny(
+            d.id, d.name, d.scope, d.principals, d.excluded, _perms(d.permissions), d.child_scopes
         )
-    sub_parent, mg_parent = _mg_tree(view)
+        denies.setdefault(d.scope.lower().rstrip("/"), []).append(deny)
+    resources = resource_records(view)
     coverage: dict[str, dict[str, str]] = {}
-    subs = {r.subscription for r in resources.values()}
-    for s in sorted(subs):
+    for s in sorted({r.subscription for r in resources.values()}):
         scope = f"/subscriptions/{s}"
         coverage[scope] = {
             "assignments": _status(view.fetch(ASSIGN_CALL, scope)),
@@ -294,13 +164,12 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
         )
         for call in (DENY_CALL, ELIGIBILITY_CALL)
         for f in view.fetches(call)
-        if not f.ok and not f.target.startswith("/subscriptions/")
+        if not f.ok and not is_subscription_scope(f.target)
     ]
     return AccessInputs(
         view.id,
         resources,
-        sub_parent,
-        mg_parent,
+        scope_tree(view),
         grants,
         denies,
         roles,

@@ -7,8 +7,9 @@ from typing import Any
 
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
-from ..principals import find_principal
+from ..read.principals import find_principal
 from ..snapshot import SnapshotView
+from ..status import Outcome
 from .capabilities import PRIVILEGED, ordered
 from .expand import Expander, Holder, Path
 from .model import AccessInputs, Resource, load_inputs
@@ -121,19 +122,19 @@ class Access:
     def coverage(self) -> list[str]:
         out = []
         for scope, st in sorted(self.x.coverage.items()):
-            if st["assignments"] != "ok":
+            if st["assignments"] != Outcome.OK:
                 out.append(
                     f"role assignments at {scope}: {st['assignments']}; access there is unknown"
                 )
-            if st["denies"] == "missing":
+            if st["denies"] == Outcome.MISSING:
                 out.append(f"deny assignments at {scope}: not collected; computed without them")
-            elif st["denies"] != "ok":
+            elif st["denies"] != Outcome.OK:
                 out.append(
                     f"deny assignments at {scope}: {st['denies']}; access shown may be denied"
                 )
-            if st["eligible"] == "missing":
+            if st["eligible"] == Outcome.MISSING:
                 out.append(f"PIM-eligible assignments at {scope}: not collected")
-            elif st["eligible"] != "ok":
+            elif st["eligible"] != Outcome.OK:
                 out.append(
                     f"PIM-eligible assignments at {scope}: {st['eligible']} (needs read on "
                     "roleEligibilityScheduleInstances); eligible access unknown, not none"
@@ -145,7 +146,7 @@ class Access:
                 f"principal names: {self.x.names_from} (directory getByIds not collected or "
                 "refused); principals without a name are shown by object id"
             )
-        if self.x.graph_status not in ("ok", "missing"):
+        if self.x.graph_status not in (Outcome.OK, Outcome.MISSING):
             out.append(f"Microsoft Graph {self.x.graph_status}: members of groups are unknown")
         bad_groups = sorted(g for g, m in self.x.members.direct.items() if m is None)
         if bad_groups:

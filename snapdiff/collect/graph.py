@@ -35,7 +35,7 @@ from .guard import RunGuard, describe
 from .retry import RetryingTransport
 
 PAGE_SIZE = 999
-# Every field a reader uses: member kind and id, and the principal's name (snapdiff.principals).
+# Every field a reader uses: member kind and id, and the principal's name (snapdiff.read.principals).
 MEMBER_FIELDS = "id,displayName,userPrincipalName,appId"
 
 

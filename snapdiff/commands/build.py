@@ -9,6 +9,7 @@ import click
 from ..securicad import build as run_build
 from ..securicad import write_files
 from ..snapshot import SnapshotView
+from ..status import SnapshotStatus
 from .common import open_ref, store_option
 
 
@@ -63,7 +64,7 @@ def build(
     store, sid = open_ref(store_path, snapshot, complete_only=snapshot is None, fallback=True)
     with store:
         view = SnapshotView(store, sid)
-        if snapshot is None and view.meta.status != "complete":
+        if snapshot is None and view.meta.status != SnapshotStatus.COMPLETE:
             click.echo(f"no complete snapshot; building the latest one ({sid})", err=True)
         result = run_build(view, bug_compatible=bug_compatible, strict=strict)
     for path in write_files(result, output_dir, force=force):
@@ -71,7 +72,7 @@ def build(
     if result.warnings and not quiet:
         for w in result.warnings:
             click.echo(f"warning: {w}", err=True)
-    if result.incomplete or result.status != "complete":
+    if result.incomplete or result.status != SnapshotStatus.COMPLETE:
         missing = ", ".join(f"{k} {view.describe_source(k)}" for k in sorted(result.incomplete))
         click.echo(
             f"snapshot {sid} is {result.status}; built what it holds."

@@ -227,8 +227,8 @@ def collect(
     for name, note in sorted(coverage.items()):
         for line in note.splitlines():
             click.echo(f"warning: {name}: {line}", err=True)
-    if result.status != "complete":
-        raise SystemExit(1 if result.status == "partial" else 2)
+    if result.status != st.COMPLETE:
+        raise SystemExit(1 if result.status == st.PARTIAL else 2)
     if strict and coverage:
         click.echo(f"--strict: coverage incomplete ({', '.join(sorted(coverage))})", err=True)
         raise SystemExit(1)

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from .. import status as st
-from ..principals import coverage as names_coverage
-from ..principals import principal_names, role_holders
+from ..read.principals import coverage as names_coverage
+from ..read.principals import principal_names, role_holders
 from ..snapshot import SnapshotView, snapshot_summary
 from ..store import Store
 from .common import open_ref, open_store, store_option
@@ -41,7 +41,7 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
 
 def _coverage(store: Store, snapshot_id: int, status: str) -> str:
     """``full``, ``limited: <sources>`` when something was forbidden, ``-`` when it read nothing."""
-    if status == "failed":
+    if status == st.SnapshotStatus.FAILED:
         return "-"
     limited = st.coverage_of(store.sources(snapshot_id))
     return f"limited: {','.join(sorted(limited))}" if limited else "full"
@@ -91,7 +91,7 @@ def show(
     if s.error:
         click.echo(f"  error: {s.error}")
     coverage = st.coverage_of(sources)
-    full = "-" if s.status == "failed" else "full"  # a failed snapshot read nothing
+    full = "-" if s.status == st.SnapshotStatus.FAILED else "full"  # a failed snapshot read nothing
     click.echo(f"  coverage {'limited' if coverage else full}")
     click.echo(
         f"  {'source':18} {'status':12} {'pages':>6} {'requests':>9} {'errors':>7}  outcomes"

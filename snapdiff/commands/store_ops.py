@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from ..bundle import (
-    _is_bundle,
     bundle_signer,
     check_bundle,
     check_writable,
     export_snapshot,
     import_snapshot,
+    is_bundle,
     refuse_store_target,
     verify,
 )
@@ -81,7 +81,7 @@ def refuse_overwrite(output: Path) -> None:
     """``--force`` replaces a bundle, never a store, nor any file that is not a bundle."""
     if output.is_dir():
         raise SnapdiffError(f"{output} is a folder; export to a file")
-    if not _is_bundle(output):
+    if not is_bundle(output):
         what = "a snapdiff store" if _is_store(output) else "not a bundle"
         raise SnapdiffError(
             f"{output} is {what}; --force overwrites only a bundle: export to another file"
@@ -198,7 +198,7 @@ def verify_(
     if problems:
         click.echo(f"{len(problems)} problem(s) in {path}", err=True)
         sys.exit(1)
-    signer = bundle_signer(Path(path)) if _is_bundle(Path(path)) else None
+    signer = bundle_signer(Path(path)) if is_bundle(Path(path)) else None
     if trusted is not None:
         click.echo(f"{path}: ok, signed by {signer} (trusted)")
     elif signer:
@@ -209,7 +209,7 @@ def verify_(
 
 def _recover(path: Path) -> None:
     """Finish snapshots whose collector is gone (``partial``) before checking, and say so."""
-    if _is_bundle(path):
+    if is_bundle(path):
         return
     try:
         with Store(path, readonly=True) as store:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
+from ..status import SnapshotStatus
 from .context import DiffContext
 from .model import Diff, Noise, SnapshotInfo
 from .noise import IgnoreSet, Rule
@@ -69,7 +70,7 @@ def _diff(
             else f"A and B are the same snapshot (#{a.id}): there is nothing to compare"
         )
     for side, v in (("A", a), ("B", b)):
-        if v.meta.status != "complete":
+        if v.meta.status != SnapshotStatus.COMPLETE:
             d.notes.append(
                 f"snapshot {side} (#{v.id}) is {v.meta.status}"
                 + (f": {v.meta.error}" if v.meta.error else "")

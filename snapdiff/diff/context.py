@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..read import RoleDefinition, role_definitions
 from ..snapshot import SnapshotView
 from .coverage import common_scope
 from .model import Diff, Noise, NotCompared, ResourcesSection
 from .noise import IgnoreSet
-from .rbac import Assignments, RoleDef, load_assignments, role_definitions
+from .rbac import Assignments, load_assignments
 from .resources import Pair, diff_resources
 
 
@@ -18,8 +19,8 @@ from .resources import Pair, diff_resources
 class RoleData:
     """Role definitions and assignments of both snapshots (rbac and groups use them)."""
 
-    defs_a: dict[str, RoleDef | None]
-    defs_b: dict[str, RoleDef | None]
+    defs_a: dict[str, RoleDefinition | None]
+    defs_b: dict[str, RoleDefinition | None]
     assignments_a: Assignments
     assignments_b: Assignments
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
-from ..principals import PrincipalName, name_label, principal_names
+from ..read import MemberListing, member_listings
+from ..read.principals import PrincipalName, name_label, principal_names
 from ..snapshot import Fetch, SnapshotView
-from .coverage import fetch_reason, fetches_by_lower_target, source_reason
+from .coverage import fetch_reason, source_reason
 from .model import GroupChange, GroupsSection, Member, NotCompared
 from .rbac import Assignments
 
-_CALLS = (("direct", GRAPH_MEMBERS), ("transitive", GRAPH_TRANSITIVE_MEMBERS))
+_LISTINGS = (("direct", False), ("transitive", True))
 
 
-def _members(f: Fetch, names: dict[str, PrincipalName]) -> dict[str, Member]:
-    out = {}
-    for item in f.items():
-        if isinstance(item, dict) and item.get("id"):
-            kind = str(item.get("@odata.type") or "").rsplit(".", 1)[-1] or "unknown"
-            mid = str(item["id"])
-            out[mid.lower()] = Member(mid, kind, name_label(names, mid))
-    return out
+def _members(listing: MemberListing, names: dict[str, PrincipalName]) -> dict[str, Member]:
+    return {
+        m.id.lower(): Member(m.id, m.type or "unknown", name_label(names, m.id))
+        for m in listing.members
+    }
 
 
 def _group_roles(s: Assignments) -> dict[str, list[tuple[str, bool]]]:
@@ -41,7 +38,7 @@ def diff_groups(
 ) -> GroupsSection:
     roles_a, roles_b = _group_roles(assignments_a), _group_roles(assignments_b)
     fetched = {
-        side: {call: fetches_by_lower_target(v, call) for _, call in _CALLS}
+        side: {label: member_listings(v, transitive=t) for label, t in _LISTINGS}
         for side, v in (("A", a), ("B", b))
     }
     names_a, names_b = principal_names(a), principal_names(b)
@@ -49,9 +46,11 @@ def diff_groups(
     for gid in sorted(roles_a.keys() | roles_b.keys()):
         diffs: dict[str, tuple[list[Member], list[Member]]] = {}
         why = None
-        for label, call in _CALLS:
-            fa, fb = fetched["A"][call].get(gid), fetched["B"][call].get(gid)
-            why = _why(a, "A", fa, gid in roles_a) or _why(b, "B", fb, gid in roles_b)
+        for label, _ in _LISTINGS:
+            fa, fb = fetched["A"][label].get(gid), fetched["B"][label].get(gid)
+            why = _why(a, "A", fa.fetch if fa else None, gid in roles_a) or _why(
+                b, "B", fb.fetch if fb else None, gid in roles_b
+            )
             if why:
                 break
             assert fa is not None and fb is not None

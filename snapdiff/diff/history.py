@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, MANAGEMENT_GROUPS_LIST
-from ..principals import principal_names
+from ..naming.calls import MANAGEMENT_GROUPS_LIST
+from ..naming.ids import is_management_group, row_parts
+from ..read import member_listings, role_definitions
+from ..read.principals import principal_names
 from ..snapshot import SnapshotView
+from ..status import SnapshotStatus
 from ..store import Store
 from .api import snapshot_info
-from .coverage import fetch_reason, fetches_by_lower_target
-from .mgmt import _load as load_management_groups
+from .coverage import fetch_reason
+from .mgmt import load_management_groups
 from .model import FieldChange, Noise, ResourceMove, ResourcesSection, SnapshotInfo
 from .noise import IgnoreSet
-from .rbac import load_assignments, role_definitions
-from .resources import _find_moves as find_moves
-from .resources import _listing_reason, _parts, field_changes
+from .rbac import load_assignments
+from .resources import field_changes, find_moves, listing_reason
 
 _UNKNOWN = object()
 
@@ -51,7 +53,7 @@ def kind_of(ident: str) -> str:
     low = ident.lower()
     if "/providers/microsoft.authorization/roleassignments/" in low:
         return "role_assignment"
-    if low.startswith("/providers/microsoft.management/managementgroups/"):
+    if is_management_group(low):
         return "management_group"
     if low.startswith("/"):
         return "resource"
@@ -63,8 +65,8 @@ def _state(view: SnapshotView, kind: str, key: str) -> tuple[Any, str | None, st
     if kind == "resource":
         row = view.resources().get(key)
         if row is not None:
-            return row, None, _parts(row)[0]
-        why = _listing_reason(view, "this snapshot")
+            return row, None, row_parts(row)[0]
+        why = listing_reason(view, "this snapshot")
         return (_UNKNOWN, why, "") if why else (None, None, "")
     if kind == "role_assignment":
         s = load_assignments(view, role_definitions(view))
@@ -82,15 +84,13 @@ def _state(view: SnapshotView, kind: str, key: str) -> tuple[Any, str | None, st
         why = fetch_reason(view.fetch(MANAGEMENT_GROUPS_LIST, ""), "this snapshot", "listing")
         return (_UNKNOWN, why, "") if why else (None, None, "")
     state: dict[str, list[str]] = {}
-    for label, call in (("direct", GRAPH_MEMBERS), ("transitive", GRAPH_TRANSITIVE_MEMBERS)):
-        f = fetches_by_lower_target(view, call).get(key)
-        if f is None:
+    for label, transitive in (("direct", False), ("transitive", True)):
+        listing = member_listings(view, transitive=transitive).get(key)
+        if listing is None:
             return None, None, ""
-        if not f.ok:
-            return _UNKNOWN, fetch_reason(f, "this snapshot", "member listing"), ""
-        state[label] = sorted(
-            str(i.get("id", "")).lower() for i in f.items() if isinstance(i, dict)
-        )
+        if not listing.ok:
+            return _UNKNOWN, fetch_reason(listing.fetch, "this snapshot", "member listing"), ""
+        state[label] = sorted(m.id.lower() for m in listing.members)
     return state, None, ""
 
 
@@ -130,7 +130,7 @@ def history(store: Store, ident: str, ignores: IgnoreSet | None = None) -> Histo
     last_view: SnapshotView | None = None  # the last snapshot whose state was known
     current_id: str | None = None  # the id after a move, shown on the entries that follow
     for snap in store.snapshots():
-        if snap.status == "running":
+        if snap.status == SnapshotStatus.RUNNING:
             continue
         view = SnapshotView(store, snap.id)
         info = snapshot_info(view)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..naming.calls import MANAGEMENT_GROUP_GET, MANAGEMENT_GROUPS_LIST
+from ..naming.calls import MANAGEMENT_GROUPS_LIST
+from ..read import management_groups
 from ..snapshot import SnapshotView
-from .coverage import fetch_reason, fetches_by_lower_target
+from .coverage import fetch_reason
 from .model import (
     FieldChange,
     ManagementGroup,
@@ -17,36 +16,19 @@ from .model import (
 )
 
 
-def _parent(body: Any) -> str | None:
-    if not isinstance(body, dict):
-        return None
-    parent = ((body.get("properties") or {}).get("details") or {}).get("parent") or {}
-    return str(parent["id"]) if parent.get("id") else None
-
-
-def _load(view: SnapshotView) -> tuple[dict[str, ManagementGroup], dict[str, bool]]:
-    """Management groups by lower id, and whether each one's parent is known."""
-    listing = view.fetch(MANAGEMENT_GROUPS_LIST, "")
-    gets = fetches_by_lower_target(view, MANAGEMENT_GROUP_GET)
-    groups: dict[str, ManagementGroup] = {}
-    known: dict[str, bool] = {}
-    items = listing.items() if listing is not None and listing.ok else []
-    for item in items:
-        if not isinstance(item, dict) or not item.get("id"):
-            continue
-        key = str(item["id"]).lower()
-        f = gets.get(key)
-        body = f.body() if f is not None and f.ok else None
-        src = body if isinstance(body, dict) else item
-        props = src.get("properties") or {}
-        groups[key] = ManagementGroup(
-            str(src.get("id") or item["id"]),
-            str(src.get("name") or item.get("name") or ""),
-            str(props.get("displayName") or ""),
-            _parent(body) or _parent(item),
-        )
-        known[key] = isinstance(body, dict) or _parent(item) is not None
-    return groups, known
+def load_management_groups(
+    view: SnapshotView,
+) -> tuple[dict[str, ManagementGroup], dict[str, bool]]:
+    """Management groups by lower id (``snapdiff.read``), and whether each one's parent is
+    known."""
+    groups = management_groups(view).groups
+    return (
+        {
+            k: ManagementGroup(g.id, g.name or "", g.display_name, g.parent_id)
+            for k, g in groups.items()
+        },
+        {k: g.parent_known for k, g in groups.items()},
+    )
 
 
 def diff_mgmt(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared]) -> MgmtSection:
@@ -54,8 +36,8 @@ def diff_mgmt(a: SnapshotView, b: SnapshotView, not_compared: list[NotCompared])
     what = "management group listing"
     why = fetch_reason(a.fetch(MANAGEMENT_GROUPS_LIST, ""), "A", what)
     why = why or fetch_reason(b.fetch(MANAGEMENT_GROUPS_LIST, ""), "B", what)
-    ga, ka = _load(a)
-    gb, kb = _load(b)
+    ga, ka = load_management_groups(a)
+    gb, kb = load_management_groups(b)
     if why:
         not_compared.append(NotCompared("mgmt", "added/removed management groups", why))
     else:

@@ -8,10 +8,11 @@ versioned by ``SCHEMA_VERSION``: fields are only ever added within a version. A 
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .registry import get_section, section_names, sections
+from .registry import fail_on_values, get_section, section_names, sections
 
 if TYPE_CHECKING:
     from .registry import Section
@@ -319,11 +320,8 @@ def __getattr__(name: str) -> Any:
     if name == "SECTIONS":
         return section_names()
     if name == "FAIL_ON":
-        from .registry import fail_on_values
-
         return fail_on_values()
     if name in _COMPAT:
-        from . import schema
-
-        return getattr(schema, name)
+        # by name: the schema is generated from this model, so the model never imports it
+        return getattr(importlib.import_module(f"{__package__}.schema"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

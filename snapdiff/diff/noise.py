@@ -41,7 +41,7 @@ class Rule:
         return f"{self.type_glob} {self.path_glob}"
 
 
-# Decided from the samples in /work/shared/samples (ARG rows, ARM GETs, cassettes): fields
+# Decided from real Azure samples (ARG rows, ARM GETs, the recorded cassettes/): fields
 # that change without anyone changing the resource. Creation timestamps are NOT here: they are
 # constant for a resource's life, so a change means it was deleted and recreated.
 DEFAULT_RULES: tuple[Rule, ...] = (

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
-from typing import Any
+from dataclasses import dataclass
 
-from ..naming.calls import ROLE_DEFINITION
 from ..naming.ids import role_guid
-from ..naming.rbac import assignment_listings, read_assignments
-from ..principals import name_label, principal_names
-from ..snapshot import SnapshotView
+from ..read import PRIVILEGED_BUILTINS, RoleDefinition, role_assignments
+from ..read.principals import name_label, principal_names
+from ..read.rbac import PERMISSION_KINDS
+from ..snapshot import Fetch, SnapshotView
 from .coverage import fetch_reason
 from .model import (
     Assignment,
@@ -21,66 +19,6 @@ from .model import (
     RoleDefinitionChange,
 )
 
-PRIVILEGED_NAMES = frozenset({"owner", "contributor", "user access administrator"})
-# Built-in role GUIDs are the same in every tenant: used when a definition could not be read.
-PRIVILEGED_BUILTINS = {
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-}
-_PERMISSION_KINDS = ("actions", "notActions", "dataActions", "notDataActions")
-_GRANTS_RBAC_WRITE = "microsoft.authorization/roleassignments/write"
-
-
-@dataclass
-class RoleDef:
-    guid: str
-    name: str
-    permissions: dict[str, list[str]]
-    assignable_scopes: list[str]
-    body: dict[str, Any] = field(repr=False, default_factory=dict)
-    privileged: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.privileged = is_privileged(self.name, self.permissions.get("actions", []))
-
-
-def is_privileged(role_name: str, actions: list[str]) -> bool:
-    """Owner, Contributor, User Access Administrator, or actions holding ``*`` or any wildcard
-    that covers ``Microsoft.Authorization/roleAssignments/write`` (such as
-    ``Microsoft.Authorization/*/write`` or ``Microsoft.Authorization/*``). notActions are not
-    subtracted: the flag errs on the side of showing a change."""
-    if role_name.strip().lower() in PRIVILEGED_NAMES:
-        return True
-    for act in actions:
-        a = str(act).strip().lower()
-        if a == "*" or a == "microsoft.authorization/*/write" or fnmatchcase(_GRANTS_RBAC_WRITE, a):
-            return True
-    return False
-
-
-def role_definitions(view: SnapshotView) -> dict[str, RoleDef | None]:
-    """Role GUID → definition (None when its fetch was not ok)."""
-    out: dict[str, RoleDef | None] = {}
-    for f in view.fetches(ROLE_DEFINITION):
-        body = f.body() if f.ok else None
-        if not isinstance(body, dict):
-            out[f.target.lower()] = None
-            continue
-        props = body.get("properties") or {}
-        perms: dict[str, list[str]] = {k: [] for k in _PERMISSION_KINDS}
-        for p in props.get("permissions") or []:
-            for k in _PERMISSION_KINDS:
-                perms[k].extend(str(x) for x in p.get(k) or [])
-        out[f.target.lower()] = RoleDef(
-            f.target.lower(),
-            str(props.get("roleName") or f.target),
-            {k: sorted(set(v), key=str.lower) for k, v in perms.items()},
-            sorted(str(s) for s in props.get("assignableScopes") or []),
-            body,
-        )
-    return out
-
 
 @dataclass
 class Assignments:
@@ -88,43 +26,33 @@ class Assignments:
 
     records: dict[str, Assignment]
     seen_in: dict[str, set[str]]  # assignment id -> lower listing targets
-    listings: dict[str, Any]  # lower target -> Fetch
+    listings: dict[str, Fetch]  # lower target -> its fetch
 
 
-def load_assignments(view: SnapshotView, defs: dict[str, RoleDef | None]) -> Assignments:
-    records: dict[str, Assignment] = {}
+def load_assignments(view: SnapshotView, defs: dict[str, RoleDefinition | None]) -> Assignments:
+    """The snapshot's role assignments (``snapdiff.read``) with role and principal names."""
     names = principal_names(view)
-    seen: dict[str, set[str]] = {}
-    listings = {}
-    for target, f in assignment_listings(view):
-        listings[target] = f
-        if not f.ok:
-            continue
-        for item in read_assignments(f.items()):
-            if not item.id:
-                continue
-            key = item.id.lower()
-            seen.setdefault(key, set()).add(target)
-            if key in records:
-                continue
-            guid = item.role_guid
-            d = defs.get(guid)
-            if d is not None:
-                name, priv = d.name, d.privileged
-            else:
-                name = PRIVILEGED_BUILTINS.get(guid, guid)
-                priv = guid in PRIVILEGED_BUILTINS
-            records[key] = Assignment(
-                id=item.id,
-                scope=item.scope,
-                principal_id=item.principal_id,
-                principal_type=item.principal_type,
-                role_definition_id=item.role_definition_id,
-                role_name=name,
-                privileged=priv,
-                principal_name=name_label(names, item.principal_id),
-            )
-    return Assignments(records, seen, listings)
+    read = role_assignments(view)
+    records: dict[str, Assignment] = {}
+    for key, item in read.records.items():
+        guid = item.role_guid
+        d = defs.get(guid)
+        if d is not None:
+            name, priv = d.name, d.privileged
+        else:
+            name = PRIVILEGED_BUILTINS.get(guid, guid)
+            priv = guid in PRIVILEGED_BUILTINS
+        records[key] = Assignment(
+            id=item.id,
+            scope=item.scope,
+            principal_id=item.principal_id,
+            principal_type=item.principal_type,
+            role_definition_id=item.role_definition_id,
+            role_name=name,
+            privileged=priv,
+            principal_name=name_label(names, item.principal_id),
+        )
+    return Assignments(records, read.seen_in, read.listings)
 
 
 def _assignment_changes(x: Assignment, y: Assignment) -> list[FieldChange]:
@@ -155,14 +83,14 @@ def _comparable(key: str, mine: Assignments, other: Assignments) -> str | None:
 
 
 def diff_rbac(
-    defs_a: dict[str, RoleDef | None],
-    defs_b: dict[str, RoleDef | None],
+    defs_a: dict[str, RoleDefinition | None],
+    defs_b: dict[str, RoleDefinition | None],
     sa: Assignments,
     sb: Assignments,
     not_compared: list[NotCompared],
 ) -> RbacSection:
     """Assignments added, removed, changed; definitions changed. Inputs from
-    ``role_definitions`` and ``load_assignments`` of each snapshot."""
+    ``snapdiff.read.role_definitions`` and ``load_assignments`` of each snapshot."""
     out = RbacSection()
     for target in sorted(sa.listings.keys() | sb.listings.keys()):
         why = fetch_reason(sa.listings.get(target), "A", "listing") or fetch_reason(
@@ -213,8 +141,8 @@ def diff_rbac(
 
 
 def _definitions_changed(
-    defs_a: dict[str, RoleDef | None],
-    defs_b: dict[str, RoleDef | None],
+    defs_a: dict[str, RoleDefinition | None],
+    defs_b: dict[str, RoleDefinition | None],
     not_compared: list[NotCompared],
 ) -> list[RoleDefinitionChange]:
     """Definitions read in both snapshots whose name, permissions or scopes changed."""
@@ -235,11 +163,11 @@ def _definitions_changed(
     return out
 
 
-def _definition_changes(da: RoleDef, db: RoleDef) -> list[FieldChange]:
+def _definition_changes(da: RoleDefinition, db: RoleDefinition) -> list[FieldChange]:
     out = []
     if da.name != db.name:
         out.append(FieldChange("roleName", "changed", da.name, db.name))
-    for kind in _PERMISSION_KINDS:
+    for kind in PERMISSION_KINDS:
         old = {x.lower(): x for x in da.permissions.get(kind, [])}
         new = {x.lower(): x for x in db.permissions.get(kind, [])}
         for k in sorted(new.keys() - old.keys()):

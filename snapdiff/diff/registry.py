@@ -79,32 +79,13 @@ def section(cls: type[T]) -> type[T]:
     return cls
 
 
-_loaded = False
-
-
-def load_builtin_sections() -> None:
-    """Import every module in ``snapdiff.diff.sections`` so that they register."""
-    global _loaded
-    if _loaded:
-        return
-    import importlib
-    import pkgutil
-
-    from . import sections as pkg
-
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{pkg.__name__}.{mod.name}")
-    _loaded = True
-
-
 def sections() -> list[Section[Any]]:
-    """Every registered section, in report order."""
-    load_builtin_sections()
+    """Every registered section, in report order (the built-in ones register when
+    ``snapdiff.diff`` is imported)."""
     return sorted(REGISTRY.values(), key=lambda s: (s.order, s.name))
 
 
 def get_section(name: str) -> Section[Any]:
-    load_builtin_sections()
     return REGISTRY[name]
 
 

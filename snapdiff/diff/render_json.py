@@ -1,4 +1,4 @@
-"""JSON rendering: ``Diff.to_dict()`` with sorted keys; the schema is ``model.SCHEMA``."""
+"""JSON rendering: ``Diff.to_dict()`` with sorted keys; the schema is ``snapdiff.diff.schema.SCHEMA``."""
 
 from __future__ import annotations
 

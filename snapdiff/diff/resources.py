@@ -209,7 +209,7 @@ def diff_resources(
 
     only_a = sorted(ra.keys() - rb.keys())
     only_b = sorted(rb.keys() - ra.keys())
-    reason = _listing_reason(a, "A") or _listing_reason(b, "B")
+    reason = listing_reason(a, "A") or listing_reason(b, "B")
     if reason:
         if only_a or only_b:
             not_compared.append(
@@ -223,14 +223,14 @@ def diff_resources(
 
     removed = {k: ra[k] for k in only_a}
     added = {k: rb[k] for k in only_b}
-    _find_moves(removed, added, ignores, noise, out, pairs)
+    find_moves(removed, added, ignores, noise, out, pairs)
     _find_renames(removed, added, ignores, out)
     out.added = [ref(added[k]) for k in sorted(added)]
     out.removed = [ref(removed[k]) for k in sorted(removed)]
     return out, pairs
 
 
-def _listing_reason(view: SnapshotView, side: str) -> str | None:
+def listing_reason(view: SnapshotView, side: str) -> str | None:
     reason = source_reason(view, side, "resourcegraph")
     if reason:
         return reason
@@ -243,7 +243,7 @@ def _listing_reason(view: SnapshotView, side: str) -> str | None:
     return None
 
 
-def _find_moves(
+def find_moves(
     removed: dict[str, Row],
     added: dict[str, Row],
     ignores: IgnoreSet,

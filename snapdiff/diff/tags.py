@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..naming.scad import find_scad_tag, parse_scad
+from ..read import cia_tag
 from .model import CiaChange, CiaSection, CiaValue
 from .resources import Pair, ref
 
 
 def cia_value(row: dict[str, Any]) -> CiaValue | None:
     """The parsed ``scad`` tag of a resource row, or None without one."""
-    raw = find_scad_tag(row.get("tags"))
-    if raw is None:
+    t = cia_tag(row)
+    if t is None:
         return None
-    s = parse_scad(raw)
-    return CiaValue(
-        str(raw), s.confValue, s.integrityValue, s.availValue, sorted(s.groups), list(s.problems)
-    )
+    return CiaValue(t.raw, t.c, t.i, t.a, list(t.groups), list(t.problems))
 
 
 def _same(x: CiaValue, y: CiaValue) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import click
-
+from ..status import SnapshotStatus
 from .model import FieldChange, SnapshotInfo
 
+# ANSI SGR codes, as click.style writes them (the CLI decides whether to colour at all)
+_ANSI = {"red": 31, "green": 32, "yellow": 33, "cyan": 36, "magenta": 35}
 _SIGN_COLOUR = {"+": "green", "-": "red", "~": "yellow", ">": "cyan", "?": "magenta", "!": "yellow"}
 KIND_SIGN = {"added": "+", "removed": "-", "changed": "~"}
 MAX_VALUE = 160
@@ -31,7 +32,7 @@ def md_who(principal_id: str, name: str | None) -> str:
 
 def snapshot_line(s: SnapshotInfo) -> str:
     label = f" '{s.label}'" if s.label else ""
-    status = "" if s.status == "complete" else f" [{s.status}]"
+    status = "" if s.status == SnapshotStatus.COMPLETE else f" [{s.status}]"
     return f"#{s.id}{label} {s.started_at[:19]}{status} ({s.store})"
 
 
@@ -42,8 +43,12 @@ class TextOut:
         self.color = color
         self.lines: list[str] = []
 
-    def style(self, text: str, **kw: Any) -> str:
-        return click.style(text, **kw) if self.color else text
+    def style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
+        """``text`` in colour ``fg`` and/or bold when colouring, else as is."""
+        if not self.color or not (fg or bold):
+            return text
+        codes = (f"\x1b[{_ANSI[fg]}m" if fg else "") + ("\x1b[1m" if bold else "")
+        return f"{codes}{text}\x1b[0m"
 
     def head(self, text: str) -> None:
         self.lines.append("")

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 RESOURCE_GROUP_TYPE = "microsoft.resources/subscriptions/resourcegroups"
+MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
 
 def _after(rid: str, key: str) -> str | None:
@@ -42,6 +43,35 @@ def role_guid(role_definition_id: str) -> str:
     """The lower-cased GUID of a role definition id (the target its definition is stored at);
     cached, since every assignment names one of a few roles."""
     return last_segment(role_definition_id).lower()
+
+
+def is_management_group(rid: str) -> bool:
+    """Whether an id names a management group (``/providers/Microsoft.Management/...``)."""
+    return rid.lower().startswith(MANAGEMENT_GROUP_PREFIX)
+
+
+def is_subscription_scope(rid: str) -> bool:
+    """Whether an id lies in a subscription (``/subscriptions/...``: it or anything below)."""
+    return rid.lower().startswith("/subscriptions/")
+
+
+def id_scopes(rid: str) -> list[str]:
+    """Every scope at or above an id, outermost first, from its second segment down:
+    ``/subscriptions/s``, ``.../resourceGroups/g``, then each deeper prefix of the id (the
+    bare ``resourceGroups`` and ``providers`` segments are not scopes), the id itself last."""
+    parts = rid.split("/")
+    out = []
+    for n in range(3, len(parts) + 1):
+        prefix = "/".join(parts[:n])
+        if not prefix.lower().endswith(("/resourcegroups", "/providers")):
+            out.append(prefix)
+    return out
+
+
+def resource_group_scope(rid: str) -> str:
+    """The first four segments of an id: ``/subscriptions/s/resourceGroups/g`` for anything in
+    a resource group (as spelled in the id)."""
+    return "/".join(rid.split("/", 5)[:5])
 
 
 def row_parts(row: dict[str, Any]) -> tuple[str, str, str, str]:

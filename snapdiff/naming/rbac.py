@@ -1,18 +1,14 @@
-"""Reading stored role-assignment listings: which listings a snapshot holds and the fields of
-each assignment in them. Deduplication is left to the reader: listings overlap (a
-subscription's listing repeats the management-group assignments it inherits)."""
+"""The fields of one role assignment as ARM lists it, and the groups a set of assignments is
+given to. Pure functions of listed items (the collector reads fresh answers with them;
+``snapdiff.read.rbac`` reads stored listings and deduplicates)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .calls import ROLE_ASSIGNMENTS
 from .ids import role_guid
-
-if TYPE_CHECKING:
-    from ..snapshot import Fetch, SnapshotView
 
 
 @dataclass(frozen=True)
@@ -59,20 +55,6 @@ def read_assignments(items: Iterable[Any]) -> Iterator[AssignmentItem]:
         a = read_assignment(item)
         if a is not None:
             yield a
-
-
-def assignment_listings(view: SnapshotView) -> Iterator[tuple[str, Fetch]]:
-    """(lower-cased listing scope, fetch) of every stored listing, ok or not, in stored order."""
-    for f in view.fetches(ROLE_ASSIGNMENTS):
-        yield f.target.lower(), f
-
-
-def listed_assignments(view: SnapshotView) -> Iterator[tuple[str, AssignmentItem]]:
-    """(lower listing scope, assignment) of every assignment in the listings that are ok."""
-    for target, f in assignment_listings(view):
-        if f.ok:
-            for a in read_assignments(f.items()):
-                yield target, a
 
 
 def group_principals(assignments: Iterable[AssignmentItem]) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..access.diff import AccessChange, AccessDiff
+from ..access.expand import Path
 from ..access.query import Access
 from ..naming.ids import last_segment
 from .graph import Graph, Node
@@ -77,54 +78,42 @@ def access_graphs(
     return pictures, skipped
 
 
+def _paths_to(ch: AccessChange, x: Access, rid: str) -> list[Path]:
+    """The paths by which the change's principal holds the changed capabilities on ``rid``."""
+    res = x.x.resources.get(rid.lower())
+    h = x.expander.access(res).holders.get(ch.principal.lower()) if res else None
+    if h is None:
+        return []
+    wanted = set(ch.capabilities)
+    return [q for q in h.paths if q.caps & wanted and q.grant.eligible == ch.eligible]
+
+
 def _access_graph(ch: AccessChange, x: Access) -> Graph | None:
     who = ch.principal_name or ch.principal
-    g = Graph(f"{who} gained {', '.join(ch.capabilities)}")
-    wanted = set(ch.capabilities)
-    hot = [r for r in ch.resources if r.cia and r.cia[0] >= C_MIN]
-    p = Node("p", 0, "principal", who.split(" (")[0], f"{who} [{ch.principal}]")
-    drawn = 0
-    depth = 0
-    for r in hot:
-        res = x.x.resources.get(r.id.lower())
-        if res is None:
-            continue
-        h = x.expander.access(res).holders.get(ch.principal.lower())
-        if h is None:
-            continue
-        paths = [q for q in h.paths if q.caps & wanted and q.grant.eligible == ch.eligible]
-        if not paths:
-            continue
-        if drawn >= MAX_RESOURCES:
-            drawn += 1
-            continue
-        drawn += 1
-        for q in paths:
-            depth = max(depth, len(q.via))
-    if drawn == 0:
+    reached = [
+        (r, paths)
+        for r in ch.resources
+        if r.cia and r.cia[0] >= C_MIN and (paths := _paths_to(ch, x, r.id))
+    ]
+    if not reached:
         return None
-    # second pass with the depth known: resources sit in one column after the deepest chain
-    shown = 0
-    for r in hot:
-        res = x.x.resources.get(r.id.lower())
-        h = x.expander.access(res).holders.get(ch.principal.lower()) if res else None
-        if h is None:
-            continue
-        paths = [q for q in h.paths if q.caps & wanted and q.grant.eligible == ch.eligible]
-        if not paths:
-            continue
-        if shown >= MAX_RESOURCES:
-            shown += 1
-            continue
-        shown += 1
+    g = Graph(f"{who} gained {', '.join(ch.capabilities)}")
+    p = Node("p", 0, "principal", who.split(" (")[0], f"{who} [{ch.principal}]")
+    shown = reached[:MAX_RESOURCES]
+    # resources sit in one column after the deepest group chain
+    depth = max(len(q.via) for _, paths in shown for q in paths)
+    for r, paths in shown:
         rnode = Node(
             f"r:{r.id.lower()}", depth + 2, "resource", resource_name(r.id), r.id, cia_text(r.cia)
         )
         for q in paths:
             chain = [p]
-            for n, gid in enumerate(q.via):
-                chain.append(Node(f"g:{gid}", n + 1, "group", x.name(gid).split(" (")[0], gid))
+            chain += [
+                Node(f"g:{gid}", n + 1, "group", x.name(gid).split(" (")[0], gid)
+                for n, gid in enumerate(q.via)
+            ]
             role = ("eligible " if q.grant.eligible else "") + q.grant.role_name
+            at = "at " + short_scope(q.grant.scope)
             chain.append(
                 Node(
                     f"a:{q.grant.id.lower()}",
@@ -132,13 +121,13 @@ def _access_graph(ch: AccessChange, x: Access) -> Graph | None:
                     "assignment",
                     role,
                     f"{role} at {q.grant.scope}",
-                    "at " + short_scope(q.grant.scope),
+                    at,
                 )
             )
             chain.append(rnode)
             g.chain(chain)
-    if shown > MAX_RESOURCES:
-        more = Node("more", depth + 2, "more", f"+{shown - MAX_RESOURCES} more resource(s)")
+    if len(reached) > MAX_RESOURCES:
+        more = Node("more", depth + 2, "more", f"+{len(reached) - MAX_RESOURCES} more resource(s)")
         for a in [k for k, n in g.nodes.items() if n.kind == "assignment"]:
             g.link(a, g.add(more))
     return g

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from ..diff.rbac import load_assignments, role_definitions
+from ..diff.rbac import load_assignments
+from ..read import role_definitions
 from ..snapshot import SnapshotView
 from ..store import Store
 

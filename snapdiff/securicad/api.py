@@ -6,21 +6,19 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ..errors import SnapdiffError
+from ..errors import SnapdiffError, StoreError
 from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
+from ..status import SnapshotStatus
 from . import core
 from .context import BuildContext
 from .files import write_outputs
-from .registry import BY_TYPE, REGISTRY, load_builtin_kinds
+from .kinds import load_builtin_kinds
+from .registry import BY_TYPE, REGISTRY
 
 log = logging.getLogger(__name__)
-
-# A builder bug becomes a warning naming the resource, so one odd row cannot lose the file;
-# tests/conftest.py sets this so that the same bug fails the tests instead.
-RAISE_BUILDER_ERRORS = False
 
 NAME = "Scanned_Azure_Active_Directory"
 PARSER_VERSION = 2
@@ -34,7 +32,7 @@ class BuildResult:
     incomplete: dict[str, str] = field(default_factory=dict)  # source -> failed/interrupted
     when: str = ""  # YYYY-mm-dd_HH-MM of the snapshot, for file names
     coverage: dict[str, str] = field(default_factory=dict)  # source -> what was forbidden
-    status: str = "complete"  # the snapshot's status
+    status: str = SnapshotStatus.COMPLETE  # the snapshot's status
     origin: dict[str, Any] = field(default_factory=dict)  # the snapshot's uid, label, time
 
 
@@ -43,17 +41,32 @@ class IncompleteSnapshot(SnapdiffError):
     reached, or coverage is incomplete (something was forbidden)."""
 
 
-def build(view: SnapshotView, *, bug_compatible: bool = False, strict: bool = False) -> BuildResult:
-    """Return the active-directory object and the insights list (None when empty)."""
+OnBuilderError = Literal["warn", "raise"]
+
+
+def build(
+    view: SnapshotView,
+    *,
+    bug_compatible: bool = False,
+    strict: bool = False,
+    on_builder_error: OnBuilderError = "warn",
+) -> BuildResult:
+    """Return the active-directory object and the insights list (None when empty).
+
+    A builder that raises on a row is a bug: by default (``"warn"``) it becomes a warning
+    naming the resource, so one odd row cannot lose the file; ``"raise"`` lets it through
+    (the tests build that way, so the same bug fails them)."""
     with paused_gc():
-        return _build(view, bug_compatible, strict)
+        return _build(view, bug_compatible, strict, on_builder_error)
 
 
-def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResult:
+def _build(
+    view: SnapshotView, bug_compatible: bool, strict: bool, on_builder_error: OnBuilderError
+) -> BuildResult:
     load_builtin_kinds()
     incomplete = view.unfinished_sources()
     coverage = view.coverage()
-    if strict and (incomplete or coverage or view.meta.status != "complete"):
+    if strict and (incomplete or coverage or view.meta.status != SnapshotStatus.COMPLETE):
         what = [f"{k} {view.describe_source(k)}" for k in sorted(incomplete)]
         what += [
             f"{k} coverage incomplete ({v.splitlines()[0]})" for k, v in sorted(coverage.items())
@@ -80,8 +93,10 @@ def _build(view: SnapshotView, bug_compatible: bool, strict: bool) -> BuildResul
             continue
         try:
             obj = kind.func(row, ctx)
+        except StoreError:
+            raise  # damaged or tampered data is refused, never skipped as a builder bug
         except Exception as e:  # a builder bug must not lose the whole file
-            if RAISE_BUILDER_ERRORS:
+            if on_builder_error == "raise":
                 raise
             log.debug("%s builder failed on %s", kind.key, row.get("id"), exc_info=True)
             ctx.warn(

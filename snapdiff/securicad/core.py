@@ -3,21 +3,17 @@ groups, role assignments, groups; plus ``hva_tags`` and the App Insights topolog
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
-from ..naming.calls import (
-    GRAPH_MEMBERS,
-    INSIGHTS_TOPOLOGY,
-    MANAGEMENT_GROUP_GET,
-    MANAGEMENT_GROUPS_LIST,
-    ROLE_DEFINITION,
-    SUBSCRIPTIONS_GET,
-    SUBSCRIPTIONS_LIST,
-)
-from ..naming.ids import is_resource_group, role_guid, scoped_resource_groups
-from ..naming.rbac import assignment_listings, group_principals, read_assignments
+from ..naming.calls import INSIGHTS_TOPOLOGY, SUBSCRIPTIONS_GET, SUBSCRIPTIONS_LIST
+from ..naming.ids import is_resource_group, scoped_resource_groups
+from ..naming.rbac import AssignmentItem, group_principals
 from ..naming.scad import find_scad_tag, parse_scad, parse_scad_bug_compatible
-from .common import get, managed_by
+from ..read import management_groups as read_management_groups
+from ..read import member_listings, role_definitions
+from ..read import role_assignments as read_role_assignments
+from .common import managed_by
 from .context import BuildContext
 
 
@@ -76,122 +72,78 @@ def management_groups(ctx: BuildContext) -> list[dict[str, Any]]:
     """§2.3 and §5: each listed group with its direct children, in list order (the old
     collector reversed it; bug-compatible mode does too). A group without children gets
     ``scope: []`` where the old collector crashed."""
-    view = ctx.view
-    items: list[dict[str, Any]] = []
-    for f in view.fetches(MANAGEMENT_GROUPS_LIST):
-        if f.ok:
-            items += f.items()
     out = []
-    for mg in items:
-        mg_id = str(mg.get("id", ""))
-        detail = view.fetch(MANAGEMENT_GROUP_GET, mg_id.lower())
-        children: list[dict[str, Any]] = []
-        if detail is None or not detail.ok:
-            ctx.warn(mg_id, "management group details missing; emitted with scope []")
-        else:
-            for child in get(detail.body(), "properties", "children", default=[]) or []:
-                children.append(
-                    {
-                        "id": child.get("id"),
-                        "scopeType": child.get("type"),
-                        "name": child.get("name"),
-                    }
-                )
-        out.append({"id": mg.get("id"), "name": mg.get("name"), "scope": children})
+    for mg in read_management_groups(ctx.view).groups.values():
+        if not mg.details_ok:
+            ctx.warn(mg.id, "management group details missing; emitted with scope []")
+        children = [{"id": c.id, "scopeType": c.type, "name": c.name} for c in mg.children]
+        out.append({"id": mg.id, "name": mg.name, "scope": children})
     if ctx.bug_compatible:
         out.reverse()
     return out
 
 
-def role_definitions(ctx: BuildContext) -> dict[str, dict[str, Any]]:
-    """Stored role definitions by lower-cased GUID."""
-    defs = {}
-    for f in ctx.view.fetches(ROLE_DEFINITION):
-        if f.ok and isinstance(f.body(), dict):
-            defs[f.target] = f.body()
-    return defs
-
-
-def role_assignment_items(ctx: BuildContext) -> list[dict[str, Any]]:
-    """Every stored assignment once (listings overlap: a subscription's listing repeats the
-    management-group assignments it inherits), in stored order."""
-    out, seen = [], set()
-    for _, f in assignment_listings(ctx.view):
-        if not f.ok:
-            continue
-        for a in read_assignments(f.items()):
-            key = (a.id.lower(), a.scope.lower())
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(a.raw)
-    return out
-
-
 def role_assignments(ctx: BuildContext) -> list[dict[str, Any]]:
-    """§2.4."""
-    defs = role_definitions(ctx)
+    """§2.4: every stored assignment once, in stored order."""
+    defs = role_definitions(ctx.view)
     out = []
-    for a in role_assignment_items(ctx):
-        p = a.get("properties") or {}
-        rd_id = p.get("roleDefinitionId")
-        if not rd_id:
-            ctx.warn(str(a.get("id")), "role assignment without roleDefinitionId skipped")
+    for a in role_assignments_read(ctx):
+        if not a.role_definition_id:
+            ctx.warn(a.id, "role assignment without roleDefinitionId skipped")
             continue
-        rd = defs.get(role_guid(rd_id))
+        rd = defs.get(a.role_guid)
         if rd is None:
-            ctx.warn(str(a.get("id")), f"role definition {rd_id} not stored; roleName null")
-        rd_props = (rd or {}).get("properties") or {}
+            ctx.warn(a.id, f"role definition {a.role_definition_id} not stored; roleName null")
         out.append(
             {
-                "id": a.get("id"),
-                "name": a.get("name"),
-                "scope": p.get("scope"),
-                "principalId": p.get("principalId"),
-                "principalType": p.get("principalType"),
-                "roleName": rd_props.get("roleName"),
+                "id": a.raw.get("id"),
+                "name": a.raw.get("name"),
+                "scope": (a.raw.get("properties") or {}).get("scope"),
+                "principalId": (a.raw.get("properties") or {}).get("principalId"),
+                "principalType": (a.raw.get("properties") or {}).get("principalType"),
+                "roleName": rd.role_name if rd is not None else None,
                 "permissions": [
                     {
-                        "actions": perm.get("actions"),
-                        "notActions": perm.get("notActions"),
-                        "dataActions": perm.get("dataActions"),
-                        "notDataActions": perm.get("notDataActions"),
+                        "actions": block["actions"],
+                        "notActions": block["notActions"],
+                        "dataActions": block["dataActions"],
+                        "notDataActions": block["notDataActions"],
                     }
-                    for perm in rd_props.get("permissions") or []
+                    for block in (rd.blocks if rd is not None else [])
                 ],
             }
         )
     return out
 
 
-def member_type(odata_type: str) -> str:
-    return odata_type.rsplit(".", 1)[-1] if odata_type else ""
+def role_assignments_read(ctx: BuildContext) -> list[AssignmentItem]:
+    """The snapshot's role assignments (``snapdiff.read``), in stored order."""
+    return list(read_role_assignments(ctx.view).records.values())
 
 
 def groups(ctx: BuildContext) -> list[dict[str, Any]]:
     """§2.5: every group reached from a Group-principal assignment, breadth-first, once each,
     with all pages of its direct members. A group whose members could not be read is emitted
     with ``members: []`` (as before) and a warning."""
-    view = ctx.view
-    roots = group_principals(read_assignments(role_assignment_items(ctx)))
-    queue, seen, out = list(roots), set(), []
+    listings = member_listings(ctx.view)
+    queue: deque[str] = deque(group_principals(role_assignments_read(ctx)))
+    seen: set[str] = set()
+    out = []
     while queue:
-        gid = queue.pop(0)
+        gid = queue.popleft()
         if gid in seen:
             continue
         seen.add(gid)
-        f = view.fetch(GRAPH_MEMBERS, gid)
+        listing = listings.get(gid.lower())
         members = []
-        if f is None or not f.ok:
-            ctx.warn(gid, f"group members {'not collected' if f is None else f.status}; members []")
+        if listing is None or not listing.ok:
+            why = "not collected" if listing is None else listing.fetch.status
+            ctx.warn(gid, f"group members {why}; members []")
         else:
-            for m in f.items():
-                if not m.get("id"):
-                    continue
-                mtype = member_type(str(m.get("@odata.type", "")))
-                members.append({"id": m["id"], "memberType": mtype})
-                if mtype == "group" and m["id"] not in seen:
-                    queue.append(m["id"])
+            for m in listing.members:
+                members.append({"id": m.id, "memberType": m.type})
+                if m.type == "group" and m.id not in seen:
+                    queue.append(m.id)
         out.append({"groupId": gid, "members": members})
     return out
 

@@ -42,14 +42,3 @@ def kind(key: str, *types: str) -> Callable[[Builder], Builder]:
         return func
 
     return register
-
-
-def load_builtin_kinds() -> None:
-    """Import every module in ``snapdiff.securicad.kinds`` so that they register."""
-    import importlib
-    import pkgutil
-
-    from . import kinds
-
-    for mod in sorted(pkgutil.iter_modules(kinds.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{kinds.__name__}.{mod.name}")

@@ -17,6 +17,12 @@ import hashlib
 import uuid
 from typing import Any
 
+from .shapes import (
+    management_group_details,
+    management_group_item,
+    role_assignment,
+    role_definition,
+)
 from .tenant import Tenant, assignment_listings
 
 TENANT_ID = "5f1c2d3e-8a7b-4c6d-9e0f-1a2b3c4d5e6f"
@@ -2170,64 +2176,17 @@ class _MgTree:
         return out
 
     def list_items(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": f"{_MG}{m}",
-                "type": "Microsoft.Management/managementGroups",
-                "name": m,
-                "properties": {"tenantId": TENANT_ID, "displayName": self.display[m]},
-            }
-            for m in self.parent
-        ]
+        return [management_group_item(m, TENANT_ID, self.display[m]) for m in self.parent]
 
     def details(self, subs: list[tuple[str, str, str, Any]]) -> dict[str, dict[str, Any]]:
-        out = {}
-        for m, parent in self.parent.items():
-            children: list[dict[str, Any]] = [
-                {
-                    "id": f"{_MG}{c}",
-                    "type": "Microsoft.Management/managementGroups",
-                    "name": c,
-                    "displayName": self.display[c],
-                    "children": None,
-                }
-                for c, p in self.parent.items()
-                if p == m
-            ]
-            children += [
-                {
-                    "id": f"/subscriptions/{sid}",
-                    "type": "/subscriptions",
-                    "name": sid,
-                    "displayName": name,
-                    "children": None,
-                }
-                for sid, name, mg, _ in subs
-                if mg == m
-            ]
-            out[f"{_MG}{m}".lower()] = {
-                "id": f"{_MG}{m}",
-                "type": "Microsoft.Management/managementGroups",
-                "name": m,
-                "properties": {
-                    "tenantId": TENANT_ID,
-                    "displayName": self.display[m],
-                    "details": {
-                        "version": 2 if self.updated[m] != _CREATED else 1,
-                        "updatedTime": self.updated[m],
-                        "updatedBy": _guid("principal", "alice.admin"),
-                        "parent": None
-                        if parent is None
-                        else {
-                            "id": f"{_MG}{parent}",
-                            "name": parent,
-                            "displayName": self.display[parent],
-                        },
-                    },
-                    "children": children or None,
-                },
-            }
-        return out
+        return management_group_details(
+            self.parent,
+            self.display,
+            [(sid, name, mg) for sid, name, mg, _ in subs],
+            TENANT_ID,
+            updated={m: (2 if t != _CREATED else 1, t) for m, t in self.updated.items()},
+            by=_guid("principal", "alice.admin"),
+        )
 
 
 # ---- groups and principals -------------------------------------------------------------------------
@@ -2365,32 +2324,18 @@ CUSTOM_BREAK_GLASS = _guid("role", "Fabrikam Break Glass")
 CUSTOM_VM_OPERATOR = _guid("role", "Fabrikam VM Operator")
 
 
-def _role_def(guid: str, name: str, desc: str, actions: list[str], not_actions: list[str] | None = None,
-              data: list[str] | None = None, *, custom: bool = False, scopes: list[str] | None = None,
-              updated: str = "2021-11-11T20:13:47.8628684Z") -> dict[str, Any]:  # fmt: skip
-    return {
-        "id": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
-        "type": "Microsoft.Authorization/roleDefinitions",
-        "name": guid,
-        "properties": {
-            "roleName": name,
-            "type": "CustomRole" if custom else "BuiltInRole",
-            "description": desc,
-            "assignableScopes": scopes or ["/"],
-            "permissions": [
-                {
-                    "actions": actions,
-                    "notActions": not_actions or [],
-                    "dataActions": data or [],
-                    "notDataActions": [],
-                }
-            ],
-            "createdOn": "2015-02-02T21:55:09.8806423Z" if not custom else _CREATED,
-            "updatedOn": updated,
-            "createdBy": None if not custom else _guid("principal", "alice.admin"),
-            "updatedBy": None if not custom else _guid("principal", "alice.admin"),
-        },
-    }
+def role_def(guid: str, name: str, desc: str, actions: list[str], not_actions: list[str] | None = None,
+             data: list[str] | None = None, *, custom: bool = False, scopes: list[str] | None = None,
+             updated: str = "2021-11-11T20:13:47.8628684Z") -> dict[str, Any]:  # fmt: skip
+    """A role definition; custom roles were made by Alice (the demo's admin) in March 2025."""
+    if not custom:
+        return role_definition(
+            guid, name, desc, actions, not_actions, data, scopes=scopes, updated=updated
+        )
+    return role_definition(
+        guid, name, desc, actions, not_actions, data, custom=True, scopes=scopes, created=_CREATED,
+        updated=updated, by=_guid("principal", "alice.admin"),
+    )  # fmt: skip
 
 
 def _rbac(
@@ -2413,24 +2358,24 @@ def _rbac(
         else []
     )
     defs = [
-        _role_def(OWNER, "Owner", "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.", ["*"]),
-        _role_def(CONTRIBUTOR, "Contributor", "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.",
+        role_def(OWNER, "Owner", "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.", ["*"]),
+        role_def(CONTRIBUTOR, "Contributor", "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.",
                   ["*"], ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write", "Microsoft.Authorization/elevateAccess/Action",
                           "Microsoft.Blueprint/blueprintAssignments/write", "Microsoft.Blueprint/blueprintAssignments/delete",
                           "Microsoft.Compute/galleries/share/action", "Microsoft.Purview/consents/write", "Microsoft.Purview/consents/delete"]),
-        _role_def(READER, "Reader", "View all resources, but does not allow you to make any changes.", ["*/read"]),
-        _role_def(USER_ACCESS_ADMIN, "User Access Administrator", "Lets you manage user access to Azure resources.",
+        role_def(READER, "Reader", "View all resources, but does not allow you to make any changes.", ["*/read"]),
+        role_def(USER_ACCESS_ADMIN, "User Access Administrator", "Lets you manage user access to Azure resources.",
                   ["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"]),
-        _role_def(KV_SECRETS_USER, "Key Vault Secrets User", "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+        role_def(KV_SECRETS_USER, "Key Vault Secrets User", "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
                   [], data=["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"]),
-        _role_def(BLOB_DATA_READER, "Storage Blob Data Reader", "Allows for read access to Azure Storage blob containers and data",
+        role_def(BLOB_DATA_READER, "Storage Blob Data Reader", "Allows for read access to Azure Storage blob containers and data",
                   ["Microsoft.Storage/storageAccounts/blobServices/containers/read", "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action"],
                   data=["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]),
-        _role_def(AKS_CLUSTER_USER, "Azure Kubernetes Service Cluster User Role", "List cluster user credential action.",
+        role_def(AKS_CLUSTER_USER, "Azure Kubernetes Service Cluster User Role", "List cluster user credential action.",
                   ["Microsoft.ContainerService/managedClusters/listClusterUserCredential/action", "Microsoft.ContainerService/managedClusters/read"]),
-        _role_def(CUSTOM_BREAK_GLASS, "Fabrikam Break Glass", "Emergency access: everything, including data planes.",
+        role_def(CUSTOM_BREAK_GLASS, "Fabrikam Break Glass", "Emergency access: everything, including data planes.",
                   ["*"], data=["*"], custom=True, scopes=[f"{_MG}mg-landingzones"]),
-        _role_def(CUSTOM_VM_OPERATOR, "Fabrikam VM Operator", "Start, stop and restart virtual machines.",
+        role_def(CUSTOM_VM_OPERATOR, "Fabrikam VM Operator", "Start, stop and restart virtual machines.",
                   vm_actions, custom=True, scopes=[f"/subscriptions/{P}", f"/subscriptions/{S}"],
                   updated="2026-11-23T10:00:00.0000000Z" if w1 else _CREATED),
     ]  # fmt: skip
@@ -2512,23 +2457,7 @@ def _rbac(
 
 def _assignment(a: dict[str, Any], listing_sub: str) -> dict[str, Any]:
     """A role assignment as listed under ``listing_sub`` ("" for a management-group listing)."""
-    prefix = listing_sub
-    return {
-        "properties": {
-            "roleDefinitionId": f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{a['role']}",
-            "principalId": a["principalId"],
-            "principalType": a["principalType"],
-            "scope": a["scope"],
-            "condition": None,
-            "conditionVersion": None,
-            "createdOn": a["created"],
-            "updatedOn": a["created"],
-            "createdBy": _guid("principal", "alice.admin"),
-            "updatedBy": _guid("principal", "alice.admin"),
-            "delegatedManagedIdentityResourceId": None,
-            "description": None,
-        },
-        "id": f"{a['scope']}/providers/Microsoft.Authorization/roleAssignments/{a['guid']}",
-        "type": "Microsoft.Authorization/roleAssignments",
-        "name": a["guid"],
-    }
+    alice = _guid("principal", "alice.admin")
+    audit = {"createdBy": alice, "updatedBy": alice, "delegatedManagedIdentityResourceId": None,
+             "description": None}  # fmt: skip
+    return role_assignment(a, listing_sub, audit)

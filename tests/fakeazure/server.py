@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .shapes import arg_page, objects_by_ids, select
 from .tenant import Fault, Tenant
 
 DROP = 0  # Fault(status=DROP): close the connection without answering
@@ -240,16 +241,7 @@ class FakeAzure:
         opts = req.get("options") or {}
         start = _offset(opts.get("$skipToken"))
         top = int(opts.get("$top") or 1000)
-        chunk = rows[start : start + top]
-        body: dict[str, Any] = {
-            "totalRecords": len(rows),
-            "count": len(chunk),
-            "data": chunk,
-            "facets": [],
-            "resultTruncated": "false",
-        }
-        if start + top < len(rows):
-            body["$skipToken"] = _token(start + top)
+        body = arg_page(rows, start, top, _token(start + top))
         with self.lock:
             self.quota = self.quota - 1 if self.quota > 1 else 15
             remaining = self.quota
@@ -334,14 +326,7 @@ class FakeAzure:
         ids = req.get("ids")
         if not isinstance(ids, list) or not ids or len(ids) > MAX_IDS:
             return 400, {}, _graph_error("Request_BadRequest", f"ids: 1 to {MAX_IDS} expected")
-        types = {str(t).lower() for t in req.get("types") or []}
-        known = self.t.directory_objects()
-        found = []
-        for i in ids:
-            obj = known.get(str(i).lower())
-            kind = str((obj or {}).get("@odata.type", "")).rsplit(".", 1)[-1].lower()
-            if obj is not None and (not types or kind in types):
-                found.append(obj)
+        found = objects_by_ids(self.t.directory_objects(), ids, req.get("types") or None)
         return (
             200,
             {"x-ms-resource-unit": "1"},
@@ -367,12 +352,9 @@ MAX_BATCH = 20  # ARM /batch
 _DENIED = "Insufficient privileges to complete the operation."
 
 
-def _select(obj: dict[str, Any], select: str | None) -> dict[str, Any]:
-    """Graph's $select: the named fields that the object has, always with @odata.type."""
-    if not select:
-        return obj
-    keep = {f.strip() for f in select.split(",")}
-    return {k: v for k, v in obj.items() if k in keep or k == "@odata.type"}
+def _select(obj: dict[str, Any], query: str | None) -> dict[str, Any]:
+    """Graph's $select, from the query string."""
+    return select(obj, [f.strip() for f in query.split(",")] if query else None)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

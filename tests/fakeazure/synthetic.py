@@ -19,8 +19,9 @@ from .demo import (
     OWNER,
     READER,
     USER_ACCESS_ADMIN,
-    _role_def,
+    role_def,
 )
+from .shapes import management_group_details, management_group_item, role_assignment
 from .tenant import Tenant, assignment_listings
 
 _MG = "/providers/Microsoft.Management/managementGroups/"
@@ -683,35 +684,27 @@ def synthetic_tenant(
         for s, rg in ctx.rgs
     ]  # fmt: skip
     containers.sort(key=lambda r: r["id"].lower())
-    mgs = [
-        {"id": f"{_MG}{m}", "type": "Microsoft.Management/managementGroups", "name": m,
-         "properties": {"tenantId": t, "displayName": "Tenant Root Group" if m == t else m}}
-        for m in mg_parent
-    ]  # fmt: skip
-    mg_details = {}
-    for m, parent in mg_parent.items():
-        children = [{"id": f"{_MG}{c}", "type": "Microsoft.Management/managementGroups", "name": c,
-                     "displayName": c, "children": None} for c, p in mg_parent.items() if p == m]  # fmt: skip
-        children += [{"id": f"/subscriptions/{s}", "type": "/subscriptions", "name": s, "displayName": s,
-                      "children": None} for s, sm in sub_mg.items() if sm == m]  # fmt: skip
-        mg_details[f"{_MG}{m}".lower()] = {
-            "id": f"{_MG}{m}", "type": "Microsoft.Management/managementGroups", "name": m,
-            "properties": {"tenantId": t, "displayName": m, "children": children or None,
-                           "details": {"version": 1, "updatedTime": _TS, "updatedBy": None,
-                                       "parent": None if parent is None else {"id": f"{_MG}{parent}", "name": parent,
-                                                                              "displayName": parent}}},
-        }  # fmt: skip
+    display = {m: "Tenant Root Group" if m == t else m for m in mg_parent}
+    mgs = [management_group_item(m, t, display[m]) for m in mg_parent]
+    mg_details = management_group_details(
+        mg_parent,
+        {m: m for m in mg_parent},
+        [(s, s, sub_mg[s]) for s in ctx.subs],
+        t,
+        updated={m: (1, _TS) for m in mg_parent},
+        by=None,
+    )
     users, sps, groups = _principals(ctx, n_resources)
     custom = str(uuid.UUID(int=random.Random(f"custom:{seed}").getrandbits(128), version=4))
     defs = [
-        _role_def(OWNER, "Owner", "Grants full access to manage all resources.", ["*"]),
-        _role_def(CONTRIBUTOR, "Contributor", "Grants full access to manage all resources, without role assignment.",
+        role_def(OWNER, "Owner", "Grants full access to manage all resources.", ["*"]),
+        role_def(CONTRIBUTOR, "Contributor", "Grants full access to manage all resources, without role assignment.",
                   ["*"], ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
                           "Microsoft.Authorization/elevateAccess/Action"]),
-        _role_def(READER, "Reader", "View all resources.", ["*/read"]),
-        _role_def(USER_ACCESS_ADMIN, "User Access Administrator", "Lets you manage user access to Azure resources.",
+        role_def(READER, "Reader", "View all resources.", ["*/read"]),
+        role_def(USER_ACCESS_ADMIN, "User Access Administrator", "Lets you manage user access to Azure resources.",
                   ["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"]),
-        _role_def(custom, "Synthetic Operator", "Synthetic custom role.",
+        role_def(custom, "Synthetic Operator", "Synthetic custom role.",
                   ["*/read", "Microsoft.Compute/virtualMachines/*"] + (["*"] if churn_week % 2 else []), custom=True),
     ]  # fmt: skip
     assignments = _assignments(ctx, rows, users, sps, groups, custom, churn_week, churn)
@@ -736,18 +729,4 @@ def synthetic_tenant(
 
 
 def _listed(a: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return {
-        "properties": {
-            "roleDefinitionId": f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{a['role']}",
-            "principalId": a["principalId"],
-            "principalType": a["principalType"],
-            "scope": a["scope"],
-            "createdOn": a["created"],
-            "updatedOn": a["created"],
-            "condition": None,
-            "conditionVersion": None,
-        },
-        "id": f"{a['scope']}/providers/Microsoft.Authorization/roleAssignments/{a['guid']}",
-        "type": "Microsoft.Authorization/roleAssignments",
-        "name": a["guid"],
-    }
+    return role_assignment(a, prefix)

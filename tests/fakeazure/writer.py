@@ -14,6 +14,8 @@ from typing import Any
 from snapdiff.redact import redact_body
 from snapdiff.store import Store, utcnow
 
+from .shapes import MEMBER_FIELDS, PRINCIPAL_KINDS, arg_page, objects_by_ids, select
+
 
 @dataclass
 class FakeFetch:
@@ -32,10 +34,8 @@ def _dump(obj: Any) -> bytes:
 
 
 def _selected(member: dict[str, Any]) -> dict[str, Any]:
-    """A group member as Graph returns it to the collector's ``$select`` (MEMBER_FIELDS in
-    snapdiff/collect/graph.py): its kind, id and name fields."""
-    keep = ("@odata.type", "id", "displayName", "userPrincipalName", "appId")
-    return {k: member[k] for k in keep if k in member}
+    """A group member as Graph returns it to the collector's ``$select``."""
+    return select(member, MEMBER_FIELDS)
 
 
 def write_snapshot(
@@ -109,20 +109,8 @@ def write_snapshot(
 def arg_pages(rows: list[dict[str, Any]], page_size: int = 1000) -> list[dict[str, Any]]:
     """Resource Graph response bodies for ``rows``, 1,000 a page, with ``$skipToken`` chaining."""
     rows = sorted(rows, key=lambda r: r["id"].lower())
-    chunks = [rows[i : i + page_size] for i in range(0, len(rows), page_size)] or [[]]
-    out = []
-    for n, chunk in enumerate(chunks):
-        body: dict[str, Any] = {
-            "totalRecords": len(rows),
-            "count": len(chunk),
-            "data": chunk,
-            "facets": [],
-            "resultTruncated": "false",
-        }
-        if n + 1 < len(chunks):
-            body["$skipToken"] = f"page{n + 1}"
-        out.append(body)
-    return out
+    starts = range(0, len(rows), page_size) or range(1)
+    return [arg_page(rows, s, page_size, f"page{n + 1}") for n, s in enumerate(starts)]
 
 
 def tenant_fetches(tenant: Any, arg_page_size: int = 1000) -> list[FakeFetch]:
@@ -226,14 +214,8 @@ def _principal_names(tenant: Any) -> list[FakeFetch]:
         }
     )
     known = tenant.directory_objects()
-    kinds = ("user", "group", "serviceprincipal")
     out = []
     for n in range(0, len(ids), 1000):
-        found = [
-            known[i]
-            for i in ids[n : n + 1000]
-            if i in known
-            and str(known[i].get("@odata.type", "")).rsplit(".", 1)[-1].lower() in kinds
-        ]
+        found = objects_by_ids(known, ids[n : n + 1000], PRINCIPAL_KINDS)
         out.append(FakeFetch("principals:getByIds", f"ids-{n // 1000:04d}", [{"value": found}]))
     return out

@@ -2,7 +2,7 @@
 
 Every builder reads only the Resource Graph row (and, for disks, the attached VM's row). Value
 differences between the default and ``--bug-compatible`` modes are listed in
-docs/compat/compute_network.md; field names are identical in both modes.
+docs/compatibility.md ("Compute and network kinds"); field names are identical in both modes.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ route tables.
 Each builder reads only its Resource Graph row. Where upstream crashed on a missing value, a
 field the spec types as a plain string becomes ``""`` and a list becomes ``[]`` (both modes);
 fields typed "or null" become null. Mode differences are listed in
-docs/compat/compute_network.md; field names are identical in both modes.
+docs/compatibility.md ("Compute and network kinds"); field names are identical in both modes.
 """
 
 from __future__ import annotations

@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .naming.calls import (
+from ..naming.calls import (
     GRAPH_MEMBERS,
     GRAPH_TRANSITIVE_MEMBERS,
     PRINCIPALS_GET_BY_IDS,
-    ROLE_ASSIGNMENTS,
     ROLE_ELIGIBILITY,
 )
-from .naming.rbac import read_assignments
-from .snapshot import SnapshotView
+from ..snapshot import SnapshotView
+from .groups import principal_type
+from .rbac import role_assignments
 
 GET_BY_IDS = PRINCIPALS_GET_BY_IDS
 _MEMBER_CALLS = (GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS)
@@ -44,14 +44,13 @@ def _name(obj: Any) -> PrincipalName | None:
     """A Graph directory object, or a PIM ``expandedProperties.principal`` (``type``, ``email``)."""
     if not isinstance(obj, dict) or not obj.get("id") or not obj.get("displayName"):
         return None
-    kind = str(obj.get("@odata.type") or obj.get("type") or "").rsplit(".", 1)[-1]
     return PrincipalName(
         id=str(obj["id"]),
         display_name=str(obj["displayName"]),
         upn_or_app_id=str(
             obj.get("userPrincipalName") or obj.get("appId") or obj.get("email") or ""
         ),
-        type=kind[:1].lower() + kind[1:],
+        type=principal_type(obj.get("@odata.type") or obj.get("type")),
     )
 
 
@@ -72,9 +71,11 @@ def _add(into: dict[str, PrincipalName], n: PrincipalName | None, *, first: bool
 
 def principal_names(view: SnapshotView) -> dict[str, PrincipalName]:
     """Lower-cased object id → name, for every principal the snapshot names (cached)."""
-    key = "principal_names"
-    if key in view._cache:
-        return view._cache[key]
+    result: dict[str, PrincipalName] = view.memo("read.principal_names", lambda: _names(view))
+    return result
+
+
+def _names(view: SnapshotView) -> dict[str, PrincipalName]:
     pim: dict[str, PrincipalName] = {}
     listed: dict[str, PrincipalName] = {}
     found: dict[str, PrincipalName] = {}
@@ -89,19 +90,15 @@ def principal_names(view: SnapshotView) -> dict[str, PrincipalName]:
         if f.ok:
             for item in f.items():
                 _add(found, _name(item), first=False)
-    out = {**pim, **listed, **found}  # the directory's own answer wins, PIM's copy is last
-    view._cache[key] = out
-    return out
+    return {**pim, **listed, **found}  # the directory's own answer wins, PIM's copy is last
 
 
 def role_holders(view: SnapshotView) -> dict[str, str]:
     """Principal id → principalType of every role assignment's principal, sorted by id."""
     out: dict[str, str] = {}
-    for f in view.fetches(ROLE_ASSIGNMENTS):
-        if f.ok:
-            for a in read_assignments(f.items()):
-                if a.principal_id:
-                    out.setdefault(a.principal_id, a.principal_type)
+    for a in role_assignments(view).records.values():
+        if a.principal_id:
+            out.setdefault(a.principal_id, a.principal_type)
     return dict(sorted(out.items()))
 
 
