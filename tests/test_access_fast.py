@@ -15,7 +15,16 @@ from fakeazure import access_tenant as at
 from fakeazure.writer import tenant_fetches, write_snapshot
 from snapdiff.access import Access, diff_access
 from snapdiff.access.capabilities import PRIVILEGED
-from snapdiff.access.diff import _Agg, _certain, _Differ, _elig_ok, _pairs
+from snapdiff.access.diff import (
+    _Agg,
+    _certain,
+    _deny_unknown,
+    _Differ,
+    _elig_decides,
+    _pairs,
+    _unread_deny,
+    _via,
+)
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 
@@ -34,7 +43,8 @@ def reference(a: SnapshotView, b: SnapshotView) -> tuple[list[dict], int]:
         compared += 1
         pa = xa.expander._compute(*xa.expander.key(ra))
         pb = xb.expander._compute(*xb.expander.key(rb))
-        unsure = {"gained": _certain(xa, pa, sa), "lost": _certain(xb, pb, sb)}
+        unsure = {"gained": _certain(xa, pa), "lost": _certain(xb, pb)}
+        upper = {"gained": _deny_unknown(xb, sb, "B"), "lost": _deny_unknown(xa, sa, "A")}
         for pid in sorted(pa.holders.keys() | pb.holders.keys()):
             ha, hb = pa.holders.get(pid), pb.holders.get(pid)
             for eligible in (False, True):
@@ -46,7 +56,7 @@ def reference(a: SnapshotView, b: SnapshotView) -> tuple[list[dict], int]:
                 ):
                     if not caps or h is None or unsure[change]:
                         continue
-                    if eligible and not _elig_ok(sta, stb):
+                    if eligible and not _elig_decides(change, sta, stb):
                         continue
                     by_cause: dict[tuple[str, ...], set[str]] = {}
                     for cap in caps:
@@ -54,7 +64,20 @@ def reference(a: SnapshotView, b: SnapshotView) -> tuple[list[dict], int]:
                         by_cause.setdefault(why, set()).add(cap)
                     for causes, cs in sorted(by_cause.items()):
                         x = xa if change == "lost" else xb
-                        agg.add(x, pid, change, frozenset(cs), eligible, list(causes), [rb])
+                        via = _via(h, cs, eligible)
+                        if upper[change]:
+                            causes = tuple(_unread_deny(c, change) for c in causes)
+                        agg.add(
+                            x,
+                            pid,
+                            change,
+                            frozenset(cs),
+                            eligible,
+                            list(causes),
+                            [rb],
+                            upper[change],
+                            via,
+                        )
         if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
             cause = (
                 f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> "
@@ -64,7 +87,8 @@ def reference(a: SnapshotView, b: SnapshotView) -> tuple[list[dict], int]:
                 before = pa.holders[pid].caps if pid in pa.holders else NONE
                 kept = h.caps & before & PRIVILEGED
                 if kept:
-                    agg.add(xb, pid, "raised", kept, False, [cause], [rb])
+                    up = _deny_unknown(xb, sb, "B")
+                    agg.add(xb, pid, "raised", kept, False, [cause], [rb], up)
     return [asdict(c) for c in agg.sorted()], compared
 
 

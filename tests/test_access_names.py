@@ -60,7 +60,11 @@ def test_demo_diff_access_names(demo_store):
     assert d.to_dict()["changes"][d.changes.index(eve)]["principal_name"] == EVE_LABEL
     base = ["diff", "week-0", "week-1", "--store", str(store.path), "--section", "access"]
     out = CliRunner().invoke(main, base)
-    assert f"+ {EVE_LABEL} [{EVE}] gained" in out.output
+    # the name first, then the type and the short id; the full id under -v
+    head = "Eve Contractor <eve.contractor@fabrikamdemo.onmicrosoft.com> (User 259e0f9b…)"
+    assert f"\n  {head}\n    + gained grant" in out.output
+    full = CliRunner().invoke(main, [*base, "-v"]).output
+    assert f"(User {EVE})\n    + gained grant" in full
     js = json.loads(CliRunner().invoke(main, [*base, "--format", "json"]).output)
     assert any(c["principal_name"] == DAVE_LABEL for c in js["access"]["changes"])
 

@@ -288,7 +288,11 @@ def test_every_section(tmp_path: Path) -> None:
     assert [x.display_name for x in m.added] == ["New MG"] and not m.removed
     (mv,) = m.moved
     assert mv.id == MG4 and mv.old_parent_id == ROOT and mv.new_parent_id == MG1
-    assert d.privileged_count() == 4  # Owner added, Owner removed, Reader definition, group G1
+    # Owner added, Owner removed, Reader definition, group G1; access changes (computed by
+    # default now) count for --fail-on access, not for privileged
+    acc = d.results["access"]
+    assert acc is not None and acc.counts()["privileged"] > 0
+    assert d.privileged_count() == 4
 
 
 def test_noise_ignored_by_default_and_shown_without_defaults(tmp_path: Path) -> None:
@@ -368,7 +372,12 @@ def test_resource_moved_between_groups(tmp_path: Path) -> None:
     (mv,) = d.resources.moved
     assert (mv.from_resource_group, mv.to_resource_group) == ("test_storage", "test_storage_moved")
     assert mv.changes == [] and not d.resources.added and not d.resources.removed
-    assert "moved test_storage -> test_storage_moved" in render_text(d)
+    text = render_text(d)
+    assert (
+        "> test_storage/cctstoragey6akyqpagdt3o (storageAccounts) moved to resource group "
+        "test_storage_moved" in text
+    )
+    assert STORAGE.replace("/test_storage/", "/test_storage_moved/") in render_text(d, verbose=True)
 
 
 def test_renamed_heuristic(tmp_path: Path) -> None:
@@ -500,6 +509,45 @@ def test_golden(tmp_path: Path, fmt: str, name: str) -> None:
     assert out == path.read_text(), f"golden {name} differs; SNAPDIFF_UPDATE_GOLDEN=1 to regenerate"
 
 
+def test_golden_facts() -> None:
+    """Facts the full.* goldens must hold, written from changed_state() (not read from the
+    output): c7n-nsg's rule test1 turned Deny, the storage tag raised to C9, an Owner given to
+    group G2 and one taken from a user, Reader gaining Microsoft.Authorization/*/write."""
+    text = (GOLDEN / "full.txt").read_text()
+    assert "  ~ test_networksecuritygroup/c7n-nsg (networkSecurityGroups)  (2 ignored)" in text
+    assert "      - rule test1 300 Inbound Allow * from * to * port 80" in text
+    assert "      + rule test1 300 Inbound Deny * from * to * port 80" in text
+    assert "securityRules[" not in text  # the rule line replaces the field path
+    # highest CIA value first: the storage account (C9) leads resources and CIA tags
+    assert text.split("\nResources\n")[1].split("  ~ ")[1].startswith("test_storage/")
+    assert text.split("\nCIA tags\n")[1].startswith("  ~ test_storage/cctstoragey6akyqpagdt3o")
+    assert "  + Owner for Group bbbbbbbb-0000-0000-0000-00000000000b  [privileged]\n" in text
+    assert "      on subscription ea42f556…; reaches C9 I3 A2" in text
+    assert "  ~ role definition Reader (acdd72a7…)  (now privileged)  [privileged]" in text
+    assert "\nAccess\n" in text and "  access: 6 gained, 1 lost, 4 raised" in text
+    assert "  > Group 4 (20000000-0004-0000-0000-000000000000) moved from" in text
+    assert "/subscriptions/" not in text and "/providers/" not in text
+    assert max(len(line) for line in text.splitlines()) <= 120
+    md = (GOLDEN / "full.md").read_text()
+    assert "  - `+ rule test1 300 Inbound Deny * from * to * port 80`" in md
+    assert (
+        "| added | Owner | Group bbbbbbbb-0000-0000-0000-00000000000b | `subscription ea42f556…`"
+        in md
+    )
+    assert "/subscriptions/" not in md
+    doc = json.loads((GOLDEN / "full.json").read_text())
+    nsg = next(c for c in doc["resources"]["changed"] if c["name"] == "c7n-nsg")
+    [rule] = nsg["rules"]
+    assert (rule["before"]["access"], rule["after"]["access"]) == ("Allow", "Deny")
+    assert rule["after"]["priority"] == 300 and rule["after"]["ports"] == "80"
+    storage = next(c for c in doc["resources"]["changed"] if c["type"].endswith("storageaccounts"))
+    assert storage["cia"] == [9, 3, 2] and storage["id"].startswith("/subscriptions/ea42f556-")
+    [added] = doc["rbac"]["added"]
+    assert added["reach"] == [9, 3, 2] and added["principal_type"] == "Group"
+    gained = [c for c in doc["access"]["changes"] if c["change"] == "gained"]
+    assert any(c["causes"] == ["new assignment: Owner at /subscriptions/" + SUB] for c in gained)
+
+
 def test_text_colour_only_when_asked(tmp_path: Path) -> None:
     d = run_diff(tmp_path, base(), changed_state())
     assert "\x1b[" not in render_text(d)
@@ -527,20 +575,13 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert "A: #2 'w2'" in changed.output and "B: #3 'w3'" in changed.output
     assert "\x1b[" not in changed.output
     assert cli("diff", "w2", "w3", "--store", str(db), "--fail-on", "mgmt").exit_code == 1
-    assert (
-        cli(
-            "diff",
-            "w2",
-            "w3",
-            "--store",
-            str(db),
-            "--section",
-            "resources",
-            "--fail-on",
-            "privileged",
-        ).exit_code
-        == 0
+    # --fail-on privileged is judged even when --section leaves its sections out (an Owner
+    # assignment changed between w2 and w3): it used to exit 0, a false negative in CI
+    narrowed = cli(
+        "diff", "w2", "w3", "--store", str(db), "--section", "resources", "--fail-on", "privileged"
     )
+    assert narrowed.exit_code == 1
+    assert "section rbac computed for --fail-on privileged" in narrowed.output
     bad = cli("diff", "w1", "nope", "--store", str(db))
     assert bad.exit_code == 2 and "snapdiff: error: no snapshot 'nope'" in bad.output
     assert cli("diff", "w1", "w2", "--store", str(db), "--ignore", "a b c").exit_code == 2

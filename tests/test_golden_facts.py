@@ -283,12 +283,12 @@ def test_every_build_key_has_its_facts() -> None:
 # -- diff: the recorded demo weeks (demo.*) and the hand-built fixture pair (full.*) -----------
 DIFF_FACTS = {  # in every format
     "demo": [
-        "virtualMachines/web03",
-        "storageAccounts/stfabstagingtmp01",
+        "web03",
+        "stfabstagingtmp01",
         "mariadb-fab-legacy",
         "disk-orphan-backup",
         "disk-backup-2026-11",
-        EVE,
+        EVE[:8],
         "eve.contractor@fabrikamdemo.onmicrosoft.com",
         "Microsoft.Compute/virtualMachines/runCommand/action",
         "Fabrikam VM Operator",
@@ -296,8 +296,8 @@ DIFF_FACTS = {  # in every format
         "cosmos-fab-prod",
     ],
     "full": [
-        "virtualMachines/cctestvm2",
-        "vaults/sample-vault",
+        "cctestvm2",
+        "sample-vault",
         "Microsoft.Authorization/*/write",
         "bbbbbbbb-0000-0000-0000-00000000000b",
         "11be1c9d-1c07-40af-932e-f8c7dee8f067",
@@ -319,15 +319,33 @@ SUMMARY = {  # the text and Markdown reports' summary lines
 }
 ONLY = {  # facts each format spells its own way
     ("demo", ".txt"): [
-        "moved rg-data-prod -> rg-app-staging",
-        f"+ Owner for User {EVE}",
-        "994b0436-720d-584b-9242-922618fa239d",  # Heidi's Contributor, removed
+        "> rg-data-prod/mariadb-fab-legacy (servers) moved to resource group rg-app-staging",
+        "+ rg-app-prod/web03 (virtualMachines)",
+        "- rg-app-staging/stfabstagingtmp01 (storageAccounts)",
+        "+ Owner for Eve Contractor <eve.contractor@fabrikamdemo.onmicrosoft.com> (User 259e0f9b…)",
     ],
-    ("demo", ".md"): ["from `rg-data-prod` to `rg-app-staging`", "| added | Owner | User"],
-    ("demo", ".json"): ['"added": 3', "994b0436-720d-584b-9242-922618fa239d"],
-    ("full", ".txt"): ['properties.networkAcls.defaultAction: "Allow" -> "Deny"'],
-    ("full", ".md"): [],
-    ("full", ".json"): [],
+    ("demo", ".md"): [
+        "from `rg-data-prod` to `rg-app-staging`",
+        "| added | Owner | Eve Contractor <eve.contractor@fabrikamdemo.onmicrosoft.com>",
+        "**added** `rg-app-prod/web03 (virtualMachines)`",
+    ],
+    ("demo", ".json"): [
+        '"added": 3',
+        "994b0436-720d-584b-9242-922618fa239d",  # Heidi's Contributor, removed
+        "virtualMachines/web03",
+        "storageAccounts/stfabstagingtmp01",
+        EVE,
+    ],
+    ("full", ".txt"): [
+        'properties.networkAcls.defaultAction: "Allow" -> "Deny"',
+        "+ test_vm/cctestvm2 (virtualMachines)  C0 I2 A0",
+        "- test_keyvault/sample-vault (vaults)",
+    ],
+    ("full", ".md"): [
+        "**added** `test_vm/cctestvm2 (virtualMachines)` (C0 I2 A0)",
+        "**removed** `test_keyvault/sample-vault (vaults)`",
+    ],
+    ("full", ".json"): ["virtualMachines/cctestvm2", "vaults/sample-vault"],
 }
 DIFF_FILES = sorted(GOLDEN.glob("diff/*"))
 

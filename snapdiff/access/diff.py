@@ -2,7 +2,10 @@
 
 Changes are aggregated per principal, direction, capabilities and cause, each listing the
 resources reached (highest CIA first); the list is sorted by the highest CIA value reached.
-Access that depends on something unreadable on either side is counted as not compared.
+A change that depends on something unreadable that decides it (the members of a group, a role
+definition, the other side's PIM eligibility) is counted as not compared. Deny assignments only
+take access away: when they could not be read on the side that holds the access, the change is
+still reported, marked as an upper bound (``upper_bound``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class Reached:
     type: str
     cia: list[int] | None
     capabilities: list[str]
+    name: str = ""
 
 
 @dataclass
@@ -38,6 +42,13 @@ class AccessChange:
     eligible: bool  # PIM-eligible access, not active
     causes: list[str]
     resources: list[Reached] = field(default_factory=list)
+    # why the access may be less than computed ("deny assignments forbidden in B"), or None
+    upper_bound: str | None = None
+    principal_type: str = ""  # User, Group, ServicePrincipal, ... ("" when unknown)
+    # the group (name, else id) every cause of the change goes through, or None
+    via_group: str | None = None
+    principal_display: str | None = None  # the display name alone
+    principal_upn: str | None = None  # userPrincipalName, or appId of a service principal
 
     @property
     def top(self) -> tuple[int, int, int]:
@@ -54,6 +65,8 @@ class AccessDiff:
     changes: list[AccessChange] = field(default_factory=list)
     not_compared: list[dict[str, str]] = field(default_factory=list)  # subject, reason
     resources_compared: int = 0
+    # compared, but as an upper bound (deny assignments unreadable): subject, reason
+    upper_bound: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {k: sum(c.change == k for c in self.changes) for k in ("gained", "lost", "raised")}
@@ -125,6 +138,12 @@ class _Differ:
         self._members: dict[str, set[str]] = {}
         self._full: dict[Any, dict[str, Any]] = {}
         self._kept: dict[Any, list[tuple[str, frozenset[str]]]] = {}
+        # roles whose permissions differ (or are unreadable) between A and B: only a grant of
+        # one of these can give different operations on the same resource type
+        ra, rb = xa.x.roles, xb.x.roles
+        self.roles_changed = frozenset(
+            g for g in ra.keys() | rb.keys() if ra.get(g) != rb.get(g) or ra.get(g) is None
+        )
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -181,7 +200,11 @@ class _Differ:
                 x is not None
                 and y is not None
                 and x == y
-                and ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb)
+                and (
+                    x.role not in self.roles_changed
+                    or ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb)
+                )
+                and (ta == tb or ea._role_ops(x.role, ta) == eb._role_ops(y.role, tb))
             )
             for side, g, e in ((0, x, ea), (1, y, eb)):
                 if g is None:
@@ -234,8 +257,11 @@ class _Differ:
         only = self.candidates(ka, kb)
         qa, qb = fast_caps(ea, ka, only), fast_caps(eb, kb, only)
         changed = frozenset(p for p in qa.keys() | qb.keys() if qa.get(p) != qb.get(p))
+        if not changed:  # nobody's access differs: nothing to explain
+            self._delta[k] = ((None, None), [])
+            return self._delta[k]
         pa, pb = ea._compute(*ka, only=changed), eb._compute(*kb, only=changed)
-        unsure = (_certain(self.xa, pa, subs[0]), _certain(self.xb, pb, subs[1]))
+        unsure = (_certain(self.xa, pa), _certain(self.xb, pb))
         rtype = kb[0]
         out = []
         for pid in sorted(pa.holders.keys() | pb.holders.keys()):
@@ -255,13 +281,24 @@ class _Differ:
                             tuple(self.cause(side, h, other, cap, rtype, moved)), set()
                         ).add(cap)
                     for causes, cs in sorted(by_cause.items()):
-                        out.append((pid, change, frozenset(cs), eligible, list(causes)))
+                        via = _via(h, cs, eligible)
+                        out.append((pid, change, frozenset(cs), eligible, list(causes), via))
         self._delta[k] = (unsure, out)
         return unsure, out
 
 
-def _certain(x: Access, prof: Profile, sub_scope: str) -> str | None:
-    """Why this side's access on a resource is not fully known, or None."""
+def _via(h: Holder, caps: set[str], eligible: bool) -> str | None:
+    """The group (id) holding the assignment of every path that gives ``caps``, or None."""
+    groups = {
+        p.via[0] if p.via else None
+        for p in h.paths
+        if p.grant.eligible == eligible and p.caps & caps
+    }
+    return next(iter(groups)) if len(groups) == 1 else None
+
+
+def _certain(x: Access, prof: Profile) -> str | None:
+    """Why this side's access on a resource is not fully known (a lower bound), or None."""
     if prof.unknown_groups:
         return (
             "members of "
@@ -270,17 +307,41 @@ def _certain(x: Access, prof: Profile, sub_scope: str) -> str | None:
         )
     if prof.unknown_roles:
         return "role definition " + ", ".join(sorted(prof.unknown_roles)) + " not readable"
-    st = x.x.coverage.get(sub_scope, {}).get("denies", Outcome.MISSING)
-    if st not in (Outcome.OK, Outcome.MISSING):
-        return f"deny assignments {st}"
     return None
 
 
-def _elig_ok(sta: dict[str, str], stb: dict[str, str]) -> bool:
-    return (
-        sta.get("eligible") == stb.get("eligible") == Outcome.OK
-        or sta.get("eligible") == stb.get("eligible") == Outcome.MISSING
-    )
+def _deny_unknown(x: Access, sub_scope: str, side: str) -> str | None:
+    """Why deny assignments over a subscription are unknown on one side (its access is then
+    an upper bound), or None: the subscription's listing, or one of a management group above
+    it, did not answer ``ok`` (a listing never asked, ``missing``, is computed without)."""
+    st = x.x.coverage.get(sub_scope, {}).get("denies", Outcome.MISSING)
+    if st not in (Outcome.OK, Outcome.MISSING):
+        return f"deny assignments {st} in {side}"
+    above = set(x.x.tree.groups_above(sub_scope))
+    for what, scope, status in x.x.unreadable:
+        if what == "deny assignments" and scope.lower() in above:
+            return f"deny assignments {status} in {side} (at {scope})"
+    return None
+
+
+def _unread_deny(cause: str, change: str) -> str:
+    """A deny-assignment cause when the side that lacks the deny could not list its denies:
+    the deny was not seen there, which is not the same as removed."""
+    verb = "deny assignment removed" if change == "gained" else "deny assignment added"
+    if not cause.startswith(verb):
+        return cause
+    seen, unread = ("A", "B") if change == "gained" else ("B", "A")
+    what = cause[len(verb) :].lstrip(": ")
+    return f"deny assignment {what + ' ' if what else ''}in {seen}, not readable in {unread}"
+
+
+def _elig_decides(change: str, sta: dict[str, str], stb: dict[str, str]) -> bool:
+    """Whether an eligible (PIM) change is decided: the side that lacks the access must have
+    listed eligibility (``ok``); both never asked (``missing``) compares like with like."""
+    a, b = sta.get("eligible"), stb.get("eligible")
+    if a == b == Outcome.MISSING:
+        return True
+    return (a if change == "gained" else b) == Outcome.OK
 
 
 def _elig_note(sta: dict[str, str], stb: dict[str, str]) -> str:
@@ -299,19 +360,13 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     out = AccessDiff()
     agg = _Agg()
     skipped: dict[str, int] = {}
-    for side, x in (("A", xa), ("B", xb)):
-        if x.x.graph_status not in (Outcome.OK, Outcome.MISSING):
-            out.not_compared.append(
-                {
-                    "subject": "access through groups",
-                    "reason": f"Microsoft Graph {x.x.graph_status} in {side}",
-                }
-            )
+    out.not_compared += _graph_notes(xa, xb)
     # Resources sharing both profiles, the move flag and their subscriptions share the answer:
     # group them first (in first-seen order), then compare once per group.
     groups: dict[Any, list[Resource]] = {}
     raised: dict[Any, list[Resource]] = {}
     elig_note = None
+    bounded: dict[str, int] = {}  # upper-bound reason -> resources
     for ra, rb, moved in _pairs(xa, xb):
         sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
         sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
@@ -326,36 +381,70 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
         out.resources_compared += 1
         ka, kb = xa.expander.key(ra), xb.expander.key(rb)
         groups.setdefault((ka, kb, moved, sa, sb), []).append(rb)
-        if not _elig_ok(sta, stb):
+        if not (_elig_decides("gained", sta, stb) and _elig_decides("lost", sta, stb)):
             elig_note = _elig_note(sta, stb)
         if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
             cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
-            raised.setdefault((ka, kb, cause), []).append(rb)
+            raised.setdefault((ka, kb, cause, sb), []).append(rb)
     for (ka, kb, moved, sa, sb), rbs in groups.items():
         sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
         (unsure_a, unsure_b), delta = d.delta(ka, kb, moved, (sa, sb))
-        elig_ok = _elig_ok(sta, stb)
-        for pid, change, caps, eligible, causes in delta:
+        # a gain is as sure as A's lower bound and B's upper bound; a loss the other way round
+        upper = {"gained": _deny_unknown(xb, sb, "B"), "lost": _deny_unknown(xa, sa, "A")}
+        for why in {u for u in upper.values() if u}:
+            bounded[why] = bounded.get(why, 0) + len(rbs)
+        for pid, change, caps, eligible, causes, via in delta:
             unsure = unsure_a if change == "gained" else unsure_b
-            if unsure or (eligible and not elig_ok):
+            if unsure or (eligible and not _elig_decides(change, sta, stb)):
                 why = unsure or _elig_note(sta, stb)
                 skipped[why] = skipped.get(why, 0) + len(rbs)
                 continue
-            agg.add(xa if change == "lost" else xb, pid, change, caps, eligible, causes, rbs)
-    for (ka, kb, cause), rbs in raised.items():
+            x = xa if change == "lost" else xb
+            if upper[change]:
+                causes = [_unread_deny(c, change) for c in causes]
+            agg.add(x, pid, change, caps, eligible, causes, rbs, upper[change], via)
+    for (ka, kb, cause, sb), rbs in raised.items():
         for pid, kept in d.kept(ka, kb):
-            agg.add(xb, pid, "raised", kept, False, [cause], rbs)
+            agg.add(xb, pid, "raised", kept, False, [cause], rbs, _deny_unknown(xb, sb, "B"))
+    _add_notes(out, skipped, bounded, elig_note)
+    out.changes = agg.sorted()
+    return out
+
+
+def _graph_notes(xa: Access, xb: Access) -> list[dict[str, str]]:
+    """Access through groups is not compared on a side whose Graph listing failed."""
+    return [
+        {
+            "subject": "access through groups",
+            "reason": f"Microsoft Graph {x.x.graph_status} in {side}",
+        }
+        for side, x in (("A", xa), ("B", xb))
+        if x.x.graph_status not in (Outcome.OK, Outcome.MISSING)
+    ]
+
+
+def _add_notes(
+    out: AccessDiff, skipped: dict[str, int], bounded: dict[str, int], elig_note: str | None
+) -> None:
+    """What was not compared, and what is an upper bound, with how many resources each."""
     for why, n in sorted(skipped.items()):
         out.not_compared.append({"subject": f"access on {n} resource(s)", "reason": why})
+    for why, n in sorted(bounded.items()):
+        out.upper_bound.append(
+            {
+                "subject": f"access on {n} resource(s)",
+                "reason": f"{why}: access is an upper bound (deny assignments only take "
+                "access away)",
+            }
+        )
     if elig_note:
         out.not_compared.append(
             {
                 "subject": "PIM-eligible access",
-                "reason": elig_note + "; eligible changes not compared",
+                "reason": elig_note + "; eligible changes the unreadable side decides are not"
+                " compared",
             }
         )
-    out.changes = agg.sorted()
-    return out
 
 
 class _Agg:
@@ -375,12 +464,19 @@ class _Agg:
         eligible: bool,
         causes: list[str],
         rs: list[Resource],
+        upper: str | None = None,
+        via: str | None = None,
     ) -> None:
         """Record one change reaching every resource of ``rs``."""
-        key = (pid, change, eligible, tuple(causes))
+        key = (pid, change, eligible, tuple(causes), upper, via)
         ch = self.changes.get(key)
         if ch is None:
-            ch = AccessChange(*x.who(pid), change, [], eligible, causes)
+            ch = AccessChange(*x.who(pid), change, [], eligible, causes, upper_bound=upper)
+            ch.principal_type = x.kind(pid)
+            n = x.x.names.get(pid)
+            if n is not None:
+                ch.principal_display, ch.principal_upn = n.display_name, n.upn_or_app_id or None
+            ch.via_group = x.name(via) if via else None
             self.changes[key], self.caps[key] = ch, frozenset()
         if not caps <= self.caps[key]:
             self.caps[key] |= caps
@@ -391,7 +487,7 @@ class _Agg:
             got = self.reached.get(rk)
             if got is None:
                 got = self.reached[rk] = Reached(
-                    r.id, r.type, list(r.cia) if r.cia else None, shown
+                    r.id, r.type, list(r.cia) if r.cia else None, shown, r.name
                 )
             ch.resources.append(got)
 
@@ -413,6 +509,70 @@ class _Agg:
                 c.causes,
             ),
         )
+
+
+COLLAPSE_AT = 6  # members of one group changing alike are listed as one entry from this many
+
+
+@dataclass
+class AccessEntry:
+    """What a report lists: one principal with every change it had, or (``via_group`` set)
+    the members of one group whose change was the same, collapsed into one entry."""
+
+    changes: list[AccessChange]  # a principal's changes; a collapsed group's shared change
+    members: list[AccessChange]  # one change per principal: a collapsed group's members
+    via_group: str | None = None
+
+    @property
+    def top(self) -> int:
+        return max((max(c.top) for c in self.changes), default=-1)
+
+    @property
+    def privileged(self) -> bool:
+        return any(c.privileged for c in self.changes)
+
+    @property
+    def label(self) -> str:
+        c = self.members[0]
+        return c.principal_display or c.principal_name or c.principal
+
+
+def entries(d: AccessDiff, collapse_at: int = COLLAPSE_AT) -> list[AccessEntry]:
+    """The changes as a person reads them: one entry per principal with every cause under
+    it; members of one group whose change is the same (capabilities, causes, resources) as
+    one entry when there are ``collapse_at`` or more. Highest CIA value reached first, then
+    privileged, then by name."""
+    alike: dict[Any, list[AccessChange]] = {}
+    for c in d.changes:
+        if c.via_group:
+            key = (
+                c.via_group,
+                c.change,
+                tuple(c.capabilities),
+                c.eligible,
+                tuple(c.causes),
+                c.upper_bound,
+                tuple(r.id for r in c.resources),
+            )
+            alike.setdefault(key, []).append(c)
+    groups = [cs for cs in alike.values() if len({c.principal for c in cs}) >= collapse_at]
+    collapsed = {id(c) for cs in groups for c in cs}
+    out = [AccessEntry([cs[0]], cs, cs[0].via_group) for cs in groups]
+    by_principal: dict[str, list[AccessChange]] = {}
+    for c in d.changes:
+        if id(c) not in collapsed:
+            by_principal.setdefault(c.principal, []).append(c)
+    out += [AccessEntry(cs, [cs[0]]) for cs in by_principal.values()]
+    return sorted(
+        out,
+        key=lambda e: (
+            -e.top,
+            not e.privileged,
+            e.via_group is not None,
+            e.label.lower(),
+            e.members[0].principal,
+        ),
+    )
 
 
 def _o(props: dict[str, Any]) -> dict[str, Any]:
@@ -441,14 +601,22 @@ SCHEMA: dict[str, Any] = _o(
                     "eligible": _B,
                     "causes": _L,
                     "top_cia": _CIA,
+                    "upper_bound": {"type": ["string", "null"]},
+                    "principal_type": _S,
+                    "via_group": {"type": ["string", "null"]},
+                    "principal_display": {"type": ["string", "null"]},
+                    "principal_upn": {"type": ["string", "null"]},
                     "resources": {
                         "type": "array",
-                        "items": _o({"id": _S, "type": _S, "cia": _CIA, "capabilities": _L}),
+                        "items": _o(
+                            {"id": _S, "type": _S, "cia": _CIA, "capabilities": _L, "name": _S}
+                        ),
                     },
                 }
             ),
         },
         "not_compared": {"type": "array", "items": _o({"subject": _S, "reason": _S})},
+        "upper_bound": {"type": "array", "items": _o({"subject": _S, "reason": _S})},
         "resources_compared": _I,
         "counts": {"type": "object", "additionalProperties": _I},
     }

@@ -39,6 +39,10 @@ class Entry:
     eligible: list[str]
     paths: list[Via] = field(default_factory=list)
     denied: list[str] = field(default_factory=list)  # "<deny name>: <capabilities>"
+    principal_display: str | None = None  # the display name alone
+    principal_upn: str | None = None  # userPrincipalName, or appId of a service principal
+    principal_type: str = ""  # User, Group, ServicePrincipal, ... ("" when unknown)
+    name: str = ""  # the resource's name
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Access:
     def __init__(self, inputs: AccessInputs):
         self.x = inputs
         self.expander = Expander(inputs)
+        self._kinds: dict[str, str] = {}
 
     @classmethod
     def of(cls, view: SnapshotView) -> Access:
@@ -81,6 +86,18 @@ class Access:
         """``display name (UPN or appId)``, or the id when the snapshot names nobody."""
         n = self.x.names.get(pid)
         return n.label if n else pid
+
+    def kind(self, pid: str) -> str:
+        """The principal's type as role assignments spell it (User, Group, ServicePrincipal),
+        from its name or a grant it holds; "" when the snapshot says neither."""
+        if not self._kinds:
+            for gs in self.x.grants.values():
+                for g in gs:
+                    if g.principal_type:
+                        self._kinds.setdefault(g.principal, g.principal_type)
+        n = self.x.names.get(pid)
+        t = self._kinds.get(pid) or (n.type if n else "")
+        return t[:1].upper() + t[1:]
 
     def who(self, pid: str) -> tuple[str, str | None]:
         """(object id as Azure spells it, its label or None) of a lower-cased id."""
@@ -108,7 +125,7 @@ class Access:
             (self.describe(p, rid) for p in h.paths) if detail else (),
             key=lambda v: (v.eligible, v.inherited, v.scope.lower(), v.role, v.how),
         )
-        return Entry(
+        e = Entry(
             r.id,
             r.type,
             list(r.cia) if r.cia else None,
@@ -118,6 +135,11 @@ class Access:
             paths,
             [f"{d.name}: {', '.join(ordered(c))}" for d, c in h.denied],
         )
+        n = self.x.names.get(pid)
+        if n is not None:
+            e.principal_display, e.principal_upn = n.display_name, n.upn_or_app_id or None
+        e.principal_type, e.name = self.kind(pid), r.name
+        return e
 
     def coverage(self) -> list[str]:
         out = []

@@ -40,6 +40,12 @@ from .common import open_ref, store_option
     default="text",
     show_default=True,
 )
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Full ARM and object ids, and every member of a group listed as one entry.",
+)
 def access(
     snapshot: str | None,
     store_path: Path | None,
@@ -49,6 +55,7 @@ def access(
     min_i: int,
     min_a: int,
     fmt: str,
+    verbose: bool,
 ) -> None:
     """Effective access in SNAPSHOT (default latest): role assignments expanded through nested
     groups and inherited scopes, notActions and deny assignments honoured, PIM-eligible access
@@ -92,7 +99,7 @@ def access(
 
         click.echo(access_report_markdown(report, render_report(report, md=True)), nl=False)
     else:
-        click.echo(render_report(report, md=fmt == "markdown"), nl=False)
+        click.echo(render_report(report, md=fmt == "markdown", verbose=verbose), nl=False)
 
 
 COMMANDS = [access]

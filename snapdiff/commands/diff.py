@@ -11,11 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ..access.diff import valid_rule
 from ..diff.api import diff_snapshots
 from ..diff.history import history as build_history
 from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
-from ..diff.registry import fail_on_values, get_section, section_names
+from ..diff.registry import Section, fail_on_sections, fail_on_values, get_section, section_names
 from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
 from ..diff.render_text import render_text
@@ -69,9 +68,18 @@ def _common(f: _F) -> _F:
     return f
 
 
+def _rule_section(value: str) -> Section[Any] | None:
+    """The section of a ``<name>:<rule>`` value (``access:c>=8``) that accepts the rule."""
+    name = value.split(":", 1)[0]
+    if ":" not in value or name not in section_names():
+        return None
+    s = get_section(name)
+    return s if s.valid_rule(value) else None
+
+
 def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     for v in values:
-        if v not in fail_on_values() and not valid_rule(v):
+        if v not in fail_on_values() and _rule_section(v) is None:
             raise click.BadParameter(
                 f"{v!r}: use one of {', '.join(fail_on_values())} or access:c>=8"
                 " (c, i or a; >=, > or =; CIA values are 0..10)"
@@ -95,9 +103,17 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     "sections",
     multiple=True,
     type=click.Choice(section_names()),
-    help="Limit to these sections (repeatable; access is computed only when named).",
+    help="Limit to these sections (repeatable; default every section). A --fail-on value "
+    "adds its section.",
 )
 @_common
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Full ARM ids and object ids, and every member of a group whose members changed "
+    "alike (text and Markdown; JSON always has them).",
+)
 @click.option(
     "--fail-on",
     "fail_on",
@@ -118,6 +134,7 @@ def diff(
     ignore: tuple[str, ...],
     ignore_file: Path | None,
     no_default_ignores: bool,
+    verbose: bool,
     fail_on: tuple[str, ...],
 ) -> None:
     """Show what changed from snapshot A to snapshot B.
@@ -131,12 +148,17 @@ def diff(
       snapdiff diff                                  # the two latest complete snapshots
       snapdiff diff 2026-11-23 latest --format markdown
       snapdiff diff week-0 snapshots/demo.db:latest --fail-on privileged
+      snapdiff diff --section access --fail-on 'access:c>=8' -v
     """
     rules = _rules(ignore, ignore_file)
-    thresholds = [r for r in fail_on if r.startswith("access:")]
-    if any(r.startswith("access") for r in fail_on) and "access" not in sections:
-        defaults = [s for s in section_names() if get_section(s).default]
-        sections = (*(sections or defaults), "access")
+    thresholds = [r for r in fail_on if r not in fail_on_values()]
+    added: dict[str, str] = {}  # section --fail-on needs but --section left out -> the value
+    if sections:  # what --fail-on judges is computed (and shown) even if --section left it out
+        for v in fail_on:
+            for n in fail_on_sections(v):
+                if n not in sections:
+                    added.setdefault(n, v)
+        sections = (*sections, *added)
     try:
         store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
     except SnapshotNotFound as e:
@@ -166,20 +188,27 @@ def diff(
     finally:
         store_a.close()
         store_b.close()
+    result.notes += [
+        f"section {n} computed for --fail-on {v} (not among --section)" for n, v in added.items()
+    ]
     plain = [r for r in fail_on if r not in thresholds]
     changed = bool(plain or not fail_on) and result.has_changes(plain or ("any",))
-    access = result.results.get("access")
-    if access is not None and any(access.fails(r) for r in thresholds):
-        changed = True
+    for r in thresholds:
+        s = _rule_section(r)
+        if s is not None and s.fails(result.results[s.name], r):
+            changed = True
     code = 1 if changed else 0
     ctx.meta[EXIT_CODE] = code  # kept if the reader of stdout goes away early
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(result) + "".join(line + "\n" for line in paths), nl=False)
+        click.echo(
+            render_markdown(result, verbose=verbose) + "".join(line + "\n" for line in paths),
+            nl=False,
+        )
     else:
         color = _use_color()
-        click.echo(render_text(result, color=color), nl=False, color=color)
+        click.echo(render_text(result, color=color, verbose=verbose), nl=False, color=color)
     ctx.exit(code)
 
 

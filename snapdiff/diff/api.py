@@ -32,8 +32,8 @@ def diff_snapshots(
     """Compare snapshot ``a`` (before) with ``b`` (after).
 
     ``ignore``: extra rules (``"<type glob> <path glob>"`` strings or ``Rule``); ``sections``:
-    a subset of the registered sections (resources, rbac, cia, groups, mgmt; default all),
-    computed in registry order.
+    a subset of the registered sections (default: every registered section), computed in
+    registry order.
     """
     with paused_gc():
         return _diff(a, b, ignore, default_ignores, sections)
@@ -48,10 +48,7 @@ def _diff(
 ) -> Diff:
     registered = all_sections()
     names = [s.name for s in registered]
-    if sections is None:
-        chosen = [s.name for s in registered if s.default]
-    else:
-        chosen = [n for n in names if n in set(sections)]
+    chosen = list(names) if sections is None else [n for n in names if n in set(sections)]
     unknown = set(sections or ()) - set(names)
     if unknown:
         raise SnapdiffError(f"unknown section(s): {', '.join(sorted(unknown))}")

@@ -12,6 +12,7 @@ from .coverage import common_scope
 from .model import Diff, Noise, NotCompared, ResourcesSection
 from .noise import IgnoreSet
 from .rbac import Assignments, load_assignments
+from .reach import Reach
 from .resources import Pair, diff_resources
 
 
@@ -66,4 +67,12 @@ class DiffContext:
                 defs_a, defs_b, load_assignments(self.a, defs_a), load_assignments(self.b, defs_b)
             )
         result: RoleData = self._memo["roles"]
+        return result
+
+    def reach(self, side: str) -> Reach:
+        """CIA values per resource and scope of snapshot ``side`` ("a" or "b"), read once."""
+        key = f"reach_{side}"
+        if key not in self._memo:
+            self._memo[key] = Reach(self.a if side == "a" else self.b)
+        result: Reach = self._memo[key]
         return result

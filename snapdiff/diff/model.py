@@ -38,6 +38,30 @@ class ResourceRef:
     name: str
     subscription: str
     resource_group: str
+    cia: list[int] | None = None  # C, I, A of its scad tag (B's, else A's); None: untagged
+
+
+@dataclass
+class SecurityRule:
+    """One NSG rule as a person reads it (``properties.securityRules[]``)."""
+
+    name: str
+    priority: int | None
+    direction: str  # Inbound, Outbound
+    access: str  # Allow, Deny
+    protocol: str  # *, Tcp, Udp, Icmp, ...
+    source: str  # prefix(es), service tag or application security group names, joined by ","
+    destination: str
+    ports: str  # destination port range(s), joined by ","
+
+
+@dataclass
+class RuleChange:
+    """An NSG rule added, removed or changed (matched by name)."""
+
+    change: str = field(metadata={"enum": ["added", "removed", "changed"]})
+    before: SecurityRule | None
+    after: SecurityRule | None
 
 
 @dataclass
@@ -49,6 +73,9 @@ class ResourceChange:
     resource_group: str
     changes: list[FieldChange]
     ignored: int = 0  # field changes of this resource that ignore rules hid
+    cia: list[int] | None = None  # C, I, A of its scad tag in B; None: untagged
+    # NSGs: the security rules behind the changes under properties.securityRules
+    rules: list[RuleChange] = field(default_factory=list)
 
 
 @dataclass
@@ -63,6 +90,7 @@ class ResourceMove:
     from_resource_group: str
     to_resource_group: str
     changes: list[FieldChange]
+    cia: list[int] | None = None
 
 
 @dataclass
@@ -95,6 +123,9 @@ class Assignment:
     role_name: str  # the role GUID when its definition could not be read
     privileged: bool
     principal_name: str | None = None  # "display name (UPN or appId)" when the snapshot has it
+    principal_display: str | None = None  # the display name alone
+    principal_upn: str | None = None  # userPrincipalName, or appId of a service principal
+    reach: list[int] | None = None  # highest C, I, A of the resources under its scope in B
 
 
 @dataclass
@@ -154,6 +185,8 @@ class Member:
     id: str
     type: str  # user, group, servicePrincipal, device, ...
     principal_name: str | None = None  # "display name (UPN or appId)" when known
+    principal_display: str | None = None
+    principal_upn: str | None = None
 
 
 @dataclass

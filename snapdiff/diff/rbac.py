@@ -30,7 +30,16 @@ class Assignments:
 
 
 def load_assignments(view: SnapshotView, defs: dict[str, RoleDefinition | None]) -> Assignments:
-    """The snapshot's role assignments (``snapdiff.read``) with role and principal names."""
+    """The snapshot's role assignments (``snapdiff.read``) with role and principal names; built
+    once per view and definitions (rbac, groups and access all ask)."""
+    got = view.memo(f"diff.load_assignments:{id(defs)}", lambda: (defs, _named(view, defs)))
+    if got[0] is not defs:  # a reused id of another definitions object
+        got = (defs, _named(view, defs))
+    result: Assignments = got[1]
+    return result
+
+
+def _named(view: SnapshotView, defs: dict[str, RoleDefinition | None]) -> Assignments:
     names = principal_names(view)
     read = role_assignments(view)
     records: dict[str, Assignment] = {}

@@ -35,7 +35,6 @@ class Section(Generic[R]):
     result: ClassVar[type]  # the dataclass compute() returns
     uncounted: ClassVar[frozenset[str]] = frozenset()  # count keys that are not changes
     fail_on: ClassVar[tuple[str, ...]] = ()  # extra --fail-on values, listed after this one
-    default: ClassVar[bool] = True  # computed when no --section is given
 
     def compute(self, ctx: DiffContext) -> R:
         raise NotImplementedError
@@ -49,6 +48,14 @@ class Section(Generic[R]):
 
     def summary(self, counts: dict[str, int]) -> str:
         raise NotImplementedError
+
+    def valid_rule(self, rule: str) -> bool:
+        """Whether ``--fail-on <name>:<rule>`` (such as ``access:c>=8``) is a rule of this section."""
+        return False
+
+    def fails(self, result: R, rule: str) -> bool:
+        """Whether the ``--fail-on <name>:<rule>`` rule matches ``result``."""
+        return False
 
     def has_changes(self, result: R) -> bool:
         """Whether the reports show this section (default: any list field is non-empty)."""
@@ -92,6 +99,27 @@ def get_section(name: str) -> Section[Any]:
 def section_names() -> tuple[str, ...]:
     """The ``--section`` values, in report order."""
     return tuple(s.name for s in sections())
+
+
+def counts_privileged(s: Section[Any]) -> bool:
+    """Whether the section has changes that count for ``--fail-on privileged``."""
+    return type(s).privileged is not Section.privileged
+
+
+def fail_on_sections(value: str) -> list[str]:
+    """The sections ``--fail-on value`` needs computed, whatever ``--section`` chose.
+
+    ``any`` needs none (it counts what is computed); ``privileged`` every section that counts
+    privileged changes; ``<name>`` and ``<name>:<rule>`` the section ``name``; an extra value a
+    section declares (``fail_on``) that section.
+    """
+    if value == "any":
+        return []
+    if value == "privileged":
+        return [s.name for s in sections() if counts_privileged(s)]
+    name = value.split(":", 1)[0]
+    owners = [s.name for s in sections() if s.name == name or value in s.fail_on]
+    return owners
 
 
 def fail_on_values() -> tuple[str, ...]:

@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+from ..naming.labels import VERBOSE
 from .model import Diff
 from .render_text import summary_lines
 from .textout import md_cell, snapshot_line
 
 
-def render_markdown(d: Diff) -> str:
+def render_markdown(d: Diff, *, verbose: bool = False) -> str:
+    """The Markdown report; ``verbose``: full ids, every member of a collapsed group."""
+    token = VERBOSE.set(verbose)
+    try:
+        return _render(d)
+    finally:
+        VERBOSE.reset(token)
+
+
+def _render(d: Diff) -> str:
     L: list[str] = [
         "# snapdiff",
         "",

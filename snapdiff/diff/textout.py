@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
+from ..naming import labels
 from ..status import SnapshotStatus
 from .model import FieldChange, SnapshotInfo
 
@@ -15,10 +17,26 @@ KIND_SIGN = {"added": "+", "removed": "-", "changed": "~"}
 MAX_VALUE = 160
 
 
+def _short_ids(v: Any) -> Any:
+    """ARM ids inside a value in their short form (``rg/name (type)``), unless -v."""
+    if isinstance(v, str):
+        return labels.resource(v) if v[:15].lower() == "/subscriptions/" else v
+    if isinstance(v, dict):
+        if list(v) == ["id"] and isinstance(v["id"], str):  # a reference: the id says it all
+            return _short_ids(v["id"])
+        return {k: _short_ids(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_short_ids(x) for x in v]
+    return v
+
+
 def value(v: Any, limit: int = MAX_VALUE) -> str:
-    """A compact JSON rendering of a field value, shortened past ``limit`` characters."""
-    s = json.dumps(v, sort_keys=True, ensure_ascii=False)
-    return s if len(s) <= limit else s[: limit - 3] + "..."
+    """A compact JSON rendering of a field value, ARM ids in short form, shortened past
+    ``limit`` characters (whole under -v)."""
+    if labels.verbose():
+        return json.dumps(v, sort_keys=True, ensure_ascii=False)
+    s = json.dumps(_short_ids(v), sort_keys=True, ensure_ascii=False)
+    return s if len(s) <= limit else s[: max(limit, 8) - 3] + "..."
 
 
 def who(principal_id: str, name: str | None) -> str:
@@ -58,14 +76,25 @@ class TextOut:
         mark = self.style(sign, fg=_SIGN_COLOUR.get(sign), bold=True)
         self.lines.append(" " * indent + f"{mark} {text}" + extra)
 
+    def wrapped(self, sign: str, text: str, indent: int = 2) -> None:
+        """An item wrapped at 120 columns, continuation lines under its text."""
+        lines = textwrap.wrap(
+            text, labels.WIDTH - indent - 2, break_on_hyphens=False, break_long_words=False
+        ) or [""]
+        self.item(sign, lines[0], indent)
+        self.lines += [" " * (indent + 2) + line for line in lines[1:]]
+
     def fields(self, changes: list[FieldChange], indent: int = 6) -> None:
+        """One line per field change, values cut to keep the line within 120 columns."""
         for ch in changes:
+            room = labels.WIDTH - indent - 4 - len(ch.path)
             if ch.kind == "added":
-                text = f"{ch.path}: {value(ch.new)}"
+                text = f"{ch.path}: {value(ch.new, room)}"
             elif ch.kind == "removed":
-                text = f"{ch.path}: {value(ch.old)}"
+                text = f"{ch.path}: {value(ch.old, room)}"
             else:
-                text = f"{ch.path}: {value(ch.old)} -> {value(ch.new)}"
+                half = (room - 4) // 2
+                text = f"{ch.path}: {value(ch.old, half)} -> {value(ch.new, half)}"
             self.item(KIND_SIGN[ch.kind], text, indent)
 
     def flag(self, privileged: bool) -> str:

@@ -41,9 +41,9 @@ _COLS = {
 
 
 def report_sections() -> list[str]:
-    """What the report computes: the default sections, plus access and every section whose
-    findings the report draws (exposure, once registered)."""
-    return [s.name for s in sections() if s.default or s.name in ("access", "exposure")]
+    """What the report computes: every registered section (the default diff's; access and
+    exposure included)."""
+    return [s.name for s in sections()]
 
 
 def _cia_lookup(*xs: Access) -> Any:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from ...naming import labels
 from ..context import DiffContext
 from ..model import CiaSection, CiaValue, Diff
 from ..registry import Section, section
 from ..tags import diff_cia
 from ..textout import KIND_SIGN, TextOut, md_cell, md_code
+
+
+def _top(v: CiaValue | None) -> int:
+    return max(v.c, v.i, v.a) if v is not None else -1
 
 
 def _md_value(v: CiaValue | None) -> str:
@@ -21,7 +26,10 @@ class Cia(Section[CiaSection]):
     uncounted = frozenset({"malformed"})
 
     def compute(self, ctx: DiffContext) -> CiaSection:
-        return diff_cia(ctx.resource_pass()[1])
+        out = diff_cia(ctx.resource_pass()[1])
+        # the highest value after (or before, for a removed tag) first
+        out.changed.sort(key=lambda c: (-max(_top(c.after), _top(c.before)), c.id.lower()))
+        return out
 
     def counts(self, result: CiaSection, diff: Diff) -> dict[str, int]:
         ch = result.changed
@@ -40,7 +48,7 @@ class Cia(Section[CiaSection]):
         o = out
         for cc in result.changed:
             bad = "  " + o.style("[malformed]", fg="red") if cc.malformed else ""
-            o.item(KIND_SIGN[cc.change], cc.id, extra=bad)
+            o.item(KIND_SIGN[cc.change], labels.resource(cc.id), extra=bad)
             for label, v in (("before", cc.before), ("after", cc.after)):
                 if v is None:
                     o.lines.append(f"      {label}: (no scad tag)")
@@ -60,7 +68,7 @@ class Cia(Section[CiaSection]):
         for cc in result.changed:
             probs = "; ".join(cc.after.problems) if cc.after else ""
             L.append(
-                f"| {md_code(cc.id)} | {cc.change} | {_md_value(cc.before)} | "
+                f"| {md_code(labels.resource(cc.id))} | {cc.change} | {_md_value(cc.before)} | "
                 f"{_md_value(cc.after)} | {md_cell(probs)} |"
             )
         return L

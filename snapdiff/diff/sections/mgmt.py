@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from ...naming import labels
 from ..context import DiffContext
 from ..mgmt import diff_mgmt
 from ..model import Diff, MgmtSection
 from ..registry import Section, section
 from ..textout import TextOut, md_fields
+
+
+def _mg(mg_id: str | None) -> str:
+    """A management group by its name (the last segment of its id); the id under -v."""
+    if not mg_id:
+        return "-"
+    return mg_id if labels.verbose() else mg_id.rstrip("/").rsplit("/", 1)[-1]
 
 
 @section
@@ -35,17 +43,19 @@ class Mgmt(Section[MgmtSection]):
     def render_text(self, result: MgmtSection, out: TextOut) -> None:
         mg, o = result, out
         for grp in mg.added:
-            o.item("+", f"{grp.display_name or grp.name} ({grp.id}) under {grp.parent_id or '-'}")
-        for grp in mg.removed:
-            o.item("-", f"{grp.display_name or grp.name} ({grp.id})")
-        for mv in mg.moved:
             o.item(
+                "+", f"{grp.display_name or grp.name} ({_mg(grp.id)}) under {_mg(grp.parent_id)}"
+            )
+        for grp in mg.removed:
+            o.item("-", f"{grp.display_name or grp.name} ({_mg(grp.id)})")
+        for mv in mg.moved:
+            o.wrapped(
                 ">",
-                f"{mv.display_name} ({mv.id}): {mv.old_parent_id or '-'} -> "
-                f"{mv.new_parent_id or '-'}",
+                f"{mv.display_name} ({_mg(mv.id)}) moved from {_mg(mv.old_parent_id)} to "
+                f"{_mg(mv.new_parent_id)}",
             )
         for ch in mg.changed:
-            o.item("~", f"{ch.display_name} ({ch.id})")
+            o.item("~", f"{ch.display_name} ({_mg(ch.id)})")
             o.fields(ch.changes)
 
     def render_markdown(self, result: MgmtSection) -> list[str]:

@@ -1,11 +1,46 @@
-"""Resources: added, removed, changed (field paths), moved and renamed?."""
+"""Resources: added, removed, changed (field paths; NSG rules as rule lines), moved and
+renamed?, highest CIA value first."""
 
 from __future__ import annotations
 
+import re
+
+from ...naming import labels
 from ..context import DiffContext
-from ..model import Diff, ResourcesSection
+from ..model import Diff, FieldChange, ResourceChange, ResourcesSection, RuleChange
+from ..nsg import NSG_TYPE, rule_changes, rule_line
+from ..reach import top
 from ..registry import Section, section
 from ..textout import TextOut, md_code, md_fields
+
+# Field changes a rule line already says: a whole rule added or removed, or one of its fields.
+_RULE_FIELD = re.compile(
+    r"properties\.securityRules\[\d+\]"
+    r"(\.properties\.(priority|direction|access|protocol|source\w*|destination\w*))?",
+    re.I,
+)
+
+
+def _cia_note(cia: list[int] | None) -> str:
+    return f"  {labels.cia(cia)}" if cia else ""
+
+
+def _shown_fields(c: ResourceChange) -> list[FieldChange]:
+    """The field changes to print: those under securityRules that the rule lines show are
+    left out."""
+    if not c.rules:
+        return c.changes
+    return [ch for ch in c.changes if not _RULE_FIELD.fullmatch(ch.path)]
+
+
+def _rule_lines(rc: RuleChange) -> list[tuple[str, str]]:
+    """(sign, text) lines of one rule change: the rule before (-) and after (+)."""
+    out = []
+    if rc.before is not None:
+        out.append(("-", "rule " + rule_line(rc.before)))
+    if rc.after is not None:
+        out.append(("+", "rule " + rule_line(rc.after)))
+    return out
 
 
 @section
@@ -13,7 +48,25 @@ class Resources(Section[ResourcesSection]):
     name, order, title, result = "resources", 10, "Resources", ResourcesSection
 
     def compute(self, ctx: DiffContext) -> ResourcesSection:
-        return ctx.resource_pass()[0]
+        r = ctx.resource_pass()[0]
+        ra, rb = ctx.a.resources(), ctx.b.resources()
+        cia_a, cia_b = ctx.reach("a"), ctx.reach("b")
+        for x in r.added:
+            x.cia = cia_b.resource(x.id)
+        for x in r.removed:
+            x.cia = cia_a.resource(x.id)
+        for m in r.moved:
+            m.cia = cia_b.resource(m.new_id)
+        for c in r.changed:
+            c.cia = cia_b.resource(c.id)
+            if c.type == NSG_TYPE:
+                key = c.id.lower()
+                c.rules = rule_changes(ra.get(key), rb.get(key))
+        for items in (r.added, r.removed, r.changed):
+            items.sort(key=lambda x: (-top(x.cia), x.id.lower()))
+        r.moved.sort(key=lambda x: (-top(x.cia), x.new_id.lower()))
+        r.renamed.sort(key=lambda x: x.old_id.lower())
+        return r
 
     def counts(self, result: ResourcesSection, diff: Diff) -> dict[str, int]:
         r = result
@@ -35,35 +88,53 @@ class Resources(Section[ResourcesSection]):
     def render_text(self, result: ResourcesSection, out: TextOut) -> None:
         r, o = result, out
         for x in r.added:
-            o.item("+", x.id)
+            o.item("+", labels.resource(x.id), extra=_cia_note(x.cia))
         for x in r.removed:
-            o.item("-", x.id)
+            o.item("-", labels.resource(x.id), extra=_cia_note(x.cia))
         for m in r.moved:
-            o.item(">", f"{m.old_id}")
-            o.lines.append(
-                f"      moved {m.from_resource_group} -> {m.to_resource_group}: {m.new_id}"
+            o.item(
+                ">",
+                f"{labels.resource(m.old_id)} moved to resource group {m.to_resource_group}",
+                extra=_cia_note(m.cia),
             )
+            if labels.verbose():
+                o.lines.append(f"      now {m.new_id}")
             o.fields(m.changes)
         for n in r.renamed:
-            o.item("?", f"renamed? {n.old_id} -> {n.new_name}")
+            o.item("?", f"renamed? {labels.resource(n.old_id)} -> {n.new_name}")
         for c in r.changed:
-            o.item("~", c.id, extra=f"  ({c.ignored} ignored)" if c.ignored else "")
-            o.fields(c.changes)
+            ign = f"  ({c.ignored} ignored)" if c.ignored else ""
+            o.item("~", labels.resource(c.id), extra=_cia_note(c.cia) + ign)
+            for rc in c.rules:
+                for sign, text in _rule_lines(rc):
+                    o.item(sign, labels.clip(text, labels.WIDTH - 8), 6)
+            o.fields(_shown_fields(c))
 
     def render_markdown(self, result: ResourcesSection) -> list[str]:
         r = result
-        L = [f"- **added** {md_code(x.id)}" for x in r.added]
-        L += [f"- **removed** {md_code(x.id)}" for x in r.removed]
+
+        def cia(x: list[int] | None) -> str:
+            return f" ({labels.cia(x)})" if x else ""
+
+        L = [f"- **added** {md_code(labels.resource(x.id))}{cia(x.cia)}" for x in r.added]
+        L += [f"- **removed** {md_code(labels.resource(x.id))}{cia(x.cia)}" for x in r.removed]
         for m in r.moved:
             L.append(
-                f"- **moved** {md_code(m.old_id)} from `{m.from_resource_group}` to "
-                f"`{m.to_resource_group}`: {md_code(m.new_id)}"
+                f"- **moved** {md_code(labels.resource(m.old_id))}{cia(m.cia)} from "
+                f"`{m.from_resource_group}` to `{m.to_resource_group}`"
             )
             if m.changes:
                 L += md_fields(m.changes)
-        L += [f"- **renamed?** {md_code(n.old_id)} to `{n.new_name}`" for n in r.renamed]
+        L += [
+            f"- **renamed?** {md_code(labels.resource(n.old_id))} to `{n.new_name}`"
+            for n in r.renamed
+        ]
         for c in r.changed:
             ign = f" ({c.ignored} ignored)" if c.ignored else ""
-            L.append(f"- **changed** {md_code(c.id)}{ign}")
-            L += md_fields(c.changes)
+            L.append(f"- **changed** {md_code(labels.resource(c.id))}{cia(c.cia)}{ign}")
+            for rc in c.rules:
+                L += [f"  - {md_code(sign + ' ' + text)}" for sign, text in _rule_lines(rc)]
+            shown = _shown_fields(c)
+            if shown:
+                L += md_fields(shown)
         return L

@@ -1,0 +1,70 @@
+"""CIA values (``scad`` tags) of resources and the highest under each scope: what the reports
+sort by ("the highest CIA value reached first")."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from ..naming.ids import resource_group_of, subscription_of
+from ..naming.scad import find_scad_tag, parse_scad
+from ..snapshot import SnapshotView
+
+CIA = tuple[int, int, int]
+
+
+@lru_cache(maxsize=4096)
+def _parse(raw: str) -> CIA:
+    s = parse_scad(raw)
+    return (s.confValue, s.integrityValue, s.availValue)
+
+
+def row_cia(row: dict[str, Any] | None) -> CIA | None:
+    """C, I, A of a Resource Graph row's ``scad`` tag; None when untagged."""
+    raw = find_scad_tag((row or {}).get("tags"))
+    return None if raw is None else _parse(str(raw))
+
+
+def top(cia: list[int] | tuple[int, ...] | None) -> int:
+    """The highest of C, I and A; -1 for untagged."""
+    return max(cia) if cia else -1
+
+
+def _max(x: CIA | None, y: CIA) -> CIA:
+    return y if x is None else (max(x[0], y[0]), max(x[1], y[1]), max(x[2], y[2]))
+
+
+class Reach:
+    """Highest C, I, A per resource, resource group, subscription and overall of one snapshot."""
+
+    def __init__(self, view: SnapshotView):
+        self.by_id: dict[str, CIA] = {}
+        self.by_scope: dict[str, CIA] = {}
+        self.overall: CIA | None = None
+        for key, row in view.resources().items():
+            cia = row_cia(row)
+            if cia is None:
+                continue
+            self.by_id[key] = cia
+            self.overall = _max(self.overall, cia)
+            sub = (subscription_of(key) or "").lower()
+            rg = (resource_group_of(key) or "").lower()
+            for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourcegroups/{rg}"):
+                self.by_scope[scope] = _max(self.by_scope.get(scope), cia)
+
+    def resource(self, rid: str) -> list[int] | None:
+        got = self.by_id.get(rid.lower())
+        return list(got) if got else None
+
+    def scope(self, scope: str) -> list[int] | None:
+        """The highest C, I, A under a scope: a resource (its own tag), a resource group,
+        a subscription; management groups and the root take the snapshot's highest."""
+        s = scope.lower().rstrip("/")
+        low = s.split("/")
+        if len(low) > 5 and low[1] == "subscriptions" and "providers" in low:
+            got = self.by_id.get(s)
+            return list(got) if got else None
+        if s.startswith("/subscriptions/"):
+            v = self.by_scope.get(s)
+            return list(v) if v else None
+        return list(self.overall) if self.overall else None
