@@ -70,13 +70,22 @@ def chromium() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+NETWORK = ("http:", "https:", "ws:", "wss:", "ftp:")
+
+
 def requests_sent(driver: Any) -> list[str]:
-    """Every URL the page asked for since the last call (DevTools Network events)."""
+    """Every URL a page asked for since the last call (DevTools Network events), and every
+    network URL (http, https, ws, ftp) anything in the browser asked for. The browser's own
+    internal pages (``chrome://`` resources of a new tab) are neither."""
     urls = []
     for entry in driver.get_log("performance"):
         msg = json.loads(entry["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
+        if msg.get("method") != "Network.requestWillBeSent":
+            continue
+        url = msg["params"]["request"]["url"]
+        doc = msg["params"].get("documentURL", "")
+        if url.startswith(NETWORK) or not doc.startswith("chrome:"):
+            urls.append(url)
     return urls
 
 

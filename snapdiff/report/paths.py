@@ -17,6 +17,7 @@ from ..access.diff import AccessChange, AccessDiff
 from ..access.expand import Path
 from ..access.query import Access
 from ..naming.ids import last_segment
+from ..naming.labels import shorten_ids
 from .graph import Graph, Node
 
 C_MIN = 8  # access gains to resources with C >= this are drawn
@@ -34,19 +35,9 @@ class Picture:
 
 
 def short_scope(scope: str) -> str:
-    """``rg-app-prod (resource group)``, ``subscription 3f2b…``, ``mg-platform (mgmt group)``."""
-    s = scope.rstrip("/")
-    low = s.lower()
-    parts = s.split("/")
-    if "/providers/microsoft.management/managementgroups/" in low:
-        return f"{parts[-1]} (management group)"
-    if "/providers/" in low:
-        return f"{parts[-1]} (resource)"
-    if "/resourcegroups/" in low:
-        return f"{parts[-1]} (resource group)"
-    if low.startswith("/subscriptions/"):
-        return f"subscription {parts[2][:8]}…"
-    return s or "/"
+    """``subscription 3f2b7c1e…``, ``resource group rg-app-prod``, ``management group
+    mg-platform``, ``rg-app-prod/kv1 (vaults)``: the diff reports' short forms."""
+    return shorten_ids(scope.rstrip("/")) or "/"
 
 
 def resource_name(rid: str) -> str:

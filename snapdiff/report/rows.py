@@ -23,6 +23,7 @@ from ..diff.model import (
 )
 from ..diff.textout import value
 from ..naming.ids import last_segment, resource_group_of
+from ..naming.labels import shorten_ids
 
 CiaOf = Callable[[str], "list[int] | None"]  # resource id -> [C, I, A] (B, else A), or None
 
@@ -152,7 +153,7 @@ def rbac_rows(r: RbacSection, cia: CiaOf) -> list[Row]:
             _rg(a.scope),
             _who(a.principal_id, a.principal_name),
             cia(a.scope),
-            f"at {a.scope}",
+            f"at {shorten_ids(a.scope)}",
             privileged=a.privileged,
         )
         for kind, items in (("added", r.added), ("removed", r.removed))
@@ -167,7 +168,7 @@ def rbac_rows(r: RbacSection, cia: CiaOf) -> list[Row]:
             "",
             _rg(ac.scope),
             cia=cia(ac.scope),
-            detail=f"at {ac.scope}: " + _fields(ac.changes),
+            detail=f"at {shorten_ids(ac.scope)}: " + _fields(ac.changes),
             privileged=ac.privileged,
         )
         for ac in r.changed
@@ -287,13 +288,13 @@ def access_rows(r: AccessDiff, graphs: Mapping[str, str]) -> list[Row]:
                 ", ".join(groups[:3]) + (" …" if len(groups) > 3 else ""),
                 who,
                 top,
-                "because " + "; ".join(ch.causes) + f" — {names}{more}",
+                "because " + "; ".join(shorten_ids(c) for c in ch.causes) + f" — {names}{more}",
                 graphs.get(f"access-{i}", ""),
                 ch.privileged,
             )
         )
     out += [
-        Row("access", "not compared", nc["subject"], "", detail=nc["reason"])
+        Row("access", "not compared", nc["subject"], "", detail=shorten_ids(nc["reason"]))
         for nc in r.not_compared
     ]
     return out
