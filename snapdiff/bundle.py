@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from . import __version__, bodies, digest, signing
 from .errors import SnapdiffError, StoreError
+from .locks import lock_wait
 from .manifest import (
     FORMAT,
     ROW_ORDER,
@@ -613,10 +614,6 @@ def import_bundle(store: Store, bundle_path: str | os.PathLike[str], *, index: b
     return import_snapshot(store, bundle_path, index=index).snapshot_id
 
 
-# Concurrent imports queue for the store's write lock this long before giving up.
-IMPORT_WAIT_SECONDS = 300.0
-
-
 def import_snapshot(
     store: Store,
     bundle_path: str | os.PathLike[str],
@@ -642,7 +639,7 @@ def import_snapshot(
     try:
         with (
             _open_ro(path, immutable=True) as src,
-            store.transaction(wait=IMPORT_WAIT_SECONDS) as c,
+            store.transaction(wait=lock_wait()) as c,
         ):
             existing = store.snapshot_by_uid(manifest.uid)
             if existing is not None:  # another import won the race

@@ -68,6 +68,25 @@ class Group(click.Group):
         _fill_closed_std_fds()
         return super().main(*args, **kwargs)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        """Parsing ``snapdiff``'s own options, where ``--help`` and ``--version`` print: a
+        write error or Ctrl-C there is one line too (click would print a traceback, or
+        "Aborted!" with exit 1)."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _stdout_closed()
+            sys.exit(0)
+        except OSError as e:
+            _stdout_closed()  # what is still buffered would fail again at exit
+            _fail(explain(e))
+        except KeyboardInterrupt:
+            _fail("interrupted", 130, prefix="")
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare `snapdiff` shows the help
+        except click.UsageError as e:  # `snapdiff --bogus`: one line, as for a command
+            _fail(f"{e.format_message()} (see 'snapdiff --help')", e.exit_code)
+
     def invoke(self, ctx: click.Context) -> object:
         debug = bool(ctx.params.get("debug"))
         try:

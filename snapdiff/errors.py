@@ -1,5 +1,7 @@
 """Exceptions that the CLI turns into one-line errors."""
 
+import sqlite3
+
 
 class SnapdiffError(Exception):
     """A user-facing error: printed as one line, exit code 2."""
@@ -7,6 +9,12 @@ class SnapdiffError(Exception):
 
 class StoreError(SnapdiffError):
     """The store file is missing, unreadable, too new or damaged."""
+
+
+class StoreLocked(StoreError, sqlite3.OperationalError):
+    """Another process held the store's write lock for longer than this one would wait. Also a
+    ``sqlite3.OperationalError``, as SQLite's own "database is locked" was, so callers that
+    treat a store they cannot write as fatal still do."""
 
 
 class BodyMismatch(StoreError):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import SnapdiffError, StoreError
 from .read import role_assignments
-from .refs import looks_like_ref
+from .refs import looks_like_ref, text_arg
 from .snapshot import SnapshotView
 from .status import FINISHED, SnapshotStatus, usable
 from .store import Snapshot, Store
@@ -65,28 +65,59 @@ def index_missing(store: Store) -> list[int]:
 
 # -- label -------------------------------------------------------------------------------------
 _BAD_LABEL = re.compile(r"[:\s/\\]")
+_UID = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+_FILE_SUFFIX = re.compile(r"\.(db|snapdiff|sqlite)$", re.IGNORECASE)
+MAX_LABEL = 64
 
 
 def check_label(name: str) -> str:
-    """A label must not read as another kind of reference (id, latest~N, date, PATH:REF)."""
-    name = name.strip()
+    """A label must be addressable: not read as another kind of reference (id, uid, latest~N,
+    a date, PATH:REF, a store file), printable, and at most ``MAX_LABEL`` characters."""
+    name = text_arg(name).strip()
     if not name:
         raise SnapdiffError("a label cannot be empty")
+    if len(name) > MAX_LABEL:
+        raise SnapdiffError(f"a label has at most {MAX_LABEL} characters (this one {len(name)})")
+    if not name.isprintable():
+        raise SnapdiffError(f"{name!r}: a label cannot hold control characters")
     if looks_like_ref(name):
         raise SnapdiffError(f"'{name}' reads as a snapshot id, 'latest' or a date; choose another")
+    if _UID.match(name):
+        raise SnapdiffError(f"'{name}' reads as a snapshot uid (32 hex digits); choose another")
+    if _FILE_SUFFIX.search(name):
+        raise SnapdiffError(f"'{name}' reads as a store or bundle file name; choose another")
     if _BAD_LABEL.search(name):
         raise SnapdiffError(f"'{name}': a label cannot contain spaces, ':', '/' or '\\'")
     return name
 
 
-def label(store: Store, snapshot_id: int, name: str | None) -> int | None:
-    """Name a snapshot (``None`` removes its label). Returns the snapshot that lost the label."""
+class LabelTaken(SnapdiffError):
+    """The label names another snapshot and moving it was not asked for."""
+
+
+def refuse_taken_label(store: Store, name: str, snapshot_id: int | None) -> None:
+    """Raise ``LabelTaken`` when ``name`` is another snapshot's label (``snapshot_id``: the
+    snapshot about to get it, ``None`` for one not taken yet)."""
+    holder = store.label_holder(name, other_than=-1 if snapshot_id is None else snapshot_id)
+    if holder is not None:
+        to = "the new snapshot" if snapshot_id is None else f"snapshot {snapshot_id}"
+        raise LabelTaken(
+            f"'{name}' is snapshot {holder}'s label; add --move to move it to {to}"
+            " (nothing changed)"
+        )
+
+
+def label(store: Store, snapshot_id: int, name: str | None, *, move: bool = False) -> int | None:
+    """Name a snapshot (``None`` removes its label). Returns the snapshot that lost the label;
+    without ``move``, a label held by another snapshot is refused (``LabelTaken``)."""
     _refuse_bundle(store)
     store.snapshot(snapshot_id)  # raises SnapshotNotFound
     if name is not None:
         name = check_label(name)
     previous = None
     if name is not None:
+        if not move:
+            refuse_taken_label(store, name, snapshot_id)
         previous = store.label_holder(name, other_than=snapshot_id)
     store.set_label(snapshot_id, name)
     return previous

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,18 @@ from .store import Store
 
 _LATEST = re.compile(r"^latest(?:~(\d+))?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def text_arg(text: str) -> str:
+    """A command-line word as the text the user typed. Under ``LANG=C`` (no UTF-8 mode) Python
+    decodes argv as ASCII and keeps other bytes as surrogates: read those bytes as UTF-8, so a
+    label such as ``wöche-47`` names the same snapshot whatever the locale."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    try:
+        return os.fsencode(text).decode("utf-8")
+    except (UnicodeError, ValueError):
+        return text
 
 
 def split_ref(ref: str) -> tuple[Path | None, str]:
@@ -38,7 +51,9 @@ def resolve(store: Store, ref: str | int | None, *, complete_only: bool = False)
     snaps = store.snapshots()
     # a failed snapshot read nothing: only its id or label names it
     pool = [s for s in snaps if usable(s.status, complete_only=complete_only)]
-    ref = "latest" if ref is None else str(ref).strip()
+    ref = "latest" if ref is None else text_arg(str(ref)).strip()
+    if not ref:
+        raise SnapshotNotFound("an empty snapshot reference: give an id, a label or latest")
     m = _LATEST.match(ref)
     if m:
         back = int(m.group(1) or 0)

@@ -250,3 +250,17 @@ def coverage_of(sources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         if note:
             out[str(s["name"])] = str(note)
     return out
+
+
+def coverage_summary(snapshot_status: str, sources: Iterable[Mapping[str, Any]]) -> str:
+    """One word or phrase for a snapshot's coverage: ``-`` when it read nothing (failed),
+    ``incomplete: <sources>`` when a source failed or was cut off (its coverage is unknown),
+    ``limited: <sources>`` when something was forbidden, else ``full``."""
+    if snapshot_status == SnapshotStatus.FAILED:
+        return "-"
+    rows = list(sources)
+    unknown = sorted({str(s["name"]) for s in rows if s.get("status") not in USABLE_SOURCE})
+    if unknown:
+        return f"incomplete: {','.join(unknown)}"
+    limited = coverage_of(rows)
+    return f"limited: {','.join(sorted(limited))}" if limited else "full"

@@ -32,6 +32,7 @@ from . import __version__, bodies, digest, owner
 from . import status as st
 from .errors import BodyMismatch, DiskFull, StoreError
 from .explain import explain, store_problem
+from .locks import begin_within, busy, held_by
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
@@ -66,7 +67,9 @@ def body_hash(data: bytes) -> str:
 
 def sqlite_uri(path: Path, mode: str, *, immutable: bool = False) -> str:
     """A ``file:`` URI for ``path`` (quoted: ``?`` and ``#`` are legal in file names)."""
-    return f"file:{quote(str(path.absolute()))}?mode={mode}" + ("&immutable=1" if immutable else "")
+    return f"file:{quote(os.fsencode(path.absolute()))}?mode={mode}" + (
+        "&immutable=1" if immutable else ""
+    )
 
 
 def read_schema_version(conn: sqlite3.Connection, path: Path, tables: set[str]) -> int:
@@ -255,6 +258,10 @@ class Store:
             }
             version = read_schema_version(conn, self.path, tables)
         except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and busy(e):
+                raise StoreError(
+                    f"{self.path} is locked by {held_by(self.path)}; try again when it is done"
+                ) from None
             raise StoreError(f"{self.path} is not a snapdiff store ({e}); left unchanged") from None
         finally:
             conn.close()
@@ -349,17 +356,20 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self, *, wait: float | None = None) -> Iterator[sqlite3.Connection]:
-        """A write transaction; ``wait``: seconds to queue behind another writer (default 5).
-        A full disk becomes ``DiskFull`` (nothing half-written)."""
+        """A write transaction; ``wait``: seconds to queue behind another process's write lock
+        (default 5), with a "waiting ... held by pid N" line after the first second and one
+        line naming the holder at the end. A full disk becomes ``DiskFull`` (nothing
+        half-written)."""
         with self._lock:
             try:
-                if wait is not None:
-                    self.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
-                try:
-                    self.conn.execute("BEGIN IMMEDIATE")
-                finally:
-                    if wait is not None:
-                        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                begin_within(
+                    self.conn,
+                    self.path,
+                    BUSY_TIMEOUT_MS / 1000 if wait is None else wait,
+                    restore_ms=BUSY_TIMEOUT_MS,
+                    say_after=1.0 if wait is None else 0.0,
+                    hint=wait is not None,
+                )
                 try:
                     yield self.conn
                     self.conn.execute("COMMIT")

@@ -17,6 +17,7 @@ from snapdiff.bundle import verify
 from snapdiff.cli import main
 from snapdiff.errors import SnapdiffError, StoreError
 from snapdiff.maintenance import (
+    LabelTaken,
     index_missing,
     index_snapshot,
     label,
@@ -212,7 +213,10 @@ def test_label(store: Store) -> None:
     b = add_snapshot(store, 1)
     assert label(store, a, "week-47") is None
     assert resolve(store, "week-47") == a
-    assert label(store, b, "week-47") == a  # a label names one snapshot: it moves
+    with pytest.raises(LabelTaken):  # a label names one snapshot: moving it is asked for
+        label(store, b, "week-47")
+    assert store.snapshot(b).label is None and resolve(store, "week-47") == a
+    assert label(store, b, "week-47", move=True) == a
     assert store.snapshot(a).label is None and resolve(store, "week-47") == b
     label(store, b, None)
     assert store.snapshot(b).label is None

@@ -341,13 +341,44 @@ def test_permission_and_read_only_folder_are_named(demo_copy, monkeypatch):
     assert run("show", "1", "--store", str(demo_copy)).exit_code == 0  # reading still works
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads all")
+def _drop_read_override() -> None:
+    """In the child: drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set, so
+    that root, after exec, is refused a file without read permission like anyone else."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 def test_real_permission_denied(demo_copy):
+    """chmod 0 denies nothing to root (CI runs as root): there the command runs in a child
+    without root's override of file permissions."""
     demo_copy.chmod(0)
     try:
-        one_line_error(run("show", "--store", str(demo_copy)), "permission denied")
+        if os.geteuid() != 0:
+            one_line_error(run("show", "--store", str(demo_copy)), "permission denied")
+            return
+        if sys.platform != "linux":
+            pytest.skip("dropping root's file-permission override needs Linux")
+        try:
+            out = subprocess.run(
+                [sys.executable, "-m", "snapdiff", "show", "--store", str(demo_copy)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                preexec_fn=_drop_read_override,
+                timeout=120,
+            )
+        except subprocess.SubprocessError as e:  # a container without CAP_SETPCAP
+            pytest.skip(f"cannot drop capabilities here: {e}")
     finally:
         demo_copy.chmod(0o600)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    [line] = out.stderr.strip().splitlines()
+    assert "permission denied" in line, line
 
 
 def test_disk_full_and_other_os_errors_are_one_line(demo_copy, monkeypatch):

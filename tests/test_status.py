@@ -195,8 +195,9 @@ def test_fetcher_tallies_keep_not_applicable_out_of_errors(tmp_path):
     sid = store.begin_snapshot(tenant_id="t", cloud="AzureCloud", scope={})
     f = Fetcher(store, sid, rg=None, arm=None, vault=None)
     for status in ("ok", "not_applicable", "notfound", "forbidden"):
-        fid = store.start_fetch(sid, "storage", "storage:shares", status)
-        f._finish("storage", fid, status, error=None if status == "ok" else f"HTTP {status}")
+        f.begin("storage:shares", status).finish(
+            status, error=None if status == "ok" else f"HTTP {status}"
+        )
     assert f.source_status("storage") == "forbidden"
     assert f.errors["storage"] == ["HTTP forbidden"]
 

@@ -23,13 +23,24 @@ from azure.core.rest import HttpRequest
 
 from .. import status as st
 from .capture import FetchContext, Recorder, current
-from .fetcher import _EXPIRED, _RETRY_METHODS, MAX_RESTARTS, Fetcher, classify
+from .fetcher import (
+    _RETRY_METHODS,
+    FETCH_ERRORS,
+    MAX_RESTARTS,
+    Fetch,
+    Fetcher,
+    FetchFailed,
+    _Restart,
+)
+from .guard import describe
 from .pacing import Pacer
 
 API_VERSION = "2020-06-01"
 MAX_ITEMS = 20
 UNSUPPORTED = frozenset({400, 404, 405})
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+THROTTLED = frozenset({429, 503})  # retried until the fetch's budget, like single GETs
+MAX_BATCH_FAILURES = 3  # /batch itself failing this many times in a row: single GETs
 
 
 @dataclass
@@ -54,12 +65,12 @@ class _Item:
 
     job: Job
     url: str
-    fid: int | None = None
+    fetch: Fetch | None = None  # begun with the item's first batch
     page: int = 1
     attempt: int = 0
     restarts: int = 0
     values: list[Any] = field(default_factory=list)
-    not_before: float = 0.0
+    not_before: float = 0.0  # on the run guard's clock
 
 
 class ArmBatcher:
@@ -77,7 +88,7 @@ class ArmBatcher:
         concurrency: int = 8,
         pacer: Pacer | None = None,
         note: Callable[[str], None] = lambda msg: None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         self.fetcher = fetcher
         self.recorder = recorder
@@ -88,9 +99,11 @@ class ArmBatcher:
         self.concurrency = max(1, concurrency)
         self.pacer = pacer or Pacer()
         self.note = note
-        self.sleep = sleep
+        self.sleep = sleep or fetcher.guard.wait  # a stop cuts the wait short
         self.supported: bool | None = None
         self.batches = 0
+        self.failures = 0  # /batch requests in a row that got no usable answer
+        self.alone: list[Job] = []  # jobs handed back to single GETs after /batch failed
         self._lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------------
@@ -108,13 +121,20 @@ class ArmBatcher:
                 return jobs
             pending = more + rest
         while pending:
-            wait = max(i.not_before for i in pending) - time.time()
+            if self.failing():  # /batch keeps failing: the rest go alone
+                for it in pending:
+                    self._alone(it, "ARM batch keeps failing; sent alone")
+                break
+            wait = max(i.not_before for i in pending) - self.fetcher.guard.clock()
             if wait > 0:
                 self.sleep(wait)
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
                 results = list(pool.map(self._send, self._batches(pending)))
             pending = [i for more in results for i in more]
-        return []
+        return list(self.alone)
+
+    def failing(self) -> bool:
+        return self.failures >= MAX_BATCH_FAILURES
 
     def unsupported(self) -> bool:
         return self.supported is False
@@ -135,9 +155,13 @@ class ArmBatcher:
             for i in range(0, len(group), MAX_ITEMS)
         ]
 
-    def _start(self, it: _Item) -> None:
-        if it.fid is None:
-            _, it.fid = self.fetcher._start(it.job.call, it.job.target)
+    def _start(self, it: _Item) -> Fetch:
+        if it.fetch is None:
+            it.fetch = self.fetcher.begin(it.job.call, it.job.target)
+        it.fetch.page = it.page
+        it.fetch.listing = it.job.paged
+        it.fetch.may_restart = it.restarts < MAX_RESTARTS
+        return it.fetch
 
     def _send(self, batch: list[_Item]) -> list[_Item]:
         """One batch on the wire; returns the items to send again (next pages, retries)."""
@@ -159,8 +183,8 @@ class ArmBatcher:
             resp = self.client.send_request(
                 req, _return_pipeline_response=True, retry_on_methods=_RETRY_METHODS
             )
-        except Exception as e:  # transport errors after the pipeline's retries
-            return self._fail_all(batch, f"batch: {type(e).__name__}: {e}")
+        except FETCH_ERRORS as e:  # transport errors after the pipeline's retries
+            return self._batch_failed(batch, f"batch: {describe(e)}")
         finally:
             current.reset(token)
         with self._lock:
@@ -173,49 +197,50 @@ class ArmBatcher:
                 self.supported = False
                 self.note(f"ARM batch not available (HTTP {http.status_code}): single GETs")
                 for it in batch:
-                    assert it.fid is not None
-                    self.fetcher._finish(
-                        source, it.fid, "superseded", error="batch unsupported; sent alone"
-                    )
+                    self._start(it).finish(st.SUPERSEDED, error="batch unsupported; sent alone")
                 return []
-            return self._fail_all(batch, f"batch: HTTP {http.status_code}")
+            return self._batch_failed(batch, f"batch: HTTP {http.status_code}")
         self.supported = True
         try:
             answers = {str(r.get("name")): r for r in json.loads(http.text())["responses"]}
         except (ValueError, KeyError, TypeError, AttributeError):
-            return self._fail_all(batch, "batch: response is not a batch answer")
+            return self._batch_failed(batch, "batch: response is not a batch answer")
+        with self._lock:
+            self.failures = 0
         out: list[_Item] = []
         for n, it in enumerate(batch):
             out += self._item(it, answers.get(str(n)), started, carrier)
         return out
 
-    def _fail_all(self, batch: list[_Item], msg: str) -> list[_Item]:
+    def _batch_failed(self, batch: list[_Item], msg: str) -> list[_Item]:
+        """/batch gave no usable answer: its items go again in a later batch, or alone once
+        /batch has failed ``MAX_BATCH_FAILURES`` times in a row."""
+        with self._lock:
+            self.failures += 1
+        if not self.failing():
+            return batch
+        self.note(f"{msg}; {len(batch)} requests sent alone")
         for it in batch:
-            self._end(it, "failed", None, msg)
+            self._alone(it, f"{msg}; sent alone")
         return []
 
-    def _end(self, it: _Item, status: str, http_status: int | None, msg: str | None) -> None:
-        assert it.fid is not None
-        pages = it.page - 1 if status != "ok" else it.page
-        if status != "ok" and it.page > 1:
-            status, msg = "failed", f"page {it.page}: {msg}"  # half a listing is a failed listing
-        self.fetcher._finish(
-            it.job.source, it.fid, status, http_status=http_status, pages=pages, error=msg
-        )
-        if status != "ok":
-            self.note(f"{it.job.call} {it.job.target}: {msg}")
+    def _alone(self, it: _Item, why: str) -> None:
+        """Hand ``it``'s job back to single GETs (a listing starts again from page 1)."""
+        self._start(it).finish(st.SUPERSEDED, error=why)
+        with self._lock:
+            self.alone.append(it.job)
 
     def _item(
         self, it: _Item, answer: dict[str, Any] | None, started: float, carrier: int | None
     ) -> list[_Item]:
-        source = it.job.source
         if answer is None:
             status, headers, content = None, {}, None
         else:
             status = int(answer.get("httpStatusCode") or 0) or None
             headers = {str(k): str(v) for k, v in (answer.get("headers") or {}).items()}
             content = answer.get("content")
-        token = current.set(FetchContext(it.fid, source, it.page))
+        f = self._start(it)
+        token = current.set(f.context())
         try:
             self.recorder.record(
                 method="GET",
@@ -231,33 +256,40 @@ class ArmBatcher:
         finally:
             current.reset(token)
         if status is None or status in RETRYABLE:
-            if it.attempt < self.retry_total:
-                it.attempt += 1
-                it.not_before = time.time() + self._retry_after(headers, it.attempt)
+            throttled = status in THROTTLED
+            wait = self._retry_after(headers, it.attempt + 1)
+            within = self.fetcher.guard.clock() + wait <= self.fetcher.deadline_of(f.fid)
+            if within and (throttled or it.attempt < self.retry_total):
+                it.attempt += 0 if throttled else 1
+                it.not_before = self.fetcher.guard.clock() + wait
                 return [it]
-            self._end(it, "failed", status, _message(status, content))
-            return []
-        if not 200 <= status < 300:
             msg = _message(status, content)
-            expired = it.page > 1 and status in (400, 404, 410) and _EXPIRED.search(msg)
-            if expired and it.restarts < MAX_RESTARTS:  # the page token expired: list again
-                assert it.fid is not None
-                self.fetcher._finish(source, it.fid, "superseded", pages=it.page - 1, error=msg)
-                return [_Item(it.job, self._url(it.job), restarts=it.restarts + 1)]
-            self._end(it, classify(status, it.job.call, content), status, msg)
+            self._failed(
+                it,
+                f.fail(
+                    st.FAILED, f"page {it.page}: {msg}" if it.page > 1 else msg, http_status=status
+                ),
+            )
             return []
-        if not it.job.paged:
-            self._end(it, "ok", status, None)
-            return self._follow(it.job, content)
-        if not isinstance(content, dict):
-            self._end(it, "failed", status, "response is not a JSON object")
+        try:
+            body = f.check(status, content)  # as a single GET: classified, truncation failed
+            if not it.job.paged:
+                f.ok(status)
+                return self._follow(it.job, body)
+            value, next_link = f.page_items(body)
+        except FetchFailed as e:
+            self._failed(it, e)
             return []
-        it.values.extend(content.get("value") or [])
-        next_link = content.get("nextLink") or content.get("@odata.nextLink")
+        except _Restart:  # the page token expired: list again
+            return [_Item(it.job, self._url(it.job), restarts=it.restarts + 1)]
+        it.values.extend(value)
         if next_link:
-            return [_Item(it.job, str(next_link), it.fid, it.page + 1, 0, it.restarts, it.values)]
-        self._end(it, "ok", 200, None)
+            return [_Item(it.job, str(next_link), f, it.page + 1, 0, it.restarts, it.values)]
+        f.ok(200)
         return self._follow(it.job, it.values)
+
+    def _failed(self, it: _Item, e: FetchFailed) -> None:
+        self.note(f"{it.job.call} {it.job.target}: {e}")
 
     def _follow(self, job: Job, data: Any) -> list[_Item]:
         if job.then is None:

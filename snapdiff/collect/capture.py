@@ -15,8 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from azure.core.exceptions import AzureError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
@@ -84,9 +86,9 @@ class Recorder:
         if batch_id is not None:
             pass  # an inner response: its carrier told the guard already
         elif status is None:
-            self.guard.transport_failed(error or "no response")
+            self.guard.transport_failed(error or "no response", host_of(url))
         else:
-            self.guard.answered()
+            self.guard.answered(host_of(url))
         try:
             return self.store.add_exchange(
                 snapshot_id=self.snapshot_id,
@@ -110,6 +112,11 @@ class Recorder:
             raise
 
 
+def host_of(url: str) -> str:
+    """``host:port`` of a URL (lower case): the unit that failures are counted by."""
+    return urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
+
+
 def _request_body(req: Any) -> bytes | str | None:
     v = getattr(req, "content", None)
     if v is None:
@@ -131,7 +138,7 @@ class CapturePolicy(SansIOHTTPPolicy):
         err: str | None
         try:
             body = resp.body()
-        except Exception as e:  # a streamed body we must not consume
+        except AzureError as e:  # a streamed body we must not consume (ResponseNotRead)
             body, err = None, f"body not captured: {e}"
         else:
             err = None
@@ -162,13 +169,6 @@ class CapturePolicy(SansIOHTTPPolicy):
             started=request.context.get("snapdiff_started", time.time()),
             error=describe(exc) if exc else "unknown transport error",
         )
-
-
-class AllowHttpPolicy(SansIOHTTPPolicy):
-    """Lets bearer auth run over plain http, for loopback fakes only."""
-
-    def on_request(self, request: PipelineRequest) -> None:
-        request.context["enforce_https"] = False
 
 
 class ArgQuotaPolicy(SansIOHTTPPolicy):
@@ -226,7 +226,7 @@ class CapturingTransport(httpx.AsyncBaseTransport):
         try:
             resp = await self.inner.handle_async_request(request)
             body = await resp.aread()
-        except Exception as e:
+        except (httpx.TransportError, OSError) as e:  # no answer: stored, then retried
             self.recorder.record(
                 method=request.method,
                 url=str(request.url),
@@ -266,7 +266,6 @@ class CapturingTransport(httpx.AsyncBaseTransport):
 
 
 __all__ = [
-    "AllowHttpPolicy",
     "ArgQuotaPolicy",
     "CapturePolicy",
     "CapturingTransport",

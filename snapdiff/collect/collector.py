@@ -29,7 +29,7 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 
 from .. import __version__
 from .. import status as st
-from ..errors import DiskFull
+from ..errors import DiskFull, SnapdiffError
 from ..naming.calls import (
     API,
     ARG_CONTAINERS,
@@ -49,24 +49,27 @@ from ..naming.calls import (
     absent_for,
     source_of,
 )
-from ..naming.ids import scoped_resource_groups
+from ..naming.ids import is_resource_group, scoped_resource_groups
 from ..naming.rbac import group_principals, read_assignments
 from ..status import SOURCES
 from ..store import Store
 from .capture import (
-    AllowHttpPolicy,
     ArgQuotaPolicy,
     CapturePolicy,
     Recorder,
+    host_of,
 )
 from .clouds import Cloud, check_endpoints
 from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
-from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog
+from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog, describe
 from .pacing import Pacer
 from .progress import Live, SourceProgress, Ticker
+from .reserve import DiskReserve
 from .retry import BudgetRetryPolicy
 from .scope import Scope
+from .security import LoopbackHttpPolicy, VaultChallengePolicy
+from .sources import CollectContext, load_builtin_sources, ordered
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +89,10 @@ class CollectOptions:
     retry_total: int = 6  # retries of a failed attempt; 429/503 go on within fetch_budget
     retry_backoff: float = 0.8
     connect_timeout: float = 10.0  # seconds, per attempt
-    read_timeout: float = 60.0  # seconds without a byte, per attempt
+    read_timeout: float = Limits.read_timeout  # seconds without a byte, per attempt
     fetch_budget: float = 600.0  # seconds one fetch may spend honouring Retry-After
     max_transport_failures: int = 25  # attempts in a row with no answer: Azure is unreachable
-    watchdog: float = 180.0  # seconds with no answer at all: stop (0 = never)
+    watchdog: float = Limits.watchdog  # seconds with no answer at all: stop (0 = never)
     clock: Clock = time.monotonic  # with ``pause``: a fake time for tests
     pause: Callable[[float], None] | None = None
     progress: Callable[[str], None] = lambda msg: None  # one line per source
@@ -116,6 +119,11 @@ class CollectResult:
     error: str | None = None
 
 
+class ScopeMatchesNothing(SnapdiffError):
+    """The scope names nothing that exists (``--resource-groups nosuchrg``): a usage error;
+    the snapshot ends ``failed``."""
+
+
 class Interrupted(KeyboardInterrupt):
     """SIGTERM or SIGHUP, handled as Ctrl-C is."""
 
@@ -136,18 +144,21 @@ class Collector:
         self.say = opts.progress
         self.note = opts.detail
         self.guard = RunGuard(opts.limits(), opts.clock, opts.pause)
+        self.guard.essential = {host_of(opts.cloud.arm)}  # without ARM there is no run
         self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
         self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
-        self._principal_ids: list[str] = []  # every principal holding a role assignment
         self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
         self.batcher: Any = None
+        self._signals = _signals_as_interrupts()
+        self.sources = dict(load_builtin_sources())  # name -> Source, run by ``_phases``
+        self._reserve = DiskReserve(store.path)
 
     # -- clients -----------------------------------------------------------------------------
     def _clients(self, recorder: Recorder) -> tuple[Any, Any, Any]:
         """Resource Graph through its SDK client; other ARM GETs and the Key Vault data plane
         through azure-core pipelines with the same retry, auth and capture policies."""
         cloud, o = self.opts.cloud, self.opts
-        per_call = [AllowHttpPolicy()] if cloud.plain_http else []
+        per_call = [LoopbackHttpPolicy()]  # http to loopback only, decided per request
 
         def retry() -> policies.RetryPolicy:
             return BudgetRetryPolicy(self.guard, retries=o.retry_total, backoff=o.retry_backoff)
@@ -186,9 +197,7 @@ class Collector:
         )
         vault: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
             base_url=cloud.arm,
-            policies=pipeline(
-                policies.BearerTokenCredentialPolicy(self.credential, cloud.vault_scope)
-            ),
+            policies=pipeline(VaultChallengePolicy(self.credential, cloud.vault_scope)),
             transport=transport(),
         )
         return rg, arm, vault
@@ -198,7 +207,7 @@ class Collector:
         """Collect into a new snapshot; it ends ``complete``, ``partial`` or ``failed``, never
         ``running``: Ctrl-C, SIGTERM and SIGHUP end it ``partial`` and re-raise."""
         check_endpoints(self.opts.cloud)  # plain http on loopback only, however it was made
-        with _signals_as_interrupts():
+        with self._signals, self._reserve:
             return self._run()
 
     def _run(self) -> CollectResult:
@@ -218,23 +227,32 @@ class Collector:
         self.fetcher.arg_page_size = self.opts.arg_page_size
         self.fetcher.optional_calls = OPTIONAL_CALLS
         error = None
-        with Watchdog(self.guard):
+        with Watchdog(self.guard, say=self.say):
             try:
                 self._sources()
             except KeyboardInterrupt as e:
                 why = f"interrupted ({e})" if isinstance(e, Interrupted) else "interrupted"
                 self.guard.stop(why)
+                self._signals.finishing = True
+                self._abandon_open_transaction()
                 self._end(sid, "partial", why, why)
+                raise
+            except ScopeMatchesNothing as e:
+                self.guard.stop(str(e))
+                self._signals.finishing = True
+                self._end(sid, st.FAILED, str(e), str(e))
                 raise
             except (CollectionStopped, DiskFull) as e:
                 error = self.guard.reason or str(e)
             except sqlite3.Error:
                 raise  # the store cannot be written: a crash, not a failed collection
-            except Exception as e:  # any other bug ends the run, with its cause
-                error = f"{type(e).__name__}: {e}"
-                log.debug("collection stopped", exc_info=True)  # -vv or --debug
+            except Exception as e:  # a bug of ours: the run stops, nothing stored as Azure's
+                error = f"internal error: {describe(e)} (run with --debug for the traceback)"
+                if log.isEnabledFor(logging.DEBUG):  # --debug or -vv: the traceback
+                    log.warning("collection stopped", exc_info=True)
             if error is not None:
                 self.guard.stop(error)
+        self._signals.finishing = True  # from here a signal waits for the snapshot to close
         status = None
         if error is None:
             got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
@@ -266,22 +284,31 @@ class Collector:
         }
 
     def _phases(self) -> None:
-        subs = self._subscriptions()
-        rows = self._resource_graph(subs)
-        self._management_groups()
-        groups = self._authorization(subs)
-        self._graph(groups)
-        self._per_resource(rows)
+        """Every registered source once, each after those it needs (``sources``)."""
+        ctx = CollectContext(self.fetcher, self.opts, note=self.note, collector=self)
+        for src in ordered(self.sources.values()):
+            ctx.provided[src.name] = src.run(ctx)
+            have = {s["name"] for s in self.store.sources(self.sid)}
+            for name in dict.fromkeys(source_of(c) for c in src.calls):
+                if name not in have and name not in self._skip:
+                    self._record_sources(name)
 
     def _end(self, sid: int, status: str | None, error: str | None, why: str) -> str | None:
         """Finish the snapshot; a stopped run (``error``) first records what it cut off.
-        ``status`` None: work it out from the sources. On a full disk the snapshot may stay
-        ``running``; its dead owner is then recovered as ``partial`` by the next command."""
+        ``status`` None: work it out from the sources. On a full disk the reserve is freed and
+        the snapshot closed ``partial`` with "disk full" as its reason."""
+        try:
+            return self._close(sid, status, error, why)
+        except DiskFull as e:
+            if not self._reserve.release():
+                return error or str(e)  # stays running: the next command recovers it
+            full = str(e) if error is None or str(e) in error else f"{error}; {e}"
+            log.info("%s: freed the disk reserve to close snapshot %d", e, sid)
+            return self._close(sid, "partial", full, f"collection stopped: {full}")
+
+    def _close(self, sid: int, status: str | None, error: str | None, why: str) -> str | None:
         if error is not None:
-            try:
-                self._stop(why)
-            except DiskFull as e:
-                error = f"{error}; {e}" if str(e) not in error else error
+            self._stop(why)
         if status is None:
             got_data = any(c[st.OK] for c in self.fetcher.outcomes.values())
             status = st.snapshot_status(
@@ -289,10 +316,7 @@ class Collector:
                 stopped=error is not None,
                 got_data=got_data,
             )
-        try:
-            self.store.finish_snapshot(sid, status, error)
-        except DiskFull as e:
-            error = error or str(e)
+        self.store.finish_snapshot(sid, status, error)
         return error
 
     def _stop(self, why: str) -> None:
@@ -310,7 +334,28 @@ class Collector:
                 detail=f"cut off after {sum(c.values())} fetches: {why}",
                 outcomes=dict(sorted(c.items())),
             )
+        # A source whose every fetch never started (``_not_started``) was never reached.
+        have = {s["name"] for s in self.store.sources(self.sid)}
+        for name, n, never in self.store.conn.execute(
+            "SELECT source, count(*), sum(status = ? AND error LIKE 'never started%')"
+            " FROM fetches WHERE snapshot_id = ? GROUP BY source",
+            (st.INTERRUPTED, self.sid),
+        ).fetchall():
+            if name not in have and n == never:
+                self.store.set_source(
+                    self.sid,
+                    name,
+                    status=st.INTERRUPTED,
+                    detail=f"never reached: {why} ({n} fetches never started)",
+                )
         self.store.mark_interrupted(self.sid, why, skip=frozenset(self._skip))
+        # Registered sources beyond the built-in list: never reached gets a row too.
+        have = {s["name"] for s in self.store.sources(self.sid)}
+        extra = {source_of(c) for src in self.sources.values() for c in src.calls}
+        for name in sorted(extra - have - self._skip):
+            self.store.set_source(
+                self.sid, name, status=st.INTERRUPTED, detail=f"never reached: {why}"
+            )
 
     def _record_sources(self, only: str) -> None:
         """Record a source whose phase has ended: its status, counts and coverage."""
@@ -384,12 +429,16 @@ class Collector:
         rg_filter = ""
         if self.opts.scope.resource_groups:
             containers: list[dict[str, Any]] = []
+            listed = True  # every batch's containers read: a group not seen does not exist
             for n, batch in enumerate(batches):
                 q = "resourcecontainers | order by id asc"
                 try:
                     containers += f.arg(ARG_CONTAINERS, f"batch-{n}", batch, q)
                 except FetchFailed as e:
+                    listed = False
                     self.note(f"resourcegraph: containers batch {n}: {e}")
+            if listed:
+                self._check_resource_groups(containers, len(subs))
             names = self._included_rgs(containers)
             rg_filter = (
                 " | where resourceGroup in~ (" + ", ".join(_kql_str(n) for n in sorted(names)) + ")"
@@ -415,6 +464,20 @@ class Collector:
         self._record_sources("resourcegraph")
         return rows
 
+    def _check_resource_groups(self, containers: list[dict[str, Any]], subs: int) -> None:
+        """A named resource group that exists nowhere: a warning; none at all: an error."""
+        wanted = self.opts.scope.resource_groups
+        found = {str(c.get("name") or "").lower() for c in containers if is_resource_group(c)}
+        missing = [w for w in wanted if w.lower() not in found]
+        where = f"{subs} subscription{'s' if subs != 1 else ''}"
+        if len(missing) == len(wanted):
+            raise ScopeMatchesNothing(
+                f"--resource-groups matches nothing: no resource group named"
+                f" {', '.join(missing)} in {where}"
+            )
+        if missing:
+            self.say(f"warning: no resource group named {', '.join(missing)} in {where}")
+
     def _included_rgs(self, containers: list[dict[str, Any]]) -> set[str]:
         """Resource groups named in the scope, plus those managed by a resource in one of them
         (AKS ``MC_*`` groups). Names compare case-insensitively, as ARM does."""
@@ -422,7 +485,7 @@ class Collector:
         names = {str(c.get("name") or "") for c in scoped_resource_groups(containers, wanted)}
         return names | set(self.opts.scope.resource_groups)
 
-    def _management_groups(self) -> None:
+    def _management_groups(self) -> list[str]:
         f = self.fetcher
         params = {"api-version": API["managementgroups"]}
         try:
@@ -447,10 +510,12 @@ class Collector:
                 )
             except FetchFailed as e:
                 self.note(f"managementgroups: {mg.get('name')}: {e}")
-        self._mg_ids = [mg["id"] for mg in mgs if mg.get("id")]
         self._record_sources("managementgroups")
+        return [mg["id"] for mg in mgs if mg.get("id")]
 
-    def _authorization(self, subs: list[str]) -> list[str]:
+    def _authorization(self, subs: list[str], mg_ids: list[str]) -> tuple[list[str], list[str]]:
+        """Role assignments, deny and eligible ones, and role definitions; returns the groups
+        holding a role and every principal holding one."""
         f = self.fetcher
         params = {"api-version": API["authorization"]}
         assignments: list[dict[str, Any]] = []
@@ -464,7 +529,7 @@ class Collector:
                 )
             except FetchFailed as e:
                 self.note(f"authorization: subscription {sub}: {e}")
-        for mg_id in getattr(self, "_mg_ids", []):
+        for mg_id in mg_ids:
             try:
                 assignments += f.list(
                     ROLE_ASSIGNMENTS,
@@ -474,7 +539,7 @@ class Collector:
                 )
             except FetchFailed as e:
                 self.note(f"authorization: {mg_id}: {e}")
-        assignments += self._access_extras(subs)
+        assignments += self._access_extras(subs, mg_ids)
         # Built-in role definitions repeat under every subscription with the same GUID:
         # fetch each GUID once, through the first id that names it.
         defs: dict[str, str] = {}
@@ -488,16 +553,15 @@ class Collector:
             except FetchFailed as e:
                 self.note(f"authorization: role definition {guid}: {e}")
         self._record_sources("authorization")
-        self._principal_ids = sorted({a.principal_id for a in listed if a.principal_id})
-        return group_principals(listed)
+        return group_principals(listed), sorted({a.principal_id for a in listed if a.principal_id})
 
-    def _access_extras(self, subs: list[str]) -> list[dict[str, Any]]:
+    def _access_extras(self, subs: list[str], mg_ids: list[str]) -> list[dict[str, Any]]:
         """Deny assignments and PIM-eligible assignments per subscription and management group
         (what ``snapdiff access`` needs); returns the eligible ones, whose roles and groups
         are fetched like those of active assignments. A 403 on eligibility is normal."""
         f = self.fetcher
         scopes = [(f"/subscriptions/{s}", False) for s in subs]
-        scopes += [(m, True) for m in getattr(self, "_mg_ids", [])]
+        scopes += [(m, True) for m in mg_ids]
         eligible: list[dict[str, Any]] = []
         for scope, at_scope in scopes:
             flt = {"$filter": "atScope()"} if at_scope else {}
@@ -521,8 +585,7 @@ class Collector:
                 self.note(f"authorization: eligible assignments at {scope}: {e}")
         return eligible
 
-    def _graph(self, groups: list[str]) -> None:
-        ids = self._principal_ids
+    def _graph(self, groups: list[str], ids: list[str]) -> None:
         if not groups:
             self._skip.add("graph")
         if not ids:
@@ -562,9 +625,7 @@ class Collector:
             except FetchFailed as e:
                 self.note(f"principals: names from member listings only: {e}")
 
-    def _batched(
-        self, jobs: list[tuple[dict[str, Any], Any]], interval: str
-    ) -> list[tuple[dict[str, Any], Any]]:
+    def _batched(self, jobs: list[tuple[dict[str, Any], Any]], interval: str) -> list[Any]:
         """Run the ARM jobs through /batch; returns the jobs left for single requests (the
         Key Vault data plane, and everything when the batch endpoint does not exist)."""
         from .batch import ArmBatcher, Job
@@ -597,7 +658,7 @@ class Collector:
             )
             for r, c in arm_jobs
         ]
-        self.batcher = ArmBatcher(
+        batcher = ArmBatcher(
             self.fetcher,
             self.recorder,
             self.fetcher.arm,
@@ -608,9 +669,26 @@ class Collector:
             pacer=self.pacer,
             note=self.note,
         )
-        if self.batcher.run(batch_jobs):  # no batch endpoint: everything goes alone
+        self.batcher = batcher
+        alone = batcher.run(batch_jobs)
+        if batcher.unsupported():  # no batch endpoint: everything goes alone
             return jobs
-        return [j for j in jobs if j[1].data_plane]
+        # Key Vault's data plane, and what /batch failed to carry, go as single requests.
+        return [j for j in jobs if j[1].data_plane] + alone
+
+    def _alone(self, job: Any) -> None:
+        """A /batch job (``batch.Job``) run as single GETs, its follow-ups too."""
+        try:
+            if job.paged:
+                data: Any = self.fetcher.list(job.call, job.target, job.path, job.params)
+            else:
+                data = self.fetcher.get(job.call, job.target, job.path, job.params)
+        except FetchFailed as e:  # recorded on its fetch row too
+            if e.status != st.NOT_APPLICABLE:
+                self.note(f"{job.call} {job.target}: {e}")
+            return
+        for follow in job.then(data) if job.then is not None else ():
+            self._alone(follow)
 
     def _in_parallel(self, jobs: list[Any], fn: Callable[[Any], None]) -> None:
         """Run ``fn`` over ``jobs`` on ``concurrency`` daemon threads; the first exception
@@ -671,18 +749,61 @@ class Collector:
                 else:
                     jobs.append((row, call))
         planned = {source_of(c.call) for _, c in jobs} | {source_of(c) for c, _, _ in absent}
+        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         for call_name, target, why in absent:
             self.fetcher.absent(call_name, target, why)
-        self._skip |= {source_of(c.call) for cs in PER_RESOURCE.values() for c in cs} - planned
         if not jobs:
             for source in sorted(planned):
                 self._record_sources(source)
             return
+        todo = [(c.call, r["id"].lower()) for r, c in jobs]
+        try:
+            self._run_jobs(jobs)
+            self.guard.check()  # workers end quietly on a stop: the run still stops here
+        except BaseException as e:  # a stop, a signal: what never started is named
+            why = self.guard.reason or (f"interrupted ({e})" if isinstance(e, Interrupted) else "")
+            self._not_started(todo, why or "interrupted")
+            raise
+        if self.batcher is not None:
+            self.say(
+                f"per-resource: {self.batcher.batches} ARM batches"
+                if self.batcher.supported
+                else "per-resource: ARM batch unavailable, single GETs"
+            )
+        for source in sorted(planned):
+            self._record_sources(source)
+
+    def _not_started(self, todo: list[tuple[str, str]], why: str) -> None:
+        """Record the per-resource fetches that never started as ``interrupted``."""
+        self._abandon_open_transaction()
+        started = set(
+            self.store.conn.execute(
+                "SELECT call, target FROM fetches WHERE snapshot_id = ?", (self.sid,)
+            ).fetchall()
+        )
+        for call, target in dict.fromkeys(todo):
+            if (call, target) not in started:
+                fid = self.store.start_fetch(self.sid, source_of(call), call, target)
+                self.store.finish_fetch(fid, st.INTERRUPTED, error=f"never started: {why}")
+
+    def _abandon_open_transaction(self) -> None:
+        """A signal that lands between ``BEGIN`` and the block that commits it leaves the
+        connection inside a transaction; roll it back before the snapshot is closed (under
+        the store's lock, so that no other thread's transaction is touched)."""
+        with self.store._lock:
+            if self.store.conn.in_transaction:
+                self.store.conn.execute("ROLLBACK")
+
+    def _run_jobs(self, jobs: list[tuple[dict[str, Any], Any]]) -> None:
         interval = self.opts.scope.app_insights_interval
         if self.opts.batch:
-            jobs = self._batched(jobs, interval)
+            singles: list[Any] = self._batched(jobs, interval)
+        else:
+            singles = list(jobs)
 
-        def run(job: tuple[dict[str, Any], Any]) -> None:
+        def run(job: Any) -> None:
+            if not isinstance(job, tuple):  # a /batch job handed back to single GETs
+                return self._alone(job)
             row, call = job
             rid = row["id"]
             target = rid.lower()
@@ -713,33 +834,39 @@ class Collector:
                 if e.status != st.NOT_APPLICABLE:
                     self.note(f"{call.call} {rid}: {e}")
 
-        self._in_parallel(jobs, run)
-        if self.batcher is not None:
-            self.say(
-                f"per-resource: {self.batcher.batches} ARM batches"
-                if self.batcher.supported
-                else "per-resource: ARM batch unavailable, single GETs"
-            )
-        for source in sorted(planned):
-            self._record_sources(source)
+        self._in_parallel(singles, run)
 
 
 class _signals_as_interrupts:
-    """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread while collecting."""
+    """SIGTERM and SIGHUP raise ``Interrupted`` in the main thread while collecting. A signal
+    already ignored (``nohup`` ignores SIGHUP) stays ignored. Once ``finishing`` is set, a
+    signal no longer interrupts: the snapshot is being closed, and the run ends right after."""
 
     # SIGHUP does not exist on Windows
     SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
-    def __enter__(self) -> None:
+    def __init__(self) -> None:
+        self.finishing = False
         self.old: dict[int, Any] = {}
+
+    def __enter__(self) -> _signals_as_interrupts:
+        self.old = {}
         if threading.current_thread() is not threading.main_thread():
-            return
+            return self
         for sig in self.SIGNALS:
+            if signal.getsignal(sig) is signal.SIG_IGN:
+                continue  # nohup, or a parent that wants this signal ignored
             self.old[sig] = signal.signal(sig, self._handle)
+        return self
 
     def _handle(self, signum: int, frame: Any) -> None:
-        for sig in self.SIGNALS:  # one interrupt: a second signal must not cut the cleanup
+        for sig in self.old:  # one interrupt: a second signal must not cut the cleanup
             signal.signal(sig, signal.SIG_IGN)
+        if self.finishing:
+            log.warning(
+                "%s while closing the snapshot: finishing first", signal.Signals(signum).name
+            )
+            return
         raise Interrupted(signum)
 
     def __exit__(self, *exc: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import Any
 
@@ -73,8 +74,49 @@ def check_credential(credential: Any, cloud: Cloud) -> None:
     try:
         credential.get_token(cloud.arm_scope)
     except AzureError as e:
-        lines = [ln.strip() for ln in str(e.message or e).splitlines() if ln.strip()]
         raise SignInFailed(
             f"cannot sign in to {cloud.authority} for {cloud.arm_scope}:"
-            f" {lines[0] if lines else type(e).__name__}; no snapshot was started"
+            f" {sign_in_cause(str(e.message or e)) or type(e).__name__}; no snapshot was started"
         ) from None
+
+
+# A credential of DefaultAzureCredential's chain that was not set up (not a failure).
+_UNAVAILABLE = re.compile(
+    r"unavailable|not fully configured|not found on path|az login|not installed|no accounts"
+    r"|not logged in|Connect-AzAccount",
+    re.I,
+)
+_ATTEMPT = re.compile(r"^\s*(\w+Credential): (.*)$")
+
+
+def sign_in_cause(message: str) -> str:
+    """The one line that says why sign-in failed. DefaultAzureCredential's message opens with
+    "failed to retrieve a token" and buries the cause in its list of attempted credentials:
+    name the credential that was set up and failed, and its cause (DNS, tenant, secret)."""
+    lines = [ln for ln in message.splitlines() if ln.strip()]
+    attempts = [m.groups() for m in map(_ATTEMPT.match, lines) if m]
+    if not attempts:
+        return lines[0].strip() if lines else ""
+    failed = [(name, text) for name, text in attempts if not _UNAVAILABLE.search(text)]
+    if not failed:
+        return (
+            "no credential is set up (set AZURE_TENANT_ID, AZURE_CLIENT_ID and"
+            " AZURE_CLIENT_SECRET, use a managed identity, or run az login)"
+        )
+    name, text = failed[0]
+    return f"{name}: {_short_cause(text)}"
+
+
+def _short_cause(text: str) -> str:
+    text = re.sub(r"^Authentication failed:\s*", "", text.strip())
+    dns = re.search(r"Failed to resolve '([^']+)' \(([^)]*)\)", text)
+    if dns:
+        return f"DNS cannot resolve {dns.group(1)} ({dns.group(2)})"
+    aadsts = re.search(r"(AADSTS\d+: [^.]*\.)", text)
+    if aadsts:
+        return aadsts.group(1)
+    authority = re.search(r"Unable to get authority configuration for (\S+?)\.(\s|$)", text)
+    if authority:
+        return f"unknown tenant: {authority.group(1)} does not exist (check AZURE_TENANT_ID)"
+    first = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
+    return first if len(first) <= 200 else first[:197] + "..."

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..naming.calls import PRINCIPALS_GET_BY_IDS
 from .capture import current
-from .fetcher import Fetcher, FetchFailed, classify
+from .fetcher import Fetcher
 from .graph import GraphClient
 
 MAX_IDS = 1000
@@ -30,23 +30,14 @@ async def fetch_names(client: GraphClient, fetcher: Fetcher, ids: list[str]) -> 
     request is recorded on its fetch row and stops the rest (they would fail alike)."""
     found = 0
     for n, batch in enumerate(chunks(ids)):
-        source, fid = fetcher._start(CALL, f"ids-{n:04d}")
-        token = current.set(fetcher.context(source, fid, 1))
-        try:
-            resp = await client.send("POST", "/directoryObjects/getByIds", _body(batch))
-        except Exception as e:  # transport errors after the middleware's retries
-            msg = f"{type(e).__name__}: {e}"
-            fetcher._finish(source, fid, "failed", error=msg)
-            raise FetchFailed("failed", None, msg) from None
-        finally:
-            current.reset(token)
-        if not resp.ok or not isinstance(resp.body, dict):
-            status = classify(resp.status, CALL, resp.body) if not resp.ok else "failed"
-            msg = resp.error() if not resp.ok else "response is not a JSON object"
-            fetcher._finish(source, fid, status, http_status=resp.status, error=msg)
-            raise FetchFailed(status, resp.status, msg)
-        found += len(resp.body.get("value") or ())
-        fetcher._finish(source, fid, "ok", http_status=resp.status, pages=1)
+        with fetcher.fetch(CALL, f"ids-{n:04d}") as f:
+            token = current.set(f.next_page())
+            try:
+                resp = await client.send("POST", "/directoryObjects/getByIds", _body(batch))
+            finally:
+                current.reset(token)
+            found += len(f.check(resp.status, resp.body).get("value") or ())
+            f.ok(resp.status)
     return found
 
 

@@ -13,9 +13,12 @@ import re
 import sqlite3
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError
+import httpx
+from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
@@ -23,8 +26,9 @@ from .. import status as st
 from ..errors import StoreError
 from ..naming.calls import source_of
 from ..store import Store
-from .capture import FetchContext, current
-from .guard import CollectionStopped, RunGuard, describe
+from .capture import FetchContext, current, host_of
+from .guard import CollectionStopped, HostDown, RunGuard, describe
+from .paging import MAX_PAGES, PageGuard, PagingError
 
 _EXPIRED = re.compile(r"expired|invalidskiptoken|skiptoken.*(invalid|expired)", re.I)
 MAX_RESTARTS = 2
@@ -34,6 +38,14 @@ STORE_FAILURES = (sqlite3.Error, StoreError)
 _RETRY_METHODS = frozenset(["HEAD", "GET", "OPTIONS", "POST"])
 # Not a failed fetch but the end of the run: a full disk, a stop. They pass through.
 FATAL = (*STORE_FAILURES, CollectionStopped)
+# How a fetch can fail below us: the SDKs' errors (azure-core wraps requests' transport errors
+# in AzureError), httpx's transport errors (Graph), the OS, a host that stopped answering.
+# Anything else is a bug of ours: it stops the run and is never stored as an Azure answer.
+FETCH_ERRORS = (AzureError, httpx.TransportError, OSError, HostDown)
+
+
+class _Restart(Exception):
+    """A listing's page token expired: start it again."""
 
 
 class FetchFailed(Exception):
@@ -43,6 +55,108 @@ class FetchFailed(Exception):
         super().__init__(message)
         self.status = status
         self.http_status = http_status
+
+
+class Fetch:
+    """One fetch in progress: its row, its page count, and the one place that classifies an
+    answer, finishes the row and makes the ``FetchFailed`` to raise."""
+
+    def __init__(self, fetcher: Fetcher, call: str, target: str, fid: int):
+        self.fetcher = fetcher
+        self.call = call
+        self.target = target
+        self.fid = fid
+        self.source = source_of(call)
+        self.page = 0  # the page being fetched (1-based); 0 before the first request
+        self.listing = False  # a paged listing: messages name the page
+        self.may_restart = False  # an expired page token may restart the listing
+        self.done = False
+        self.guard = fetcher.pages_guard()
+
+    def next_page(self) -> FetchContext:
+        """The next page's request context (for ``capture.current``)."""
+        self.page += 1
+        return self.context()
+
+    def context(self, page: int | None = None) -> FetchContext:
+        return self.fetcher.context(self.source, self.fid, page or max(self.page, 1))
+
+    def finish(
+        self,
+        status: str,
+        *,
+        http_status: int | None = None,
+        pages: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Store the outcome once; ``pages`` defaults to the pages received."""
+        if self.done:
+            return
+        self.done = True
+        if pages is None:
+            pages = self.page if status == st.OK else max(self.page - 1, 0)
+        self.fetcher._tally(
+            self.source, self.fid, status, http_status=http_status, pages=pages, error=error
+        )
+
+    def ok(self, http_status: int = 200) -> None:
+        self.finish(st.OK, http_status=http_status)
+
+    def fail(
+        self, status: str, msg: str, *, http_status: int | None = None, pages: int | None = None
+    ) -> FetchFailed:
+        """Finish as ``status`` and return the exception to raise."""
+        self.finish(status, http_status=http_status, pages=pages, error=msg)
+        return FetchFailed(status, http_status, msg)
+
+    def check(self, http_status: int | None, body: Any) -> dict[str, Any]:
+        """The page's body when the answer is a 2xx JSON object; otherwise finish the fetch
+        (classified on page 1, ``failed`` later: half a listing is a failed listing, and a
+        truncated 2xx body is never data) and raise ``FetchFailed``. An expired page token on
+        a later page restarts the listing when ``may_restart``."""
+        ok = http_status is not None and 200 <= http_status < 300
+        if ok and isinstance(body, dict):
+            return body
+        status: str
+        if ok:
+            msg = "response is not a JSON object (invalid or truncated body)"
+            status = st.FAILED
+        else:
+            msg = st.error_message(http_status, body)
+            expired = http_status in (400, 404, 410) and _EXPIRED.search(msg)
+            if self.page > 1 and expired and self.may_restart:
+                self.finish(st.SUPERSEDED, error=msg)
+                raise _Restart()
+            status = classify(http_status, self.call, body) if self.page <= 1 else st.FAILED
+        if self.page > 1:
+            msg = f"page {self.page}: {msg}"
+        raise self.fail(status, msg, http_status=http_status)
+
+    def refused(self, e: HttpResponseError) -> FetchFailed | _Restart:
+        """What an SDK's ``HttpResponseError`` on this page means (Resource Graph)."""
+        code = getattr(getattr(e, "error", None), "code", None)
+        first = e.message.splitlines()[0] if e.message else ""
+        msg = f"page {self.page}: HTTP {e.status_code} {e.reason or ''}: {first}"
+        expired = e.status_code in (400, 404, 410) and _EXPIRED.search(str(e))
+        if self.page > 1 and expired and self.may_restart:  # the skip token expired
+            self.finish(st.SUPERSEDED, error=msg)
+            return _Restart()
+        status = st.fetch_outcome(self.call, e.status_code, code) if self.page == 1 else "failed"
+        return self.fail(status, msg, http_status=e.status_code)
+
+    def page_items(self, body: dict[str, Any]) -> tuple[list[Any], str | None]:
+        """A listing page's items and next link, checked: a next link seen before, too many
+        pages or an id already listed end the fetch ``failed``."""
+        value = body.get("value") or []
+        next_link = body.get("nextLink") or body.get("@odata.nextLink")
+        try:
+            if not isinstance(value, list):
+                raise PagingError(f"page {self.page}: 'value' is not a list")
+            self.guard.items(self.page, value)
+            self.guard.next(self.page, next_link)
+        except PagingError as e:
+            raise self.fail(st.FAILED, str(e), http_status=200, pages=self.page) from None
+        return value, next_link
 
 
 def classify(http_status: int | None, call: str = "", body: Any = None) -> str:
@@ -77,29 +191,60 @@ class Fetcher:
         self.arg_page_size = 1000
         self.optional_calls: frozenset[str] = frozenset()  # their 403 does not taint the source
         self._optional: set[int] = set()
+        self.max_pages = MAX_PAGES
+
+    def pages_guard(self) -> PageGuard:
+        """The checks for one listing (a loop, too many pages, an id listed twice)."""
+        return PageGuard(self.max_pages)
 
     # -- bookkeeping ---------------------------------------------------------------------
-    def _start(self, call: str, target: str) -> tuple[str, int]:
-        """A new fetch row; raises ``CollectionStopped`` once the run has been stopped."""
+    def begin(self, call: str, target: str) -> Fetch:
+        """A new fetch (its row is ``running``); raises ``CollectionStopped`` once the run has
+        been stopped. Finish it through the handle, or use ``fetch``."""
         self.guard.check()
-        source = source_of(call)
-        fid = self.store.start_fetch(self.snapshot_id, source, call, target)
+        fid = self.store.start_fetch(self.snapshot_id, source_of(call), call, target)
         if call in self.optional_calls:
             self._optional.add(fid)
         with self._lock:
             self._deadlines[fid] = self.guard.deadline()
-        return source, fid
+        return Fetch(self, call, target, fid)
+
+    @contextmanager
+    def fetch(self, call: str, target: str, *, handle: Fetch | None = None) -> Iterator[Fetch]:
+        """``with fetcher.fetch(call, target) as f:`` the one way to make a fetch. Inside, send
+        each page with ``f.next_page()`` as its context and pass each answer through
+        ``f.check`` (and a listing's through ``f.page_items``). The block ending normally
+        finishes the fetch ``ok``; a transport error after retries finishes it ``failed``;
+        either way a failure leaves as ``FetchFailed``. A stop or a full disk passes through
+        (the run records what it cut off). ``handle``: a fetch begun earlier (a batch's)."""
+        f = handle if handle is not None else self.begin(call, target)
+        try:
+            yield f
+        except (FetchFailed, _Restart):
+            raise
+        except FATAL:
+            raise
+        except FETCH_ERRORS as e:  # transport errors after retries, a host that is down
+            msg = describe(e) if f.page <= 1 and not f.listing else f"page {f.page}: {describe(e)}"
+            raise f.fail(st.FAILED, msg, pages=max(f.page - 1, 0)) from None
+        if not f.done:
+            f.ok()
 
     def absent(self, call: str, target: str, why: str) -> None:
         """Record a fetch that was not made because the service does not exist for the target."""
-        source, fid = self._start(call, target)
-        self._finish(source, fid, st.NOT_APPLICABLE, error=why)
+        self.begin(call, target).finish(st.NOT_APPLICABLE, error=why)
+
+    def deadline_of(self, fid: int | None) -> float:
+        """The end of fetch ``fid``'s retry budget (a new budget for an unknown fetch)."""
+        with self._lock:
+            found = self._deadlines.get(fid) if fid is not None else None
+        return found if found is not None else self.guard.deadline()
 
     def context(self, source: str, fid: int, page: int) -> FetchContext:
         """What the capture and retry layers need to know about a request of fetch ``fid``."""
         return FetchContext(fid, source, page, self._deadlines.get(fid))
 
-    def _finish(
+    def _tally(
         self,
         source: str,
         fid: int,
@@ -109,6 +254,7 @@ class Fetcher:
         pages: int = 0,
         error: str | None = None,
     ) -> None:
+        """Store a fetch's outcome and count it (only ``Fetch.finish`` calls this)."""
         self.store.finish_fetch(fid, status, http_status=http_status, pages=pages, error=error)
         if status not in ("ok", "superseded"):
             log.info("%s fetch %d %s: %s", source, fid, status, error or http_status)
@@ -128,6 +274,7 @@ class Fetcher:
         try:
             if not url.startswith(("http://", "https://")):
                 url = client.format_url(url)
+            self.guard.check_host(host_of(url))  # a host that stopped answering: fail at once
             return client.send_request(HttpRequest("GET", url, params=params or {}))
         finally:
             current.reset(token)
@@ -143,27 +290,10 @@ class Fetcher:
         vault: bool = False,
     ) -> Any:
         """One GET; returns the parsed body or raises FetchFailed."""
-        source, fid = self._start(call, target)
         client = self.vault if vault else self.arm
-        try:
-            resp = self._send(client, url, params, self.context(source, fid, 1))
-        except FATAL:
-            raise
-        except Exception as e:  # transport errors after retries, or anything below us
-            self._finish(source, fid, "failed", error=describe(e))
-            raise FetchFailed("failed", None, describe(e)) from None
-        body = _json(resp)
-        if 200 <= resp.status_code < 300 and not isinstance(body, dict):
-            msg = "response is not a JSON object (invalid or truncated body)"
-            self._finish(source, fid, st.FAILED, http_status=resp.status_code, error=msg)
-            raise FetchFailed(st.FAILED, resp.status_code, msg)
-        if 200 <= resp.status_code < 300:
-            self._finish(source, fid, "ok", http_status=resp.status_code, pages=1)
-            return body
-        status = classify(resp.status_code, call, body)
-        msg = st.error_message(resp.status_code, body)
-        self._finish(source, fid, status, http_status=resp.status_code, error=msg)
-        raise FetchFailed(status, resp.status_code, msg)
+        with self.fetch(call, target) as f:
+            resp = self._send(client, url, params, f.next_page())
+            return f.check(resp.status_code, _json(resp))
 
     def list(
         self,
@@ -173,71 +303,48 @@ class Fetcher:
         params: dict[str, str] | None = None,
         *,
         vault: bool = False,
-    ) -> list[Any]:
+    ) -> builtins.list[Any]:
         """A listing with every ``nextLink`` page; restarts when a page token expires."""
         client = self.vault if vault else self.arm
         for attempt in range(MAX_RESTARTS + 1):
-            source, fid = self._start(call, target)
-            items: list[Any] = []
-            next_url: str | None = url
-            next_params = params
-            page = 0
-            restart = False
-            while next_url:
-                page += 1
-                try:
-                    resp = self._send(
-                        client, next_url, next_params, self.context(source, fid, page)
-                    )
-                except FATAL:
-                    raise
-                except Exception as e:  # transport errors after retries, or anything below us
-                    msg = f"page {page}: {describe(e)}"
-                    self._finish(source, fid, "failed", pages=page - 1, error=msg)
-                    raise FetchFailed("failed", None, msg) from None
-                body = _json(resp)
-                if not 200 <= resp.status_code < 300:
-                    msg = st.error_message(resp.status_code, body)
-                    expired = (
-                        page > 1 and resp.status_code in (400, 404, 410) and _EXPIRED.search(msg)
-                    )
-                    if expired and attempt < MAX_RESTARTS:
-                        self._finish(source, fid, "superseded", pages=page - 1, error=msg)
-                        restart = True
-                        break
-                    status = classify(resp.status_code, call, body)
-                    if page > 1:
-                        status = "failed"  # half a listing is a failed listing
-                        msg = f"page {page}: {msg}"
-                    self._finish(
-                        source, fid, status, http_status=resp.status_code, pages=page - 1, error=msg
-                    )
-                    raise FetchFailed(status, resp.status_code, msg)
-                if not isinstance(body, dict):
-                    msg = f"page {page}: response is not a JSON object"
-                    self._finish(
-                        source, fid, "failed", http_status=resp.status_code, pages=page, error=msg
-                    )
-                    raise FetchFailed("failed", resp.status_code, msg)
-                items.extend(body.get("value") or [])
-                next_url = body.get("nextLink") or body.get("@odata.nextLink")
-                next_params = None  # nextLink already carries the query
-            if restart:
+            try:
+                with self.fetch(call, target) as f:
+                    f.listing, f.may_restart = True, attempt < MAX_RESTARTS
+                    items: builtins.list[Any] = []
+                    next_url: str | None = url
+                    next_params = params
+                    while next_url:
+                        resp = self._send(client, next_url, next_params, f.next_page())
+                        value, next_url = f.page_items(f.check(resp.status_code, _json(resp)))
+                        items.extend(value)
+                        next_params = None  # nextLink already carries the query
+                    return items
+            except _Restart:
                 continue
-            self._finish(source, fid, "ok", http_status=200, pages=page)
-            return items
         raise AssertionError("unreachable")
 
     def arg(
         self, call: str, target: str, subscriptions: builtins.list[str], query: str
     ) -> builtins.list[dict[str, Any]]:
-        """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page."""
-        source, fid = self._start(call, target)
-        rows: list[dict[str, Any]] = []
+        """A Resource Graph query, every ``$skipToken`` page, 1,000 rows a page. The rows
+        received must add up to the ``totalRecords`` Resource Graph announced; an expired
+        skip token restarts the query (at most ``MAX_RESTARTS`` times)."""
+        for attempt in range(MAX_RESTARTS + 1):
+            try:
+                with self.fetch(call, target) as f:
+                    f.listing, f.may_restart = True, attempt < MAX_RESTARTS
+                    return self._arg_pages(f, subscriptions, query)
+            except _Restart:
+                continue
+        raise AssertionError("unreachable")
+
+    def _arg_pages(
+        self, f: Fetch, subscriptions: builtins.list[str], query: str
+    ) -> builtins.list[dict[str, Any]]:
+        rows: builtins.list[dict[str, Any]] = []
         skip: str | None = None
-        page = 0
+        total: int | None = None
         while True:
-            page += 1
             req = QueryRequest(
                 subscriptions=subscriptions,
                 query=query,
@@ -245,32 +352,37 @@ class Fetcher:
                     skip_token=skip, top=self.arg_page_size, result_format="objectArray"
                 ),
             )
-            token = current.set(self.context(source, fid, page))
+            token = current.set(f.next_page())
             try:
                 # Resource Graph queries are read-only POSTs: let them retry like GETs.
                 resp = self.rg.resources(req, retry_on_methods=_RETRY_METHODS)
             except HttpResponseError as e:
-                code = getattr(getattr(e, "error", None), "code", None)
-                status = st.fetch_outcome(call, e.status_code, code) if page == 1 else "failed"
-                msg = f"page {page}: HTTP {e.status_code} {e.reason or ''}: {e.message.splitlines()[0] if e.message else ''}"
-                self._finish(
-                    source, fid, status, http_status=e.status_code, pages=page - 1, error=msg
-                )
-                raise FetchFailed(status, e.status_code, msg) from None
-            except FATAL:
-                raise
-            except Exception as e:  # transport errors after retries, or anything below us
-                msg = f"page {page}: {describe(e)}"
-                self._finish(source, fid, "failed", pages=page - 1, error=msg)
-                raise FetchFailed("failed", None, msg) from None
+                raise f.refused(e) from None
             finally:
                 current.reset(token)
-            rows.extend(resp.data or [])
+            data = resp.data or []
             skip = resp.skip_token
+            try:
+                if not isinstance(data, builtins.list):
+                    raise PagingError(f"page {f.page}: 'data' is not a list of rows")
+                if total is None:
+                    total = resp.total_records
+                elif resp.total_records is not None and resp.total_records != total:
+                    raise PagingError(
+                        f"page {f.page}: totalRecords changed from {total} to {resp.total_records}"
+                    )
+                f.guard.items(f.page, data)
+                f.guard.next(f.page, skip)
+                rows.extend(data)
+                if not skip and total is not None and len(rows) != total:
+                    raise PagingError(
+                        f"{len(rows)} rows received, Resource Graph announced {total}"
+                        " (totalRecords): a page was lost or repeated"
+                    )
+            except PagingError as e:
+                raise f.fail(st.FAILED, str(e), http_status=200, pages=f.page) from None
             if not skip:
-                break
-        self._finish(source, fid, "ok", http_status=200, pages=page)
-        return rows
+                return rows
 
     # -- tallies ---------------------------------------------------------------------------
     def source_status(self, source: str, **kw: Any) -> str:

@@ -27,11 +27,11 @@ from kiota_http.middleware.options import ResponseHandlerOption, RetryHandlerOpt
 from msgraph_core import APIVersion, BaseGraphRequestAdapter, GraphClientFactory
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
-from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
-from .capture import CapturingTransport, Recorder, current
+from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS
+from .capture import CapturingTransport, Recorder, current, host_of
 from .clouds import Cloud
-from .fetcher import FATAL, MAX_RESTARTS, Fetcher, FetchFailed, classify
-from .guard import RunGuard, describe
+from .fetcher import MAX_RESTARTS, Fetch, Fetcher, FetchFailed, _Restart
+from .guard import RunGuard
 from .retry import RetryingTransport
 
 PAGE_SIZE = 999
@@ -101,6 +101,7 @@ class GraphClient:
         }
         http = GraphClientFactory.create_with_default_middleware(client=http, options=options)
         self.recorder = recorder
+        self.guard = guard
         self.adapter = BaseGraphRequestAdapter(auth, http_client=http)
         self.root = cloud.graph.rstrip("/") + "/v1.0"
         self.adapter.base_url = self.root
@@ -109,6 +110,7 @@ class GraphClient:
         """One request (``url`` absolute or relative to /v1.0); the JSON body parsed."""
         ri = RequestInformation(Method[method.upper()])
         ri.url = url if url.startswith(("http://", "https://")) else self.root + url
+        self.guard.check_host(host_of(ri.url))  # a host that stopped answering: fail at once
         ri.headers.try_add("Accept", "application/json")
         if body is not None:
             ri.set_stream_content(json.dumps(body).encode(), "application/json")
@@ -148,60 +150,34 @@ async def list_members(
     group_id: str,
     *,
     transitive: bool,
-    first: tuple[int, GraphResponse] | None = None,
+    first: tuple[Fetch, GraphResponse] | None = None,
 ) -> list[tuple[str, str]]:
     """Every member (id, @odata.type) of a group, following @odata.nextLink. ``first``: the
-    fetch id and answer of page 1 when it already came inside a $batch."""
+    fetch and answer of page 1 when it already came inside a $batch."""
     call = GRAPH_TRANSITIVE_MEMBERS if transitive else GRAPH_MEMBERS
     for attempt in range(MAX_RESTARTS + 1):
-        if first is not None and attempt == 0:
-            source, fid = source_of(call), first[0]
-        else:
-            source, fid = fetcher._start(call, group_id)
-        members: list[tuple[str, str]] = []
-        page_no = 0
-        url: str | None = members_url(group_id, transitive=transitive)
-        restart = False
-        while url:
-            page_no += 1
-            token = current.set(fetcher.context(source, fid, page_no))
-            try:
-                if page_no == 1 and first is not None and attempt == 0:
-                    resp = first[1]
-                else:
-                    resp = await client.send("GET", url)
-            except FATAL:
-                raise
-            except Exception as e:  # transport errors after retries, or anything below
-                msg = f"page {page_no}: {describe(e)}"
-                fetcher._finish(source, fid, "failed", pages=page_no - 1, error=msg)
-                raise FetchFailed("failed", None, msg) from None
-            finally:
-                current.reset(token)
-            if not resp.ok or not isinstance(resp.body, dict):
-                text = resp.error() if not resp.ok else "response is not a JSON object"
-                if page_no > 1 and "expired" in text.lower() and attempt < MAX_RESTARTS:
-                    fetcher._finish(source, fid, "superseded", pages=page_no - 1, error=text)
-                    restart = True
-                    break
-                status = (
-                    classify(resp.status, call, resp.body)
-                    if page_no == 1 and not resp.ok
-                    else "failed"
-                )
-                msg = f"page {page_no}: {text}"
-                fetcher._finish(
-                    source, fid, status, http_status=resp.status, pages=page_no - 1, error=msg
-                )
-                raise FetchFailed(status, resp.status, msg)
-            for m in resp.body.get("value") or ():
-                if isinstance(m, dict) and m.get("id"):
-                    members.append((str(m["id"]), str(m.get("@odata.type") or "")))
-            url = resp.body.get("@odata.nextLink")
-        if restart:
+        handle = first[0] if first is not None and attempt == 0 else None
+        try:
+            with fetcher.fetch(call, group_id, handle=handle) as f:
+                f.listing, f.may_restart = True, attempt < MAX_RESTARTS
+                members: list[tuple[str, str]] = []
+                url: str | None = members_url(group_id, transitive=transitive)
+                while url:
+                    token = current.set(f.next_page())
+                    try:
+                        if f.page == 1 and handle is not None and first is not None:
+                            resp = first[1]  # page 1 came inside a $batch
+                        else:
+                            resp = await client.send("GET", url)
+                    finally:
+                        current.reset(token)
+                    value, url = f.page_items(f.check(resp.status, resp.body))
+                    for m in value:
+                        if isinstance(m, dict) and m.get("id"):
+                            members.append((str(m["id"]), str(m.get("@odata.type") or "")))
+                return members
+        except _Restart:
             continue
-        fetcher._finish(source, fid, "ok", http_status=200, pages=page_no)
-        return members
     raise AssertionError("unreachable")
 
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import status as st
 from ..naming.calls import GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS, source_of
 from .capture import FetchContext, current
-from .fetcher import Fetcher
+from .fetcher import FETCH_ERRORS, Fetch, Fetcher
 from .graph import GraphClient, GraphResponse, members_url
+from .guard import describe
 
 MAX_REQUESTS = 20
 RETRY_ALONE = frozenset({408, 429, 500, 502, 503, 504})
 
-First = tuple[int, GraphResponse]  # (fetch id, answer of page 1)
+First = tuple[Fetch, GraphResponse]  # (the fetch, begun, and the answer of its page 1)
 
 
 async def first_pages(
@@ -40,7 +42,7 @@ async def _one_batch(
     client: GraphClient, fetcher: Fetcher, call: str, gids: list[str], transitive: bool
 ) -> dict[str, First]:
     source = source_of(call)
-    fids = {gid: fetcher._start(call, gid)[1] for gid in gids}
+    fetches = {gid: fetcher.begin(call, gid) for gid in gids}
     urls = {gid: members_url(gid, transitive=transitive) for gid in gids}
     body = {
         "requests": [
@@ -50,12 +52,12 @@ async def _one_batch(
     token = current.set(FetchContext(None, source, split_body=True))
     try:
         resp = await client.send("POST", "/$batch", body)
-    except Exception as e:  # transport errors after the middleware's retries: list alone
-        return _alone(fetcher, source, fids, f"$batch: {type(e).__name__}: {e}")
+    except FETCH_ERRORS as e:  # transport errors after the middleware's retries: list alone
+        return _alone(fetches, f"$batch: {describe(e)}")
     finally:
         current.reset(token)
     if not resp.ok or not isinstance(resp.body, dict):
-        return _alone(fetcher, source, fids, f"$batch: {resp.error()}")
+        return _alone(fetches, f"$batch: {resp.error()}")
     answers = {str(r.get("id")): r for r in resp.body.get("responses") or [] if isinstance(r, dict)}
     out: dict[str, First] = {}
     for n, gid in enumerate(gids):
@@ -63,7 +65,7 @@ async def _one_batch(
         status = int(a.get("status") or 0) if a else 0
         item = a.get("body") if a else None
         headers = {str(k): str(v) for k, v in ((a or {}).get("headers") or {}).items()}
-        token = current.set(FetchContext(fids[gid], source, 1))
+        token = current.set(fetches[gid].context(1))
         try:
             client.recorder.record(
                 method="GET",
@@ -80,9 +82,9 @@ async def _one_batch(
             current.reset(token)
         if not status or status in RETRY_ALONE:
             why = f"HTTP {status} inside $batch; listed alone" if status else "no answer"
-            fetcher._finish(source, fids[gid], "superseded", error=why)
+            fetches[gid].finish(st.SUPERSEDED, error=why)
             continue
-        out[gid] = (fids[gid], GraphResponse(status, item))
+        out[gid] = (fetches[gid], GraphResponse(status, item))
     return out
 
 
@@ -92,9 +94,9 @@ def _no_status(answer: dict[str, Any] | None) -> str:
     return f"$batch item: no HTTP status ({answer.get('status')!r})"
 
 
-def _alone(fetcher: Fetcher, source: str, fids: dict[str, int], why: str) -> dict[str, First]:
-    for fid in fids.values():
-        fetcher._finish(source, fid, "superseded", error=f"{why}; listed alone")
+def _alone(fetches: dict[str, Fetch], why: str) -> dict[str, First]:
+    for f in fetches.values():
+        f.finish(st.SUPERSEDED, error=f"{why}; listed alone")
     return {}
 
 

@@ -20,15 +20,23 @@ class CollectionStopped(Exception):
     """The run was stopped; the message says why, in one line."""
 
 
+class HostDown(Exception):
+    """A host stopped answering (``Limits.max_transport_failures`` attempts in a row): further
+    requests to it fail at once, the rest of the run goes on."""
+
+
 @dataclass
 class Limits:
     """Per-attempt and per-run limits, in seconds unless said otherwise."""
 
     connect_timeout: float = 10.0
-    read_timeout: float = 60.0
+    # A silent server: the watchdog stops the run at 35 s; no attempt starts after the stop
+    # and one already sent gives up within read_timeout, so the run ends within 60 s.
+    read_timeout: float = 20.0
     fetch_budget: float = 600.0  # keep honouring Retry-After this long per fetch, then fail
     max_transport_failures: int = 25  # consecutive attempts with no HTTP answer at all
-    watchdog: float = 180.0  # no HTTP answer of any kind for this long: stop
+    watchdog: float = 35.0  # no HTTP answer of any kind for this long: stop
+    waiting: float = 15.0  # no answer for this long: say what we are waiting on
 
 
 class RunGuard:
@@ -50,6 +58,10 @@ class RunGuard:
         self.reason: str | None = None
         self.consecutive_failures = 0
         self.last_answer = clock()
+        self.essential: set[str] = set()  # hosts without which the run cannot go on (ARM)
+        self._failures: dict[str, int] = {}  # per host (``host:port``), attempts in a row
+        self.down: dict[str, str] = {}  # host -> why it is no longer asked
+        self.last_host: str | None = None
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -69,20 +81,38 @@ class RunGuard:
             raise CollectionStopped(self.reason or "stopped")
 
     # -- what the capture layer reports --------------------------------------------------------
-    def answered(self) -> None:
-        """An HTTP response arrived (any status): Azure is reachable."""
+    def answered(self, host: str | None = None) -> None:
+        """An HTTP response arrived (any status): Azure, and ``host``, are reachable."""
         with self._lock:
             self.consecutive_failures = 0
             self.last_answer = self.clock()
+            if host is not None:
+                self._failures[host] = 0
 
-    def transport_failed(self, error: str) -> None:
-        """An attempt got no HTTP response; too many in a row stop the run."""
+    def transport_failed(self, error: str, host: str | None = None) -> None:
+        """An attempt got no HTTP response. Too many in a row to one host: that host is down;
+        the run stops when it is an essential host (ARM) or when no host is named."""
         limit = self.limits.max_transport_failures
         with self._lock:
             self.consecutive_failures += 1
-            n = self.consecutive_failures
-        if limit and n >= limit:
-            self.stop(f"Azure unreachable: {n} attempts in a row got no answer (last: {error})")
+            key = host or ""
+            n = self._failures[key] = self._failures.get(key, 0) + 1
+        if not limit or n < limit:
+            return
+        why = f"{n} attempts in a row got no answer (last: {error})"
+        if host is None or host in self.essential:
+            self.stop(f"Azure unreachable: {why}")
+            return
+        with self._lock:
+            self.down.setdefault(host, f"{host} unreachable: {why}")
+
+    def check_host(self, host: str | None) -> None:
+        """Raise ``HostDown`` when ``host`` no longer answers; else note it as the host last
+        asked (what a "waiting on" line names)."""
+        self.last_host = host
+        why = self.down.get(host or "")
+        if why is not None:
+            raise HostDown(why)
 
     def idle_for(self) -> float:
         with self._lock:
@@ -117,16 +147,20 @@ class RunGuard:
 
 
 class Watchdog:
-    """A daemon thread that stops the run when no HTTP answer came for ``limits.watchdog``."""
+    """A daemon thread that says what the run waits on after ``limits.waiting`` seconds of
+    silence, and stops the run when no HTTP answer came for ``limits.watchdog``."""
 
-    def __init__(self, guard: RunGuard, tick: float = 0.5):
+    def __init__(
+        self, guard: RunGuard, tick: float = 0.5, say: Callable[[str], None] = lambda msg: None
+    ):
         self.guard = guard
         self.tick = tick
+        self.say = say
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="snapdiff-watchdog", daemon=True)
 
     def __enter__(self) -> Watchdog:
-        if self.guard.limits.watchdog > 0:
+        if self.guard.limits.watchdog > 0 or self.guard.limits.waiting > 0:
             self._thread.start()
         return self
 
@@ -136,10 +170,17 @@ class Watchdog:
             self._thread.join()
 
     def _run(self) -> None:
-        limit = self.guard.limits.watchdog
-        while not self._done.wait(min(self.tick, limit)):
+        limit, waiting = self.guard.limits.watchdog, self.guard.limits.waiting
+        said_at: float | None = None  # the silence already reported (its start)
+        while not self._done.wait(self.tick):
             idle = self.guard.idle_for()
-            if idle >= limit:
+            silence_began = self.guard.last_answer
+            if waiting > 0 and idle >= waiting and said_at != silence_began:
+                said_at = silence_began
+                host = self.guard.last_host or "Azure"
+                stop = f"; stopping at {limit:g} s" if limit > 0 else ""
+                self.say(f"waiting on {host}: no answer for {idle:.0f} s{stop}")
+            if limit > 0 and idle >= limit:
                 self.guard.stop(f"no answer from Azure for {idle:.0f} s (watchdog {limit:g} s)")
                 return
 

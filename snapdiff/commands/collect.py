@@ -15,12 +15,13 @@ import click
 from .. import logs
 from .. import status as st
 from ..errors import SnapdiffError
-from .common import open_store, store_option
+from .common import open_store, store_option, terminal
 
 
 @click.command()
 @store_option
 @click.option("--label", help="Name the snapshot (e.g. week-47).")
+@click.option("--move", is_flag=True, help="Take --label from the snapshot that has it now.")
 @click.option(
     "--subscriptions",
     "subs",
@@ -75,7 +76,7 @@ from .common import open_store, store_option
 )
 @click.option(
     "--read-timeout",
-    default=60.0,
+    default=20.0,
     show_default=True,
     type=click.FloatRange(min=0.1),
     help="Seconds to wait for a response byte, per attempt.",
@@ -89,10 +90,11 @@ from .common import open_store, store_option
 )
 @click.option(
     "--watchdog",
-    default=3.0,
-    show_default=True,
+    default=35 / 60,
+    show_default="0.58 = 35 s",
     type=click.FloatRange(min=0),
-    help="Stop when no answer came from Azure for this many minutes (0: never).",
+    help="Stop when no answer came from Azure for this many minutes (0: never); a line says"
+    " what the run waits on after 15 s of silence.",
 )
 @click.option(
     "--unreachable-after",
@@ -106,6 +108,7 @@ from .common import open_store, store_option
 def collect(
     store_path: Path | None,
     label: str | None,
+    move: bool,
     subs: str | None,
     rgs: str | None,
     interval: str | None,
@@ -153,6 +156,8 @@ def collect(
         logs.configure(verbose)
     if label is not None:
         label = check_label(label)
+        if not move:
+            _refuse_taken_label(store_path, label)  # before anything is fetched
     try:
         the_cloud = resolve_cloud(
             cloud, arm=arm_endpoint, graph=graph_endpoint, authority=authority
@@ -161,7 +166,7 @@ def collect(
     except ValueError as e:
         raise SnapdiffError(str(e)) from None
 
-    tty = not quiet and sys.stderr.isatty()
+    tty = not quiet and terminal(sys.stderr)  # TERM=dumb: plain lines
     live_width = max(20, shutil.get_terminal_size().columns - 1)
 
     def progress(msg: str) -> None:
@@ -211,6 +216,12 @@ def collect(
         if result.error:
             click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
         counts = store.counts(result.snapshot_id)
+    _summarize(result, counts, strict)
+
+
+def _summarize(result: Any, counts: Mapping[str, int], strict: bool) -> None:
+    """The summary line, one line per source that is not ok, the coverage warnings, and the
+    exit status (1 partial, or limited coverage with --strict; 2 failed)."""
     pages = sum(s["pages"] for s in result.sources)
     errors = sum(s["errors"] for s in result.sources)
     click.echo(
@@ -232,6 +243,16 @@ def collect(
     if strict and coverage:
         click.echo(f"--strict: coverage incomplete ({', '.join(sorted(coverage))})", err=True)
         raise SystemExit(1)
+
+
+def _refuse_taken_label(store_path: Path | None, label: str) -> None:
+    from ..maintenance import refuse_taken_label
+    from ..store import default_store_path
+
+    path = store_path or default_store_path()
+    if path.is_file() and path.stat().st_size:  # a new store holds no label yet
+        with open_store(path, readonly=True) as store:
+            refuse_taken_label(store, label, None)
 
 
 def _never_reached(source: Mapping[str, Any]) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -17,11 +19,30 @@ from ..store import Store, default_store_path
 EXIT_CODE = "snapdiff.exit_code"
 
 
+def terminal(stream: TextIO | None = None) -> bool:
+    """Whether ``stream`` (default stdout) is a terminal that understands escape codes: a tty,
+    and not ``TERM=dumb`` (Emacs shells, some CI logs)."""
+    stream = stream or sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+    return tty and os.environ.get("TERM", "") != "dumb"
+
+
+def use_color(stream: TextIO | None = None) -> bool:
+    """Colour codes only on a capable terminal, and never with ``NO_COLOR`` set (no-color.org:
+    present and not empty)."""
+    return terminal(stream) and not os.environ.get("NO_COLOR")
+
+
 def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--store",
         "store_path",
-        type=click.Path(path_type=Path),  # a folder or unreadable file: Store says which
+        type=click.Path(
+            readable=False, path_type=Path
+        ),  # a folder or unreadable file: Store says which
         default=None,
         help="Store file (default: $SNAPDIFF_STORE or snapshots/snapdiff.db).",
     )(f)
@@ -29,6 +50,12 @@ def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def open_store(path: Path | None, *, readonly: bool = False, create: bool = False) -> Store:
     return Store(path or default_store_path(), readonly=readonly, create=create)
+
+
+def refuse_empty_ref(*refs: str | None) -> None:
+    """An empty reference (``export "" -o x``) is a mistake, never "the default snapshot"."""
+    if any(r is not None and not r.strip() for r in refs):
+        raise SnapshotNotFound("an empty snapshot reference: give an id, a label or latest")
 
 
 def open_ref(
@@ -40,6 +67,7 @@ def open_ref(
 ) -> tuple[Store, int]:
     """Open the store a reference points into (``PATH.db:REF`` or the default) and resolve it.
     ``fallback``: when ``complete_only`` finds no complete snapshot, take any finished one."""
+    refuse_empty_ref(ref)
     other, rest = split_ref(ref) if ref else (None, None)
     store = open_store(other or store_path, readonly=True)
     try:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import click
 
 from ..securicad import build, write_files
 from ..snapshot import SnapshotView
+from .common import use_color
 
 
 @click.command()
@@ -59,7 +59,8 @@ def demo(store_path: Path, output_dir: Path) -> None:
         f"{len(result.warnings)} build warnings (see `snapdiff build week-1 --store {store_path}`)",
         err=True,
     )
-    click.echo(render_text(d, color=sys.stdout.isatty()))
+    color = use_color()
+    click.echo(render_text(d, color=color), color=color)
     click.echo(next_steps(store_path, click.get_current_context().find_root().command))
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from ..diff.api import diff_snapshots
+from ..diff.api import diff_snapshots, other_tenants
 from ..diff.history import history as build_history
 from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
 from ..diff.registry import Section, fail_on_sections, fail_on_values, get_section, section_names
@@ -21,11 +19,14 @@ from ..diff.render_text import render_text
 from ..diff.textout import snapshot_line, value
 from ..errors import SnapdiffError, SnapshotNotFound
 from ..snapshot import SnapshotView
-from .common import EXIT_CODE, open_ref, open_store, store_option
-
-
-def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+from .common import (
+    EXIT_CODE,
+    open_ref,
+    open_store,
+    refuse_empty_ref,
+    store_option,
+    use_color,
+)
 
 
 def _rules(ignore: tuple[str, ...], ignore_file: Path | None) -> list[Rule]:
@@ -150,6 +151,7 @@ def diff(
       snapdiff diff week-0 snapshots/demo.db:latest --fail-on privileged
       snapdiff diff --section access --fail-on 'access:c>=8' -v
     """
+    refuse_empty_ref(a, b)
     rules = _rules(ignore, ignore_file)
     thresholds = [r for r in fail_on if r not in fail_on_values()]
     added: dict[str, str] = {}  # section --fail-on needs but --section left out -> the value
@@ -170,9 +172,14 @@ def diff(
         ) from None
     store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
     try:
-        view_b = SnapshotView(store_b, id_b)
+        view_a, view_b = SnapshotView(store_a, id_a), SnapshotView(store_b, id_b)
+        if (a is None or b is None) and other_tenants(view_a, view_b):
+            raise SnapdiffError(
+                f"the default diff would compare two tenants (A #{id_a}: {view_a.meta.tenant_id},"
+                f" B #{id_b}: {view_b.meta.tenant_id}); name both snapshots: snapdiff diff A B"
+            )
         result = diff_snapshots(
-            SnapshotView(store_a, id_a),
+            view_a,
             view_b,
             ignore=rules,
             default_ignores=not no_default_ignores,
@@ -207,7 +214,7 @@ def diff(
             nl=False,
         )
     else:
-        color = _use_color()
+        color = use_color()
         click.echo(render_text(result, color=color, verbose=verbose), nl=False, color=color)
     ctx.exit(code)
 
@@ -253,7 +260,7 @@ def history(
     if fmt == "json":
         click.echo(json.dumps(h.to_dict(), indent=2, sort_keys=True))
         return
-    color = _use_color()
+    color = use_color()
     lines = [f"history of {h.id} ({h.kind.replace('_', ' ')})"]
     own = h.principal_names.get(h.id.strip().lower())
     if own:

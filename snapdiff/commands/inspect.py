@@ -40,11 +40,9 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
 
 
 def _coverage(store: Store, snapshot_id: int, status: str) -> str:
-    """``full``, ``limited: <sources>`` when something was forbidden, ``-`` when it read nothing."""
-    if status == st.SnapshotStatus.FAILED:
-        return "-"
-    limited = st.coverage_of(store.sources(snapshot_id))
-    return f"limited: {','.join(sorted(limited))}" if limited else "full"
+    """``full``, ``limited: <sources>`` when something was forbidden, ``incomplete: <sources>``
+    when a source failed or was cut off, ``-`` when it read nothing."""
+    return st.coverage_summary(status, store.sources(snapshot_id))
 
 
 @click.command()
@@ -90,9 +88,8 @@ def show(
     )
     if s.error:
         click.echo(f"  error: {s.error}")
-    coverage = st.coverage_of(sources)
-    full = "-" if s.status == st.SnapshotStatus.FAILED else "full"  # a failed snapshot read nothing
-    click.echo(f"  coverage {'limited' if coverage else full}")
+    # "full" only when every source answered; a cut-off or failed source is not "full"
+    click.echo(f"  coverage {st.coverage_summary(s.status, sources).split(':')[0]}")
     click.echo(
         f"  {'source':18} {'status':12} {'pages':>6} {'requests':>9} {'errors':>7}  outcomes"
     )

@@ -18,11 +18,37 @@ from ..bundle import (
     verify,
 )
 from ..errors import SnapdiffError, StoreError
-from ..maintenance import check_label, index_missing, index_snapshot, label, parse_duration, prune
+from ..maintenance import (
+    check_label,
+    index_missing,
+    index_snapshot,
+    label,
+    parse_duration,
+    prune,
+    refuse_taken_label,
+)
 from ..refs import resolve, split_ref
 from ..signing import load_private_key, trusted_keys
 from ..store import Store, default_store_path
-from .common import open_ref, open_store, store_option
+from .common import open_ref, open_store, refuse_empty_ref, store_option
+
+
+def _bundle_target(value: str) -> Path:
+    """``-o FILE`` for export: a file name in a folder that exists. Export never creates
+    folders: a missing one is often a USB stick that is not mounted, and the bundle would land on
+    the local disk instead."""
+    if not value.strip():
+        raise click.BadParameter("an empty file name: give the bundle file to write")
+    path = Path(value)
+    if value.endswith(("/", "\\")) or path.is_dir():
+        raise click.BadParameter(f"{value} is a folder: give the bundle file to write in it")
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise click.BadParameter(
+            f"{parent} {what} (is the drive mounted?); export never creates folders"
+        )
+    return path
 
 
 def _mib(n: int) -> str:
@@ -32,7 +58,13 @@ def _mib(n: int) -> str:
 @click.command()
 @click.argument("snapshot")
 @click.option(
-    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path)
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    metavar="FILE",
+    callback=lambda ctx, p, v: _bundle_target(v),
+    help="The bundle file to write; its folder must exist (a USB stick must be mounted).",
 )
 @click.option(
     "--force", is_flag=True, help="Overwrite FILE if it is a bundle (never anything else)."
@@ -61,6 +93,8 @@ def export(
       snapdiff export latest -o week-1.snapdiff
       snapdiff export week-0 -o week-0.snapdiff --store snapshots/demo.db --sign collector
     """
+    if not snapshot.strip():
+        raise SnapdiffError("SNAPSHOT is empty: give an id, a label or latest (nothing exported)")
     key = load_private_key(sign_key) if sign_key is not None else None
     store, sid = open_ref(store_path, snapshot)
     with store:
@@ -176,6 +210,7 @@ def verify_(
       snapdiff verify week-1 --quick       # one snapshot, quick_check
       snapdiff verify week-0.snapdiff --trust collector.pub
     """
+    refuse_empty_ref(target)
     path, ref = None, None
     if target:
         other, rest = split_ref(target)
@@ -286,31 +321,40 @@ def prune_(
 @click.argument("snapshot")
 @click.argument("name", required=False)
 @click.option("--clear", is_flag=True, help="Remove the snapshot's label.")
+@click.option("--move", is_flag=True, help="Take NAME from the snapshot that has it now.")
 @store_option
-def label_(snapshot: str, name: str | None, clear: bool, store_path: Path | None) -> None:
+def label_(
+    snapshot: str, name: str | None, clear: bool, move: bool, store_path: Path | None
+) -> None:
     """Name a snapshot, e.g. week-47 or before-migration; use the name anywhere a ref goes.
 
-    A label names one snapshot at a time: giving it to another snapshot moves it.
+    A label names one snapshot at a time: a NAME another snapshot has is refused, unless
+    --move takes it from that snapshot. At most 64 characters; not shaped like an id, a uid,
+    latest~N, a date or a file name.
 
     \b
     Examples:
       snapdiff label latest reviewed
       snapdiff label 2 before-migration
+      snapdiff label 1 week-1 --move
       snapdiff label week-1 --clear
     """
     if clear == (name is not None):
         raise SnapdiffError("give a NAME, or --clear to remove the label")
     if name is not None:
         name = check_label(name)  # refuse before the store is opened for writing
+    if name is not None and not move:  # a refusal must not even open the store writable
+        with open_store(store_path, readonly=True) as store:
+            refuse_taken_label(store, name, resolve(store, snapshot))
     with open_store(store_path) as store:
         sid = resolve(store, snapshot)
-        moved = label(store, sid, None if clear else name)
+        moved = label(store, sid, None if clear else name, move=move)
     if clear:
         click.echo(f"snapshot {sid} has no label now")
         return
     click.echo(f"snapshot {sid} is now '{name}'")
     if moved is not None:
-        click.echo(f"note: '{name}' was snapshot {moved}'s label; it has none now")
+        click.echo(f"moved '{name}' from snapshot {moved}, which has no label now")
 
 
 @click.command("index")
@@ -332,6 +376,7 @@ def index_(snapshot: str | None, store_path: Path | None) -> None:
       sqlite-utils snapshots/demo.db "select * from resources_by_snapshot limit 5"
       sqlite-utils snapshots/demo.db "select url, snapdiff_body(body_hash) from exchanges limit 1"
     """
+    refuse_empty_ref(snapshot)
     with open_store(store_path) as store:
         if snapshot:
             sid = resolve(store, snapshot)

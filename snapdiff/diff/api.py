@@ -9,7 +9,7 @@ from ..gcpause import paused_gc
 from ..snapshot import SnapshotView
 from ..status import SnapshotStatus
 from .context import DiffContext
-from .model import Diff, Noise, SnapshotInfo
+from .model import TENANTS_NOTE, Diff, Noise, SnapshotInfo
 from .noise import IgnoreSet, Rule
 from .registry import sections as all_sections
 
@@ -19,6 +19,12 @@ def snapshot_info(view: SnapshotView) -> SnapshotInfo:
     return SnapshotInfo(
         m.id, m.uid, m.label, m.started_at, m.status, m.tenant_id, view.store.path.name, m.scope
     )
+
+
+def other_tenants(a: SnapshotView, b: SnapshotView) -> bool:
+    """Whether A and B were collected from two different (known) tenants."""
+    ta, tb = a.meta.tenant_id, b.meta.tenant_id
+    return bool(ta and tb and ta.lower() != tb.lower())
 
 
 def diff_snapshots(
@@ -79,13 +85,11 @@ def _diff(
                 f"snapshot {side} (#{v.id}) has limited coverage ({', '.join(sorted(limited))}"
                 " forbidden to the collecting identity); what it could not see is not compared"
             )
-    if (
-        a.meta.tenant_id
-        and b.meta.tenant_id
-        and a.meta.tenant_id.lower() != b.meta.tenant_id.lower()
-    ):
-        d.notes.append(
-            f"the snapshots are of different tenants ({a.meta.tenant_id}, {b.meta.tenant_id})"
+    if other_tenants(a, b):  # first: it changes how every other line reads
+        d.notes.insert(
+            0,
+            f"{TENANTS_NOTE} (A: {a.meta.tenant_id}, B: {b.meta.tenant_id}): what one tenant has and the other lacks shows as added or"
+            " removed",
         )
 
     ctx = DiffContext(a, b, ignores, d, chosen)

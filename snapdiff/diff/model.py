@@ -21,6 +21,10 @@ SCHEMA_VERSION = 1
 _COMPAT = ("SCHEMA", "SECTIONS", "FAIL_ON", "schema_errors")
 
 
+# The start of the note on snapshots of two tenants: renderers put that note first.
+TENANTS_NOTE = "A and B are snapshots of different tenants"
+
+
 @dataclass
 class FieldChange:
     """One changed field: ``kind`` is changed, added or removed (old/new null when absent)."""

@@ -172,23 +172,72 @@ def _match(pat: tuple[str, ...], path: tuple[str, ...]) -> bool:
     return _match(rest, path[1:]) if ok else False
 
 
+_SEGMENT = re.compile(r'\["(?:[^"\\]|\\.)*"\]|\[[^\[\]"]*\]|[^.\[\]"\s]+')
+_INDEX = re.compile(r"^\[[0-9*?]+\]$")
+_TYPE_GLOB = re.compile(r"^[A-Za-z0-9.*?/_\-\[\]!]+$")
+
+
+def _path_problem(glob: str) -> str | None:
+    """Why ``glob`` is not a field path glob (``a.b[*].c``, ``tags["x.y"]``, ``**.etag``)."""
+    pos, n = 0, len(glob)
+    while pos < n:
+        if glob[pos] == ".":
+            if pos == 0 or pos == n - 1 or glob[pos + 1] in ".[":
+                return "a '.' must sit between two keys"
+            pos += 1
+        m = _SEGMENT.match(glob, pos)
+        if not m:
+            return f"unexpected {glob[pos]!r} at character {pos + 1}"
+        tok = m.group(0)
+        if tok.startswith('["'):
+            try:
+                json.loads(tok[1:-1])
+            except ValueError:
+                return f"{tok} is not a quoted key"
+        elif tok.startswith("[") and not _INDEX.match(tok):
+            return f"{tok}: a list index is a number, [*] or a glob of digits"
+        pos = m.end()
+        if pos < n and glob[pos] not in ".[":
+            return f"unexpected {glob[pos]!r} at character {pos + 1}"
+    return None
+
+
 def parse_rule(line: str, origin: str = "user") -> Rule:
-    """``"<type glob> <path glob>"`` or a lone ``"<path glob>"`` (any type)."""
+    """``"<type glob> <path glob>"`` or a lone ``"<path glob>"`` (any type). A rule that could
+    never match as meant (an unclosed bracket, an empty key, a stray quote) is refused."""
     parts = line.split()
     if len(parts) == 1:
-        return Rule("*", parts[0], origin=origin)
-    if len(parts) == 2:
-        return Rule(parts[0], parts[1], origin=origin)
-    raise SnapdiffError(
-        f"bad ignore rule {line!r}: expected '<resource type glob> <field path glob>'"
-    )
+        parts = ["*", parts[0]]
+    if len(parts) != 2:
+        raise SnapdiffError(
+            f"bad ignore rule {line!r}: expected '<resource type glob> <field path glob>'"
+        )
+    type_glob, path_glob = parts
+    if not _TYPE_GLOB.match(type_glob):
+        raise SnapdiffError(
+            f"bad ignore rule {line!r}: {type_glob!r} is not a resource type glob"
+            " (like microsoft.web/sites or microsoft.network/*)"
+        )
+    why = _path_problem(path_glob)
+    if why:
+        raise SnapdiffError(f"bad ignore rule {line!r}: field path {path_glob!r}: {why}")
+    return Rule(type_glob, path_glob, origin=origin)
+
+
+MAX_IGNORE_FILE = 1 << 20  # an ignore file holds rules, a few lines each: 1 MiB is plenty
 
 
 def read_ignore_file(path: str | Path) -> list[Rule]:
     """Rules of an ignore file: one a line, ``#`` comments and blank lines skipped."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as f:  # bounded: /dev/zero or a log named by mistake
+            data = f.read(MAX_IGNORE_FILE + 1)
+        if len(data) > MAX_IGNORE_FILE:
+            raise SnapdiffError(
+                f"ignore file {p} is larger than {MAX_IGNORE_FILE >> 20} MiB: not an ignore file"
+            )
+        text = data.decode("utf-8")
     except OSError as e:
         raise SnapdiffError(f"cannot read ignore file: {explain(e)}") from None
     except UnicodeDecodeError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..naming.labels import VERBOSE
 from .model import Diff
-from .render_text import summary_lines
+from .render_text import summary_lines, top_notes
 from .textout import md_cell, snapshot_line
 
 
@@ -24,13 +24,13 @@ def _render(d: Diff) -> str:
         "",
         f"- **A**: {snapshot_line(d.a)}",
         f"- **B**: {snapshot_line(d.b)}",
-        "",
-        "## Summary",
-        "",
     ]
+    top, notes = top_notes(d)
+    L += ["", *(f"> **Warning**: {n}" for n in top)] if top else []
+    L += ["", "## Summary", ""]
     L += [f"- {line}" for line in summary_lines(d)]
-    if d.notes:
-        L += ["", "## Notes", ""] + [f"- {n}" for n in d.notes]
+    if notes:
+        L += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     if d.not_compared:
         L += ["", "## Not compared", "", "| section | what | why |", "|---|---|---|"]
         L += [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import textwrap
 
 from ..naming.labels import VERBOSE, WIDTH
-from .model import Diff, Noise
+from .model import TENANTS_NOTE, Diff, Noise
 from .textout import MAX_VALUE, TextOut, snapshot_line, value
 
 __all__ = ["MAX_VALUE", "render_text", "snapshot_line", "summary_lines", "value"]
@@ -38,6 +38,13 @@ def summary_lines(d: Diff) -> list[str]:
     )
 
 
+def top_notes(d: Diff) -> tuple[list[str], list[str]]:
+    """(notes shown right under A and B, the other notes): two tenants changes how everything
+    below reads, so it comes first."""
+    top = [n for n in d.notes if n.startswith(TENANTS_NOTE)]
+    return top, [n for n in d.notes if n not in top]
+
+
 def render_text(d: Diff, *, color: bool = False, verbose: bool = False) -> str:
     """The text report; ``verbose``: full ids, every member of a collapsed group."""
     token = VERBOSE.set(verbose)
@@ -51,14 +58,17 @@ def _render(d: Diff, color: bool) -> str:
     o = TextOut(color)
     o.lines.append(o.style(f"A: {snapshot_line(d.a)}", bold=True))
     o.lines.append(o.style(f"B: {snapshot_line(d.b)}", bold=True))
+    top, notes = top_notes(d)
+    for note in top:
+        o.item("!", note, indent=0)
     o.head("Summary")
     for line in summary_lines(d):
         o.lines += textwrap.wrap(
             line, WIDTH, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
         )
-    if d.notes:
+    if notes:
         o.head("Notes")
-        for note in d.notes:
+        for note in notes:
             o.wrapped("!", note)
     if d.not_compared:
         o.head("Not compared")

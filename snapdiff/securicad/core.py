@@ -123,8 +123,9 @@ def role_assignments_read(ctx: BuildContext) -> list[AssignmentItem]:
 
 def groups(ctx: BuildContext) -> list[dict[str, Any]]:
     """§2.5: every group reached from a Group-principal assignment, breadth-first, once each,
-    with all pages of its direct members. A group whose members could not be read is emitted
-    with ``members: []`` (as before) and a warning."""
+    with all pages of its direct members. A group whose members could not be read (forbidden,
+    failed, cut off) is emitted with ``members: null``, unknown, never ``[]`` (an empty group),
+    and a warning."""
     listings = member_listings(ctx.view)
     queue: deque[str] = deque(group_principals(role_assignments_read(ctx)))
     seen: set[str] = set()
@@ -135,13 +136,15 @@ def groups(ctx: BuildContext) -> list[dict[str, Any]]:
             continue
         seen.add(gid)
         listing = listings.get(gid.lower())
-        members = []
+        found: list[dict[str, Any]] = []
+        members: list[dict[str, Any]] | None = found
         if listing is None or not listing.ok:
             why = "not collected" if listing is None else listing.fetch.status
-            ctx.warn(gid, f"group members {why}; members []")
+            ctx.warn(gid, f"group members {why}; members null (unknown)")
+            members = None
         else:
             for m in listing.members:
-                members.append({"id": m.id, "memberType": m.type})
+                found.append({"id": m.id, "memberType": m.type})
                 if m.type == "group" and m.id not in seen:
                     queue.append(m.id)
         out.append({"groupId": gid, "members": members})

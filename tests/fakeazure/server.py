@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .shapes import arg_page, objects_by_ids, select
-from .tenant import Fault, Tenant
+from .tenant import LOOP, REPEAT, SKIP, Fault, Raw, Tenant
 
 DROP = 0  # Fault(status=DROP): close the connection without answering
 STALL = -1  # Fault(status=STALL, delay=s): send nothing for s seconds, then the real answer
@@ -30,6 +30,30 @@ _RG_FILTER = re.compile(r"resourceGroup in~ \(([^)]*)\)")
 
 def _token(n: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{n}".encode()).decode().rstrip("=")
+
+
+def _window(mode: str | None, start: int, size: int, n: int) -> tuple[int, int | None]:
+    """(first item served, offset of the next page or None) for a page starting at ``start``,
+    misbehaving as ``mode`` (``Tenant.paging``) says."""
+    nxt: int | None = start + size if start + size < n else None
+    if mode == REPEAT and start == size:
+        return 0, nxt
+    if mode == LOOP and start == size:
+        return start, 0
+    if mode == SKIP and start == 0 and 2 * size < n:
+        return 0, 2 * size
+    return start, nxt
+
+
+def _encoded(payload: Any) -> bytes:
+    if isinstance(payload, Raw):
+        return payload.data
+    return b"" if payload is None else json.dumps(payload).encode()
+
+
+def _in_batch(payload: Any) -> Any:
+    """An item's content inside a batch: a raw (truncated) body travels as a string."""
+    return payload.data.decode("utf-8", "replace") if isinstance(payload, Raw) else payload
 
 
 def _offset(token: str | None) -> int:
@@ -198,13 +222,13 @@ class FakeAzure:
             with self.lock:
                 self.batched.append(("GET", url))
             status, headers, payload = self._route(str(r.get("httpMethod", "GET")), url, b"")
-            data = b"" if payload is None else json.dumps(payload).encode()
+            data = _encoded(payload)
             out.append(
                 {
                     "name": r.get("name"),
                     "httpStatusCode": status,
                     "headers": {"x-ms-request-id": f"fake-item-{len(self.batched):06d}", **headers},
-                    "content": payload,
+                    "content": _in_batch(payload),
                     "contentLength": len(data),
                 }
             )
@@ -215,16 +239,20 @@ class FakeAzure:
     ) -> tuple[int, dict[str, str], Any]:
         start = _offset(query.get("$skiptoken"))
         size = self.t.page_size
-        body: dict[str, Any] = {"value": items[start : start + size]}
-        if start + size < len(items):
+        first, nxt = _window(self.t.paging.get(path), start, size, len(items))
+        body: dict[str, Any] = {"value": items[first : first + size]}
+        if nxt is not None:
             qs = "&".join(f"{k}={v}" for k, v in query.items() if k != "$skiptoken")
-            body["nextLink"] = f"{self.base}{path}?{qs}&%24skiptoken={_token(start + size)}"
+            body["nextLink"] = f"{self.base}{path}?{qs}&%24skiptoken={_token(nxt)}"
         return 200, {"x-ms-ratelimit-remaining-subscription-reads": "249"}, body
 
     # -- Resource Graph ---------------------------------------------------------------------------
     def _arg(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         q = str(req.get("query", ""))
-        fault = self._fault("/providers/microsoft.resourcegraph/resources", 0)
+        opts = req.get("options") or {}
+        start = _offset(opts.get("$skipToken"))
+        top = int(opts.get("$top") or 1000)
+        fault = self._fault("/providers/microsoft.resourcegraph/resources", start // top + 1)
         if fault and self._serve_fault(fault) is not None:
             return fault.status, fault.headers, fault.body
         table = q.split("|", 1)[0].strip().lower()
@@ -238,10 +266,12 @@ class FakeAzure:
             }
             rows = [r for r in rows if str(r.get("resourceGroup", "")).lower() in names]
         rows = sorted(rows, key=lambda r: str(r["id"]).lower())
-        opts = req.get("options") or {}
-        start = _offset(opts.get("$skipToken"))
-        top = int(opts.get("$top") or 1000)
-        body = arg_page(rows, start, top, _token(start + top))
+        mode = self.t.paging.get("/providers/microsoft.resourcegraph/resources")
+        first, nxt = _window(mode, start, top, len(rows))
+        body = arg_page(rows, first, top, "")
+        body.pop("$skipToken", None)
+        if nxt is not None:
+            body["$skipToken"] = _token(nxt)
         with self.lock:
             self.quota = self.quota - 1 if self.quota > 1 else 15
             remaining = self.quota
@@ -282,16 +312,17 @@ class FakeAzure:
         start = _offset(query.get("$skiptoken"))
         size = min(self.t.graph_page_size, int(query.get("$top") or 100))
         select = query.get("$select")
-        chunk = [_select(m, select) for m in members[start : start + size]]
+        first, nxt = _window(self.t.paging.get(full), start, size, len(members))
+        chunk = [_select(m, select) for m in members[first : first + size]]
         body: dict[str, Any] = {
             "@odata.context": f"{self.base}/v1.0/$metadata#directoryObjects",
             "value": chunk,
         }
-        if start + size < len(members):
+        if nxt is not None:
             body["@odata.nextLink"] = (
                 f"{self.base}/v1.0{path}?"
                 + (f"$select={select}&" if select else "")
-                + f"$top={size}&$skiptoken={_token(start + size)}"
+                + f"$top={size}&$skiptoken={_token(nxt)}"
             )
         return 200, {"x-ms-resource-unit": "3" if rel == "members" else "5"}, body
 
@@ -312,7 +343,8 @@ class FakeAzure:
             with self.lock:
                 self.batched.append(("GET", url))
             status, headers, payload = self._route(str(r.get("method", "GET")), url, b"")
-            out.append({"id": r.get("id"), "status": status, "headers": headers, "body": payload})
+            body = _in_batch(payload)
+            out.append({"id": r.get("id"), "status": status, "headers": headers, "body": body})
         return 200, {}, {"responses": out}
 
     def _get_by_ids(self, req: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
@@ -387,7 +419,7 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
             if status == DROP:  # a dropped connection: no status line at all
                 self.close_connection = True
                 return
-            data = b"" if payload is None else json.dumps(payload).encode()
+            data = _encoded(payload)
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))

@@ -28,6 +28,19 @@ class Fault:
 
 
 @dataclass
+class Raw:
+    """A body sent as these bytes, not as JSON: a truncated answer (``Fault(200, body=Raw(...))``).
+    Inside an ARM or Graph batch it becomes the item's content as a string."""
+
+    data: bytes
+
+
+REPEAT = "repeat"  # page 2 serves page 1's items again (a page served twice)
+LOOP = "loop"  # page 2's next link points back to page 1 (the listing never ends)
+SKIP = "skip"  # page 1's next link leads to page 3 (a page lost)
+
+
+@dataclass
 class Every:
     """``fault`` instead of every ``n``-th request (ARM, Resource Graph and Graph alike)."""
 
@@ -67,6 +80,9 @@ class Tenant:
     # (400 FeatureNotSupportedForAccount), a resource gone since the inventory (404), a 403
     # with the service's own body (Key Vault data plane)
     answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    # lower path -> REPEAT, LOOP or SKIP: a listing whose pages misbehave; Resource Graph's
+    # queries use "/providers/microsoft.resourcegraph/resources"
+    paging: dict[str, str] = field(default_factory=dict)
     page_size: int = 100
     graph_page_size: int = 100
     arm_batch: bool = True  # False: POST /batch answers 404, as a cloud without it would
