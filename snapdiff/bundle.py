@@ -190,7 +190,12 @@ def export_snapshot(
     snap = store.snapshot(snapshot_id)
     if snap.status not in FINISHED:
         raise SnapdiffError(f"snapshot {snapshot_id} is still running; finish or prune it first")
-    SnapshotView(store, snapshot_id)  # refuses rows that do not match the snapshot's digest
+    view = SnapshotView(store, snapshot_id)  # refuses rows that do not match the digest
+    if digest.compute(store.conn, snapshot_id).sha256 != digest.stored(store.conn, snapshot_id)[0]:
+        raise StoreError(  # a column readers do not use (URLs, headers...) changed
+            f"{view.name()} in {store.path} does not match its digest: rows were changed since"
+            f" it was taken; run snapdiff verify {store.path}"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     _remove(tmp)

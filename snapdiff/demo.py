@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .bundle import import_bundle
 from .errors import SnapdiffError
-from .store import Store, sqlite_uri
+from .store import Store, sqlite_uri, wal_has_data
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -57,7 +57,44 @@ def is_demo_store(path: Path) -> bool:
             conn.close()
     except sqlite3.Error:
         return False
-    return row is not None and row[0] == MADE_BY
+    if row is not None:
+        return bool(row[0] == MADE_BY)
+    return _holds_only_demo_snapshots(path)
+
+
+def _uids(path: Path) -> set[str] | None:
+    """The snapshot uids of a snapdiff file that is not a bundle, read without changing it."""
+    try:
+        conn = sqlite3.connect(sqlite_uri(path, "ro", immutable=True), uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "manifest" in tables or "snapshots" not in tables:
+                return None
+            return {str(r[0]) for r in conn.execute("SELECT uid FROM snapshots")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def _holds_only_demo_snapshots(path: Path) -> bool:
+    """A store made by the demo of an older snapdiff (no ``made_by``): every snapshot in it is
+    one of the packaged demo weeks, so rebuilding it loses nothing. Rows still in its -wal are
+    unknown, so such a store is never taken for a demo store."""
+    if wal_has_data(path):
+        return False
+    uids = _uids(path)
+    if not uids:
+        return False
+    demo: set[str] = set()
+    for label in WEEKS:
+        with as_file(demo_bundle(label)) as bundle:
+            conn = sqlite3.connect(sqlite_uri(bundle, "ro", immutable=True), uri=True)
+            try:
+                demo |= {str(r[0]) for r in conn.execute("SELECT uid FROM snapshots")}
+            finally:
+                conn.close()
+    return uids <= demo
 
 
 def claim_demo_store(store_path: Path) -> None:

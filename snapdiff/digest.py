@@ -12,19 +12,23 @@ The order and encoding (version 1), documented in docs/store.md:
    target, status, http_status, pages, error]`` (``ordinal``: the fetch's 0-based position
    among the fetches of its source in that order, so local ids, which an import renumbers,
    never count);
-2. every exchange in ``id`` order, as ``[ordinal, fetch, source, page, method, url,
-   request_body, status, headers, body_hash, started_at, elapsed_ms, error, batch]``
-   (``ordinal`` among the exchanges of its source; ``fetch`` and ``batch`` as ``[source,
-   ordinal]`` of the fetch and of the exchange that carried it, or null); body hashes are in
-   the rows, and each body is checked against its hash when read;
-3. per source, the SHA-256 of the compact JSON (no spaces, UTF-8) of ``[fetch rows, exchange
-   rows]`` of that source (an exchange counts for its own ``source`` column);
-4. the digest is the SHA-256 of the canonical JSON (sorted keys, no spaces) of
+2. every exchange in ``id`` order, in two parts: the *core* a reader uses, ``[ordinal, fetch,
+   page, body_hash]``, and the rest, ``[ordinal, method, url, request_body, status, headers,
+   started_at, elapsed_ms, error, batch]`` (``ordinal`` among the exchanges of its own
+   ``source``; ``fetch`` and ``batch`` as ``[source, ordinal]`` of the fetch and of the
+   exchange that carried it, or null); each body is checked against its hash when read;
+3. per source, two SHA-256 of compact JSON (no spaces, UTF-8): *core* of ``[fetch rows,
+   exchange cores]`` and *extra* of the list of exchange rests;
+4. the digest is the SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of
    ``{"version": 1, "snapshot": [uid, started_at, finished_at, status, tenant_id, cloud,
    scope, tool_version, error, host, pid, boot_id, owner_lock], "sources": {name: [status,
-   pages, requests, errors, detail, outcomes, coverage]}, "rows": {source: hex},
+   pages, requests, errors, detail, outcomes, coverage]}, "rows": {source: [core, extra]},
    "redactions": hex}`` where ``redactions`` is the SHA-256 of the compact JSON list of
    ``[exchange as [source, ordinal], url, path, reason]`` in rowid order.
+
+A reader (``SnapshotView``) reads only the core columns and recomputes everything but the
+extra hashes, which it takes as recorded (``digest_sources``): every row and column it uses is
+proven, at a third of the cost. ``verify``, export and import recompute all of it.
 
 The label is not covered: it is the one thing a finished snapshot may change (a bundle's
 label is checked against its manifest). Readers also check that the recorded per-source parts
@@ -47,17 +51,15 @@ AT_IMPORT = "computed at import (the bundle had no digest; its manifest hashes w
 ORIGINS = (AT_FINISH, AT_MIGRATION, AT_IMPORT)
 
 FETCH_COLUMNS = ("id", "source", "call", "target", "status", "http_status", "pages", "error")
+# What readers use of an exchange (the page a fetch returned, and its body) comes first.
+CORE_EXCHANGE_COLUMNS = ("id", "fetch_id", "source", "page", "body_hash")
 EXCHANGE_COLUMNS = (
-    "id",
-    "fetch_id",
-    "source",
-    "page",
+    *CORE_EXCHANGE_COLUMNS,
     "method",
     "url",
     "request_body",
     "status",
     "headers",
-    "body_hash",
     "started_at",
     "elapsed_ms",
     "error",
@@ -106,7 +108,7 @@ class Digest:
     """A snapshot's digest and its parts (one SHA-256 per source, to name what is damaged)."""
 
     sha256: str
-    sources: dict[str, str]
+    sources: dict[str, list[str]]  # source -> [core SHA-256, extra SHA-256]
 
     def parts_json(self) -> str:
         return json.dumps(self.sources, sort_keys=True, separators=(",", ":"))
@@ -120,17 +122,17 @@ class SnapshotRows:
     exchanges: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def read_rows(conn: sqlite3.Connection, snapshot_id: int) -> SnapshotRows:
-    """The snapshot's fetch rows (``FETCH_COLUMNS``) and exchange rows (``EXCHANGE_COLUMNS``),
-    each in id order."""
+def read_rows(conn: sqlite3.Connection, snapshot_id: int, *, core: bool = False) -> SnapshotRows:
+    """The snapshot's fetch rows (``FETCH_COLUMNS``) and exchange rows (``EXCHANGE_COLUMNS``,
+    or with ``core`` only ``CORE_EXCHANGE_COLUMNS``), each in id order."""
+    columns = CORE_EXCHANGE_COLUMNS if core else EXCHANGE_COLUMNS
     return SnapshotRows(
         conn.execute(
             f"SELECT {', '.join(FETCH_COLUMNS)} FROM fetches WHERE snapshot_id = ? ORDER BY id",
             (snapshot_id,),
         ).fetchall(),
         conn.execute(
-            f"SELECT {', '.join(EXCHANGE_COLUMNS)} FROM exchanges WHERE snapshot_id = ?"
-            " ORDER BY id",
+            f"SELECT {', '.join(columns)} FROM exchanges WHERE snapshot_id = ? ORDER BY id",
             (snapshot_id,),
         ).fetchall(),
     )
@@ -153,8 +155,14 @@ def compute(
     snapshot_id: int,
     rows: SnapshotRows | None = None,
     sources: Iterable[tuple[Any, ...]] | None = None,
+    *,
+    extras: dict[str, Any] | None = None,
 ) -> Digest:
-    """The digest of a snapshot as stored now (``rows``/``sources``: already read, reuse them)."""
+    """The digest of a snapshot as stored now (``rows``/``sources``: already read, reuse them).
+
+    ``extras`` (a reader's check): ``rows`` hold only the core exchange columns, and each
+    source's extra SHA-256 is taken from these recorded parts instead of recomputed. The
+    digest then proves every row a reader uses; ``verify``, export and import check all."""
     snap = conn.execute(
         f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM snapshots WHERE id = ?", (snapshot_id,)
     ).fetchone()
@@ -164,7 +172,7 @@ def compute(
     srcs = list(sources) if sources is not None else source_rows(conn, snapshot_id)
     # Ordinals count within a source, so rows lost from one source change only its hash.
     fetch_rows: dict[str, list[list[Any]]] = {}
-    exchange_rows: dict[str, list[list[Any]]] = {}
+    extra_rows: dict[str, list[list[Any]]] = {}
     fetch_ord: dict[int, tuple[Any, int]] = {}
     for f in rows.fetches:
         mine = fetch_rows.setdefault(f[1], [])
@@ -173,22 +181,29 @@ def compute(
         r[0] = len(mine)
         mine.append(r)
     ex_ord: dict[int, tuple[Any, int]] = {}
+    core_rows: dict[str, list[list[Any]]] = {}
+    full = extras is None
     for x in rows.exchanges:
-        mine = exchange_rows.setdefault(x[2], [])
-        ex_ord[x[0]] = (x[2], len(mine))
-        r = list(x)
-        r[0] = len(mine)
-        if x[1] is not None:
-            r[1] = fetch_ord.get(x[1], f"missing fetch {x[1]}")
-        if x[13] is not None:
-            r[13] = ex_ord.get(x[13], f"missing exchange {x[13]}")
-        mine.append(r)
-    parts = {
-        name: hashlib.sha256(
-            _dumps([fetch_rows.get(name, []), exchange_rows.get(name, [])])
-        ).hexdigest()
-        for name in sorted(set(fetch_rows) | set(exchange_rows), key=str)
-    }
+        mine = core_rows.setdefault(x[2], [])
+        n = len(mine)
+        ex_ord[x[0]] = (x[2], n)
+        fetch = None if x[1] is None else fetch_ord.get(x[1], f"missing fetch {x[1]}")
+        mine.append([n, fetch, x[3], x[4]])
+        if full:
+            r = list(x[4:])
+            r[0] = n
+            if r[-1] is not None:
+                r[-1] = ex_ord.get(r[-1], f"missing exchange {r[-1]}")
+            extra_rows.setdefault(x[2], []).append(r)
+    parts: dict[str, list[str]] = {}
+    for name in sorted(set(fetch_rows) | set(core_rows), key=str):
+        core = hashlib.sha256(_dumps([fetch_rows.get(name, []), core_rows.get(name, [])]))
+        if extras is None:
+            extra = hashlib.sha256(_dumps(extra_rows.get(name, []))).hexdigest()
+        else:
+            was = extras.get(name)
+            extra = was[1] if isinstance(was, list) and len(was) == 2 else "missing"
+        parts[name] = [core.hexdigest(), str(extra)]
     redactions = [
         [None if xid is None else ex_ord.get(xid, f"missing exchange {xid}"), url, path, reason]
         for xid, url, path, reason in conn.execute(
@@ -217,7 +232,7 @@ def record(conn: sqlite3.Connection, snapshot_id: int, origin: str) -> Digest:
     return d
 
 
-def stored(conn: sqlite3.Connection, snapshot_id: int) -> tuple[str | None, dict[str, str], str]:
+def stored(conn: sqlite3.Connection, snapshot_id: int) -> tuple[str | None, dict[str, Any], str]:
     """(digest, per-source parts, origin) as recorded for a snapshot."""
     row = conn.execute(
         "SELECT digest, digest_sources, digest_origin FROM snapshots WHERE id = ?", (snapshot_id,)
@@ -231,7 +246,7 @@ def stored(conn: sqlite3.Connection, snapshot_id: int) -> tuple[str | None, dict
     return row[0], parts if isinstance(parts, dict) else {}, row[2] or ""
 
 
-def damaged_sources(recorded: dict[str, str], now: Digest) -> list[str]:
+def damaged_sources(recorded: dict[str, Any], now: Digest) -> list[str]:
     """The sources whose rows differ from what was recorded (added, changed or deleted)."""
     return sorted(
         n for n in set(recorded) | set(now.sources) if recorded.get(n) != now.sources.get(n)

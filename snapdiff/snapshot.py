@@ -78,7 +78,7 @@ class SnapshotView:
         # a deleted or changed row (or an index that hides one) is refused, never read as absent.
         try:
             source_rows = digest.source_rows(store.conn, snapshot_id)
-            rows = digest.read_rows(store.conn, snapshot_id)
+            rows = digest.read_rows(store.conn, snapshot_id, core=True)
         except sqlite3.DatabaseError as e:
             raise StoreError(
                 f"{self.name()} in {store.path} is unreadable ({e}); run {self.verify_hint()}"
@@ -110,7 +110,7 @@ class SnapshotView:
                 self._fetches.setdefault(call, {})[target] = f
         pages: dict[int, list[tuple[int, str]]] = {}
         for x in rows.exchanges:
-            fid, page, h = x[1], x[3], x[9]
+            fid, page, h = x[1], x[3], x[4]  # digest.CORE_EXCHANGE_COLUMNS
             if fid is not None and page is not None and h is not None and fid in by_id:
                 pages.setdefault(fid, []).append((page, h))
         for fid, got in pages.items():
@@ -232,7 +232,7 @@ def check_snapshot(
     recorded, parts, origin = digest.stored(store.conn, meta.id)
     if not recorded:
         raise StoreError(f"{name} in {store.path} has lost its digest (damaged); {hint}")
-    now = digest.compute(store.conn, meta.id, rows, source_rows)
+    now = digest.compute(store.conn, meta.id, rows, source_rows, extras=parts)
     if now.sha256 != recorded or parts != now.sources or origin not in digest.ORIGINS:
         where = digest.damaged_sources(parts, now)
         what = f" (source {', '.join(where)})" if where and len(where) < 6 else ""

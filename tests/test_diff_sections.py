@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_builtin_sections_in_report_order():
-    assert section_names() == ("resources", "rbac", "cia", "groups", "mgmt", "access")
+    assert section_names() == ("resources", "rbac", "cia", "groups", "mgmt", "access", "exposure")
     assert fail_on_values() == (
-        "any", "resources", "rbac", "privileged", "cia", "groups", "mgmt", "access"
+        "any", "resources", "rbac", "privileged", "cia", "groups", "mgmt", "access", "exposure"
     )  # fmt: skip
     assert [s.title for s in sections()] == [
         "Resources",
@@ -48,6 +48,7 @@ def test_builtin_sections_in_report_order():
         "Group membership",
         "Management groups",
         "Access",
+        "Internet exposure",
     ]
 
 
@@ -95,7 +96,7 @@ class TypesSection:
 class ResourceTypes(Section[TypesSection]):
     """Resources per type, where the number changed: a realistic small section."""
 
-    name, order, title, result = "types", 60, "Resource types", TypesSection
+    name, order, title, result = "types", 90, "Resource types", TypesSection
 
     def compute(self, ctx: DiffContext) -> TypesSection:
         def per_type(rows: dict) -> dict[str, int]:

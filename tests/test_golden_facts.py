@@ -294,6 +294,8 @@ DIFF_FACTS = {  # in every format
         "Fabrikam VM Operator",
         "c:9,i:9,a:7,group:frontend",
         "cosmos-fab-prod",
+        "vmss-batch",
+        "allow-ssh-from-hub",
     ],
     "full": [
         "cctestvm2",
@@ -311,10 +313,14 @@ SUMMARY = {  # the text and Markdown reports' summary lines
         "resources: 3 added, 1 removed, 6 changed, 1 moved, 1 renamed?",
         "rbac: 1 assignments added, 1 removed, 0 changed, 1 role definitions changed",
         "mgmt: 0 added, 0 removed, 1 moved, 0 changed",
+        # week 1 opens nsg-web/allow-ssh-from-hub to Internet: vmss-batch (instance public IP)
+        "exposure: 1 newly reachable, 1 no longer reachable, 2 CIA raised",
     ],
     "full": [
         "resources: 1 added, 1 removed, 3 changed, 0 moved, 0 renamed?",
         "mgmt: 1 added, 0 removed, 1 moved, 0 changed",
+        # the storage account's networkAcls.defaultAction goes Allow -> Deny; the vault is removed
+        "exposure: 0 newly reachable, 2 no longer reachable, 0 CIA raised",
     ],
 }
 ONLY = {  # facts each format spells its own way

@@ -85,7 +85,12 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 # -- nothing destroyed -----------------------------------------------------------------------
 def test_demo_refuses_a_real_store_a_bundle_and_any_other_file(store, tmp_path):
-    sql(store, "DELETE FROM meta WHERE key = 'made_by'")  # a store the demo did not make
+    sql(  # a store the demo did not make: a snapshot that is not a packaged demo week
+        store,
+        "DELETE FROM meta WHERE key = 'made_by'",
+        "DROP TRIGGER snapshots_frozen",
+        "UPDATE snapshots SET uid = 'f' || substr(uid, 2) WHERE id = 1",
+    )
     bundle = tmp_path / "w.snapdiff"
     shutil.copy(DEMO_DATA / "week-0.snapdiff", bundle)
     other = tmp_path / "notes.txt"
@@ -436,3 +441,36 @@ def test_verify_runs_integrity_check_and_quick_check_on_request(store):
     assert full.exit_code == 1 and "missing from index exchanges_body" in full.output
     quick = run("verify", "--quick", "--store", store)
     assert "missing from index" not in quick.output
+
+
+def test_a_column_readers_do_not_use_is_still_caught_by_export_and_verify(store, tmp_path):
+    """Readers prove the columns they use; a changed URL (no reader reads it) still stops
+    export, which would carry it, and verify names it."""
+    sql(
+        store,
+        "DROP TRIGGER exchanges_frozen_update",
+        "UPDATE exchanges SET url = url || '&x' WHERE id = (SELECT max(id) FROM exchanges"
+        " WHERE source = 'web' AND snapshot_id = 2)",
+    )
+    assert run("build", "week-1", "-o", tmp_path / "o", "--store", store).exit_code == 0
+    one_line_error(
+        run("export", "week-1", "-o", tmp_path / "x.snapdiff", "--store", store), "verify"
+    )
+    assert "rows of source web changed" in run("verify", "--store", store).output
+
+
+def test_demo_rebuilds_a_demo_store_from_an_older_snapdiff(demo_db, tmp_path):
+    """No made_by row (written before it existed), but only the packaged demo weeks: ours."""
+    path = tmp_path / "old-demo.db"
+    shutil.copy(demo_db, path)
+    sql(path, "DELETE FROM meta WHERE key = 'made_by'")
+    assert run("demo", "--store", path, "-o", tmp_path / "o").exit_code == 0
+    sql(
+        path,
+        "DELETE FROM meta WHERE key = 'made_by'",
+        "DROP TRIGGER snapshots_frozen",
+        "UPDATE snapshots SET uid = 'f' || substr(uid, 2) WHERE id = 1",  # not a demo week
+    )
+    before = path.read_bytes()
+    one_line_error(run("demo", "--store", path, "-o", tmp_path / "o"), "--store a new path")
+    assert path.read_bytes() == before

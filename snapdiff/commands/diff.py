@@ -82,7 +82,7 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     for v in values:
         if v not in fail_on_values() and _rule_section(v) is None:
             raise click.BadParameter(
-                f"{v!r}: use one of {', '.join(fail_on_values())} or access:c>=8"
+                f"{v!r}: use one of {', '.join(fail_on_values())}, access:c>=8 or exposure:c>=8"
                 " (c, i or a; >=, > or =; CIA values are 0..10)"
             )
     return values
@@ -119,10 +119,11 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
     "--fail-on",
     "fail_on",
     multiple=True,
-    metavar="[" + "|".join(fail_on_values()) + "|access:c>=N]",
+    metavar="[" + "|".join(fail_on_values()) + "|access:c>=N|exposure:c>=N]",
     callback=lambda ctx, p, v: _check_fail_on(v),
     help="What counts as a change for exit code 1 (repeatable; default any). access:c>=8 "
-    "(c, i or a; >=, >, =): an access change reaching a resource tagged so.",
+    "(c, i or a; >=, >, =): an access change reaching a resource tagged so; exposure:c>=8 "
+    "the same for an exposure change.",
 )
 @click.pass_context
 def diff(

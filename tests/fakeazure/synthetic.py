@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import random
 import uuid
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -730,3 +731,89 @@ def synthetic_tenant(
 
 def _listed(a: dict[str, Any], prefix: str) -> dict[str, Any]:
     return role_assignment(a, prefix)
+
+
+# ---- Internet exposure: a wired network ----------------------------------------------------
+
+
+def _exposure_rules(nsg: str, rng: random.Random) -> list[dict[str, Any]]:
+    """5 to 12 inbound rules in the shapes NSGs really have: Internet, *, office prefixes,
+    private ranges, port ranges and lists, a Deny above a later Allow, a UDP rule."""
+    pool = [
+        ("allow-https", "Allow", "Tcp", "Internet", ["443"]),
+        ("deny-rdp", "Deny", "Tcp", "*", ["3389"]),
+        ("allow-rdp", "Allow", "Tcp", "*", ["3389"]),
+        ("allow-ssh-office", "Allow", "Tcp", ["203.0.113.0/24", "198.51.100.17"], ["22"]),
+        ("allow-ssh-internal", "Allow", "Tcp", "10.0.0.0/8", ["22"]),
+        ("deny-8050", "Deny", "Tcp", "*", ["8050"]),
+        ("allow-apps", "Allow", "Tcp", "Internet", ["80", "8000-8100"]),
+        ("allow-ipsec", "Allow", "Udp", "*", ["500", "4500"]),
+        ("allow-frontdoor", "Allow", "Tcp", "AzureFrontDoor.Backend", ["443", "8443"]),
+        ("allow-vnet-db", "Allow", "Tcp", "VirtualNetwork", ["1433", "5432"]),
+        ("allow-ping", "Allow", "Icmp", "*", ["*"]),
+        ("deny-internet", "Deny", "*", "Internet", ["*"]),
+    ]
+    picked = sorted(rng.sample(range(len(pool)), rng.randint(5, len(pool))))
+    out = []
+    for k, i in enumerate(picked):
+        name, access, proto, src, ports = pool[i]
+        p: dict[str, Any] = {"protocol": proto, "sourcePortRange": "*", "access": access,
+                             "destinationAddressPrefix": "*", "priority": 100 + 10 * k,
+                             "direction": "Inbound", "sourceAddressPrefixes": [],
+                             "destinationPortRanges": []}  # fmt: skip
+        if isinstance(src, list):
+            p["sourceAddressPrefixes"] = src
+        else:
+            p["sourceAddressPrefix"] = src
+        if len(ports) > 1:
+            p["destinationPortRanges"] = ports
+        else:
+            p["destinationPortRange"] = ports[0]
+        out.append({"name": name, "id": f"{nsg}/securityRules/{name}", "properties": p})
+    return out
+
+
+def wire_exposure(rows: list[dict[str, Any]], *, nsgs: int = 2000, seed: int = 0) -> None:
+    """Make the synthetic network hang together for ``snapdiff exposure`` (in place): NSGs
+    ``nsg-000000`` .. ``nsgs - 1`` get realistic inbound rules and are the only ones attached;
+    every subnet gets one, half of the NICs one; a NIC keeps its public IP only where that
+    public IP exists. Choices hash the row's id, so churned weeks are wired alike."""
+
+    def pick(key: str, n: int) -> int:
+        return zlib.crc32(f"{seed}:{key}".encode()) % n
+
+    rng = random.Random()
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_type.setdefault(r["type"], []).append(r)
+    attached = {
+        r["name"]: r
+        for r in by_type.get("microsoft.network/networksecuritygroups", [])
+        if r["name"].startswith("nsg-") and r["name"][4:].isdigit() and int(r["name"][4:]) < nsgs
+    }
+    for r in attached.values():
+        rng.seed(f"exposure:{seed}:{r['id']}")
+        r["properties"]["securityRules"] = _exposure_rules(r["id"], rng)
+        r["properties"].pop("defaultSecurityRules", None)  # Azure's defaults apply
+
+    def nsg_for(key: str) -> dict[str, str] | None:
+        row = attached.get(f"nsg-{pick(key, nsgs):06d}")
+        return {"id": row["id"]} if row else None
+
+    pips = {r["id"].lower() for r in by_type.get("microsoft.network/publicipaddresses", [])}
+    for v in by_type.get("microsoft.network/virtualnetworks", []):
+        for s in v["properties"]["subnets"]:
+            ref = nsg_for(s["id"])
+            if ref:
+                s["properties"]["networkSecurityGroup"] = ref
+    for nic in by_type.get("microsoft.network/networkinterfaces", []):
+        p = nic["properties"]
+        cfg = p["ipConfigurations"][0]["properties"]
+        pip = (cfg.get("publicIPAddress") or {}).get("id", "")
+        if pip and pip.lower() not in pips:
+            del cfg["publicIPAddress"]
+        ref = nsg_for("nic:" + nic["id"]) if pick("has:" + nic["id"], 2) else None
+        if ref:
+            p["networkSecurityGroup"] = ref
+        else:
+            p.pop("networkSecurityGroup", None)
