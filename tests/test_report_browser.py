@@ -96,15 +96,18 @@ def test_demo_report_renders_offline(browser, pages, tmp_path):
 
 def test_filters_hide_rows_and_sorting_orders_by_cia(browser, pages):
     _open(browser, pages["demo"])
+    # 47 changes and 4 exposure changes: 51, one more than a page holds
+    assert browser.find_element("css selector", ".shown").text == "51 of 51 shown"
+    assert browser.find_element("css selector", ".pageinfo").text == "page 1 of 2"
     total = len(_shown(browser))
-    assert total == 47  # fewer than the page size: every change on one page
+    assert total == 50
     browser.execute_script(
         "var s=document.querySelector('.f-section'); s.value='cia';"
         "s.dispatchEvent(new Event('change'));"
     )
     rows = _shown(browser)
     assert len(rows) == 4 and {r[0] for r in rows} == {"cia"}
-    assert browser.find_element("css selector", ".shown").text == "4 of 47 shown"
+    assert browser.find_element("css selector", ".shown").text == "4 of 51 shown"
     browser.execute_script(
         "var s=document.querySelector('.f-section'); s.value='';"
         "s.dispatchEvent(new Event('change'));"
@@ -131,13 +134,21 @@ def test_filters_hide_rows_and_sorting_orders_by_cia(browser, pages):
 
 def test_path_graph_shows_principal_role_and_resource(browser, pages):
     _open(browser, pages["demo"])
-    graphs = browser.find_elements("css selector", "svg.pathgraph")
+    graphs = browser.find_elements("css selector", 'svg.pathgraph[id^="svg-access"]')
     assert len(graphs) == 2  # Eve's Owner and Dave's changed role reach C >= 8 resources
     eve = graphs[0]
     texts = [t.text for t in eve.find_elements("css selector", "g.node text")]
     assert "Eve Contractor" in texts and "Owner" in texts and "web01" in texts
     edges = eve.find_elements("css selector", "path.edge")
     assert edges and all(e.get_attribute("d").startswith("M") for e in edges)
+    # exposure: the jumpbox's RDP path, public IP first (its CIA tag was raised in week 1)
+    jump = [
+        g
+        for g in browser.find_elements("css selector", 'svg.pathgraph[id^="svg-exposure"]')
+        if "vm-jumpbox" in g.find_element("tag name", "title").get_attribute("textContent")
+    ]
+    texts = [t.text for t in jump[0].find_elements("css selector", "g.node text")]
+    assert texts[0] == "pip-jumpbox" and "vm-jumpbox" in texts
     # the table row links to its picture
     link = browser.find_element("css selector", '[data-table="changes"] td.graph a')
     assert link.get_attribute("href").endswith("#path-access-0")
