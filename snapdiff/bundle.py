@@ -39,7 +39,7 @@ from .manifest import (
     rows_hash,
     signature_problem,
 )
-from .migrations import SCHEMA_VERSION
+from .migrations import SCHEMA_VERSION, readable_without_migrating
 from .owner import owner_alive
 from .status import SnapshotStatus
 from .store import (
@@ -103,7 +103,8 @@ class Manifest:
 class Problem:
     """One thing ``verify`` found wrong."""
 
-    kind: str  # header, schema, manifest, rows, body, missing-body, orphan-body, running, sqlite
+    kind: str  # header, schema, manifest, rows, body, missing-body, orphan-body, running, sqlite,
+    # index
     detail: str
     snapshot_id: int | None = None
 
@@ -639,7 +640,7 @@ def import_snapshot(
         log.info("%s: snapshot %s is already snapshot %d here", path, manifest.uid, existing)
         return Imported(existing, added=False)
     _check_writable(store)
-    from .maintenance import index_snapshot
+    from .maintenance import index_snapshot, write_row_index
 
     try:
         with (
@@ -664,6 +665,7 @@ def import_snapshot(
                 index_snapshot(store, new_id)
     except sqlite3.Error as e:
         raise StoreError(f"import into {store.path} failed, store unchanged: {e}") from None
+    write_row_index(store, new_id)  # derived: a failure here leaves the import whole
     log.info("imported %s as snapshot %d of %s", path, new_id, store.path)
     return Imported(new_id, added=True)
 
@@ -751,7 +753,7 @@ def _check_store_conn(
     if missing:
         return [Problem("schema", f"table {', '.join(missing)} is missing (damaged)")]
     problems: list[Problem] = []
-    if version < SCHEMA_VERSION:
+    if version < SCHEMA_VERSION and not readable_without_migrating(version):
         problems.append(
             Problem(
                 "schema",
@@ -787,6 +789,8 @@ def _check_store_conn(
     problems += _missing_bodies(conn, snapshot_id)
     if snapshot_id is None:
         problems += _orphan_problems(conn, any(p.kind == "digest" for p in problems))
+    if all(p.kind in ("orphan-body", "running") for p in problems):  # bodies and rows sound
+        problems += index_problems(path, snapshot_id)
     return problems
 
 
@@ -837,6 +841,20 @@ def _orphan_problems(conn: sqlite3.Connection, rows_damaged: bool) -> list[Probl
             )
         )
     return problems
+
+
+def index_problems(path: Path, snapshot_id: int | None) -> list[Problem]:
+    """The row index of each indexed snapshot (or of one) checked against its bodies."""
+    from .rowindex import check_index, has_tables
+
+    out: list[Problem] = []
+    with Store(path, readonly=True) as store:
+        if not has_tables(store):
+            return out
+        ids = [snapshot_id] if snapshot_id is not None else [s.id for s in store.snapshots()]
+        for sid in ids:
+            out += [Problem("index", line, sid) for line in check_index(store, sid)]
+    return out
 
 
 def _users(conn: sqlite3.Connection, h: str) -> str:

@@ -6,7 +6,7 @@ snapshot is never deleted unless asked explicitly: it is what the next diff comp
 
 ``index_snapshot`` fills ``resource_rows`` and ``role_assignment_rows`` (derived from the
 compressed bodies) behind the ``resources_by_snapshot`` and ``role_assignments_by_snapshot``
-views, for sqlite-utils and Datasette.
+views, for sqlite-utils and Datasette, and the row index diffs read (``snapdiff.rowindex``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from . import rowindex
 from .errors import SnapdiffError, StoreError
 from .read import role_assignments
 from .refs import looks_like_ref, text_arg
@@ -52,15 +53,29 @@ def index_snapshot(store: Store, snapshot_id: int) -> tuple[int, int]:
         # absent fields stay NULL in the explore rows
         assignments.setdefault(a.id.lower(), (snapshot_id, a.id, *(v or None for v in fields)))
     store.write_explore_rows(snapshot_id, resources, list(assignments.values()))
+    write_row_index(store, snapshot_id)
     return len(resources), len(assignments)
 
 
 def index_missing(store: Store) -> list[int]:
-    """Index every finished snapshot that has no explore rows yet (e.g. taken before v3)."""
+    """Index every finished snapshot that has no explore rows or no row index yet (e.g. taken
+    before v3, or before v9). Returns the snapshots indexed."""
     ids = store.unindexed_snapshots()
     for sid in ids:
         index_snapshot(store, sid)
-    return ids
+    missing = rowindex.unindexed(store)
+    for sid in missing:
+        write_row_index(store, sid)
+    return sorted(set(ids) | set(missing))
+
+
+def write_row_index(store: Store, snapshot_id: int) -> int | None:
+    """Write the row index of a finished snapshot; None when its pages cannot be indexed row
+    by row (then diffs read it in full)."""
+    try:
+        return rowindex.write_index(store, snapshot_id)
+    except rowindex.IndexUnavailable:
+        return None
 
 
 # -- label -------------------------------------------------------------------------------------

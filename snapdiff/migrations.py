@@ -184,6 +184,37 @@ BATCHED_EXCHANGES = """
         ALTER TABLE exchanges ADD COLUMN batch_id INTEGER REFERENCES exchanges(id);
 """
 
+ROW_INDEX = """
+        -- The row index (snapdiff.rowindex): derived from the bodies, dropped and rebuilt at
+        -- will, so not covered by the immutability triggers. One row per resource, role
+        -- assignment, group membership and management group; raw hashes the stored text,
+        -- hash the row after the default noise rules; body and span locate a resource's JSON;
+        -- cols: which of type, name, subscriptionId, resourceGroup the row itself holds.
+        CREATE TABLE index_state (
+            snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            built_at TEXT NOT NULL,
+            rows INTEGER NOT NULL
+        );
+        CREATE TABLE index_rows (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            name TEXT NOT NULL,
+            sub TEXT NOT NULL,
+            rg TEXT NOT NULL,
+            raw BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            cia TEXT,
+            body TEXT,
+            span_start INTEGER,
+            span_end INTEGER,
+            cols INTEGER NOT NULL,
+            PRIMARY KEY (snapshot_id, kind, id)
+        ) WITHOUT ROWID;
+"""
+
 # A migration is a SQL script, or a function run inside the migration's transaction (when it
 # must compute something SQL cannot, such as a SHA-256).
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
@@ -195,6 +226,18 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     V6_SNAPSHOT_OWNER_BOOT_ID_AND_LOCK,
     BATCHED_EXCHANGES,
     snapshot_digests,  # snapshots.digest, digest_sources, digest_origin (snapdiff.digest)
+    ROW_INDEX,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Schema versions whose migration adds only derived tables: a store one of these behind is
+# still read as it is by reading commands (which never change a store), without the index.
+DERIVED_ONLY = frozenset({9})
+
+
+def readable_without_migrating(version: int) -> bool:
+    """Whether a store of ``version`` can be read, unmigrated, by this snapdiff."""
+    return 0 < version < SCHEMA_VERSION and all(
+        v in DERIVED_ONLY for v in range(version + 1, SCHEMA_VERSION + 1)
+    )

@@ -33,7 +33,7 @@ from . import status as st
 from .errors import BodyMismatch, DiskFull, StoreError
 from .explain import explain, store_problem
 from .locks import begin_within, busy, held_by
-from .migrations import MIGRATIONS, SCHEMA_VERSION
+from .migrations import MIGRATIONS, SCHEMA_VERSION, readable_without_migrating
 
 DEFAULT_STORE = Path("snapshots") / "snapdiff.db"
 FINISHED = st.FINISHED
@@ -326,6 +326,8 @@ class Store:
                     " restore the store from a backup (or import its bundles into a new store)"
                 )
             return
+        if self.readonly and readable_without_migrating(current):
+            return  # what is missing is derived data (the row index): read without it
         if self.readonly and current >= BUNDLE_READABLE_FROM and "manifest" in self._tables():
             return  # a bundle from before digests: readers check its manifest's rows hash
         if self.readonly:

@@ -22,11 +22,11 @@ from snapdiff.cli import main
 from snapdiff.diff import diff_snapshots
 from snapdiff.diff.history import history
 from snapdiff.diff.model import Diff
-from snapdiff.diff.noise import IgnoreSet, format_path, read_ignore_file
 from snapdiff.diff.render_json import render_json
 from snapdiff.diff.render_markdown import render_markdown
 from snapdiff.diff.render_text import render_text
 from snapdiff.diff.schema import SCHEMA, schema_errors
+from snapdiff.naming.noise import IgnoreSet, format_path, read_ignore_file
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
 

@@ -613,7 +613,7 @@ class Collector:
     async def _graph_async(self, client: Any, groups: list[str], ids: list[str]) -> None:
         """Group members, then the names of every role-holding principal."""
         from .directory import fetch_names
-        from .graph import collect_groups
+        from .members import collect_groups
 
         if groups:
             await collect_groups(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -14,8 +15,11 @@ import click
 
 from .. import logs
 from .. import status as st
-from ..errors import SnapdiffError
+from ..errors import SnapdiffError, StoreError
+from ..maintenance import write_row_index
 from .common import open_store, store_option, terminal
+
+log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -216,6 +220,13 @@ def collect(
         if result.error:
             click.echo(f"snapdiff: collection stopped: {result.error}", err=True)
         counts = store.counts(result.snapshot_id)
+        if result.status != "failed" and not result.error:
+            # So that diffs parse only changed rows; derived data, so a failure here (a full
+            # disk, a damaged page) leaves the snapshot as it is and diffs read it in full.
+            try:
+                write_row_index(store, result.snapshot_id)
+            except StoreError as e:
+                log.warning("snapshot %d has no row index: %s", result.snapshot_id, e)
     _summarize(result, counts, strict)
 
 

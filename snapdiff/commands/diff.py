@@ -11,13 +11,13 @@ import click
 
 from ..diff.api import diff_snapshots, other_tenants
 from ..diff.history import history as build_history
-from ..diff.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
 from ..diff.registry import Section, fail_on_sections, fail_on_values, get_section, section_names
 from ..diff.render_json import render_json
 from ..diff.render_markdown import render_markdown
 from ..diff.render_text import render_text
 from ..diff.textout import snapshot_line, value
 from ..errors import SnapdiffError, SnapshotNotFound
+from ..naming.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore_file
 from ..snapshot import SnapshotView
 from .common import (
     EXIT_CODE,

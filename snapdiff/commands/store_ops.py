@@ -26,8 +26,10 @@ from ..maintenance import (
     parse_duration,
     prune,
     refuse_taken_label,
+    write_row_index,
 )
 from ..refs import resolve, split_ref
+from ..rowindex import drop_index
 from ..signing import load_private_key, trusted_keys
 from ..store import Store, default_store_path
 from .common import open_ref, open_store, refuse_empty_ref, store_option
@@ -359,29 +361,46 @@ def label_(
 
 @click.command("index")
 @click.argument("snapshot", required=False)
+@click.option("--rebuild", is_flag=True, help="Rebuild the row index even where it exists.")
+@click.option("--drop", is_flag=True, help="Delete the row index (of SNAPSHOT, or of all).")
 @store_option
-def index_(snapshot: str | None, store_path: Path | None) -> None:
-    """Fill the explore tables behind the resources_by_snapshot and role_assignments_by_snapshot views.
+def index_(snapshot: str | None, rebuild: bool, drop: bool, store_path: Path | None) -> None:
+    """Fill the explore tables behind the resources_by_snapshot and role_assignments_by_snapshot views, and the row index diffs read.
 
-    Snapshots are not indexed when taken or imported (the rows would cost more space than the
-    snapshot's own deduplicated bodies); run this before exploring. With no SNAPSHOT, every
-    snapshot not yet indexed is. Stored bodies are compressed: the SQL function
+    Snapshots are not given explore rows when taken or imported (the rows would cost more space
+    than the snapshot's own deduplicated bodies); run this before exploring. With no SNAPSHOT,
+    every snapshot not yet indexed is. Stored bodies are compressed: the SQL function
     snapdiff_body(body_hash) returns one as JSON text in sqlite-utils and Datasette (snapdiff
     installs itself as a plugin of both).
+
+    The row index (one hash per resource, role assignment, membership and management group) is
+    written when a collection ends; it lets diff parse only the rows that changed. It is derived
+    data: verify checks it, --drop deletes it, --rebuild writes it again.
 
     \b
     Examples:
       snapdiff index
-      snapdiff index week-1
+      snapdiff index week-1 --rebuild
       sqlite-utils snapshots/demo.db "select * from resources_by_snapshot limit 5"
       sqlite-utils snapshots/demo.db "select url, snapdiff_body(body_hash) from exchanges limit 1"
     """
     refuse_empty_ref(snapshot)
+    if drop and rebuild:
+        raise SnapdiffError("choose --drop or --rebuild, not both")
     with open_store(store_path) as store:
-        if snapshot:
-            sid = resolve(store, snapshot)
+        sid = resolve(store, snapshot) if snapshot else None
+        if drop:
+            drop_index(store, sid)
+            click.echo(f"dropped the row index of {f'snapshot {sid}' if sid else 'every snapshot'}")
+            return
+        if sid is not None:
             n, a = index_snapshot(store, sid)
             click.echo(f"snapshot {sid}: {n} resources, {a} role assignments")
+        elif rebuild:
+            done = [s.id for s in store.snapshots() if s.status != "running"]
+            for i in done:
+                write_row_index(store, i)
+            click.echo(f"rebuilt the row index of {len(done)} snapshot(s)")
         else:
             done = index_missing(store)
             click.echo(f"indexed {len(done)} snapshot(s)")

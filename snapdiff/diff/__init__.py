@@ -3,10 +3,10 @@ groups. ``diff_snapshots`` returns a ``Diff``; ``render_*`` turn it into text, J
 
 from typing import Any
 
+from ..naming.noise import DEFAULT_RULES, IGNORE_FILE, IgnoreSet, Rule, read_ignore_file
 from . import sections as _builtin_sections  # noqa: F401  (they register themselves)
 from .api import diff_snapshots
 from .model import SCHEMA_VERSION, Diff
-from .noise import DEFAULT_RULES, IGNORE_FILE, IgnoreSet, Rule, read_ignore_file
 from .registry import Section, section
 
 __all__ = [

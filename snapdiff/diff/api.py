@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 from ..errors import SnapdiffError
 from ..gcpause import paused_gc
+from ..naming.noise import IgnoreSet, Rule
 from ..snapshot import SnapshotView
 from ..status import SnapshotStatus
 from .context import DiffContext
 from .model import TENANTS_NOTE, Diff, Noise, SnapshotInfo
-from .noise import IgnoreSet, Rule
 from .registry import sections as all_sections
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..naming.noise import IgnoreSet
 from ..read import RoleDefinition, role_definitions
 from ..snapshot import SnapshotView
 from .coverage import common_scope
 from .model import Diff, Noise, NotCompared, ResourcesSection
-from .noise import IgnoreSet
 from .rbac import Assignments, load_assignments
 from .reach import Reach
 from .resources import Pair, diff_resources

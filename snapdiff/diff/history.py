@@ -7,6 +7,7 @@ from typing import Any
 
 from ..naming.calls import MANAGEMENT_GROUPS_LIST
 from ..naming.ids import is_management_group, row_parts
+from ..naming.noise import IgnoreSet
 from ..read import member_listings, role_definitions
 from ..read.principals import principal_names
 from ..snapshot import SnapshotView
@@ -16,9 +17,8 @@ from .api import snapshot_info
 from .coverage import fetch_reason
 from .mgmt import load_management_groups
 from .model import FieldChange, Noise, ResourceMove, ResourcesSection, SnapshotInfo
-from .noise import IgnoreSet
 from .rbac import load_assignments
-from .resources import field_changes, find_moves, listing_reason
+from .resources import ResourceSide, field_changes, find_moves, listing_reason
 
 _UNKNOWN = object()
 
@@ -110,11 +110,11 @@ def _move(
 ) -> ResourceMove | None:
     """The move between resource groups that diff would report for resource ``key`` (its
     old id when it left ``prev``, its new id when it ``arrived`` in ``cur``), or None."""
-    ra, rb = prev.resources(), cur.resources()
-    removed = {k: ra[k] for k in ra.keys() - rb.keys()}
-    added = {k: rb[k] for k in rb.keys() - ra.keys()}
+    sa, sb = ResourceSide.pair(prev, cur)
+    removed = {k: sa.part(k) for k in sa.keys() - sb.keys()}
+    added = {k: sb.part(k) for k in sb.keys() - sa.keys()}
     section = ResourcesSection()
-    find_moves(removed, added, ignores, Noise(True, []), section, [])
+    find_moves(sa, sb, removed, added, ignores, Noise(True, []), section, [])
     side = "new_id" if arrived else "old_id"
     return next((m for m in section.moved if getattr(m, side).lower() == key), None)
 

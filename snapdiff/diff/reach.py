@@ -3,26 +3,19 @@ sort by ("the highest CIA value reached first")."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from ..naming.ids import resource_group_of, subscription_of
-from ..naming.scad import find_scad_tag, parse_scad
+from ..read.resources import cia_tag
 from ..snapshot import SnapshotView
 
 CIA = tuple[int, int, int]
 
 
-@lru_cache(maxsize=4096)
-def _parse(raw: str) -> CIA:
-    s = parse_scad(raw)
-    return (s.confValue, s.integrityValue, s.availValue)
-
-
 def row_cia(row: dict[str, Any] | None) -> CIA | None:
     """C, I, A of a Resource Graph row's ``scad`` tag; None when untagged."""
-    raw = find_scad_tag((row or {}).get("tags"))
-    return None if raw is None else _parse(str(raw))
+    tag = cia_tag(row or {})
+    return None if tag is None else (tag.c, tag.i, tag.a)
 
 
 def top(cia: list[int] | tuple[int, ...] | None) -> int:

@@ -13,12 +13,15 @@ import hashlib
 import json
 import marshal
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from deepdiff import DeepDiff
 
 from ..naming.calls import ARG_RESOURCES
 from ..naming.ids import row_parts
+from ..naming.noise import IgnoreSet, format_path
+from ..rowindex import ResourceIndex, resource_indexes
 from ..snapshot import SnapshotView
 from .coverage import Covers, source_reason
 from .model import (
@@ -31,10 +34,10 @@ from .model import (
     ResourceRename,
     ResourcesSection,
 )
-from .noise import IgnoreSet, format_path
 
 Row = dict[str, Any]
 Pair = tuple[Row, Row]
+Parts = tuple[str, str, str, str]
 
 _KINDS = {
     "values_changed": "changed",
@@ -165,6 +168,61 @@ def _rename_key(row: Row, ignores: IgnoreSet) -> bytes:
     return content_hash(_drop_keys(ignores.strip(t, body), RENAME_VOLATILE))
 
 
+class ResourceSide:
+    """The resources of one snapshot: ids and parts without parsing, parsed rows on demand.
+
+    With a row index (``index``) it may hold only the rows that differ from the other side
+    (``partial``): every other row is in both snapshots as the same text.
+    """
+
+    def __init__(self, view: SnapshotView, index: ResourceIndex | None, *, partial: bool):
+        self.index = index
+        self.partial = partial
+        self.full: dict[str, Row] | None = None if index else view.resources()
+
+    @classmethod
+    def pair(
+        cls, a: SnapshotView, b: SnapshotView, *, whole: bool = False
+    ) -> tuple[ResourceSide, ResourceSide]:
+        """Both sides, from the row indexes when both snapshots have one; ``whole``: with every
+        row (to filter them by scope), not only those that differ."""
+        idx = resource_indexes(a, b, whole=whole)
+        if idx is None:
+            return cls(a, None, partial=False), cls(b, None, partial=False)
+        partial = not whole and a.store is b.store
+        return cls(a, idx[0], partial=partial), cls(b, idx[1], partial=partial)
+
+    def keys(self) -> set[str]:
+        return set(self.index.entries if self.index is not None else self.full or {})
+
+    def part(self, key: str) -> Parts:
+        """(lower-cased type, name, subscription, resource group)."""
+        if self.index is not None:
+            e = self.index.entries[key]
+            return e[1], e[2], e[3], e[4]
+        assert self.full is not None
+        return _parts(self.full[key])
+
+    def ref(self, key: str) -> ResourceRef:
+        t, n, s, g = self.part(key)
+        if self.index is not None:
+            return ResourceRef(self.index.entries[key][0], t, n, s, g)
+        assert self.full is not None
+        return ResourceRef(str(self.full[key].get("id", "")), t, n, s, g)
+
+    def rows(self, keys: Iterable[str]) -> dict[str, Row]:
+        if self.full is not None:
+            return {k: self.full[k] for k in keys}
+        assert self.index is not None
+        return self.index.rows(keys)
+
+    def same_text(self, other: ResourceSide, key: str) -> bool:
+        """Both rows are stored as the same text (known from the index without parsing)."""
+        if self.index is None or other.index is None:
+            return False
+        return self.index.entries[key][5] == other.index.entries[key][5]
+
+
 def diff_resources(
     a: SnapshotView,
     b: SnapshotView,
@@ -175,21 +233,27 @@ def diff_resources(
     covers: Covers | None = None,
 ) -> tuple[ResourcesSection, list[Pair]]:
     """The resources section, and the (before, after) rows of resources present in both whose
-    content differs (moves included), for the CIA tag comparison."""
-    ra, rb = a.resources(), b.resources()
+    content differs (moves included), for the CIA tag comparison.
+
+    With a row index on both sides only the rows whose stored text differs are parsed.
+    """
+    sa, sb = ResourceSide.pair(a, b, whole=covers is not None)
+    ka, kb = sa.keys(), sb.keys()
     if covers is not None:
-        fa = {k: r for k, r in ra.items() if covers(*(x.lower() for x in _parts(r)[2:]))}
-        fb = {k: r for k, r in rb.items() if covers(*(x.lower() for x in _parts(r)[2:]))}
-        if len(fa) != len(ra) or len(fb) != len(rb):
+        fa = {k for k in ka if covers(*(x.lower() for x in sa.part(k)[2:]))}
+        fb = {k for k in kb if covers(*(x.lower() for x in sb.part(k)[2:]))}
+        if len(fa) != len(ka) or len(fb) != len(kb):
             notes.append(
-                f"{len(ra) - len(fa)} resources of A and {len(rb) - len(fb)} of B lie outside "
+                f"{len(ka) - len(fa)} resources of A and {len(kb) - len(fb)} of B lie outside "
                 "the scope both snapshots cover and were not compared"
             )
-        ra, rb = fa, fb
+        ka, kb = fa, fb
 
     out = ResourcesSection()
     pairs: list[Pair] = []
-    for key in ra.keys() & rb.keys():
+    maybe = sorted(k for k in ka & kb if not sa.same_text(sb, k))
+    ra, rb = sa.rows(maybe), sb.rows(maybe)
+    for key in maybe:
         old, new = ra[key], rb[key]
         if old == new:  # see module docstring: the skip test
             continue
@@ -207,8 +271,8 @@ def diff_resources(
             noise.resources_only_noise += 1
     out.changed.sort(key=lambda c: c.id.lower())
 
-    only_a = sorted(ra.keys() - rb.keys())
-    only_b = sorted(rb.keys() - ra.keys())
+    only_a = sorted(ka - kb)
+    only_b = sorted(kb - ka)
     reason = listing_reason(a, "A") or listing_reason(b, "B")
     if reason:
         if only_a or only_b:
@@ -221,12 +285,12 @@ def diff_resources(
             )
         return out, pairs
 
-    removed = {k: ra[k] for k in only_a}
-    added = {k: rb[k] for k in only_b}
-    find_moves(removed, added, ignores, noise, out, pairs)
-    _find_renames(removed, added, ignores, out)
-    out.added = [ref(added[k]) for k in sorted(added)]
-    out.removed = [ref(removed[k]) for k in sorted(removed)]
+    removed = {k: sa.part(k) for k in only_a}
+    added = {k: sb.part(k) for k in only_b}
+    find_moves(sa, sb, removed, added, ignores, noise, out, pairs)
+    _find_renames(sa, sb, removed, added, ignores, out)
+    out.added = [sb.ref(k) for k in sorted(added)]
+    out.removed = [sa.ref(k) for k in sorted(removed)]
     return out, pairs
 
 
@@ -244,8 +308,10 @@ def listing_reason(view: SnapshotView, side: str) -> str | None:
 
 
 def find_moves(
-    removed: dict[str, Row],
-    added: dict[str, Row],
+    sa: ResourceSide,
+    sb: ResourceSide,
+    removed: dict[str, Parts],
+    added: dict[str, Parts],
     ignores: IgnoreSet,
     noise: Noise,
     out: ResourcesSection,
@@ -255,21 +321,23 @@ def find_moves(
     in different resource groups; ambiguous candidates stay added/removed."""
     by_key_a: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     by_key_b: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for k, r in removed.items():
-        t, n, s, _ = _parts(r)
+    for k, (t, n, s, _) in removed.items():
         by_key_a[(t, n.lower(), s.lower())].append(k)
-    for k, r in added.items():
-        t, n, s, _ = _parts(r)
+    for k, (t, n, s, _) in added.items():
         by_key_b[(t, n.lower(), s.lower())].append(k)
+    found = []
     for key in sorted(by_key_a.keys() & by_key_b.keys()):
         if len(by_key_a[key]) != 1 or len(by_key_b[key]) != 1:
             continue
         ka, kb = by_key_a[key][0], by_key_b[key][0]
-        old, new = removed[ka], added[kb]
+        if removed[ka][3].lower() != added[kb][3].lower():
+            found.append((ka, kb))
+    rows_a = sa.rows(ka for ka, _ in found)
+    rows_b = sb.rows(kb for _, kb in found)
+    for ka, kb in found:
+        old, new = rows_a[ka], rows_b[kb]
         t, n, s, rg_a = _parts(old)
         rg_b = _parts(new)[3]
-        if rg_a.lower() == rg_b.lower():
-            continue
         # Compare as if the old row already had the new id, so its own sub-resource ids agree.
         moved_old = _replace_self(old, str(old.get("id", "")), str(new.get("id", "")))
         moved_old["resourceGroup"] = new.get("resourceGroup", moved_old.get("resourceGroup"))
@@ -282,29 +350,34 @@ def find_moves(
 
 
 def _find_renames(
-    removed: dict[str, Row], added: dict[str, Row], ignores: IgnoreSet, out: ResourcesSection
+    sa: ResourceSide,
+    sb: ResourceSide,
+    removed: dict[str, Parts],
+    added: dict[str, Parts],
+    ignores: IgnoreSet,
+    out: ResourcesSection,
 ) -> None:
     """Heuristic "renamed?": one removed and one added resource in the same resource group, of
     the same type, identical once id, name, ignored and creation fields are set aside."""
     buckets: dict[tuple[str, str, str], tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-    for k, r in removed.items():
-        t, _, s, g = _parts(r)
+    for k, (t, _, s, g) in removed.items():
         buckets[(t, s.lower(), g.lower())][0].append(k)
-    for k, r in added.items():
-        t, _, s, g = _parts(r)
+    for k, (t, _, s, g) in added.items():
         buckets[(t, s.lower(), g.lower())][1].append(k)
-    for _, (ks_a, ks_b) in sorted(buckets.items()):
-        if not ks_a or not ks_b:
-            continue
+    both = [(ks_a, ks_b) for _, (ks_a, ks_b) in sorted(buckets.items()) if ks_a and ks_b]
+    rows_a = sa.rows(k for ks_a, _ in both for k in ks_a)
+    rows_b = sb.rows(k for _, ks_b in both for k in ks_b)
+    for ks_a, ks_b in both:
         ha: dict[bytes, list[str]] = defaultdict(list)
         hb: dict[bytes, list[str]] = defaultdict(list)
         for k in ks_a:
-            ha[_rename_key(removed[k], ignores)].append(k)
+            ha[_rename_key(rows_a[k], ignores)].append(k)
         for k in ks_b:
-            hb[_rename_key(added[k], ignores)].append(k)
+            hb[_rename_key(rows_b[k], ignores)].append(k)
         for h in sorted(ha.keys() & hb.keys()):
             if len(ha[h]) == 1 and len(hb[h]) == 1:
-                old, new = removed.pop(ha[h][0]), added.pop(hb[h][0])
+                old, new = rows_a[ha[h][0]], rows_b[hb[h][0]]
+                del removed[ha[h][0]], added[hb[h][0]]
                 t, n_old = _parts(old)[:2]
                 out.renamed.append(
                     ResourceRename(str(old.get("id")), str(new.get("id")), t, n_old, _parts(new)[1])

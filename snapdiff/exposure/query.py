@@ -7,7 +7,7 @@ from typing import Any
 
 from ..gcpause import paused_gc
 from ..naming.calls import ARG_RESOURCES
-from ..naming.scad import find_scad_tag, parse_scad
+from ..read.resources import cia_tag
 from ..snapshot import SnapshotView
 from .compute import VM, VMSS, Computer, Missing
 from .intervals import Intervals
@@ -20,11 +20,8 @@ SCHEMA_VERSION = 1
 
 def cia_of(row: dict[str, Any]) -> tuple[int, int, int] | None:
     """The resource's (C, I, A) from its ``scad`` tag, or None when untagged."""
-    raw = find_scad_tag(row.get("tags"))
-    if raw is None:
-        return None
-    s = parse_scad(raw)
-    return (s.confValue, s.integrityValue, s.availValue)
+    tag = cia_tag(row)
+    return None if tag is None else (tag.c, tag.i, tag.a)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .. import rowindex
 from ..naming.ids import row_parts
 from ..naming.scad import find_scad_tag, parse_scad
 from ..snapshot import SnapshotView
@@ -67,7 +68,16 @@ def resource_records(view: SnapshotView) -> dict[str, Resource]:
     """Lower id -> resource record, sorted by key (read once per view)."""
 
     def read() -> dict[str, Resource]:
-        return {key: _record(row) for key, row in view.resources().items()}
+        cols = rowindex.resource_columns(view)  # from the row index: no body parsed
+        if cols is None:
+            return {key: _record(row) for key, row in view.resources().items()}
+        out = {}
+        for key, (rid, rtype, name, sub, cia, _) in cols.items():
+            tag = None if cia is None else _parse(cia)
+            out[key] = Resource(
+                rid, rtype, name, sub.lower(), None if tag is None else (tag.c, tag.i, tag.a)
+            )
+        return out
 
     result: dict[str, Resource] = view.memo("read.resource_records", read)
     return result

@@ -14,10 +14,10 @@ from ..access.diff import AccessDiff
 from ..access.query import Access
 from ..diff.api import diff_snapshots
 from ..diff.model import Diff, SnapshotInfo
-from ..diff.noise import Rule
 from ..diff.registry import get_section, sections
 from ..diff.textout import snapshot_line
 from ..naming.ids import resource_group_of
+from ..naming.noise import Rule
 from ..snapshot import SnapshotView
 from ..store import Store
 from . import graph, trend

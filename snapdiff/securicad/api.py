@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import orjson
 
 from ..errors import SnapdiffError, StoreError
 from ..gcpause import paused_gc
@@ -128,9 +131,86 @@ def _build(
     )
 
 
-def render(obj: Any) -> bytes:
+def render_stdlib(obj: Any) -> bytes:
     """Serialize as the old collector did: indent 4, sorted keys, ASCII, no trailing newline."""
     return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=True, allow_nan=False).encode()
+
+
+# orjson writes indent 2 and UTF-8; what follows turns its output into ``render_stdlib``'s
+# bytes with a few passes of bytes.replace and regexes that look only where they must.
+_NOT_ASCII = re.compile(r"[^\x00-\x7e]")
+# Where a float value may end a line: ., e or E, digits (a sign), then the line's end (a
+# version or a GUID inside a string is followed by its closing quote instead).
+_FLOATISH = re.compile(rb"[.eE][-+\d][-+\d.eE]*,?\n")
+# A line whose value is a number with a fraction or an exponent. Strings hold no raw newline,
+# so a whole line is never inside one.
+_FLOAT_LINE = re.compile(
+    rb'( *(?:"(?:[^"\\]|\\.)*": )?)(-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+))(,?)'
+)
+
+
+def _double_indent(out: bytes) -> bytes:
+    """Indent 2 -> indent 4: each line's leading spaces written twice."""
+    return b"\n".join(
+        [line[: len(line) - len(line.lstrip(b" "))] + line for line in out.split(b"\n")]
+    )
+
+
+def _ascii_escape(m: re.Match[str]) -> str:
+    c = ord(m.group(0))
+    if c > 0xFFFF:
+        c -= 0x10000
+        return f"\\u{0xD800 | (c >> 10):04x}\\u{0xDC00 | (c & 0x3FF):04x}"
+    return f"\\u{c:04x}"
+
+
+def _python_floats(out: bytes) -> bytes:
+    """Floats spelled as ``repr`` spells them (``1e-05``, not ``0.00001``)."""
+    edits: dict[int, tuple[int, bytes]] = {}
+    for m in _FLOATISH.finditer(out):
+        start = out.rfind(b"\n", 0, m.start()) + 1
+        if start in edits:
+            continue
+        end = m.end() - 1  # the line's newline, which the match ends with
+        line = _FLOAT_LINE.fullmatch(out, start, end)
+        if line is not None:
+            new = line.group(1) + repr(float(line.group(2))).encode() + line.group(3)
+            edits[start] = (end, new)
+    if not edits:
+        return out
+    parts, pos = [], 0
+    for start in sorted(edits):
+        end, new = edits[start]
+        parts += [out[pos:start], new]
+        pos = end
+    parts.append(out[pos:])
+    return b"".join(parts)
+
+
+# Subclasses, dataclasses and datetimes are left to json.dumps (which refuses the latter two).
+_ORJSON = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def render(obj: Any) -> bytes:
+    """``render_stdlib``'s bytes, written by orjson (several times faster on a large model).
+    What orjson cannot write as json does (integers beyond 64 bits, non-string keys, lone
+    surrogates) falls back to ``render_stdlib``."""
+    if not isinstance(obj, (dict, list)):
+        return render_stdlib(obj)
+    try:
+        out = orjson.dumps(obj, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError: what json.dumps writes, or refuses, itself
+        return render_stdlib(obj)
+    out = _double_indent(out)
+    if not out.isascii() or b"\x7f" in out:
+        out = _NOT_ASCII.sub(_ascii_escape, out.decode()).encode()
+    return _python_floats(out)
 
 
 def write_files(result: BuildResult, out_dir: Path, *, force: bool = False) -> list[Path]:

@@ -264,6 +264,7 @@ class IgnoreSet:
         self.rules = chosen
         self._compiled = [(r, r.type_glob.lower(), _split(r.path_glob)) for r in chosen]
         self._by_type: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
+        self._strippers: dict[str, _Stripper] = {}
 
     def _for_type(self, rtype: str) -> list[tuple[Rule, tuple[str, ...]]]:
         rules = self._by_type.get(rtype)
@@ -279,14 +280,118 @@ class IgnoreSet:
                 return rule
         return None
 
-    def strip(self, rtype: str, obj: Any, _path: tuple[Token, ...] = ()) -> Any:
-        """A copy of ``obj`` without the fields the rules cover."""
+    def strip(self, rtype: str, obj: Any) -> Any:
+        """A copy of ``obj`` without the fields the rules cover (what ``match`` answers, walked
+        as one automaton per type, so each key costs a dictionary lookup)."""
+        rtype = rtype.lower()
+        st = self._strippers.get(rtype)
+        if st is None:
+            st = self._strippers[rtype] = _Stripper([pat for _, pat in self._for_type(rtype)])
+        return st.walk(obj, st.start)
+
+    def strip_by_match(self, rtype: str, obj: Any, _path: tuple[Token, ...] = ()) -> Any:
+        """``strip`` spelled with ``match`` on every path: the reference it is tested against."""
         if isinstance(obj, dict):
             return {
-                k: self.strip(rtype, v, _path + (k,))
+                k: self.strip_by_match(rtype, v, _path + (k,))
                 for k, v in obj.items()
                 if self.match(rtype, _path + (k,)) is None
             }
         if isinstance(obj, list):
-            return [self.strip(rtype, v, _path + (i,)) for i, v in enumerate(obj)]
+            return [self.strip_by_match(rtype, v, _path + (i,)) for i, v in enumerate(obj)]
+        return obj
+
+
+State = frozenset[tuple[int, int]]
+
+
+class _Stripper:
+    """The path globs of one resource type as an automaton: a state is the set of (rule,
+    position) pairs still alive; a rule that reached its end stays (it covers everything
+    below); a key is dropped when its state holds an ended rule. States are numbered and each
+    has a table key -> next state (-1: dropped), filled as keys are met."""
+
+    def __init__(self, pats: list[tuple[str, ...]]):
+        self.pats = pats
+        self.states: list[State] = []
+        self.ids: dict[State, int] = {}
+        self.tables: list[dict[Any, int]] = []
+        self.start = self._id(self._closure({(r, 0) for r in range(len(pats))}))
+
+    def _id(self, state: State) -> int:
+        n = self.ids.get(state)
+        if n is None:
+            n = self.ids[state] = len(self.states)
+            self.states.append(state)
+            self.tables.append({})
+        return n
+
+    def _closure(self, states: set[tuple[int, int]]) -> State:
+        out, todo = set(states), list(states)
+        while todo:
+            r, p = todo.pop()
+            if p < len(self.pats[r]) and self.pats[r][p] == "**" and (r, p + 1) not in out:
+                out.add((r, p + 1))
+                todo.append((r, p + 1))
+        return frozenset(out)
+
+    def step(self, state: int, key: Any) -> int:
+        """The state after ``key`` (a dict key, or an int list index), -1 when it is dropped."""
+        nxt_id = self.tables[state].get(key)
+        if nxt_id is not None:
+            return nxt_id
+        seg = f"[{key}]" if isinstance(key, int) else str(key).lower()
+        nxt = set()
+        for r, p in self.states[state]:
+            pat = self.pats[r]
+            if p >= len(pat):
+                nxt.add((r, p))
+                continue
+            head = pat[p]
+            if head == "**":
+                nxt.add((r, p))
+                continue
+            if head == "*":
+                ok = True
+            elif head.startswith("[") and head.endswith("]"):
+                ok = seg.startswith("[") and fnmatchcase(seg[1:-1], head[1:-1])
+            else:
+                ok = not seg.startswith("[") and fnmatchcase(seg, head)
+            if ok:
+                nxt.add((r, p + 1))
+        closed = self._closure(nxt)
+        dropped = any(p >= len(self.pats[r]) for r, p in closed)
+        nxt_id = self._id(closed)
+        # A dropped dict key goes; a "dropped" list index keeps its element, whose keys go.
+        self.tables[state][key] = -1 if dropped and not isinstance(key, int) else nxt_id
+        return self.tables[state][key]
+
+    def walk(self, obj: Any, state: int) -> Any:
+        if not self.states[state]:
+            return obj  # no rule can match below: nothing to strip
+        table, walk = self.tables[state], self.walk
+        if type(obj) is dict:
+            out = {}
+            for k, v in obj.items():
+                n = table.get(k)
+                if n is None:
+                    n = self.step(state, k)
+                if n >= 0:
+                    t = type(v)
+                    out[k] = walk(v, n) if t is dict or t is list else v
+            return out
+        if type(obj) is list:
+            out_list = []
+            for i, v in enumerate(obj):
+                t = type(v)
+                if t is dict or t is list:
+                    n = table.get(i)
+                    if n is None:
+                        n = self.step(state, i)
+                    out_list.append(walk(v, n))
+                else:
+                    out_list.append(v)
+            return out_list
+        if isinstance(obj, (dict, list)):  # subclasses: walk a plain copy
+            return walk(dict(obj) if isinstance(obj, dict) else list(obj), state)
         return obj

@@ -1,0 +1,470 @@
+"""The row index of a snapshot: one row per resource, role assignment, group membership and
+management group, with a hash of its stored JSON, so that a diff compares hashes first and
+parses only the rows that differ.
+
+A resource row holds the ARM id and its parts (type, name, subscription, resource group), two
+hashes, the ``scad`` tag and where its JSON sits in the stored Resource Graph page (body hash,
+character span in the decoded page). ``raw`` hashes the row's text as stored: equal raw hashes
+mean equal rows, so a diff may skip them without parsing. ``hash`` hashes the row after the
+default noise rules (``snapdiff.naming.noise``): rows whose ``hash`` agrees differ in noise
+only, which is what access and exposure need to know (``changed_keys``).
+
+The index is derived data (tables ``index_state`` and ``index_rows``): written when a
+collection ends, when a snapshot is imported, or by ``snapdiff index`` (reading commands never
+change a store, so a snapshot without an index is read in full);
+``check_index`` (called by ``verify``) rebuilds it in memory and compares; ``drop_index``
+deletes it. A snapshot without an index (a read-only store, a bundle) is read in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from json.scanner import make_scanner
+from typing import Any, NamedTuple
+
+from .errors import StoreError
+from .naming.calls import (
+    ARG_RESOURCES,
+    GRAPH_MEMBERS,
+    GRAPH_TRANSITIVE_MEMBERS,
+    MANAGEMENT_GROUPS_LIST,
+    ROLE_ASSIGNMENTS,
+)
+from .naming.ids import row_parts
+from .naming.noise import IgnoreSet
+from .naming.rbac import read_assignments
+from .naming.scad import find_scad_tag
+from .snapshot import SnapshotView
+from .store import Store, utcnow
+
+# Bump when what a row holds or how it is hashed changes: older indexes are then rebuilt.
+INDEX_VERSION = 1
+RESOURCE, ASSIGNMENT, MEMBER, SCOPE = "resource", "assignment", "member", "scope"
+KINDS = (RESOURCE, ASSIGNMENT, MEMBER, SCOPE)
+
+
+class Entry(NamedTuple):
+    """One indexed row. ``body``/``start``/``end`` locate a resource's JSON; other kinds have
+    none (their listings are small and read whole)."""
+
+    key: str  # lower-cased id
+    id: str  # as stored; call|group id|member id for memberships
+    type: str
+    name: str
+    sub: str
+    rg: str
+    raw: bytes
+    hash: bytes
+    cia: str | None
+    body: str | None
+    start: int | None
+    end: int | None
+    cols: int  # COLS_* bits: which of its own columns the row holds as non-empty strings
+
+
+class IndexUnavailable(Exception):
+    """The stored pages cannot be indexed row by row (not JSON objects as Resource Graph and
+    ARM write them); the reader falls back to parsing every body."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def canonical_hash(obj: Any) -> bytes:
+    """Hash of a parsed JSON value, insensitive to key order."""
+    return _digest(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode())
+
+
+def _fast_hash(obj: Any) -> bytes:
+    """Hash of a parsed JSON value via ``marshal`` (key order counts: a reordered row only costs
+    a comparison that finds nothing)."""
+    try:
+        return _digest(marshal.dumps(obj))
+    except ValueError:
+        return canonical_hash(obj)
+
+
+# -- reading a page row by row -----------------------------------------------------------------
+_scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_WS = re.compile(r"[ \t\n\r]*")
+_NOT_LIST = object()
+
+
+def _ws(text: str, i: int) -> int:
+    m = _WS.match(text, i)
+    return m.end() if m else i
+
+
+def page_rows(text: str) -> list[tuple[Any, int, int]]:
+    """The items of a stored page (``value``, else ``data``, as ``Fetch.items`` reads them)
+    with the character span of each in ``text``. Raises IndexUnavailable when ``text`` is not
+    one JSON object."""
+    try:
+        return _page_rows(text)
+    except (StopIteration, IndexError, ValueError):
+        raise IndexUnavailable("a page is not a JSON object") from None
+
+
+def _page_rows(text: str) -> list[tuple[Any, int, int]]:
+    found: dict[str, Any] = {}
+    i = _ws(text, 0)
+    if text[i] != "{":
+        raise ValueError
+    i = _ws(text, i + 1)
+    if text[i] == "}":
+        i += 1
+    else:
+        while True:
+            key, i = _scan(text, i)
+            if not isinstance(key, str):
+                raise ValueError
+            i = _ws(text, i)
+            if text[i] != ":":
+                raise ValueError
+            i = _ws(text, i + 1)
+            if key in ("value", "data") and text[i] == "[":
+                rows: list[tuple[Any, int, int]] = []
+                i = _ws(text, i + 1)
+                if text[i] == "]":
+                    i += 1
+                else:
+                    while True:
+                        obj, end = _scan(text, i)
+                        rows.append((obj, i, end))
+                        i = _ws(text, end)
+                        if text[i] == ",":
+                            i = _ws(text, i + 1)
+                            continue
+                        if text[i] != "]":
+                            raise ValueError
+                        i += 1
+                        break
+                found[key] = rows
+            else:
+                _, i = _scan(text, i)
+                if key in ("value", "data"):
+                    found[key] = _NOT_LIST
+            i = _ws(text, i)
+            if text[i] == ",":
+                i = _ws(text, i + 1)
+                continue
+            if text[i] != "}":
+                raise ValueError
+            i += 1
+            break
+    if _ws(text, i) != len(text):
+        raise ValueError
+    items = found.get("value", found.get("data"))
+    return items if isinstance(items, list) else []
+
+
+def decode_page(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IndexUnavailable("a page is not UTF-8") from None
+
+
+# -- building ----------------------------------------------------------------------------------
+_DEFAULTS = IgnoreSet()
+COLS_TYPE, COLS_NAME, COLS_SUB, COLS_RG = 1, 2, 4, 8
+_COLS = (
+    ("type", COLS_TYPE),
+    ("name", COLS_NAME),
+    ("subscriptionId", COLS_SUB),
+    ("resourceGroup", COLS_RG),
+)
+
+
+def resource_entries(view: SnapshotView) -> dict[str, Entry]:
+    """Index entries of every resource, keyed by lower-cased id; the last row of an id wins,
+    as in ``SnapshotView.resources``."""
+    out: dict[str, Entry] = {}
+    for f in view.fetches(ARG_RESOURCES):
+        if not f.ok:
+            continue
+        for h in f.page_hashes:
+            text = decode_page(view.store.body(h))
+            for row, start, end in page_rows(text):
+                if not isinstance(row, dict):
+                    continue
+                rid = row.get("id")
+                if not rid or not isinstance(rid, str):
+                    continue
+                t, n, s, g = row_parts(row)
+                cia = find_scad_tag(row.get("tags"))
+                out[rid.lower()] = Entry(
+                    rid.lower(),
+                    rid,
+                    t,
+                    n,
+                    s,
+                    g,
+                    _digest(text[start:end].encode("utf-8", "surrogatepass")),
+                    _fast_hash(_DEFAULTS.strip(t, row)),
+                    None if cia is None else str(cia),
+                    h,
+                    start,
+                    end,
+                    sum(bit for col, bit in _COLS if isinstance(row.get(col), str) and row[col]),
+                )
+    return out
+
+
+def _plain(key: str, id_: str, type_: str, obj: Any) -> Entry:
+    h = canonical_hash(obj)
+    return Entry(key, id_, type_, "", "", "", h, h, None, None, None, None, 0)
+
+
+def other_entries(view: SnapshotView) -> Iterator[tuple[str, Entry]]:
+    """(kind, entry) of role assignments, group memberships and management groups."""
+    seen: set[str] = set()
+    items = (a for f in view.fetches(ROLE_ASSIGNMENTS) if f.ok for a in read_assignments(f.items()))
+    for a in items:
+        if not a.id or a.id.lower() in seen:
+            continue
+        seen.add(a.id.lower())
+        fields = (a.scope, a.principal_id, a.principal_type, a.role_definition_id)
+        yield ASSIGNMENT, _plain(a.id.lower(), a.id, a.role_guid, fields)
+    for call in (GRAPH_MEMBERS, GRAPH_TRANSITIVE_MEMBERS):
+        for f in view.fetches(call):
+            if not f.ok:
+                continue
+            for item in f.items():
+                if isinstance(item, dict) and item.get("id"):
+                    key = f"{call}|{f.target.lower()}|{str(item['id']).lower()}"
+                    t = str(item.get("@odata.type", ""))
+                    yield MEMBER, _plain(key, key, t, item)
+    listing = view.fetch(MANAGEMENT_GROUPS_LIST, "")
+    if listing is not None and listing.ok:
+        for item in listing.items():
+            if isinstance(item, dict) and item.get("id"):
+                key = str(item["id"]).lower()
+                yield SCOPE, _plain(key, str(item["id"]), str(item.get("type", "")), item)
+
+
+def build_entries(view: SnapshotView) -> list[tuple[str, Entry]]:
+    """Every (kind, entry) of a snapshot, computed from its bodies."""
+    rows = [(RESOURCE, e) for e in resource_entries(view).values()]
+    others: dict[tuple[str, str], Entry] = {}
+    for kind, e in other_entries(view):
+        others.setdefault((kind, e.key), e)
+    return rows + [(k, e) for (k, _), e in others.items()]
+
+
+# -- storing -----------------------------------------------------------------------------------
+def has_tables(store: Store) -> bool:
+    return bool(
+        store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='index_state'"
+        ).fetchone()
+    )
+
+
+def is_indexed(store: Store, snapshot_id: int) -> bool:
+    if not has_tables(store):
+        return False
+    row = store.conn.execute(
+        "SELECT version FROM index_state WHERE snapshot_id = ?", (snapshot_id,)
+    ).fetchone()
+    return bool(row) and row[0] == INDEX_VERSION
+
+
+def write_index(store: Store, snapshot_id: int) -> int:
+    """(Re)build and store the index of a finished snapshot; returns the number of rows."""
+    if store.snapshot(snapshot_id).status == "running":
+        raise StoreError(f"snapshot {snapshot_id} is still running: it is indexed once finished")
+    entries = build_entries(SnapshotView(store, snapshot_id))
+    with store.transaction() as c:
+        c.execute("DELETE FROM index_rows WHERE snapshot_id = ?", (snapshot_id,))
+        c.executemany(
+            "INSERT INTO index_rows (snapshot_id, kind, id, type, name, sub, rg, raw, hash,"
+            " cia, body, span_start, span_end, cols)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((snapshot_id, kind, *e[1:]) for kind, e in entries),
+        )
+        c.execute(
+            "INSERT OR REPLACE INTO index_state (snapshot_id, version, built_at, rows)"
+            " VALUES (?, ?, ?, ?)",
+            (snapshot_id, INDEX_VERSION, utcnow(), len(entries)),
+        )
+    return len(entries)
+
+
+def unindexed(store: Store) -> list[int]:
+    """Finished snapshots without a row index of this version, oldest first."""
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT id FROM snapshots WHERE status != 'running' AND id NOT IN"
+            " (SELECT snapshot_id FROM index_state WHERE version = ?) ORDER BY id",
+            (INDEX_VERSION,),
+        )
+    ]
+
+
+def drop_index(store: Store, snapshot_id: int | None = None) -> None:
+    """Delete the index of one snapshot, or of all; it is rebuilt on next use."""
+    where, args = ("WHERE snapshot_id = ?", (snapshot_id,)) if snapshot_id is not None else ("", ())
+    with store.transaction() as c:
+        c.execute(f"DELETE FROM index_rows {where}", args)
+        c.execute(f"DELETE FROM index_state {where}", args)
+
+
+def stored_entries(store: Store, snapshot_id: int, kind: str) -> dict[str, Entry]:
+    rows = store.conn.execute(
+        "SELECT id, type, name, sub, rg, raw, hash, cia, body, span_start, span_end, cols"
+        " FROM index_rows WHERE snapshot_id = ? AND kind = ?",
+        (snapshot_id, kind),
+    )
+    out = {}
+    for r in rows:
+        key = r[0].lower()
+        out[key] = Entry(key, *r)
+    return out
+
+
+def check_index(store: Store, snapshot_id: int) -> list[str]:
+    """Problems of a snapshot's stored index against its bodies ([] when absent or right)."""
+    if not is_indexed(store, snapshot_id):
+        return []
+    try:
+        built = build_entries(SnapshotView(store, snapshot_id))
+    except IndexUnavailable as e:
+        return [f"snapshot {snapshot_id}: has an index but its pages cannot be indexed ({e})"]
+    want: dict[tuple[str, str], Entry] = {(k, e.key): e for k, e in built}
+    have: dict[tuple[str, str], Entry] = {}
+    for kind in KINDS:
+        have.update({(kind, k): e for k, e in stored_entries(store, snapshot_id, kind).items()})
+    problems = []
+    missing = want.keys() - have.keys()
+    extra = have.keys() - want.keys()
+    wrong = sorted(k for k in want.keys() & have.keys() if tuple(want[k]) != tuple(have[k]))
+    for what, keys in (("missing", missing), ("not in the bodies", extra), ("wrong", wrong)):
+        if keys:
+            first = sorted(keys)[0]
+            problems.append(
+                f"snapshot {snapshot_id}: index rows {what}: {len(keys)} (first: {first[0]}"
+                f" {first[1]}); rebuild with snapdiff index --rebuild {snapshot_id}"
+            )
+    return problems
+
+
+# -- reading -----------------------------------------------------------------------------------
+# A stored resource row as loaded: (id, type, name, sub, rg, raw, body, start, end).
+Stored = tuple[str, str, str, str, str, bytes, str, int, int]
+
+
+@dataclass
+class ResourceIndex:
+    """The stored resource rows of one snapshot by lower-cased id, and the parsed rows
+    themselves on demand."""
+
+    view: SnapshotView
+    entries: dict[str, Stored]
+
+    @classmethod
+    def load(cls, view: SnapshotView) -> ResourceIndex:
+        cur = view.store.conn.execute(
+            _SELECT + " WHERE snapshot_id = ? AND kind = ?", (view.id, RESOURCE)
+        )
+        return cls(view, {r[0].lower(): r for r in cur})
+
+    def rows(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The parsed rows of ``keys``: each page is decoded once, only the rows asked for are
+        parsed."""
+        by_body: dict[str, list[tuple[str, int, int]]] = {}
+        for k in keys:
+            e = self.entries[k]
+            by_body.setdefault(e[6], []).append((k, e[7], e[8]))
+        out: dict[str, dict[str, Any]] = {}
+        for h, spans in by_body.items():
+            text = self.view.store.body(h).decode("utf-8")
+            for k, start, end in spans:
+                out[k] = json.loads(text[start:end])
+        return out
+
+
+_SELECT = "SELECT id, type, name, sub, rg, raw, body, span_start, span_end FROM index_rows"
+
+
+def _differing(x: SnapshotView, y: SnapshotView) -> dict[str, Stored]:
+    """Resource rows of ``x`` that ``y`` does not hold as the same text under the same id."""
+    cur = x.store.conn.execute(
+        _SELECT + " a WHERE a.snapshot_id = ?1 AND a.kind = ?3 AND NOT EXISTS (SELECT 1 FROM"
+        " index_rows b WHERE b.snapshot_id = ?2 AND b.kind = ?3 AND b.id = a.id"
+        " AND b.raw = a.raw)",
+        (x.id, y.id, RESOURCE),
+    )
+    return {r[0].lower(): r for r in cur}
+
+
+def resource_indexes(
+    a: SnapshotView, b: SnapshotView, *, whole: bool = False
+) -> tuple[ResourceIndex, ResourceIndex] | None:
+    """The resource indexes of two snapshots, or None when either has none (then read both in
+    full). Unless ``whole`` is asked for, and when both sit in one store, each holds only the
+    rows the other does not hold as the same text under the same id (compared in SQL): rows
+    that are not there are unchanged."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+        return None
+    if whole or a.store is not b.store:
+        return ResourceIndex.load(a), ResourceIndex.load(b)
+    return ResourceIndex(a, _differing(a, b)), ResourceIndex(b, _differing(b, a))
+
+
+def resource_columns(
+    view: SnapshotView,
+) -> dict[str, tuple[str, str, str, str, str | None, int]] | None:
+    """(id, type, name, subscription, scad tag, COLS_* bits) of every resource by lower-cased
+    id, sorted, from the index alone; None without an index. A reader whose rules for a
+    missing column differ from ``row_parts`` parses the rows lacking a bit (``ResourceIndex``).
+    """
+    if not is_indexed(view.store, view.id):
+        return None
+    cur = view.store.conn.execute(
+        "SELECT id, type, name, sub, cia, cols FROM index_rows WHERE snapshot_id = ? AND kind = ?",
+        (view.id, RESOURCE),
+    )
+    return dict(sorted((r[0].lower(), r) for r in cur))
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Which rows of one kind differ between two snapshots, by lower-cased id."""
+
+    changed: frozenset[str]  # in both, different beyond the default noise rules
+    removed: frozenset[str]  # only in A
+    added: frozenset[str]  # only in B
+
+    @property
+    def touched(self) -> frozenset[str]:
+        return self.changed | self.removed | self.added
+
+
+def changes(a: SnapshotView, b: SnapshotView, kind: str = RESOURCE) -> Changes | None:
+    """What changed between two indexed snapshots, from the hashes alone (None when either has
+    no index): the hook with which access and exposure recompute only what changed rows
+    touch."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+        return None
+    ha, hb = _hashes(a, kind), _hashes(b, kind)
+    both = ha.keys() & hb.keys()
+    return Changes(
+        frozenset(k for k in both if ha[k] != hb[k]),
+        frozenset(ha.keys() - hb.keys()),
+        frozenset(hb.keys() - ha.keys()),
+    )
+
+
+def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
+    cur = view.store.conn.execute(
+        "SELECT id, hash FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
+    )
+    return {i.lower(): h for i, h in cur}
