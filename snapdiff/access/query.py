@@ -23,6 +23,7 @@ class Via:
     inherited: bool  # the assignment is at a scope above the resource
     eligible: bool
     capabilities: list[str]
+    groups: list[str] = field(default_factory=list)  # the "how" groups' names, outermost first
 
 
 @dataclass
@@ -73,8 +74,13 @@ class Access:
 
     @classmethod
     def of(cls, view: SnapshotView) -> Access:
-        with paused_gc():
-            return cls(load_inputs(view))
+        """The access of ``view``, computed once per view (the access diff and the report that
+        draws its paths share it)."""
+        got = view._cache.get("access")
+        if got is None:
+            with paused_gc():
+                got = view._cache["access"] = cls(load_inputs(view))
+        return got
 
     def name(self, pid: str) -> str:
         """``display name (UPN or appId)``, or the id when the snapshot names nobody."""
@@ -110,6 +116,7 @@ class Access:
             p.grant.scope.lower().rstrip("/") != rid,
             p.grant.eligible,
             ordered(p.caps),
+            groups,
         )
 
     def entry(self, r: Resource, pid: str, h: Holder, *, detail: bool = True) -> Entry:

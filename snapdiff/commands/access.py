@@ -34,7 +34,9 @@ from .common import open_ref, store_option
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "mermaid"]),
+    help="mermaid: the Markdown report with its paths (principal → group → role at a scope → "
+    "resource) as a Mermaid graph.",
     default="text",
     show_default=True,
 )
@@ -61,9 +63,10 @@ def access(
 
     \b
     Examples:
-      snapdiff access --resource /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1
-      snapdiff access week-47 --principal alice@contoso.com --min-c 8
+      snapdiff access --resource /subscriptions/3f2b7c1e-9a4d-4c8e-b5f1-2d6e8a0b4c71/resourceGroups/rg-app-prod/providers/Microsoft.KeyVault/vaults/kv-fab-prod-app
+      snapdiff access week-1 --principal eve.contractor@fabrikamdemo.onmicrosoft.com --min-c 8
       snapdiff access --min-c 9 --format markdown
+      snapdiff access --principal "Eve Contractor" --min-c 8 --format mermaid
     """
     if resource and principal:
         raise SnapdiffError("give --resource or --principal, not both")
@@ -73,6 +76,10 @@ def access(
     ):
         if value is not None and not value.strip():  # else it would list everything
             raise SnapdiffError(f"{option} is empty: give {wanted}")
+    if fmt == "mermaid" and not (resource or principal):
+        raise SnapdiffError(
+            "--format mermaid draws one query's paths: give --resource or --principal"
+        )
     mins = (min_c, min_i, min_a)
     store, sid = open_ref(store_path, snapshot)
     try:
@@ -87,6 +94,10 @@ def access(
         store.close()
     if fmt == "json":
         click.echo(to_json(report), nl=False)
+    elif fmt == "mermaid":
+        from ..report.mermaid import access_report_markdown
+
+        click.echo(access_report_markdown(report, render_report(report, md=True)), nl=False)
     else:
         click.echo(render_report(report, md=fmt == "markdown", verbose=verbose), nl=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -60,6 +61,24 @@ def demo(store_path: Path, output_dir: Path) -> None:
     )
     color = use_color()
     click.echo(render_text(d, color=color), color=color)
+    click.echo(next_steps(store_path, click.get_current_context().find_root().command))
+
+
+DEMO_USER = "eve.contractor@fabrikamdemo.onmicrosoft.com"  # gains Owner in week 1
+
+
+def next_steps(store_path: Path, root: click.Command) -> str:
+    """What to paste next, against the demo store (commands this build has, only)."""
+    have = set(getattr(root, "commands", {}))
+    lines = [
+        f"export SNAPDIFF_STORE={shlex.quote(str(store_path))}",
+        "snapdiff diff                       # week-0 against week-1, as above",
+        "snapdiff report -o demo.html        # the same as one HTML page (open it in a browser)",
+        f"snapdiff access --principal {DEMO_USER} --min-c 8",
+    ]
+    if "exposure" in have:
+        lines.append("snapdiff exposure")
+    return "\nNext, paste:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 COMMANDS = [demo]

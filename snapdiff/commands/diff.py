@@ -148,8 +148,8 @@ def diff(
     \b
     Examples:
       snapdiff diff                                  # the two latest complete snapshots
-      snapdiff diff 2026-11-13 latest --format markdown
-      snapdiff diff week-46 other.db:latest --fail-on privileged
+      snapdiff diff 2026-11-23 latest --format markdown
+      snapdiff diff week-0 snapshots/demo.db:latest --fail-on privileged
       snapdiff diff --section access --fail-on 'access:c>=8' -v
     """
     refuse_empty_ref(a, b)
@@ -186,6 +186,13 @@ def diff(
             default_ignores=not no_default_ignores,
             sections=sections or None,
         )
+        paths: list[str] = []
+        if fmt == "markdown":  # the report's path graphs, as Mermaid blocks
+            from ..access.query import Access
+            from ..report.mermaid import diff_paths_markdown
+
+            access_b = Access.of(view_b) if "access" in result.results else None  # cached
+            paths = diff_paths_markdown(result, access_b)
     finally:
         store_a.close()
         store_b.close()
@@ -203,7 +210,10 @@ def diff(
     if fmt == "json":
         click.echo(render_json(result), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(result, verbose=verbose), nl=False)
+        click.echo(
+            render_markdown(result, verbose=verbose) + "".join(line + "\n" for line in paths),
+            nl=False,
+        )
     else:
         color = use_color()
         click.echo(render_text(result, color=color, verbose=verbose), nl=False, color=color)
@@ -230,7 +240,7 @@ def history(
 
     \b
     Example:
-      snapdiff history /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1
+      snapdiff history /subscriptions/3f2b7c1e-9a4d-4c8e-b5f1-2d6e8a0b4c71/resourceGroups/rg-app-prod/providers/Microsoft.Storage/storageAccounts/stfabprodapp01
     """
     if not ident.strip():
         raise SnapdiffError("give an ID: an ARM resource id, role assignment id or group id")

@@ -24,7 +24,7 @@ def snapshots(store_path: Path | None, as_json: bool) -> None:
 
     \b
     Example:
-      snapdiff snapshots --store snapshots/snapdiff.db
+      snapdiff snapshots --store snapshots/demo.db
     """
     with open_store(store_path, readonly=True) as store:
         rows = store.snapshots()
@@ -63,7 +63,7 @@ def show(
     \b
     Examples:
       snapdiff show latest
-      snapdiff show other.db:week-47 --json
+      snapdiff show snapshots/demo.db:week-0 --json
       snapdiff show latest --principals
     """
     store, sid = open_ref(store_path, snapshot)

@@ -92,8 +92,8 @@ def export(
 
     \b
     Examples:
-      snapdiff export latest -o week-47.snapdiff --store snapshots/demo.db
-      snapdiff export week-47 -o /media/usb/week-47.snapdiff --store prod.db --sign ~/.ssh/id_ed25519
+      snapdiff export latest -o week-1.snapdiff
+      snapdiff export week-0 -o week-0.snapdiff --store snapshots/demo.db --sign collector
     """
     if not snapshot.strip():
         raise SnapdiffError("SNAPSHOT is empty: give an id, a label or latest (nothing exported)")
@@ -157,8 +157,8 @@ def import_(file: Path, trust: tuple[Path, ...], store_path: Path | None) -> Non
 
     \b
     Examples:
-      snapdiff import snapdiff/demo_data/week-0.snapdiff --store site-b.db
-      snapdiff import /media/usb/week-47.snapdiff --trust collector.pub
+      snapdiff import week-1.snapdiff
+      snapdiff import week-0.snapdiff --store site-b.db --trust collector.pub
     """
     trusted = trusted_keys(trust)
     manifest = check_bundle(file, trusted)  # before the store is even opened
@@ -208,9 +208,9 @@ def verify_(
 
     \b
     Examples:
-      snapdiff verify --store snapshots/demo.db      # the whole store
-      snapdiff verify week-1 --store snapshots/demo.db --quick
-      snapdiff verify week-47.snapdiff --trust collector.pub
+      snapdiff verify                      # the whole store
+      snapdiff verify week-1 --quick       # one snapshot, quick_check
+      snapdiff verify week-0.snapdiff --trust collector.pub
     """
     refuse_empty_ref(target)
     path, ref = None, None
@@ -336,10 +336,10 @@ def label_(
 
     \b
     Examples:
-      snapdiff label latest week-47
-      snapdiff label 12 before-migration
+      snapdiff label latest reviewed
+      snapdiff label 2 before-migration
       snapdiff label 1 week-1 --move
-      snapdiff label week-47 --clear
+      snapdiff label week-1 --clear
     """
     if clear == (name is not None):
         raise SnapdiffError("give a NAME, or --clear to remove the label")
@@ -369,7 +369,9 @@ def index_(snapshot: str | None, rebuild: bool, drop: bool, store_path: Path | N
 
     Snapshots are not given explore rows when taken or imported (the rows would cost more space
     than the snapshot's own deduplicated bodies); run this before exploring. With no SNAPSHOT,
-    every snapshot not yet indexed is.
+    every snapshot not yet indexed is. Stored bodies are compressed: the SQL function
+    snapdiff_body(body_hash) returns one as JSON text in sqlite-utils and Datasette (snapdiff
+    installs itself as a plugin of both).
 
     The row index (one hash per resource, role assignment, membership and management group) is
     written when a collection ends; it lets diff parse only the rows that changed. It is derived
@@ -379,7 +381,8 @@ def index_(snapshot: str | None, rebuild: bool, drop: bool, store_path: Path | N
     Examples:
       snapdiff index
       snapdiff index week-1 --rebuild
-      sqlite-utils snapshots/snapdiff.db "select * from resources_by_snapshot limit 5"
+      sqlite-utils snapshots/demo.db "select * from resources_by_snapshot limit 5"
+      sqlite-utils snapshots/demo.db "select url, snapdiff_body(body_hash) from exchanges limit 1"
     """
     refuse_empty_ref(snapshot)
     if drop and rebuild:
