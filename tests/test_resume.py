@@ -79,16 +79,17 @@ def _failing(tenant: Tenant) -> None:
     tenant.faults[MEMBERS] = [Fault(500, {}, FAILING, page=2) for _ in range(20)]
 
 
-def test_a_failed_run_resumed_builds_what_a_clean_run_builds(tmp_path, clean):
+@pytest.mark.parametrize("batch", [True, False], ids=["batched", "single-gets"])
+def test_a_failed_run_resumed_builds_what_a_clean_run_builds(tmp_path, clean, batch):
     tenant = clean_tenant()
     _failing(tenant)
     store = Store(tmp_path / "s.db")
     with serve(tenant) as (base, app):
-        first = collect(store, StaticTokenCredential(), _opts(base))
+        first = collect(store, StaticTokenCredential(), _opts(base, batch=batch))
         assert first.status == "partial", first.sources
         tenant.faults.clear()
         served = app.served
-        second = collect(store, StaticTokenCredential(), _opts(base, resume="latest"))
+        second = collect(store, StaticTokenCredential(), _opts(base, resume="latest", batch=batch))
         resumed_requests = app.served - served
     assert second.status == "complete", second.sources
     assert second.snapshot_id != first.snapshot_id
@@ -256,3 +257,5 @@ def test_resume_after_sigterm_at_a_random_point_builds_the_clean_json(tmp_path, 
         assert _built(store, snaps[-1].id) == expected
         info = resumed_from(store, snaps[-1].id)
         assert info is not None and info["from_snapshot_id"] == snaps[0].id
+    verify = CliRunner().invoke(main, ["verify", "--store", str(path)])
+    assert verify.exit_code == 0, verify.output  # digest and row index of the resumed one
