@@ -32,7 +32,17 @@ def _interrupted(*, say: bool = True) -> NoReturn:
     os._exit(130)
 
 
+def _quiet_interrupts(unraisable: sys.UnraisableHookArgs) -> None:
+    """A Ctrl-C landing in a callback the interpreter runs on the side (an import lock's weakref
+    callback, a finalizer) is reported as 'Exception ignored in ...' with a traceback; the
+    command's own one line says it, so only other exceptions get the default report."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def run() -> None:
+    sys.unraisablehook = _quiet_interrupts
     try:
         from .cli import main
 
