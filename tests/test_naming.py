@@ -152,3 +152,18 @@ def test_every_call_name_in_the_code_is_declared_in_naming():
             elif value not in per_resource:
                 unknown.append(where)
     assert spelled == [] and unknown == []
+
+
+def test_cia_rules_shared_by_access_and_exposure():
+    from snapdiff.naming.cia_rule import parse_cia_rule, valid_cia_rule
+
+    r = parse_cia_rule("access", "access:C >= 8")
+    assert r is not None and (r.index, r.op, r.threshold) == (0, ">=", 8)
+    assert r.meets((8, 0, 0)) and r.meets([9, 1, 1]) and not r.meets((7, 9, 9))
+    assert not r.meets(None)  # untagged never meets a threshold
+    a = parse_cia_rule("exposure", "exposure:a=10")
+    assert a is not None and a.meets((0, 0, 10)) and not a.meets((10, 10, 9))
+    assert parse_cia_rule("access", "exposure:c>=8") is None
+    assert valid_cia_rule("access", "access") and valid_cia_rule("access", "access:i>9")
+    assert not valid_cia_rule("access", "access:c>10")  # no value in 0..10 exceeds 10
+    assert not valid_cia_rule("access", "access:c>=11") and not valid_cia_rule("access", "acc")

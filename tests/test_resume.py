@@ -97,9 +97,19 @@ def test_a_failed_run_resumed_builds_what_a_clean_run_builds(tmp_path, clean, ba
     # Only what failed was asked again: one deny-assignment listing, g-big's three member
     # pages from page 1 (never stitched to the page 1 of the first run), and getByIds (its
     # request depends on what was listed, so it is never reused).
-    assert _wire(store, second.snapshot_id) == 5, second.sources
-    assert resumed_requests <= 6  # the fake counts the $batch's inner request as well
-    asked = {s["name"]: s["requests"] for s in second.sources}
+    # On a loaded machine run 1 may also lose fetches the faults did not aim at (cut off by a
+    # stop, or timed out): each is asked again once, and nothing definitive is.
+    extra = dict(
+        store.conn.execute(
+            "SELECT source, count(*) FROM fetches WHERE snapshot_id = ? AND status IN"
+            " ('failed', 'interrupted') AND call != 'authorization:denyAssignments'"
+            " AND NOT (call = 'graph:members' AND target = 'g-big') GROUP BY source",
+            (first.snapshot_id,),
+        ).fetchall()
+    )
+    assert _wire(store, second.snapshot_id) == 5 + sum(extra.values()), (second.sources, extra)
+    assert resumed_requests <= 6 + sum(extra.values())  # the fake counts $batch's inner request
+    asked = {s["name"]: s["requests"] - extra.get(s["name"], 0) for s in second.sources}
     assert asked["resourcegraph"] == asked["storage"] == asked["subscriptions"] == 0
     assert asked["authorization"] == 1 and asked["graph"] == 3
     rows = store.conn.execute(

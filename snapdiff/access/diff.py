@@ -10,12 +10,11 @@ still reported, marked as an upper bound (``upper_bound``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import SnapdiffError
 from ..gcpause import paused_gc
+from ..naming.cia_rule import require_cia_rule, valid_cia_rule
 from ..snapshot import SnapshotView
 from ..status import Outcome
 from .capabilities import PRIVILEGED, ordered
@@ -84,32 +83,13 @@ class AccessDiff:
         """Whether ``--fail-on`` ``access`` or ``access:c>=8`` (c, i, a; >=, >, =) matches."""
         if rule == "access":
             return bool(self.changes)
-        m = _RULE.fullmatch(rule)
-        if m is None:
-            raise SnapdiffError(f"bad --fail-on {rule!r}: use access or access:c>=8")
-        idx, op, n = "cia".index(m.group(1).lower()), m.group(2), int(m.group(3))
-        for ch in self.changes:
-            for r in ch.resources:
-                v = r.cia[idx] if r.cia else -1
-                if (
-                    (op == ">=" and v >= n)
-                    or (op == ">" and v > n)
-                    or (op in ("=", "==") and v == n)
-                ):
-                    return True
-        return False
-
-
-_RULE = re.compile(r"access:([cia])\s*(>=|>|==|=)\s*(\d+)", re.I)
+        r = require_cia_rule("access", rule)
+        return any(r.meets(res.cia) for ch in self.changes for res in ch.resources)
 
 
 def valid_rule(rule: str) -> bool:
     """``access``, or a CIA rule that some value in 0..10 can meet (``c>=11`` never could)."""
-    m = _RULE.fullmatch(rule)
-    if m is None:
-        return rule == "access"
-    n = int(m.group(3))
-    return n < 10 if m.group(2) == ">" else n <= 10
+    return valid_cia_rule("access", rule)
 
 
 def _pairs(xa: Access, xb: Access) -> list[tuple[Resource, Resource, bool]]:

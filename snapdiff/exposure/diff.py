@@ -3,11 +3,10 @@ reachable, and why: the rule, public IP, NSG attachment or CIA tag that changed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SnapdiffError
+from ..naming.cia_rule import require_cia_rule, valid_cia_rule
 from ..snapshot import SnapshotView
 from .intervals import Intervals, format_ports
 from .model import Finding, Hop, cia_rank, cia_text, short_form
@@ -79,26 +78,12 @@ class ExposureDiff:
         on a resource whose CIA value (after; before for unreachable) meets it."""
         if rule == "exposure":
             return bool(self.changes)
-        m = _RULE.fullmatch(rule)
-        if m is None:
-            raise SnapdiffError(f"bad --fail-on {rule!r}: use exposure or exposure:c>=8")
-        idx, op, n = "cia".index(m.group(1).lower()), m.group(2), int(m.group(3))
-        for c in self.changes:
-            v = c.cia[idx] if c.cia else -1
-            if (op == ">=" and v >= n) or (op == ">" and v > n) or (op in ("=", "==") and v == n):
-                return True
-        return False
-
-
-_RULE = re.compile(r"exposure:([cia])\s*(>=|>|==|=)\s*(\d+)", re.I)
+        r = require_cia_rule("exposure", rule)
+        return any(r.meets(c.cia) for c in self.changes)
 
 
 def valid_rule(rule: str) -> bool:
-    m = _RULE.fullmatch(rule)
-    if m is None:
-        return rule == "exposure"
-    n = int(m.group(3))
-    return n < 10 if m.group(2) == ">" else n <= 10
+    return valid_cia_rule("exposure", rule)
 
 
 _STR = {"type": "string"}
