@@ -195,6 +195,10 @@ def bench_resources(n: int, latency: float, concurrency: int) -> None:
         f"  batched/unbatched: requests {new['requests'] / base['requests']:.3f},"
         f" wall {new['wall'] / base['wall']:.3f}; {new['batched']} responses arrived in batches"
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"  peak RSS of the collector process (both runs; the fake Azure is a child): {peak:.0f} MB"
+    )
 
 
 def _start_server(kind: str, arg: int, latency: float) -> tuple[str, Any]:
