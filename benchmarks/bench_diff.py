@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeaz
 
 from deepdiff import DeepDiff  # noqa: E402
 
+from fakeazure.shapes import role_definition  # noqa: E402
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot  # noqa: E402
 from snapdiff.diff import diff_snapshots  # noqa: E402
 from snapdiff.diff.registry import section_names  # noqa: E402
@@ -172,18 +173,6 @@ def assignments(
     return by_sub
 
 
-def role_def(guid: str, name: str, actions: list[str]) -> dict[str, Any]:
-    return {
-        "id": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
-        "name": guid,
-        "properties": {
-            "roleName": name,
-            "type": "BuiltInRole",
-            "permissions": [{"actions": actions}],
-        },
-    }
-
-
 def write(store: Store, rows: list[dict[str, Any]], ras: dict[str, list[dict[str, Any]]]) -> int:
     fetches = [FakeFetch("resourcegraph:resources", "batch-0", arg_pages(rows))]
     fetches += [
@@ -191,10 +180,16 @@ def write(store: Store, rows: list[dict[str, Any]], ras: dict[str, list[dict[str
         for sub, items in sorted(ras.items())
     ]
     fetches.append(
-        FakeFetch("authorization:roleDefinition", OWNER, [role_def(OWNER, "Owner", ["*"])])
+        FakeFetch(
+            "authorization:roleDefinition", OWNER, [role_definition(OWNER, "Owner", "Owner", ["*"])]
+        )
     )
     fetches.append(
-        FakeFetch("authorization:roleDefinition", READER, [role_def(READER, "Reader", ["*/read"])])
+        FakeFetch(
+            "authorization:roleDefinition",
+            READER,
+            [role_definition(READER, "Reader", "Reader", ["*/read"])],
+        )
     )
     fetches.append(FakeFetch("managementgroups:list", "", [{"value": []}]))
     return write_snapshot(store, fetches)

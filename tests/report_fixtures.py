@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakeazure.shapes import role_definition
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.store import Store
 
@@ -53,18 +54,6 @@ def _ra(n: int, principal: str, role: str, scope: str) -> dict[str, Any]:
     }
 
 
-def _role(guid: str, name: str, actions: list[str]) -> dict[str, Any]:
-    return {
-        "id": f"/providers/Microsoft.Authorization/roleDefinitions/{guid}",
-        "name": guid,
-        "properties": {
-            "roleName": name,
-            "type": "BuiltInRole",
-            "permissions": [{"actions": actions}],
-        },
-    }
-
-
 def _snapshot(store: Store, label: str, assignments: list[dict[str, Any]]) -> int:
     users = [
         {
@@ -85,8 +74,14 @@ def _snapshot(store: Store, label: str, assignments: list[dict[str, Any]]) -> in
         FakeFetch(
             "authorization:roleAssignments", f"/subscriptions/{SUB}", [{"value": assignments}]
         ),
-        FakeFetch("authorization:roleDefinition", OWNER, [_role(OWNER, "Owner", ["*"])]),
-        FakeFetch("authorization:roleDefinition", READER, [_role(READER, "Reader", ["*/read"])]),
+        FakeFetch(
+            "authorization:roleDefinition", OWNER, [role_definition(OWNER, "Owner", "Owner", ["*"])]
+        ),
+        FakeFetch(
+            "authorization:roleDefinition",
+            READER,
+            [role_definition(READER, "Reader", "Reader", ["*/read"])],
+        ),
         FakeFetch("principals:getByIds", "ids-0000", [{"value": users}]),
         FakeFetch("managementgroups:list", "", [{"value": []}]),
     ]
