@@ -2,6 +2,7 @@
 names, and the demo's two replayed collections.
 
     python benchmarks/bench_scale.py resources --n 2000 --latency 0.02
+    python benchmarks/bench_scale.py resources --n 100000 --latency 0.02 --quota azure
     python benchmarks/bench_scale.py graph --users 20000
     python benchmarks/bench_scale.py demo
     python benchmarks/bench_scale.py resume --n 2000 --latency 0.02
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeaz
 
 from fakeazure.cassettes import FIXED_INTERVAL  # noqa: E402
 from fakeazure.tenant import Tenant  # noqa: E402
-from snapdiff.collect import CollectOptions, collect  # noqa: E402
+from snapdiff.collect import CollectOptions  # noqa: E402
 from snapdiff.collect.clouds import resolve_cloud  # noqa: E402
 from snapdiff.collect.credentials import StaticTokenCredential  # noqa: E402
 from snapdiff.collect.scope import Scope  # noqa: E402
@@ -45,11 +46,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve_forever(kind: str, arg: int, port: int, latency: float, ready: Any) -> None:
+def _serve_forever(
+    kind: str, arg: int, port: int, latency: float, ready: Any, quota: float | None = None
+) -> None:
+    """``quota``: None, or the scale of Azure's read quotas to enforce (1 = the real ones)."""
+    from fakeazure.quota import AZURE
     from fakeazure.server import serve
 
     tenant = make_tenant(kind, arg, f"http://127.0.0.1:{port}")
-    with serve(tenant, port=port, latency=latency):
+    limits = None if quota is None else AZURE if quota == 1 else AZURE.scaled(quota)
+    with serve(tenant, port=port, latency=latency, quota=limits):
         ready.set()
         while True:
             time.sleep(3600)
@@ -118,19 +124,25 @@ def nested_groups_tenant(users: int, groups: int = 20) -> Tenant:
     )
 
 
-def run(kind: str, arg: int, latency: float, **options: Any) -> dict[str, Any]:
+def run(
+    kind: str, arg: int, latency: float, quota: float | None = None, **options: Any
+) -> dict[str, Any]:
+    from snapdiff.collect.collector import Collector
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     ctx = mp.get_context("spawn")
     ready = ctx.Event()
-    server = ctx.Process(target=_serve_forever, args=(kind, arg, port, latency, ready), daemon=True)
+    server = ctx.Process(
+        target=_serve_forever, args=(kind, arg, port, latency, ready, quota), daemon=True
+    )
     server.start()
     ready.wait(600)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             store = Store(Path(tmp) / "bench.db")
             cpu0, t0 = time.process_time(), time.perf_counter()
-            result = collect(
+            collector = Collector(
                 store,
                 StaticTokenCredential(),
                 CollectOptions(
@@ -139,7 +151,12 @@ def run(kind: str, arg: int, latency: float, **options: Any) -> dict[str, Any]:
                     **options,
                 ),
             )
+            result = collector.run()
             wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            throttled = store.conn.execute(
+                "SELECT count(*) FROM exchanges WHERE snapshot_id = ? AND status = 429",
+                (result.snapshot_id,),
+            ).fetchone()[0]
             sid = result.snapshot_id
             kinds = Counter(
                 dict(
@@ -164,6 +181,8 @@ def run(kind: str, arg: int, latency: float, **options: Any) -> dict[str, Any]:
         "requests": counts["requests"],
         "batched": counts["batched"],
         "members": members,
+        "throttled": throttled,  # 429s received, on the wire or inside a batch
+        "paced": collector.pacer.waited,  # seconds requests waited for the read bucket
     }
 
 
@@ -180,6 +199,29 @@ def _bodies(store: Store, sid: int, call: str) -> list[Any]:
 
 def _kinds(k: Counter[str]) -> str:
     return ", ".join(f"{n} {name}" for name, n in sorted(k.items(), key=lambda x: -x[1]))
+
+
+def bench_quota(n: int, latency: float, concurrency: int, scale: float) -> None:
+    """The batched collection without quotas (the baseline), then against the fake enforcing
+    Azure's read quotas (``scale`` 1: the published figures), in the same run."""
+    base = run("resources", n, latency, concurrency=concurrency)
+    new = run("resources", n, latency, quota=scale, concurrency=concurrency)
+    what = "Azure's read quotas" + ("" if scale == 1 else f" scaled by {scale:g}")
+    print(f"N = {n} resources, {latency * 1000:.0f} ms latency, concurrency {concurrency}, batched")
+    for name, r in (("no quota (baseline)", base), (what, new)):
+        print(
+            f"  {name:28} {r['status']:8} {r['wall']:6.1f}s wall {r['cpu']:6.1f}s CPU"
+            f"  {r['requests']:>6} wire requests ({r['batched']} inside batches),"
+            f" {r['throttled']} 429s received, {r['paced']:.1f}s waited for the bucket"
+        )
+    print(
+        f"  quota/baseline: wall {new['wall'] / base['wall']:.2f},"
+        f" wire requests {new['requests'] / base['requests']:.3f}"
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"  peak RSS of the collector process (both runs; the fake Azure is a child): {peak:.0f} MB"
+    )
 
 
 def bench_resources(n: int, latency: float, concurrency: int) -> None:
@@ -321,6 +363,12 @@ def main() -> None:
     r.add_argument("--n", type=int, default=2000)
     r.add_argument("--latency", type=float, default=0.02)
     r.add_argument("--concurrency", type=int, default=8)
+    r.add_argument(
+        "--quota",
+        choices=["azure"],
+        help="against the fake enforcing Azure's read quotas, with a run without as baseline",
+    )
+    r.add_argument("--quota-scale", type=float, default=1.0, help="buckets K times smaller")
     g = sub.add_parser("graph")
     g.add_argument("--users", type=int, default=20_000)
     sub.add_parser("demo")
@@ -329,7 +377,9 @@ def main() -> None:
     rs.add_argument("--latency", type=float, default=0.02)
     rs.add_argument("--concurrency", type=int, default=8)
     args = ap.parse_args()
-    if args.what == "resources":
+    if args.what == "resources" and args.quota:
+        bench_quota(args.n, args.latency, args.concurrency, args.quota_scale)
+    elif args.what == "resources":
         bench_resources(args.n, args.latency, args.concurrency)
     elif args.what == "resume":
         bench_resume(args.n, args.latency, args.concurrency)

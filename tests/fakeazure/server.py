@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .quota import Limits, Quota, principal_of
 from .shapes import arg_page, objects_by_ids, select
 from .tenant import LOOP, REPEAT, SKIP, Fault, Raw, Tenant
 
@@ -77,6 +78,7 @@ class FakeAzure:
         self.served = 0  # ARM, Resource Graph and Graph requests (not token requests)
         self.dead = False
         self.on_death: Any = None  # set by ``serve``: closes the listening socket
+        self.throttle: Quota | None = None  # Azure's read quotas, when asked (``serve(quota=)``)
 
     def _fault(self, path: str, page: int) -> Fault | None:
         with self.lock:
@@ -111,15 +113,45 @@ class FakeAzure:
     def _forbidden(self, path: str) -> bool:
         return any(path == f or (f.endswith("/") and path.startswith(f)) for f in self.t.forbidden)
 
-    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+    def handle(
+        self, method: str, raw_path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
         path = unquote(urlsplit(raw_path).path).lower().rstrip("/")
+        auth = {k.lower(): v for k, v in (headers or {}).items()}.get("authorization")
+        principal = principal_of(auth)
         with self.lock:
             self.requests.append((method, raw_path))
         if method == "POST" and path == "/batch":
-            return self._batch(body)
-        return self._route(method, raw_path, body)
+            return self._batch(body, principal)
+        return self._route(method, raw_path, body, principal)
 
-    def _route(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+    def _route(
+        self, method: str, raw_path: str, body: bytes, principal: str = "anonymous"
+    ) -> tuple[int, dict[str, str], Any]:
+        """One request, under Azure's quotas when ``throttle`` is set: a refused one answers
+        429 as Azure would, an admitted one carries what is left of its quota."""
+        q = self.throttle
+        path = unquote(urlsplit(raw_path).path).lower().rstrip("/")
+        if q is None or path.endswith("/oauth2/v2.0/token"):
+            return self._serve(method, raw_path, body)
+        if path.startswith("/v1.0/"):
+            if method == "POST" and path == "/v1.0/$batch":  # its items are counted one by one
+                return self._serve(method, raw_path, body, principal)
+            v = q.graph_request(method, raw_path, principal)
+        elif method == "POST" and path.endswith("/providers/microsoft.resourcegraph/resources"):
+            v = q.arg_query(principal)
+        elif method == "GET" and path.startswith(("/subscriptions", "/providers")):
+            v = q.arm_read(path, principal)
+        else:  # Key Vault's data plane: its own limits, not modelled
+            return self._serve(method, raw_path, body)
+        if v.status is not None:
+            return v.status, v.headers, v.body
+        status, headers, payload = self._serve(method, raw_path, body, principal)
+        return status, {**headers, **v.headers}, payload
+
+    def _serve(
+        self, method: str, raw_path: str, body: bytes, principal: str = "anonymous"
+    ) -> tuple[int, dict[str, str], Any]:
         parts = urlsplit(raw_path)
         path = unquote(parts.path).lower().rstrip("/")
         query = {k.lower(): v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -134,7 +166,7 @@ class FakeAzure:
             return periodic
         if path.startswith("/v1.0/"):
             if method == "POST" and path == "/v1.0/$batch":
-                return self._graph_batch(body)
+                return self._graph_batch(body, principal)
             if method == "POST" and path == "/v1.0/directoryobjects/getbyids":
                 return self._get_by_ids(json.loads(body or b"{}"))
             return self._graph(path[len("/v1.0") :], query)
@@ -199,7 +231,7 @@ class FakeAzure:
             return self._page(path, r, query) if isinstance(r, list) else (200, {}, r)
         return 404, {}, _error("ResourceNotFound", f"The resource '{path}' was not found.")
 
-    def _batch(self, body: bytes) -> tuple[int, dict[str, str], Any]:
+    def _batch(self, body: bytes, principal: str) -> tuple[int, dict[str, str], Any]:
         """ARM's batch endpoint: at most 20 GETs; each answered as it would be alone, its own
         faults (429 with Retry-After, 5xx, 404) included."""
         fault = self._fault("/batch", 1)
@@ -221,7 +253,9 @@ class FakeAzure:
                 url = parts.path + (f"?{parts.query}" if parts.query else "")
             with self.lock:
                 self.batched.append(("GET", url))
-            status, headers, payload = self._route(str(r.get("httpMethod", "GET")), url, b"")
+            status, headers, payload = self._route(
+                str(r.get("httpMethod", "GET")), url, b"", principal
+            )
             data = _encoded(payload)
             out.append(
                 {
@@ -232,7 +266,8 @@ class FakeAzure:
                     "contentLength": len(data),
                 }
             )
-        return 200, {"x-ms-ratelimit-remaining-tenant-reads": "249"}, {"responses": out}
+        left = "249" if self.throttle is None else str(self.throttle.tenant_reads_left(principal))
+        return 200, {"x-ms-ratelimit-remaining-tenant-reads": left}, {"responses": out}
 
     def _page(
         self, path: str, items: list[Any], query: dict[str, str]
@@ -326,7 +361,7 @@ class FakeAzure:
             )
         return 200, {"x-ms-resource-unit": "3" if rel == "members" else "5"}, body
 
-    def _graph_batch(self, body: bytes) -> tuple[int, dict[str, str], Any]:
+    def _graph_batch(self, body: bytes, principal: str) -> tuple[int, dict[str, str], Any]:
         """Graph JSON batching: at most 20 requests, each answered (and faulted) as alone."""
         fault = self._fault("/v1.0/$batch", 1)
         if fault:
@@ -342,7 +377,7 @@ class FakeAzure:
             url = "/v1.0" + str(r.get("url", ""))
             with self.lock:
                 self.batched.append(("GET", url))
-            status, headers, payload = self._route(str(r.get("method", "GET")), url, b"")
+            status, headers, payload = self._route(str(r.get("method", "GET")), url, b"", principal)
             body = _in_batch(payload)
             out.append({"id": r.get("id"), "status": status, "headers": headers, "body": body})
         return 200, {}, {"responses": out}
@@ -415,7 +450,7 @@ def _handler(app: FakeAzure) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             if app.latency:
                 time.sleep(app.latency)
-            status, headers, payload = app.handle(self.command, self.path, body)
+            status, headers, payload = app.handle(self.command, self.path, body, dict(self.headers))
             if status == DROP:  # a dropped connection: no status line at all
                 self.close_connection = True
                 return
@@ -450,11 +485,21 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(tenant: Tenant, port: int = 0, latency: float = 0.0) -> Iterator[tuple[str, FakeAzure]]:
+def serve(
+    tenant: Tenant, port: int = 0, latency: float = 0.0, quota: Limits | None = None
+) -> Iterator[tuple[str, FakeAzure]]:
     """Serve ``tenant`` on 127.0.0.1:``port`` (0 = any free port) in a background thread,
-    ``latency`` seconds late on every request."""
+    ``latency`` seconds late on every request; ``quota``: enforce Azure's read quotas
+    (``fakeazure.quota.AZURE``, or ``AZURE.scaled(k)`` for tests)."""
     app = FakeAzure(tenant, "")
     app.latency = latency
+    if quota is not None:
+        users = sum(
+            1
+            for o in tenant.directory_objects().values()
+            if str(o.get("@odata.type", "")).endswith(".user")
+        )
+        app.throttle = Quota(quota, tenant.tenant_id, users)
     server = _Server(("127.0.0.1", port), _handler(app))
     app.base = f"http://127.0.0.1:{server.server_address[1]}"
 
