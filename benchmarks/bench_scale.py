@@ -183,6 +183,7 @@ def run(
         "members": members,
         "throttled": throttled,  # 429s received, on the wire or inside a batch
         "paced": collector.pacer.waited,  # seconds requests waited for the read bucket
+        "slowed": collector.pacer.slowed,
     }
 
 
@@ -202,25 +203,39 @@ def _kinds(k: Counter[str]) -> str:
 
 
 def bench_quota(n: int, latency: float, concurrency: int, scale: float) -> None:
-    """The batched collection without quotas (the baseline), then against the fake enforcing
-    Azure's read quotas (``scale`` 1: the published figures), in the same run."""
-    base = run("resources", n, latency, concurrency=concurrency)
-    new = run("resources", n, latency, quota=scale, concurrency=concurrency)
-    what = "Azure's read quotas" + ("" if scale == 1 else f" scaled by {scale:g}")
-    print(f"N = {n} resources, {latency * 1000:.0f} ms latency, concurrency {concurrency}, batched")
-    for name, r in (("no quota (baseline)", base), (what, new)):
-        print(
-            f"  {name:28} {r['status']:8} {r['wall']:6.1f}s wall {r['cpu']:6.1f}s CPU"
-            f"  {r['requests']:>6} wire requests ({r['batched']} inside batches),"
-            f" {r['throttled']} 429s received, {r['paced']:.1f}s waited for the bucket"
-        )
-    print(
-        f"  quota/baseline: wall {new['wall'] / base['wall']:.2f},"
-        f" wire requests {new['requests'] / base['requests']:.3f}"
+    """Batched collections in one run: without quotas and without pacing (the baseline), then
+    against the fake enforcing Azure's read quotas (``scale`` 1: the published figures), paced
+    as ``collect`` is, and the same with pacing off (what the pacing saves)."""
+    from snapdiff.collect.pacing import AZURE_READS, ReadQuota
+
+    paced = AZURE_READS if scale == 1 else ReadQuota(AZURE_READS.size // scale, 25.0 * scale)
+    what = "Azure's quotas" + ("" if scale == 1 else f" / {scale:g}")
+    runs = (
+        ("no quota, no pacing", None, None),
+        (f"{what}, paced", scale, paced),
+        (f"{what}, pacing off", scale, None),
     )
+    out = [
+        (name, run("resources", n, latency, quota=q, concurrency=concurrency, read_quota=r))
+        for name, q, r in runs
+    ]
+    print(f"N = {n} resources, {latency * 1000:.0f} ms latency, concurrency {concurrency}, batched")
+    for name, r in out:
+        print(
+            f"  {name:32} {r['status']:8} {r['wall']:6.1f}s wall {r['cpu']:6.1f}s CPU"
+            f"  {r['requests']:>6} wire requests ({r['batched']} answers inside batches),"
+            f" {r['throttled']} 429s received; {r['slowed']} requests or batches waited"
+            f" for the bucket, {r['paced']:.0f}s summed over the workers"
+        )
+    base = out[0][1]
+    for name, r in out[1:]:
+        print(
+            f"  {name} / baseline: wall {r['wall'] / base['wall']:.2f},"
+            f" wire requests {r['requests'] / base['requests']:.3f}"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"  peak RSS of the collector process (both runs; the fake Azure is a child): {peak:.0f} MB"
+        f"  peak RSS of the collector process (all runs; the fake Azure is a child): {peak:.0f} MB"
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +34,7 @@ from .fetcher import (
     _Restart,
 )
 from .guard import describe
-from .pacing import Pacer
+from .pacing import Pacer, bucket_of
 
 API_VERSION = "2020-06-01"
 MAX_ITEMS = 20
@@ -192,7 +192,7 @@ class ArmBatcher:
                 {"name": str(n), "httpMethod": "GET", "url": it.url} for n, it in enumerate(batch)
             ]
         }
-        self.pacer.wait()
+        self.pacer.take(Counter(bucket_of(it.url) for it in batch))  # each item is a read
         started = time.time()
         token = current.set(FetchContext(None, source, split_body=True))
         try:
@@ -209,7 +209,7 @@ class ArmBatcher:
         with self._lock:
             self.batches += 1
         http = resp.http_response
-        self.pacer.observe(dict(http.headers))
+        self.pacer.observe(f"{self.base}/batch", http.status_code, http.headers)
         carrier = resp.context.get("snapdiff_exchange_id")
         if not 200 <= http.status_code < 300:
             if self.supported is None and http.status_code in UNSUPPORTED:
@@ -258,6 +258,7 @@ class ArmBatcher:
             status = int(answer.get("httpStatusCode") or 0) or None
             headers = {str(k): str(v) for k, v in (answer.get("headers") or {}).items()}
             content = answer.get("content")
+        self.pacer.observe(it.url, status, headers)
         f = self._start(it)
         token = current.set(f.context())
         try:

@@ -65,7 +65,7 @@ from .clouds import Cloud, check_endpoints
 from .credentials import check_credential
 from .fetcher import Fetcher, FetchFailed
 from .guard import Clock, CollectionStopped, Limits, RunGuard, Watchdog, describe
-from .pacing import Pacer
+from .pacing import AZURE_READS, Pacer, PacingPolicy, ReadQuota
 from .progress import Live, SourceProgress, Ticker
 from .reserve import DiskReserve
 from .resume import DEFAULT_MAX_AGE, INTERVAL, Reuser, find_resumable
@@ -104,6 +104,8 @@ class CollectOptions:
     live: Live | None = None  # called a few times a second with per-source counts
     resume: str | None = None  # collect --resume: "latest" or a snapshot reference
     max_age: timedelta = DEFAULT_MAX_AGE  # --max-age: oldest answer a resume may reuse
+    # ARM's read bucket the run paces itself to (None: no pacing, only Retry-After on 429s)
+    read_quota: ReadQuota | None = AZURE_READS
 
     def limits(self) -> Limits:
         return Limits(
@@ -152,7 +154,12 @@ class Collector:
         self.guard.essential = {host_of(opts.cloud.arm)}  # without ARM there is no run
         self._skip: set[str] = set()  # sources known to have nothing to fetch in this run
         self._mg_missing: str | None = None  # the management-group listing's outcome if not ok
-        self.pacer = Pacer(budget=opts.concurrency)  # one budget for ARM and Graph
+        self.pacer = Pacer(  # one budget for ARM and Graph; ARM reads kept to the quota
+            budget=opts.concurrency,
+            quota=opts.read_quota,
+            sleep=self.guard.wait,  # a stop cuts the wait short
+            clock=self.guard.clock,
+        )
         self.batcher: Any = None
         self.reuser: Reuser | None = None  # --resume
         self._signals = _signals_as_interrupts()
@@ -185,20 +192,24 @@ class Collector:
             transport=transport(),
         )
 
-        def pipeline(auth: Any) -> list[Any]:
+        def pipeline(auth: Any, *paced: Any) -> list[Any]:
             return [
                 policies.RequestIdPolicy(),
                 policies.HeadersPolicy(),
                 policies.UserAgentPolicy(sdk_moniker=f"snapdiff/{__version__}"),
                 *per_call,
                 retry(),
+                *paced,  # per attempt: a retry is a read too
                 auth,
                 CapturePolicy(recorder),
             ]
 
         arm: ARMPipelineClient[HttpRequest, HttpResponse] = ARMPipelineClient(
             base_url=cloud.arm,
-            policies=pipeline(ARMChallengeAuthenticationPolicy(self.credential, cloud.arm_scope)),
+            policies=pipeline(
+                ARMChallengeAuthenticationPolicy(self.credential, cloud.arm_scope),
+                PacingPolicy(self.pacer),
+            ),
             transport=transport(),
         )
         vault: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(

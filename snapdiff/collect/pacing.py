@@ -1,18 +1,45 @@
-"""Pacing shared by every source: one bounded budget of requests in flight, and slowing down
-when ARM's ``x-ms-ratelimit-remaining-*`` headers run low, before 429s arrive."""
+"""Pacing shared by every source: one bounded budget of requests in flight, and ARM's read
+quota kept before 429s arrive.
+
+ARM meters reads with a token bucket per subscription and security principal (250 reads,
+refilled at 25 a second), and the tenant scope (paths outside ``/subscriptions/{id}``) the
+same. ``Pacer`` keeps a copy of each bucket the run draws from: a request takes its token here
+before it is sent (every inner request of a ``/batch`` too: ARM does not publish how it counts
+them, so they are counted as if sent alone), and waits when the copy is empty. Each answer's
+``x-ms-ratelimit-remaining-subscription-reads`` (or ``-tenant-reads``) brings the copy down
+when someone else draws from the same bucket; a 429 empties it.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 _NUMBER = re.compile(r"(?:^|[;:,\s])(\d+)(?=$|[,\s])")
+_SUBSCRIPTION = re.compile(r"/subscriptions/([^/?#]+)", re.IGNORECASE)
+TENANT = "tenant"
 
 
-def remaining(headers: dict[str, str]) -> int | None:
+@dataclass(frozen=True)
+class ReadQuota:
+    """An ARM read bucket: ``size`` tokens, refilled at ``refill`` a second."""
+
+    size: float = 250.0
+    refill: float = 25.0
+
+
+AZURE_READS = ReadQuota()  # Azure's published figures (2024 token-bucket model)
+
+
+def remaining(headers: Mapping[str, str]) -> int | None:
     """The smallest ``x-ms-ratelimit-remaining-*`` count in ``headers`` (the resource
     provider form ``Name3Min;197,Name30Min;1297`` included), or None."""
     low: int | None = None
@@ -25,44 +52,136 @@ def remaining(headers: dict[str, str]) -> int | None:
     return low
 
 
+def bucket_of(url: str) -> str:
+    """The read bucket an ARM request draws from: ``subscription:<id>`` or ``tenant``."""
+    m = _SUBSCRIPTION.match(urlsplit(url).path)
+    return f"subscription:{m.group(1).lower()}" if m else TENANT
+
+
+def reads_left(headers: Mapping[str, str], bucket: str) -> int | None:
+    """What ARM says is left in ``bucket`` (only that bucket's header: a resource provider's
+    own windows and the all-principals global count are other limits)."""
+    want = "x-ms-ratelimit-remaining-" + (
+        "tenant-reads" if bucket == TENANT else "subscription-reads"
+    )
+    for k, v in headers.items():
+        if k.lower() == want:
+            try:
+                return int(str(v).strip())
+            except ValueError:
+                return None
+    return None
+
+
+class _Bucket:
+    def __init__(self, q: ReadQuota, now: float):
+        self.q, self.tokens, self.at = q, q.size, now
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.q.size, self.tokens + (now - self.at) * self.q.refill)
+        self.at = now
+
+
 class Pacer:
-    """``budget`` requests in flight at most; below ``low`` remaining reads, wait for the
-    bucket to refill (ARM refills 25 reads a second) before the next request."""
+    """``budget`` requests in flight at most, and ARM reads held to ``quota`` per bucket
+    (None: never wait; for a host whose quota is raised, and for tests that show why)."""
 
     def __init__(
         self,
         budget: int = 8,
-        low: int = 25,
-        refill_per_s: float = 25.0,
-        sleep: Callable[[float], None] = time.sleep,
+        quota: ReadQuota | None = AZURE_READS,
+        sleep: Callable[[float], object] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.budget = max(1, budget)
-        self.low = low
-        self.refill = refill_per_s
+        self.quota = quota
         self.sleep = sleep
+        self.clock = clock
         self._slots = threading.BoundedSemaphore(self.budget)
         self._lock = threading.Lock()
-        self._not_before = 0.0
-        self.slowed = 0  # times a request waited for the bucket
-        self.waited = 0.0
+        self._buckets: dict[str, _Bucket] = {}
+        self.slowed = 0  # requests (or batches) that waited for a bucket
+        self.waited = 0.0  # seconds they waited, summed
 
     @contextmanager
     def slot(self) -> Iterator[None]:
         with self._slots:
             yield
 
-    def observe(self, headers: dict[str, str]) -> None:
-        left = remaining(headers)
-        if left is not None and left < self.low:
-            delay = (self.low - left) / self.refill
-            with self._lock:
-                self._not_before = max(self._not_before, time.time() + delay)
+    def _bucket(self, key: str, now: float) -> _Bucket:
+        assert self.quota is not None
+        b = self._buckets.get(key)
+        if b is None:
+            b = self._buckets[key] = _Bucket(self.quota, now)
+        b.refill(now)
+        return b
 
-    def wait(self) -> None:
+    def take(self, counts: Mapping[str, int]) -> float:
+        """Take ``counts[bucket]`` tokens from each bucket, waiting until the emptiest has
+        them; returns the seconds waited. Tokens are reserved at once (a bucket may go below
+        zero), so requests waiting together are served in turn, not all at the same moment."""
+        if self.quota is None or not counts:
+            return 0.0
         with self._lock:
-            delay = self._not_before - time.time()
+            now = self.clock()
+            delay = 0.0
+            for key, n in counts.items():
+                b = self._bucket(key, now)
+                b.tokens -= n
+                if b.tokens < 0:
+                    delay = max(delay, -b.tokens / self.quota.refill)
             if delay > 0:
                 self.slowed += 1
                 self.waited += delay
         if delay > 0:
             self.sleep(delay)
+        return delay
+
+    def take_for(self, url: str) -> float:
+        return self.take({bucket_of(url): 1})
+
+    def observe(self, url: str, status: int | None, headers: Mapping[str, str]) -> None:
+        """An answer to a request to ``url``: ARM's count (never raised here: tokens taken
+        for requests still in flight are not in it yet), or an empty bucket on a 429."""
+        if self.quota is None:
+            return
+        key = bucket_of(url)
+        left = reads_left(headers, key)
+        if status == 429:
+            left = 0 if left is None else min(left, 0)
+        if left is None:
+            return
+        with self._lock:
+            b = self._bucket(key, self.clock())
+            b.tokens = min(b.tokens, float(left))
+
+
+def _is_batch(url: str) -> bool:
+    return urlsplit(url).path.rstrip("/").lower().endswith("/batch")
+
+
+class PacingPolicy(SansIOHTTPPolicy):
+    """Every attempt of a single ARM GET takes its token first (a retry is a read too), and
+    its answer corrects the pacer's copy of the bucket. ``/batch`` is paced item by item by
+    ``ArmBatcher`` instead."""
+
+    def __init__(self, pacer: Pacer):
+        self.pacer = pacer
+
+    @staticmethod
+    def _paced(request: PipelineRequest) -> bool:
+        http = request.http_request
+        return http.method == "GET" and not _is_batch(http.url)
+
+    def on_request(self, request: PipelineRequest) -> None:
+        if self._paced(request):
+            self.pacer.take_for(request.http_request.url)
+
+    def on_response(
+        self,
+        request: PipelineRequest,
+        response: PipelineResponse,
+    ) -> None:
+        if self._paced(request):
+            http = response.http_response
+            self.pacer.observe(request.http_request.url, http.status_code, http.headers)
