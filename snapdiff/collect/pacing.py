@@ -35,6 +35,12 @@ class ReadQuota:
     size: float = 250.0
     refill: float = 25.0
 
+    @property
+    def reserve(self) -> float:
+        """Tokens left unused: ARM counts a read when it arrives, a moment after it was
+        counted here, and its refill may not be as smooth as this copy's."""
+        return self.size / 10
+
 
 AZURE_READS = ReadQuota()  # Azure's published figures (2024 token-bucket model)
 
@@ -118,8 +124,9 @@ class Pacer:
 
     def take(self, counts: Mapping[str, int]) -> float:
         """Take ``counts[bucket]`` tokens from each bucket, waiting until the emptiest has
-        them; returns the seconds waited. Tokens are reserved at once (a bucket may go below
-        zero), so requests waiting together are served in turn, not all at the same moment."""
+        them (and ``reserve`` more); returns the seconds waited. Tokens are taken at once (a
+        bucket may go below zero), so requests waiting together are served in turn, not all
+        at the same moment."""
         if self.quota is None or not counts:
             return 0.0
         with self._lock:
@@ -128,8 +135,8 @@ class Pacer:
             for key, n in counts.items():
                 b = self._bucket(key, now)
                 b.tokens -= n
-                if b.tokens < 0:
-                    delay = max(delay, -b.tokens / self.quota.refill)
+                if b.tokens < self.quota.reserve:
+                    delay = max(delay, (self.quota.reserve - b.tokens) / self.quota.refill)
             if delay > 0:
                 self.slowed += 1
                 self.waited += delay
