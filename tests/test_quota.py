@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+from fakeazure.cassettes import FIXED_INTERVAL
 from fakeazure.quota import AZURE, Limits, Quota, graph_cost, principal_of
 from fakeazure.server import FakeAzure, serve
 from fakeazure.synthetic import synthetic_tenant
@@ -254,7 +255,7 @@ def _collect(tmp_path, name: str, quota: Limits | None, read_quota: ReadQuota | 
     ):
         opts = CollectOptions(
             cloud=resolve_cloud("custom", arm=base, graph=base),
-            scope=Scope.from_env(environ={}),
+            scope=Scope.from_env(environ={"APP_INSIGHTS_INTERVAL": FIXED_INTERVAL}),
             read_quota=read_quota,
         )
         collector = Collector(store, StaticTokenCredential(), opts)
