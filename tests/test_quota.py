@@ -244,7 +244,9 @@ SCALE = 10  # buckets of 25 reads refilled at 250 a second
 N = 2000  # about 300 reads through /batch, in one subscription
 
 
-def _collect(tmp_path, name: str, quota: Limits | None, read_quota: ReadQuota | None):
+def _collect(
+    tmp_path, name: str, quota: Limits | None, read_quota: ReadQuota | None, batch: bool = True
+):
     with socket.socket() as s:  # the tenant's vault URIs and next links name the port
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -257,6 +259,7 @@ def _collect(tmp_path, name: str, quota: Limits | None, read_quota: ReadQuota | 
             cloud=resolve_cloud("custom", arm=base, graph=base),
             scope=Scope.from_env(environ={"APP_INSIGHTS_INTERVAL": FIXED_INTERVAL}),
             read_quota=read_quota,
+            batch=batch,
         )
         collector = Collector(store, StaticTokenCredential(), opts)
         result = collector.run()
@@ -288,3 +291,14 @@ def test_pacing_is_what_keeps_the_collector_out_of_a_429_storm(tmp_path):
     assert storm_429 >= 30 and storm_counted == storm_429, seen
     # ... and every run still ends with the same securiCAD JSON.
     assert paced == free and storm == free
+
+
+@pytest.mark.loopback
+def test_single_gets_are_paced_too(tmp_path):
+    """``--no-batch``: every per-resource GET (and every retry) takes its token first."""
+    scaled = AZURE.scaled(SCALE)
+    reads = ReadQuota(scaled.arm_bucket, scaled.arm_refill)
+    _, paced_429, counted, pacer, inner = _collect(tmp_path, "single", scaled, reads, batch=False)
+    assert inner == 0  # nothing went through /batch
+    assert paced_429 <= 3 and counted == paced_429, paced_429
+    assert pacer.slowed > 100  # most GETs waited once the first bucket was spent
