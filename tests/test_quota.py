@@ -302,3 +302,15 @@ def test_single_gets_are_paced_too(tmp_path):
     assert inner == 0  # nothing went through /batch
     assert paced_429 <= 3 and counted == paced_429, paced_429
     assert pacer.slowed > 100  # most GETs waited once the first bucket was spent
+
+
+def test_batches_take_turns_between_buckets():
+    from snapdiff.collect.batch import Job, _by_turns, _Item
+
+    def batch(sub: str, n: int) -> list[_Item]:
+        job = Job("storage:blob", f"{sub}/x{n}", f"{sub}/x{n}", {}, False)
+        return [_Item(job, f"https://m{sub}/x{n}")]
+
+    batches = [batch(SUB_A, 1), batch(SUB_A, 2), batch(SUB_A, 3), batch(SUB_B, 4), batch("", 5)]
+    order = [b[0].url.rsplit("/x", 1)[1] for b in _by_turns(batches)]
+    assert order == ["1", "4", "5", "2", "3"]  # A, B, tenant, then the rest of A in order

@@ -131,7 +131,7 @@ class ArmBatcher:
             if wait > 0:
                 self.sleep(wait)
             with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-                results = list(pool.map(self._send, self._batches(pending)))
+                results = list(pool.map(self._send, _by_turns(self._batches(pending))))
             pending = [i for more in results for i in more]
         return list(self.alone)
 
@@ -324,6 +324,22 @@ class ArmBatcher:
                 except ValueError:
                     break
         return min(self.retry_backoff * (2 ** (attempt - 1)), 60.0)
+
+
+def _by_turns(batches: list[list[_Item]]) -> list[list[_Item]]:
+    """``batches`` reordered to take turns between the read buckets they draw from (the
+    subscription of their first item): listed in id order, a subscription's batches come
+    together, and the workers would all wait on one bucket while the others stay full."""
+    turns: dict[str, deque[list[_Item]]] = {}
+    for b in batches:
+        turns.setdefault(bucket_of(b[0].url), deque()).append(b)
+    out: list[list[_Item]] = []
+    while turns:
+        for key in list(turns):
+            out.append(turns[key].popleft())
+            if not turns[key]:
+                del turns[key]
+    return out
 
 
 def _no_status(answer: dict[str, Any] | None) -> str:
