@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import replace
 
 import pytest
 
@@ -295,8 +296,10 @@ def test_pacing_is_what_keeps_the_collector_out_of_a_429_storm(tmp_path):
 
 @pytest.mark.loopback
 def test_single_gets_are_paced_too(tmp_path):
-    """``--no-batch``: every per-resource GET (and every retry) takes its token first."""
-    scaled = AZURE.scaled(SCALE)
+    """``--no-batch``: every per-resource GET (and every retry) takes its token first. One at
+    a time the collector sends fewer than 250 GETs a second here, so the bucket is smaller and
+    slower: 10 reads refilled at 40 a second."""
+    scaled = replace(AZURE.scaled(SCALE), arm_bucket=10, arm_refill=40.0)
     reads = ReadQuota(scaled.arm_bucket, scaled.arm_refill)
     _, paced_429, counted, pacer, inner = _collect(tmp_path, "single", scaled, reads, batch=False)
     assert inner == 0  # nothing went through /batch
