@@ -586,3 +586,74 @@ def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
         "SELECT id, hash FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
     )
     return {i.lower(): h for i, h in cur}
+
+
+# -- what access recomputes (snapdiff.access.incremental) --------------------------------------
+# A resource's access columns, as the index holds them: id as stored, type, name, subscription
+# column, ``scad`` tag.
+AccessRow = tuple[str, str, str, str, str | None]
+_ACCESS_COLS = "id, type, name, sub, cia"
+
+
+def access_changes(
+    a: SnapshotView, b: SnapshotView
+) -> tuple[dict[str, AccessRow], dict[str, AccessRow]] | None:
+    """The resource rows of two indexed snapshots of one store that differ beyond the default
+    noise rules, or that only one of them holds: (A's, B's) access columns by lower-cased id,
+    read only in buckets whose digests differ. None when either has no index or they sit in
+    different stores."""
+    if a.store is not b.store or not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+        return None
+    buckets = differing_buckets(a, b, RESOURCE, raw=False)
+    cols = _ACCESS_COLS + ", hash"
+    ra = {r[0].lower(): r for r in _in_buckets(a, RESOURCE, cols, buckets)}
+    rb = {r[0].lower(): r for r in _in_buckets(b, RESOURCE, cols, buckets)}
+    same = {k for k, r in ra.items() if k in rb and rb[k][5] == r[5]}
+    return (
+        {k: r[:5] for k, r in ra.items() if k not in same},
+        {k: r[:5] for k, r in rb.items() if k not in same},
+    )
+
+
+def resources_per_subscription(view: SnapshotView) -> dict[str, int]:
+    """How many resources each subscription column (as stored) holds, from the index."""
+    return dict(
+        view.store.conn.execute(
+            "SELECT sub, count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ? GROUP BY sub",
+            (view.id, RESOURCE),
+        ).fetchall()
+    )
+
+
+def resources_maybe_in(
+    view: SnapshotView, subs: Iterable[str], groups: Iterable[str], *, odd_ids: bool = False
+) -> list[AccessRow]:
+    """Access columns of every indexed resource whose subscription column is one of ``subs``
+    (lower-cased), or whose resource group is named in ``groups`` (lower-cased, in any
+    subscription); ``odd_ids``: also every resource whose id does not start with
+    ``/subscriptions/``. A superset, for the caller to sift: SQLite lowers ASCII only, so rows
+    whose subscription or resource-group column is not plain ASCII come too, and, when
+    ``groups`` is asked for, rows whose resource-group column is not the group in their id."""
+    subs, groups = sorted(set(subs)), sorted(set(groups))
+    if not subs and not groups and not odd_ids:
+        return []
+    where = [
+        "lower(sub) IN (SELECT value FROM json_each(?))",
+        "length(CAST(sub AS BLOB)) != length(sub)",
+    ]
+    args: list[Any] = [view.id, RESOURCE, json.dumps(subs)]
+    if groups:
+        where += [
+            "lower(rg) IN (SELECT value FROM json_each(?))",
+            "length(CAST(rg AS BLOB)) != length(rg)",
+            "instr(lower(id), '/resourcegroups/' || lower(rg) || '/') = 0",
+        ]
+        args.append(json.dumps(groups))
+    if odd_ids:
+        where.append("NOT (id LIKE '/subscriptions/%')")
+    return view.store.conn.execute(
+        f"SELECT {_ACCESS_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ? AND ("
+        + " OR ".join(where)
+        + ")",
+        args,
+    ).fetchall()
