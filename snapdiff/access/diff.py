@@ -116,6 +116,15 @@ class _Differ:
         self.roles_changed = frozenset(
             g for g in ra.keys() | rb.keys() if ra.get(g) != rb.get(g) or ra.get(g) is None
         )
+        # scopes holding a grant of such a role: only through them do candidates depend on
+        # the resource type when both sides' types agree
+        self._typed = {
+            s
+            for x in (xa, xb)
+            for s, gs in x.x.grants.items()
+            if any(g.role in self.roles_changed for g in gs)
+        }
+        self._candidates: dict[Any, frozenset[str] | None] = {}
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -157,6 +166,14 @@ class _Differ:
         """Principals whose access may differ between profile ``ka`` (A) and ``kb`` (B): those
         of grants on only one side or whose role changed, and membership changes of groups
         granted on both; None (everyone) when deny assignments differ."""
+        (ta, ca, _), (tb, cb, _) = ka, kb
+        typed = ta != tb or any(s in self._typed for s in ca + cb)
+        k = (ta, ca, tb, cb) if typed else (ca, cb)
+        if k not in self._candidates:
+            self._candidates[k] = self._candidates_of(ka, kb)
+        return self._candidates[k]
+
+    def _candidates_of(self, ka: Any, kb: Any) -> frozenset[str] | None:
         ea, eb = self.xa.expander, self.xb.expander
         (ta, ca, _), (tb, cb, _) = ka, kb
         da = {d for s in ca for d in self.xa.x.denies.get(s, ())}

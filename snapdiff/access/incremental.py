@@ -165,19 +165,21 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     # the inputs without resources first: they say which scopes are dirty
     ia, ib = load_inputs(a, {}, counts_a), load_inputs(b, {}, counts_b)
     d = dirty(ia, ib)
+    gone, new = rows_a.keys() - rows_b.keys(), rows_b.keys() - rows_a.keys()
     ra = {k: resource(r) for k, r in rows_a.items()}
     rb = {k: resource(r) for k, r in rows_b.items()}
-    ca, cb = _candidates(a, d), _candidates(b, d)
-    for k, r in ca.items():
-        ra.setdefault(k, r)
-        if k not in rows_a and k not in rows_b:  # unchanged: B holds the same row
-            rb.setdefault(k, r)
-    for k, r in cb.items():
-        rb.setdefault(k, r)
-        if k not in rows_a and k not in rows_b:
+    for k in [k for k in ra.keys() & rb.keys() if ra[k] == rb[k]]:
+        del ra[k], rb[k]  # changed in fields access does not read
+    # below a dirty scope: in both snapshots, the same record unless changed (already there)
+    for k, r in _candidates(a, d).items():
+        if k not in gone:
             ra.setdefault(k, r)
+            rb.setdefault(k, r)
+    for k, r in _candidates(b, d).items():
+        if k not in new:
+            ra.setdefault(k, r)
+            rb.setdefault(k, r)
     same = sorted(ra.keys() & rb.keys())
-    gone, new = rows_a.keys() - rows_b.keys(), rows_b.keys() - rows_a.keys()
     pairs = [(ra[k], rb[k], False) for k in same] + moves(ra, gone, rb, new)
     untouched = dict(counts_a)
     for k in _chain(same, gone):
