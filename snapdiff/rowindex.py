@@ -598,13 +598,19 @@ _ACCESS_COLS = "id, type, name, sub, cia"
 def access_changes(
     a: SnapshotView, b: SnapshotView
 ) -> tuple[dict[str, AccessRow], dict[str, AccessRow]] | None:
-    """The resource rows of two indexed snapshots of one store that differ beyond the default
-    noise rules, or that only one of them holds: (A's, B's) access columns by lower-cased id,
-    read only in buckets whose digests differ. None when either has no index or they sit in
-    different stores."""
-    if a.store is not b.store or not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+    """The resource rows of two indexed snapshots that differ beyond the default noise rules,
+    or that only one of them holds: (A's, B's) access columns by lower-cased id, read only in
+    buckets whose digests differ (the snapshots may sit in different stores). None when either
+    has no index."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
         return None
-    buckets = differing_buckets(a, b, RESOURCE, raw=False)
+    da, db = (_digests(v, RESOURCE) for v in (a, b))
+    if da is None or db is None or len(da) != len(db):
+        raise StoreError(
+            f"the row index of snapshot {a.id if da is None else b.id} has no bucket digests;"
+            " rebuild it with snapdiff index --rebuild"
+        )
+    buckets = [n for n in range(len(da) // 8) if da[n * 8 : n * 8 + 8] != db[n * 8 : n * 8 + 8]]
     cols = _ACCESS_COLS + ", hash"
     ra = {r[0].lower(): r for r in _in_buckets(a, RESOURCE, cols, buckets)}
     rb = {r[0].lower(): r for r in _in_buckets(b, RESOURCE, cols, buckets)}
@@ -613,6 +619,14 @@ def access_changes(
         {k: r[:5] for k, r in ra.items() if k not in same},
         {k: r[:5] for k, r in rb.items() if k not in same},
     )
+
+
+def _digests(view: SnapshotView, kind: str) -> bytes | None:
+    """The bucket digests (after the default noise rules) of one snapshot's rows of a kind."""
+    row = view.store.conn.execute(
+        "SELECT hash FROM index_buckets WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
+    ).fetchone()
+    return None if row is None else bytes(row[0])
 
 
 def resources_per_subscription(view: SnapshotView) -> dict[str, int]:

@@ -562,3 +562,20 @@ def test_without_an_index_the_full_computation_runs(tmp_path: Path) -> None:
     d = diff_access(va, vb)
     assert [(c.principal, c.change) for c in d.changes] == [(USERS[0], "lost")]
     assert {r.id for r in d.changes[0].resources} == {r["id"] for r in w0.rows[:3]}
+
+
+def test_snapshots_in_two_stores(tmp_path: Path) -> None:
+    """The CLI opens each side's store on its own: the same file twice, or two files."""
+    rnd = random.Random(7)
+    w0 = world(rnd)
+    w1 = churn(rnd, w0, 4)
+    store, (a, b) = _store(tmp_path, w0, w1)
+    other = Store(tmp_path / "s.db", readonly=True)
+    va, vb = SnapshotView(store, a), SnapshotView(other, b)
+    assert incremental.plan(va, vb) is not None
+    full = diff_access(SnapshotView(store, a), SnapshotView(store, b), incremental=False)
+    assert diff_access(va, vb).to_dict() == full.to_dict()
+    second, (b2,) = _store(tmp_path / "two", w1)
+    va, vb = SnapshotView(store, a), SnapshotView(second, b2)
+    assert incremental.plan(va, vb) is not None
+    assert diff_access(va, vb).to_dict() == full.to_dict()

@@ -338,8 +338,8 @@ def _elig_note(sta: dict[str, str], stb: dict[str, str]) -> str:
 
 
 def diff_access(a: SnapshotView, b: SnapshotView, *, incremental: bool = True) -> AccessDiff:
-    """Effective access of ``a`` (before) against ``b`` (after). With both snapshots indexed
-    in one store, only the resources that changed rows reach are recomputed
+    """Effective access of ``a`` (before) against ``b`` (after). With both snapshots indexed,
+    only the resources that changed rows reach are recomputed
     (``snapdiff.access.incremental``); ``incremental=False``, or without an index, every
     resource is (the reference computation: both give the same answer)."""
     with paused_gc():  # millions of small acyclic objects: reference counting frees them

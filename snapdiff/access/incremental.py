@@ -11,8 +11,8 @@ one side lacks it, or when a dirty scope lies above it. Every other pair has the
 on both sides, so nobody's access to it changed: it only counts (compared, not compared, upper
 bound), per subscription, from the index's counts.
 
-The caller (``snapdiff.access.diff``) runs the full computation when there is no plan: either
-snapshot has no index, or they sit in different stores.
+The caller (``snapdiff.access.diff``) runs the full computation when there is no plan (either
+snapshot has no index).
 """
 
 from __future__ import annotations
