@@ -590,18 +590,13 @@ def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
 
 # -- what access recomputes (snapdiff.access.incremental) --------------------------------------
 # A resource's access columns, as the index holds them: id as stored, type, name, subscription
-# column, ``scad`` tag.
-AccessRow = tuple[str, str, str, str, str | None]
-_ACCESS_COLS = "id, type, name, sub, cia"
+# column, ``scad`` tag; then the row's hash (after the default noise rules) and its bucket.
+AccessRow = tuple[str, str, str, str, str | None, bytes, int]
 
 
-def access_changes(
-    a: SnapshotView, b: SnapshotView
-) -> tuple[dict[str, AccessRow], dict[str, AccessRow]] | None:
-    """The resource rows of two indexed snapshots that differ beyond the default noise rules,
-    or that only one of them holds: (A's, B's) access columns by lower-cased id, read only in
-    buckets whose digests differ (the snapshots may sit in different stores). None when either
-    has no index."""
+def changed_buckets(a: SnapshotView, b: SnapshotView) -> list[int] | None:
+    """The resource buckets whose digests (after the default noise rules) differ between two
+    indexed snapshots, which may sit in different stores; None when either has no index."""
     if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
         return None
     da, db = (_digests(v, RESOURCE) for v in (a, b))
@@ -610,19 +605,10 @@ def access_changes(
             f"the row index of snapshot {a.id if da is None else b.id} has no bucket digests;"
             " rebuild it with snapdiff index --rebuild"
         )
-    buckets = [n for n in range(len(da) // 8) if da[n * 8 : n * 8 + 8] != db[n * 8 : n * 8 + 8]]
-    cols = _ACCESS_COLS + ", hash"
-    ra = {r[0].lower(): r for r in _in_buckets(a, RESOURCE, cols, buckets)}
-    rb = {r[0].lower(): r for r in _in_buckets(b, RESOURCE, cols, buckets)}
-    same = {k for k, r in ra.items() if k in rb and rb[k][5] == r[5]}
-    return (
-        {k: r[:5] for k, r in ra.items() if k not in same},
-        {k: r[:5] for k, r in rb.items() if k not in same},
-    )
+    return [n for n in range(len(da) // 8) if da[n * 8 : n * 8 + 8] != db[n * 8 : n * 8 + 8]]
 
 
 def _digests(view: SnapshotView, kind: str) -> bytes | None:
-    """The bucket digests (after the default noise rules) of one snapshot's rows of a kind."""
     row = view.store.conn.execute(
         "SELECT hash FROM index_buckets WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
     ).fetchone()
@@ -639,35 +625,41 @@ def resources_per_subscription(view: SnapshotView) -> dict[str, int]:
     )
 
 
-def resources_maybe_in(
-    view: SnapshotView, subs: Iterable[str], groups: Iterable[str], *, odd_ids: bool = False
+def access_rows(
+    view: SnapshotView,
+    buckets: Iterable[int],
+    subs: Iterable[str],
+    groups: Iterable[str],
+    *,
+    odd_ids: bool = False,
 ) -> list[AccessRow]:
-    """Access columns of every indexed resource whose subscription column is one of ``subs``
-    (lower-cased), or whose resource group is named in ``groups`` (lower-cased, in any
-    subscription); ``odd_ids``: also every resource whose id does not start with
-    ``/subscriptions/``. A superset, for the caller to sift: SQLite lowers ASCII only, so rows
-    whose subscription or resource-group column is not plain ASCII come too, and, when
-    ``groups`` is asked for, rows whose resource-group column is not the group in their id."""
-    subs, groups = sorted(set(subs)), sorted(set(groups))
-    if not subs and not groups and not odd_ids:
-        return []
+    """In one pass over a snapshot's resource rows: every row in ``buckets``, and every row
+    whose subscription column is one of ``subs`` (lower-cased) or whose resource group is named
+    in ``groups`` (lower-cased, in any subscription); ``odd_ids``: also every row whose id does
+    not start with ``/subscriptions/``. A superset, for the caller to sift: SQLite lowers ASCII
+    only, so rows whose subscription or resource-group column is not plain ASCII come too, and,
+    when ``groups`` is asked for, rows whose resource-group column is not the group in their
+    id."""
     where = [
+        "+bucket IN (SELECT value FROM json_each(?))",  # +: a scan, not an index seek per row
         "lower(sub) IN (SELECT value FROM json_each(?))",
         "length(CAST(sub AS BLOB)) != length(sub)",
     ]
-    args: list[Any] = [view.id, RESOURCE, json.dumps(subs)]
+    args: list[Any] = [view.id, RESOURCE, json.dumps(sorted(set(buckets)))]
+    args.append(json.dumps(sorted(set(subs))))
+    groups = sorted(set(groups))
     if groups:
         where += [
             "lower(rg) IN (SELECT value FROM json_each(?))",
             "length(CAST(rg AS BLOB)) != length(rg)",
-            "instr(lower(id), '/resourcegroups/' || lower(rg) || '/') = 0",
+            "(instr(id, '/resourceGroups/' || rg || '/') = 0"
+            " AND instr(lower(id), '/resourcegroups/' || lower(rg) || '/') = 0)",
         ]
         args.append(json.dumps(groups))
     if odd_ids:
         where.append("NOT (id LIKE '/subscriptions/%')")
     return view.store.conn.execute(
-        f"SELECT {_ACCESS_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ? AND ("
-        + " OR ".join(where)
-        + ")",
+        "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
+        " AND kind = ? AND (" + " OR ".join(where) + ")",
         args,
     ).fetchall()

@@ -53,7 +53,7 @@ class Dirty:
 def resource(row: rowindex.AccessRow) -> Resource:
     """A resource record from its index columns, as ``snapdiff.read.resource_records``
     builds it from the same columns."""
-    rid, rtype, name, sub, cia = row
+    rid, rtype, name, sub, cia = row[:5]
     tag = None if cia is None else parse_cia(cia)
     return Resource(rid, rtype, name, sub.lower(), None if tag is None else (tag.c, tag.i, tag.a))
 
@@ -126,8 +126,11 @@ def _under(key: str, scopes: frozenset[str]) -> bool:
     return False
 
 
-def _candidates(view: SnapshotView, d: Dirty) -> dict[str, Resource]:
-    """The resources of one side a dirty scope or subscription lies above."""
+def _read(
+    view: SnapshotView, buckets: list[int], d: Dirty
+) -> tuple[dict[str, rowindex.AccessRow], dict[str, rowindex.AccessRow]]:
+    """One side's rows in ``buckets``, and its rows a dirty scope or subscription lies above,
+    by lower id."""
     groups: set[str] = set()
     subs = set(d.subs)
     odd = False
@@ -139,12 +142,15 @@ def _candidates(view: SnapshotView, d: Dirty) -> dict[str, Resource]:
             groups.add(parts[4])
         else:  # a subscription, or a scope below it outside resource groups
             subs.add(parts[2])
-    out = {}
-    for row in rowindex.resources_maybe_in(view, subs, groups, odd_ids=odd):
+    inside = set(buckets)
+    rows, below = {}, {}
+    for row in rowindex.access_rows(view, buckets, subs, groups, odd_ids=odd):
         key = row[0].lower()
+        if row[6] in inside:
+            rows[key] = row
         if row[3].lower() in d.subs or _under(key, d.scopes):
-            out[key] = resource(row)
-    return out
+            below[key] = row
+    return rows, below
 
 
 def _subscriptions(view: SnapshotView) -> dict[str, int]:
@@ -157,28 +163,27 @@ def _subscriptions(view: SnapshotView) -> dict[str, int]:
 
 def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     """What to recompute, or None when the index cannot say (run the full computation)."""
-    got = rowindex.access_changes(a, b)
-    if got is None:
+    buckets = rowindex.changed_buckets(a, b)
+    if buckets is None:
         return None
-    rows_a, rows_b = got
     counts_a, counts_b = _subscriptions(a), _subscriptions(b)
     # the inputs without resources first: they say which scopes are dirty
     ia, ib = load_inputs(a, {}, counts_a), load_inputs(b, {}, counts_b)
     d = dirty(ia, ib)
+    (rows_a, below_a), (rows_b, below_b) = _read(a, buckets, d), _read(b, buckets, d)
+    same_hash = {k for k, r in rows_a.items() if k in rows_b and rows_b[k][5] == r[5]}
     gone, new = rows_a.keys() - rows_b.keys(), rows_b.keys() - rows_a.keys()
-    ra = {k: resource(r) for k, r in rows_a.items()}
-    rb = {k: resource(r) for k, r in rows_b.items()}
+    ra = {k: resource(r) for k, r in rows_a.items() if k not in same_hash}
+    rb = {k: resource(r) for k, r in rows_b.items() if k not in same_hash}
     for k in [k for k in ra.keys() & rb.keys() if ra[k] == rb[k]]:
         del ra[k], rb[k]  # changed in fields access does not read
     # below a dirty scope: in both snapshots, the same record unless changed (already there)
-    for k, r in _candidates(a, d).items():
-        if k not in gone:
-            ra.setdefault(k, r)
-            rb.setdefault(k, r)
-    for k, r in _candidates(b, d).items():
-        if k not in new:
-            ra.setdefault(k, r)
-            rb.setdefault(k, r)
+    for below, skip in ((below_a, gone), (below_b, new)):
+        for k, row in below.items():
+            if k not in skip and (k not in ra or k not in rb):
+                r = resource(row)
+                ra.setdefault(k, r)
+                rb.setdefault(k, r)
     same = sorted(ra.keys() & rb.keys())
     pairs = [(ra[k], rb[k], False) for k in same] + moves(ra, gone, rb, new)
     untouched = dict(counts_a)
