@@ -579,3 +579,26 @@ def test_snapshots_in_two_stores(tmp_path: Path) -> None:
     va, vb = SnapshotView(store, a), SnapshotView(second, b2)
     assert incremental.plan(va, vb) is not None
     assert diff_access(va, vb).to_dict() == full.to_dict()
+
+
+def test_under_a_dirty_scope() -> None:
+    scopes = frozenset(
+        {
+            "/subscriptions/x",
+            "/subscriptions/y/resourcegroups/g",
+            "/subscriptions/y/resourcegroups/h/providers/t/n",
+        }
+    )
+    depth = max(s.count("/") for s in scopes)
+    for key, want in [
+        ("/subscriptions/x/resourcegroups/a/providers/t/n", True),
+        ("/subscriptions/x", True),
+        ("/subscriptions/xx/resourcegroups/a", False),
+        ("/subscriptions/y/resourcegroups/g/providers/a/b", True),
+        ("/subscriptions/y/resourcegroups/gg/providers/a/b", False),
+        ("/subscriptions/y/resourcegroups/h/providers/t/n", True),
+        ("/subscriptions/y/resourcegroups/h/providers/t/n/slots/s", True),  # a child resource
+        ("/subscriptions/y/resourcegroups/h/providers/t/nn", False),
+        ("/subscriptions", False),
+    ]:
+        assert incremental._under(key, scopes, depth) is want, key

@@ -114,15 +114,16 @@ def dirty(xa: AccessInputs, xb: AccessInputs) -> Dirty:
     return Dirty(frozenset(scopes), frozenset(s[len("/subscriptions/") :] for s in subs))
 
 
-def _under(key: str, scopes: frozenset[str]) -> bool:
-    """Whether ``key`` is one of ``scopes`` or lies below one."""
+def _under(key: str, scopes: frozenset[str], depth: int) -> bool:
+    """Whether ``key`` is one of ``scopes`` or lies below one (``depth``: the most slashes in
+    a scope)."""
     if key in scopes:
         return True
-    i = key.find("/", 1)
-    while i > 0:
-        if key[:i] in scopes:
+    prefix = ""
+    for part in key.split("/", depth + 1)[1 : depth + 1]:
+        prefix += "/" + part
+        if prefix in scopes:
             return True
-        i = key.find("/", i + 1)
     return False
 
 
@@ -143,12 +144,13 @@ def _read(
         else:  # a subscription, or a scope below it outside resource groups
             subs.add(parts[2])
     inside = set(buckets)
+    depth = max((s.count("/") for s in d.scopes), default=0)
     rows, below = {}, {}
     for row in rowindex.access_rows(view, buckets, subs, groups, odd_ids=odd):
         key = row[0].lower()
         if row[6] in inside:
             rows[key] = row
-        if row[3].lower() in d.subs or _under(key, d.scopes):
+        if row[3].lower() in d.subs or _under(key, d.scopes, depth):
             below[key] = row
     return rows, below
 
