@@ -456,6 +456,8 @@ def test_new_owner_on_a_resource_group(tmp_path: Path) -> None:
     assert {rb.id.lower() for _, rb, _ in p.pairs} == want
     assert p.untouched == {SUBS[0]: 1, SUBS[1]: 1, SUBS[2]: 1}
     d = diff_access(va, vb)
+    for v in (va, vb):  # no side read every resource record, nor built the full access
+        assert "read.resource_records" not in v._cache and "access" not in v._cache
     assert d.resources_compared == 5
     assert [(c.principal, c.change, c.causes) for c in d.changes] == [
         (USERS[3], "gained", [f"new assignment: Owner at {rg}"])

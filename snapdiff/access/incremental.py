@@ -17,8 +17,8 @@ snapshot has no index).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from .. import rowindex
 from ..read.resources import parse_cia
@@ -189,12 +189,7 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     same = sorted(ra.keys() & rb.keys())
     pairs = [(ra[k], rb[k], False) for k in same] + moves(ra, gone, rb, new)
     untouched = dict(counts_a)
-    for k in _chain(same, gone):
+    for k in chain(same, gone):
         untouched[ra[k].subscription] -= 1
     ia.resources, ib.resources = ra, rb
     return Plan(Access(ia), Access(ib), pairs, {s: n for s, n in untouched.items() if n})
-
-
-def _chain(*keys: Iterable[str]) -> Iterable[str]:
-    for ks in keys:
-        yield from ks
