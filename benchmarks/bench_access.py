@@ -225,7 +225,7 @@ def incremental(sizes: list[int], repeat: int) -> None:
                 reached = len({r.id for c in got[True].changes for r in c.resources})
                 print(
                     f"  {label + ':':26s} full {t_full:6.3f} s, incremental {t_inc:6.3f} s"
-                    f" = {t_full / t_inc:5.1f}x faster ({len(got[True].changes)} changes"
+                    f": speed-up {t_full / t_inc:4.1f}x ({len(got[True].changes)} changes"
                     f" reaching {reached:,} resources)"
                 )
             store.close()
