@@ -143,13 +143,11 @@ def _read(
             groups.add(parts[4])
         else:  # a subscription, or a scope below it outside resource groups
             subs.add(parts[2])
-    inside = set(buckets)
     depth = max((s.count("/") for s in d.scopes), default=0)
-    rows, below = {}, {}
-    for row in rowindex.access_rows(view, buckets, subs, groups, odd_ids=odd):
+    rows = {r[0].lower(): r for r in rowindex.rows_in_buckets(view, buckets)}
+    below = {}
+    for row in rowindex.rows_maybe_in(view, subs, groups, odd_ids=odd):
         key = row[0].lower()
-        if row[6] in inside:
-            rows[key] = row
         if row[3].lower() in d.subs or _under(key, d.scopes, depth):
             below[key] = row
     return rows, below
