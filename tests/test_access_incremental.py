@@ -604,3 +604,26 @@ def test_under_a_dirty_scope() -> None:
         ("/subscriptions", False),
     ]:
         assert incremental._under(key, scopes, depth) is want, key
+
+
+def test_eligibility_note_that_resources_not_recomputed_decide(tmp_path: Path) -> None:
+    """PIM eligibility unreadable differently in two subscriptions: the note names the one of
+    the last resource in id order, which the plan does not know, so the full computation
+    runs (and says what it always said)."""
+    w0 = _fixed()
+    elig = "authorization:roleEligibilityScheduleInstances"
+    w0.failed[(elig, f"/subscriptions/{SUBS[0]}")] = "forbidden"
+    w1 = copy.deepcopy(w0)
+    w1.failed[(elig, f"/subscriptions/{SUBS[1]}")] = "forbidden"
+    store, (a, b) = _store(tmp_path, w0, w1)
+    va, vb = SnapshotView(store, a), SnapshotView(store, b)
+    inc = diff_access(va, vb)
+    assert "access" in va._cache  # the full computation's Access: the plan was not used
+    full = diff_access(SnapshotView(store, a), SnapshotView(store, b), incremental=False)
+    assert inc.to_dict() == full.to_dict()
+    # the resource of the second subscription sorts after those of the first
+    assert inc.not_compared[-1] == {
+        "subject": "PIM-eligible access",
+        "reason": "PIM-eligible assignments: ok in A, forbidden in B; eligible changes the"
+        " unreadable side decides are not compared",
+    }
