@@ -296,7 +296,7 @@ def churn(rnd: random.Random, w: World, ops: int) -> World:
     """A copy of ``w`` with ``ops`` random changes, every kind the access diff reads."""
     w = copy.deepcopy(w)
     for _ in range(ops):
-        op = rnd.randrange(20)
+        op = rnd.randrange(22)
         if op == 0:
             add_assignment(rnd, w)
         elif op == 1 and w.assignments:
@@ -362,6 +362,15 @@ def churn(rnd: random.Random, w: World, ops: int) -> World:
             if w.assignments:
                 a = rnd.choice(w.assignments)
                 a["role"] = rnd.choice(list(_ROLE_NAMES))
+        elif op == 19:  # a role definition cannot be read, or can again
+            key = ("authorization:roleDefinition", rnd.choice(list(_ROLE_NAMES)))
+            if key in w.failed:
+                del w.failed[key]
+            else:
+                w.failed[key] = "failed"
+        elif op == 20:  # the id's casing drifts (Resource Graph does this): the same resource
+            r = rnd.choice(w.rows)
+            r["id"] = r["id"].replace("/resourceGroups/", "/resourcegroups/")
         else:  # a group's membership: a user joins a group assigned somewhere
             g = rnd.choice(GROUPS)
             if rnd.choice(USERS) not in w.members.get(g, []):
