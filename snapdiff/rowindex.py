@@ -22,7 +22,7 @@ import hashlib
 import json
 import marshal
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from json.scanner import make_scanner
 from typing import Any, NamedTuple
@@ -43,7 +43,7 @@ from .snapshot import SnapshotView
 from .store import Store, utcnow
 
 # Bump when what a row holds or how it is hashed changes: older indexes are then rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: the derived kinds (``register_derived``: exposure's)
 RESOURCE, ASSIGNMENT, MEMBER, SCOPE = "resource", "assignment", "member", "scope"
 KINDS = (RESOURCE, ASSIGNMENT, MEMBER, SCOPE)
 
@@ -255,7 +255,7 @@ def build_entries(view: SnapshotView) -> list[tuple[str, Entry]]:
     others: dict[tuple[str, str], Entry] = {}
     for kind, e in other_entries(view):
         others.setdefault((kind, e.key), e)
-    return rows + [(k, e) for (k, _), e in others.items()]
+    return rows + [(k, e) for (k, _), e in others.items()] + derived_entries(view)
 
 
 # -- storing -----------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ def check_index(store: Store, snapshot_id: int) -> list[str]:
         return [f"snapshot {snapshot_id}: has an index but its pages cannot be indexed ({e})"]
     want: dict[tuple[str, str], Entry] = {(k, e.key): e for k, e in built}
     have: dict[tuple[str, str], Entry] = {}
-    for kind in KINDS:
+    for kind in KINDS + derived_kinds():
         have.update({(kind, k): e for k, e in stored_entries(store, snapshot_id, kind).items()})
     problems = []
     missing = want.keys() - have.keys()
@@ -468,3 +468,136 @@ def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
         "SELECT id, hash FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
     )
     return {i.lower(): h for i, h in cur}
+
+
+# -- derived kinds -----------------------------------------------------------------------------
+# An analysis above this layer (exposure) registers kinds of its own, computed from the whole
+# snapshot when the index is written and checked by ``check_index`` like the others: an
+# analysis that is not imported writes none, and its readers then take their full path. A
+# derived row is ``plain_entry``: ``type``, ``name``, ``sub`` and ``body`` hold what the
+# analysis puts there (``body``: text, not a body hash).
+Deriver = Callable[[SnapshotView], Iterable[tuple[str, Entry]]]
+_DERIVED: dict[str, tuple[tuple[str, ...], Deriver]] = {}
+
+
+def register_derived(name: str, kinds: tuple[str, ...], derive: Deriver) -> None:
+    """Have ``write_index`` store the rows ``derive(view)`` yields, of ``kinds``."""
+    _DERIVED[name] = (kinds, derive)
+
+
+def derived_kinds() -> tuple[str, ...]:
+    return tuple(k for kinds, _ in _DERIVED.values() for k in kinds)
+
+
+def derived_entries(view: SnapshotView) -> list[tuple[str, Entry]]:
+    out: dict[tuple[str, str], Entry] = {}
+    for kinds, derive in _DERIVED.values():
+        for kind, e in derive(view):
+            if kind not in kinds:
+                raise ValueError(f"derived row of kind {kind} not registered ({kinds})")
+            out.setdefault((kind, e.key), e)
+    return [(k, e) for (k, _), e in out.items()]
+
+
+def plain_entry(key: str, type_: str, name: str, sub: str, rg: str, body: str) -> Entry:
+    """A derived row under ``key`` (its stored id too: lower-case it to find it again)."""
+    h = _digest(f"{key}\0{type_}\0{name}\0{sub}\0{rg}\0{body}".encode("utf-8", "surrogatepass"))
+    return Entry(key, key, type_, name, sub, rg, h, h, None, body, None, None, 0)
+
+
+def kind_entries(
+    view: SnapshotView, kind: str, keys: Iterable[str] | None = None
+) -> dict[str, Entry]:
+    """The stored rows of ``kind`` (only those whose stored id is in ``keys``, if given), by
+    lower-cased id."""
+    sql = (
+        "SELECT id, type, name, sub, rg, raw, hash, cia, body, span_start, span_end, cols"
+        " FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+    )
+    args: tuple[Any, ...] = (view.id, kind)
+    if keys is not None:
+        sql += " AND id IN (SELECT value FROM json_each(?))"
+        args += (json.dumps(sorted(set(keys))),)
+    return {r[0].lower(): Entry(r[0].lower(), *r) for r in view.store.conn.execute(sql, args)}
+
+
+def touched_resources(a: SnapshotView, b: SnapshotView) -> dict[str, str] | None:
+    """Resource rows whose stored text differs between two indexed snapshots (changed, added,
+    removed; raw hashes, noise included), by lower-cased id, with the type of either side
+    (B's when in both); None when either has no index."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+        return None
+    if a.store is b.store:
+        out: dict[str, str] = {}
+        for x, y in ((b, a), (a, b)):
+            for rid, t in x.store.conn.execute(
+                "SELECT a.id, a.type FROM index_rows a WHERE a.snapshot_id = ?1 AND a.kind = ?3"
+                " AND NOT EXISTS (SELECT 1 FROM index_rows b WHERE b.snapshot_id = ?2 AND"
+                " b.kind = ?3 AND b.id = a.id AND b.raw = a.raw)",
+                (x.id, y.id, RESOURCE),
+            ):
+                out.setdefault(rid.lower(), t)
+        return out
+    ra, rb = _raw(a), _raw(b)
+    return {
+        k: (rb.get(k) or ra[k])[1]
+        for k in ra.keys() | rb.keys()
+        if (ra.get(k) or (b"", ""))[0] != (rb.get(k) or (b"", ""))[0]
+    }
+
+
+def _raw(view: SnapshotView) -> dict[str, tuple[bytes, str]]:
+    cur = view.store.conn.execute(
+        "SELECT id, raw, type FROM index_rows WHERE snapshot_id = ? AND kind = ?",
+        (view.id, RESOURCE),
+    )
+    return {i.lower(): (r, t) for i, r, t in cur}
+
+
+class RowReader:
+    """Parses chosen resource rows of one indexed snapshot, by lower-cased id, decoding each
+    stored page at most once."""
+
+    def __init__(self, view: SnapshotView):
+        self.view = view
+        self._texts: dict[str, str] = {}
+        self.parsed = 0  # rows parsed so far
+
+    def rows(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The rows of ``keys`` this snapshot holds (absent ones are left out)."""
+        want = set(keys)
+        if not want:
+            return {}
+        sql = "SELECT id, body, span_start, span_end FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+        args: tuple[Any, ...] = (self.view.id, RESOURCE)
+        if all(k.isascii() for k in want):  # SQLite's lower() folds ASCII letters only
+            sql += " AND lower(id) IN (SELECT value FROM json_each(?))"
+            args += (json.dumps(sorted(want)),)
+        out: dict[str, dict[str, Any]] = {}
+        for rid, h, start, end in self.view.store.conn.execute(sql, args):
+            if rid.lower() not in want:
+                continue
+            text = self._texts.get(h)
+            if text is None:
+                text = self._texts[h] = decode_page(self.view.store.body(h))
+            out[rid.lower()] = json.loads(text[start:end])
+            self.parsed += 1
+        return out
+
+
+def derived_heads(view: SnapshotView, kind: str) -> dict[str, tuple[str, str, str, str]]:
+    """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty, by
+    lower-cased id: a derived kind's short facts, without its bodies."""
+    cur = view.store.conn.execute(
+        "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+        " AND name != ''",
+        (view.id, kind),
+    )
+    return {r[0].lower(): r[1:] for r in cur}
+
+
+def kind_count(view: SnapshotView, kind: str) -> int:
+    (n,) = view.store.conn.execute(
+        "SELECT count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
+    ).fetchone()
+    return int(n)
