@@ -521,66 +521,63 @@ def kind_entries(
     return {r[0].lower(): Entry(r[0].lower(), *r) for r in view.store.conn.execute(sql, args)}
 
 
+def resource_keys(view: SnapshotView) -> dict[str, tuple[str, bytes, str]] | None:
+    """(stored id, raw hash, type) of every indexed resource row by lower-cased id, read once
+    per view; None without an index."""
+    if not is_indexed(view.store, view.id):
+        return None
+
+    def load() -> dict[str, tuple[str, bytes, str]]:
+        cur = view.store.conn.execute(
+            "SELECT id, raw, type FROM index_rows WHERE snapshot_id = ? AND kind = ?",
+            (view.id, RESOURCE),
+        )
+        return {r[0].lower(): r for r in cur}
+
+    return view.memo("rowindex:resource_keys", load)
+
+
 def touched_resources(a: SnapshotView, b: SnapshotView) -> dict[str, str] | None:
     """Resource rows whose stored text differs between two indexed snapshots (changed, added,
     removed; raw hashes, noise included), by lower-cased id, with the type of either side
     (B's when in both); None when either has no index."""
-    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+    ka, kb = resource_keys(a), resource_keys(b)
+    if ka is None or kb is None:
         return None
-    if a.store is b.store:
-        out: dict[str, str] = {}
-        for x, y in ((b, a), (a, b)):
-            for rid, t in x.store.conn.execute(
-                "SELECT a.id, a.type FROM index_rows a WHERE a.snapshot_id = ?1 AND a.kind = ?3"
-                " AND NOT EXISTS (SELECT 1 FROM index_rows b WHERE b.snapshot_id = ?2 AND"
-                " b.kind = ?3 AND b.id = a.id AND b.raw = a.raw)",
-                (x.id, y.id, RESOURCE),
-            ):
-                out.setdefault(rid.lower(), t)
-        return out
-    ra, rb = _raw(a), _raw(b)
-    return {
-        k: (rb.get(k) or ra[k])[1]
-        for k in ra.keys() | rb.keys()
-        if (ra.get(k) or (b"", ""))[0] != (rb.get(k) or (b"", ""))[0]
-    }
+    out = {k: e[2] for k, e in kb.items() if (ka.get(k) or ("", b"", ""))[1] != e[1]}
+    out.update((k, e[2]) for k, e in ka.items() if k not in kb)
+    return out
 
 
-def _raw(view: SnapshotView) -> dict[str, tuple[bytes, str]]:
-    cur = view.store.conn.execute(
-        "SELECT id, raw, type FROM index_rows WHERE snapshot_id = ? AND kind = ?",
-        (view.id, RESOURCE),
-    )
-    return {i.lower(): (r, t) for i, r, t in cur}
+def page_text(view: SnapshotView, h: str) -> str:
+    """A stored page decoded, once per view (the readers of single rows share it)."""
+    return view.memo(f"rowindex:page:{h}", lambda: decode_page(view.store.body(h)))
 
 
 class RowReader:
-    """Parses chosen resource rows of one indexed snapshot, by lower-cased id, decoding each
-    stored page at most once."""
+    """Parses chosen resource rows of one indexed snapshot, by lower-cased id; each stored
+    page is decoded once per view (``page_text``)."""
 
     def __init__(self, view: SnapshotView):
         self.view = view
-        self._texts: dict[str, str] = {}
+        keys = resource_keys(view)
+        if keys is None:
+            raise IndexUnavailable(f"snapshot {view.id} has no row index")
+        self.keys = keys
         self.parsed = 0  # rows parsed so far
 
     def rows(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The rows of ``keys`` this snapshot holds (absent ones are left out)."""
-        want = set(keys)
-        if not want:
+        ids = sorted(self.keys[k][0] for k in set(keys) if k in self.keys)
+        if not ids:
             return {}
-        sql = "SELECT id, body, span_start, span_end FROM index_rows WHERE snapshot_id = ? AND kind = ?"
-        args: tuple[Any, ...] = (self.view.id, RESOURCE)
-        if all(k.isascii() for k in want):  # SQLite's lower() folds ASCII letters only
-            sql += " AND lower(id) IN (SELECT value FROM json_each(?))"
-            args += (json.dumps(sorted(want)),)
         out: dict[str, dict[str, Any]] = {}
-        for rid, h, start, end in self.view.store.conn.execute(sql, args):
-            if rid.lower() not in want:
-                continue
-            text = self._texts.get(h)
-            if text is None:
-                text = self._texts[h] = decode_page(self.view.store.body(h))
-            out[rid.lower()] = json.loads(text[start:end])
+        for rid, h, start, end in self.view.store.conn.execute(
+            "SELECT id, body, span_start, span_end FROM index_rows WHERE snapshot_id = ? AND"
+            " kind = ? AND id IN (SELECT value FROM json_each(?))",
+            (self.view.id, RESOURCE, json.dumps(ids)),
+        ):
+            out[rid.lower()] = json.loads(page_text(self.view, h)[start:end])
             self.parsed += 1
         return out
 

@@ -171,7 +171,6 @@ def derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
     rec = _Recorder()
     comp = Computer(TrackingNetwork(rows, rec))
     fetches = _Fetches(view, rec)
-    yield KIND, rowindex.plain_entry("", VERSION, "", "", "", "")
     readers: dict[str, list[str]] = {}
     fillers: dict[str, list[str]] = {}
     for key, row in rows.items():
@@ -193,6 +192,8 @@ def derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
         yield KIND, rowindex.plain_entry(key, rtype, status, reason, str(row["id"]), body)
         for tok in deps:
             readers.setdefault(tok, []).append(key)
+    n = sum(1 for row in rows.values() if is_target(row))
+    yield KIND, rowindex.plain_entry("", VERSION, "", str(n), "", "")  # the version, the targets
     for tok, keys in readers.items():
         yield DEPS, rowindex.plain_entry(tok, "", "", "", "", "\n".join(keys))
     for tok, keys in fillers.items():
@@ -236,9 +237,11 @@ def _changed_fetches(a: SnapshotView, b: SnapshotView) -> set[str]:
     return out
 
 
-def _version_ok(view: SnapshotView) -> bool:
+def _targets(view: SnapshotView) -> int | None:
+    """How many targets the exposure rows of ``view`` hold; None when it has none written by
+    this code."""
     head = rowindex.kind_entries(view, KIND, [""]).get("")
-    return head is not None and head.type == VERSION
+    return int(head.sub) if head is not None and head.type == VERSION else None
 
 
 def _heads(view: SnapshotView) -> dict[str, Head]:
@@ -253,15 +256,13 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     """What to compute again between two snapshots; None when the full computation must run:
     either has no index or none written by this code, or the change is too broad."""
     touched = rowindex.touched_resources(a, b)
-    if touched is None or not (_version_ok(a) and _version_ok(b)):
+    na, nb = _targets(a), _targets(b)
+    if touched is None or na is None or nb is None:
         return None
     sides = (a, b)
-    total = max(
-        rowindex.kind_count(a, rowindex.RESOURCE), rowindex.kind_count(b, rowindex.RESOURCE)
-    )
-    if _broad(len(touched), MAX_TOUCHED_SHARE, total):
-        return None
     readers = (rowindex.RowReader(a), rowindex.RowReader(b))
+    if _broad(len(touched), MAX_TOUCHED_SHARE, max(len(r.keys) for r in readers)):
+        return None
     tokens = {"row|" + k for k in touched} | _changed_fetches(a, b)
     fill = [k for k, t in touched.items() if t in _NETWORK_FILLERS]
     for r in readers:
@@ -271,8 +272,7 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     for v in sides:
         for e in rowindex.kind_entries(v, DEPS, tokens).values():
             affected.update(_lines(e))
-    targets = max(rowindex.kind_count(a, KIND), rowindex.kind_count(b, KIND))
-    if _broad(len(affected), MAX_AFFECTED_SHARE, targets):
+    if _broad(len(affected), MAX_AFFECTED_SHARE, max(na, nb)):
         return None
     # every token an affected target read, on either side
     need: set[str] = {"row|" + k for k in affected}
