@@ -582,15 +582,29 @@ class RowReader:
         return out
 
 
-def derived_heads(view: SnapshotView, kind: str) -> dict[str, tuple[str, str, str, str]]:
-    """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty, by
-    lower-cased id: a derived kind's short facts, without its bodies."""
+def derived_heads(
+    view: SnapshotView, kind: str, *, name: str | None = None, keys: Iterable[str] | None = None
+) -> dict[str, tuple[str, str, str, str]]:
+    """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty (or
+    is ``name``), of ``keys`` only if given, by lower-cased id: a derived kind's short facts,
+    without its bodies."""
+    sql = "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+    args: tuple[Any, ...] = (view.id, kind)
+    sql += " AND name = ?" if name is not None else " AND name != ''"
+    args += (name,) if name is not None else ()
+    if keys is not None:
+        sql += " AND id IN (SELECT value FROM json_each(?))"
+        args += (json.dumps(sorted(set(keys))),)
+    return {r[0].lower(): r[1:] for r in view.store.conn.execute(sql, args)}
+
+
+def derived_counts(view: SnapshotView, kind: str) -> dict[str, int]:
+    """How many stored rows of ``kind`` hold each ``name``."""
     cur = view.store.conn.execute(
-        "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
-        " AND name != ''",
+        "SELECT name, count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ? GROUP BY name",
         (view.id, kind),
     )
-    return {r[0].lower(): r[1:] for r in cur}
+    return {str(n): int(c) for n, c in cur}
 
 
 def kind_count(view: SnapshotView, kind: str) -> int:

@@ -368,15 +368,14 @@ def diff_exposure(a: SnapshotView, b: SnapshotView, *, incremental: bool = True)
         sa = _Side(a, partial_report(a, p.rows[0], p.affected), p.rows[0])
         sb = _Side(b, partial_report(b, p.rows[1], p.affected), p.rows[1])
         keys = set(sa.by_res) | set(sb.by_res) | set(sa.unknown) | set(sb.unknown)
-        for k in sorted(keys | p.unchanged.keys()):
-            h = p.unchanged.get(k)
+        for k in sorted(keys | p.unknown.keys()):
+            h = p.unknown.get(k)
             if h is None:
                 _compare(out, k, sa, sb)
-            elif h.status == "u":  # the same on both sides, and listed on both
+            else:  # not known on either side, listed on both
                 out.not_compared.append({"subject": short_form(h.id, h.type), "resource": h.id,
                                          "reason": f"A: {h.reason}"})  # fmt: skip
-            else:
-                out.resources_compared += 1
+        out.resources_compared += p.compared  # with the same findings on both sides
     out.changes.sort(key=lambda c: (_ORDER[c.change], cia_rank(c.cia), c.resource.lower(),
                                     c.protocol, c.ports.spans))  # fmt: skip
     return out

@@ -218,7 +218,8 @@ class Head:
 class Plan:
     affected: set[str]  # lower-cased ids of the targets to compute again, on both sides
     rows: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]  # A's and B's, sorted
-    unchanged: dict[str, Head]  # the other targets with findings or unknown
+    unknown: dict[str, Head]  # the other targets whose exposure is not known (on both sides)
+    compared: int  # the other targets with findings (the same on both sides)
     parsed: int  # rows parsed, both sides
 
 
@@ -244,12 +245,8 @@ def _targets(view: SnapshotView) -> int | None:
     return int(head.sub) if head is not None and head.type == VERSION else None
 
 
-def _heads(view: SnapshotView) -> dict[str, Head]:
-    return {
-        k: Head(i, t, s, r)
-        for k, (i, t, s, r) in rowindex.derived_heads(view, KIND).items()
-        if s and k
-    }
+def _heads(view: SnapshotView, **how: Any) -> dict[str, Head]:
+    return {k: Head(*h) for k, h in rowindex.derived_heads(view, KIND, **how).items() if k}
 
 
 def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
@@ -287,12 +284,20 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
         for e in rowindex.kind_entries(v, CONTRIB, derived).values():
             mine.update(_lines(e))
         loaded.append(dict(sorted(r.rows(mine).items())))
-    ha, hb = _heads(a), _heads(b)
-    for k in (ha.keys() | hb.keys()) - affected:
-        if ha.get(k) != hb.get(k):
-            return None  # not what the dependencies promise: compute it all
-    unchanged = {k: h for k, h in hb.items() if k not in affected}
-    return Plan(affected, (loaded[0], loaded[1]), unchanged, sum(r.parsed for r in readers))
+    # The other targets keep their stored status, the same on both sides (else: compute all).
+    unknown = []
+    compared = []
+    for v in sides:
+        here = _heads(v, keys=affected)
+        unknown.append({k: h for k, h in _heads(v, name="u").items() if k not in affected})
+        compared.append(
+            rowindex.derived_counts(v, KIND).get("f", 0)
+            - sum(h.status == "f" for h in here.values())
+        )
+    if unknown[0] != unknown[1] or compared[0] != compared[1]:
+        return None
+    rows = (loaded[0], loaded[1])
+    return Plan(affected, rows, unknown[1], compared[1], sum(r.parsed for r in readers))
 
 
 def partial_report(
