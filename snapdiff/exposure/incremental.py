@@ -165,8 +165,17 @@ def path_tokens(findings: list[Finding]) -> set[str]:
 
 
 # -- written with the row index ----------------------------------------------------------------
-def derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
-    """The ``exposure``, ``exposure-dep`` and ``exposure-contrib`` rows of a snapshot."""
+def derive(view: SnapshotView) -> list[tuple[str, rowindex.Entry]]:
+    """The ``exposure``, ``exposure-dep`` and ``exposure-contrib`` rows of a snapshot; none
+    when its exposure cannot be computed (rows Azure never sends): the index is written
+    without them, and the diff takes the full path, which reports the error."""
+    try:
+        return list(_derive(view))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return []
+
+
+def _derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
     rows = view.resources()
     rec = _Recorder()
     comp = Computer(TrackingNetwork(rows, rec))
