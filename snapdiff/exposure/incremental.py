@@ -262,8 +262,10 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     """What to compute again between two snapshots; None when the full computation must run:
     either has no index or none written by this code, or the change is too broad."""
     touched = rowindex.touched_resources(a, b)
+    if touched is None:
+        return None
     na, nb = _targets(a), _targets(b)
-    if touched is None or na is None or nb is None:
+    if na is None or nb is None:
         return None
     sides = (a, b)
     readers = (rowindex.RowReader(a), rowindex.RowReader(b))
