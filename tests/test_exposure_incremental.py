@@ -409,3 +409,17 @@ def test_vmss_rule_widened(tmp_path):
     ]
     assert ("rg-app-prod/vmss-batch (virtualMachineScaleSets)", "Tcp", "22") in new
     store.close()
+
+
+def test_snapshot_whose_exposure_cannot_be_computed_is_indexed_without_exposure_rows(tmp_path):
+    t = copy.deepcopy(BASE)
+    rule = _props(_row(t, "lb-pub"))["loadBalancingRules"][0]["properties"]
+    rule["frontendPortRangeStart"], rule["frontendPortRangeEnd"] = "eighty", "81"
+    store = Store(tmp_path / "x.db")
+    a = _write(store, copy.deepcopy(BASE))
+    b = _write(store, t)  # the index is written all the same
+    assert rowindex.is_indexed(store, b)
+    assert rowindex.kind_entries(SnapshotView(store, b), incremental.KIND) == {}
+    assert incremental.plan(SnapshotView(store, a), SnapshotView(store, b)) is None
+    assert rowindex.check_index(store, b) == []
+    store.close()
