@@ -109,6 +109,8 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
                 stdout=subprocess.DEVNULL,
             ),
         }
+        for name in section_names():  # each section alone, shared passes included
+            runs[f"s_{name}"] = lambda name=name: lib_diff(indexed, a, b, [name])
         m = interleaved(runs, repeat)
         floor, t_full, t_idx, t_all = m["floor"], m["full"], m["idx"], m["all"]
         c_full, c_idx, c_none = m["c_full"], m["c_idx"], m["c_none"]
@@ -123,6 +125,9 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
             f"  diff_snapshots, every section ({', '.join(section_names())}), row index:"
             f" {t_all:.3f}s = {t_all / floor:.2f} x the parse floor"
         )
+        for name in section_names():
+            t = m[f"s_{name}"]
+            print(f"    section {name:<10} alone, row index:  {t:.3f}s = {t / floor:.2f} x the floor")
         print(f"  CLI snapdiff diff, read in full:                     {c_full:.3f}s")
         print(f"  CLI snapdiff diff, row index:                        {c_idx:.3f}s")
         print(f"  CLI start-up alone (snapdiff --version):             {c_none:.3f}s")

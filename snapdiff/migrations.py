@@ -231,6 +231,21 @@ RESUMES = """
 
 # A migration is a SQL script, or a function run inside the migration's transaction (when it
 # must compute something SQL cannot, such as a SHA-256).
+INDEX_BUCKETS = """
+        -- Row index version 2: each row falls in one of 4,096 buckets (a hash of its lower-cased
+        -- id); index_buckets holds, per snapshot and kind, one digest per bucket (of raw, and of
+        -- hash), so two snapshots compare 4,096 digests first and rows only where they differ.
+        ALTER TABLE index_rows ADD COLUMN bucket INTEGER;
+        CREATE INDEX index_rows_bucket ON index_rows (snapshot_id, kind, bucket);
+        CREATE TABLE index_buckets (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            raw BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (snapshot_id, kind)
+        ) WITHOUT ROWID;
+"""
+
 MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     V1_INITIAL,
     V2_REDACTIONS_AND_IMMUTABILITY,
@@ -242,13 +257,14 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     snapshot_digests,  # snapshots.digest, digest_sources, digest_origin (snapdiff.digest)
     ROW_INDEX,
     RESUMES,  # collect --resume's provenance; read as absent by older stores' readers
+    INDEX_BUCKETS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Schema versions whose migration adds only derived tables: a store one of these behind is
 # still read as it is by reading commands (which never change a store), without the index.
-DERIVED_ONLY = frozenset({9, 10})
+DERIVED_ONLY = frozenset({9, 10, 11})
 
 
 def readable_without_migrating(version: int) -> bool:

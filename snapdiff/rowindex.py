@@ -43,7 +43,10 @@ from .snapshot import SnapshotView
 from .store import Store, utcnow
 
 # Bump when what a row holds or how it is hashed changes: older indexes are then rebuilt.
-INDEX_VERSION = 2  # 2: the derived kinds (``register_derived``: exposure's)
+# 2: rows fall in buckets, with one digest per bucket (``index_buckets``).
+# 3: the derived kinds (``register_derived``: exposure's rows).
+INDEX_VERSION = 3
+NBUCKETS = 4096  # about sqrt(changed rows x rows) at 100,000 rows and 1% churn
 RESOURCE, ASSIGNMENT, MEMBER, SCOPE = "resource", "assignment", "member", "scope"
 KINDS = (RESOURCE, ASSIGNMENT, MEMBER, SCOPE)
 
@@ -276,6 +279,31 @@ def is_indexed(store: Store, snapshot_id: int) -> bool:
     return bool(row) and row[0] == INDEX_VERSION
 
 
+def bucket_of(key: str) -> int:
+    """The bucket of a lower-cased key."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big") % NBUCKETS
+
+
+def bucket_digests(entries: Iterable[Entry]) -> tuple[bytes, bytes]:
+    """Per bucket, 8 bytes of a digest of its rows' (key, raw) and of their (key, hash), in
+    bucket order (an empty bucket's digest is zeros); the index of one kind."""
+    raw: list[list[bytes]] = [[] for _ in range(NBUCKETS)]
+    norm: list[list[bytes]] = [[] for _ in range(NBUCKETS)]
+    for e in entries:
+        b, k = bucket_of(e.key), e.key.encode("utf-8", "surrogatepass")
+        raw[b].append(k + b"\0" + e.raw)
+        norm[b].append(k + b"\0" + e.hash)
+
+    def digests(parts: list[list[bytes]]) -> bytes:
+        zero = bytes(8)
+        return b"".join(
+            hashlib.blake2b(b"\1".join(sorted(p)), digest_size=8).digest() if p else zero
+            for p in parts
+        )
+
+    return digests(raw), digests(norm)
+
+
 def write_index(store: Store, snapshot_id: int) -> int:
     """(Re)build and store the index of a finished snapshot; returns the number of rows."""
     if store.snapshot(snapshot_id).status == "running":
@@ -283,11 +311,19 @@ def write_index(store: Store, snapshot_id: int) -> int:
     entries = build_entries(SnapshotView(store, snapshot_id))
     with store.transaction() as c:
         c.execute("DELETE FROM index_rows WHERE snapshot_id = ?", (snapshot_id,))
+        c.execute("DELETE FROM index_buckets WHERE snapshot_id = ?", (snapshot_id,))
         c.executemany(
             "INSERT INTO index_rows (snapshot_id, kind, id, type, name, sub, rg, raw, hash,"
-            " cia, body, span_start, span_end, cols)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((snapshot_id, kind, *e[1:]) for kind, e in entries),
+            " cia, body, span_start, span_end, cols, bucket)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((snapshot_id, kind, *e[1:], bucket_of(e.key)) for kind, e in entries),
+        )
+        c.executemany(
+            "INSERT INTO index_buckets (snapshot_id, kind, raw, hash) VALUES (?, ?, ?, ?)",
+            (
+                (snapshot_id, kind, *bucket_digests(e for k, e in entries if k == kind))
+                for kind in KINDS
+            ),
         )
         c.execute(
             "INSERT OR REPLACE INTO index_state (snapshot_id, version, built_at, rows)"
@@ -314,6 +350,7 @@ def drop_index(store: Store, snapshot_id: int | None = None) -> None:
     where, args = ("WHERE snapshot_id = ?", (snapshot_id,)) if snapshot_id is not None else ("", ())
     with store.transaction() as c:
         c.execute(f"DELETE FROM index_rows {where}", args)
+        c.execute(f"DELETE FROM index_buckets {where}", args)
         c.execute(f"DELETE FROM index_state {where}", args)
 
 
@@ -353,7 +390,35 @@ def check_index(store: Store, snapshot_id: int) -> list[str]:
                 f"snapshot {snapshot_id}: index rows {what}: {len(keys)} (first: {first[0]}"
                 f" {first[1]}); rebuild with snapdiff index --rebuild {snapshot_id}"
             )
-    return problems
+    return problems + _bucket_problems(store, snapshot_id, built)
+
+
+def _bucket_problems(store: Store, snapshot_id: int, built: list[tuple[str, Entry]]) -> list[str]:
+    """Rows filed in the wrong bucket, and bucket digests that disagree with the bodies."""
+    fix = f"rebuild with snapdiff index --rebuild {snapshot_id}"
+    misfiled = [
+        i
+        for i, b in store.conn.execute(
+            "SELECT id, bucket FROM index_rows WHERE snapshot_id = ?", (snapshot_id,)
+        )
+        if b != bucket_of(i.lower())
+    ]
+    out = []
+    if misfiled:
+        out.append(
+            f"snapshot {snapshot_id}: index rows in the wrong bucket: {len(misfiled)} (first:"
+            f" {sorted(misfiled)[0]}); {fix}"
+        )
+    stored = {
+        k: (r, h)
+        for k, r, h in store.conn.execute(
+            "SELECT kind, raw, hash FROM index_buckets WHERE snapshot_id = ?", (snapshot_id,)
+        )
+    }
+    for kind in KINDS:
+        if stored.get(kind) != bucket_digests(e for k, e in built if k == kind):
+            out.append(f"snapshot {snapshot_id}: index bucket digests wrong ({kind}); {fix}")
+    return out
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -394,15 +459,51 @@ class ResourceIndex:
 _SELECT = "SELECT id, type, name, sub, rg, raw, body, span_start, span_end FROM index_rows"
 
 
-def _differing(x: SnapshotView, y: SnapshotView) -> dict[str, Stored]:
-    """Resource rows of ``x`` that ``y`` does not hold as the same text under the same id."""
-    cur = x.store.conn.execute(
-        _SELECT + " a WHERE a.snapshot_id = ?1 AND a.kind = ?3 AND NOT EXISTS (SELECT 1 FROM"
-        " index_rows b WHERE b.snapshot_id = ?2 AND b.kind = ?3 AND b.id = a.id"
-        " AND b.raw = a.raw)",
-        (x.id, y.id, RESOURCE),
+def differing_buckets(x: SnapshotView, y: SnapshotView, kind: str, *, raw: bool) -> list[int]:
+    """The buckets of ``kind`` whose rows differ between two indexed snapshots of one store:
+    by stored text (``raw``), else after the default noise rules."""
+    col = "raw" if raw else "hash"
+    got = dict(
+        x.store.conn.execute(
+            f"SELECT snapshot_id, {col} FROM index_buckets WHERE kind = ? AND snapshot_id IN"
+            " (?, ?)",
+            (kind, x.id, y.id),
+        ).fetchall()
     )
-    return {r[0].lower(): r for r in cur}
+    dx, dy = got.get(x.id), got.get(y.id)
+    if dx is None or dy is None or len(dx) != len(dy):
+        raise StoreError(
+            f"the row index of snapshot {x.id if dx is None else y.id} has no bucket digests;"
+            " rebuild it with snapdiff index --rebuild"
+        )
+    return [b for b in range(len(dx) // 8) if dx[b * 8 : b * 8 + 8] != dy[b * 8 : b * 8 + 8]]
+
+
+def _in_buckets(view: SnapshotView, kind: str, cols: str, buckets: list[int]) -> list[Any]:
+    """Index rows of ``kind`` in ``buckets`` (read in chunks under SQLite's variable limit)."""
+    out: list[Any] = []
+    for i in range(0, len(buckets), 500):
+        chunk = buckets[i : i + 500]
+        out += view.store.conn.execute(
+            f"SELECT {cols} FROM index_rows WHERE snapshot_id = ? AND kind = ? AND bucket IN"
+            f" ({','.join('?' * len(chunk))})",
+            (view.id, kind, *chunk),
+        ).fetchall()
+    return out
+
+
+def _differing(x: SnapshotView, y: SnapshotView) -> tuple[dict[str, Stored], dict[str, Stored]]:
+    """Resource rows of ``x`` that ``y`` does not hold as the same text under the same id, and
+    the other way round: rows are compared only in buckets whose digests differ."""
+    buckets = differing_buckets(x, y, RESOURCE, raw=True)
+    cols = _SELECT[len("SELECT ") : -len(" FROM index_rows")]
+    rx = {r[0].lower(): r for r in _in_buckets(x, RESOURCE, cols, buckets)}
+    ry = {r[0].lower(): r for r in _in_buckets(y, RESOURCE, cols, buckets)}
+    same = {k for k, r in rx.items() if k in ry and ry[k][0] == r[0] and ry[k][5] == r[5]}
+    return (
+        {k: r for k, r in rx.items() if k not in same},
+        {k: r for k, r in ry.items() if k not in same},
+    )
 
 
 def resource_indexes(
@@ -416,7 +517,8 @@ def resource_indexes(
         return None
     if whole or a.store is not b.store:
         return ResourceIndex.load(a), ResourceIndex.load(b)
-    return ResourceIndex(a, _differing(a, b)), ResourceIndex(b, _differing(b, a))
+    da, db = _differing(a, b)
+    return ResourceIndex(a, da), ResourceIndex(b, db)
 
 
 def resource_columns(
@@ -433,6 +535,18 @@ def resource_columns(
         (view.id, RESOURCE),
     )
     return dict(sorted((r[0].lower(), r) for r in cur))
+
+
+def resource_tags(view: SnapshotView) -> list[tuple[str, str]] | None:
+    """(lower-cased id, raw ``scad`` value) of every resource that has one, from the index
+    alone; None without an index."""
+    if not is_indexed(view.store, view.id):
+        return None
+    cur = view.store.conn.execute(
+        "SELECT id, cia FROM index_rows WHERE snapshot_id = ? AND kind = ? AND cia IS NOT NULL",
+        (view.id, RESOURCE),
+    )
+    return [(i.lower(), c) for i, c in cur]
 
 
 @dataclass(frozen=True)
@@ -454,7 +568,12 @@ def changes(a: SnapshotView, b: SnapshotView, kind: str = RESOURCE) -> Changes |
     touch."""
     if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
         return None
-    ha, hb = _hashes(a, kind), _hashes(b, kind)
+    if a.store is b.store:  # only the buckets whose digests differ
+        buckets = differing_buckets(a, b, kind, raw=False)
+        ha = {i.lower(): h for i, h in _in_buckets(a, kind, "id, hash", buckets)}
+        hb = {i.lower(): h for i, h in _in_buckets(b, kind, "id, hash", buckets)}
+    else:
+        ha, hb = _hashes(a, kind), _hashes(b, kind)
     both = ha.keys() & hb.keys()
     return Changes(
         frozenset(k for k in both if ha[k] != hb[k]),
@@ -540,10 +659,17 @@ def resource_keys(view: SnapshotView) -> dict[str, tuple[str, bytes, str]] | Non
 def touched_resources(a: SnapshotView, b: SnapshotView) -> dict[str, str] | None:
     """Resource rows whose stored text differs between two indexed snapshots (changed, added,
     removed; raw hashes, noise included), by lower-cased id, with the type of either side
-    (B's when in both); None when either has no index."""
-    ka, kb = resource_keys(a), resource_keys(b)
-    if ka is None or kb is None:
+    (B's when in both); None when either has no index. In one store, only the rows of the
+    buckets whose digests differ are read."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
         return None
+    if a.store is b.store:
+        buckets = differing_buckets(a, b, RESOURCE, raw=True)
+        cols = "id, raw, type"
+        ka = {r[0].lower(): r for r in _in_buckets(a, RESOURCE, cols, buckets)}
+        kb = {r[0].lower(): r for r in _in_buckets(b, RESOURCE, cols, buckets)}
+    else:
+        ka, kb = resource_keys(a) or {}, resource_keys(b) or {}
     out = {k: e[2] for k, e in kb.items() if (ka.get(k) or ("", b"", ""))[1] != e[1]}
     out.update((k, e[2]) for k, e in ka.items() if k not in kb)
     return out
@@ -560,25 +686,20 @@ class RowReader:
 
     def __init__(self, view: SnapshotView):
         self.view = view
-        keys = resource_keys(view)
-        if keys is None:
-            raise IndexUnavailable(f"snapshot {view.id} has no row index")
-        self.keys = keys
         self.parsed = 0  # rows parsed so far
 
     def rows(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The rows of ``keys`` this snapshot holds (absent ones are left out)."""
-        ids = sorted(self.keys[k][0] for k in set(keys) if k in self.keys)
-        if not ids:
-            return {}
+        """The rows of ``keys`` this snapshot holds (absent ones are left out); only the
+        index rows of their buckets are read."""
+        want = set(keys)
+        buckets = sorted({bucket_of(k) for k in want})
         out: dict[str, dict[str, Any]] = {}
-        for rid, h, start, end in self.view.store.conn.execute(
-            "SELECT id, body, span_start, span_end FROM index_rows WHERE snapshot_id = ? AND"
-            " kind = ? AND id IN (SELECT value FROM json_each(?))",
-            (self.view.id, RESOURCE, json.dumps(ids)),
+        for rid, h, start, end in _in_buckets(
+            self.view, RESOURCE, "id, body, span_start, span_end", buckets
         ):
-            out[rid.lower()] = json.loads(page_text(self.view, h)[start:end])
-            self.parsed += 1
+            if rid.lower() in want:
+                out[rid.lower()] = json.loads(page_text(self.view, h)[start:end])
+                self.parsed += 1
         return out
 
 

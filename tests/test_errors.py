@@ -14,6 +14,7 @@ from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff.cli import main
 from snapdiff.collect.fetcher import Fetcher, FetchFailed
 from snapdiff.demo import demo_bundle
+from snapdiff.errors import StoreError
 from snapdiff.securicad import build
 from snapdiff.securicad.registry import BY_TYPE, Kind
 from snapdiff.snapshot import SnapshotView
@@ -85,6 +86,22 @@ def test_builder_crash_fails_tests_and_warns_users(tmp_path, monkeypatch):
     result = build(view)  # the default: a warning naming the resource
     assert any("keyVaults builder failed (KeyError" in w for w in result.warnings)
     assert original.key not in result.active_directory
+
+
+def test_a_damaged_store_page_read_by_a_builder_is_refused_not_skipped(tmp_path, monkeypatch):
+    """SQLite finding a malformed page while a builder reads a side listing is damage, not a
+    builder bug: the build stops (StoreError, exit 2) instead of leaving the resource out."""
+    build_api.load_builtin_kinds()
+    store = Store(tmp_path / "s.db")
+    view = SnapshotView(store, _one_vault_snapshot(store))
+
+    def malformed(row, ctx):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    original = BY_TYPE[VAULT]
+    monkeypatch.setitem(BY_TYPE, VAULT, Kind(original.key, original.types, malformed))
+    with pytest.raises(StoreError, match="is unreadable .database disk image is malformed"):
+        build(view)
 
 
 def _cli(*args: str):

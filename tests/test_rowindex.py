@@ -321,7 +321,8 @@ def test_store_one_derived_migration_behind_is_read_as_it_is(tmp_path: Path) -> 
     store.close()
     with sqlite3.connect(path) as conn:
         conn.executescript(
-            "DROP TABLE index_rows; DROP TABLE index_state; DROP TABLE resumes;"
+            "DROP TABLE index_buckets; DROP TABLE index_rows; DROP TABLE index_state;"
+            " DROP TABLE resumes;"
             f" UPDATE meta SET value = '{BEFORE_INDEX}' WHERE key = 'schema_version';"
         )
     runner = CliRunner()
@@ -381,3 +382,54 @@ def test_the_demo_store_verifies_clean_with_its_index(tmp_path: Path) -> None:
         assert kinds == {"member"}
     result = CliRunner().invoke(main, ["verify", "--store", str(db)])
     assert result.exit_code == 0, result.output
+
+
+def test_only_the_buckets_of_changed_rows_are_compared(tmp_path: Path) -> None:
+    """Two changed rows out of 200: the bucket digests differ in exactly their buckets, and
+    the rows read back for comparison are those buckets' rows only."""
+    rnd = random.Random(11)
+    rows = [make_row(rnd, n) for n in range(200)]
+    after = copy.deepcopy(rows)
+    after[17]["properties"]["publicNetworkAccess"] = "Enabled"
+    after[150]["properties"]["provisioningState"] = "Updating"  # noise only
+    store = Store(tmp_path / "s.db")
+    a = write(store, [json.dumps({"data": rows}).encode()])
+    b = write(store, [json.dumps({"data": after}).encode()])
+    for sid in (a, b):
+        rowindex.write_index(store, sid)
+    va, vb = SnapshotView(store, a), SnapshotView(store, b)
+    k17, k150 = rows[17]["id"].lower(), rows[150]["id"].lower()
+    want = sorted({rowindex.bucket_of(k17), rowindex.bucket_of(k150)})
+    assert rowindex.differing_buckets(va, vb, rowindex.RESOURCE, raw=True) == want
+    # after the noise rules only row 17 differs
+    assert rowindex.differing_buckets(va, vb, rowindex.RESOURCE, raw=False) == [
+        rowindex.bucket_of(k17)
+    ]
+    ch = rowindex.changes(va, vb)
+    assert ch is not None and ch.changed == {k17} and not ch.added and not ch.removed
+    ia, ib = rowindex.resource_indexes(va, vb) or ()
+    assert set(ia.entries) == set(ib.entries) == {k17, k150}
+    store.close()
+
+
+@pytest.mark.parametrize("tamper", ["bucket", "digest"])
+def test_verify_finds_misfiled_rows_and_wrong_bucket_digests(tmp_path: Path, tamper: str) -> None:
+    rnd = random.Random(4)
+    path = tmp_path / "s.db"
+    store = Store(path)
+    write(store, page_texts(rnd, [make_row(rnd, n) for n in range(8)]))
+    store.close()
+    assert CliRunner().invoke(main, ["index", "--store", str(path)]).exit_code == 0
+    assert verify(path) == []
+    with sqlite3.connect(path) as conn:
+        if tamper == "bucket":  # a row filed under another bucket is never compared
+            conn.execute(
+                "UPDATE index_rows SET bucket = (bucket + 1) % 4096 WHERE id = (SELECT min(id)"
+                " FROM index_rows WHERE kind = 'resource')"
+            )
+        else:  # a bucket digest equal to the other snapshot's would hide a change
+            conn.execute("UPDATE index_buckets SET raw = zeroblob(32768) WHERE kind = 'resource'")
+    problems = verify(path)
+    assert [p.kind for p in problems] == ["index"]
+    want = "in the wrong bucket: 1" if tamper == "bucket" else "bucket digests wrong (resource)"
+    assert want in problems[0].detail

@@ -12,11 +12,17 @@ from .rbac import Assignments
 _LISTINGS = (("direct", False), ("transitive", True))
 
 
-def _members(listing: MemberListing, names: dict[str, PrincipalName]) -> dict[str, Member]:
-    return {
-        m.id.lower(): Member(m.id, m.type or "unknown", name_label(names, m.id))
-        for m in listing.members
-    }
+def _only(
+    listing: MemberListing, other: MemberListing, names: dict[str, PrincipalName]
+) -> list[Member]:
+    """Members of ``listing`` that ``other`` lacks (by lower id), sorted; named only these."""
+    theirs = {m.id.lower() for m in other.members}
+    mine = {m.id.lower(): m for m in listing.members}
+    return [
+        Member(m.id, m.type or "unknown", name_label(names, m.id))
+        for k, m in sorted(mine.items())
+        if k not in theirs
+    ]
 
 
 def _group_roles(s: Assignments) -> dict[str, list[tuple[str, bool]]]:
@@ -54,11 +60,7 @@ def diff_groups(
             if why:
                 break
             assert fa is not None and fb is not None
-            ma, mb = _members(fa, names_a), _members(fb, names_b)
-            diffs[label] = (
-                [mb[k] for k in sorted(mb.keys() - ma.keys())],
-                [ma[k] for k in sorted(ma.keys() - mb.keys())],
-            )
+            diffs[label] = (_only(fb, fa, names_b), _only(fa, fb, names_a))
         if why:
             not_compared.append(NotCompared("groups", f"members of group {gid}", why))
             continue

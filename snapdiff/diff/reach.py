@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import rowindex
 from ..naming.ids import resource_group_of, subscription_of
-from ..read.resources import cia_tag
+from ..read.resources import cia_tag, parse_cia
 from ..snapshot import SnapshotView
 
 CIA = tuple[int, int, int]
@@ -28,22 +29,33 @@ def _max(x: CIA | None, y: CIA) -> CIA:
 
 
 class Reach:
-    """Highest C, I, A per resource, resource group, subscription and overall of one snapshot."""
+    """Highest C, I, A per resource, resource group, subscription and overall of one snapshot
+    (per scope computed on first use)."""
 
     def __init__(self, view: SnapshotView):
-        self.by_id: dict[str, CIA] = {}
-        self.by_scope: dict[str, CIA] = {}
-        self.overall: CIA | None = None
-        for key, row in view.resources().items():
-            cia = row_cia(row)
-            if cia is None:
-                continue
-            self.by_id[key] = cia
-            self.overall = _max(self.overall, cia)
-            sub = (subscription_of(key) or "").lower()
-            rg = (resource_group_of(key) or "").lower()
-            for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourcegroups/{rg}"):
-                self.by_scope[scope] = _max(self.by_scope.get(scope), cia)
+        self.by_id: dict[str, CIA] = dict(_tagged(view))
+        self._by_scope: dict[str, CIA] | None = None
+        self._overall: CIA | None = None
+
+    def _scopes(self) -> dict[str, CIA]:
+        if self._by_scope is None:
+            self._by_scope = {}
+            for key, cia in self.by_id.items():
+                self._overall = _max(self._overall, cia)
+                sub = (subscription_of(key) or "").lower()
+                rg = (resource_group_of(key) or "").lower()
+                for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourcegroups/{rg}"):
+                    self._by_scope[scope] = _max(self._by_scope.get(scope), cia)
+        return self._by_scope
+
+    @property
+    def by_scope(self) -> dict[str, CIA]:
+        return self._scopes()
+
+    @property
+    def overall(self) -> CIA | None:
+        self._scopes()
+        return self._overall
 
     def resource(self, rid: str) -> list[int] | None:
         got = self.by_id.get(rid.lower())
@@ -61,3 +73,17 @@ class Reach:
             v = self.by_scope.get(s)
             return list(v) if v else None
         return list(self.overall) if self.overall else None
+
+
+def _tagged(view: SnapshotView) -> list[tuple[str, CIA]]:
+    """(lower id, C/I/A) of every tagged resource: from the row index's ``scad`` column when
+    the snapshot has one (no body parsed), else from the parsed rows."""
+    tags = rowindex.resource_tags(view)
+    if tags is None:
+        rows = ((key, row_cia(row)) for key, row in view.resources().items())
+        return [(k, c) for k, c in rows if c is not None]
+    out = []
+    for key, raw in tags:
+        tag = parse_cia(raw)
+        out.append((key, (tag.c, tag.i, tag.a)))
+    return out

@@ -202,7 +202,8 @@ def _derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
         for tok in deps:
             readers.setdefault(tok, []).append(key)
     n = sum(1 for row in rows.values() if is_target(row))
-    yield KIND, rowindex.plain_entry("", VERSION, "", str(n), "", "")  # the version, the targets
+    # the version, how many targets and rows
+    yield KIND, rowindex.plain_entry("", VERSION, "", str(n), str(len(rows)), "")
     for tok, keys in readers.items():
         yield DEPS, rowindex.plain_entry(tok, "", "", "", "", "\n".join(keys))
     for tok, keys in fillers.items():
@@ -247,11 +248,11 @@ def _changed_fetches(a: SnapshotView, b: SnapshotView) -> set[str]:
     return out
 
 
-def _targets(view: SnapshotView) -> int | None:
-    """How many targets the exposure rows of ``view`` hold; None when it has none written by
-    this code."""
+def _counts(view: SnapshotView) -> tuple[int, int] | None:
+    """How many targets and rows the exposure rows of ``view`` were computed from; None when
+    it has none written by this code."""
     head = rowindex.kind_entries(view, KIND, [""]).get("")
-    return int(head.sub) if head is not None and head.type == VERSION else None
+    return (int(head.sub), int(head.rg)) if head is not None and head.type == VERSION else None
 
 
 def _heads(view: SnapshotView, **how: Any) -> dict[str, Head]:
@@ -264,12 +265,12 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     touched = rowindex.touched_resources(a, b)
     if touched is None:
         return None
-    na, nb = _targets(a), _targets(b)
-    if na is None or nb is None:
+    ca, cb = _counts(a), _counts(b)
+    if ca is None or cb is None:
         return None
     sides = (a, b)
     readers = (rowindex.RowReader(a), rowindex.RowReader(b))
-    if _broad(len(touched), MAX_TOUCHED_SHARE, max(len(r.keys) for r in readers)):
+    if _broad(len(touched), MAX_TOUCHED_SHARE, max(ca[1], cb[1])):
         return None
     tokens = {"row|" + k for k in touched} | _changed_fetches(a, b)
     fill = [k for k, t in touched.items() if t in _NETWORK_FILLERS]
@@ -280,7 +281,7 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     for v in sides:
         for e in rowindex.kind_entries(v, DEPS, tokens).values():
             affected.update(_lines(e))
-    if _broad(len(affected), MAX_AFFECTED_SHARE, max(na, nb)):
+    if _broad(len(affected), MAX_AFFECTED_SHARE, max(ca[0], cb[0])):
         return None
     # every token an affected target read, on either side
     need: set[str] = {"row|" + k for k in affected}

@@ -25,7 +25,8 @@ class CiaTag:
 
 
 @lru_cache(maxsize=4096)
-def _parse(raw: str) -> CiaTag:
+def parse_cia(raw: str) -> CiaTag:
+    """A ``scad`` tag's value, parsed (cached: a tenant has few distinct values)."""
     s = parse_scad(raw)
     return CiaTag(
         raw,
@@ -40,7 +41,7 @@ def _parse(raw: str) -> CiaTag:
 def cia_tag(row: dict[str, Any]) -> CiaTag | None:
     """The parsed ``scad`` tag of a resource row, or None without one."""
     raw = find_scad_tag(row.get("tags"))
-    return None if raw is None else _parse(str(raw))
+    return None if raw is None else parse_cia(str(raw))
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def resource_records(view: SnapshotView) -> dict[str, Resource]:
             return {key: _record(row) for key, row in view.resources().items()}
         out = {}
         for key, (rid, rtype, name, sub, cia, _) in cols.items():
-            tag = None if cia is None else _parse(cia)
+            tag = None if cia is None else parse_cia(cia)
             out[key] = Resource(
                 rid, rtype, name, sub.lower(), None if tag is None else (tag.c, tag.i, tag.a)
             )

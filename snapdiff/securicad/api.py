@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -98,6 +99,10 @@ def _build(
             obj = kind.func(row, ctx)
         except StoreError:
             raise  # damaged or tampered data is refused, never skipped as a builder bug
+        except sqlite3.DatabaseError as e:  # a damaged page of the store, read mid-build
+            raise StoreError(
+                f"{view.name()} in {view.store.path} is unreadable ({e}); run {view.verify_hint()}"
+            ) from None
         except Exception as e:  # a builder bug must not lose the whole file
             if on_builder_error == "raise":
                 raise

@@ -48,8 +48,9 @@ class Resources(Section[ResourcesSection]):
     name, order, title, result = "resources", 10, "Resources", ResourcesSection
 
     def compute(self, ctx: DiffContext) -> ResourcesSection:
-        r = ctx.resource_pass()[0]
-        ra, rb = ctx.a.resources(), ctx.b.resources()
+        r, pairs = ctx.resource_pass()
+        # the rows of every resource in both whose content differs (parsed once, by the pass)
+        rows = {str(new.get("id", "")).lower(): (old, new) for old, new in pairs}
         cia_a, cia_b = ctx.reach("a"), ctx.reach("b")
         for x in r.added:
             x.cia = cia_b.resource(x.id)
@@ -60,8 +61,8 @@ class Resources(Section[ResourcesSection]):
         for c in r.changed:
             c.cia = cia_b.resource(c.id)
             if c.type == NSG_TYPE:
-                key = c.id.lower()
-                c.rules = rule_changes(ra.get(key), rb.get(key))
+                old, new = rows.get(c.id.lower(), (None, None))
+                c.rules = rule_changes(old, new)
         for items in (r.added, r.removed, r.changed):
             items.sort(key=lambda x: (-top(x.cia), x.id.lower()))
         r.moved.sort(key=lambda x: (-top(x.cia), x.new_id.lower()))
