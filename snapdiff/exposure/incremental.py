@@ -189,10 +189,8 @@ def _derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
         if not is_target(row):
             continue
         rec.deps = deps = {"row|" + key}
-        got = check_target(fetches, comp, row)
+        found, unk = check_target(fetches, comp, row) or ([], None)
         rec.deps = None
-        assert got is not None
-        found, unk = got
         deps |= path_tokens(found)
         status = "u" if unk is not None else ("f" if found else "")
         rtype = str(row.get("type", "")).lower()
