@@ -664,15 +664,22 @@ def touched_resources(a: SnapshotView, b: SnapshotView) -> dict[str, str] | None
     if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
         return None
     if a.store is b.store:
-        buckets = differing_buckets(a, b, RESOURCE, raw=True)
-        cols = "id, raw, type"
-        ka = {r[0].lower(): r for r in _in_buckets(a, RESOURCE, cols, buckets)}
-        kb = {r[0].lower(): r for r in _in_buckets(b, RESOURCE, cols, buckets)}
-    else:
-        ka, kb = resource_keys(a) or {}, resource_keys(b) or {}
+        da, db = differing_resources(a, b)
+        out = {k: r[1] for k, r in db.items()}
+        out.update((k, r[1]) for k, r in da.items() if k not in db)
+        return out
+    ka, kb = resource_keys(a) or {}, resource_keys(b) or {}
     out = {k: e[2] for k, e in kb.items() if (ka.get(k) or ("", b"", ""))[1] != e[1]}
     out.update((k, e[2]) for k, e in ka.items() if k not in kb)
     return out
+
+
+def differing_resources(
+    a: SnapshotView, b: SnapshotView
+) -> tuple[dict[str, Stored], dict[str, Stored]]:
+    """``_differing(a, b)`` (two indexed snapshots of one store), read once per pair of views:
+    every section that asks shares the read."""
+    return a.memo(f"rowindex:differing:{b.id}", lambda: _differing(a, b))
 
 
 def page_text(view: SnapshotView, h: str) -> str:
@@ -688,17 +695,24 @@ class RowReader:
         self.view = view
         self.parsed = 0  # rows parsed so far
 
-    def rows(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The rows of ``keys`` this snapshot holds (absent ones are left out); only the
-        index rows of their buckets are read."""
+    def rows(self, keys: Iterable[str], ids: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+        """The rows of ``keys`` (lower-cased ids) this snapshot holds, absent ones left out.
+        ``ids``: ids as they may be stored, read by primary key; the keys they do not find
+        are looked up in their buckets."""
         want = set(keys)
-        buckets = sorted({bucket_of(k) for k in want})
         out: dict[str, dict[str, Any]] = {}
-        for rid, h, start, end in _in_buckets(
-            self.view, RESOURCE, "id, body, span_start, span_end", buckets
-        ):
-            if rid.lower() in want:
-                out[rid.lower()] = json.loads(page_text(self.view, h)[start:end])
+        spans = self.view.store.conn.execute(
+            "SELECT id, body, span_start, span_end FROM index_rows WHERE snapshot_id = ? AND"
+            " kind = ? AND id IN (SELECT value FROM json_each(?))",
+            (self.view.id, RESOURCE, json.dumps(sorted(set(ids)))),
+        ).fetchall()
+        found = {r[0].lower() for r in spans}
+        buckets = sorted({bucket_of(k) for k in want - found})
+        spans += _in_buckets(self.view, RESOURCE, "id, body, span_start, span_end", buckets)
+        for rid, h, start, end in spans:
+            k = rid.lower()
+            if k in want and k not in out:
+                out[k] = json.loads(page_text(self.view, h)[start:end])
                 self.parsed += 1
         return out
 

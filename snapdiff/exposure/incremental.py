@@ -185,7 +185,7 @@ def _derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
     for key, row in rows.items():
         if str(row.get("type", "")).lower() in _NETWORK_FILLERS:
             for tok in contributions(row):
-                fillers.setdefault(tok, []).append(key)
+                fillers.setdefault(tok, []).append(str(row["id"]))  # as stored
         if not is_target(row):
             continue
         rec.deps = deps = {"row|" + key}
@@ -194,7 +194,11 @@ def _derive(view: SnapshotView) -> Iterator[tuple[str, rowindex.Entry]]:
         deps |= path_tokens(found)
         status = "u" if unk is not None else ("f" if found else "")
         rtype = str(row.get("type", "")).lower()
-        body = "\n".join(sorted(deps))
+        # the rows it read as stored (ids keep their case): read back by primary key
+        ids = {
+            "id|" + str(rows[t[4:]]["id"]) for t in deps if t.startswith("row|") and t[4:] in rows
+        }
+        body = "\n".join(sorted(deps | ids))
         reason = unk.reason if unk is not None else ""
         yield KIND, rowindex.plain_entry(key, rtype, status, reason, str(row["id"]), body)
         for tok in deps:
@@ -281,19 +285,21 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
             affected.update(_lines(e))
     if _broad(len(affected), MAX_AFFECTED_SHARE, max(ca[0], cb[0])):
         return None
-    # every token an affected target read, on either side
+    # every token an affected target read, on either side, and those rows' stored ids
     need: set[str] = {"row|" + k for k in affected}
     for v in sides:
         for e in rowindex.kind_entries(v, KIND, affected).values():
             need.update(_lines(e))
     keys = {t[4:] for t in need if t.startswith("row|")}
-    derived = [t for t in need if not t.startswith(("row|", "fetch|"))]
+    ids = {t[3:] for t in need if t.startswith("id|")}
+    derived = [t for t in need if not t.startswith(("row|", "fetch|", "id|"))]
     loaded = []
     for v, r in zip(sides, readers, strict=True):
-        mine = set(keys)
+        mine, exact = set(keys), set(ids)
         for e in rowindex.kind_entries(v, CONTRIB, derived).values():
-            mine.update(_lines(e))
-        loaded.append(dict(sorted(r.rows(mine).items())))
+            exact.update(_lines(e))
+        mine.update(i.lower() for i in exact)
+        loaded.append(dict(sorted(r.rows(mine, exact).items())))
     # The other targets keep their stored status, the same on both sides (else: compute all).
     unknown = []
     compared = []
