@@ -640,40 +640,6 @@ def kind_entries(
     return {r[0].lower(): Entry(r[0].lower(), *r) for r in view.store.conn.execute(sql, args)}
 
 
-def resource_keys(view: SnapshotView) -> dict[str, tuple[str, bytes, str]] | None:
-    """(stored id, raw hash, type) of every indexed resource row by lower-cased id, read once
-    per view; None without an index."""
-    if not is_indexed(view.store, view.id):
-        return None
-
-    def load() -> dict[str, tuple[str, bytes, str]]:
-        cur = view.store.conn.execute(
-            "SELECT id, raw, type FROM index_rows WHERE snapshot_id = ? AND kind = ?",
-            (view.id, RESOURCE),
-        )
-        return {r[0].lower(): r for r in cur}
-
-    return view.memo("rowindex:resource_keys", load)
-
-
-def touched_resources(a: SnapshotView, b: SnapshotView) -> dict[str, str] | None:
-    """Resource rows whose stored text differs between two indexed snapshots (changed, added,
-    removed; raw hashes, noise included), by lower-cased id, with the type of either side
-    (B's when in both); None when either has no index. In one store, only the rows of the
-    buckets whose digests differ are read."""
-    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
-        return None
-    if a.store is b.store:
-        da, db = differing_resources(a, b)
-        out = {k: r[1] for k, r in db.items()}
-        out.update((k, r[1]) for k, r in da.items() if k not in db)
-        return out
-    ka, kb = resource_keys(a) or {}, resource_keys(b) or {}
-    out = {k: e[2] for k, e in kb.items() if (ka.get(k) or ("", b"", ""))[1] != e[1]}
-    out.update((k, e[2]) for k, e in ka.items() if k not in kb)
-    return out
-
-
 def differing_resources(
     a: SnapshotView, b: SnapshotView
 ) -> tuple[dict[str, Stored], dict[str, Stored]]:
@@ -688,32 +654,29 @@ def page_text(view: SnapshotView, h: str) -> str:
 
 
 class RowReader:
-    """Parses chosen resource rows of one indexed snapshot, by lower-cased id; each stored
-    page is decoded once per view (``page_text``)."""
+    """Parses chosen resource rows of one indexed snapshot; each stored page is decoded once
+    per view (``page_text``)."""
 
     def __init__(self, view: SnapshotView):
         self.view = view
         self.parsed = 0  # rows parsed so far
 
-    def rows(self, keys: Iterable[str], ids: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
-        """The rows of ``keys`` (lower-cased ids) this snapshot holds, absent ones left out.
-        ``ids``: ids as they may be stored, read by primary key; the keys they do not find
-        are looked up in their buckets."""
-        want = set(keys)
-        out: dict[str, dict[str, Any]] = {}
-        spans = self.view.store.conn.execute(
-            "SELECT id, body, span_start, span_end FROM index_rows WHERE snapshot_id = ? AND"
-            " kind = ? AND id IN (SELECT value FROM json_each(?))",
+    def rows(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The rows stored under ``ids`` (exactly as stored; absent ones left out), by
+        lower-cased id, read by primary key."""
+        found = self.view.store.conn.execute(
+            _SELECT + " WHERE snapshot_id = ? AND kind = ? AND id IN"
+            " (SELECT value FROM json_each(?))",
             (self.view.id, RESOURCE, json.dumps(sorted(set(ids)))),
         ).fetchall()
-        found = {r[0].lower() for r in spans}
-        buckets = sorted({bucket_of(k) for k in want - found})
-        spans += _in_buckets(self.view, RESOURCE, "id, body, span_start, span_end", buckets)
-        for rid, h, start, end in spans:
-            k = rid.lower()
-            if k in want and k not in out:
-                out[k] = json.loads(page_text(self.view, h)[start:end])
-                self.parsed += 1
+        return self.parse(found)
+
+    def parse(self, stored: Iterable[Stored]) -> dict[str, dict[str, Any]]:
+        """The rows of index rows already read (``Stored``), by lower-cased id."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in stored:
+            out[r[0].lower()] = json.loads(page_text(self.view, r[6])[r[7] : r[8]])
+            self.parsed += 1
         return out
 
 

@@ -17,7 +17,7 @@ Between two indexed snapshots, a target whose dependencies hold the same stored 
 sides computes the same findings on both: the lookups of one side read what the other reads,
 in the same order, until one differs; a row that fills a derived entry on one side only is
 added or changed, and is named by the dependencies of the side that read it. So ``plan`` takes
-the rows whose stored text differs (``rowindex.touched_resources``), the derived tokens they
+the rows whose stored text differs (``rowindex.differing_resources``), the derived tokens they
 fill on either side and the listings whose status or bodies differ; the targets depending on
 any of them, on either side, are *affected* and computed again on both sides from the rows
 their dependencies name (``RowReader`` parses only those). Every other target keeps the status
@@ -263,21 +263,27 @@ def _heads(view: SnapshotView, **how: Any) -> dict[str, Head]:
 
 def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     """What to compute again between two snapshots; None when the full computation must run:
-    either has no index or none written by this code, or the change is too broad."""
-    touched = rowindex.touched_resources(a, b)
-    if touched is None:
+    either has no index or none written by this code, they sit in two stores, or the change
+    is too broad."""
+    if a.store is not b.store or not (
+        rowindex.is_indexed(a.store, a.id) and rowindex.is_indexed(b.store, b.id)
+    ):
         return None
     ca, cb = _counts(a), _counts(b)
     if ca is None or cb is None:
         return None
     sides = (a, b)
     readers = (rowindex.RowReader(a), rowindex.RowReader(b))
+    # rows whose stored text (or stored id) differs: changed ones are in both
+    differ = rowindex.differing_resources(a, b)
+    touched = {k: r[1] for k, r in differ[1].items()}
+    touched.update((k, r[1]) for k, r in differ[0].items() if k not in differ[1])
     if _broad(len(touched), MAX_TOUCHED_SHARE, max(ca[1], cb[1])):
         return None
     tokens = {"row|" + k for k in touched} | _changed_fetches(a, b)
-    fill = [k for k, t in touched.items() if t in _NETWORK_FILLERS]
-    for r in readers:
-        for row in r.rows(fill).values():
+    for r, d in zip(readers, differ, strict=True):
+        fill = [e for e in d.values() if e[1] in _NETWORK_FILLERS]
+        for row in r.parse(fill).values():
             tokens.update(contributions(row))
     affected = {k for k, t in touched.items() if is_target({"type": t})}
     for v in sides:
@@ -285,7 +291,9 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
             affected.update(_lines(e))
     if _broad(len(affected), MAX_AFFECTED_SHARE, max(ca[0], cb[0])):
         return None
-    # every token an affected target read, on either side, and those rows' stored ids
+    # every token an affected target read, on either side, and those rows' stored ids: a row
+    # of one side is either under an id the index rows of a side name, or differs (and its
+    # id is in ``differ``), so every row is found by primary key
     need: set[str] = {"row|" + k for k in affected}
     for v in sides:
         for e in rowindex.kind_entries(v, KIND, affected).values():
@@ -294,12 +302,12 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     ids = {t[3:] for t in need if t.startswith("id|")}
     derived = [t for t in need if not t.startswith(("row|", "fetch|", "id|"))]
     loaded = []
-    for v, r in zip(sides, readers, strict=True):
-        mine, exact = set(keys), set(ids)
+    for v, r, d in zip(sides, readers, differ, strict=True):
+        exact = set(ids)
         for e in rowindex.kind_entries(v, CONTRIB, derived).values():
             exact.update(_lines(e))
-        mine.update(i.lower() for i in exact)
-        loaded.append(dict(sorted(r.rows(mine, exact).items())))
+        exact.update(d[k][0] for k in keys | {i.lower() for i in exact} if k in d)
+        loaded.append(dict(sorted(r.rows(exact).items())))
     # The other targets keep their stored status, the same on both sides (else: compute all).
     unknown = []
     compared = []
