@@ -452,7 +452,7 @@ class ResourceIndex:
             by_body.setdefault(e[6], []).append((k, e[7], e[8]))
         out: dict[str, dict[str, Any]] = {}
         for h, spans in by_body.items():
-            text = self.view.store.body(h).decode("utf-8")
+            text = page_text(self.view, h)  # decoded once per view: exposure reads it too
             for k, start, end in spans:
                 out[k] = json.loads(text[start:end])
         return out
@@ -519,7 +519,7 @@ def resource_indexes(
         return None
     if whole or a.store is not b.store:
         return ResourceIndex.load(a), ResourceIndex.load(b)
-    da, db = _differing(a, b)
+    da, db = differing_resources(a, b)  # shared with exposure
     return ResourceIndex(a, da), ResourceIndex(b, db)
 
 
