@@ -68,6 +68,12 @@ class Expander:
         self._by_grant: dict[
             tuple[int, frozenset[str]], tuple[list[tuple[str, tuple[str, ...]]], bool]
         ] = {}
+        self._by_chain: dict[
+            tuple[tuple[str, ...], frozenset[str]],
+            tuple[
+                list[tuple[Grant, list[tuple[str, tuple[str, ...]]]]], frozenset[str], list[Grant]
+            ],
+        ] = {}
         self._by_role: dict[
             tuple[tuple[str, ...], frozenset[str]], dict[tuple[str, bool], set[str]]
         ] = {}
@@ -161,17 +167,13 @@ class Expander:
         active: dict[str, set[str]] = {}
         eligible: dict[str, set[str]] = {}
         unknown_groups: set[str] = set()
-        unknown_roles: set[str] = set()
-        for g, reached, unreadable in self._grants_reaching(chain, only):
-            ops = self._role_ops(g.role, rtype)
-            if ops is None:
-                unknown_roles.add(g.role)
-                continue
-            if not ops:
-                continue
-            if unreadable:
+        reaching, unknown_roles, unreadable = self._chain_grants(chain, only)
+        for g in unreadable:
+            if self._role_ops(g.role, rtype):
                 unknown_groups.add(g.principal)
-            if not reached:
+        for g, reached in reaching:
+            ops = self._role_ops(g.role, rtype)
+            if not ops:  # nothing on this type, or a role not readable (in unknown_roles)
                 continue
             caps = capabilities_of(ops, rtype)
             into = eligible if g.eligible else active
@@ -186,7 +188,29 @@ class Expander:
             h.caps = capabilities_of(frozenset(active.get(pid, ())), rtype)
             h.eligible = capabilities_of(frozenset(eligible.get(pid, ())), rtype) - h.caps
         holders = {k: v for k, v in holders.items() if v.caps or v.eligible or v.denied}
-        return Profile(holders, frozenset(unknown_groups), frozenset(unknown_roles), chain)
+        return Profile(holders, frozenset(unknown_groups), unknown_roles, chain)
+
+    def _chain_grants(
+        self, chain: tuple[str, ...], only: frozenset[str] | None
+    ) -> tuple[list[tuple[Grant, list[tuple[str, tuple[str, ...]]]]], frozenset[str], list[Grant]]:
+        """The grants along the chain that reach someone, in order, with whom they reach;
+        the roles of its grants whose definition is not readable; its grants to groups whose
+        members are not readable. Whatever the resource type: with ``only`` given, cached per
+        chain (bounded by the candidates)."""
+        got = self._by_chain.get((chain, only)) if only is not None else None
+        if got is None:
+            reaching, roles, unreadable = [], set(), []
+            for g, reached, unknown in self._grants_reaching(chain, only):
+                if self.x.roles.get(g.role) is None:
+                    roles.add(g.role)
+                if unknown:
+                    unreadable.append(g)
+                if reached:
+                    reaching.append((g, reached))
+            got = (reaching, frozenset(roles), unreadable)
+            if only is not None:
+                self._by_chain[(chain, only)] = got
+        return got
 
     def _grants_reaching(
         self, chain: tuple[str, ...], only: frozenset[str] | None
