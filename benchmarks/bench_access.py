@@ -9,11 +9,22 @@ changes 1% of assignments, 1% of memberships, one custom role (gains runCommand)
 in the same run. Not a timed test: run it by hand.
 
     python benchmarks/bench_access.py --n 100000
+    python benchmarks/bench_access.py --incremental                # 20,000 and 100,000
+    python benchmarks/bench_access.py --incremental --sizes 20000  # one size
+
+``--incremental`` compares, from one run, the access diff recomputing only what changed rows
+reach (both snapshots indexed) with the full computation (``diff_access(...,
+incremental=False)``), on ``bench_diff``'s rows and role assignments (the tenant of
+``bench_index.py diff``): 1% of resources churned (edits, ``scad`` tags, additions, removals)
+and, week B, either 1% of the 5,000 role assignments replaced (a new Owner at a subscription
+among them) or only ten replaced, all at resource groups (``local``). Each timing is the
+fastest of ``--repeat`` interleaved rounds on fresh views; both answers are checked equal.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import sys
@@ -24,6 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fakeazure
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_diff
 
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot  # noqa: E402
 from snapdiff.access import Access, diff_access  # noqa: E402
@@ -162,10 +174,73 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _local(ras: dict[str, list[dict[str, Any]]], k: int) -> dict[str, list[dict[str, Any]]]:
+    """``ras`` with ``k`` role assignments at resource groups replaced: each dropped, and a new
+    one for another principal at the same resource group."""
+    out = {sub: list(items) for sub, items in ras.items()}
+    done = 0
+    for items in out.values():
+        for n, item in enumerate(items):
+            if done < k and "/resourceGroups/" in item["properties"]["scope"] and n % 7 == 3:
+                new = json.loads(json.dumps(item))
+                new["id"] += "-new"
+                new["name"] += "-new"
+                new["properties"]["principalId"] += "-new"
+                items[n] = new
+                done += 1
+    return out
+
+
+def incremental(sizes: list[int], repeat: int) -> None:
+    """Access diff: incremental (row index) against full, at each size, ratios from one run."""
+    import bench_diff
+
+    from snapdiff import rowindex
+
+    for n in sizes:
+        rows_a, source = bench_diff.base_rows(n, 0)
+        rows_b = bench_diff.churn(rows_a, 0.01, 0)
+        groups = sorted({(str(r["subscriptionId"]), str(r["resourceGroup"])) for r in rows_a})
+        ra = bench_diff.assignments(5000, 0.01, 0, after=False, groups=groups)
+        rb = bench_diff.assignments(5000, 0.01, 0, after=True, groups=groups)
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Store(Path(tmp) / "bench.db")
+            a = bench_diff.write(store, rows_a, ra)
+            b = bench_diff.write(store, rows_b, rb)
+            local = bench_diff.write(store, rows_b, _local(ra, 10))
+            for sid in (a, b, local):
+                rowindex.write_index(store, sid)
+            print(f"N = {n:,} resources ({source}), 1% churn, 5,000 role assignments")
+            for label, other in (("1% of assignments", b), ("10 assignments at groups", local)):
+                times: dict[bool, list[float]] = {True: [], False: []}
+                got = {}
+                for _ in range(repeat):
+                    for inc in (False, True):
+                        t = time.perf_counter()
+                        va, vb = SnapshotView(store, a), SnapshotView(store, other)
+                        got[inc] = diff_access(va, vb, incremental=inc)
+                        times[inc].append(time.perf_counter() - t)
+                assert got[True].to_dict() == got[False].to_dict()
+                t_full, t_inc = min(times[False]), min(times[True])
+                reached = len({r.id for c in got[True].changes for r in c.resources})
+                print(
+                    f"  {label + ':':26s} full {t_full:6.3f} s, incremental {t_inc:6.3f} s"
+                    f": speed-up {t_full / t_inc:4.1f}x ({len(got[True].changes)} changes"
+                    f" reaching {reached:,} resources)"
+                )
+            store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--incremental", action="store_true", help="incremental against full")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    if args.incremental:
+        incremental(args.sizes, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")
         a = write_snapshot(store, snapshot(args.n, 0), label="a")

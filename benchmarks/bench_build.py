@@ -56,7 +56,7 @@ def phase(path: Path, which: str) -> dict[str, float]:
     snapshot_module.check_snapshot = (  # type: ignore[assignment]
         (lambda *a, **kw: None) if which == "nocheck" else timed_check
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if which == "floor":
         hashes = store.conn.execute(
             "SELECT body_hash FROM exchanges WHERE page IS NOT NULL AND body_hash IS NOT NULL"
@@ -64,15 +64,17 @@ def phase(path: Path, which: str) -> dict[str, float]:
         raws = [store.body(h) for (h,) in hashes]
         count = sum(1 for raw in raws if json.loads(raw) is not None)
         parsed = time.perf_counter()
+        parsed_cpu = time.process_time()
         for raw in raws:  # what the check adds to each read, timed on its own
             hashlib.sha256(raw).hexdigest()
         hash_seconds = time.perf_counter() - parsed
         t0 += hash_seconds
+        c0 += time.process_time() - parsed_cpu
+        cpu = time.process_time() - c0
         extra = {"bodies": count, "mb": sum(map(len, raws)) / 1e6, "hash_seconds": hash_seconds}
     else:
-        c0 = time.process_time()
         result = build(SnapshotView(store, 1))
-        build_cpu = time.process_time() - c0
+        cpu = time.process_time() - c0
         built = time.perf_counter()
         fast = render(result.active_directory)
         render_seconds = time.perf_counter() - built
@@ -82,7 +84,6 @@ def phase(path: Path, which: str) -> dict[str, float]:
         extra = {
             "digest_seconds": digest_seconds,
             "digest_cpu": digest_cpu,
-            "build_cpu": build_cpu,
             "json_mb": len(fast) / 1e6,
             "warnings": len(result.warnings),
             "render_seconds": render_seconds,
@@ -92,7 +93,7 @@ def phase(path: Path, which: str) -> dict[str, float]:
         t0 += render_seconds + stdlib_seconds  # "seconds" is the build proper
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mb": peak, **extra}
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": peak, **extra}
 
 
 def main() -> None:
@@ -117,7 +118,8 @@ def main() -> None:
             f"N = {args.n}: synthetic snapshot written in {time.perf_counter() - t0:.1f}s, "
             f"{path.stat().st_size / 1e6:.1f} MB"
         )
-        out = {}
+        out: dict[str, dict[str, float]] = {}
+        cpu: dict[str, float] = {}
         for which in ("floor", "build", "nocheck") * args.repeat:  # interleaved: noisy machines
             res = subprocess.run(
                 [sys.executable, __file__, "--phase", which, "--store", str(path)],
@@ -128,6 +130,7 @@ def main() -> None:
             r = json.loads(res.stdout)
             prev = out.get(which)
             out[which] = r if prev is None or r["seconds"] < prev["seconds"] else prev
+            cpu[which] = min(cpu.get(which, r["cpu"]), r["cpu"])
     floor, build, nocheck = out["floor"], out["build"], out["nocheck"]
     print(
         f"parse floor: {floor['seconds']:.2f}s ({floor['bodies']} bodies), peak {floor['peak_mb']:.0f} MB"
@@ -141,13 +144,14 @@ def main() -> None:
     )
     print(
         f"build / floor = {build['seconds'] / floor['seconds']:.2f}x (target <= 1.5x); "
-        f"peak {build['peak_mb']:.0f} MB (target < 1024 MB)"
+        f"CPU time {cpu['build']:.2f}s / {cpu['floor']:.2f}s = {cpu['build'] / cpu['floor']:.2f}x"
+        f" (best of each); peak {build['peak_mb']:.0f} MB (target < 1024 MB)"
     )
     print(
         f"snapshot digest check: {build['digest_seconds']:.2f}s"
         f" = {build['digest_seconds'] / build['seconds']:.1%} of the build"
-        f" (CPU time: {build['digest_cpu']:.2f}s of {build['build_cpu']:.2f}s"
-        f" = {build['digest_cpu'] / build['build_cpu']:.1%});"
+        f" (CPU time: {build['digest_cpu']:.2f}s of {build['cpu']:.2f}s"
+        f" = {build['digest_cpu'] / build['cpu']:.1%});"
         f" all reading checks (digest + every body's SHA-256): build {build['seconds']:.2f}s"
         f" with them, {nocheck['seconds']:.2f}s without"
         f" = {build['seconds'] / nocheck['seconds'] - 1:+.1%} (target < 5%)"

@@ -127,7 +127,9 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
         )
         for name in section_names():
             t = m[f"s_{name}"]
-            print(f"    section {name:<10} alone, row index:  {t:.3f}s = {t / floor:.2f} x the floor")
+            print(
+                f"    section {name:<10} alone, row index:  {t:.3f}s = {t / floor:.2f} x the floor"
+            )
         print(f"  CLI snapdiff diff, read in full:                     {c_full:.3f}s")
         print(f"  CLI snapdiff diff, row index:                        {c_idx:.3f}s")
         print(f"  CLI start-up alone (snapdiff --version):             {c_none:.3f}s")

@@ -70,12 +70,20 @@ def has_codec_columns(conn: sqlite3.Connection) -> bool:
     return "codec" in {r[1] for r in conn.execute("PRAGMA table_info(bodies)")}
 
 
+def _encoded(conn: sqlite3.Connection, h: str) -> tuple[str, bytes, str | None] | None:
+    """(codec, blob, base) of body ``h``. The schema is asked only when the current query
+    fails (a v3 store or bundle): asking first cost a PRAGMA per body, as much as the read."""
+    try:
+        return conn.execute("SELECT codec, data, base FROM bodies WHERE hash = ?", (h,)).fetchone()
+    except sqlite3.OperationalError:
+        if has_codec_columns(conn):
+            raise  # not the old schema: a real error
+    return conn.execute("SELECT 'zlib', data, NULL FROM bodies WHERE hash = ?", (h,)).fetchone()
+
+
 def read(conn: sqlite3.Connection, h: str, _depth: int = 0) -> bytes:
     """The bytes of body ``h``, following its delta bases."""
-    if has_codec_columns(conn):
-        row = conn.execute("SELECT codec, data, base FROM bodies WHERE hash = ?", (h,)).fetchone()
-    else:
-        row = conn.execute("SELECT 'zlib', data, NULL FROM bodies WHERE hash = ?", (h,)).fetchone()
+    row = _encoded(conn, h)
     if row is None:
         raise BodyError(f"body {h[:12]} is missing" if _depth == 0 else f"base {h[:12]} is missing")
     codec, blob, base = row

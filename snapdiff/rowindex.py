@@ -19,10 +19,11 @@ deletes it. A snapshot without an index (a read-only store, a bundle) is read in
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import marshal
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from json.scanner import make_scanner
 from typing import Any, NamedTuple
@@ -44,7 +45,8 @@ from .store import Store, utcnow
 
 # Bump when what a row holds or how it is hashed changes: older indexes are then rebuilt.
 # 2: rows fall in buckets, with one digest per bucket (``index_buckets``).
-INDEX_VERSION = 2
+# 3: the derived kinds (``register_derived``: exposure's rows).
+INDEX_VERSION = 3
 NBUCKETS = 4096  # about sqrt(changed rows x rows) at 100,000 rows and 1% churn
 RESOURCE, ASSIGNMENT, MEMBER, SCOPE = "resource", "assignment", "member", "scope"
 KINDS = (RESOURCE, ASSIGNMENT, MEMBER, SCOPE)
@@ -257,7 +259,7 @@ def build_entries(view: SnapshotView) -> list[tuple[str, Entry]]:
     others: dict[tuple[str, str], Entry] = {}
     for kind, e in other_entries(view):
         others.setdefault((kind, e.key), e)
-    return rows + [(k, e) for (k, _), e in others.items()]
+    return rows + [(k, e) for (k, _), e in others.items()] + derived_entries(view)
 
 
 # -- storing -----------------------------------------------------------------------------------
@@ -374,9 +376,10 @@ def check_index(store: Store, snapshot_id: int) -> list[str]:
         built = build_entries(SnapshotView(store, snapshot_id))
     except IndexUnavailable as e:
         return [f"snapshot {snapshot_id}: has an index but its pages cannot be indexed ({e})"]
-    want: dict[tuple[str, str], Entry] = {(k, e.key): e for k, e in built}
+    stale = stale_kinds(store, snapshot_id)  # written by other code: unused, not damage
+    want: dict[tuple[str, str], Entry] = {(k, e.key): e for k, e in built if k not in stale}
     have: dict[tuple[str, str], Entry] = {}
-    for kind in KINDS:
+    for kind in KINDS + tuple(k for k in derived_kinds() if k not in stale):
         have.update({(kind, k): e for k, e in stored_entries(store, snapshot_id, kind).items()})
     problems = []
     missing = want.keys() - have.keys()
@@ -449,7 +452,7 @@ class ResourceIndex:
             by_body.setdefault(e[6], []).append((k, e[7], e[8]))
         out: dict[str, dict[str, Any]] = {}
         for h, spans in by_body.items():
-            text = self.view.store.body(h).decode("utf-8")
+            text = page_text(self.view, h)  # decoded once per view: exposure reads it too
             for k, start, end in spans:
                 out[k] = json.loads(text[start:end])
         return out
@@ -516,7 +519,7 @@ def resource_indexes(
         return None
     if whole or a.store is not b.store:
         return ResourceIndex.load(a), ResourceIndex.load(b)
-    da, db = _differing(a, b)
+    da, db = differing_resources(a, b)  # shared with exposure
     return ResourceIndex(a, da), ResourceIndex(b, db)
 
 
@@ -586,3 +589,232 @@ def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
         "SELECT id, hash FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
     )
     return {i.lower(): h for i, h in cur}
+
+
+# -- what access recomputes (snapdiff.access.incremental) --------------------------------------
+# A resource's access columns, as the index holds them: id as stored, type, name, subscription
+# column, ``scad`` tag; then the row's hash (after the default noise rules) and its bucket.
+AccessRow = tuple[str, str, str, str, str | None, bytes, int]
+
+
+def changed_buckets(a: SnapshotView, b: SnapshotView) -> list[int] | None:
+    """The resource buckets whose digests (after the default noise rules) differ between two
+    indexed snapshots, which may sit in different stores; None when either has no index."""
+    if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
+        return None
+    da, db = (_digests(v, RESOURCE) for v in (a, b))
+    if da is None or db is None or len(da) != len(db):
+        raise StoreError(
+            f"the row index of snapshot {a.id if da is None else b.id} has no bucket digests;"
+            " rebuild it with snapdiff index --rebuild"
+        )
+    return [n for n in range(len(da) // 8) if da[n * 8 : n * 8 + 8] != db[n * 8 : n * 8 + 8]]
+
+
+def _digests(view: SnapshotView, kind: str) -> bytes | None:
+    row = view.store.conn.execute(
+        "SELECT hash FROM index_buckets WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
+    ).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def resources_per_subscription(view: SnapshotView) -> dict[str, int]:
+    """How many resources each subscription column (as stored) holds, from the index."""
+    return dict(
+        view.store.conn.execute(
+            "SELECT sub, count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ? GROUP BY sub",
+            (view.id, RESOURCE),
+        ).fetchall()
+    )
+
+
+def rows_in_buckets(view: SnapshotView, buckets: Iterable[int]) -> list[AccessRow]:
+    """Access columns, hash and bucket of a snapshot's resource rows in ``buckets``, in one
+    pass over its rows (cheaper than a seek per row when many buckets differ)."""
+    return view.store.conn.execute(
+        "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
+        " AND kind = ? AND +bucket IN (SELECT value FROM json_each(?))",
+        (view.id, RESOURCE, json.dumps(sorted(set(buckets)))),
+    ).fetchall()
+
+
+def rows_maybe_in(
+    view: SnapshotView, subs: Iterable[str], groups: Iterable[str], *, odd_ids: bool = False
+) -> list[AccessRow]:
+    """Access columns, hash and bucket of every resource row whose subscription column is one
+    of ``subs`` (lower-cased) or whose resource group is named in ``groups`` (lower-cased, in
+    any subscription); ``odd_ids``: also every row whose id does not start with
+    ``/subscriptions/``. A superset, for the caller to sift: SQLite lowers ASCII only, so rows
+    whose subscription or resource-group column is not plain ASCII come too, and, when
+    ``groups`` is asked for, rows whose resource-group column is not the group in their id."""
+    subs, groups = sorted(set(subs)), sorted(set(groups))
+    if not (subs or groups or odd_ids):
+        return []
+    where = [
+        "lower(sub) IN (SELECT value FROM json_each(?))",
+        "length(CAST(sub AS BLOB)) != length(sub)",
+    ]
+    args: list[Any] = [view.id, RESOURCE, json.dumps(subs)]
+    if groups:
+        where += [
+            "lower(rg) IN (SELECT value FROM json_each(?))",
+            "length(CAST(rg AS BLOB)) != length(rg)",
+            "(instr(id, '/resourceGroups/' || rg || '/') = 0"
+            " AND instr(lower(id), '/resourcegroups/' || lower(rg) || '/') = 0)",
+        ]
+        args.append(json.dumps(groups))
+    if odd_ids:
+        where.append("NOT (id LIKE '/subscriptions/%')")
+    return view.store.conn.execute(
+        "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
+        " AND kind = ? AND (" + " OR ".join(where) + ")",
+        args,
+    ).fetchall()
+
+
+# -- derived kinds -----------------------------------------------------------------------------
+# An analysis above this layer (exposure) registers kinds of its own, computed from the whole
+# snapshot when the index is written and checked by ``check_index`` like the others. The
+# built-in ones are loaded by module name (``BUILTIN_DERIVED``, as the builder loads its kinds),
+# so what an index holds never depends on what its caller happened to import. A derivation's
+# first kind holds a head row under the empty id whose ``type`` is the version of the code
+# that wrote it: rows of another version are stale (their readers take their full path), and
+# ``check_index`` leaves them alone rather than calling them damage. A derived row is
+# ``plain_entry``: ``type``, ``name``, ``sub`` and ``body`` hold what the analysis puts there
+# (``body``: text, not a body hash).
+Deriver = Callable[[SnapshotView], Iterable[tuple[str, Entry]]]
+_DERIVED: dict[str, tuple[tuple[str, ...], Deriver, str]] = {}
+BUILTIN_DERIVED = ("snapdiff.exposure.incremental",)
+
+
+def register_derived(name: str, kinds: tuple[str, ...], derive: Deriver, version: str) -> None:
+    """Have ``write_index`` store the rows ``derive(view)`` yields, of ``kinds``; ``version``
+    is what the head row (``kinds[0]``, empty id) carries in ``type``."""
+    _DERIVED[name] = (kinds, derive, version)
+
+
+def _registered() -> dict[str, tuple[tuple[str, ...], Deriver, str]]:
+    for module in BUILTIN_DERIVED:
+        importlib.import_module(module)
+    return _DERIVED
+
+
+def derived_kinds() -> tuple[str, ...]:
+    return tuple(k for kinds, _, _ in _registered().values() for k in kinds)
+
+
+def stale_kinds(store: Store, snapshot_id: int) -> tuple[str, ...]:
+    """Derived kinds a snapshot's index holds from another version of their code."""
+    out: list[str] = []
+    for kinds, _, version in _registered().values():
+        head = store.conn.execute(
+            "SELECT type FROM index_rows WHERE snapshot_id = ? AND kind = ? AND id = ''",
+            (snapshot_id, kinds[0]),
+        ).fetchone()
+        if head is not None and head[0] != version:
+            out += kinds
+    return tuple(out)
+
+
+def derived_entries(view: SnapshotView) -> list[tuple[str, Entry]]:
+    out: dict[tuple[str, str], Entry] = {}
+    for kinds, derive, _ in _registered().values():
+        for kind, e in derive(view):
+            if kind not in kinds:
+                raise ValueError(f"derived row of kind {kind} not registered ({kinds})")
+            out.setdefault((kind, e.key), e)
+    return [(k, e) for (k, _), e in out.items()]
+
+
+def plain_entry(key: str, type_: str, name: str, sub: str, rg: str, body: str) -> Entry:
+    """A derived row under ``key`` (its stored id too: lower-case it to find it again)."""
+    h = _digest(f"{key}\0{type_}\0{name}\0{sub}\0{rg}\0{body}".encode("utf-8", "surrogatepass"))
+    return Entry(key, key, type_, name, sub, rg, h, h, None, body, None, None, 0)
+
+
+def kind_entries(
+    view: SnapshotView, kind: str, keys: Iterable[str] | None = None
+) -> dict[str, Entry]:
+    """The stored rows of ``kind`` (only those whose stored id is in ``keys``, if given), by
+    lower-cased id."""
+    sql = (
+        "SELECT id, type, name, sub, rg, raw, hash, cia, body, span_start, span_end, cols"
+        " FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+    )
+    args: tuple[Any, ...] = (view.id, kind)
+    if keys is not None:
+        sql += " AND id IN (SELECT value FROM json_each(?))"
+        args += (json.dumps(sorted(set(keys))),)
+    return {r[0].lower(): Entry(r[0].lower(), *r) for r in view.store.conn.execute(sql, args)}
+
+
+def differing_resources(
+    a: SnapshotView, b: SnapshotView
+) -> tuple[dict[str, Stored], dict[str, Stored]]:
+    """``_differing(a, b)`` (two indexed snapshots of one store), read once per pair of views:
+    every section that asks shares the read."""
+    return a.memo(f"rowindex:differing:{b.id}", lambda: _differing(a, b))
+
+
+def page_text(view: SnapshotView, h: str) -> str:
+    """A stored page decoded, once per view (the readers of single rows share it)."""
+    return view.memo(f"rowindex:page:{h}", lambda: decode_page(view.store.body(h)))
+
+
+class RowReader:
+    """Parses chosen resource rows of one indexed snapshot; each stored page is decoded once
+    per view (``page_text``)."""
+
+    def __init__(self, view: SnapshotView):
+        self.view = view
+        self.parsed = 0  # rows parsed so far
+
+    def rows(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The rows stored under ``ids`` (exactly as stored; absent ones left out), by
+        lower-cased id, read by primary key."""
+        found = self.view.store.conn.execute(
+            _SELECT + " WHERE snapshot_id = ? AND kind = ? AND id IN"
+            " (SELECT value FROM json_each(?))",
+            (self.view.id, RESOURCE, json.dumps(sorted(set(ids)))),
+        ).fetchall()
+        return self.parse(found)
+
+    def parse(self, stored: Iterable[Stored]) -> dict[str, dict[str, Any]]:
+        """The rows of index rows already read (``Stored``), by lower-cased id."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in stored:
+            out[r[0].lower()] = json.loads(page_text(self.view, r[6])[r[7] : r[8]])
+            self.parsed += 1
+        return out
+
+
+def derived_heads(
+    view: SnapshotView, kind: str, *, name: str | None = None, keys: Iterable[str] | None = None
+) -> dict[str, tuple[str, str, str, str]]:
+    """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty (or
+    is ``name``), of ``keys`` only if given, by lower-cased id: a derived kind's short facts,
+    without its bodies."""
+    sql = "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+    args: tuple[Any, ...] = (view.id, kind)
+    sql += " AND name = ?" if name is not None else " AND name != ''"
+    args += (name,) if name is not None else ()
+    if keys is not None:
+        sql += " AND id IN (SELECT value FROM json_each(?))"
+        args += (json.dumps(sorted(set(keys))),)
+    return {r[0].lower(): r[1:] for r in view.store.conn.execute(sql, args)}
+
+
+def derived_counts(view: SnapshotView, kind: str) -> dict[str, int]:
+    """How many stored rows of ``kind`` hold each ``name``."""
+    cur = view.store.conn.execute(
+        "SELECT name, count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ? GROUP BY name",
+        (view.id, kind),
+    )
+    return {str(n): int(c) for n, c in cur}
+
+
+def kind_count(view: SnapshotView, kind: str) -> int:
+    (n,) = view.store.conn.execute(
+        "SELECT count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
+    ).fetchone()
+    return int(n)

@@ -9,6 +9,7 @@ restarted after its page token expired).
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -72,6 +73,18 @@ class SnapshotView:
     """Everything the builder and differ may read of one snapshot."""
 
     def __init__(self, store: Store, snapshot_id: int):
+        # Opening allocates a few objects per fetch and exchange (tens of thousands), none of
+        # them garbage: the cyclic collector, left on, would walk them again and again. Not
+        # paused_gc, which freezes what is alive: a view may be dropped, and it holds cycles.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._open(store, snapshot_id)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _open(self, store: Store, snapshot_id: int) -> None:
         self.store = store
         self.meta: Snapshot = store.snapshot(snapshot_id)
         self.id = snapshot_id

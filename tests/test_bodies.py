@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from fakeazure.synthetic import synthetic_arg_rows
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import bodies
@@ -118,3 +120,25 @@ def test_zlib_bodies_of_older_stores_still_read(tmp_path):
     store = Store(path)
     assert store.body(body_hash(raw)) == raw
     assert store.conn.execute("SELECT codec FROM bodies").fetchone()[0] == "zlib"
+
+
+def test_bodies_of_a_v3_schema_read_without_migrating(tmp_path):
+    """A v3 store or bundle opened as it is (no ``codec``/``base`` columns): read as zlib."""
+    import json
+    import zlib
+
+    conn = sqlite3.connect(tmp_path / "v3.db")
+    for script in MIGRATIONS[:3]:
+        conn.executescript(script)
+    raw = json.dumps({"value": [{"id": "y"}]}).encode()
+    conn.execute(
+        "INSERT INTO bodies (hash, size, data) VALUES (?, ?, ?)",
+        (body_hash(raw), len(raw), zlib.compress(raw)),
+    )
+    assert not bodies.has_codec_columns(conn)
+    assert bodies.read(conn, body_hash(raw)) == raw
+    with pytest.raises(bodies.BodyError, match="missing"):
+        bodies.read(conn, "0" * 64)
+    conn.execute("DROP TABLE bodies")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        bodies.read(conn, body_hash(raw))  # an error other than the old schema is raised

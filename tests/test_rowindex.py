@@ -433,3 +433,34 @@ def test_verify_finds_misfiled_rows_and_wrong_bucket_digests(tmp_path: Path, tam
     assert [p.kind for p in problems] == ["index"]
     want = "in the wrong bucket: 1" if tamper == "bucket" else "bucket digests wrong (resource)"
     assert want in problems[0].detail
+
+
+def test_the_cli_diff_of_one_store_compares_the_indexes_bucket_by_bucket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``snapdiff diff A B --store S`` opens S once for both sides: the row index is compared
+    by buckets (never loaded whole, as for two stores), and the output equals the full read."""
+    rnd = random.Random(21)
+    rows = [make_row(rnd, n) for n in range(60)]
+    store = Store(tmp_path / "s.db")
+    a = write(store, page_texts(rnd, rows))
+    b = write(store, page_texts(rnd, churn(rnd, rows)))
+    store.close()
+    args = ["diff", str(a), str(b), "--store", str(tmp_path / "s.db"), "--format", "json"]
+    full = CliRunner().invoke(main, args)
+    assert CliRunner().invoke(main, ["index", "--store", str(tmp_path / "s.db")]).exit_code == 0
+    calls: list[int] = []
+    original = rowindex.differing_buckets
+
+    def counted(*args: Any, **kw: Any) -> list[int]:
+        calls.append(1)
+        return original(*args, **kw)
+
+    def whole(*args: Any, **kw: Any) -> None:
+        raise AssertionError("the index was loaded whole: the two sides had two connections")
+
+    monkeypatch.setattr(rowindex, "differing_buckets", counted)
+    monkeypatch.setattr(rowindex.ResourceIndex, "load", whole)
+    indexed = CliRunner().invoke(main, args)
+    assert indexed.exit_code == full.exit_code and indexed.output == full.output
+    assert calls

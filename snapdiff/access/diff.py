@@ -19,7 +19,9 @@ from ..snapshot import SnapshotView
 from ..status import Outcome
 from .capabilities import PRIVILEGED, ordered
 from .expand import Holder, Profile, ProfileKey, fast_caps
+from .incremental import plan
 from .model import Resource
+from .pairs import moves
 from .query import Access
 
 
@@ -97,17 +99,7 @@ def _pairs(xa: Access, xb: Access) -> list[tuple[Resource, Resource, bool]]:
     unique on each side); the flag says the resource moved."""
     ra, rb = xa.x.resources, xb.x.resources
     out = [(ra[k], rb[k], False) for k in sorted(ra.keys() & rb.keys())]
-
-    def by_name(src: dict[str, Resource], keys: set[str]) -> dict[tuple[str, str, str], Resource]:
-        seen: dict[tuple[str, str, str], list[Resource]] = {}
-        for k in keys:
-            r = src[k]
-            seen.setdefault((r.type, r.name.lower(), r.subscription), []).append(r)
-        return {k: v[0] for k, v in seen.items() if len(v) == 1}
-
-    gone, new = by_name(ra, ra.keys() - rb.keys()), by_name(rb, rb.keys() - ra.keys())
-    out += [(gone[k], new[k], True) for k in sorted(gone.keys() & new.keys())]
-    return out
+    return out + moves(ra, ra.keys() - rb.keys(), rb, rb.keys() - ra.keys())
 
 
 class _Differ:
@@ -124,6 +116,15 @@ class _Differ:
         self.roles_changed = frozenset(
             g for g in ra.keys() | rb.keys() if ra.get(g) != rb.get(g) or ra.get(g) is None
         )
+        # scopes holding a grant of such a role: only through them do candidates depend on
+        # the resource type when both sides' types agree
+        self._typed = {
+            s
+            for x in (xa, xb)
+            for s, gs in x.x.grants.items()
+            if any(g.role in self.roles_changed for g in gs)
+        }
+        self._candidates: dict[Any, frozenset[str] | None] = {}
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -165,6 +166,14 @@ class _Differ:
         """Principals whose access may differ between profile ``ka`` (A) and ``kb`` (B): those
         of grants on only one side or whose role changed, and membership changes of groups
         granted on both; None (everyone) when deny assignments differ."""
+        (ta, ca, _), (tb, cb, _) = ka, kb
+        typed = ta != tb or any(s in self._typed for s in ca + cb)
+        k = (ta, ca, tb, cb) if typed else (ca, cb)
+        if k not in self._candidates:
+            self._candidates[k] = self._candidates_of(ka, kb)
+        return self._candidates[k]
+
+    def _candidates_of(self, ka: Any, kb: Any) -> frozenset[str] | None:
         ea, eb = self.xa.expander, self.xb.expander
         (ta, ca, _), (tb, cb, _) = ka, kb
         da = {d for s in ca for d in self.xa.x.denies.get(s, ())}
@@ -328,14 +337,38 @@ def _elig_note(sta: dict[str, str], stb: dict[str, str]) -> str:
     return f"PIM-eligible assignments: {sta.get('eligible')} in A, {stb.get('eligible')} in B"
 
 
-def diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
-    """Effective access of ``a`` (before) against ``b`` (after)."""
+def diff_access(a: SnapshotView, b: SnapshotView, *, incremental: bool = True) -> AccessDiff:
+    """Effective access of ``a`` (before) against ``b`` (after). With both snapshots indexed,
+    only the resources that changed rows reach are recomputed
+    (``snapdiff.access.incremental``); ``incremental=False``, or without an index, every
+    resource is (the reference computation: both give the same answer)."""
     with paused_gc():  # millions of small acyclic objects: reference counting frees them
-        return _diff_access(a, b)
+        if incremental:
+            p = plan(a, b)
+            if p is not None:
+                try:
+                    return _compare(p.xa, p.xb, p.pairs, p.untouched)
+                except _Undecided:
+                    pass
+        xa, xb = Access.of(a), Access.of(b)
+        return _compare(xa, xb, _pairs(xa, xb), {})
 
 
-def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
-    xa, xb = Access.of(a), Access.of(b)
+class _Undecided(Exception):
+    """Resources not recomputed would decide the PIM-eligibility note: they do when its text
+    differs between subscriptions (the last resource in id order wins), and the incremental
+    plan does not know their ids."""
+
+
+def _compare(
+    xa: Access,
+    xb: Access,
+    pairs: list[tuple[Resource, Resource, bool]],
+    untouched: dict[str, int],
+) -> AccessDiff:
+    """The access diff over ``pairs`` (in the full computation's order), plus, for
+    ``untouched`` (lower subscription GUID -> resources in both, unchanged, not in ``pairs``),
+    what they count: compared, not compared, upper bound."""
     d = _Differ(xa, xb)
     out = AccessDiff()
     agg = _Agg()
@@ -347,15 +380,11 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     raised: dict[Any, list[Resource]] = {}
     elig_note = None
     bounded: dict[str, int] = {}  # upper-bound reason -> resources
-    for ra, rb, moved in _pairs(xa, xb):
+    for ra, rb, moved in pairs:
         sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
         sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
         if sta.get("assignments") != Outcome.OK or stb.get("assignments") != Outcome.OK:
-            why = f"role assignments at {sa if sta.get('assignments') != 'ok' else sb} " + (
-                f"{sta.get('assignments')} in A"
-                if sta.get("assignments") != Outcome.OK
-                else f"{stb.get('assignments')} in B"
-            )
+            why = _not_listed(sa, sb, sta, stb)
             skipped[why] = skipped.get(why, 0) + 1
             continue
         out.resources_compared += 1
@@ -366,6 +395,12 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
         if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
             cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
             raised.setdefault((ka, kb, cause, sb), []).append(rb)
+    notes = _count_untouched(xa, xb, untouched, out, skipped, bounded)
+    if elig_note:
+        notes.add(elig_note)
+    if len(notes) > 1:
+        raise _Undecided
+    elig_note = next(iter(notes), None)
     for (ka, kb, moved, sa, sb), rbs in groups.items():
         sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
         (unsure_a, unsure_b), delta = d.delta(ka, kb, moved, (sa, sb))
@@ -389,6 +424,41 @@ def _diff_access(a: SnapshotView, b: SnapshotView) -> AccessDiff:
     _add_notes(out, skipped, bounded, elig_note)
     out.changes = agg.sorted()
     return out
+
+
+def _count_untouched(
+    xa: Access,
+    xb: Access,
+    untouched: dict[str, int],
+    out: AccessDiff,
+    skipped: dict[str, int],
+    bounded: dict[str, int],
+) -> set[str]:
+    """Count the resources not recomputed as the loop over pairs counts them (each in the
+    same subscription on both sides); returns the PIM-eligibility notes they raise."""
+    notes = set()
+    for sub, n in sorted(untouched.items()):
+        s = f"/subscriptions/{sub}"
+        sta, stb = xa.x.coverage.get(s, {}), xb.x.coverage.get(s, {})
+        if sta.get("assignments") != Outcome.OK or stb.get("assignments") != Outcome.OK:
+            why = _not_listed(s, s, sta, stb)
+            skipped[why] = skipped.get(why, 0) + n
+            continue
+        out.resources_compared += n
+        if not (_elig_decides("gained", sta, stb) and _elig_decides("lost", sta, stb)):
+            notes.add(_elig_note(sta, stb))
+        for why in {u for u in (_deny_unknown(xb, s, "B"), _deny_unknown(xa, s, "A")) if u}:
+            bounded[why] = bounded.get(why, 0) + n
+    return notes
+
+
+def _not_listed(sa: str, sb: str, sta: dict[str, str], stb: dict[str, str]) -> str:
+    """Why a pair is not compared: its role assignments were not listed on one side."""
+    return f"role assignments at {sa if sta.get('assignments') != 'ok' else sb} " + (
+        f"{sta.get('assignments')} in A"
+        if sta.get("assignments") != Outcome.OK
+        else f"{stb.get('assignments')} in B"
+    )
 
 
 def _graph_notes(xa: Access, xb: Access) -> list[dict[str, str]]:

@@ -63,6 +63,20 @@ class Expander:
         self._groups: dict[str, tuple[dict[str, tuple[tuple[str, ...], str]], bool]] = {}
         self._ops: dict[tuple[str, str], frozenset[str]] = {}
         self._deny_ops: dict[tuple[str, str], frozenset[str]] = {}
+        # (id of a grant, only) -> (what it reaches, whether a group was unreadable); the grants
+        # live as long as the inputs this expander holds
+        self._by_grant: dict[
+            tuple[int, frozenset[str]], tuple[list[tuple[str, tuple[str, ...]]], bool]
+        ] = {}
+        self._by_chain: dict[
+            tuple[tuple[str, ...], frozenset[str]],
+            tuple[
+                list[tuple[Grant, list[tuple[str, tuple[str, ...]]]]], frozenset[str], list[Grant]
+            ],
+        ] = {}
+        self._by_role: dict[
+            tuple[tuple[str, ...], frozenset[str]], dict[tuple[str, bool], set[str]]
+        ] = {}
 
     # -- keys --------------------------------------------------------------------------------
     def key(self, r: Resource) -> ProfileKey:
@@ -153,29 +167,70 @@ class Expander:
         active: dict[str, set[str]] = {}
         eligible: dict[str, set[str]] = {}
         unknown_groups: set[str] = set()
-        unknown_roles: set[str] = set()
-        for scope in chain:
-            for g in self.x.grants.get(scope, ()):
-                ops = self._role_ops(g.role, rtype)
-                if ops is None:
-                    unknown_roles.add(g.role)
-                    continue
-                if not ops:
-                    continue
-                caps = capabilities_of(ops, rtype)
-                into = eligible if g.eligible else active
-                for pid, via in self._reached(g, only, unknown_groups):
-                    h = holders.setdefault(pid, Holder())
-                    if paths:
-                        h.paths.append(Path(g, via, caps))
-                    into.setdefault(pid, set()).update(ops)
+        reaching, unknown_roles, unreadable = self._chain_grants(chain, only)
+        for g in unreadable:
+            if self._role_ops(g.role, rtype):
+                unknown_groups.add(g.principal)
+        for g, reached in reaching:
+            ops = self._role_ops(g.role, rtype)
+            if not ops:  # nothing on this type, or a role not readable (in unknown_roles)
+                continue
+            caps = capabilities_of(ops, rtype)
+            into = eligible if g.eligible else active
+            for pid, via in reached:
+                h = holders.setdefault(pid, Holder())
+                if paths:
+                    h.paths.append(Path(g, via, caps))
+                into.setdefault(pid, set()).update(ops)
         for d in self.denies_in_force(chain, self_scoped):
             self._apply_deny(d, rtype, holders, active, eligible)
         for pid, h in holders.items():
             h.caps = capabilities_of(frozenset(active.get(pid, ())), rtype)
             h.eligible = capabilities_of(frozenset(eligible.get(pid, ())), rtype) - h.caps
         holders = {k: v for k, v in holders.items() if v.caps or v.eligible or v.denied}
-        return Profile(holders, frozenset(unknown_groups), frozenset(unknown_roles), chain)
+        return Profile(holders, frozenset(unknown_groups), unknown_roles, chain)
+
+    def _chain_grants(
+        self, chain: tuple[str, ...], only: frozenset[str] | None
+    ) -> tuple[list[tuple[Grant, list[tuple[str, tuple[str, ...]]]]], frozenset[str], list[Grant]]:
+        """The grants along the chain that reach someone, in order, with whom they reach;
+        the roles of its grants whose definition is not readable; its grants to groups whose
+        members are not readable. Whatever the resource type: with ``only`` given, cached per
+        chain (bounded by the candidates)."""
+        got = self._by_chain.get((chain, only)) if only is not None else None
+        if got is None:
+            reaching, roles, unreadable = [], set(), []
+            for g, reached, unknown in self._grants_reaching(chain, only):
+                if self.x.roles.get(g.role) is None:
+                    roles.add(g.role)
+                if unknown:
+                    unreadable.append(g)
+                if reached:
+                    reaching.append((g, reached))
+            got = (reaching, frozenset(roles), unreadable)
+            if only is not None:
+                self._by_chain[(chain, only)] = got
+        return got
+
+    def _grants_reaching(
+        self, chain: tuple[str, ...], only: frozenset[str] | None
+    ) -> Iterator[tuple[Grant, list[tuple[str, tuple[str, ...]]], bool]]:
+        """Every grant along the chain, in order, with the (principal, via groups) it reaches
+        and whether its group's members were unreadable. What a grant reaches does not depend
+        on the resource type or the chain: with ``only`` given it is cached per grant, so the
+        profiles sharing grants expand their groups once."""
+        for scope in chain:
+            for g in self.x.grants.get(scope, ()):
+                if only is None:
+                    unknown: set[str] = set()
+                    yield g, self._reached(g, only, unknown), bool(unknown)
+                    continue
+                k = (id(g), only)
+                got = self._by_grant.get(k)
+                if got is None:
+                    unknown = set()
+                    got = self._by_grant[k] = (self._reached(g, only, unknown), bool(unknown))
+                yield g, got[0], got[1]
 
     def is_group(self, g: Grant) -> bool:
         """Whether a grant's principal is a group (by type, or by its stored members)."""
@@ -300,19 +355,32 @@ def _roles_reaching(
 ) -> list[dict[str, set[str]]]:
     """[active, eligible]: principal -> GUIDs of the roles along the chain that reach it
     (directly or as a member of a group) and grant something on ``rtype``."""
+    by_role = _principals_by_role(e, chain, only)
     roles: list[dict[str, set[str]]] = [{}, {}]
-    for scope in chain:
-        for g in e.x.grants.get(scope, ()):
-            if not e._role_ops(g.role, rtype):
-                continue
-            into = roles[g.eligible]
-            if only is None or g.principal in only:
-                into.setdefault(g.principal, set()).add(g.role)
-            if e.is_group(g):
-                for m, (_, kind) in e.picked_members(g.principal, only)[0]:
-                    if kind.lower() != "group":
-                        into.setdefault(m, set()).add(g.role)
+    for (role, eligible), pids in by_role.items():
+        if not e._role_ops(role, rtype):
+            continue
+        into = roles[eligible]
+        for pid in pids:
+            into.setdefault(pid, set()).add(role)
     return roles
+
+
+def _principals_by_role(
+    e: Expander, chain: tuple[str, ...], only: frozenset[str] | None
+) -> dict[tuple[str, bool], set[str]]:
+    """(role GUID, eligible) -> principals a grant of it along the chain reaches (directly or
+    as a member of a group), whatever the resource type: cached per chain and ``only``, so
+    the resource types sharing a chain expand its groups once."""
+    got = e._by_role.get((chain, only)) if only is not None else None
+    if got is None:
+        got = {}
+        for g, reached, _ in e._grants_reaching(chain, only):
+            into = got.setdefault((g.role, g.eligible), set())
+            into.update(pid for pid, _ in reached)
+        if only is not None:  # bounded by the candidates; everyone would be every chain's
+            e._by_role[(chain, only)] = got
+    return got
 
 
 def _combo(

@@ -6,6 +6,7 @@ Read only through ``snapdiff.read``; nothing here knows about HTTP or the builde
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..naming.calls import DENY_ASSIGNMENTS, ROLE_ASSIGNMENTS, ROLE_ELIGIBILITY
@@ -133,8 +134,14 @@ def _grants(view: SnapshotView, role_names: dict[str, str]) -> dict[str, list[Gr
     return grants
 
 
-def load_inputs(view: SnapshotView) -> AccessInputs:
-    """Everything the access computation needs from one snapshot."""
+def load_inputs(
+    view: SnapshotView,
+    resources: dict[str, Resource] | None = None,
+    subscriptions: Iterable[str] | None = None,
+) -> AccessInputs:
+    """Everything the access computation needs from one snapshot. ``resources``: only these
+    (the incremental diff passes the ones it recomputes), with listing coverage for
+    ``subscriptions`` (lower GUIDs; default: those of the resources)."""
     defs = role_definitions(view)
     roles = {g: (_perms(d.permissions) if d is not None else None) for g, d in defs.items()}
     role_names = {g: d.name for g, d in defs.items() if d is not None}
@@ -147,9 +154,12 @@ def load_inputs(view: SnapshotView) -> AccessInputs:
             d.id, d.name, d.scope, d.principals, d.excluded, _perms(d.permissions), d.child_scopes
         )
         denies.setdefault(d.scope.lower().rstrip("/"), []).append(deny)
-    resources = resource_records(view)
+    if resources is None:
+        resources = resource_records(view)
+    if subscriptions is None:
+        subscriptions = {r.subscription for r in resources.values()}
     coverage: dict[str, dict[str, str]] = {}
-    for s in sorted({r.subscription for r in resources.values()}):
+    for s in sorted(subscriptions):
         scope = f"/subscriptions/{s}"
         coverage[scope] = {
             "assignments": _status(view.fetch(ASSIGN_CALL, scope)),

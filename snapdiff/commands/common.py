@@ -58,6 +58,15 @@ def refuse_empty_ref(*refs: str | None) -> None:
         raise SnapshotNotFound("an empty snapshot reference: give an id, a label or latest")
 
 
+def one_store(a: Store, b: Store) -> Store:
+    """``b``, or ``a`` when both are the same file (``b`` is then closed): two snapshots read
+    through one connection are compared by their row indexes in SQL, bucket by bucket."""
+    if a is not b and a.path.resolve() == b.path.resolve():
+        b.close()
+        return a
+    return b
+
+
 def open_ref(
     store_path: Path | None,
     ref: str | None,

@@ -21,6 +21,7 @@ from ..naming.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore
 from ..snapshot import SnapshotView
 from .common import (
     EXIT_CODE,
+    one_store,
     open_ref,
     open_store,
     refuse_empty_ref,
@@ -172,6 +173,7 @@ def diff(
             " name two: snapdiff diff A B"
         ) from None
     store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
+    store_b = one_store(store_a, store_b)
     try:
         view_a, view_b = SnapshotView(store_a, id_a), SnapshotView(store_b, id_b)
         if (a is None or b is None) and other_tenants(view_a, view_b):

@@ -8,7 +8,7 @@ import click
 
 from ..errors import SnapdiffError, SnapshotNotFound
 from ..snapshot import SnapshotView
-from .common import open_ref, store_option
+from .common import one_store, open_ref, store_option
 
 
 def _our_page(path: Path) -> bool:
@@ -78,6 +78,7 @@ def report(
     else:
         store_a, id_a = open_ref(store_path, a or "latest~1", complete_only=a is None)
         store_b, id_b = open_ref(store_path, b or "latest", complete_only=b is None)
+        store_b = one_store(store_a, store_b)
         try:
             page = diff_report(
                 SnapshotView(store_a, id_a), SnapshotView(store_b, id_b), trend_store=store_b

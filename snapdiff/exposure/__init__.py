@@ -4,6 +4,7 @@
 and what stopped being reachable between two snapshots, with causes.
 """
 
+from . import incremental  # noqa: F401  (registers the rows it keeps in the row index)
 from .query import ExposureReport, compute, select
 
 __all__ = ["ExposureReport", "compute", "select"]

@@ -42,12 +42,12 @@ class Computer:
     def _nsg_rules(self, nsg_id: str | None, what: str) -> list[Rule] | None:
         if nsg_id is None:
             return None
+        nsg = self.net.nsg(nsg_id)  # every time: a tracking network records what each reads
+        if nsg is None:
+            raise Missing(f"{what} NSG {nsg_id.rsplit('/', 1)[-1]} is not in the snapshot")
+        if nsg.unreadable:
+            raise Missing(f"{what} NSG {nsg.name}: rules not readable: {nsg.unreadable}")
         if nsg_id not in self._internet:
-            nsg = self.net.nsg(nsg_id)
-            if nsg is None:
-                raise Missing(f"{what} NSG {nsg_id.rsplit('/', 1)[-1]} is not in the snapshot")
-            if nsg.unreadable:
-                raise Missing(f"{what} NSG {nsg.name}: rules not readable: {nsg.unreadable}")
             self._internet[nsg_id] = [r for r in nsg.rules if r.internet]
         return self._internet[nsg_id]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..naming.cia_rule import require_cia_rule, valid_cia_rule
 from ..snapshot import SnapshotView
+from .incremental import partial_report, plan
 from .intervals import Intervals, format_ports
 from .model import Finding, Hop, cia_rank, cia_text, short_form
 from .network import Network, ref, refs
@@ -171,8 +172,10 @@ def _minus(new: list[Finding], old: list[Finding]) -> list[tuple[Finding, Interv
 
 
 class _Side:
-    def __init__(self, view: SnapshotView, report: ExposureReport):
-        self.rows = view.resources()
+    def __init__(
+        self, view: SnapshotView, report: ExposureReport, rows: dict[str, Any] | None = None
+    ):
+        self.rows = view.resources() if rows is None else rows
         self.net = report.network or Network(self.rows)
         self.report = report
         self.rg_complete = not report.coverage
@@ -350,56 +353,76 @@ def _level_causes(
     return out
 
 
-def diff_exposure(a: SnapshotView, b: SnapshotView) -> ExposureDiff:
-    sa, sb = _Side(a, compute(a)), _Side(b, compute(b))
+def diff_exposure(a: SnapshotView, b: SnapshotView, *, incremental: bool = True) -> ExposureDiff:
+    """What changed in Internet exposure from ``a`` to ``b``. With both row indexes (written
+    by this code), only the targets whose inputs changed are computed again
+    (``snapdiff.exposure.incremental``); ``incremental=False``, a missing index or a broad
+    change computes both snapshots in full. Both give the same result."""
+    p = plan(a, b) if incremental else None
     out = ExposureDiff()
-    keys = sorted(set(sa.by_res) | set(sb.by_res) | set(sa.unknown) | set(sb.unknown))
-    for k in keys:
-        unknown = sa.unknown.get(k) or sb.unknown.get(k)
-        fa, fb = sa.by_res.get(k, []), sb.by_res.get(k, [])
-        any_f = (fb or fa)[0] if (fa or fb) else None
-        rtype = (
-            any_f.type
-            if any_f
-            else str((sb.rows.get(k) or sa.rows.get(k) or {}).get("type", "")).lower()
-        )
-        rid = (
-            any_f.resource if any_f else str((sb.rows.get(k) or sa.rows.get(k) or {}).get("id", k))
-        )
-        if unknown:
-            side = "A" if k in sa.unknown else "B"
-            out.not_compared.append(
-                {"subject": short_form(rid, rtype), "resource": rid, "reason": f"{side}: {unknown}"}
-            )
-            continue
-        missing_b = k not in sb.rows and not sb.rg_complete
-        missing_a = k not in sa.rows and not sa.rg_complete
-        if missing_a or missing_b:
-            out.not_compared.append({"subject": short_form(rid, rtype), "resource": rid,
-                                     "reason": f"{'A' if missing_a else 'B'}: not listed (Resource Graph incomplete)"})  # fmt: skip
-            continue
-        out.resources_compared += 1
-        cia_a = fa[0].cia if fa else None
-        cia_b = fb[0].cia if fb else None
-        for f, ports, src in _minus(fb, fa):
-            out.changes.append(ExposureChange("reachable", f.resource, f.type, f.cia, cia_a,
-                               f.protocol, ports, src, f.via, f.path, _causes(f, sb, sa, True), f.flags))  # fmt: skip
-        for f, ports, src in _minus(fa, fb):
-            out.changes.append(ExposureChange("unreachable", f.resource, f.type, f.cia, cia_b,
-                               f.protocol, ports, src, f.via, f.path, _causes(f, sa, sb, False), f.flags))  # fmt: skip
-        if (
-            fa
-            and fb
-            and cia_b
-            and (cia_a is None or any(y > x for x, y in zip(cia_a, cia_b, strict=True)))
-        ):
-            f = fb[0]
-            allp = Intervals()
-            for x in fb:
-                allp = allp | x.ports
-            out.changes.append(ExposureChange("raised", f.resource, f.type, cia_b, cia_a, f.protocol,
-                               allp, f.sources, f.via, f.path,
-                               [f"CIA tag raised {cia_text(cia_a)} -> {cia_text(cia_b)}"], f.flags))  # fmt: skip
+    if p is None:
+        sa, sb = _Side(a, compute(a)), _Side(b, compute(b))
+        for k in sorted(set(sa.by_res) | set(sb.by_res) | set(sa.unknown) | set(sb.unknown)):
+            _compare(out, k, sa, sb)
+    else:
+        sa = _Side(a, partial_report(a, p.rows[0], p.affected), p.rows[0])
+        sb = _Side(b, partial_report(b, p.rows[1], p.affected), p.rows[1])
+        keys = set(sa.by_res) | set(sb.by_res) | set(sa.unknown) | set(sb.unknown)
+        for k in sorted(keys | p.unknown.keys()):
+            h = p.unknown.get(k)
+            if h is None:
+                _compare(out, k, sa, sb)
+            else:  # not known on either side, listed on both
+                out.not_compared.append({"subject": short_form(h.id, h.type), "resource": h.id,
+                                         "reason": f"A: {h.reason}"})  # fmt: skip
+        out.resources_compared += p.compared  # with the same findings on both sides
     out.changes.sort(key=lambda c: (_ORDER[c.change], cia_rank(c.cia), c.resource.lower(),
                                     c.protocol, c.ports.spans))  # fmt: skip
     return out
+
+
+def _compare(out: ExposureDiff, k: str, sa: _Side, sb: _Side) -> None:
+    """The changes of one resource (lower-cased id) between two sides, added to ``out``."""
+    unknown = sa.unknown.get(k) or sb.unknown.get(k)
+    fa, fb = sa.by_res.get(k, []), sb.by_res.get(k, [])
+    any_f = (fb or fa)[0] if (fa or fb) else None
+    rtype = (
+        any_f.type
+        if any_f
+        else str((sb.rows.get(k) or sa.rows.get(k) or {}).get("type", "")).lower()
+    )
+    rid = any_f.resource if any_f else str((sb.rows.get(k) or sa.rows.get(k) or {}).get("id", k))
+    if unknown:
+        side = "A" if k in sa.unknown else "B"
+        out.not_compared.append(
+            {"subject": short_form(rid, rtype), "resource": rid, "reason": f"{side}: {unknown}"}
+        )
+        return
+    missing_b = k not in sb.rows and not sb.rg_complete
+    missing_a = k not in sa.rows and not sa.rg_complete
+    if missing_a or missing_b:
+        out.not_compared.append({"subject": short_form(rid, rtype), "resource": rid,
+                                 "reason": f"{'A' if missing_a else 'B'}: not listed (Resource Graph incomplete)"})  # fmt: skip
+        return
+    out.resources_compared += 1
+    cia_a = fa[0].cia if fa else None
+    cia_b = fb[0].cia if fb else None
+    for f, ports, src in _minus(fb, fa):
+        out.changes.append(ExposureChange("reachable", f.resource, f.type, f.cia, cia_a,
+                           f.protocol, ports, src, f.via, f.path, _causes(f, sb, sa, True), f.flags))  # fmt: skip
+    for f, ports, src in _minus(fa, fb):
+        out.changes.append(ExposureChange("unreachable", f.resource, f.type, f.cia, cia_b,
+                           f.protocol, ports, src, f.via, f.path, _causes(f, sa, sb, False), f.flags))  # fmt: skip
+    if (
+        fa
+        and fb
+        and cia_b
+        and (cia_a is None or any(y > x for x, y in zip(cia_a, cia_b, strict=True)))
+    ):
+        f = fb[0]
+        allp = Intervals()
+        for x in fb:
+            allp = allp | x.ports
+        out.changes.append(ExposureChange("raised", f.resource, f.type, cia_b, cia_a, f.protocol,
+                           allp, f.sources, f.via, f.path,
+                           [f"CIA tag raised {cia_text(cia_a)} -> {cia_text(cia_b)}"], f.flags))  # fmt: skip

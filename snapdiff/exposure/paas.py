@@ -8,9 +8,9 @@ row and a ``fetch(call)`` that returns the stored per-resource response (or rais
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
-from ..snapshot import SnapshotView
+from ..snapshot import Fetch as SnapshotFetch
 from .compute import Missing
 from .intervals import INTERNET, Intervals, ipv4_interval, ipv4_range
 from .model import Finding, Hop
@@ -214,7 +214,13 @@ def aks(row: dict[str, Any], fetch: Fetch) -> Iterator[Any]:
         yield ports, src, "API server", hops
 
 
-def paas_findings(view: SnapshotView, row: dict[str, Any], check: Check, cia: Any) -> list[Finding]:
+class Fetches(Protocol):
+    """What ``paas_findings`` reads of a snapshot: a ``SnapshotView``, or one that records."""
+
+    def fetch(self, call: str, target: str) -> SnapshotFetch | None: ...
+
+
+def paas_findings(view: Fetches, row: dict[str, Any], check: Check, cia: Any) -> list[Finding]:
     rid = str(row["id"])
 
     def fetch(call: str) -> Any:

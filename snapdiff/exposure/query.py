@@ -13,7 +13,7 @@ from .compute import VM, VMSS, Computer, Missing
 from .intervals import Intervals
 from .model import Finding, Unknown, cia_rank
 from .network import Network
-from .paas import REGISTRY, paas_findings
+from .paas import REGISTRY, Fetches, paas_findings
 
 SCHEMA_VERSION = 1
 
@@ -71,25 +71,39 @@ def compute(view: SnapshotView) -> ExposureReport:
         unknown: list[Unknown] = []
         checked = 0
         for row in rows.values():
-            t = str(row.get("type", "")).lower()
-            if t in (VM, VMSS) or t in REGISTRY:
-                checked += 1
-            else:
+            got = check_target(view, comp, row)
+            if got is None:
                 continue
-            cia = cia_of(row)
-            if t in (VM, VMSS):
-                found, unk = (comp.vm if t == VM else comp.vmss)(row, cia)
-            else:
-                try:
-                    found, unk = paas_findings(view, row, REGISTRY[t], cia), None
-                except Missing as e:
-                    found, unk = [], Unknown(str(row["id"]), t, str(e))
-            findings += found
-            if unk is not None:
-                unknown.append(unk)
+            checked += 1
+            findings += got[0]
+            if got[1] is not None:
+                unknown.append(got[1])
         findings.sort(key=sort_key)
         unknown.sort(key=lambda u: u.resource.lower())
         return ExposureReport(view.id, findings, unknown, coverage_of(view), checked, network=net)
+
+
+def is_target(row: dict[str, Any]) -> bool:
+    """Whether exposure checks this row: a VM, a scale set or a registered PaaS type."""
+    t = str(row.get("type", "")).lower()
+    return t in (VM, VMSS) or t in REGISTRY
+
+
+def check_target(
+    view: Fetches, comp: Computer, row: dict[str, Any]
+) -> tuple[list[Finding], Unknown | None] | None:
+    """The findings of one row, or why they are not known; None for a row exposure does not
+    check."""
+    if not is_target(row):
+        return None
+    t = str(row.get("type", "")).lower()
+    cia = cia_of(row)
+    if t in (VM, VMSS):
+        return (comp.vm if t == VM else comp.vmss)(row, cia)
+    try:
+        return paas_findings(view, row, REGISTRY[t], cia), None
+    except Missing as e:
+        return [], Unknown(str(row["id"]), t, str(e))
 
 
 def sort_key(f: Finding) -> tuple[Any, ...]:

@@ -13,6 +13,7 @@ class BuildContext:
     view: SnapshotView
     bug_compatible: bool = False
     warnings: list[str] = field(default_factory=list)
+    _resources: dict[str, dict[str, Any]] | None = field(default=None, init=False, repr=False)
 
     def warn(self, resource_id: str, message: str) -> None:
         """Record a divergence or a skip, naming the resource."""
@@ -38,4 +39,6 @@ class BuildContext:
 
     def resource(self, resource_id: str) -> dict[str, Any] | None:
         """Another resource's Resource Graph row, by ARM id (case-insensitive)."""
-        return self.view.resources().get(resource_id.lower())
+        if self._resources is None:
+            self._resources = self.view.resources()
+        return self._resources.get(resource_id.lower())

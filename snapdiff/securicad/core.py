@@ -154,20 +154,39 @@ def groups(ctx: BuildContext) -> list[dict[str, Any]]:
 def hva_tags(ctx: BuildContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """§2.30 / §6: one entry per resource with a ``scad`` tag, supported kind or not."""
     out = []
+    plain: set[Any] = set()  # tag names seen that are not ``scad`` in any spelling
+    parsed: dict[Any, tuple[dict[str, Any], list[str]]] = {}
     for row in rows:
-        value = find_scad_tag(row.get("tags"), bug_compatible=ctx.bug_compatible)
+        tags = row.get("tags")
+        if not tags or (tags.__class__ is dict and plain.issuperset(tags)):
+            continue  # no tag that find_scad_tag could take: most rows, decided in C
+        value = find_scad_tag(tags, bug_compatible=ctx.bug_compatible)
+        if tags.__class__ is dict:
+            plain.update(k for k in tags if str(k).strip().lower() != "scad")
         if value is None:
             continue
         rid = str(row.get("id", ""))
-        if ctx.bug_compatible:
-            entry = parse_scad_bug_compatible(value)
-        else:
-            parsed = parse_scad(value)
-            for problem in parsed.problems:
-                ctx.warn(rid, f"scad tag: {problem}")
-            entry = parsed.as_dict()
-        out.append({"id": rid.lower(), **entry})
+        hit = parsed.get(value) if value.__class__ is str else None  # a list is unhashable
+        entry, problems = hit or _parse_tag(ctx, value, parsed)
+        for problem in problems:
+            ctx.warn(rid, f"scad tag: {problem}")
+        out.append({"id": rid.lower(), **entry, "scadGrps": list(entry["scadGrps"])})
     return out
+
+
+def _parse_tag(
+    ctx: BuildContext, value: Any, memo: dict[Any, tuple[dict[str, Any], list[str]]]
+) -> tuple[dict[str, Any], list[str]]:
+    """The ``hva_tags`` entry of a tag value and its problems, kept in ``memo`` when the value
+    is a string (many resources carry the same tag)."""
+    if ctx.bug_compatible:
+        got: tuple[dict[str, Any], list[str]] = (parse_scad_bug_compatible(value), [])
+    else:
+        scad = parse_scad(value)
+        got = (scad.as_dict(), scad.problems)
+    if value.__class__ is str:
+        memo[value] = got
+    return got
 
 
 def insights(ctx: BuildContext, rows: list[dict[str, Any]]) -> list[Any]:

@@ -98,28 +98,30 @@ def virtual_machine(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
     """A VirtualMachine (§2.6)."""
     p = props(row)
     os_type = _os(p, ctx)
-    data_disks = _list(get(p, "storageProfile", "dataDisks"))
-    names = [get(d, "name") for d in data_disks]
+    storage = p.get("storageProfile")
+    storage = storage if storage.__class__ is dict else {}
+    names = [
+        d.get("name") if d.__class__ is dict else None for d in _list(storage.get("dataDisks"))
+    ]
     if ctx.bug_compatible and not all(isinstance(n, str) for n in names):
         names = []  # upstream: any failure while reading the names gives []
     principal_id, principal_type, uai = _identities(row, ctx)
-    return {
-        **common(row),
-        "os": os_type,
-        "osDisk": get(p, "storageProfile", "osDisk", "name"),
-        "dataDisks": [n for n in names if isinstance(n, str)],
-        "managedBy": managed_by(row),
-        "sshKeys": _ssh_keys(p, os_type, ctx, stop_at_gap=ctx.bug_compatible),
-        # A missing networkProfile crashed upstream; we emit [] (both modes).
-        "networkInterfaces": [
-            {"id": nic["id"]}
-            for nic in _list(get(p, "networkProfile", "networkInterfaces"))
-            if isinstance(nic, dict) and nic.get("id")
-        ],
-        "principalId": principal_id,
-        "principalType": principal_type,
-        "userAssignedIdentities": uai,
-    }
+    out = common(row)  # built in place: one dict per VM, not two
+    out["os"] = os_type
+    out["osDisk"] = get(storage, "osDisk", "name")
+    out["dataDisks"] = [n for n in names if isinstance(n, str)]
+    out["managedBy"] = managed_by(row)
+    out["sshKeys"] = _ssh_keys(p, os_type, ctx, stop_at_gap=ctx.bug_compatible)
+    # A missing networkProfile crashed upstream; we emit [] (both modes).
+    out["networkInterfaces"] = [
+        {"id": nic["id"]}
+        for nic in _list(get(p, "networkProfile", "networkInterfaces"))
+        if isinstance(nic, dict) and nic.get("id")
+    ]
+    out["principalId"] = principal_id
+    out["principalType"] = principal_type
+    out["userAssignedIdentities"] = uai
+    return out
 
 
 def _vmss_nics(profile: dict[str, Any]) -> list[dict[str, Any]]:
@@ -180,9 +182,9 @@ def virtual_machine_scale_set(row: dict[str, Any], ctx: BuildContext) -> dict[st
     }
 
 
-def _disk_role_from_vm(row: dict[str, Any], ctx: BuildContext) -> str | None:
-    """``"OsDisk"``/``"DataDisk"`` from the attached VM's storage profile, when it says."""
-    vm_id = managed_by(row)
+def _disk_role_from_vm(row: dict[str, Any], vm_id: Any, ctx: BuildContext) -> str | None:
+    """``"OsDisk"``/``"DataDisk"`` from the attached VM's storage profile (``vm_id`` is the
+    disk's ``managedBy``), when it says."""
     vm = ctx.resource(vm_id) if isinstance(vm_id, str) and vm_id else None  # odd rows: managedBy 1
     if vm is None:
         return None
@@ -205,18 +207,18 @@ def disk(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
     containing ``osdisk`` (the heuristic upstream meant to apply).
     """
     name = str(row.get("name") or "")
-    os_type = get(row, "properties", "osType")
+    os_type = props(row).get("osType")
+    vm_id = managed_by(row)
     if ctx.bug_compatible:
         is_os = os_type is not None or name.lower() == "osdisk"
     else:
-        role = _disk_role_from_vm(row, ctx)
+        role = _disk_role_from_vm(row, vm_id, ctx)
         is_os = role == "OsDisk" if role else os_type is not None or "osdisk" in name.lower()
-    return {
-        **common(row),
-        "type": "OsDisk" if is_os else "DataDisk",
-        "managedBy": managed_by(row),
-        "os": os_type,
-    }
+    out = common(row)  # built in place: one dict per disk, not two
+    out["type"] = "OsDisk" if is_os else "DataDisk"
+    out["managedBy"] = vm_id
+    out["os"] = os_type
+    return out
 
 
 @kind("sshKeys", "microsoft.compute/sshpublickeys")

@@ -31,6 +31,11 @@ def _rid(row: dict[str, Any]) -> str:
     return str(row.get("id") or "<row without id>")
 
 
+def _ref(value: Any) -> Any:
+    """The ``id`` of an ``{"id": ...}`` reference (``get(value, "id")``)."""
+    return value.get("id") if value.__class__ is dict else None
+
+
 def _ids(items: Any) -> list[str]:
     """The ``id`` of every ``{"id": ...}`` reference in ``items``."""
     return [i["id"] for i in _list(items) if isinstance(i, dict) and isinstance(i.get("id"), str)]
@@ -39,59 +44,68 @@ def _ids(items: Any) -> list[str]:
 @kind("networkInterfaces", "microsoft.network/networkinterfaces")
 def network_interface(row: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
     """A NetworkInterface (§2.10); an IP config without ``privateIPAddress`` gets ``""``."""
+    p = props(row)
     ip_configs = []
-    for ipc in _list(get(row, "properties", "ipConfigurations")):
+    for ipc in _list(p.get("ipConfigurations")):
         if not isinstance(ipc, dict):
             continue
-        if get(ipc, "properties", "privateIPAddress") is None:
+        ip = props(ipc)
+        address = ip.get("privateIPAddress")
+        if address is None:
             ctx.warn(_rid(row), f"IP configuration {ipc.get('name')!r} has no privateIPAddress")
+        ipc_id, name, subnet = ipc.get("id"), ipc.get("name"), _ref(ip.get("subnet"))
         ip_configs.append(
             {
-                "id": _s(ipc.get("id")),
-                "name": _s(ipc.get("name")),
-                "privateIpAddress": _s(get(ipc, "properties", "privateIPAddress")),
-                "publicIpAddressId": get(ipc, "properties", "publicIPAddress", "id"),
-                "subnetId": _s(get(ipc, "properties", "subnet", "id")),
+                "id": ipc_id if isinstance(ipc_id, str) else "",
+                "name": name if isinstance(name, str) else "",
+                "privateIpAddress": address if isinstance(address, str) else "",
+                "publicIpAddressId": _ref(ip.get("publicIPAddress")),
+                "subnetId": subnet if isinstance(subnet, str) else "",
             }
         )
-    return {
-        **common(row),
-        "ipConfigs": ip_configs,
-        "networkSecurityGroupId": get(row, "properties", "networkSecurityGroup", "id"),
-    }
+    out = common(row)
+    out["ipConfigs"] = ip_configs
+    out["networkSecurityGroupId"] = _ref(p.get("networkSecurityGroup"))
+    return out
 
 
-def _either(p: dict[str, Any], single: str, plural: str) -> str | list[Any]:
-    """``p[single]`` if truthy, else the ``p[plural]`` list (``[]`` when missing)."""
-    value = p.get(single)
-    return value if value else _list(p.get(plural))
-
-
-def _endpoint(p: dict[str, Any], side: str, ctx: BuildContext) -> str | list[Any]:
-    """``source``/``destination`` of a rule; ``side`` is ``"source"`` or ``"destination"``.
+def _endpoint(p: dict[str, Any], keys: tuple[str, str, str], ctx: BuildContext) -> Any:
+    """``source``/``destination`` of a rule; ``keys`` are that side's address prefix, address
+    prefixes and application security groups (``_SOURCE``, ``_DESTINATION``).
 
     Upstream read only the address prefix(es), so ASG-based rules got ``[]`` (kept in
     bug-compatible mode). Default mode falls back to the ASG ids.
     """
-    value = _either(p, f"{side}AddressPrefix", f"{side}AddressPrefixes")
+    value = p.get(keys[0]) or _list(p.get(keys[1]))
     if value or ctx.bug_compatible:
         return value
-    return _ids(p.get(f"{side}ApplicationSecurityGroups"))
+    return _ids(p.get(keys[2]))
+
+
+_SOURCE = ("sourceAddressPrefix", "sourceAddressPrefixes", "sourceApplicationSecurityGroups")
+_DESTINATION = (
+    "destinationAddressPrefix",
+    "destinationAddressPrefixes",
+    "destinationApplicationSecurityGroups",
+)
 
 
 def _security_rule(rule: dict[str, Any], rg: Any, ctx: BuildContext) -> dict[str, Any]:
-    """A SecurityRule of §2.11; missing strings give ``""`` and missing ranges ``[]``."""
+    """A SecurityRule of §2.11; missing strings give ``""`` and missing ranges ``[]``. (The
+    hottest builder code: an NSG has a dozen rules, so helpers are inlined.)"""
     p = props(rule)
+    rid, name = rule.get("id"), rule.get("name")
+    protocol, access, direction = p.get("protocol"), p.get("access"), p.get("direction")
     return {
-        "id": _s(rule.get("id")),
-        "name": _s(rule.get("name")),
-        "sourcePort": _either(p, "sourcePortRange", "sourcePortRanges"),
-        "destPort": _either(p, "destinationPortRange", "destinationPortRanges"),
-        "protocol": _s(p.get("protocol")),
-        "source": _endpoint(p, "source", ctx),
-        "destination": _endpoint(p, "destination", ctx),
-        "action": _s(p.get("access")),
-        "direction": _s(p.get("direction")),
+        "id": rid if isinstance(rid, str) else "",
+        "name": name if isinstance(name, str) else "",
+        "sourcePort": p.get("sourcePortRange") or _list(p.get("sourcePortRanges")),
+        "destPort": p.get("destinationPortRange") or _list(p.get("destinationPortRanges")),
+        "protocol": protocol if isinstance(protocol, str) else "",
+        "source": _endpoint(p, _SOURCE, ctx),
+        "destination": _endpoint(p, _DESTINATION, ctx),
+        "action": access if isinstance(access, str) else "",
+        "direction": direction if isinstance(direction, str) else "",
         "resourceGroup": rg,
     }
 
