@@ -11,7 +11,6 @@ import pytest
 from conftest import _offline, copy_store
 from fakeazure.server import MAX_BATCH, FakeAzure
 from fakeazure.tenant import Tenant
-from snapdiff.collect.pacing import remaining
 from snapdiff.securicad import build, render
 from snapdiff.snapshot import SnapshotView
 
@@ -161,13 +160,6 @@ def test_fake_batch_limits_and_per_item_routing():
     codes = {x["name"]: x["httpStatusCode"] for x in body["responses"]}
     assert status == 200 and codes == {"a": 200, "b": 404}
     assert len(app.requests) == 2 and len(app.batched) == 2  # inner items are not on the wire
-
-
-def test_remaining_reads_every_ratelimit_header_form():
-    assert remaining({"x-ms-ratelimit-remaining-subscription-reads": "249"}) == 249
-    rp = "Microsoft.Compute/GetVMScaleSet3Min;197,Microsoft.Compute/GetVMScaleSet30Min;1297"
-    assert remaining({"x-ms-ratelimit-remaining-resource": rp}) == 197
-    assert remaining({"content-type": "application/json"}) is None
 
 
 def test_graph_batch_carries_first_member_pages(stores):

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-_NUMBER = re.compile(r"(?:^|[;:,\s])(\d+)(?=$|[,\s])")
 _SUBSCRIPTION = re.compile(r"/subscriptions/([^/?#]+)", re.IGNORECASE)
 TENANT = "tenant"
 
@@ -43,19 +42,6 @@ class ReadQuota:
 
 
 AZURE_READS = ReadQuota()  # Azure's published figures (2024 token-bucket model)
-
-
-def remaining(headers: Mapping[str, str]) -> int | None:
-    """The smallest ``x-ms-ratelimit-remaining-*`` count in ``headers`` (the resource
-    provider form ``Name3Min;197,Name30Min;1297`` included), or None."""
-    low: int | None = None
-    for k, v in headers.items():
-        if not k.lower().startswith("x-ms-ratelimit-remaining-"):
-            continue
-        for m in _NUMBER.finditer(str(v)):
-            n = int(m.group(1))
-            low = n if low is None else min(low, n)
-    return low
 
 
 def bucket_of(url: str) -> str:
