@@ -424,11 +424,14 @@ def test_verify_finds_misfiled_rows_and_wrong_bucket_digests(tmp_path: Path, tam
     with sqlite3.connect(path) as conn:
         if tamper == "bucket":  # a row filed under another bucket is never compared
             conn.execute(
-                "UPDATE index_rows SET bucket = (bucket + 1) % 4096 WHERE id = (SELECT min(id)"
-                " FROM index_rows WHERE kind = 'resource')"
+                f"UPDATE index_rows SET bucket = (bucket + 1) % {rowindex.NBUCKETS} WHERE id ="
+                " (SELECT min(id) FROM index_rows WHERE kind = 'resource')"
             )
         else:  # a bucket digest equal to the other snapshot's would hide a change
-            conn.execute("UPDATE index_buckets SET raw = zeroblob(32768) WHERE kind = 'resource'")
+            conn.execute(
+                f"UPDATE index_buckets SET raw = zeroblob({rowindex.NBUCKETS * 8})"
+                " WHERE kind = 'resource'"
+            )
     problems = verify(path)
     assert [p.kind for p in problems] == ["index"]
     want = "in the wrong bucket: 1" if tamper == "bucket" else "bucket digests wrong (resource)"
