@@ -457,11 +457,24 @@ class ResourceIndex:
         for h, spans in by_body.items():
             text = page_text(self.view, h)  # decoded once per view: exposure reads it too
             for k, start, end in spans:
-                out[k] = json.loads(text[start:end])
+                out[k] = span_row(self.view, self.entries[k], text[start:end])
         return out
 
 
 _SELECT = "SELECT id, type, name, sub, rg, raw, body, span_start, span_end FROM index_rows"
+
+
+def span_row(view: SnapshotView, stored: Stored, text: str) -> dict[str, Any]:
+    """The row an index entry points at, parsed, after checking that it is the row the entry
+    describes (its text's hash, its id): an index that no longer matches its bodies is
+    refused, never read as another row (verify names it; index --rebuild writes it again)."""
+    row = json.loads(text) if _digest(text.encode("utf-8", "surrogatepass")) == stored[5] else None
+    if not isinstance(row, dict) or row.get("id") != stored[0]:
+        raise StoreError(
+            f"the row index of {view.name()} in {view.store.path} does not match its bodies"
+            f" (at {stored[0]}); run snapdiff verify, then snapdiff index --rebuild {view.id}"
+        )
+    return row
 
 
 def differing_buckets(x: SnapshotView, y: SnapshotView, kind: str, *, raw: bool) -> list[int]:
@@ -787,7 +800,7 @@ class RowReader:
         """The rows of index rows already read (``Stored``), by lower-cased id."""
         out: dict[str, dict[str, Any]] = {}
         for r in stored:
-            out[r[0].lower()] = json.loads(page_text(self.view, r[6])[r[7] : r[8]])
+            out[r[0].lower()] = span_row(self.view, r, page_text(self.view, r[6])[r[7] : r[8]])
             self.parsed += 1
         return out
 

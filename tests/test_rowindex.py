@@ -467,3 +467,39 @@ def test_the_cli_diff_of_one_store_compares_the_indexes_bucket_by_bucket(
     indexed = CliRunner().invoke(main, args)
     assert indexed.exit_code == full.exit_code and indexed.output == full.output
     assert calls
+
+
+@pytest.mark.parametrize("column", ["raw", "id", "span"])
+def test_a_diff_refuses_an_index_row_that_no_longer_matches_its_body(
+    tmp_path: Path, column: str
+) -> None:
+    """A damaged index row the diff reads (a row of a bucket that differs: its hash, its id, or
+    its span pointing at other text) is refused with one line naming verify, never read as
+    another row. (A damaged row in a bucket whose digests agree is never read.)"""
+    rnd = random.Random(31)
+    rows = [make_row(rnd, n) for n in range(20)]
+    after = copy.deepcopy(rows)
+    after[5]["properties"]["publicNetworkAccess"] = "Enabled"
+    path = tmp_path / "s.db"
+    store = Store(path)
+    a = write(store, [json.dumps({"data": rows}).encode()])
+    b = write(store, [json.dumps({"data": after}).encode()])
+    for sid in (a, b):
+        rowindex.write_index(store, sid)
+    store.close()
+    target = rows[5]["id"]  # changed: its bucket differs, so the diff reads its index rows
+    change = {
+        "raw": ("raw = x'00'", ()),
+        "id": ("id = ?", (target + "-x",)),
+        "span": ("span_start = span_start + 1", ()),
+    }[column]
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            f"UPDATE index_rows SET {change[0]} WHERE snapshot_id = ? AND kind = 'resource'"
+            " AND id = ?",
+            (*change[1], a, target),
+        )
+    r = CliRunner().invoke(main, ["diff", str(a), str(b), "--store", str(path)])
+    assert r.exit_code == 2, r.output
+    assert "does not match its bodies" in r.output and "snapdiff verify" in r.output
+    assert r.output.count("\n") == 1
