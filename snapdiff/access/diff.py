@@ -10,6 +10,7 @@ still reported, marked as an upper bound (``upper_bound``).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ from .incremental import plan
 from .model import Resource
 from .pairs import moves
 from .query import Access
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -348,8 +351,8 @@ def diff_access(a: SnapshotView, b: SnapshotView, *, incremental: bool = True) -
             if p is not None:
                 try:
                     return _compare(p.xa, p.xb, p.pairs, p.untouched)
-                except _Undecided:
-                    pass
+                except _Undecided:  # the full computation below decides it
+                    log.debug("access: the PIM note needs every resource; computing in full")
         xa, xb = Access.of(a), Access.of(b)
         return _compare(xa, xb, _pairs(xa, xb), {})
 
