@@ -232,9 +232,10 @@ RESUMES = """
 # A migration is a SQL script, or a function run inside the migration's transaction (when it
 # must compute something SQL cannot, such as a SHA-256).
 INDEX_BUCKETS = """
-        -- Row index version 2: each row falls in one of 4,096 buckets (a hash of its lower-cased
-        -- id); index_buckets holds, per snapshot and kind, one digest per bucket (of raw, and of
-        -- hash), so two snapshots compare 16,384 digests first and rows only where they differ.
+        -- Row index buckets: each row falls in one of rowindex.NBUCKETS buckets (a hash of its
+        -- lower-cased id); index_buckets holds, per snapshot and kind, one digest per bucket (of
+        -- raw, and of hash), so two snapshots compare digests first and rows only where they
+        -- differ.
         ALTER TABLE index_rows ADD COLUMN bucket INTEGER;
         CREATE INDEX index_rows_bucket ON index_rows (snapshot_id, kind, bucket);
         CREATE TABLE index_buckets (
