@@ -18,12 +18,14 @@ deletes it. A snapshot without an index (a read-only store, a bundle) is read in
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
 import marshal
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from json.scanner import make_scanner
 from typing import Any, NamedTuple
@@ -291,10 +293,15 @@ def bucket_of(key: str) -> int:
 def bucket_digests(entries: Iterable[Entry]) -> tuple[bytes, bytes]:
     """Per bucket, 8 bytes of a digest of its rows' (key, raw) and of their (key, hash), in
     bucket order (an empty bucket's digest is zeros); the index of one kind."""
+    return _bucket_digests((bucket_of(e.key), e) for e in entries)
+
+
+def _bucket_digests(filed: Iterable[tuple[int, Entry]]) -> tuple[bytes, bytes]:
+    """``bucket_digests`` of entries whose buckets are known."""
     raw: list[list[bytes]] = [[] for _ in range(NBUCKETS)]
     norm: list[list[bytes]] = [[] for _ in range(NBUCKETS)]
-    for e in entries:
-        b, k = bucket_of(e.key), e.key.encode("utf-8", "surrogatepass")
+    for b, e in filed:
+        k = e.key.encode("utf-8", "surrogatepass")
         raw[b].append(k + b"\0" + e.raw)
         norm[b].append(k + b"\0" + e.hash)
 
@@ -308,26 +315,47 @@ def bucket_digests(entries: Iterable[Entry]) -> tuple[bytes, bytes]:
     return digests(raw), digests(norm)
 
 
+@contextmanager
+def _gc_off() -> Iterator[None]:
+    """The cyclic GC paused, without freezing what survives (a view with cycles is dropped
+    after indexing)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def write_index(store: Store, snapshot_id: int) -> int:
     """(Re)build and store the index of a finished snapshot; returns the number of rows."""
     if store.snapshot(snapshot_id).status == "running":
         raise StoreError(f"snapshot {snapshot_id} is still running: it is indexed once finished")
-    entries = build_entries(SnapshotView(store, snapshot_id))
-    with store.transaction() as c:
+    with _gc_off():  # hundreds of thousands of small acyclic objects
+        entries = build_entries(SnapshotView(store, snapshot_id))
+        buckets = [bucket_of(e.key) for _, e in entries]
+        digests = [
+            (
+                kind,
+                *_bucket_digests(
+                    (b, e) for b, (k, e) in zip(buckets, entries, strict=True) if k == kind
+                ),
+            )
+            for kind in KINDS
+        ]
+    with store.transaction() as c:  # computed first: the write lock is held for writing only
         c.execute("DELETE FROM index_rows WHERE snapshot_id = ?", (snapshot_id,))
         c.execute("DELETE FROM index_buckets WHERE snapshot_id = ?", (snapshot_id,))
         c.executemany(
             "INSERT INTO index_rows (snapshot_id, kind, id, type, name, sub, rg, raw, hash,"
             " cia, body, span_start, span_end, cols, bucket)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((snapshot_id, kind, *e[1:], bucket_of(e.key)) for kind, e in entries),
+            ((snapshot_id, kind, *e[1:], b) for b, (kind, e) in zip(buckets, entries, strict=True)),
         )
         c.executemany(
             "INSERT INTO index_buckets (snapshot_id, kind, raw, hash) VALUES (?, ?, ?, ?)",
-            (
-                (snapshot_id, kind, *bucket_digests(e for k, e in entries if k == kind))
-                for kind in KINDS
-            ),
+            ((snapshot_id, *d) for d in digests),
         )
         c.execute(
             "INSERT OR REPLACE INTO index_state (snapshot_id, version, built_at, rows)"
