@@ -35,9 +35,9 @@ from typing import Any
 from .. import rowindex
 from ..snapshot import Fetch, SnapshotView
 from .compute import Computer
-from .model import Finding, Unknown
+from .model import Finding
 from .network import Network
-from .query import ExposureReport, check_target, coverage_of, is_target, sort_key
+from .query import ExposureReport, check_target, is_target, report_of
 
 KIND, DEPS, CONTRIB = "exposure", "exposure-dep", "exposure-contrib"
 _NETWORK_FILLERS = ("microsoft.network/virtualnetworks", "microsoft.network/loadbalancers")
@@ -329,20 +329,4 @@ def partial_report(
 ) -> ExposureReport:
     """The exposure of ``targets`` alone, from ``rows`` (all they read), as ``compute`` would
     report them."""
-    net = Network(rows)
-    comp = Computer(net)
-    findings: list[Finding] = []
-    unknown: list[Unknown] = []
-    checked = 0
-    for k in sorted(targets):
-        row = rows.get(k)
-        got = None if row is None else check_target(view, comp, row)
-        if got is None:
-            continue
-        checked += 1
-        findings += got[0]
-        if got[1] is not None:
-            unknown.append(got[1])
-    findings.sort(key=sort_key)
-    unknown.sort(key=lambda u: u.resource.lower())
-    return ExposureReport(view.id, findings, unknown, coverage_of(view), checked, network=net)
+    return report_of(view, rows, (rows[k] for k in sorted(targets) if k in rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,22 +66,29 @@ def compute(view: SnapshotView) -> ExposureReport:
     """Every Internet-reachable VM, scale set and PaaS endpoint of ``view``."""
     with paused_gc():
         rows = view.resources()
-        net = Network(rows)
-        comp = Computer(net)
-        findings: list[Finding] = []
-        unknown: list[Unknown] = []
-        checked = 0
-        for row in rows.values():
-            got = check_target(view, comp, row)
-            if got is None:
-                continue
-            checked += 1
-            findings += got[0]
-            if got[1] is not None:
-                unknown.append(got[1])
-        findings.sort(key=sort_key)
-        unknown.sort(key=lambda u: u.resource.lower())
-        return ExposureReport(view.id, findings, unknown, coverage_of(view), checked, network=net)
+        return report_of(view, rows, rows.values())
+
+
+def report_of(
+    view: SnapshotView, rows: dict[str, dict[str, Any]], targets: Iterable[dict[str, Any]]
+) -> ExposureReport:
+    """The exposure of the ``targets`` rows, reading ``rows`` (every row they may reach)."""
+    net = Network(rows)
+    comp = Computer(net)
+    findings: list[Finding] = []
+    unknown: list[Unknown] = []
+    checked = 0
+    for row in targets:
+        got = check_target(view, comp, row)
+        if got is None:
+            continue
+        checked += 1
+        findings += got[0]
+        if got[1] is not None:
+            unknown.append(got[1])
+    findings.sort(key=sort_key)
+    unknown.sort(key=lambda u: u.resource.lower())
+    return ExposureReport(view.id, findings, unknown, coverage_of(view), checked, network=net)
 
 
 def is_target(row: dict[str, Any]) -> bool:
