@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from fakeazure.access_tenant import assignment_body
 from fakeazure.shapes import MG, role_definition
 from fakeazure.tenant import Tenant, assignment_listings
 from fakeazure.writer import FakeFetch, tenant_fetches, write_snapshot
@@ -97,20 +98,9 @@ class World:
             for g, acts in self.roles.items()
         }
 
-        def render(a: dict[str, Any], listing: str) -> dict[str, Any]:
-            return {
-                "id": f"{a['scope']}/providers/Microsoft.Authorization/roleAssignments/{a['guid']}",
-                "type": "Microsoft.Authorization/roleAssignments", "name": a["guid"],
-                "properties": {
-                    "roleDefinitionId": f"{listing}/providers/Microsoft.Authorization/roleDefinitions/{a['role']}",
-                    "principalId": a["principal"], "principalType": a["type"],
-                    "scope": a["scope"], "condition": None, "conditionVersion": None,
-                },
-            }  # fmt: skip
-
         mgs = [f"{MG}{m}" for m in parents]
         above = {s: [f"{MG}{TENANT}", f"{MG}{m}"] for s, m in self.mg_of.items()}
-        t.role_assignments = assignment_listings(self.assignments, above, mgs, render)
+        t.role_assignments = assignment_listings(self.assignments, above, mgs, assignment_body)
         t.groups = {
             g: [
                 {"@odata.type": "#microsoft.graph." + ("group" if m in GROUPS else "user"),

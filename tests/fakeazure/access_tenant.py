@@ -66,6 +66,20 @@ def _member(name: str) -> dict[str, Any]:
     return out
 
 
+def assignment_body(a: dict[str, Any], listing: str) -> dict[str, Any]:
+    """A role assignment as the listing under ``listing`` returns it (``a``: guid, scope, role,
+    principal, type)."""
+    return {
+        "id": f"{a['scope']}/providers/Microsoft.Authorization/roleAssignments/{a['guid']}",
+        "type": "Microsoft.Authorization/roleAssignments", "name": a["guid"],
+        "properties": {
+            "roleDefinitionId": f"{listing}/providers/Microsoft.Authorization/roleDefinitions/{a['role']}",
+            "principalId": a["principal"], "principalType": a["type"], "scope": a["scope"],
+            "condition": None, "conditionVersion": None,
+        },
+    }  # fmt: skip
+
+
 def access_tenant(week: int = 0) -> Tenant:
     """Week 0, or week 1: fred joins g-oncall (nested in g-ops), VM Runner gains runCommand,
     vm-app's tag goes from C:9 to C:10, and the deny assignment is removed."""
@@ -138,22 +152,11 @@ def access_tenant(week: int = 0) -> Tenant:
         for n, (_, scope, role, p, ptype) in enumerate(specs, 1)
     ]  # fmt: skip
 
-    def render(a: dict[str, Any], listing: str) -> dict[str, Any]:
-        return {
-            "id": f"{a['scope']}/providers/Microsoft.Authorization/roleAssignments/{a['guid']}",
-            "type": "Microsoft.Authorization/roleAssignments", "name": a["guid"],
-            "properties": {
-                "roleDefinitionId": f"{listing}/providers/Microsoft.Authorization/roleDefinitions/{a['role']}",
-                "principalId": a["principal"], "principalType": a["type"], "scope": a["scope"],
-                "condition": None, "conditionVersion": None,
-            },
-        }  # fmt: skip
-
     t.role_assignments = assignment_listings(
         assignments,
         {SUB: [f"{MG}{TENANT_ID}", f"{MG}mg-prod"]},
         [f"{MG}{TENANT_ID}", f"{MG}mg-prod"],
-        render,
+        assignment_body,
     )
     members = {"g-ops": ["ann", "g-oncall"], "g-oncall": ["bob"] + (["fred"] if w1 else [])}
     t.groups = {IDS[g]: [_member(m) for m in ms] for g, ms in members.items()}
