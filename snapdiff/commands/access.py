@@ -10,7 +10,7 @@ from ..access.query import Access
 from ..access.render import render_report, to_json
 from ..errors import SnapdiffError
 from ..snapshot import SnapshotView
-from .common import open_ref, store_option
+from .common import format_option, open_ref, store_option
 
 
 @click.command("access")
@@ -31,14 +31,13 @@ from .common import open_ref, store_option
 @click.option(
     "--min-a", type=click.IntRange(0, 10), default=0, help="Only resources tagged A >= N."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown", "mermaid"]),
+@format_option(
+    "text",
+    "json",
+    "markdown",
+    "mermaid",
     help="mermaid: the Markdown report with its paths (principal → group → role at a scope → "
     "resource) as a Mermaid graph.",
-    default="text",
-    show_default=True,
 )
 @click.option(
     "-v",

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -36,6 +36,9 @@ def use_color(stream: TextIO | None = None) -> bool:
     return terminal(stream) and not os.environ.get("NO_COLOR")
 
 
+_C = TypeVar("_C", bound=Callable[..., Any])
+
+
 def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--store",
@@ -46,6 +49,18 @@ def store_option(f: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         help="Store file (default: $SNAPDIFF_STORE or snapshots/snapdiff.db).",
     )(f)
+
+
+def format_option(*choices: str, help: str | None = None) -> Callable[[_C], _C]:
+    """``--format`` (into ``fmt``), one of ``choices``, ``text`` by default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        help=help,
+        default="text",
+        show_default=True,
+    )
 
 
 def open_store(path: Path | None, *, readonly: bool = False, create: bool = False) -> Store:

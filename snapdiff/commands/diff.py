@@ -21,6 +21,7 @@ from ..naming.noise import IGNORE_FILE, IgnoreSet, Rule, parse_rule, read_ignore
 from ..snapshot import SnapshotView
 from .common import (
     EXIT_CODE,
+    format_option,
     one_store,
     open_ref,
     open_store,
@@ -93,13 +94,7 @@ def _check_fail_on(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.argument("a", required=False)
 @click.argument("b", required=False)
 @store_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown")
 @click.option(
     "--section",
     "sections",
@@ -225,9 +220,7 @@ def diff(
 @click.command("history")
 @click.argument("ident", metavar="ID")
 @store_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json")
 @_common
 def history(
     ident: str,

@@ -10,7 +10,7 @@ from ..errors import SnapdiffError
 from ..exposure.query import compute, select
 from ..exposure.render import render_report, to_json
 from ..snapshot import SnapshotView
-from .common import open_ref, store_option
+from .common import format_option, open_ref, store_option
 
 
 @click.command("exposure")
@@ -23,13 +23,7 @@ from .common import open_ref, store_option
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=None, help="Only openings of this port."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown")
 @click.option("-v", "--verbose", is_flag=True, help="Full ids and every hop of each path.")
 def exposure(
     snapshot: str | None,

@@ -136,17 +136,18 @@ TRUST_HELP = (
     "Require a signature by this OpenSSH public key (KEY.pub); repeatable. Keys in the"
     " allowed-signers file named by $SNAPDIFF_TRUSTED_KEYS are trusted too."
 )
-
-
-@click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
+trust_option = click.option(
     "--trust",
     "trust",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help=TRUST_HELP,
 )
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@trust_option
 @store_option
 def import_(file: Path, trust: tuple[Path, ...], store_path: Path | None) -> None:
     """Add the snapshot in a bundle FILE to the store, verifying every hash first.
@@ -187,13 +188,7 @@ def import_(file: Path, trust: tuple[Path, ...], store_path: Path | None) -> Non
     is_flag=True,
     help="SQLite quick_check instead of the full integrity_check (skips index contents).",
 )
-@click.option(
-    "--trust",
-    "trust",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=TRUST_HELP,
-)
+@trust_option
 @store_option
 def verify_(
     target: str | None, quick: bool, trust: tuple[Path, ...], store_path: Path | None
