@@ -14,12 +14,10 @@ from azure.core.pipeline import Pipeline
 from azure.core.pipeline.transport import HttpTransport
 from azure.core.rest import HttpRequest
 
-from fakeazure.cassettes import FIXED_INTERVAL
+from fakeazure.cassettes import fake_options
 from fakeazure.server import serve
-from snapdiff.collect import CollectOptions, collect
-from snapdiff.collect.clouds import resolve_cloud
+from snapdiff.collect import collect
 from snapdiff.collect.credentials import StaticTokenCredential
-from snapdiff.collect.scope import Scope
 from snapdiff.collect.security import VaultChallengePolicy, challenge_resource
 from snapdiff.store import Store
 from test_cli import clean_tenant
@@ -150,12 +148,7 @@ def test_an_http_vault_uri_naming_a_non_loopback_host_gets_no_request(tmp_path, 
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     with serve(tenant) as (base, _):
-        opts = CollectOptions(
-            cloud=resolve_cloud("custom", arm=base, graph=base),
-            scope=Scope([], [], FIXED_INTERVAL),
-            arg_page_size=50,
-            retry_backoff=0.01,
-        )
+        opts = fake_options(base)
         store = Store(tmp_path / "s.db")
         result = collect(store, StaticTokenCredential(), opts)
     rows = store.conn.execute(

@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 
-from fakeazure.cassettes import FIXED_INTERVAL
+from fakeazure.cassettes import fake_options
 from fakeazure.server import serve
-from snapdiff.collect import CollectOptions, collect
-from snapdiff.collect.clouds import resolve_cloud
+from snapdiff.collect import collect
 from snapdiff.collect.credentials import StaticTokenCredential
 from snapdiff.collect.fetcher import FetchFailed
-from snapdiff.collect.scope import Scope
 from snapdiff.collect.sources import REGISTRY, CollectContext, load_builtin_sources, ordered
 from snapdiff.snapshot import SnapshotView
 from snapdiff.store import Store
@@ -86,12 +84,7 @@ def test_a_toy_source_added_through_the_registry_alone_is_collected(tmp_path, mo
     tenant.responses[f"/subscriptions/{sub1}/providers/contoso.toy/widgets"] = widgets
     tenant.forbidden.add(f"/subscriptions/{sub2}/providers/contoso.toy/widgets")
     with serve(tenant) as (base, _):
-        opts = CollectOptions(
-            cloud=resolve_cloud("custom", arm=base, graph=base),
-            scope=Scope([], [], FIXED_INTERVAL),
-            arg_page_size=50,
-            retry_backoff=0.01,
-        )
+        opts = fake_options(base)
         store = Store(tmp_path / "s.db")
         result = collect(store, StaticTokenCredential(), opts)
     assert result.status == "complete", result.sources  # a 403 is a definitive answer

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fakeazure.cassettes import FIXED_INTERVAL
+from fakeazure.cassettes import FIXED_INTERVAL, fake_options
 from fakeazure.server import DROP, STALL, serve
 from fakeazure.tenant import LOOP, REPEAT, SKIP, Every, Fault, Raw, Tenant
 from snapdiff.cli import main
@@ -50,13 +50,7 @@ def clean_tenant() -> Tenant:
 def _collect(tenant: Tenant, path: Path, **options):
     with serve(tenant) as (base, app):
         store = Store(path)
-        opts = CollectOptions(
-            cloud=resolve_cloud("custom", arm=base, graph=base),
-            scope=Scope([], [], FIXED_INTERVAL),
-            arg_page_size=50,
-            retry_backoff=0.01,
-            **options,
-        )
+        opts = fake_options(base, **options)
         result = collect(store, StaticTokenCredential(), opts)
     return store, result, app
 

@@ -16,15 +16,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fakeazure.cassettes import FIXED_INTERVAL
+from fakeazure.cassettes import FIXED_INTERVAL, fake_options
 from fakeazure.server import serve
 from fakeazure.tenant import Every, Fault, Tenant
 from snapdiff.cli import main
 from snapdiff.collect import CollectOptions, collect
-from snapdiff.collect.clouds import resolve_cloud
 from snapdiff.collect.credentials import StaticTokenCredential
 from snapdiff.collect.resume import NothingToResume, parse_age
-from snapdiff.collect.scope import Scope
 from snapdiff.resumes import resumed_from
 from snapdiff.securicad.api import build, render
 from snapdiff.snapshot import SnapshotView
@@ -42,14 +40,7 @@ MEMBERS = "/v1.0/groups/g-big/members"
 
 
 def _opts(base: str, **options) -> CollectOptions:
-    return CollectOptions(
-        cloud=resolve_cloud("custom", arm=base, graph=base),
-        scope=Scope([], [], FIXED_INTERVAL),
-        arg_page_size=50,
-        retry_backoff=0.01,
-        retry_total=1,
-        **options,
-    )
+    return fake_options(base, retry_total=1, **options)
 
 
 def _built(store: Store, sid: int) -> bytes:

@@ -35,6 +35,18 @@ RECORD_BASE = f"http://127.0.0.1:{RECORD_PORT}"
 FIXED_INTERVAL = "2026-08-22T08:00:00/2026-11-20T08:00:00"
 
 
+def fake_options(base: str, **options: Any) -> CollectOptions:
+    """Options for collecting from the fake Azure at ``base`` (ARM and Graph both there): the
+    fixed App Insights interval, pages of 50, retries without waiting."""
+    return CollectOptions(
+        cloud=resolve_cloud("custom", arm=base, graph=base),
+        scope=Scope([], [], FIXED_INTERVAL),
+        arg_page_size=50,
+        retry_backoff=0.01,
+        **options,
+    )
+
+
 def _scrub_request(request: Any) -> Any:
     request.uri = redact_url(request.uri)
     if request.body:
