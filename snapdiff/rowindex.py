@@ -734,7 +734,8 @@ BUILTIN_DERIVED = ("snapdiff.exposure.incremental",)
 
 def register_derived(name: str, kinds: tuple[str, ...], derive: Deriver, version: str) -> None:
     """Have ``write_index`` store the rows ``derive(view)`` yields, of ``kinds``; ``version``
-    is what the head row (``kinds[0]``, empty id) carries in ``type``."""
+    is what the head row (``kinds[0]``, empty id) carries in ``type``. Keys are lower-case:
+    a row's bucket comes from its lower-cased id, and ``verify`` files it by the same rule."""
     _DERIVED[name] = (kinds, derive, version)
 
 
