@@ -492,11 +492,13 @@ class ResourceIndex:
 _SELECT = "SELECT id, type, name, sub, rg, raw, body, span_start, span_end FROM index_rows"
 
 
-def span_row(view: SnapshotView, stored: Stored, text: str) -> dict[str, Any]:
-    """The row an index entry points at, parsed, after checking that it is the row the entry
-    describes (its text's hash, its id): an index that no longer matches its bodies is
-    refused, never read as another row (verify names it; index --rebuild writes it again)."""
-    row = json.loads(text) if _digest(text.encode("utf-8", "surrogatepass")) == stored[5] else None
+def span_row(view: SnapshotView, stored: Stored, text: str | bytes) -> dict[str, Any]:
+    """The row an index entry points at (its text, or its ASCII bytes), parsed, after checking
+    that it is the row the entry describes (its text's hash, its id): an index that no longer
+    matches its bodies is refused, never read as another row (verify names it; index
+    --rebuild writes it again)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    row = json.loads(data) if _digest(data) == stored[5] else None
     if not isinstance(row, dict) or row.get("id") != stored[0]:
         raise StoreError(
             f"the row index of {view.name()} in {view.store.path} does not match its bodies"
@@ -802,9 +804,15 @@ def differing_resources(
     return a.memo(f"rowindex:differing:{b.id}", lambda: _differing(a, b))
 
 
-def page_text(view: SnapshotView, h: str) -> str:
-    """A stored page decoded, once per view (the readers of single rows share it)."""
-    return view.memo(f"rowindex:page:{h}", lambda: decode_page(view.store.body(h)))
+def page_text(view: SnapshotView, h: str) -> str | bytes:
+    """A stored page, once per view (the readers of single rows share it): its bytes when
+    they are ASCII (offsets in the text are offsets in the bytes: no page is decoded whole
+    for the few rows read from it), else its decoded text."""
+    return view.memo(f"rowindex:page:{h}", lambda: _ascii_or_text(view.store.body(h)))
+
+
+def _ascii_or_text(data: bytes) -> str | bytes:
+    return data if data.isascii() else decode_page(data)
 
 
 class RowReader:
