@@ -147,8 +147,8 @@ def _read(
         else:  # a subscription, or a scope below it outside resource groups
             subs.add(parts[2])
     depth = max((s.count("/") for s in d.scopes), default=0)
-    rows_a = {r[0].lower(): r for r in rowindex.rows_in_buckets(a, buckets)}
-    rows_b = {r[0].lower(): r for r in rowindex.rows_in_buckets(b, buckets)}
+    in_a, in_b = rowindex.rows_in_buckets(a, b, buckets)
+    rows_a, rows_b = {r[0].lower(): r for r in in_a}, {r[0].lower(): r for r in in_b}
     below = {}
     for row in rowindex.rows_maybe_in(b, subs, groups, odd_ids=odd):
         key = row[0].lower()
