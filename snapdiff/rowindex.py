@@ -839,7 +839,7 @@ def page_text(view: SnapshotView, h: str) -> str | bytes:
     """A stored page, once per view (the readers of single rows share it): its bytes when
     they are ASCII (offsets in the text are offsets in the bytes: no page is decoded whole
     for the few rows read from it), else its decoded text."""
-    return view.memo(f"rowindex:page:{h}", lambda: _ascii_or_text(view.store.body(h)))
+    return view.memo(f"rowindex:page:{h}", lambda: _ascii_or_text(view.store.body(h, keep=True)))
 
 
 def _ascii_or_text(data: bytes) -> str | bytes:
