@@ -3,8 +3,9 @@
 Unchanged resources are skipped before any deep comparison: the skip test is the structural
 equality of the two parsed rows (``==``, done in C, insensitive to key order), which answers
 exactly what comparing hashes of key-sorted rows would, at a quarter of the cost of hashing
-(benchmarks/bench_diff.py). ``content_hash`` remains for bucketing rename candidates. Only
-rows that differ go through DeepDiff, one resource at a time, with equal subtrees pruned.
+(benchmarks/bench_diff.py). ``content_hash`` remains for bucketing rename candidates. Rows
+that differ are walked one resource at a time, equal subtrees skipped; only lists that differ
+go through DeepDiff (``_walk``).
 """
 
 from __future__ import annotations
