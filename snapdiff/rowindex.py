@@ -482,6 +482,7 @@ class ResourceIndex:
             e = self.entries[k]
             by_body.setdefault(e[6], []).append((k, e[7], e[8]))
         out: dict[str, dict[str, Any]] = {}
+        prefetch_pages(self.view, by_body)
         for h, spans in by_body.items():
             text = page_text(self.view, h)  # decoded once per view: exposure reads it too
             for k, start, end in spans:
@@ -839,7 +840,23 @@ def page_text(view: SnapshotView, h: str) -> str | bytes:
     """A stored page, once per view (the readers of single rows share it): its bytes when
     they are ASCII (offsets in the text are offsets in the bytes: no page is decoded whole
     for the few rows read from it), else its decoded text."""
-    return view.memo(f"rowindex:page:{h}", lambda: _ascii_or_text(view.store.body(h, keep=True)))
+    pages = _pages(view)
+    got = pages.get(h)
+    if got is None:
+        got = pages[h] = _ascii_or_text(view.store.body(h, keep=True))
+    return got
+
+
+def prefetch_pages(view: SnapshotView, hashes: Iterable[str]) -> None:
+    """Read the pages ``page_text`` will be asked for, several at once (``Store.bodies``)."""
+    pages = _pages(view)
+    for h, data in view.store.bodies([h for h in hashes if h not in pages], keep=True).items():
+        pages[h] = _ascii_or_text(data)
+
+
+def _pages(view: SnapshotView) -> dict[str, str | bytes]:
+    result: dict[str, str | bytes] = view.memo("rowindex:pages", dict)
+    return result
 
 
 def _ascii_or_text(data: bytes) -> str | bytes:
@@ -867,6 +884,8 @@ class RowReader:
     def parse(self, stored: Iterable[Stored]) -> dict[str, dict[str, Any]]:
         """The rows of index rows already read (``Stored``), by lower-cased id."""
         out: dict[str, dict[str, Any]] = {}
+        stored = list(stored)
+        prefetch_pages(self.view, (r[6] for r in stored))
         for r in stored:
             out[r[0].lower()] = span_row(self.view, r, page_text(self.view, r[6])[r[7] : r[8]])
             self.parsed += 1
