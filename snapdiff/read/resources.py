@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .. import rowindex
-from ..naming.ids import row_parts
+from ..naming.ids import resource_group_scope, row_parts
 from ..naming.scad import find_scad_tag, parse_scad
 from ..snapshot import SnapshotView
 
@@ -55,6 +55,13 @@ class Resource:
     @property
     def top(self) -> int:
         return max(self.cia) if self.cia else -1
+
+    @cached_property
+    def scope_key(self) -> tuple[str, str]:
+        """(lower-cased id, its first four segments: the resource group's scope), computed
+        once per record: access keys every resource by them, on both sides of a diff."""
+        rid = self.id.lower()
+        return rid, resource_group_scope(rid)
 
 
 def _record(row: dict[str, Any]) -> Resource:
