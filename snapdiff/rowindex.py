@@ -661,6 +661,7 @@ def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
 # A resource's access columns, as the index holds them: id as stored, type, name, subscription
 # column, ``scad`` tag; then the row's hash (after the default noise rules) and its bucket.
 AccessRow = tuple[str, str, str, str, str | None, bytes, int]
+AccessCols = tuple[str, str, str, str, str | None]  # the same without hash and bucket
 
 
 def changed_buckets(a: SnapshotView, b: SnapshotView) -> list[int] | None:
@@ -719,8 +720,9 @@ def _access_cols(rows: list[Any], buckets: set[int]) -> list[AccessRow]:
 
 def rows_maybe_in(
     view: SnapshotView, subs: Iterable[str], groups: Iterable[str], *, odd_ids: bool = False
-) -> list[AccessRow]:
-    """Access columns, hash and bucket of every resource row whose subscription column is one
+) -> list[AccessCols]:
+    """Access columns (``AccessCols``) of every resource row whose
+    subscription column is one
     of ``subs`` (lower-cased) or whose resource group is named in ``groups`` (lower-cased, in
     any subscription); ``odd_ids``: also every row whose id does not start with
     ``/subscriptions/``. A superset, for the caller to sift: SQLite lowers ASCII only, so rows
@@ -745,7 +747,7 @@ def rows_maybe_in(
     if odd_ids:
         where.append("NOT (id LIKE '/subscriptions/%')")
     return view.store.conn.execute(
-        "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
+        "SELECT id, type, name, sub, cia FROM index_rows WHERE snapshot_id = ?"
         " AND kind = ? AND (" + " OR ".join(where) + ")",
         args,
     ).fetchall()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from .. import rowindex
@@ -44,6 +44,16 @@ def cia_tag(row: dict[str, Any]) -> CiaTag | None:
     return None if raw is None else parse_cia(str(raw))
 
 
+class _ScopeKey:
+    """``Resource.scope_key``, cached in the record's ``__dict__`` on first use (a
+    non-data descriptor: later reads find the value without calling it)."""
+
+    def __get__(self, obj: Resource, owner: type | None = None) -> tuple[str, str]:
+        rid = obj.id.lower()
+        value = obj.__dict__["scope_key"] = (rid, resource_group_scope(rid))
+        return value
+
+
 @dataclass(frozen=True)
 class Resource:
     id: str  # as stored
@@ -56,12 +66,9 @@ class Resource:
     def top(self) -> int:
         return max(self.cia) if self.cia else -1
 
-    @cached_property
-    def scope_key(self) -> tuple[str, str]:
-        """(lower-cased id, its first four segments: the resource group's scope), computed
-        once per record: access keys every resource by them, on both sides of a diff."""
-        rid = self.id.lower()
-        return rid, resource_group_scope(rid)
+    # (lower-cased id, its first four segments: the resource group's scope), computed once
+    # per record: access keys every resource by them, on both sides of a diff
+    scope_key = _ScopeKey()
 
 
 def _record(row: dict[str, Any]) -> Resource:
