@@ -91,6 +91,24 @@ with Store({path!r}, readonly=True) as s:
 """
 
 
+_INDEXED = """
+import sys
+sys.path.insert(0, {src!r})
+from snapdiff import rowindex
+from snapdiff.store import Store
+with Store({path!r}) as s:
+    for sid in ({a}, {b}):
+        rowindex.write_index(s, sid)
+"""
+
+
+def indexed_by(src: Path, path: Path, a: int, b: int) -> None:
+    """Write the row index of ``a`` and ``b`` with the code under ``src`` (an index holds rows
+    of a version of the code: exposure's rows, say, are stale for another)."""
+    code = _INDEXED.format(src=str(src), path=str(path), a=a, b=b)
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def timed_in(src: Path, path: Path, a: int, b: int) -> float:
     """Seconds the default diff took in a new process running the code under ``src``."""
     code = _TIMED.format(src=str(src), path=str(path), a=a, b=b)
@@ -137,8 +155,11 @@ def bench_diff_cmd(n: int, repeat: int, against: Path | None = None) -> None:
         times: dict[str, list[float]] = {"ours": [], "theirs": []}
         if against is not None:  # each in its own process (the times printed from inside)
             here = Path(__file__).resolve().parents[1]
+            theirs = Path(tmp) / "theirs.db"  # the same bodies, indexed by the other tree
+            shutil.copy(full, theirs)
+            indexed_by(against, theirs, a, b)
             runs["p_ours"] = lambda: times["ours"].append(timed_in(here, indexed, a, b))
-            runs["p_theirs"] = lambda: times["theirs"].append(timed_in(against, indexed, a, b))
+            runs["p_theirs"] = lambda: times["theirs"].append(timed_in(against, theirs, a, b))
         m = interleaved(runs, repeat)
         floor, t_full, t_idx, t_all = m["floor"], m["full"], m["idx"], m["all"]
         c_full, c_idx, c_none = m["c_full"], m["c_idx"], m["c_none"]
