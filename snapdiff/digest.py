@@ -146,9 +146,15 @@ def read_rows(conn: sqlite3.Connection, snapshot_id: int, *, core: bool = False)
     """The snapshot's fetch rows (``FETCH_COLUMNS``) and exchange rows (``EXCHANGE_COLUMNS``,
     or with ``core`` only ``CORE_EXCHANGE_COLUMNS``), each in id order."""
     columns = CORE_EXCHANGE_COLUMNS if core else EXCHANGE_COLUMNS
+    # Fetches are read in rowid order between the snapshot's first and last id (both from the
+    # index): the only index on their snapshot also sorts them by call, so reading through it
+    # visits the table out of order and sorts the rows again, about twice the time.
     return SnapshotRows(
         conn.execute(
-            f"SELECT {', '.join(FETCH_COLUMNS)} FROM fetches WHERE snapshot_id = ? ORDER BY id",
+            f"SELECT {', '.join(FETCH_COLUMNS)} FROM fetches WHERE id BETWEEN"
+            " (SELECT min(id) FROM fetches WHERE snapshot_id = ?1)"
+            " AND (SELECT max(id) FROM fetches WHERE snapshot_id = ?1)"
+            " AND +snapshot_id = ?1 ORDER BY id",
             (snapshot_id,),
         ).fetchall(),
         conn.execute(
@@ -207,13 +213,14 @@ def compute(
         mine = core_rows.setdefault(x[2], [])
         n = len(mine)
         ex_ord[x[0]] = (x[2], n)
-        fetch = None if x[1] is None else fetch_ord.get(x[1], f"missing fetch {x[1]}")
+        # (A tuple is never empty: "or" writes the message only for a missing row.)
+        fetch = None if x[1] is None else fetch_ord.get(x[1]) or f"missing fetch {x[1]}"
         mine.append([n, fetch, x[3], x[4]])
         if full:
             r = list(x[4:])
             r[0] = n
             if r[-1] is not None:
-                r[-1] = ex_ord.get(r[-1], f"missing exchange {r[-1]}")
+                r[-1] = ex_ord.get(r[-1]) or f"missing exchange {r[-1]}"
             extra_rows.setdefault(x[2], []).append(r)
     # Ordinals and the [source, ordinal] references added above are ints and strings.
     floats = has_floats(rows.fetches) or has_floats(rows.exchanges)

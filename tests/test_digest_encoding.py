@@ -127,3 +127,30 @@ def test_damaged_rows_digest_as_the_json_path_does(
             slow = digest.compute(store.conn, 1, rows, extras=parts if core else None)
         assert (fast.sha256, fast.sources) == (slow.sha256, slow.sources)
         assert fast.sha256 != recorded  # and the damage is seen
+
+
+def reference_fetch_rows(store: Any, sid: int) -> list[tuple[Any, ...]]:
+    cols = ", ".join(digest.FETCH_COLUMNS)
+    return store.conn.execute(
+        f"SELECT {cols} FROM fetches WHERE snapshot_id = ? ORDER BY id", (sid,)
+    ).fetchall()
+
+
+def test_fetch_rows_are_every_row_of_the_snapshot_in_id_order(
+    demo_store: Any, tmp_path: Path
+) -> None:
+    store = copy_store(demo_store[0], tmp_path / "s.db")
+    for sid in (1, 2, 99):
+        assert digest.read_rows(store.conn, sid).fetches == reference_fetch_rows(store, sid)
+    assert digest.read_rows(store.conn, 1).fetches  # not two empty lists
+    # Two snapshots whose fetch ids interleave (as a damaged or hand-edited store may have).
+    for (name,) in store.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    ).fetchall():
+        store.conn.execute(f"DROP TRIGGER {name}")
+    store.conn.execute("PRAGMA foreign_keys = OFF")
+    store.conn.execute("UPDATE fetches SET snapshot_id = 3 - snapshot_id WHERE id % 7 = 0")
+    store.conn.commit()
+    for sid in (1, 2):
+        got = digest.read_rows(store.conn, sid).fetches
+        assert got == reference_fetch_rows(store, sid) and any(r[0] % 7 == 0 for r in got)
