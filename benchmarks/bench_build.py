@@ -6,6 +6,7 @@ as it is read (build with the checks vs without), each phase measured in its own
 in the same run, interleaved.
 
     python benchmarks/bench_build.py --n 100000
+    python benchmarks/bench_build.py --n 100000 --against /path/to/a/checkout/of/main
 """
 
 from __future__ import annotations
@@ -97,12 +98,14 @@ def phase(path: Path, which: str, reads: Path) -> dict[str, float]:
         fast = render(result.active_directory)
         render_seconds = time.perf_counter() - built
         t = time.perf_counter()
-        same = render_stdlib(result.active_directory) == fast  # the json.dumps writer
+        # The json.dumps writer (an older tree's build is compared by its bytes' hash only).
+        same = which == "against" or render_stdlib(result.active_directory) == fast
         stdlib_seconds = time.perf_counter() - t
         extra = {
             "digest_seconds": digest_seconds,
             "digest_cpu": digest_cpu,
             "json_mb": len(fast) / 1e6,
+            "json_sha256": hashlib.sha256(fast).hexdigest(),
             "warnings": len(result.warnings),
             "render_seconds": render_seconds,
             "stdlib_seconds": stdlib_seconds,
@@ -119,14 +122,24 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3, help="Runs of each phase (the best counts).")
     ap.add_argument(
-        "--phase", choices=["write", "reads", "floor", "build", "nocheck"], help=argparse.SUPPRESS
+        "--phase",
+        choices=["write", "reads", "floor", "build", "nocheck", "against"],
+        help=argparse.SUPPRESS,
     )
     ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--reads", type=Path, help=argparse.SUPPRESS)
     ap.add_argument(
+        "--against",
+        type=Path,
+        help="Also build with the snapdiff source tree in this directory (say, a checkout of"
+        " main), interleaved with the other phases: its time, and whether its JSON is the same.",
+    )
+    ap.add_argument(
         "--keep", type=Path, help="Write the synthetic store here and reuse it when it exists."
     )
     args = ap.parse_args()
+    if args.phase == "against":
+        sys.path.insert(0, str(args.against.resolve()))  # its snapdiff, not this tree's
     # Every phase runs in a child of this small process: a child's peak RSS starts at its
     # parent's (Linux carries it across exec), so nothing big is ever loaded in the parent.
     if args.phase == "write":
@@ -156,10 +169,12 @@ def main() -> None:
         )
         out: dict[str, dict[str, float]] = {}
         cpu: dict[str, float] = {}
-        for which in ("floor", "build", "nocheck") * args.repeat:  # interleaved: noisy machines
+        phases = ("floor", "build", "nocheck") + (("against",) if args.against else ())
+        for which in phases * args.repeat:  # interleaved: noisy machines
+            against = ["--against", str(args.against)] if args.against else []
             res = subprocess.run(
                 [sys.executable, __file__, "--phase", which, "--store", str(path)]
-                + ["--reads", str(reads)],
+                + ["--reads", str(reads), *against],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -194,6 +209,16 @@ def main() -> None:
         f" with them, {nocheck['seconds']:.2f}s without"
         f" = {build['seconds'] / nocheck['seconds'] - 1:+.1%} (target < 5%)"
     )
+    if args.against:
+        old = out["against"]
+        print(
+            f"build with {args.against}: {old['seconds']:.2f}s"
+            f" = {old['seconds'] / floor['seconds']:.2f}x the floor"
+            f" (CPU time {cpu['against']:.2f}s = {cpu['against'] / cpu['floor']:.2f}x);"
+            f" this tree's build is {old['seconds'] / build['seconds']:.2f}x faster"
+            f" (CPU time {cpu['against'] / cpu['build']:.2f}x), its JSON"
+            f" {'identical' if old['json_sha256'] == build['json_sha256'] else 'DIFFERENT'}"
+        )
     print(
         f"SHA-256 check of every body read: build {build['seconds']:.2f}s with it,"
         f" {nocheck['seconds']:.2f}s without = {build['seconds'] / nocheck['seconds']:.3f}x;"
