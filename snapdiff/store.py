@@ -183,6 +183,9 @@ class Snapshot:
         )
 
 
+KEPT_BYTES = 256 << 20  # at most this much of the bodies read with keep=True is kept
+
+
 class Store:
     """A snapshot store file. Thread-safe for the collector's worker threads."""
 
@@ -202,6 +205,8 @@ class Store:
         if self.immutable and wal_has_data(self.path):  # immutable=1 would ignore those rows
             raise StoreError(WAL_UNREADABLE.format(path=self.path))
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
+        self._kept: dict[str, bytes] = {}  # bodies read with keep=True, checked, by hash
+        self._kept_bytes = 0
         # A reader of a WAL store makes -wal and -shm files it cannot delete itself; if none
         # were there before, close() has SQLite remove them (see _tidy_side_files).
         self._tidy = self.readonly and not self.immutable
@@ -438,15 +443,26 @@ class Store:
         )
         return h
 
-    def body(self, h: str) -> bytes:
-        """The bytes of body ``h``; raises BodyMismatch if they do not hash to ``h``."""
+    def body(self, h: str, *, keep: bool = False) -> bytes:
+        """The bytes of body ``h``; raises BodyMismatch if they do not hash to ``h``. ``keep``:
+        the caller holds on to the bytes anyway (a page the row index reads), so later bodies
+        delta-coded against this one start from them rather than decoding it again."""
         try:
-            data = bodies.read(self.conn, h)
+            data = bodies.read(self.conn, h, bases=self._kept)
         except bodies.BodyError as e:
             raise StoreError(f"body {h[:12]}: {e}") from None
         if self.check_hashes and body_hash(data) != h:
             raise BodyMismatch(f"body {h[:12]} does not match its SHA-256")
+        if keep and self.check_hashes:
+            self._keep(h, data)
         return data
+
+    def _keep(self, h: str, data: bytes) -> None:
+        """Remember a checked body, the oldest forgotten beyond ``KEPT_BYTES``."""
+        self._kept[h] = data
+        self._kept_bytes += len(data)
+        while self._kept_bytes > KEPT_BYTES and len(self._kept) > 1:
+            self._kept_bytes -= len(self._kept.pop(next(iter(self._kept))))
 
     def _previous_page(self, c: sqlite3.Connection, fetch_id: int, page: int) -> str | None:
         """The body of the same page of the same fetch in the latest earlier snapshot."""

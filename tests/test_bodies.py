@@ -58,6 +58,42 @@ def test_changed_pages_are_deltas_against_the_previous_snapshot(tmp_path):
     assert verify(store.path) == []
 
 
+def test_a_kept_base_is_used_and_the_delta_still_checked(tmp_path, monkeypatch):
+    """A page read with keep=True serves as the base of next week's page (not decoded again);
+    the delta's own SHA-256 is still checked, and a body read without keep is not kept."""
+    store = Store(tmp_path / "s.db")
+    w0, w1 = _weeks(store, 2)
+    (base_page, base), *_ = [(p, b) for p, (c, b) in zip(
+        SnapshotView(store, w1).fetches("resourcegraph:resources")[0].page_hashes,
+        _codecs(store, w1), strict=False) if c == "zstd-delta"]  # fmt: skip
+    expected = store.body(base_page)
+    assert store._kept == {}
+    store.body(base, keep=True)
+    assert list(store._kept) == [base]
+    reads: list[str] = []
+    real = bodies._encoded
+    monkeypatch.setattr(bodies, "_encoded", lambda conn, h: reads.append(h) or real(conn, h))
+    assert store.body(base_page) == expected
+    assert reads == [base_page]  # the base came from what was kept
+    store._kept[base] = b"not the base"  # a wrong base gives bytes that fail the page's hash
+    with pytest.raises(Exception, match="does not match its SHA-256|does not decompress"):
+        store.body(base_page)
+
+
+def test_kept_bodies_are_bounded_oldest_first(tmp_path, monkeypatch):
+    from snapdiff import store as store_module
+
+    store = Store(tmp_path / "s.db")
+    (w0,) = _weeks(store, 1)
+    pages = SnapshotView(store, w0).fetches("resourcegraph:resources")[0].page_hashes
+    sizes = [len(store.body(p)) for p in pages[:3]]
+    monkeypatch.setattr(store_module, "KEPT_BYTES", sizes[1] + sizes[2])
+    for p in pages[:3]:
+        store.body(p, keep=True)
+    assert list(store._kept) == pages[1:3]
+    assert store._kept_bytes == sizes[1] + sizes[2]
+
+
 def test_chains_are_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(bodies, "MAX_DEPTH", 2)
     store = Store(tmp_path / "s.db")
