@@ -215,8 +215,13 @@ class SnapshotView:
             if not f.ok:
                 continue
             for h in f.page_hashes:
-                for r in _page_items(self.json_body(h)):
-                    rid = r.get("id")
+                page = _page_items(self.json_body(h))
+                ids = [r.get("id") for r in page]
+                if all(ids):  # every row has an id: the usual page
+                    keys += [rid.lower() for rid in ids]
+                    rows += page
+                    continue
+                for r, rid in zip(page, ids, strict=True):
                     if rid:
                         keys.append(rid.lower())
                         rows.append(r)

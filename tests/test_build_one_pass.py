@@ -182,3 +182,12 @@ def test_demo_build_is_the_separate_passes(demo_store: Any) -> None:
         hva = core.hva_tags(ctx, rows)
         assert result.active_directory.get("hva_tags", []) == hva and hva
         assert result.insights == (core.insights(ctx, rows) or None) and result.insights
+
+
+@pytest.mark.parametrize("ids", [("/a/1", 5), (["/a/1"],), ("/a/1", ..., 7)])
+def test_an_id_that_is_not_a_string_fails_as_before(ids: tuple[Any, ...]) -> None:
+    fetches = [("ok", [page(*ids)])]
+    with pytest.raises(AttributeError):
+        reference_resources(view_of(fetches))
+    with pytest.raises(AttributeError):
+        view_of(fetches).resources()
