@@ -46,6 +46,12 @@ IDS = [
     "/subscriptions/s/resourceGroups/resourceGroups/x",  # the group named like the segment
     "/subscriptions/s/resourceGroupsresourceGroups/g/resourceGroups/h",
     "/subscriptions/s/resourceGroups/",
+    "/subscriptions/resourcegroups/resourceGroups/x",  # the subscription segment comes first
+    "/subscriptions/RESOURCEGROUPS/resourceGroups",
+    "/subscriptions//resourceGroups/empty-subscription",
+    "/subscriptions/s1",
+    "/subscriptions/",
+    "/subscriptions/s/resourceGroups/g",  # the group is the last segment
 ]
 
 
@@ -56,7 +62,8 @@ def test_group_of_is_resource_group_of(rid: str) -> None:
 
 SEGMENTS = st.sampled_from(
     ["resourceGroups", "resourcegroups", "RESOURCEGROUPS", "ResourceGroupsX", "g", "G-1", ""]
-    + ["subscriptions", "s1", "providers", "x", "\u212a", "İ", "resource\u212aroups"]
+    + ["subscriptions", "subscriptions", "s1", "providers", "x", "\u212a", "İ"]
+    + ["resource\u212aroups", "Subscriptions"]
 )
 
 
@@ -66,6 +73,13 @@ def test_group_of_random_ids_is_resource_group_of(
     segments: list[str], lead: bool, trail: bool
 ) -> None:
     rid = ("/" if lead else "") + "/".join(segments) + ("/" if trail else "")
+    assert group_of(rid) == resource_group_of(rid)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SEGMENTS, max_size=6), st.sampled_from(["resourceGroups", "resourcegroups", "g"]))
+def test_group_of_subscription_ids_is_resource_group_of(segments: list[str], second: str) -> None:
+    rid = "/subscriptions/" + "/".join([segments[0] if segments else "s", second, *segments[1:]])
     assert group_of(rid) == resource_group_of(rid)
 
 
@@ -81,6 +95,9 @@ def test_group_of_facts() -> None:
     assert group_of(IDS[21]) == "lead"
     assert group_of(IDS[22]) == "resourceGroups"
     assert group_of(IDS[23]) == "h"
+    assert group_of(IDS[25]) == "resourceGroups"
+    assert group_of(IDS[27]) == "empty-subscription"
+    assert group_of(IDS[30]) == "g"
 
 
 def _reference_hva(rows: list[dict[str, Any]], bug_compatible: bool) -> tuple[list[Any], list[str]]:
