@@ -40,28 +40,12 @@ def group_of(rid: str) -> str | None:
     reference path."""
     if not rid.isascii():
         return resource_group_of(rid)
-    if rid.startswith("/subscriptions/"):
-        # The usual id, /subscriptions/{s}/resourceGroups/{g}/...: the segments before the
-        # group's are "", "subscriptions" and {s}, and only {s} could be another spelling of
-        # "resourcegroups" (then it is 14 characters long).
-        sub_end = rid.find("/", 15)
-        if rid.startswith("/resourceGroups/", sub_end) and (
-            sub_end != 29 or rid[15:29].lower() != "resourcegroups"
-        ):
-            end = rid.find("/", sub_end + 16)
-            return rid[sub_end + 16 : end if end >= 0 else len(rid)] or None
-    # Most ids spell the segment as ARM does: found as spelled, it is the first one when no
-    # other spelling comes before it, which lower-casing only the part before it tells.
-    start = rid.find("/resourceGroups/")
-    if start >= 0 and "/resourcegroups/" not in ("/" + rid[: start + 1]).lower():
-        start += 16  # the group's first character
-    else:
-        # A segment equal to "resourcegroups" and not the last one: "/resourcegroups/" in
-        # the id with a "/" put in front (for a first segment). Index i there is i - 1 in rid.
-        start = ("/" + rid.lower()).find("/resourcegroups/")
-        if start < 0:
-            return None
-        start += 15  # the group's first character, in rid
+    # A segment equal to "resourcegroups" and not the last one: "/resourcegroups/" in the id
+    # with a "/" put in front (for a first segment). Index i in that string is i - 1 in rid.
+    start = ("/" + rid.lower()).find("/resourcegroups/")
+    if start < 0:
+        return None
+    start += 15  # the group's first character, in rid
     end = rid.find("/", start)
     return rid[start : end if end >= 0 else len(rid)] or None
 
