@@ -21,6 +21,7 @@ from . import digest
 from . import status as st
 from .errors import StoreError
 from .gcpause import paused_gc
+from .naming.calls import ARG_RESOURCES
 from .resumes import resumed_from
 from .store import Snapshot, Store
 
@@ -211,7 +212,7 @@ class SnapshotView:
         # cache (a second pass over 100,000 parsed rows costs a cache miss per row).
         keys: list[str] = []
         rows: list[dict[str, Any]] = []
-        for f in self.fetches("resourcegraph:resources"):
+        for f in self.fetches(ARG_RESOURCES):
             if not f.ok:
                 continue
             for h in f.page_hashes:
