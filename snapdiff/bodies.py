@@ -81,6 +81,24 @@ def _encoded(conn: sqlite3.Connection, h: str) -> tuple[str, bytes, str | None] 
     return conn.execute("SELECT 'zlib', data, NULL FROM bodies WHERE hash = ?", (h,)).fetchone()
 
 
+def encoded(conn: sqlite3.Connection, h: str) -> tuple[str, bytes, str | None]:
+    """(codec, blob, base) of body ``h``; BodyError when it is missing."""
+    row = _encoded(conn, h)
+    if row is None:
+        raise BodyError(f"body {h[:12]} is missing")
+    return row
+
+
+def decompress_alone(codec: str, blob: bytes, base: bytes | None = None) -> bytes:
+    """``decompress`` with a decompressor of its own: safe to call from several threads."""
+    if codec == "zstd":
+        try:
+            return zstandard.ZstdDecompressor().decompress(blob)
+        except zstandard.ZstdError as e:
+            raise BodyError(f"does not decompress ({e})") from None
+    return decompress(codec, blob, base)  # zlib, and deltas (a decompressor per call)
+
+
 def read(
     conn: sqlite3.Connection, h: str, _depth: int = 0, *, bases: dict[str, bytes] | None = None
 ) -> bytes:

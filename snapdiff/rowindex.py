@@ -482,6 +482,7 @@ class ResourceIndex:
             e = self.entries[k]
             by_body.setdefault(e[6], []).append((k, e[7], e[8]))
         out: dict[str, dict[str, Any]] = {}
+        prefetch_pages(self.view, by_body)
         for h, spans in by_body.items():
             text = page_text(self.view, h)  # decoded once per view: exposure reads it too
             for k, start, end in spans:
@@ -660,6 +661,7 @@ def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
 # A resource's access columns, as the index holds them: id as stored, type, name, subscription
 # column, ``scad`` tag; then the row's hash (after the default noise rules) and its bucket.
 AccessRow = tuple[str, str, str, str, str | None, bytes, int]
+AccessCols = tuple[str, str, str, str, str | None]  # the same without hash and bucket
 
 
 def changed_buckets(a: SnapshotView, b: SnapshotView) -> list[int] | None:
@@ -718,8 +720,9 @@ def _access_cols(rows: list[Any], buckets: set[int]) -> list[AccessRow]:
 
 def rows_maybe_in(
     view: SnapshotView, subs: Iterable[str], groups: Iterable[str], *, odd_ids: bool = False
-) -> list[AccessRow]:
-    """Access columns, hash and bucket of every resource row whose subscription column is one
+) -> list[AccessCols]:
+    """Access columns (``AccessCols``) of every resource row whose
+    subscription column is one
     of ``subs`` (lower-cased) or whose resource group is named in ``groups`` (lower-cased, in
     any subscription); ``odd_ids``: also every row whose id does not start with
     ``/subscriptions/``. A superset, for the caller to sift: SQLite lowers ASCII only, so rows
@@ -744,7 +747,7 @@ def rows_maybe_in(
     if odd_ids:
         where.append("NOT (id LIKE '/subscriptions/%')")
     return view.store.conn.execute(
-        "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
+        "SELECT id, type, name, sub, cia FROM index_rows WHERE snapshot_id = ?"
         " AND kind = ? AND (" + " OR ".join(where) + ")",
         args,
     ).fetchall()
@@ -839,7 +842,23 @@ def page_text(view: SnapshotView, h: str) -> str | bytes:
     """A stored page, once per view (the readers of single rows share it): its bytes when
     they are ASCII (offsets in the text are offsets in the bytes: no page is decoded whole
     for the few rows read from it), else its decoded text."""
-    return view.memo(f"rowindex:page:{h}", lambda: _ascii_or_text(view.store.body(h, keep=True)))
+    pages = _pages(view)
+    got = pages.get(h)
+    if got is None:
+        got = pages[h] = _ascii_or_text(view.store.body(h, keep=True))
+    return got
+
+
+def prefetch_pages(view: SnapshotView, hashes: Iterable[str]) -> None:
+    """Read the pages ``page_text`` will be asked for, several at once (``Store.bodies``)."""
+    pages = _pages(view)
+    for h, data in view.store.bodies([h for h in hashes if h not in pages], keep=True).items():
+        pages[h] = _ascii_or_text(data)
+
+
+def _pages(view: SnapshotView) -> dict[str, str | bytes]:
+    result: dict[str, str | bytes] = view.memo("rowindex:page-texts", dict)
+    return result
 
 
 def _ascii_or_text(data: bytes) -> str | bytes:
@@ -867,6 +886,8 @@ class RowReader:
     def parse(self, stored: Iterable[Stored]) -> dict[str, dict[str, Any]]:
         """The rows of index rows already read (``Stored``), by lower-cased id."""
         out: dict[str, dict[str, Any]] = {}
+        stored = list(stored)
+        prefetch_pages(self.view, (r[6] for r in stored))
         for r in stored:
             out[r[0].lower()] = span_row(self.view, r, page_text(self.view, r[6])[r[7] : r[8]])
             self.parsed += 1
@@ -887,15 +908,6 @@ def derived_heads(
         sql += " AND id IN (SELECT value FROM json_each(?))"
         args += (json.dumps(sorted(set(keys))),)
     return {r[0].lower(): r[1:] for r in view.store.conn.execute(sql, args)}
-
-
-def derived_counts(view: SnapshotView, kind: str) -> dict[str, int]:
-    """How many stored rows of ``kind`` hold each ``name``."""
-    cur = view.store.conn.execute(
-        "SELECT name, count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ? GROUP BY name",
-        (view.id, kind),
-    )
-    return {str(n): int(c) for n, c in cur}
 
 
 def kind_count(view: SnapshotView, kind: str) -> int:

@@ -545,6 +545,7 @@ class _Agg:
         self.changes: dict[Any, AccessChange] = {}
         self.caps: dict[Any, frozenset[str]] = {}
         self.reached: dict[tuple[str, frozenset[str]], Reached] = {}
+        self.order: dict[int, tuple[int, str]] = {}  # id(reached) -> its place in a list
 
     def add(
         self,
@@ -580,11 +581,12 @@ class _Agg:
                 got = self.reached[rk] = Reached(
                     r.id, r.type, list(r.cia) if r.cia else None, shown, r.name
                 )
+                self.order[id(got)] = (-r.top, r.scope_key[0])
             ch.resources.append(got)
 
     def sorted(self) -> list[AccessChange]:
         """Each change's resources by highest CIA value; changes by the highest reached."""
-        order = {id(r): (-max(r.cia or [-1]), r.id.lower()) for r in self.reached.values()}
+        order = self.order
         for ch in self.changes.values():
             ch.resources.sort(key=lambda r: order[id(r)])
         top = {id(c): max(c.top) for c in self.changes.values()}

@@ -50,7 +50,7 @@ class Dirty:
     subs: frozenset[str]
 
 
-def resource(row: rowindex.AccessRow) -> Resource:
+def resource(row: rowindex.AccessRow | rowindex.AccessCols) -> Resource:
     """A resource record from its index columns, as ``snapdiff.read.resource_records``
     builds it from the same columns."""
     rid, rtype, name, sub, cia = row[:5]
@@ -130,7 +130,7 @@ def _under(key: str, scopes: frozenset[str], depth: int) -> bool:
 def _read(
     a: SnapshotView, b: SnapshotView, buckets: list[int], d: Dirty
 ) -> tuple[
-    dict[str, rowindex.AccessRow], dict[str, rowindex.AccessRow], dict[str, rowindex.AccessRow]
+    dict[str, rowindex.AccessRow], dict[str, rowindex.AccessRow], dict[str, rowindex.AccessCols]
 ]:
     """Both sides' rows in ``buckets``, and B's rows a dirty scope or subscription lies above,
     by lower id. A's rows below are not read: a row of A not in ``buckets`` is in B as the
