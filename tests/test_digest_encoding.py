@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from conftest import copy_store
 from snapdiff import digest
-from tests.conftest import copy_store
 
 # json.dumps(separators=(",", ":"), ensure_ascii=False) as the digest wrote it before orjson.
 REFERENCE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
