@@ -128,6 +128,7 @@ class _Differ:
             if any(g.role in self.roles_changed for g in gs)
         }
         self._candidates: dict[Any, frozenset[str] | None] = {}
+        self._scope_candidates: dict[str, frozenset[str]] = {}
 
     def cause(
         self, side: int, h: Holder, other: Holder | None, cap: str, rtype: str, moved: bool
@@ -183,9 +184,14 @@ class _Differ:
         db = {d for s in cb for d in self.xb.x.denies.get(s, ())}
         if da != db:
             return None
+        if self._by_scope_holds(ta, ca, tb, cb):
+            out: set[str] = set()
+            for s in dict.fromkeys(ca + cb):
+                out |= self._at_scope(s)
+            return frozenset(out)
         ga = {g.id.lower(): g for s in ca for g in self.xa.x.grants.get(s, ())}
         gb = {g.id.lower(): g for s in cb for g in self.xb.x.grants.get(s, ())}
-        out: set[str] = set()
+        out = set()
         for gid in ga.keys() | gb.keys():
             x, y = ga.get(gid), gb.get(gid)
             same = (
@@ -207,6 +213,40 @@ class _Differ:
                 elif side == 0:
                     out.update(self.member_delta(g.principal))
         return frozenset(out)
+
+    def _by_scope_holds(self, ta: str, ca: tuple[str, ...], tb: str, cb: tuple[str, ...]) -> bool:
+        """Whether the candidates of chains ``ca`` and ``cb`` are those of their scopes, one
+        scope at a time: one resource type, no grant of a changed role on them, and a scope
+        on one chain only holds no grant on the other side (it is, when both chains lie
+        above one resource; a moved resource's may not)."""
+        if ta != tb or any(s in self._typed for s in ca + cb):
+            return False
+        ga, gb = self.xa.x.grants, self.xb.x.grants
+        return not any(s not in cb and gb.get(s) for s in ca) and not any(
+            s not in ca and ga.get(s) for s in cb
+        )
+
+    def _at_scope(self, s: str) -> frozenset[str]:
+        """What the grants at scope ``s`` add to ``candidates`` (see ``_by_scope_holds``):
+        the principals of grants on one side only, with their members, and the membership
+        changes of groups granted alike on both. Computed once per scope."""
+        got = self._scope_candidates.get(s)
+        if got is None:
+            ea, eb = self.xa.expander, self.xb.expander
+            ga = {g.id.lower(): g for g in self.xa.x.grants.get(s, ())}
+            gb = {g.id.lower(): g for g in self.xb.x.grants.get(s, ())}
+            out: set[str] = set()
+            for gid in ga.keys() | gb.keys():
+                x, y = ga.get(gid), gb.get(gid)
+                if x is not None and x == y:
+                    out.update(self.member_delta(x.principal))
+                    continue
+                for g, e in ((x, ea), (y, eb)):
+                    if g is not None:
+                        out.add(g.principal)
+                        out.update(e.members(g.principal)[0])
+            got = self._scope_candidates[s] = frozenset(out)
+        return got
 
     def kept(self, ka: ProfileKey, kb: ProfileKey) -> list[tuple[str, frozenset[str]]]:
         """Principals holding a privileged capability on both profiles, and which: those a
