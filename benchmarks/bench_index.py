@@ -135,7 +135,7 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
         print(f"  CLI start-up alone (snapdiff --version):             {c_none:.3f}s")
 
 
-def bench_collect_cmd(n: int, latency: float) -> None:
+def bench_collect_cmd(n: int, latency: float, paced: bool, keep: Path | None) -> None:
     import bench_scale
 
     from snapdiff.collect import CollectOptions, collect
@@ -164,6 +164,7 @@ def bench_collect_cmd(n: int, latency: float) -> None:
                 CollectOptions(
                     cloud=resolve_cloud("custom", arm=base, graph=base),
                     scope=Scope.from_env(environ={}),
+                    **({} if paced else {"read_quota": None}),
                 ),
             )
             wall = time.perf_counter() - t
@@ -171,6 +172,8 @@ def bench_collect_cmd(n: int, latency: float) -> None:
             rows = rowindex.write_index(store, result.snapshot_id)
             t_index = time.perf_counter() - t
             store.close()
+            if keep is not None:
+                shutil.copy(Path(tmp) / "bench.db", keep)
     finally:
         server.kill()
     print(f"N = {n:,} resources, fake Azure at {latency * 1000:.0f} ms a request")
@@ -190,11 +193,13 @@ def main() -> None:
     c = sub.add_parser("collect")
     c.add_argument("--n", type=int, default=2000)
     c.add_argument("--latency", type=float, default=0.02)
+    c.add_argument("--paced", action="store_true", help="pace to Azure's read quotas")
+    c.add_argument("--keep", type=Path, help="copy the indexed store there")
     args = p.parse_args()
     if args.cmd == "diff":
         bench_diff_cmd(args.n, args.repeat)
     else:
-        bench_collect_cmd(args.n, args.latency)
+        bench_collect_cmd(args.n, args.latency, args.paced, args.keep)
 
 
 if __name__ == "__main__":

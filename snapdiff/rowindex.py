@@ -81,7 +81,7 @@ class IndexUnavailable(Exception):
     ARM write them); the reader falls back to parsing every body."""
 
 
-def _digest(data: bytes) -> bytes:
+def _digest(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -183,6 +183,8 @@ def decode_page(data: bytes) -> str:
 # -- building ----------------------------------------------------------------------------------
 _DEFAULTS = IgnoreSet()
 COLS_TYPE, COLS_NAME, COLS_SUB, COLS_RG = 1, 2, 4, 8
+# The key under which ``SnapshotView.resources`` keeps its rows (see ``resource_entries``).
+_RESOURCES_MEMO = "resources_by_id"
 _COLS = (
     ("type", COLS_TYPE),
     ("name", COLS_NAME),
@@ -193,36 +195,62 @@ _COLS = (
 
 def resource_entries(view: SnapshotView) -> dict[str, Entry]:
     """Index entries of every resource, keyed by lower-cased id; the last row of an id wins,
-    as in ``SnapshotView.resources``."""
+    as in ``SnapshotView.resources``. The rows parsed on the way are handed to the view as
+    its ``resources()`` when they are exactly what it would read (the derived kinds read
+    them next: each page is parsed once)."""
     out: dict[str, Entry] = {}
+    rows: dict[str, dict[str, Any]] | None = {}
+    strip = _DEFAULTS.strip
     for f in view.fetches(ARG_RESOURCES):
         if not f.ok:
             continue
         for h in f.page_hashes:
-            text = decode_page(view.store.body(h))
+            data = view.store.body(h)
+            text = decode_page(data)
+            # ASCII pages (most): a character span is the byte span, hashed without a copy
+            whole = memoryview(data) if len(text) == len(data) else None
             for row, start, end in page_rows(text):
-                if not isinstance(row, dict):
+                if type(row) is not dict:
+                    rows = None  # SnapshotView.resources refuses such a page: let it
                     continue
                 rid = row.get("id")
-                if not rid or not isinstance(rid, str):
+                if not rid or type(rid) is not str:
+                    if rid:
+                        rows = None
                     continue
+                key = rid.lower()
+                if rows is not None:
+                    rows[key] = row
                 t, n, s, g = row_parts(row)
-                cia = find_scad_tag(row.get("tags"))
-                out[rid.lower()] = Entry(
-                    rid.lower(),
+                tags = row.get("tags")
+                cia = None if tags is None else find_scad_tag(tags)
+                span = (
+                    whole[start:end]
+                    if whole is not None
+                    else text[start:end].encode("utf-8", "surrogatepass")
+                )
+                cols = 0
+                for col, bit in _COLS:
+                    v = row.get(col)
+                    if type(v) is str and v:
+                        cols |= bit
+                out[key] = Entry(
+                    key,
                     rid,
                     t,
                     n,
                     s,
                     g,
-                    _digest(text[start:end].encode("utf-8", "surrogatepass")),
-                    _fast_hash(_DEFAULTS.strip(t, row)),
+                    _digest(span),
+                    _fast_hash(strip(t, row)),
                     None if cia is None else str(cia),
                     h,
                     start,
                     end,
-                    sum(bit for col, bit in _COLS if isinstance(row.get(col), str) and row[col]),
+                    cols,
                 )
+    if rows is not None:
+        view.memo(_RESOURCES_MEMO, lambda: dict(sorted(rows.items())))
     return out
 
 
