@@ -92,7 +92,10 @@ def canonical_hash(obj: Any) -> bytes:
 
 def _fast_hash(obj: Any) -> bytes:
     """Hash of a parsed JSON value via ``marshal`` (key order counts: a reordered row only costs
-    a comparison that finds nothing)."""
+    a comparison that finds nothing). marshal flags the objects that something else refers to
+    as well, so the bytes depend on what is alive: the index hashes a row's stripped copy, new
+    containers holding the row's own strings and numbers, through this function, while the
+    row itself is alive. Keep it so (tests/test_rowindex_pages.py holds a reference)."""
     try:
         return _digest(marshal.dumps(obj))
     except ValueError:
