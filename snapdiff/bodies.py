@@ -81,15 +81,40 @@ def _encoded(conn: sqlite3.Connection, h: str) -> tuple[str, bytes, str | None] 
     return conn.execute("SELECT 'zlib', data, NULL FROM bodies WHERE hash = ?", (h,)).fetchone()
 
 
-def read(conn: sqlite3.Connection, h: str, _depth: int = 0) -> bytes:
-    """The bytes of body ``h``, following its delta bases."""
+def encoded(conn: sqlite3.Connection, h: str) -> tuple[str, bytes, str | None]:
+    """(codec, blob, base) of body ``h``; BodyError when it is missing."""
+    row = _encoded(conn, h)
+    if row is None:
+        raise BodyError(f"body {h[:12]} is missing")
+    return row
+
+
+def decompress_alone(codec: str, blob: bytes, base: bytes | None = None) -> bytes:
+    """``decompress`` with a decompressor of its own: safe to call from several threads."""
+    if codec == "zstd":
+        try:
+            return zstandard.ZstdDecompressor().decompress(blob)
+        except zstandard.ZstdError as e:
+            raise BodyError(f"does not decompress ({e})") from None
+    return decompress(codec, blob, base)  # zlib, and deltas (a decompressor per call)
+
+
+def read(
+    conn: sqlite3.Connection, h: str, _depth: int = 0, *, bases: dict[str, bytes] | None = None
+) -> bytes:
+    """The bytes of body ``h``, following its delta bases; ``bases``: bodies already read (by
+    hash), taken instead of decoding them again (a page of one week is often the base of the
+    same page the next week)."""
     row = _encoded(conn, h)
     if row is None:
         raise BodyError(f"body {h[:12]} is missing" if _depth == 0 else f"base {h[:12]} is missing")
     codec, blob, base = row
     if base is not None and _depth > MAX_DEPTH:
         raise BodyError("delta chain too deep (a cycle?)")
-    return decompress(codec, blob, read(conn, base, _depth + 1) if base is not None else None)
+    if base is None:
+        return decompress(codec, blob)
+    known = bases.get(base) if bases is not None else None
+    return decompress(codec, blob, known if known is not None else read(conn, base, _depth + 1))
 
 
 def depth(conn: sqlite3.Connection, h: str) -> int:

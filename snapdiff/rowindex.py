@@ -548,6 +548,7 @@ class ResourceIndex:
             e = self.entries[k]
             by_body.setdefault(e[6], []).append((k, e[7], e[8]))
         out: dict[str, dict[str, Any]] = {}
+        prefetch_pages(self.view, by_body)
         for h, spans in by_body.items():
             text = page_text(self.view, h)  # decoded once per view: exposure reads it too
             for k, start, end in spans:
@@ -558,11 +559,13 @@ class ResourceIndex:
 _SELECT = "SELECT id, type, name, sub, rg, raw, body, span_start, span_end FROM index_rows"
 
 
-def span_row(view: SnapshotView, stored: Stored, text: str) -> dict[str, Any]:
-    """The row an index entry points at, parsed, after checking that it is the row the entry
-    describes (its text's hash, its id): an index that no longer matches its bodies is
-    refused, never read as another row (verify names it; index --rebuild writes it again)."""
-    row = json.loads(text) if _digest(text.encode("utf-8", "surrogatepass")) == stored[5] else None
+def span_row(view: SnapshotView, stored: Stored, text: str | bytes) -> dict[str, Any]:
+    """The row an index entry points at (its text, or its ASCII bytes), parsed, after checking
+    that it is the row the entry describes (its text's hash, its id): an index that no longer
+    matches its bodies is refused, never read as another row (verify names it; index
+    --rebuild writes it again)."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    row = json.loads(data) if _digest(data) == stored[5] else None
     if not isinstance(row, dict) or row.get("id") != stored[0]:
         raise StoreError(
             f"the row index of {view.name()} in {view.store.path} does not match its bodies"
@@ -605,13 +608,31 @@ def _in_buckets(view: SnapshotView, kind: str, cols: str, buckets: list[int]) ->
     return out
 
 
+# Every column of a resource row: what ``Stored`` holds, then cia, hash and bucket.
+_ALL_COLS = "id, type, name, sub, rg, raw, body, span_start, span_end, cia, hash, bucket"
+
+
+def _bucket_rows(x: SnapshotView, y: SnapshotView) -> tuple[list[Any], list[Any]]:
+    """Every column of the resource rows of ``x`` and ``y`` (one store) in the buckets whose
+    stored text differs, read once per pair of views: the resources, access and exposure
+    passes all start from them."""
+
+    def read() -> tuple[list[Any], list[Any]]:
+        buckets = differing_buckets(x, y, RESOURCE, raw=True)
+        return _in_buckets(x, RESOURCE, _ALL_COLS, buckets), _in_buckets(
+            y, RESOURCE, _ALL_COLS, buckets
+        )
+
+    result: tuple[list[Any], list[Any]] = x.memo(f"rowindex:bucket-rows:{y.id}", read)
+    return result
+
+
 def _differing(x: SnapshotView, y: SnapshotView) -> tuple[dict[str, Stored], dict[str, Stored]]:
     """Resource rows of ``x`` that ``y`` does not hold as the same text under the same id, and
     the other way round: rows are compared only in buckets whose digests differ."""
-    buckets = differing_buckets(x, y, RESOURCE, raw=True)
-    cols = _SELECT[len("SELECT ") : -len(" FROM index_rows")]
-    rx = {r[0].lower(): r for r in _in_buckets(x, RESOURCE, cols, buckets)}
-    ry = {r[0].lower(): r for r in _in_buckets(y, RESOURCE, cols, buckets)}
+    all_x, all_y = _bucket_rows(x, y)
+    rx = {r[0].lower(): r[:9] for r in all_x}
+    ry = {r[0].lower(): r[:9] for r in all_y}
     same = {k for k, r in rx.items() if k in ry and ry[k][0] == r[0] and ry[k][5] == r[5]}
     return (
         {k: r for k, r in rx.items() if k not in same},
@@ -706,6 +727,7 @@ def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
 # A resource's access columns, as the index holds them: id as stored, type, name, subscription
 # column, ``scad`` tag; then the row's hash (after the default noise rules) and its bucket.
 AccessRow = tuple[str, str, str, str, str | None, bytes, int]
+AccessCols = tuple[str, str, str, str, str | None]  # the same without hash and bucket
 
 
 def changed_buckets(a: SnapshotView, b: SnapshotView) -> list[int] | None:
@@ -739,20 +761,34 @@ def resources_per_subscription(view: SnapshotView) -> dict[str, int]:
     )
 
 
-def rows_in_buckets(view: SnapshotView, buckets: Iterable[int]) -> list[AccessRow]:
-    """Access columns, hash and bucket of a snapshot's resource rows in ``buckets``, in one
-    pass over its rows (cheaper than a seek per row when many buckets differ)."""
-    return view.store.conn.execute(
+def rows_in_buckets(
+    a: SnapshotView, b: SnapshotView, buckets: Iterable[int]
+) -> tuple[list[AccessRow], list[AccessRow]]:
+    """Access columns, hash and bucket of both snapshots' resource rows in ``buckets``: taken
+    from the rows the resources pass read when both sit in one store (the buckets whose noise
+    hashes differ are among those whose text does), else in one pass over each snapshot's
+    rows (cheaper than a seek per row when many buckets differ)."""
+    want = set(buckets)
+    if a.store is b.store:
+        ra, rb = _bucket_rows(a, b)
+        return _access_cols(ra, want), _access_cols(rb, want)
+    sql = (
         "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
-        " AND kind = ? AND +bucket IN (SELECT value FROM json_each(?))",
-        (view.id, RESOURCE, json.dumps(sorted(set(buckets)))),
-    ).fetchall()
+        " AND kind = ? AND +bucket IN (SELECT value FROM json_each(?))"
+    )
+    listed = json.dumps(sorted(want))
+    return tuple(v.store.conn.execute(sql, (v.id, RESOURCE, listed)).fetchall() for v in (a, b))  # type: ignore[return-value]
+
+
+def _access_cols(rows: list[Any], buckets: set[int]) -> list[AccessRow]:
+    return [(r[0], r[1], r[2], r[3], r[9], r[10], r[11]) for r in rows if r[11] in buckets]
 
 
 def rows_maybe_in(
     view: SnapshotView, subs: Iterable[str], groups: Iterable[str], *, odd_ids: bool = False
-) -> list[AccessRow]:
-    """Access columns, hash and bucket of every resource row whose subscription column is one
+) -> list[AccessCols]:
+    """Access columns (``AccessCols``) of every resource row whose
+    subscription column is one
     of ``subs`` (lower-cased) or whose resource group is named in ``groups`` (lower-cased, in
     any subscription); ``odd_ids``: also every row whose id does not start with
     ``/subscriptions/``. A superset, for the caller to sift: SQLite lowers ASCII only, so rows
@@ -777,7 +813,7 @@ def rows_maybe_in(
     if odd_ids:
         where.append("NOT (id LIKE '/subscriptions/%')")
     return view.store.conn.execute(
-        "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
+        "SELECT id, type, name, sub, cia FROM index_rows WHERE snapshot_id = ?"
         " AND kind = ? AND (" + " OR ".join(where) + ")",
         args,
     ).fetchall()
@@ -868,9 +904,31 @@ def differing_resources(
     return a.memo(f"rowindex:differing:{b.id}", lambda: _differing(a, b))
 
 
-def page_text(view: SnapshotView, h: str) -> str:
-    """A stored page decoded, once per view (the readers of single rows share it)."""
-    return view.memo(f"rowindex:page:{h}", lambda: decode_page(view.store.body(h)))
+def page_text(view: SnapshotView, h: str) -> str | bytes:
+    """A stored page, once per view (the readers of single rows share it): its bytes when
+    they are ASCII (offsets in the text are offsets in the bytes: no page is decoded whole
+    for the few rows read from it), else its decoded text."""
+    pages = _pages(view)
+    got = pages.get(h)
+    if got is None:
+        got = pages[h] = _ascii_or_text(view.store.body(h, keep=True))
+    return got
+
+
+def prefetch_pages(view: SnapshotView, hashes: Iterable[str]) -> None:
+    """Read the pages ``page_text`` will be asked for, several at once (``Store.bodies``)."""
+    pages = _pages(view)
+    for h, data in view.store.bodies([h for h in hashes if h not in pages], keep=True).items():
+        pages[h] = _ascii_or_text(data)
+
+
+def _pages(view: SnapshotView) -> dict[str, str | bytes]:
+    result: dict[str, str | bytes] = view.memo("rowindex:pages", dict)
+    return result
+
+
+def _ascii_or_text(data: bytes) -> str | bytes:
+    return data if data.isascii() else decode_page(data)
 
 
 class RowReader:
@@ -894,6 +952,8 @@ class RowReader:
     def parse(self, stored: Iterable[Stored]) -> dict[str, dict[str, Any]]:
         """The rows of index rows already read (``Stored``), by lower-cased id."""
         out: dict[str, dict[str, Any]] = {}
+        stored = list(stored)
+        prefetch_pages(self.view, (r[6] for r in stored))
         for r in stored:
             out[r[0].lower()] = span_row(self.view, r, page_text(self.view, r[6])[r[7] : r[8]])
             self.parsed += 1

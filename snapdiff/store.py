@@ -19,7 +19,8 @@ import sqlite3
 import threading
 import uuid
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -183,6 +184,20 @@ class Snapshot:
         )
 
 
+def _decoded(job: tuple[str, str, bytes, bytes | None]) -> tuple[bytes, str] | bodies.BodyError:
+    """A body's bytes and SHA-256 (what ``Store.bodies`` runs on its threads), or why it
+    does not decode."""
+    _, codec, blob, base = job
+    try:
+        data = bodies.decompress_alone(codec, blob, base)
+    except bodies.BodyError as e:
+        return e
+    return data, body_hash(data)
+
+
+KEPT_BYTES = 256 << 20  # at most this much of the bodies read with keep=True is kept
+
+
 class Store:
     """A snapshot store file. Thread-safe for the collector's worker threads."""
 
@@ -202,6 +217,8 @@ class Store:
         if self.immutable and wal_has_data(self.path):  # immutable=1 would ignore those rows
             raise StoreError(WAL_UNREADABLE.format(path=self.path))
         self.check_hashes = True  # body() checks each body's SHA-256 as it reads it
+        self._kept: dict[str, bytes] = {}  # bodies read with keep=True, checked, by hash
+        self._kept_bytes = 0
         # A reader of a WAL store makes -wal and -shm files it cannot delete itself; if none
         # were there before, close() has SQLite remove them (see _tidy_side_files).
         self._tidy = self.readonly and not self.immutable
@@ -438,15 +455,61 @@ class Store:
         )
         return h
 
-    def body(self, h: str) -> bytes:
-        """The bytes of body ``h``; raises BodyMismatch if they do not hash to ``h``."""
+    def body(self, h: str, *, keep: bool = False) -> bytes:
+        """The bytes of body ``h``; raises BodyMismatch if they do not hash to ``h``. ``keep``:
+        the caller holds on to the bytes anyway (a page the row index reads), so later bodies
+        delta-coded against this one start from them rather than decoding it again."""
         try:
-            data = bodies.read(self.conn, h)
+            data = bodies.read(self.conn, h, bases=self._kept)
         except bodies.BodyError as e:
             raise StoreError(f"body {h[:12]}: {e}") from None
         if self.check_hashes and body_hash(data) != h:
             raise BodyMismatch(f"body {h[:12]} does not match its SHA-256")
+        if keep and self.check_hashes:
+            self._keep(h, data)
         return data
+
+    def bodies(self, hashes: Iterable[str], *, keep: bool = False) -> dict[str, bytes]:
+        """Several bodies by hash, each as ``body`` reads it (with the same errors), the
+        decompression and SHA-256 checks on a few threads: both let go of the GIL, and a
+        diff of large snapshots reads a hundred pages of a megabyte from each side."""
+        todo = list(dict.fromkeys(hashes))
+        workers = min(4, os.cpu_count() or 1)
+        if len(todo) < 4 or workers < 2:
+            return {h: self.body(h, keep=keep) for h in todo}
+        jobs: list[tuple[str, str, bytes, bytes | None]] = []
+        failed: dict[str, bodies.BodyError] = {}
+        for h in todo:  # SQLite and delta bases here, in this thread
+            try:
+                codec, blob, base = bodies.encoded(self.conn, h)
+                known = None if base is None else self._kept.get(base)
+                if base is not None and known is None:
+                    known = bodies.read(self.conn, base, 1, bases=self._kept)
+            except bodies.BodyError as e:
+                failed[h] = e  # reported in order, as reading one by one would
+                continue
+            jobs.append((h, codec, blob, known))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = dict(zip([j[0] for j in jobs], pool.map(_decoded, jobs), strict=True))
+        out = {}
+        for h in todo:
+            got = failed.get(h) or done[h]
+            if isinstance(got, bodies.BodyError):
+                raise StoreError(f"body {h[:12]}: {got}")
+            data, sha = got
+            if self.check_hashes and sha != h:
+                raise BodyMismatch(f"body {h[:12]} does not match its SHA-256")
+            if keep and self.check_hashes:
+                self._keep(h, data)
+            out[h] = data
+        return out
+
+    def _keep(self, h: str, data: bytes) -> None:
+        """Remember a checked body, the oldest forgotten beyond ``KEPT_BYTES``."""
+        self._kept[h] = data
+        self._kept_bytes += len(data)
+        while self._kept_bytes > KEPT_BYTES and len(self._kept) > 1:
+            self._kept_bytes -= len(self._kept.pop(next(iter(self._kept))))
 
     def _previous_page(self, c: sqlite3.Connection, fetch_id: int, page: int) -> str | None:
         """The body of the same page of the same fetch in the latest earlier snapshot."""

@@ -10,6 +10,7 @@ from fakeazure.synthetic import synthetic_arg_rows
 from fakeazure.writer import FakeFetch, arg_pages, write_snapshot
 from snapdiff import bodies
 from snapdiff.bundle import export_snapshot, import_bundle, verify
+from snapdiff.errors import StoreError
 from snapdiff.maintenance import prune
 from snapdiff.migrations import MIGRATIONS
 from snapdiff.securicad import build, render
@@ -56,6 +57,42 @@ def test_changed_pages_are_deltas_against_the_previous_snapshot(tmp_path):
     for page in SnapshotView(store, w1).fetches("resourcegraph:resources")[0].page_hashes:
         assert body_hash(store.body(page)) == page  # byte-exact through the chain
     assert verify(store.path) == []
+
+
+def test_a_kept_base_is_used_and_the_delta_still_checked(tmp_path, monkeypatch):
+    """A page read with keep=True serves as the base of next week's page (not decoded again);
+    the delta's own SHA-256 is still checked, and a body read without keep is not kept."""
+    store = Store(tmp_path / "s.db")
+    w0, w1 = _weeks(store, 2)
+    (base_page, base), *_ = [(p, b) for p, (c, b) in zip(
+        SnapshotView(store, w1).fetches("resourcegraph:resources")[0].page_hashes,
+        _codecs(store, w1), strict=False) if c == "zstd-delta"]  # fmt: skip
+    expected = store.body(base_page)
+    assert store._kept == {}
+    store.body(base, keep=True)
+    assert list(store._kept) == [base]
+    reads: list[str] = []
+    real = bodies._encoded
+    monkeypatch.setattr(bodies, "_encoded", lambda conn, h: reads.append(h) or real(conn, h))
+    assert store.body(base_page) == expected
+    assert reads == [base_page]  # the base came from what was kept
+    store._kept[base] = b"not the base"  # a wrong base gives bytes that fail the page's hash
+    with pytest.raises(Exception, match="does not match its SHA-256|does not decompress"):
+        store.body(base_page)
+
+
+def test_kept_bodies_are_bounded_oldest_first(tmp_path, monkeypatch):
+    from snapdiff import store as store_module
+
+    store = Store(tmp_path / "s.db")
+    (w0,) = _weeks(store, 1)
+    pages = SnapshotView(store, w0).fetches("resourcegraph:resources")[0].page_hashes
+    sizes = [len(store.body(p)) for p in pages[:3]]
+    monkeypatch.setattr(store_module, "KEPT_BYTES", sizes[1] + sizes[2])
+    for p in pages[:3]:
+        store.body(p, keep=True)
+    assert list(store._kept) == pages[1:3]
+    assert store._kept_bytes == sizes[1] + sizes[2]
 
 
 def test_chains_are_bounded(tmp_path, monkeypatch):
@@ -142,3 +179,50 @@ def test_bodies_of_a_v3_schema_read_without_migrating(tmp_path):
     conn.execute("DROP TABLE bodies")
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         bodies.read(conn, body_hash(raw))  # an error other than the old schema is raised
+
+
+def _fail(f):
+    try:
+        f()
+    except Exception as e:  # the error and its text, to compare two ways of reading
+        return type(e), str(e)
+    return None
+
+
+def test_bodies_read_together_are_what_body_reads_with_the_same_errors(tmp_path):
+    store = Store(tmp_path / "s.db")
+    w0, w1 = _weeks(store, 2)
+    pages = [
+        p
+        for sid in (w0, w1)
+        for p in SnapshotView(store, sid).fetches("resourcegraph:resources")[0].page_hashes
+    ]
+    assert len(pages) >= 4  # Store.bodies reads four or more on threads
+    together = Store(tmp_path / "s.db").bodies(pages, keep=True)
+    assert together == {p: store.body(p) for p in pages}
+    # a page that is gone, then a page whose stored blob lost a byte (and the pages of the
+    # next week stored as deltas against it): each fails as body() fails, naming the page
+    blob = store.conn.execute("SELECT data FROM bodies WHERE hash = ?", (pages[1],)).fetchone()[0]
+    cases = [([*pages[:3], "f" * 64, *pages[3:]], "f" * 64, None), (pages, pages[1], blob[:-1])]
+    for asked, named, damage in cases:
+        if damage is not None:
+            with store.conn:
+                store.conn.execute("UPDATE bodies SET data = ? WHERE hash = ?", (damage, named))
+        fresh = Store(tmp_path / "s.db")
+        got = _fail(lambda fresh=fresh, asked=asked: fresh.bodies(asked))
+        want = _fail(lambda asked=asked: [Store(tmp_path / "s.db").body(p) for p in asked])
+        assert got is not None and got == want
+        assert got[0] is StoreError and named[:12] in got[1]
+
+
+def test_bodies_checks_each_sha256(tmp_path, monkeypatch):
+    store = Store(tmp_path / "s.db")
+    pages = [
+        p
+        for sid in _weeks(store, 2)
+        for p in SnapshotView(store, sid).fetches("resourcegraph:resources")[0].page_hashes
+    ]
+    real = bodies.decompress_alone
+    monkeypatch.setattr(bodies, "decompress_alone", lambda c, b, base=None: real(c, b, base) + b" ")
+    got = _fail(lambda: store.bodies(pages))
+    assert got is not None and "does not match its SHA-256" in got[1] and pages[0][:12] in got[1]

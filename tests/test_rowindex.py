@@ -229,6 +229,39 @@ def test_unchanged_rows_are_not_parsed(tmp_path: Path) -> None:
     assert ib.rows([rows[3]["id"].lower()])[rows[3]["id"].lower()] == after[3]
 
 
+def test_rows_after_non_ascii_text_and_in_ascii_pages_are_read_right(tmp_path: Path) -> None:
+    """A page of ASCII bytes is sliced without decoding it; a page holding non-ASCII text is
+    decoded first (its offsets count characters, not bytes). Both give the stored rows."""
+
+    def row(name: str, **props: Any) -> dict[str, Any]:
+        rid = f"/subscriptions/{SUBS[0]}/resourceGroups/rg-a/providers/{TYPES[1]}/{name}"
+        return {"id": rid, "name": name, "type": TYPES[1], "subscriptionId": SUBS[0],
+                "resourceGroup": "rg-a", "properties": props}  # fmt: skip
+
+    ascii_rows = [row("plain1", tier="Hot"), row("plain2", tier="Hot")]
+    other_rows = [row("café-ünï", note="ß€😀"), row("after-accent", tier="Hot")]
+    pages = [
+        json.dumps({"data": rs}, ensure_ascii=False).encode() for rs in (ascii_rows, other_rows)
+    ]
+    changed = copy.deepcopy([ascii_rows, other_rows])
+    changed[0][1]["properties"]["tier"] = "Cool"
+    changed[1][1]["properties"]["tier"] = "Archive"
+    pages_b = [json.dumps({"data": rs}, ensure_ascii=False).encode() for rs in changed]
+    assert pages[0].isascii() and not pages[1].isascii()
+    store = Store(tmp_path / "s.db")
+    a, b = write(store, pages), write(store, pages_b)
+    indexed, full = both_ways(store, a, b, sections=["resources"])
+    assert indexed == full
+    got = {c["name"]: c["changes"] for c in json.loads(indexed)["resources"]["changed"]}
+    assert got == {
+        "plain2": [{"path": "properties.tier", "kind": "changed", "old": "Hot", "new": "Cool"}],
+        "after-accent": [
+            {"path": "properties.tier", "kind": "changed", "old": "Hot", "new": "Archive"}
+        ],
+    }
+    store.close()
+
+
 def test_page_rows_spans_and_which_array() -> None:
     text = '{ "value" : [ {"id":"a"} , 3, {"id": "b", "x": [1, {"y": "]"}]}],"data":[{"id":"z"}] }'
     rows = rowindex.page_rows(text)

@@ -377,27 +377,8 @@ def _compare(
     agg = _Agg()
     skipped: dict[str, int] = {}
     out.not_compared += _graph_notes(xa, xb)
-    # Resources sharing both profiles, the move flag and their subscriptions share the answer:
-    # group them first (in first-seen order), then compare once per group.
-    groups: dict[Any, list[Resource]] = {}
-    raised: dict[Any, list[Resource]] = {}
-    elig_note = None
+    groups, raised, elig_note = _group(xa, xb, pairs, out, skipped)
     bounded: dict[str, int] = {}  # upper-bound reason -> resources
-    for ra, rb, moved in pairs:
-        sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
-        sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
-        if sta.get("assignments") != Outcome.OK or stb.get("assignments") != Outcome.OK:
-            why = _not_listed(sa, sb, sta, stb)
-            skipped[why] = skipped.get(why, 0) + 1
-            continue
-        out.resources_compared += 1
-        ka, kb = xa.expander.key(ra), xb.expander.key(rb)
-        groups.setdefault((ka, kb, moved, sa, sb), []).append(rb)
-        if not (_elig_decides("gained", sta, stb) and _elig_decides("lost", sta, stb)):
-            elig_note = _elig_note(sta, stb)
-        if ra.cia and rb.cia and any(y > x for x, y in zip(ra.cia, rb.cia, strict=False)):
-            cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
-            raised.setdefault((ka, kb, cause, sb), []).append(rb)
     notes = _count_untouched(xa, xb, untouched, out, skipped, bounded)
     if elig_note:
         notes.add(elig_note)
@@ -427,6 +408,63 @@ def _compare(
     _add_notes(out, skipped, bounded, elig_note)
     out.changes = agg.sorted()
     return out
+
+
+def _group(
+    xa: Access,
+    xb: Access,
+    pairs: list[tuple[Resource, Resource, bool]],
+    out: AccessDiff,
+    skipped: dict[str, int],
+) -> tuple[dict[Any, list[Resource]], dict[Any, list[Resource]], str | None]:
+    """Resources sharing both profiles, the move flag and their subscriptions share the
+    answer: the pairs grouped so (in first-seen order), to compare once per group; the pairs
+    whose CIA tag was raised, grouped by profiles, cause and subscription; the PIM note the
+    last pair raises. Counts what is compared (``out``) and what not (``skipped``)."""
+    groups: dict[Any, list[Resource]] = {}
+    raised: dict[Any, list[Resource]] = {}
+    elig_note = None
+    cover: dict[tuple[str, str], tuple[str, str, str | None, str | None]] = {}
+    key_a, key_b = xa.expander.key, xb.expander.key
+    for ra, rb, moved in pairs:
+        c = cover.get((ra.subscription, rb.subscription))
+        if c is None:
+            c = cover[(ra.subscription, rb.subscription)] = _cover(xa, xb, ra, rb)
+        sa, sb, why, note = c
+        if why is not None:
+            skipped[why] = skipped.get(why, 0) + 1
+            continue
+        out.resources_compared += 1
+        ka, kb = key_a(ra), key_b(rb)
+        got = groups.get((ka, kb, moved, sa, sb))
+        if got is None:
+            groups[(ka, kb, moved, sa, sb)] = [rb]
+        else:
+            got.append(rb)
+        if note is not None:
+            elig_note = note
+        if ra.cia and rb.cia and ra.cia != rb.cia and _raised(ra.cia, rb.cia):
+            cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
+            raised.setdefault((ka, kb, cause, sb), []).append(rb)
+    return groups, raised, elig_note
+
+
+def _cover(
+    xa: Access, xb: Access, ra: Resource, rb: Resource
+) -> tuple[str, str, str | None, str | None]:
+    """What a pair's subscriptions decide, the same for every pair in them (the loop asks
+    once per pair of subscriptions): their scopes, why the pair is not compared (role
+    assignments not listed) or None, and the PIM-eligibility note it raises or None."""
+    sa, sb = f"/subscriptions/{ra.subscription}", f"/subscriptions/{rb.subscription}"
+    sta, stb = xa.x.coverage.get(sa, {}), xb.x.coverage.get(sb, {})
+    if sta.get("assignments") != Outcome.OK or stb.get("assignments") != Outcome.OK:
+        return sa, sb, _not_listed(sa, sb, sta, stb), None
+    decided = _elig_decides("gained", sta, stb) and _elig_decides("lost", sta, stb)
+    return sa, sb, None, None if decided else _elig_note(sta, stb)
+
+
+def _raised(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return any(y > x for x, y in zip(a, b, strict=False))
 
 
 def _count_untouched(

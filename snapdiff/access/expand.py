@@ -80,8 +80,7 @@ class Expander:
 
     # -- keys --------------------------------------------------------------------------------
     def key(self, r: Resource) -> ProfileKey:
-        rid = r.id.lower()
-        rg = resource_group_scope(rid)
+        rid, rg = r.scope_key
         if rg not in self._deep_rgs:  # the common case: one key per group and type
             got = self._keys.get((rg, r.type))
             if got is None:

@@ -50,7 +50,7 @@ class Dirty:
     subs: frozenset[str]
 
 
-def resource(row: rowindex.AccessRow) -> Resource:
+def resource(row: rowindex.AccessRow | rowindex.AccessCols) -> Resource:
     """A resource record from its index columns, as ``snapdiff.read.resource_records``
     builds it from the same columns."""
     rid, rtype, name, sub, cia = row[:5]
@@ -128,10 +128,13 @@ def _under(key: str, scopes: frozenset[str], depth: int) -> bool:
 
 
 def _read(
-    view: SnapshotView, buckets: list[int], d: Dirty
-) -> tuple[dict[str, rowindex.AccessRow], dict[str, rowindex.AccessRow]]:
-    """One side's rows in ``buckets``, and its rows a dirty scope or subscription lies above,
-    by lower id."""
+    a: SnapshotView, b: SnapshotView, buckets: list[int], d: Dirty
+) -> tuple[
+    dict[str, rowindex.AccessRow], dict[str, rowindex.AccessRow], dict[str, rowindex.AccessCols]
+]:
+    """Both sides' rows in ``buckets``, and B's rows a dirty scope or subscription lies above,
+    by lower id. A's rows below are not read: a row of A not in ``buckets`` is in B as the
+    same text (so B's read finds it), and one in them is in A's rows already."""
     groups: set[str] = set()
     subs = set(d.subs)
     odd = False
@@ -144,13 +147,14 @@ def _read(
         else:  # a subscription, or a scope below it outside resource groups
             subs.add(parts[2])
     depth = max((s.count("/") for s in d.scopes), default=0)
-    rows = {r[0].lower(): r for r in rowindex.rows_in_buckets(view, buckets)}
+    in_a, in_b = rowindex.rows_in_buckets(a, b, buckets)
+    rows_a, rows_b = {r[0].lower(): r for r in in_a}, {r[0].lower(): r for r in in_b}
     below = {}
-    for row in rowindex.rows_maybe_in(view, subs, groups, odd_ids=odd):
+    for row in rowindex.rows_maybe_in(b, subs, groups, odd_ids=odd):
         key = row[0].lower()
         if row[3].lower() in d.subs or _under(key, d.scopes, depth):
             below[key] = row
-    return rows, below
+    return rows_a, rows_b, below
 
 
 def _subscriptions(view: SnapshotView) -> dict[str, int]:
@@ -170,7 +174,7 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     # the inputs without resources first: they say which scopes are dirty
     ia, ib = load_inputs(a, {}, counts_a), load_inputs(b, {}, counts_b)
     d = dirty(ia, ib)
-    (rows_a, below_a), (rows_b, below_b) = _read(a, buckets, d), _read(b, buckets, d)
+    rows_a, rows_b, below = _read(a, b, buckets, d)
     same_hash = {k for k, r in rows_a.items() if k in rows_b and rows_b[k][5] == r[5]}
     gone, new = rows_a.keys() - rows_b.keys(), rows_b.keys() - rows_a.keys()
     ra = {k: resource(r) for k, r in rows_a.items() if k not in same_hash}
@@ -178,12 +182,11 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     for k in [k for k in ra.keys() & rb.keys() if ra[k] == rb[k]]:
         del ra[k], rb[k]  # changed in fields access does not read
     # below a dirty scope: in both snapshots, the same record unless changed (already there)
-    for below, skip in ((below_a, gone), (below_b, new)):
-        for k, row in below.items():
-            if k not in skip and (k not in ra or k not in rb):
-                r = resource(row)
-                ra.setdefault(k, r)
-                rb.setdefault(k, r)
+    for k, row in below.items():
+        if k not in new and (k not in ra or k not in rb):
+            r = resource(row)
+            ra.setdefault(k, r)
+            rb.setdefault(k, r)
     same = sorted(ra.keys() & rb.keys())
     pairs = [(ra[k], rb[k], False) for k in same] + moves(ra, gone, rb, new)
     untouched = dict(counts_a)

@@ -39,11 +39,19 @@ class Reach:
 
     def _scopes(self) -> dict[str, CIA]:
         if self._by_scope is None:
-            self._by_scope = {}
+            by_group: dict[tuple[str, str], CIA] = {}
             for key, cia in self.by_id.items():
+                parts = key.split("/", 5)
+                if len(parts) > 4 and parts[1] == "subscriptions" and parts[3] == "resourcegroups":
+                    where = (parts[2], parts[4])  # the usual id: what the lookups below find
+                else:
+                    where = (subscription_of(key) or "", resource_group_of(key) or "")
+                got = by_group.get(where)
+                by_group[where] = cia if got is None else _max(got, cia)
+            self._by_scope = {}
+            for (sub, rg), cia in by_group.items():
+                sub, rg = sub.lower(), rg.lower()
                 self._overall = _max(self._overall, cia)
-                sub = (subscription_of(key) or "").lower()
-                rg = (resource_group_of(key) or "").lower()
                 for scope in (f"/subscriptions/{sub}", f"/subscriptions/{sub}/resourcegroups/{rg}"):
                     self._by_scope[scope] = _max(self._by_scope.get(scope), cia)
         return self._by_scope

@@ -1,10 +1,11 @@
-"""Resources: added, removed, changed (field paths via deepdiff), moved and renamed.
+"""Resources: added, removed, changed (field paths as DeepDiff reports them), moved and renamed.
 
 Unchanged resources are skipped before any deep comparison: the skip test is the structural
 equality of the two parsed rows (``==``, done in C, insensitive to key order), which answers
 exactly what comparing hashes of key-sorted rows would, at a quarter of the cost of hashing
-(benchmarks/bench_diff.py). ``content_hash`` remains for bucketing rename candidates. Only
-rows that differ go through DeepDiff, one resource at a time, with equal subtrees pruned.
+(benchmarks/bench_diff.py). ``content_hash`` remains for bucketing rename candidates. Rows
+that differ are walked one resource at a time, equal subtrees skipped; only lists that differ
+go through DeepDiff (``_walk``).
 """
 
 from __future__ import annotations
@@ -87,22 +88,37 @@ def ref(row: Row) -> ResourceRef:
     return ResourceRef(str(row.get("id", "")), t, n, s, g)
 
 
-def _prune(old: Any, new: Any) -> tuple[Any, Any]:
-    """Drop the keys whose values are equal on both sides, at every dict level, so DeepDiff
-    walks only what differs; paths are unchanged."""
-    if not (isinstance(old, dict) and isinstance(new, dict)):
-        return old, new
-    po, pn = {}, {}
-    for k in old.keys() | new.keys():
-        if k in old and k in new:
-            if old[k] == new[k]:
-                continue
-            po[k], pn[k] = _prune(old[k], new[k])
-        elif k in old:
-            po[k] = old[k]
-        else:
-            pn[k] = new[k]
-    return po, pn
+def _walk(
+    old: Any, new: Any, tokens: list[Any], out: list[tuple[str, list[Any], Any, Any]]
+) -> None:
+    """DeepDiff's tree report of two parsed JSON values (report type, path tokens, t1, t2),
+    appended to ``out``: dicts and scalars are compared here as DeepDiff compares them
+    (``type_changes`` when the types differ, bool against int included; ``values_changed``;
+    ``dictionary_item_added``/``removed``); two lists that differ go to DeepDiff itself (its
+    in-order list diff is subtle), their paths under ``tokens``. Equal subtrees are skipped
+    first. DeepDiff over whole rows cost more than the rest of the resources section."""
+    if old is new:
+        return
+    if type(old) is not type(new):
+        out.append(("type_changes", tokens, old, new))
+    elif type(old) is dict:
+        for k, v in old.items():
+            if k not in new:
+                out.append(("dictionary_item_removed", [*tokens, k], v, None))
+            elif v != new[k]:  # as the skip of equal rows: 1 == 1.0 == True are equal here
+                _walk(v, new[k], [*tokens, k], out)
+        out.extend(
+            ("dictionary_item_added", [*tokens, k], None, v) for k, v in new.items() if k not in old
+        )
+    elif type(old) is list:
+        if old != new:
+            dd = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+            for report, levels in dd.items():
+                for level in levels:
+                    path = [*tokens, *level.path(output_format="list")]
+                    out.append((report, path, _plain(level.t1), _plain(level.t2)))
+    elif old != new:
+        out.append(("values_changed", tokens, old, new))
 
 
 def _plain(v: Any) -> Any:
@@ -116,22 +132,19 @@ def field_changes(
 
     Returns the kept changes (sorted by path) and the number ignored; ``noise`` counts per rule.
     """
-    old, new = _prune(old, new)
-    dd = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
+    found: list[tuple[str, list[Any], Any, Any]] = []
+    _walk(old, new, [], found)
     kept: list[FieldChange] = []
     ignored = 0
-    for report, levels in dd.items():
-        kind = _KINDS.get(report, "changed")
-        for level in levels:
-            tokens = level.path(output_format="list")
-            rule = ignores.match(rtype, tokens)
-            if rule is not None:
-                ignored += 1
-                if noise is not None:
-                    noise.ignored_changes += 1
-                    noise.by_rule[str(rule)] = noise.by_rule.get(str(rule), 0) + 1
-                continue
-            kept.append(FieldChange(format_path(tokens), kind, _plain(level.t1), _plain(level.t2)))
+    for report, tokens, t1, t2 in found:
+        rule = ignores.match(rtype, tokens)
+        if rule is not None:
+            ignored += 1
+            if noise is not None:
+                noise.ignored_changes += 1
+                noise.by_rule[str(rule)] = noise.by_rule.get(str(rule), 0) + 1
+            continue
+        kept.append(FieldChange(format_path(tokens), _KINDS.get(report, "changed"), t1, t2))
     kept.sort(key=lambda c: c.path)
     return kept, ignored
 

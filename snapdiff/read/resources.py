@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from .. import rowindex
-from ..naming.ids import row_parts
+from ..naming.ids import resource_group_scope, row_parts
 from ..naming.scad import find_scad_tag, parse_scad
 from ..snapshot import SnapshotView
 
@@ -44,6 +44,16 @@ def cia_tag(row: dict[str, Any]) -> CiaTag | None:
     return None if raw is None else parse_cia(str(raw))
 
 
+class _ScopeKey:
+    """``Resource.scope_key``, cached in the record's ``__dict__`` on first use (a
+    non-data descriptor: later reads find the value without calling it)."""
+
+    def __get__(self, obj: Resource, owner: type | None = None) -> tuple[str, str]:
+        rid = obj.id.lower()
+        value = obj.__dict__["scope_key"] = (rid, resource_group_scope(rid))
+        return value
+
+
 @dataclass(frozen=True)
 class Resource:
     id: str  # as stored
@@ -55,6 +65,10 @@ class Resource:
     @property
     def top(self) -> int:
         return max(self.cia) if self.cia else -1
+
+    # (lower-cased id, its first four segments: the resource group's scope), computed once
+    # per record: access keys every resource by them, on both sides of a diff
+    scope_key = _ScopeKey()
 
 
 def _record(row: dict[str, Any]) -> Resource:
