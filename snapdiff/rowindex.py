@@ -923,7 +923,7 @@ def prefetch_pages(view: SnapshotView, hashes: Iterable[str]) -> None:
 
 
 def _pages(view: SnapshotView) -> dict[str, str | bytes]:
-    result: dict[str, str | bytes] = view.memo("rowindex:pages", dict)
+    result: dict[str, str | bytes] = view.memo("rowindex:page-texts", dict)
     return result
 
 
