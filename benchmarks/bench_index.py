@@ -4,6 +4,7 @@
     python benchmarks/bench_index.py diff --n 100000     # the default diff after the index exists
     python benchmarks/bench_index.py collect --n 2000 100000   # index build vs collection wall time
     python benchmarks/bench_index.py index STORE         # rebuild a kept store's index, timed
+    python benchmarks/bench_index.py index STORE --baseline DIR   # ... and with older code, in turn
 
 ``diff`` writes two snapshots of N resources with 1% churn (``bench_diff``'s generator and
 role assignments), then times, each on fresh views of a freshly opened store: decoding and
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import shutil
 import subprocess
 import sys
@@ -183,8 +185,6 @@ def index_phases(path: Path, sid: int) -> dict[str, tuple[float, float]]:
 def bench_collect_cmd(
     ns: list[int], latency: float, paced: bool, repeat: int, keep: Path | None
 ) -> None:
-    import os
-
     for n in ns:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.db"
@@ -259,15 +259,57 @@ def collect_fake(path: Path, n: int, latency: float, paced: bool) -> tuple[float
     return wall, result.status, result.snapshot_id
 
 
-def bench_index_cmd(path: Path, repeat: int) -> None:
-    """Rebuild the row index of the latest snapshot of a kept store (``collect --keep``)."""
-    with Store(path, readonly=True) as store:
-        (sid,) = store.conn.execute("SELECT max(id) FROM snapshots").fetchone()
-    runs = index_runs(path, sid, repeat)
-    for w, c in runs:
-        print(f"  write_index, snapshot {sid}: {w:.2f}s wall ({c:.2f}s CPU)")
-    for k, (w, c) in index_phases(path, sid).items():
-        print(f"    {k:52} {w:6.2f}s / {c:.2f}s")
+_REBUILD = """
+import sys, time
+from snapdiff import rowindex
+from snapdiff.store import Store
+with Store(sys.argv[1]) as s:
+    sid = s.conn.execute("SELECT max(id) FROM snapshots").fetchone()[0]
+    rowindex.drop_index(s, sid)
+    s.checkpoint()
+    w, c = time.perf_counter(), time.process_time()
+    rowindex.write_index(s, sid)
+    print(time.perf_counter() - w, time.process_time() - c)
+"""
+
+
+def rebuild_with(code: Path, path: Path) -> tuple[float, float]:
+    """Wall and CPU time of ``write_index`` of the latest snapshot of ``path``, by the snapdiff
+    package under ``code`` (a checkout), in a new process."""
+    out = subprocess.run(
+        [sys.executable, "-P", "-c", _REBUILD, str(path)],
+        env={**os.environ, "PYTHONPATH": str(code)},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def bench_index_cmd(path: Path, repeat: int, baseline: Path | None) -> None:
+    """Rebuild the row index of the latest snapshot of a kept store (``collect --keep``); with
+    ``baseline`` (a checkout of older code, e.g. ``git archive REV snapdiff | tar -x -C DIR``),
+    each round rebuilds it with that code too, in turn, in new processes."""
+    if baseline is None:
+        with Store(path, readonly=True) as store:
+            (sid,) = store.conn.execute("SELECT max(id) FROM snapshots").fetchone()
+        for w, c in index_runs(path, sid, repeat):
+            print(f"  write_index, snapshot {sid}: {w:.2f}s wall ({c:.2f}s CPU)")
+        for k, (w, c) in index_phases(path, sid).items():
+            print(f"    {k:52} {w:6.2f}s / {c:.2f}s")
+        return
+    here = Path(__file__).resolve().parents[1]
+    runs: dict[str, list[tuple[float, float]]] = {"this code": [], "baseline": []}
+    for _ in range(repeat):
+        runs["this code"].append(rebuild_with(here, path))
+        runs["baseline"].append(rebuild_with(baseline, path))
+    for name, got in runs.items():
+        print(f"  {name:9}: " + ", ".join(f"{w:.2f}s wall ({c:.2f}s CPU)" for w, c in got))
+    (bw, _), (ow, _) = min(runs["this code"]), min(runs["baseline"])
+    bc, oc = min(c for _, c in runs["this code"]), min(c for _, c in runs["baseline"])
+    print(f"  best of {repeat}: {bw:.2f}s against {ow:.2f}s = {bw / ow:.2f}x the baseline's wall")
+    print(f"  least CPU: {bc:.2f}s against {oc:.2f}s = {bc / oc:.2f}x")
+    print(f"  load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 def main() -> None:
@@ -285,11 +327,12 @@ def main() -> None:
     i = sub.add_parser("index")
     i.add_argument("store", type=Path, help="a store kept by collect --keep")
     i.add_argument("--repeat", type=int, default=3)
+    i.add_argument("--baseline", type=Path, help="a checkout of older code to time in turn")
     args = p.parse_args()
     if args.cmd == "diff":
         bench_diff_cmd(args.n, args.repeat)
     elif args.cmd == "index":
-        bench_index_cmd(args.store, args.repeat)
+        bench_index_cmd(args.store, args.repeat, args.baseline)
     else:
         bench_collect_cmd(args.n, args.latency, args.paced, args.repeat, args.keep)
 
