@@ -223,6 +223,8 @@ def test_the_derivation_sees_the_rows_a_fresh_view_parses(tmp_path: Path) -> Non
     view = SnapshotView(store, sid)
     rowindex.resource_entries(view)
     assert view.resources() == SnapshotView(store, sid).resources()
+    # ... and handed over under the key the view keeps them by (else each page is parsed twice)
+    assert view.resources() is view.memo(rowindex._RESOURCES_MEMO, dict)
 
 
 @pytest.mark.parametrize("odd", ["3", "null", '{"id": 5}', '{"id": ["x"]}'])
