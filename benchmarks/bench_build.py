@@ -1,10 +1,12 @@
 """Build benchmark: a synthetic snapshot of N resources (default 100,000); prints build time and
-peak memory against the "parse floor" (decompress + json.loads of every stored body the build
-reads), and the cost of the reading checks: the snapshot digest checked when the build opens
-the snapshot, and each body's SHA-256 as it is read (build with the checks vs without), each
-phase measured in its own child process in the same run.
+peak memory against the "parse floor" (read, decompress and json.loads each distinct body the
+build reads, once, with the GC paused as the build pauses it), and the cost of the reading
+checks: the snapshot digest checked when the build opens the snapshot, and each body's SHA-256
+as it is read (build with the checks vs without), each phase measured in its own child process
+in the same run, interleaved.
 
     python benchmarks/bench_build.py --n 100000
+    python benchmarks/bench_build.py --n 100000 --against /path/to/a/checkout/of/main
 """
 
 from __future__ import annotations
@@ -33,9 +35,27 @@ def make_store(path: Path, n: int) -> None:
     store.close()
 
 
-def phase(path: Path, which: str) -> dict[str, float]:
+def bodies_read(path: Path) -> list[str]:
+    """The hashes of the bodies a build of snapshot 1 reads, in the order it first reads them."""
+    from snapdiff.securicad import build
+    from snapdiff.snapshot import SnapshotView
+    from snapdiff.store import Store
+
+    read: dict[str, None] = {}
+
+    class Recording(SnapshotView):
+        def json_body(self, h: str) -> object:
+            read[h] = None
+            return super().json_body(h)
+
+    build(Recording(Store(path, readonly=True), 1))
+    return list(read)
+
+
+def phase(path: Path, which: str, reads: Path) -> dict[str, float]:
     """Run one phase in this process; return seconds and peak RSS (MB)."""
     import snapdiff.snapshot as snapshot_module
+    from snapdiff.gcpause import paused_gc
     from snapdiff.securicad import build, render
     from snapdiff.securicad.api import render_stdlib
     from snapdiff.snapshot import SnapshotView
@@ -58,11 +78,10 @@ def phase(path: Path, which: str) -> dict[str, float]:
     )
     t0, c0 = time.perf_counter(), time.process_time()
     if which == "floor":
-        hashes = store.conn.execute(
-            "SELECT body_hash FROM exchanges WHERE page IS NOT NULL AND body_hash IS NOT NULL"
-        ).fetchall()
-        raws = [store.body(h) for (h,) in hashes]
-        count = sum(1 for raw in raws if json.loads(raw) is not None)
+        hashes = json.loads(reads.read_text())
+        with paused_gc():  # as the build's
+            raws = [store.body(h) for h in hashes]
+            count = sum(1 for raw in raws if json.loads(raw) is not None)
         parsed = time.perf_counter()
         parsed_cpu = time.process_time()
         for raw in raws:  # what the check adds to each read, timed on its own
@@ -79,12 +98,14 @@ def phase(path: Path, which: str) -> dict[str, float]:
         fast = render(result.active_directory)
         render_seconds = time.perf_counter() - built
         t = time.perf_counter()
-        same = render_stdlib(result.active_directory) == fast  # the json.dumps writer
+        # The json.dumps writer (an older tree's build is compared by its bytes' hash only).
+        same = which == "against" or render_stdlib(result.active_directory) == fast
         stdlib_seconds = time.perf_counter() - t
         extra = {
             "digest_seconds": digest_seconds,
             "digest_cpu": digest_cpu,
             "json_mb": len(fast) / 1e6,
+            "json_sha256": hashlib.sha256(fast).hexdigest(),
             "warnings": len(result.warnings),
             "render_seconds": render_seconds,
             "stdlib_seconds": stdlib_seconds,
@@ -100,29 +121,60 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3, help="Runs of each phase (the best counts).")
-    ap.add_argument("--phase", choices=["floor", "build", "nocheck"], help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--phase",
+        choices=["write", "reads", "floor", "build", "nocheck", "against"],
+        help=argparse.SUPPRESS,
+    )
     ap.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--reads", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--against",
+        type=Path,
+        help="Also build with the snapdiff source tree in this directory (say, a checkout of"
+        " main), interleaved with the other phases: its time, and whether its JSON is the same.",
+    )
     ap.add_argument(
         "--keep", type=Path, help="Write the synthetic store here and reuse it when it exists."
     )
     args = ap.parse_args()
+    if args.phase == "against":
+        sys.path.insert(0, str(args.against.resolve()))  # its snapdiff, not this tree's
+    # Every phase runs in a child of this small process: a child's peak RSS starts at its
+    # parent's (Linux carries it across exec), so nothing big is ever loaded in the parent.
+    if args.phase == "write":
+        make_store(args.store, args.n)
+        return
+    if args.phase == "reads":
+        args.reads.write_text(json.dumps(bodies_read(args.store)))
+        return
     if args.phase:
-        print(json.dumps(phase(args.store, args.phase)))
+        print(json.dumps(phase(args.store, args.phase, args.reads)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.keep or Path(tmp) / "bench.db"
         t0 = time.perf_counter()
         if not path.exists():
-            make_store(path, args.n)
+            child = [sys.executable, __file__, "--phase", "write", "--store", str(path)]
+            subprocess.run([*child, "--n", str(args.n)], check=True)
         print(
             f"N = {args.n}: synthetic snapshot written in {time.perf_counter() - t0:.1f}s, "
             f"{path.stat().st_size / 1e6:.1f} MB"
         )
+        reads = Path(tmp) / "reads.json"
+        subprocess.run(
+            [sys.executable, __file__, "--phase", "reads", "--store", str(path)]
+            + ["--reads", str(reads)],
+            check=True,
+        )
         out: dict[str, dict[str, float]] = {}
         cpu: dict[str, float] = {}
-        for which in ("floor", "build", "nocheck") * args.repeat:  # interleaved: noisy machines
+        phases = ("floor", "build", "nocheck") + (("against",) if args.against else ())
+        for which in phases * args.repeat:  # interleaved: noisy machines
+            against = ["--against", str(args.against)] if args.against else []
             res = subprocess.run(
-                [sys.executable, __file__, "--phase", which, "--store", str(path)],
+                [sys.executable, __file__, "--phase", which, "--store", str(path)]
+                + ["--reads", str(reads), *against],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -133,7 +185,8 @@ def main() -> None:
             cpu[which] = min(cpu.get(which, r["cpu"]), r["cpu"])
     floor, build, nocheck = out["floor"], out["build"], out["nocheck"]
     print(
-        f"parse floor: {floor['seconds']:.2f}s ({floor['bodies']} bodies), peak {floor['peak_mb']:.0f} MB"
+        f"parse floor: {floor['seconds']:.2f}s ({floor['bodies']} distinct bodies the build reads,"
+        f" {floor['mb']:.0f} MB), peak {floor['peak_mb']:.0f} MB"
     )
     print(
         f"build:       {build['seconds']:.2f}s, peak {build['peak_mb']:.0f} MB, {build['warnings']} warnings;"
@@ -156,6 +209,16 @@ def main() -> None:
         f" with them, {nocheck['seconds']:.2f}s without"
         f" = {build['seconds'] / nocheck['seconds'] - 1:+.1%} (target < 5%)"
     )
+    if args.against:
+        old = out["against"]
+        print(
+            f"build with {args.against}: {old['seconds']:.2f}s"
+            f" = {old['seconds'] / floor['seconds']:.2f}x the floor"
+            f" (CPU time {cpu['against']:.2f}s = {cpu['against'] / cpu['floor']:.2f}x);"
+            f" this tree's build is {old['seconds'] / build['seconds']:.2f}x faster"
+            f" (CPU time {cpu['against'] / cpu['build']:.2f}x), its JSON"
+            f" {'identical' if old['json_sha256'] == build['json_sha256'] else 'DIFFERENT'}"
+        )
     print(
         f"SHA-256 check of every body read: build {build['seconds']:.2f}s with it,"
         f" {nocheck['seconds']:.2f}s without = {build['seconds'] / nocheck['seconds']:.3f}x;"

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_index.py diff --n 20000      # 1% churn: diff vs the parse floor
     python benchmarks/bench_index.py diff --n 100000     # the default diff after the index exists
+    python benchmarks/bench_index.py diff --against ../old  # and an earlier checkout's, same run
     python benchmarks/bench_index.py collect --n 2000 100000   # index build vs collection wall time
     python benchmarks/bench_index.py index STORE         # rebuild a kept store's index, timed
     python benchmarks/bench_index.py index STORE --baseline DIR   # ... and with older code, in turn
@@ -82,7 +83,47 @@ def cli_diff(path: Path, a: int, b: int) -> None:
     )
 
 
-def bench_diff_cmd(n: int, repeat: int) -> None:
+# The default diff timed in a fresh process importing snapdiff from a given source tree (this
+# one, or a checkout of an earlier commit: ``--against``), as the same run measures both.
+_TIMED = """
+import sys, time
+sys.path.insert(0, {src!r})
+from snapdiff.diff import diff_snapshots
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store
+with Store({path!r}, readonly=True) as s:
+    t = time.perf_counter()
+    diff_snapshots(SnapshotView(s, {a}), SnapshotView(s, {b}))
+    print(time.perf_counter() - t)
+"""
+
+
+_INDEXED = """
+import sys
+sys.path.insert(0, {src!r})
+from snapdiff import rowindex
+from snapdiff.store import Store
+with Store({path!r}) as s:
+    for sid in ({a}, {b}):
+        rowindex.write_index(s, sid)
+"""
+
+
+def indexed_by(src: Path, path: Path, a: int, b: int) -> None:
+    """Write the row index of ``a`` and ``b`` with the code under ``src`` (an index holds rows
+    of a version of the code: exposure's rows, say, are stale for another)."""
+    code = _INDEXED.format(src=str(src), path=str(path), a=a, b=b)
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def timed_in(src: Path, path: Path, a: int, b: int) -> float:
+    """Seconds the default diff took in a new process running the code under ``src``."""
+    code = _TIMED.format(src=str(src), path=str(path), a=a, b=b)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
+
+
+def bench_diff_cmd(n: int, repeat: int, against: Path | None = None) -> None:
     rows_a, source = bench_diff.base_rows(n, 0)
     rows_b = bench_diff.churn(rows_a, 0.01, 0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +159,14 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
         }
         for name in section_names():  # each section alone, shared passes included
             runs[f"s_{name}"] = lambda name=name: lib_diff(indexed, a, b, [name])
+        times: dict[str, list[float]] = {"ours": [], "theirs": []}
+        if against is not None:  # each in its own process (the times printed from inside)
+            here = Path(__file__).resolve().parents[1]
+            theirs = Path(tmp) / "theirs.db"  # the same bodies, indexed by the other tree
+            shutil.copy(full, theirs)
+            indexed_by(against, theirs, a, b)
+            runs["p_ours"] = lambda: times["ours"].append(timed_in(here, indexed, a, b))
+            runs["p_theirs"] = lambda: times["theirs"].append(timed_in(against, theirs, a, b))
         m = interleaved(runs, repeat)
         floor, t_full, t_idx, t_all = m["floor"], m["full"], m["idx"], m["all"]
         c_full, c_idx, c_none = m["c_full"], m["c_idx"], m["c_none"]
@@ -140,6 +189,12 @@ def bench_diff_cmd(n: int, repeat: int) -> None:
         print(f"  CLI snapdiff diff, read in full:                     {c_full:.3f}s")
         print(f"  CLI snapdiff diff, row index:                        {c_idx:.3f}s")
         print(f"  CLI start-up alone (snapdiff --version):             {c_none:.3f}s")
+        if against is not None:
+            ours, theirs = min(times["ours"]), min(times["theirs"])
+            print(
+                f"  default diff with the index, in a new process: this tree {ours:.3f}s,"
+                f" {against} {theirs:.3f}s = {theirs / ours:.2f}x"
+            )
 
 
 def timed(f: Callable[[], object]) -> tuple[float, float]:
@@ -318,6 +373,12 @@ def main() -> None:
     d = sub.add_parser("diff")
     d.add_argument("--n", type=int, default=20_000)
     d.add_argument("--repeat", type=int, default=3)
+    d.add_argument(
+        "--against",
+        type=Path,
+        help="a source tree (a checkout of an earlier commit) whose default diff is timed in"
+        " the same run, each in its own process",
+    )
     c = sub.add_parser("collect")
     c.add_argument("--n", type=int, nargs="+", default=[2000])
     c.add_argument("--latency", type=float, default=0.02)
@@ -330,7 +391,7 @@ def main() -> None:
     i.add_argument("--baseline", type=Path, help="a checkout of older code to time in turn")
     args = p.parse_args()
     if args.cmd == "diff":
-        bench_diff_cmd(args.n, args.repeat)
+        bench_diff_cmd(args.n, args.repeat, args.against)
     elif args.cmd == "index":
         bench_index_cmd(args.store, args.repeat, args.baseline)
     else:

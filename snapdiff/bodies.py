@@ -16,6 +16,7 @@ is clearly smaller than the standalone frame. Bases stay as long as a body needs
 from __future__ import annotations
 
 import sqlite3
+import threading
 import zlib
 
 import zstandard
@@ -24,8 +25,26 @@ LEVEL = 9
 MAX_DEPTH = 32
 DELTA_MIN_SIZE = 4096  # smaller bodies are not worth a base lookup
 
-_COMPRESSOR = zstandard.ZstdCompressor(level=LEVEL)
-_DECOMPRESSOR = zstandard.ZstdDecompressor()
+# zstandard's (de)compressors must not be used by two threads at once (the collector's
+# workers and Store.bodies read and write bodies concurrently): one of each per thread. A
+# shared decompressor made a resumed collection read a stored page as "Data corruption
+# detected" now and then, and fetch it again.
+_LOCAL = threading.local()
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    got: zstandard.ZstdCompressor | None = getattr(_LOCAL, "compressor", None)
+    if got is None:
+        got = _LOCAL.compressor = zstandard.ZstdCompressor(level=LEVEL)
+    return got
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    got: zstandard.ZstdDecompressor | None = getattr(_LOCAL, "decompressor", None)
+    if got is None:
+        got = _LOCAL.decompressor = zstandard.ZstdDecompressor()
+    return got
+
 
 # Every body some exchange uses, plus (transitively) the bases those are encoded against.
 LIVE_BODIES = """
@@ -43,7 +62,7 @@ class BodyError(Exception):
 
 def compress(data: bytes) -> tuple[str, bytes]:
     """Standalone encoding: (codec, blob)."""
-    return "zstd", _COMPRESSOR.compress(data)
+    return "zstd", _compressor().compress(data)
 
 
 def compress_delta(data: bytes, base: bytes) -> bytes:
@@ -56,7 +75,7 @@ def decompress(codec: str, blob: bytes, base: bytes | None = None) -> bytes:
         if codec == "zlib":
             return zlib.decompress(blob)
         if codec == "zstd":
-            return _DECOMPRESSOR.decompress(blob)
+            return _decompressor().decompress(blob)
         if codec == "zstd-delta" and base is not None:
             d = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
             return zstandard.ZstdDecompressor(dict_data=d).decompress(blob)
@@ -87,16 +106,6 @@ def encoded(conn: sqlite3.Connection, h: str) -> tuple[str, bytes, str | None]:
     if row is None:
         raise BodyError(f"body {h[:12]} is missing")
     return row
-
-
-def decompress_alone(codec: str, blob: bytes, base: bytes | None = None) -> bytes:
-    """``decompress`` with a decompressor of its own: safe to call from several threads."""
-    if codec == "zstd":
-        try:
-            return zstandard.ZstdDecompressor().decompress(blob)
-        except zstandard.ZstdError as e:
-            raise BodyError(f"does not decompress ({e})") from None
-    return decompress(codec, blob, base)  # zlib, and deltas (a decompressor per call)
 
 
 def read(

@@ -976,15 +976,6 @@ def derived_heads(
     return {r[0].lower(): r[1:] for r in view.store.conn.execute(sql, args)}
 
 
-def derived_counts(view: SnapshotView, kind: str) -> dict[str, int]:
-    """How many stored rows of ``kind`` hold each ``name``."""
-    cur = view.store.conn.execute(
-        "SELECT name, count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ? GROUP BY name",
-        (view.id, kind),
-    )
-    return {str(n): int(c) for n, c in cur}
-
-
 def kind_count(view: SnapshotView, kind: str) -> int:
     (n,) = view.store.conn.execute(
         "SELECT count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)

@@ -189,7 +189,7 @@ def _decoded(job: tuple[str, str, bytes, bytes | None]) -> tuple[bytes, str] | b
     does not decode."""
     _, codec, blob, base = job
     try:
-        data = bodies.decompress_alone(codec, blob, base)
+        data = bodies.decompress(codec, blob, base)
     except bodies.BodyError as e:
         return e
     return data, body_hash(data)

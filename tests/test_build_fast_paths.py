@@ -9,6 +9,8 @@ import gc
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from snapdiff.errors import SnapshotNotFound
 from snapdiff.naming.ids import resource_group_of
@@ -38,11 +40,46 @@ IDS = [
     "/subscriptions/İ/resourceGroups/after-a-longer-lower/x",
     "/subscriptions/s1/resource\u212aroups/g",  # the Kelvin sign lower-cases to "k"
     "/subscriptions/s1/resourceGroups/rg-\u212a/x",
+    "/RESOURCEGROUPS/first/resourceGroups/second/x",  # another spelling comes first
+    "/subscriptions/s/resourcegroups/a/resourceGroups/b",
+    "ResourceGroups/lead/resourceGroups/later",  # a first segment, without "/"
+    "/subscriptions/s/resourceGroups/resourceGroups/x",  # the group named like the segment
+    "/subscriptions/s/resourceGroupsresourceGroups/g/resourceGroups/h",
+    "/subscriptions/s/resourceGroups/",
+    "/subscriptions/resourcegroups/resourceGroups/x",  # the subscription segment comes first
+    "/subscriptions/RESOURCEGROUPS/resourceGroups",
+    "/subscriptions//resourceGroups/empty-subscription",
+    "/subscriptions/s1",
+    "/subscriptions/",
+    "/subscriptions/s/resourceGroups/g",  # the group is the last segment
 ]
 
 
 @pytest.mark.parametrize("rid", IDS)
 def test_group_of_is_resource_group_of(rid: str) -> None:
+    assert group_of(rid) == resource_group_of(rid)
+
+
+SEGMENTS = st.sampled_from(
+    ["resourceGroups", "resourcegroups", "RESOURCEGROUPS", "ResourceGroupsX", "g", "G-1", ""]
+    + ["subscriptions", "subscriptions", "s1", "providers", "x", "\u212a", "İ"]
+    + ["resource\u212aroups", "Subscriptions"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SEGMENTS, max_size=8), st.booleans(), st.booleans())
+def test_group_of_random_ids_is_resource_group_of(
+    segments: list[str], lead: bool, trail: bool
+) -> None:
+    rid = ("/" if lead else "") + "/".join(segments) + ("/" if trail else "")
+    assert group_of(rid) == resource_group_of(rid)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SEGMENTS, max_size=6), st.sampled_from(["resourceGroups", "resourcegroups", "g"]))
+def test_group_of_subscription_ids_is_resource_group_of(segments: list[str], second: str) -> None:
+    rid = "/subscriptions/" + "/".join([segments[0] if segments else "s", second, *segments[1:]])
     assert group_of(rid) == resource_group_of(rid)
 
 
@@ -53,6 +90,14 @@ def test_group_of_facts() -> None:
     assert group_of(IDS[7]) == "resourceGroups"
     assert group_of(IDS[8]) is None
     assert group_of(IDS[15]) == "İstanbul"
+    assert group_of(IDS[19]) == "first"
+    assert group_of(IDS[20]) == "a"
+    assert group_of(IDS[21]) == "lead"
+    assert group_of(IDS[22]) == "resourceGroups"
+    assert group_of(IDS[23]) == "h"
+    assert group_of(IDS[25]) == "resourceGroups"
+    assert group_of(IDS[27]) == "empty-subscription"
+    assert group_of(IDS[30]) == "g"
 
 
 def _reference_hva(rows: list[dict[str, Any]], bug_compatible: bool) -> tuple[list[Any], list[str]]:

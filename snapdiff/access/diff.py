@@ -426,7 +426,21 @@ def _group(
     elig_note = None
     cover: dict[tuple[str, str], tuple[str, str, str | None, str | None]] = {}
     key_a, key_b = xa.expander.key, xb.expander.key
+    plain_a, plain_b = xa.expander.plain_group, xb.expander.plain_group
+    # (resource group scope, type, subscription) -> the group and PIM note of the resources
+    # there that are the same record on both sides (most of those recomputed): every one of
+    # them has the same keys, as ``key`` would find them one by one
+    same: dict[tuple[str, str, str], tuple[list[Resource], str | None]] = {}
     for ra, rb, moved in pairs:
+        if ra is rb:
+            rid, rg = ra.scope_key
+            hit = same.get((rg, ra.type, ra.subscription)) if rid != rg else None
+            if hit is not None:
+                out.resources_compared += 1
+                hit[0].append(rb)
+                if hit[1] is not None:
+                    elig_note = hit[1]
+                continue
         c = cover.get((ra.subscription, rb.subscription))
         if c is None:
             c = cover[(ra.subscription, rb.subscription)] = _cover(xa, xb, ra, rb)
@@ -438,11 +452,15 @@ def _group(
         ka, kb = key_a(ra), key_b(rb)
         got = groups.get((ka, kb, moved, sa, sb))
         if got is None:
-            groups[(ka, kb, moved, sa, sb)] = [rb]
+            got = groups[(ka, kb, moved, sa, sb)] = [rb]
         else:
             got.append(rb)
         if note is not None:
             elig_note = note
+        if ra is rb and not moved:
+            rid, rg = ra.scope_key
+            if rid != rg and plain_a(rg) and plain_b(rg):
+                same[(rg, ra.type, ra.subscription)] = (got, note)
         if ra.cia and rb.cia and ra.cia != rb.cia and _raised(ra.cia, rb.cia):
             cause = f"CIA tag raised: C{ra.cia[0]} I{ra.cia[1]} A{ra.cia[2]} -> C{rb.cia[0]} I{rb.cia[1]} A{rb.cia[2]}"
             raised.setdefault((ka, kb, cause, sb), []).append(rb)
@@ -545,6 +563,7 @@ class _Agg:
         self.changes: dict[Any, AccessChange] = {}
         self.caps: dict[Any, frozenset[str]] = {}
         self.reached: dict[tuple[str, frozenset[str]], Reached] = {}
+        self.order: dict[int, tuple[int, str]] = {}  # id(reached) -> its place in a list
 
     def add(
         self,
@@ -580,11 +599,12 @@ class _Agg:
                 got = self.reached[rk] = Reached(
                     r.id, r.type, list(r.cia) if r.cia else None, shown, r.name
                 )
+                self.order[id(got)] = (-r.top, r.scope_key[0])
             ch.resources.append(got)
 
     def sorted(self) -> list[AccessChange]:
         """Each change's resources by highest CIA value; changes by the highest reached."""
-        order = {id(r): (-max(r.cia or [-1]), r.id.lower()) for r in self.reached.values()}
+        order = self.order
         for ch in self.changes.values():
             ch.resources.sort(key=lambda r: order[id(r)])
         top = {id(c): max(c.top) for c in self.changes.values()}

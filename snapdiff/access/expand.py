@@ -79,6 +79,11 @@ class Expander:
         ] = {}
 
     # -- keys --------------------------------------------------------------------------------
+    def plain_group(self, rg: str) -> bool:
+        """Whether every resource below resource group scope ``rg`` (lower-cased) has the key
+        of its type in that group: no grant or deny sits on a single resource there."""
+        return rg not in self._deep_rgs
+
     def key(self, r: Resource) -> ProfileKey:
         rid, rg = r.scope_key
         if rg not in self._deep_rgs:  # the common case: one key per group and type

@@ -17,8 +17,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from ..naming.calls import ARG_RESOURCES
 from ..naming.ids import row_parts
 from ..naming.noise import IgnoreSet, format_path
@@ -112,6 +110,8 @@ def _walk(
         )
     elif type(old) is list:
         if old != new:
+            from deepdiff import DeepDiff  # 80 ms to import; most diffs change no list
+
             dd = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
             for report, levels in dd.items():
                 for level in levels:

@@ -311,13 +311,10 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     # The other targets keep their stored status, the same on both sides (else: compute all).
     unknown = []
     compared = []
-    for v in sides:
-        here = _heads(v, keys=affected)
-        unknown.append({k: h for k, h in _heads(v, name="u").items() if k not in affected})
-        compared.append(
-            rowindex.derived_counts(v, KIND).get("f", 0)
-            - sum(h.status == "f" for h in here.values())
-        )
+    for v in sides:  # targets with findings or unknown, read once (the others hold neither)
+        heads = {k: h for k, h in _heads(v).items() if k not in affected}
+        unknown.append({k: h for k, h in heads.items() if h.status == "u"})
+        compared.append(sum(h.status == "f" for h in heads.values()))
     if unknown[0] != unknown[1] or compared[0] != compared[1]:
         return None
     rows = (loaded[0], loaded[1])

@@ -189,11 +189,15 @@ def _parse_tag(
     return got
 
 
+INSIGHTS_TYPE = "microsoft.insights/components"
+
+
 def insights(ctx: BuildContext, rows: list[dict[str, Any]]) -> list[Any]:
-    """§2.31 / §7: topology bodies of App Insights components, skipping error bodies."""
+    """§2.31 / §7: topology bodies of App Insights components, skipping error bodies (rows of
+    other types are passed over)."""
     out = []
     for row in rows:
-        if str(row.get("type", "")).lower() != "microsoft.insights/components":
+        if str(row.get("type", "")).lower() != INSIGHTS_TYPE:
             continue
         f = ctx.view.fetch(INSIGHTS_TOPOLOGY, str(row.get("id", "")).lower())
         if f is None or not f.ok:
