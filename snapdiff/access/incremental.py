@@ -127,14 +127,10 @@ def _under(key: str, scopes: frozenset[str], depth: int) -> bool:
     return False
 
 
-def _read(
-    a: SnapshotView, b: SnapshotView, buckets: list[int], d: Dirty
-) -> tuple[
-    dict[str, rowindex.AccessRow], dict[str, rowindex.AccessRow], dict[str, rowindex.AccessCols]
-]:
-    """Both sides' rows in ``buckets``, and B's rows a dirty scope or subscription lies above,
-    by lower id. A's rows below are not read: a row of A not in ``buckets`` is in B as the
-    same text (so B's read finds it), and one in them is in A's rows already."""
+def _below(view: SnapshotView, d: Dirty) -> dict[str, rowindex.AccessCols]:
+    """B's rows a dirty scope or subscription lies above, by lower id. A's are not read: a row
+    of A outside the changed buckets is in B as the same text (so this read finds it), and
+    one in them is among A's changed rows already."""
     groups: set[str] = set()
     subs = set(d.subs)
     odd = False
@@ -147,14 +143,12 @@ def _read(
         else:  # a subscription, or a scope below it outside resource groups
             subs.add(parts[2])
     depth = max((s.count("/") for s in d.scopes), default=0)
-    in_a, in_b = rowindex.rows_in_buckets(a, b, buckets)
-    rows_a, rows_b = {r[0].lower(): r for r in in_a}, {r[0].lower(): r for r in in_b}
     below = {}
-    for row in rowindex.rows_maybe_in(b, subs, groups, odd_ids=odd):
+    for row in rowindex.rows_maybe_in(view, subs, groups, odd_ids=odd):
         key = row[0].lower()
         if row[3].lower() in d.subs or _under(key, d.scopes, depth):
             below[key] = row
-    return rows_a, rows_b, below
+    return below
 
 
 def _subscriptions(view: SnapshotView) -> dict[str, int]:
@@ -170,11 +164,17 @@ def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
     buckets = rowindex.changed_buckets(a, b)
     if buckets is None:
         return None
-    counts_a, counts_b = _subscriptions(a), _subscriptions(b)
+    counts_a = _subscriptions(a)
+    in_a, in_b = rowindex.rows_in_buckets(a, b, buckets)
+    rows_a, rows_b = {r[0].lower(): r for r in in_a}, {r[0].lower(): r for r in in_b}
+    # B's subscriptions with resources: A's (rows outside the changed buckets are in both)
+    # and those of B's changed rows; a subscription whose resources all went has a listing
+    # status nobody asks for
+    subs_b = counts_a.keys() | {r[3].lower() for r in rows_b.values()}
     # the inputs without resources first: they say which scopes are dirty
-    ia, ib = load_inputs(a, {}, counts_a), load_inputs(b, {}, counts_b)
+    ia, ib = load_inputs(a, {}, counts_a), load_inputs(b, {}, subs_b)
     d = dirty(ia, ib)
-    rows_a, rows_b, below = _read(a, b, buckets, d)
+    below = _below(b, d)
     same_hash = {k for k, r in rows_a.items() if k in rows_b and rows_b[k][5] == r[5]}
     gone, new = rows_a.keys() - rows_b.keys(), rows_b.keys() - rows_a.keys()
     ra = {k: resource(r) for k, r in rows_a.items() if k not in same_hash}
