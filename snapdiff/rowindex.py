@@ -81,7 +81,7 @@ class IndexUnavailable(Exception):
     ARM write them); the reader falls back to parsing every body."""
 
 
-def _digest(data: bytes) -> bytes:
+def _digest(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -92,7 +92,10 @@ def canonical_hash(obj: Any) -> bytes:
 
 def _fast_hash(obj: Any) -> bytes:
     """Hash of a parsed JSON value via ``marshal`` (key order counts: a reordered row only costs
-    a comparison that finds nothing)."""
+    a comparison that finds nothing). marshal flags the objects that something else refers to
+    as well, so the bytes depend on what is alive: the index hashes a row's stripped copy, new
+    containers holding the row's own strings and numbers, through this function, while the
+    row itself is alive. Keep it so (tests/test_rowindex_pages.py holds a reference)."""
     try:
         return _digest(marshal.dumps(obj))
     except ValueError:
@@ -183,6 +186,8 @@ def decode_page(data: bytes) -> str:
 # -- building ----------------------------------------------------------------------------------
 _DEFAULTS = IgnoreSet()
 COLS_TYPE, COLS_NAME, COLS_SUB, COLS_RG = 1, 2, 4, 8
+# The key under which ``SnapshotView.resources`` keeps its rows (see ``resource_entries``).
+_RESOURCES_MEMO = "resources_by_id"
 _COLS = (
     ("type", COLS_TYPE),
     ("name", COLS_NAME),
@@ -193,36 +198,62 @@ _COLS = (
 
 def resource_entries(view: SnapshotView) -> dict[str, Entry]:
     """Index entries of every resource, keyed by lower-cased id; the last row of an id wins,
-    as in ``SnapshotView.resources``."""
+    as in ``SnapshotView.resources``. The rows parsed on the way are handed to the view as
+    its ``resources()`` when they are exactly what it would read (the derived kinds read
+    them next: each page is parsed once)."""
     out: dict[str, Entry] = {}
+    rows: dict[str, dict[str, Any]] | None = {}
+    strip = _DEFAULTS.strip
     for f in view.fetches(ARG_RESOURCES):
         if not f.ok:
             continue
         for h in f.page_hashes:
-            text = decode_page(view.store.body(h))
+            data = view.store.body(h)
+            text = decode_page(data)
+            # ASCII pages (most): a character span is the byte span, hashed without a copy
+            whole = memoryview(data) if len(text) == len(data) else None
             for row, start, end in page_rows(text):
-                if not isinstance(row, dict):
+                if type(row) is not dict:
+                    rows = None  # SnapshotView.resources refuses such a page: let it
                     continue
                 rid = row.get("id")
-                if not rid or not isinstance(rid, str):
+                if not rid or type(rid) is not str:
+                    if rid:
+                        rows = None
                     continue
+                key = rid.lower()
+                if rows is not None:
+                    rows[key] = row
                 t, n, s, g = row_parts(row)
-                cia = find_scad_tag(row.get("tags"))
-                out[rid.lower()] = Entry(
-                    rid.lower(),
+                tags = row.get("tags")
+                cia = None if tags is None else find_scad_tag(tags)
+                span = (
+                    whole[start:end]
+                    if whole is not None
+                    else text[start:end].encode("utf-8", "surrogatepass")
+                )
+                cols = 0
+                for col, bit in _COLS:
+                    v = row.get(col)
+                    if type(v) is str and v:
+                        cols |= bit
+                out[key] = Entry(
+                    key,
                     rid,
                     t,
                     n,
                     s,
                     g,
-                    _digest(text[start:end].encode("utf-8", "surrogatepass")),
-                    _fast_hash(_DEFAULTS.strip(t, row)),
+                    _digest(span),
+                    _fast_hash(strip(t, row)),
                     None if cia is None else str(cia),
                     h,
                     start,
                     end,
-                    sum(bit for col, bit in _COLS if isinstance(row.get(col), str) and row[col]),
+                    cols,
                 )
+    if rows is not None:
+        view.memo(_RESOURCES_MEMO, lambda: dict(sorted(rows.items())))
     return out
 
 
@@ -287,7 +318,10 @@ def is_indexed(store: Store, snapshot_id: int) -> bool:
 
 def bucket_of(key: str) -> int:
     """The bucket of a lower-cased key."""
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big") % NBUCKETS
+    return int.from_bytes(_blake2b(key.encode(), digest_size=4).digest(), "big") % NBUCKETS
+
+
+_blake2b = hashlib.blake2b
 
 
 def bucket_digests(entries: Iterable[Entry]) -> tuple[bytes, bytes]:
@@ -298,19 +332,23 @@ def bucket_digests(entries: Iterable[Entry]) -> tuple[bytes, bytes]:
 
 def _bucket_digests(filed: Iterable[tuple[int, Entry]]) -> tuple[bytes, bytes]:
     """``bucket_digests`` of entries whose buckets are known."""
-    raw: list[list[bytes]] = [[] for _ in range(NBUCKETS)]
-    norm: list[list[bytes]] = [[] for _ in range(NBUCKETS)]
+    raw: dict[int, list[bytes]] = {}
+    norm: dict[int, list[bytes]] = {}
     for b, e in filed:
-        k = e.key.encode("utf-8", "surrogatepass")
-        raw[b].append(k + b"\0" + e.raw)
-        norm[b].append(k + b"\0" + e.hash)
+        k = e.key.encode("utf-8", "surrogatepass") + b"\0"
+        if b in raw:
+            raw[b].append(k + e.raw)
+            norm[b].append(k + e.hash)
+        else:
+            raw[b] = [k + e.raw]
+            norm[b] = [k + e.hash]
 
-    def digests(parts: list[list[bytes]]) -> bytes:
-        zero = bytes(8)
-        return b"".join(
-            hashlib.blake2b(b"\1".join(sorted(p)), digest_size=8).digest() if p else zero
-            for p in parts
-        )
+    def digests(parts: dict[int, list[bytes]]) -> bytes:
+        out = bytearray(8 * NBUCKETS)  # an empty bucket's digest is zeros
+        for b, p in parts.items():
+            p.sort()
+            out[8 * b : 8 * b + 8] = _blake2b(b"\1".join(p), digest_size=8).digest()
+        return bytes(out)
 
     return digests(raw), digests(norm)
 
@@ -328,30 +366,59 @@ def _gc_off() -> Iterator[None]:
             gc.enable()
 
 
+# Page cache while the index is written (KiB): at 100,000 resources the rows fill about 160 MB
+# of pages; with SQLite's default 2 MB, pages evicted in the middle of the transaction are
+# written out and read back (a second of system time at that size).
+WRITE_CACHE_KIB = 65536
+
+
+@contextmanager
+def _page_cache(conn: Any, kib: int) -> Iterator[None]:
+    (was,) = conn.execute("PRAGMA cache_size").fetchone()
+    conn.execute(f"PRAGMA cache_size = {-kib}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(was)}")
+
+
 def write_index(store: Store, snapshot_id: int) -> int:
     """(Re)build and store the index of a finished snapshot; returns the number of rows."""
     if store.snapshot(snapshot_id).status == "running":
         raise StoreError(f"snapshot {snapshot_id} is still running: it is indexed once finished")
-    with _gc_off():  # hundreds of thousands of small acyclic objects
-        entries = build_entries(SnapshotView(store, snapshot_id))
-        buckets = [bucket_of(e.key) for _, e in entries]
-        digests = [
-            (
-                kind,
-                *_bucket_digests(
-                    (b, e) for b, (k, e) in zip(buckets, entries, strict=True) if k == kind
-                ),
-            )
-            for kind in KINDS
-        ]
-    with store.transaction() as c:  # computed first: the write lock is held for writing only
+    with _gc_off():  # hundreds of thousands of small acyclic objects, written out too
+        view = SnapshotView(store, snapshot_id)
+        entries = build_entries(view)
+        # the view (cyclic) is dropped: its parsed rows are freed now, not by a later collection
+        view.memo(_RESOURCES_MEMO, dict).clear()
+        del view
+        filed = [(bucket_of(e.key), kind, e) for kind, e in entries]
+        by_kind: dict[str, list[tuple[int, Entry]]] = {kind: [] for kind in KINDS}
+        for b, kind, e in filed:
+            if kind in by_kind:
+                by_kind[kind].append((b, e))
+        digests = [(kind, *_bucket_digests(by_kind.pop(kind))) for kind in KINDS]
+        _store_index(store, snapshot_id, filed, digests)
+    return len(filed)
+
+
+def _store_index(
+    store: Store,
+    snapshot_id: int,
+    filed: list[tuple[int, str, Entry]],
+    digests: list[tuple[str, bytes, bytes]],
+) -> None:
+    """Write the rows (bucket, kind, entry) and bucket digests of a snapshot in one
+    transaction, replacing what it had."""
+    with _page_cache(store.conn, WRITE_CACHE_KIB), store.transaction() as c:
+        # computed first: the write lock is held for writing only
         c.execute("DELETE FROM index_rows WHERE snapshot_id = ?", (snapshot_id,))
         c.execute("DELETE FROM index_buckets WHERE snapshot_id = ?", (snapshot_id,))
         c.executemany(
             "INSERT INTO index_rows (snapshot_id, kind, id, type, name, sub, rg, raw, hash,"
             " cia, body, span_start, span_end, cols, bucket)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((snapshot_id, kind, *e[1:], b) for b, (kind, e) in zip(buckets, entries, strict=True)),
+            ((snapshot_id, kind, *e[1:], b) for b, kind, e in filed),
         )
         c.executemany(
             "INSERT INTO index_buckets (snapshot_id, kind, raw, hash) VALUES (?, ?, ?, ?)",
@@ -360,9 +427,8 @@ def write_index(store: Store, snapshot_id: int) -> int:
         c.execute(
             "INSERT OR REPLACE INTO index_state (snapshot_id, version, built_at, rows)"
             " VALUES (?, ?, ?, ?)",
-            (snapshot_id, INDEX_VERSION, utcnow(), len(entries)),
+            (snapshot_id, INDEX_VERSION, utcnow(), len(filed)),
         )
-    return len(entries)
 
 
 def unindexed(store: Store) -> list[int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -317,6 +317,7 @@ class _Stripper:
         self.ids: dict[State, int] = {}
         self.tables: list[dict[Any, int]] = []
         self.start = self._id(self._closure({(r, 0) for r in range(len(pats))}))
+        self._walk = self._make_walk()
 
     def _id(self, state: State) -> int:
         n = self.ids.get(state)
@@ -367,31 +368,41 @@ class _Stripper:
         return self.tables[state][key]
 
     def walk(self, obj: Any, state: int) -> Any:
-        if not self.states[state]:
-            return obj  # no rule can match below: nothing to strip
-        table, walk = self.tables[state], self.walk
-        if type(obj) is dict:
-            out = {}
-            for k, v in obj.items():
-                n = table.get(k)
-                if n is None:
-                    n = self.step(state, k)
-                if n >= 0:
-                    t = type(v)
-                    out[k] = walk(v, n) if t is dict or t is list else v
-            return out
-        if type(obj) is list:
-            out_list = []
-            for i, v in enumerate(obj):
-                t = type(v)
-                if t is dict or t is list:
-                    n = table.get(i)
+        return self._walk(obj, state)
+
+    def _make_walk(self) -> Callable[[Any, int], Any]:
+        """``walk`` as a closure over the tables (the row index strips every resource row:
+        local names instead of attribute lookups are a third of its time)."""
+        tables, states, step = self.tables, self.states, self.step
+
+        def walk(obj: Any, state: int) -> Any:
+            if not states[state]:
+                return obj  # no rule can match below: nothing to strip
+            table = tables[state]
+            if type(obj) is dict:
+                out = {}
+                for k, v in obj.items():
+                    n = table.get(k)
                     if n is None:
-                        n = self.step(state, i)
-                    out_list.append(walk(v, n))
-                else:
-                    out_list.append(v)
-            return out_list
-        if isinstance(obj, (dict, list)):  # subclasses: walk a plain copy
-            return walk(dict(obj) if isinstance(obj, dict) else list(obj), state)
-        return obj
+                        n = step(state, k)
+                    if n >= 0:
+                        t = type(v)
+                        out[k] = walk(v, n) if t is dict or t is list else v
+                return out
+            if type(obj) is list:
+                out_list = []
+                for i, v in enumerate(obj):
+                    t = type(v)
+                    if t is dict or t is list:
+                        n = table.get(i)
+                        if n is None:
+                            n = step(state, i)
+                        out_list.append(walk(v, n))
+                    else:
+                        out_list.append(v)
+                return out_list
+            if isinstance(obj, (dict, list)):  # subclasses: walk a plain copy
+                return walk(dict(obj) if isinstance(obj, dict) else list(obj), state)
+            return obj
+
+        return walk
