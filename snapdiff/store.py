@@ -506,6 +506,8 @@ class Store:
 
     def _keep(self, h: str, data: bytes) -> None:
         """Remember a checked body, the oldest forgotten beyond ``KEPT_BYTES``."""
+        if h in self._kept:  # read again (another view of the snapshot): counted once
+            return
         self._kept[h] = data
         self._kept_bytes += len(data)
         while self._kept_bytes > KEPT_BYTES and len(self._kept) > 1:

@@ -93,6 +93,8 @@ def test_kept_bodies_are_bounded_oldest_first(tmp_path, monkeypatch):
         store.body(p, keep=True)
     assert list(store._kept) == pages[1:3]
     assert store._kept_bytes == sizes[1] + sizes[2]
+    store.body(pages[2], keep=True)  # read again: kept once, counted once
+    assert list(store._kept) == pages[1:3] and store._kept_bytes == sizes[1] + sizes[2]
 
 
 def test_chains_are_bounded(tmp_path, monkeypatch):
