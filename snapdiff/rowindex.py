@@ -766,18 +766,14 @@ def rows_in_buckets(
 ) -> tuple[list[AccessRow], list[AccessRow]]:
     """Access columns, hash and bucket of both snapshots' resource rows in ``buckets``: taken
     from the rows the resources pass read when both sit in one store (the buckets whose noise
-    hashes differ are among those whose text does), else in one pass over each snapshot's
-    rows (cheaper than a seek per row when many buckets differ)."""
+    hashes differ are among those whose text does), else from each snapshot's rows through
+    the bucket index."""
     want = set(buckets)
     if a.store is b.store:
         ra, rb = _bucket_rows(a, b)
         return _access_cols(ra, want), _access_cols(rb, want)
-    sql = (
-        "SELECT id, type, name, sub, cia, hash, bucket FROM index_rows WHERE snapshot_id = ?"
-        " AND kind = ? AND +bucket IN (SELECT value FROM json_each(?))"
-    )
-    listed = json.dumps(sorted(want))
-    return tuple(v.store.conn.execute(sql, (v.id, RESOURCE, listed)).fetchall() for v in (a, b))  # type: ignore[return-value]
+    cols, listed = "id, type, name, sub, cia, hash, bucket", sorted(want)
+    return _in_buckets(a, RESOURCE, cols, listed), _in_buckets(b, RESOURCE, cols, listed)
 
 
 def _access_cols(rows: list[Any], buckets: set[int]) -> list[AccessRow]:
@@ -960,20 +956,15 @@ class RowReader:
         return out
 
 
-def derived_heads(
-    view: SnapshotView, kind: str, *, name: str | None = None, keys: Iterable[str] | None = None
-) -> dict[str, tuple[str, str, str, str]]:
-    """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty (or
-    is ``name``), of ``keys`` only if given, by lower-cased id: a derived kind's short facts,
-    without its bodies."""
-    sql = "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
-    args: tuple[Any, ...] = (view.id, kind)
-    sql += " AND name = ?" if name is not None else " AND name != ''"
-    args += (name,) if name is not None else ()
-    if keys is not None:
-        sql += " AND id IN (SELECT value FROM json_each(?))"
-        args += (json.dumps(sorted(set(keys))),)
-    return {r[0].lower(): r[1:] for r in view.store.conn.execute(sql, args)}
+def derived_heads(view: SnapshotView, kind: str) -> dict[str, tuple[str, str, str, str]]:
+    """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty, by
+    lower-cased id: a derived kind's short facts, without its bodies."""
+    cur = view.store.conn.execute(
+        "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+        " AND name != ''",
+        (view.id, kind),
+    )
+    return {r[0].lower(): r[1:] for r in cur}
 
 
 def kind_count(view: SnapshotView, kind: str) -> int:

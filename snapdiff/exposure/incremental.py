@@ -257,8 +257,8 @@ def _counts(view: SnapshotView) -> tuple[int, int] | None:
     return (int(head.sub), int(head.rg)) if head is not None and head.type == VERSION else None
 
 
-def _heads(view: SnapshotView, **how: Any) -> dict[str, Head]:
-    return {k: Head(*h) for k, h in rowindex.derived_heads(view, KIND, **how).items() if k}
+def _heads(view: SnapshotView) -> dict[str, Head]:
+    return {k: Head(*h) for k, h in rowindex.derived_heads(view, KIND).items() if k}
 
 
 def plan(a: SnapshotView, b: SnapshotView) -> Plan | None:
