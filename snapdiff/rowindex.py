@@ -24,6 +24,8 @@ import importlib
 import json
 import marshal
 import re
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,7 +51,9 @@ from .store import Store, utcnow
 # 2: rows fall in buckets, with one digest per bucket (``index_buckets``).
 # 3: the derived kinds (``register_derived``: exposure's rows).
 # 4: 16,384 buckets instead of 4,096 (a tenth of the rows read at 100,000 resources).
-INDEX_VERSION = 4
+# 5: a check per row (``cols`` above its COLS_* bits), bucket digests of the derived kinds and a
+#    summary row (``SUMMARY``): readers verify every column they take without parsing.
+INDEX_VERSION = 5
 # About sqrt(changed rows x rows) at 100,000 rows and 1% churn; the digests of one kind are
 # NBUCKETS x 8 bytes (128 KiB).
 NBUCKETS = 16384
@@ -393,13 +397,104 @@ def write_index(store: Store, snapshot_id: int) -> int:
         view.memo(_RESOURCES_MEMO, dict).clear()
         del view
         filed = [(bucket_of(e.key), kind, e) for kind, e in entries]
-        by_kind: dict[str, list[tuple[int, Entry]]] = {kind: [] for kind in KINDS}
-        for b, kind, e in filed:
-            if kind in by_kind:
-                by_kind[kind].append((b, e))
-        digests = [(kind, *_bucket_digests(by_kind.pop(kind))) for kind in KINDS]
-        _store_index(store, snapshot_id, filed, digests)
+        digests = _kind_digests(filed)
+        _store_index(store, snapshot_id, filed, digests, summary(filed, digests))
     return len(filed)
+
+
+def _kind_digests(filed: list[tuple[int, str, Entry]]) -> list[tuple[str, bytes, bytes]]:
+    """(kind, raw digests, hash digests) of every kind, base or registered (none of its rows
+    may have been written), and of every other kind in ``filed``."""
+    by_kind: dict[str, list[tuple[int, Entry]]] = {k: [] for k in KINDS + derived_kinds()}
+    for b, kind, e in filed:
+        if kind in by_kind:
+            by_kind[kind].append((b, e))
+        else:
+            by_kind[kind] = [(b, e)]
+    return [(kind, *_bucket_digests(by_kind.pop(kind))) for kind in sorted(by_kind)]
+
+
+# -- checks: what readers compare before they take a column without parsing --------------------
+# ``cols`` holds a row's COLS_* bits, and above them a CRC-32 of every column of the row (kind
+# included); derived rows carry none (their ``raw`` is a digest of their columns). The summary
+# row (``index_buckets`` under SUMMARY) holds counts a reader compares with what it selected,
+# and a digest of each kind's bucket digests; its ``hash`` is a digest of its ``raw``.
+FLAGS = 15
+SUMMARY = "@summary"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _row_check(
+    kind: str,
+    id_: str,
+    type_: str,
+    name: str,
+    sub: str,
+    rg: str,
+    raw: bytes,
+    body: str | None,
+    start: int | None,
+    end: int | None,
+    cia: str | None,
+    hash_: bytes,
+    bucket: int,
+    flags: int,
+) -> int:
+    """The check of a row's columns (a CRC: it finds damage, it does not authenticate)."""
+    c = "" if cia is None else " " + cia
+    text = f"{kind}\0{id_}\0{type_}\0{name}\0{sub}\0{rg}\0{body}\0{start}\0{end}\0{c}\0{bucket}\0{flags}"
+    return zlib.crc32(raw + hash_, zlib.crc32(text.encode("utf-8", "surrogatepass")))
+
+
+def _packed_cols(kind: str, e: Entry, bucket: int) -> int:
+    """The ``cols`` a row is stored with: its COLS_* bits and, for the base kinds, its check."""
+    if kind not in KINDS:
+        return e.cols
+    check = _row_check(
+        kind, e.id, e.type, e.name, e.sub, e.rg, e.raw, e.body, e.start, e.end, e.cia, e.hash,
+        bucket, e.cols,
+    )  # fmt: skip
+    return e.cols | check << 4
+
+
+def rg_outside_id(id_: str, rg: str) -> bool:
+    """Whether a row's resource-group column is not the group named in its id: what
+    ``rows_maybe_in`` selects, in Python (SQLite's ``lower`` and ``LIKE`` fold ASCII only)."""
+    return f"/resourceGroups/{rg}/" not in id_ and (
+        f"/resourcegroups/{rg.translate(_ASCII_LOWER)}/" not in id_.translate(_ASCII_LOWER)
+    )
+
+
+def odd_id(id_: str) -> bool:
+    """Whether an id does not start with ``/subscriptions/`` (ASCII case folded, as LIKE)."""
+    return id_[:15].translate(_ASCII_LOWER) != "/subscriptions/"
+
+
+def summary(
+    filed: list[tuple[int, str, Entry]], digests: list[tuple[str, bytes, bytes]]
+) -> dict[str, Any]:
+    """What the summary row of an index holds (see FLAGS)."""
+    resources = [e for _, kind, e in filed if kind == RESOURCE]
+    return {
+        "rows": dict(Counter(kind for _, kind, _ in filed)),
+        "named": dict(Counter(kind for _, kind, e in filed if kind not in KINDS and e.name)),
+        "subs": dict(Counter(e.sub for e in resources)),
+        "rgs": dict(Counter(e.rg for e in resources)),
+        "tagged": sum(1 for e in resources if e.cia is not None),
+        "rg_outside_id": sum(1 for e in resources if rg_outside_id(e.id, e.rg)),
+        "odd_ids": sum(1 for e in resources if odd_id(e.id)),
+        "buckets": {k: [_blob_digest(r), _blob_digest(h)] for k, r, h in digests},
+    }
+
+
+def _blob_digest(blob: bytes) -> str:
+    return _blake2b(blob, digest_size=8).hexdigest()
+
+
+def _summary_bytes(s: dict[str, Any]) -> bytes:
+    return json.dumps(s, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 def _store_index(
@@ -407,9 +502,11 @@ def _store_index(
     snapshot_id: int,
     filed: list[tuple[int, str, Entry]],
     digests: list[tuple[str, bytes, bytes]],
+    seal: dict[str, Any],
 ) -> None:
-    """Write the rows (bucket, kind, entry) and bucket digests of a snapshot in one
+    """Write the rows (bucket, kind, entry), bucket digests and summary of a snapshot in one
     transaction, replacing what it had."""
+    data = _summary_bytes(seal)
     with _page_cache(store.conn, WRITE_CACHE_KIB), store.transaction() as c:
         # computed first: the write lock is held for writing only
         c.execute("DELETE FROM index_rows WHERE snapshot_id = ?", (snapshot_id,))
@@ -418,11 +515,11 @@ def _store_index(
             "INSERT INTO index_rows (snapshot_id, kind, id, type, name, sub, rg, raw, hash,"
             " cia, body, span_start, span_end, cols, bucket)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((snapshot_id, kind, *e[1:], b) for b, kind, e in filed),
+            ((snapshot_id, kind, *e[1:12], _packed_cols(kind, e, b), b) for b, kind, e in filed),
         )
         c.executemany(
             "INSERT INTO index_buckets (snapshot_id, kind, raw, hash) VALUES (?, ?, ?, ?)",
-            ((snapshot_id, *d) for d in digests),
+            [(snapshot_id, *d) for d in digests] + [(snapshot_id, SUMMARY, data, _digest(data))],
         )
         c.execute(
             "INSERT OR REPLACE INTO index_state (snapshot_id, version, built_at, rows)"
@@ -452,7 +549,10 @@ def drop_index(store: Store, snapshot_id: int | None = None) -> None:
         c.execute(f"DELETE FROM index_state {where}", args)
 
 
-def stored_entries(store: Store, snapshot_id: int, kind: str) -> dict[str, Entry]:
+def stored_entries(
+    store: Store, snapshot_id: int, kind: str, *, packed: bool = False
+) -> dict[str, Entry]:
+    """The stored rows of ``kind``, as entries (``cols``: the COLS_* bits, or as stored)."""
     rows = store.conn.execute(
         "SELECT id, type, name, sub, rg, raw, hash, cia, body, span_start, span_end, cols"
         " FROM index_rows WHERE snapshot_id = ? AND kind = ?",
@@ -461,7 +561,8 @@ def stored_entries(store: Store, snapshot_id: int, kind: str) -> dict[str, Entry
     out = {}
     for r in rows:
         key = r[0].lower()
-        out[key] = Entry(key, *r)
+        e = Entry(key, *r)
+        out[key] = e if packed or kind not in KINDS else e._replace(cols=e.cols & FLAGS)
     return out
 
 
@@ -474,10 +575,14 @@ def check_index(store: Store, snapshot_id: int) -> list[str]:
     except IndexUnavailable as e:
         return [f"snapshot {snapshot_id}: has an index but its pages cannot be indexed ({e})"]
     stale = stale_kinds(store, snapshot_id)  # written by other code: unused, not damage
-    want: dict[tuple[str, str], Entry] = {(k, e.key): e for k, e in built if k not in stale}
+    filed = [(bucket_of(e.key), k, e) for k, e in built]
+    want: dict[tuple[str, str], Entry] = {
+        (k, e.key): e._replace(cols=_packed_cols(k, e, b)) for b, k, e in filed if k not in stale
+    }
     have: dict[tuple[str, str], Entry] = {}
     for kind in KINDS + tuple(k for k in derived_kinds() if k not in stale):
-        have.update({(kind, k): e for k, e in stored_entries(store, snapshot_id, kind).items()})
+        stored = stored_entries(store, snapshot_id, kind, packed=True)
+        have.update({(kind, k): e for k, e in stored.items()})
     problems = []
     missing = want.keys() - have.keys()
     extra = have.keys() - want.keys()
@@ -489,11 +594,14 @@ def check_index(store: Store, snapshot_id: int) -> list[str]:
                 f"snapshot {snapshot_id}: index rows {what}: {len(keys)} (first: {first[0]}"
                 f" {first[1]}); rebuild with snapdiff index --rebuild {snapshot_id}"
             )
-    return problems + _bucket_problems(store, snapshot_id, built)
+    return problems + _bucket_problems(store, snapshot_id, filed, stale)
 
 
-def _bucket_problems(store: Store, snapshot_id: int, built: list[tuple[str, Entry]]) -> list[str]:
-    """Rows filed in the wrong bucket, and bucket digests that disagree with the bodies."""
+def _bucket_problems(
+    store: Store, snapshot_id: int, filed: list[tuple[int, str, Entry]], stale: tuple[str, ...]
+) -> list[str]:
+    """Rows filed in the wrong bucket, bucket digests and the summary that disagree with the
+    bodies."""
     fix = f"rebuild with snapdiff index --rebuild {snapshot_id}"
     misfiled = [
         i
@@ -514,15 +622,181 @@ def _bucket_problems(store: Store, snapshot_id: int, built: list[tuple[str, Entr
             "SELECT kind, raw, hash FROM index_buckets WHERE snapshot_id = ?", (snapshot_id,)
         )
     }
-    for kind in KINDS:
-        if stored.get(kind) != bucket_digests(e for k, e in built if k == kind):
+    digests = _kind_digests(filed)
+    for kind, r, h in digests:
+        if kind not in stale and stored.get(kind) != (r, h):
             out.append(f"snapshot {snapshot_id}: index bucket digests wrong ({kind}); {fix}")
+    data, check = stored.get(SUMMARY, (b"", b""))
+    try:
+        have = json.loads(data) if _digest(data) == check else None
+    except ValueError:
+        have = None
+    want = summary(filed, digests)
+    if isinstance(have, dict):
+        for part in ("rows", "named", "buckets"):
+            for s in (have, want):
+                if isinstance(s.get(part), dict):
+                    s[part] = {k: v for k, v in s[part].items() if k not in stale}
+    if have != want:
+        out.append(f"snapshot {snapshot_id}: index summary wrong or missing; {fix}")
     return out
 
 
 # -- reading -----------------------------------------------------------------------------------
 # A stored resource row as loaded: (id, type, name, sub, rg, raw, body, start, end).
 Stored = tuple[str, str, str, str, str, bytes, str, int, int]
+# Every column of a row: what ``Stored`` holds, then cia, hash, bucket and cols. Readers take
+# rows through ``_checked`` and what they select through a count or bucket digest: a column
+# taken without parsing is one ``write_index`` wrote.
+_ALL_COLS = "id, type, name, sub, rg, raw, body, span_start, span_end, cia, hash, bucket, cols"
+_RAW, _HASH = 5, 10
+
+
+def damaged(view: SnapshotView, what: str) -> StoreError:
+    """The refusal of a reader that finds a snapshot's index altered since it was written."""
+    return StoreError(
+        f"the row index of {view.name()} in {view.store.path} is damaged ({what}); run"
+        f" snapdiff verify, then snapdiff index --rebuild {view.id}"
+    )
+
+
+def _summary_of(view: SnapshotView) -> dict[str, Any]:
+    """The summary row of an indexed snapshot, checked (once per view)."""
+
+    def read() -> dict[str, Any]:
+        row = view.store.conn.execute(
+            "SELECT raw, hash FROM index_buckets WHERE snapshot_id = ? AND kind = ?",
+            (view.id, SUMMARY),
+        ).fetchone()
+        try:
+            got = json.loads(row[0]) if row is not None and _digest(row[0]) == row[1] else None
+        except ValueError:
+            got = None
+        parts = ("rows", "named", "subs", "rgs", "buckets")
+        if not isinstance(got, dict) or any(not isinstance(got.get(p), dict) for p in parts):
+            raise damaged(view, "its summary row is missing or altered")
+        return got
+
+    result: dict[str, Any] = view.memo("rowindex:index-summary", read)
+    return result
+
+
+def _blobs(view: SnapshotView, kind: str) -> tuple[bytes, bytes]:
+    """The bucket digests (of ``raw``, of ``hash``) of ``kind``, checked against the summary."""
+
+    def read() -> tuple[bytes, bytes]:
+        row = view.store.conn.execute(
+            "SELECT raw, hash FROM index_buckets WHERE snapshot_id = ? AND kind = ?",
+            (view.id, kind),
+        ).fetchone()
+        seal = _summary_of(view)
+        want = seal["buckets"].get(kind)
+        if row is None and want is None and not seal["rows"].get(kind):
+            return bytes(8 * NBUCKETS), bytes(8 * NBUCKETS)  # a kind its writer did not know
+        if row is None or want != [_blob_digest(row[0]), _blob_digest(row[1])]:
+            raise damaged(view, f"the bucket digests of {kind}")
+        if not len(row[0]) == len(row[1]) == 8 * NBUCKETS:
+            raise damaged(view, f"the bucket digests of {kind}")
+        return bytes(row[0]), bytes(row[1])
+
+    result: tuple[bytes, bytes] = view.memo(f"rowindex:blobs:{kind}", read)
+    return result
+
+
+def _plain_digest(key: str, type_: str, name: str, sub: str, rg: str, body: str) -> bytes:
+    return _digest(f"{key}\0{type_}\0{name}\0{sub}\0{rg}\0{body}".encode("utf-8", "surrogatepass"))
+
+
+def _checked(view: SnapshotView, kind: str, rows: list[Any]) -> list[Any]:
+    """``rows`` (``_ALL_COLS``) after checking each against its check (derived rows: their
+    ``raw``, a digest of their columns); refused when one was altered."""
+    if kind in KINDS:
+        for r in rows:
+            check = _row_check(
+                kind, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                r[12] & FLAGS,
+            )  # fmt: skip
+            if r[12] >> 4 != check:
+                raise damaged(view, f"{kind} row {r[0]}")
+    else:
+        for r in rows:
+            if not _plain_ok(r):
+                raise damaged(view, f"{kind} row {r[0]}")
+    return rows
+
+
+def _plain_ok(r: Any) -> bool:
+    """Whether a derived row (``_ALL_COLS``) is the one ``plain_entry`` made."""
+    return bool(
+        r[5] == r[10] == _plain_digest(r[0], r[1], r[2], r[3], r[4], r[6] or "")
+        and r[6] is not None
+        and r[7] is r[8] is r[9] is None
+        and r[12] == 0
+    )
+
+
+def _complete(
+    view: SnapshotView, kind: str, rows: list[Any], buckets: Iterable[int], col: int
+) -> None:
+    """Refuse unless ``rows`` are every row of ``buckets``: their digests (``col``: of
+    ``raw`` or of ``hash``) are the stored ones."""
+    blob = _blobs(view, kind)[0 if col == _RAW else 1]
+    parts: dict[int, list[bytes]] = {b: [] for b in buckets}
+    for r in rows:
+        parts.setdefault(r[11], []).append(
+            r[0].lower().encode("utf-8", "surrogatepass") + b"\0" + r[col]
+        )
+    for b, p in parts.items():
+        p.sort()
+        got = _blake2b(b"\1".join(p), digest_size=8).digest() if p else bytes(8)
+        if not 0 <= b < NBUCKETS or blob[8 * b : 8 * b + 8] != got:
+            raise damaged(view, f"{kind} rows of bucket {b}")
+
+
+def _checked_in_buckets(view: SnapshotView, kind: str, buckets: list[int], col: int) -> list[Any]:
+    """Every row of ``kind`` in ``buckets``, checked, and checked to be all of them."""
+    rows = _checked(view, kind, _in_buckets(view, kind, _ALL_COLS, buckets))
+    _complete(view, kind, rows, buckets, col)
+    return rows
+
+
+def _counted(view: SnapshotView, what: str, rows: list[Any], want: Any) -> list[Any]:
+    if len(rows) != want:
+        raise damaged(view, f"{len(rows)} {what} where its summary counts {want}")
+    return rows
+
+
+def _all_rows(view: SnapshotView, kind: str) -> list[Any]:
+    """Every row of ``kind``, checked, and counted against the summary."""
+    rows = view.store.conn.execute(
+        f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
+    ).fetchall()
+    return _counted(
+        view, f"{kind} rows", _checked(view, kind, rows), _summary_of(view)["rows"].get(kind, 0)
+    )
+
+
+def _by_ids(view: SnapshotView, kind: str, ids: Iterable[str]) -> list[Any]:
+    """The rows of ``kind`` stored under ``ids`` (exactly), checked; the buckets of the ids
+    not found are read whole and checked, so an absent row is one the index never held."""
+    want = set(ids)
+    found = _checked(
+        view,
+        kind,
+        view.store.conn.execute(
+            f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ? AND id IN"
+            " (SELECT value FROM json_each(?))",
+            (view.id, kind, json.dumps(sorted(want))),
+        ).fetchall(),
+    )
+    missing = want - {r[0] for r in found}
+    if missing:
+        near = _checked_in_buckets(
+            view, kind, sorted({bucket_of(i.lower()) for i in missing}), _RAW
+        )
+        if any(r[0] in missing for r in near):
+            raise damaged(view, f"{kind} rows read twice differ")
+    return found
 
 
 @dataclass
@@ -535,10 +809,7 @@ class ResourceIndex:
 
     @classmethod
     def load(cls, view: SnapshotView) -> ResourceIndex:
-        cur = view.store.conn.execute(
-            _SELECT + " WHERE snapshot_id = ? AND kind = ?", (view.id, RESOURCE)
-        )
-        return cls(view, {r[0].lower(): r for r in cur})
+        return cls(view, {r[0].lower(): r[:9] for r in _all_rows(view, RESOURCE)})
 
     def rows(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The parsed rows of ``keys``: each page is decoded once, only the rows asked for are
@@ -554,9 +825,6 @@ class ResourceIndex:
             for k, start, end in spans:
                 out[k] = span_row(self.view, self.entries[k], text[start:end])
         return out
-
-
-_SELECT = "SELECT id, type, name, sub, rg, raw, body, span_start, span_end FROM index_rows"
 
 
 def span_row(view: SnapshotView, stored: Stored, text: str | bytes) -> dict[str, Any]:
@@ -577,21 +845,8 @@ def span_row(view: SnapshotView, stored: Stored, text: str | bytes) -> dict[str,
 def differing_buckets(x: SnapshotView, y: SnapshotView, kind: str, *, raw: bool) -> list[int]:
     """The buckets of ``kind`` whose rows differ between two indexed snapshots of one store:
     by stored text (``raw``), else after the default noise rules."""
-    col = "raw" if raw else "hash"
-    got = dict(
-        x.store.conn.execute(
-            f"SELECT snapshot_id, {col} FROM index_buckets WHERE kind = ? AND snapshot_id IN"
-            " (?, ?)",
-            (kind, x.id, y.id),
-        ).fetchall()
-    )
-    dx, dy = got.get(x.id), got.get(y.id)
-    if dx is None or dy is None or len(dx) != len(dy):
-        raise StoreError(
-            f"the row index of snapshot {x.id if dx is None else y.id} has no bucket digests;"
-            " rebuild it with snapdiff index --rebuild"
-        )
-    return [b for b in range(len(dx) // 8) if dx[b * 8 : b * 8 + 8] != dy[b * 8 : b * 8 + 8]]
+    dx, dy = (_blobs(v, kind)[0 if raw else 1] for v in (x, y))
+    return [b for b in range(NBUCKETS) if dx[b * 8 : b * 8 + 8] != dy[b * 8 : b * 8 + 8]]
 
 
 def _in_buckets(view: SnapshotView, kind: str, cols: str, buckets: list[int]) -> list[Any]:
@@ -608,10 +863,6 @@ def _in_buckets(view: SnapshotView, kind: str, cols: str, buckets: list[int]) ->
     return out
 
 
-# Every column of a resource row: what ``Stored`` holds, then cia, hash and bucket.
-_ALL_COLS = "id, type, name, sub, rg, raw, body, span_start, span_end, cia, hash, bucket"
-
-
 def _bucket_rows(x: SnapshotView, y: SnapshotView) -> tuple[list[Any], list[Any]]:
     """Every column of the resource rows of ``x`` and ``y`` (one store) in the buckets whose
     stored text differs, read once per pair of views: the resources, access and exposure
@@ -619,9 +870,7 @@ def _bucket_rows(x: SnapshotView, y: SnapshotView) -> tuple[list[Any], list[Any]
 
     def read() -> tuple[list[Any], list[Any]]:
         buckets = differing_buckets(x, y, RESOURCE, raw=True)
-        return _in_buckets(x, RESOURCE, _ALL_COLS, buckets), _in_buckets(
-            y, RESOURCE, _ALL_COLS, buckets
-        )
+        return tuple(_checked_in_buckets(v, RESOURCE, buckets, _RAW) for v in (x, y))  # type: ignore[return-value]
 
     result: tuple[list[Any], list[Any]] = x.memo(f"rowindex:bucket-rows:{y.id}", read)
     return result
@@ -664,11 +913,8 @@ def resource_columns(
     """
     if not is_indexed(view.store, view.id):
         return None
-    cur = view.store.conn.execute(
-        "SELECT id, type, name, sub, cia, cols FROM index_rows WHERE snapshot_id = ? AND kind = ?",
-        (view.id, RESOURCE),
-    )
-    return dict(sorted((r[0].lower(), r) for r in cur))
+    rows = _all_rows(view, RESOURCE)
+    return dict(sorted((r[0].lower(), (r[0], r[1], r[2], r[3], r[9], r[12] & FLAGS)) for r in rows))
 
 
 def resource_tags(view: SnapshotView) -> list[tuple[str, str]] | None:
@@ -676,11 +922,13 @@ def resource_tags(view: SnapshotView) -> list[tuple[str, str]] | None:
     alone; None without an index."""
     if not is_indexed(view.store, view.id):
         return None
-    cur = view.store.conn.execute(
-        "SELECT id, cia FROM index_rows WHERE snapshot_id = ? AND kind = ? AND cia IS NOT NULL",
+    rows = view.store.conn.execute(
+        f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+        " AND cia IS NOT NULL",
         (view.id, RESOURCE),
-    )
-    return [(i.lower(), c) for i, c in cur]
+    ).fetchall()
+    _counted(view, "tagged rows", _checked(view, RESOURCE, rows), _summary_of(view)["tagged"])
+    return [(r[0].lower(), r[9]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -704,8 +952,8 @@ def changes(a: SnapshotView, b: SnapshotView, kind: str = RESOURCE) -> Changes |
         return None
     if a.store is b.store:  # only the buckets whose digests differ
         buckets = differing_buckets(a, b, kind, raw=False)
-        ha = {i.lower(): h for i, h in _in_buckets(a, kind, "id, hash", buckets)}
-        hb = {i.lower(): h for i, h in _in_buckets(b, kind, "id, hash", buckets)}
+        ha = {r[0].lower(): r[10] for r in _checked_in_buckets(a, kind, buckets, _HASH)}
+        hb = {r[0].lower(): r[10] for r in _checked_in_buckets(b, kind, buckets, _HASH)}
     else:
         ha, hb = _hashes(a, kind), _hashes(b, kind)
     both = ha.keys() & hb.keys()
@@ -717,10 +965,7 @@ def changes(a: SnapshotView, b: SnapshotView, kind: str = RESOURCE) -> Changes |
 
 
 def _hashes(view: SnapshotView, kind: str) -> dict[str, bytes]:
-    cur = view.store.conn.execute(
-        "SELECT id, hash FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
-    )
-    return {i.lower(): h for i, h in cur}
+    return {r[0].lower(): r[10] for r in _all_rows(view, kind)}
 
 
 # -- what access recomputes (snapdiff.access.incremental) --------------------------------------
@@ -735,30 +980,14 @@ def changed_buckets(a: SnapshotView, b: SnapshotView) -> list[int] | None:
     indexed snapshots, which may sit in different stores; None when either has no index."""
     if not (is_indexed(a.store, a.id) and is_indexed(b.store, b.id)):
         return None
-    da, db = (_digests(v, RESOURCE) for v in (a, b))
-    if da is None or db is None or len(da) != len(db):
-        raise StoreError(
-            f"the row index of snapshot {a.id if da is None else b.id} has no bucket digests;"
-            " rebuild it with snapdiff index --rebuild"
-        )
-    return [n for n in range(len(da) // 8) if da[n * 8 : n * 8 + 8] != db[n * 8 : n * 8 + 8]]
-
-
-def _digests(view: SnapshotView, kind: str) -> bytes | None:
-    row = view.store.conn.execute(
-        "SELECT hash FROM index_buckets WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
-    ).fetchone()
-    return None if row is None else bytes(row[0])
+    da, db = (_blobs(v, RESOURCE)[1] for v in (a, b))
+    return [n for n in range(NBUCKETS) if da[n * 8 : n * 8 + 8] != db[n * 8 : n * 8 + 8]]
 
 
 def resources_per_subscription(view: SnapshotView) -> dict[str, int]:
-    """How many resources each subscription column (as stored) holds, from the index."""
-    return dict(
-        view.store.conn.execute(
-            "SELECT sub, count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ? GROUP BY sub",
-            (view.id, RESOURCE),
-        ).fetchall()
-    )
+    """How many resources each subscription column (as stored) holds, from the index's
+    summary."""
+    return dict(_summary_of(view)["subs"])
 
 
 def rows_in_buckets(
@@ -772,8 +1001,10 @@ def rows_in_buckets(
     if a.store is b.store:
         ra, rb = _bucket_rows(a, b)
         return _access_cols(ra, want), _access_cols(rb, want)
-    cols, listed = "id, type, name, sub, cia, hash, bucket", sorted(want)
-    return _in_buckets(a, RESOURCE, cols, listed), _in_buckets(b, RESOURCE, cols, listed)
+    listed = sorted(want)
+    return tuple(  # type: ignore[return-value]
+        _access_cols(_checked_in_buckets(v, RESOURCE, listed, _HASH), want) for v in (a, b)
+    )
 
 
 def _access_cols(rows: list[Any], buckets: set[int]) -> list[AccessRow]:
@@ -808,11 +1039,34 @@ def rows_maybe_in(
         args.append(json.dumps(groups))
     if odd_ids:
         where.append("NOT (id LIKE '/subscriptions/%')")
-    return view.store.conn.execute(
-        "SELECT id, type, name, sub, cia FROM index_rows WHERE snapshot_id = ?"
+    rows = view.store.conn.execute(
+        f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ?"
         " AND kind = ? AND (" + " OR ".join(where) + ")",
         args,
     ).fetchall()
+    _selected_all(view, _checked(view, RESOURCE, rows), set(subs), set(groups), odd_ids)
+    return [(r[0], r[1], r[2], r[3], r[9]) for r in rows]
+
+
+def _selected_all(
+    view: SnapshotView, rows: list[Any], subs: set[str], groups: set[str], odd_ids: bool
+) -> None:
+    """Refuse unless ``rows_maybe_in`` selected every row it selects by rule: each
+    subscription and resource-group column it asks for counts as many rows as the summary
+    says, and so do the rows it takes for their id."""
+    s = _summary_of(view)
+    checks = [(3, subs, s["subs"], "subscription")]
+    if groups:
+        checks.append((4, groups, s["rgs"], "resource group"))
+    for col, asked, counts, what in checks:
+        have = Counter(r[col] for r in rows)
+        for v, n in counts.items():
+            if (v.translate(_ASCII_LOWER) in asked or not v.isascii()) and have[v] != n:
+                raise damaged(view, f"{have[v]} rows of {what} {v} where its summary counts {n}")
+    if groups and sum(rg_outside_id(r[0], r[4]) for r in rows) != s.get("rg_outside_id"):
+        raise damaged(view, "rows whose resource group is not in their id")
+    if odd_ids and sum(odd_id(r[0]) for r in rows) != s.get("odd_ids"):
+        raise damaged(view, "rows outside any subscription")
 
 
 # -- derived kinds -----------------------------------------------------------------------------
@@ -852,10 +1106,11 @@ def stale_kinds(store: Store, snapshot_id: int) -> tuple[str, ...]:
     out: list[str] = []
     for kinds, _, version in _registered().values():
         head = store.conn.execute(
-            "SELECT type FROM index_rows WHERE snapshot_id = ? AND kind = ? AND id = ''",
+            f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ? AND id = ''",
             (snapshot_id, kinds[0]),
         ).fetchone()
-        if head is not None and head[0] != version:
+        # a head altered by hand is damage, not rows of other code
+        if head is not None and head[1] != version and _plain_ok(head):
             out += kinds
     return tuple(out)
 
@@ -872,7 +1127,7 @@ def derived_entries(view: SnapshotView) -> list[tuple[str, Entry]]:
 
 def plain_entry(key: str, type_: str, name: str, sub: str, rg: str, body: str) -> Entry:
     """A derived row under ``key`` (its stored id too: lower-case it to find it again)."""
-    h = _digest(f"{key}\0{type_}\0{name}\0{sub}\0{rg}\0{body}".encode("utf-8", "surrogatepass"))
+    h = _plain_digest(key, type_, name, sub, rg, body)
     return Entry(key, key, type_, name, sub, rg, h, h, None, body, None, None, 0)
 
 
@@ -880,16 +1135,27 @@ def kind_entries(
     view: SnapshotView, kind: str, keys: Iterable[str] | None = None
 ) -> dict[str, Entry]:
     """The stored rows of ``kind`` (only those whose stored id is in ``keys``, if given), by
-    lower-cased id."""
-    sql = (
-        "SELECT id, type, name, sub, rg, raw, hash, cia, body, span_start, span_end, cols"
-        " FROM index_rows WHERE snapshot_id = ? AND kind = ?"
-    )
-    args: tuple[Any, ...] = (view.id, kind)
-    if keys is not None:
-        sql += " AND id IN (SELECT value FROM json_each(?))"
-        args += (json.dumps(sorted(set(keys))),)
-    return {r[0].lower(): Entry(r[0].lower(), *r) for r in view.store.conn.execute(sql, args)}
+    lower-cased id, checked."""
+    rows = _all_rows(view, kind) if keys is None else _by_ids(view, kind, keys)
+    flags = FLAGS if kind in KINDS else -1
+    return {
+        r[0].lower(): Entry(
+            r[0].lower(),
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[10],
+            r[9],
+            r[6],
+            r[7],
+            r[8],
+            r[12] & flags,
+        )  # fmt: skip
+        for r in rows
+    }
 
 
 def differing_resources(
@@ -938,12 +1204,7 @@ class RowReader:
     def rows(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The rows stored under ``ids`` (exactly as stored; absent ones left out), by
         lower-cased id, read by primary key."""
-        found = self.view.store.conn.execute(
-            _SELECT + " WHERE snapshot_id = ? AND kind = ? AND id IN"
-            " (SELECT value FROM json_each(?))",
-            (self.view.id, RESOURCE, json.dumps(sorted(set(ids)))),
-        ).fetchall()
-        return self.parse(found)
+        return self.parse(r[:9] for r in _by_ids(self.view, RESOURCE, ids))
 
     def parse(self, stored: Iterable[Stored]) -> dict[str, dict[str, Any]]:
         """The rows of index rows already read (``Stored``), by lower-cased id."""
@@ -959,16 +1220,15 @@ class RowReader:
 def derived_heads(view: SnapshotView, kind: str) -> dict[str, tuple[str, str, str, str]]:
     """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty, by
     lower-cased id: a derived kind's short facts, without its bodies."""
-    cur = view.store.conn.execute(
-        "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
-        " AND name != ''",
+    rows = view.store.conn.execute(
+        f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ? AND name != ''",
         (view.id, kind),
-    )
-    return {r[0].lower(): r[1:] for r in cur}
+    ).fetchall()
+    want = _summary_of(view)["named"].get(kind, 0)
+    _counted(view, f"{kind} rows with a name", _checked(view, kind, rows), want)
+    return {r[0].lower(): (r[4], r[1], r[2], r[3]) for r in rows}
 
 
 def kind_count(view: SnapshotView, kind: str) -> int:
-    (n,) = view.store.conn.execute(
-        "SELECT count(*) FROM index_rows WHERE snapshot_id = ? AND kind = ?", (view.id, kind)
-    ).fetchone()
-    return int(n)
+    """How many rows of ``kind`` the index holds (its summary)."""
+    return int(_summary_of(view)["rows"].get(kind, 0))
