@@ -1139,21 +1139,9 @@ def kind_entries(
     rows = _all_rows(view, kind) if keys is None else _by_ids(view, kind, keys)
     flags = FLAGS if kind in KINDS else -1
     return {
-        r[0].lower(): Entry(
-            r[0].lower(),
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[10],
-            r[9],
-            r[6],
-            r[7],
-            r[8],
-            r[12] & flags,
-        )  # fmt: skip
+        r[0].lower(): Entry._make(
+            (r[0].lower(), *r[:6], r[10], r[9], r[6], r[7], r[8], r[12] & flags)
+        )
         for r in rows
     }
 
