@@ -473,18 +473,52 @@ def odd_id(id_: str) -> bool:
 def summary(
     filed: list[tuple[int, str, Entry]], digests: list[tuple[str, bytes, bytes]]
 ) -> dict[str, Any]:
-    """What the summary row of an index holds (see FLAGS)."""
-    resources = [e for _, kind, e in filed if kind == RESOURCE]
+    """What the summary row of an index holds (see FLAGS). Digests of lines are taken in id
+    order, the order of the table's primary key, so a reader checks what it selected in the
+    order SQLite returns it."""
+    resources = sorted((e for _, kind, e in filed if kind == RESOURCE), key=_stored_id)
+    subs: Counter[str] = Counter()
+    by_pair: dict[str, list[str]] = {}
+    tags = []
+    for e in resources:
+        line = access_line(e.id, e.type, e.name, e.sub, e.rg, e.cia, e.cols)
+        subs[e.sub] += 1
+        by_pair.setdefault(f"{e.sub}\0{e.rg}", []).append(line)
+        if e.cia is not None:
+            tags.append(f"{e.id}\0{e.cia}")
+    named: dict[str, list[str]] = {}
+    heads = sorted(((k, e) for _, k, e in filed if k not in KINDS and e.name), key=_second_id)
+    for kind, e in heads:
+        named.setdefault(kind, []).append(f"{e.id}\0{e.rg}\0{e.type}\0{e.name}\0{e.sub}")
     return {
         "rows": dict(Counter(kind for _, kind, _ in filed)),
-        "named": dict(Counter(kind for _, kind, e in filed if kind not in KINDS and e.name)),
-        "subs": dict(Counter(e.sub for e in resources)),
-        "rgs": dict(Counter(e.rg for e in resources)),
-        "tagged": sum(1 for e in resources if e.cia is not None),
+        "named": {k: lines_digest(v) for k, v in named.items()},
+        "subs": dict(subs),
+        "groups": {k: lines_digest(v) for k, v in by_pair.items()},
+        "tags": lines_digest(tags),
         "rg_outside_id": sum(1 for e in resources if rg_outside_id(e.id, e.rg)),
         "odd_ids": sum(1 for e in resources if odd_id(e.id)),
         "buckets": {k: [_blob_digest(r), _blob_digest(h)] for k, r, h in digests},
     }
+
+
+def _stored_id(e: Entry) -> str:
+    return e.id
+
+
+def _second_id(ke: tuple[str, Entry]) -> str:
+    return ke[1].id
+
+
+def access_line(
+    id_: str, type_: str, name: str, sub: str, rg: str, cia: str | None, flags: int
+) -> str:
+    """A resource's columns as the summary's digests per subscription and group take them."""
+    return f"{id_}\0{type_}\0{name}\0{sub}\0{rg}\0{'' if cia is None else ' ' + cia}\0{flags}"
+
+
+def lines_digest(lines: list[str]) -> str:
+    return _blake2b("\1".join(lines).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _blob_digest(blob: bytes) -> str:
@@ -672,7 +706,7 @@ def _summary_of(view: SnapshotView) -> dict[str, Any]:
             got = json.loads(row[0]) if row is not None and _digest(row[0]) == row[1] else None
         except ValueError:
             got = None
-        parts = ("rows", "named", "subs", "rgs", "buckets")
+        parts = ("rows", "named", "subs", "groups", "buckets")
         if not isinstance(got, dict) or any(not isinstance(got.get(p), dict) for p in parts):
             raise damaged(view, "its summary row is missing or altered")
         return got
@@ -736,14 +770,21 @@ def _plain_ok(r: Any) -> bool:
 
 
 def _complete(
-    view: SnapshotView, kind: str, rows: list[Any], buckets: Iterable[int], col: int
+    view: SnapshotView,
+    kind: str,
+    rows: list[Any],
+    buckets: Iterable[int],
+    col: int,
+    *,
+    raw: bool = True,
+    bucket_col: int = 11,
 ) -> None:
-    """Refuse unless ``rows`` are every row of ``buckets``: their digests (``col``: of
-    ``raw`` or of ``hash``) are the stored ones."""
-    blob = _blobs(view, kind)[0 if col == _RAW else 1]
+    """Refuse unless ``rows`` (id first) are every row of ``buckets``: their digests (of
+    ``rows[col]``: ``raw``, else ``hash``) are the stored ones."""
+    blob = _blobs(view, kind)[0 if raw else 1]
     parts: dict[int, list[bytes]] = {b: [] for b in buckets}
     for r in rows:
-        parts.setdefault(r[11], []).append(
+        parts.setdefault(r[bucket_col], []).append(
             r[0].lower().encode("utf-8", "surrogatepass") + b"\0" + r[col]
         )
     for b, p in parts.items():
@@ -756,7 +797,7 @@ def _complete(
 def _checked_in_buckets(view: SnapshotView, kind: str, buckets: list[int], col: int) -> list[Any]:
     """Every row of ``kind`` in ``buckets``, checked, and checked to be all of them."""
     rows = _checked(view, kind, _in_buckets(view, kind, _ALL_COLS, buckets))
-    _complete(view, kind, rows, buckets, col)
+    _complete(view, kind, rows, buckets, col, raw=col == _RAW)
     return rows
 
 
@@ -790,10 +831,10 @@ def _by_ids(view: SnapshotView, kind: str, ids: Iterable[str]) -> list[Any]:
         ).fetchall(),
     )
     missing = want - {r[0] for r in found}
-    if missing:
-        near = _checked_in_buckets(
-            view, kind, sorted({bucket_of(i.lower()) for i in missing}), _RAW
-        )
+    if missing:  # their buckets' ids and raw hashes, against the buckets' digests
+        buckets = sorted({bucket_of(i.lower()) for i in missing})
+        near = _in_buckets(view, kind, "id, raw, bucket", buckets)
+        _complete(view, kind, near, buckets, 1, bucket_col=2)
         if any(r[0] in missing for r in near):
             raise damaged(view, f"{kind} rows read twice differ")
     return found
@@ -913,8 +954,12 @@ def resource_columns(
     """
     if not is_indexed(view.store, view.id):
         return None
-    rows = _all_rows(view, RESOURCE)
-    return dict(sorted((r[0].lower(), (r[0], r[1], r[2], r[3], r[9], r[12] & FLAGS)) for r in rows))
+    rows = view.store.conn.execute(
+        f"SELECT {_ACCESS_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ? ORDER BY id",
+        (view.id, RESOURCE),
+    ).fetchall()
+    _whole_groups(view, rows, None, None)
+    return dict(sorted((r[0].lower(), (r[0], r[1], r[2], r[3], r[5], r[6])) for r in rows))
 
 
 def resource_tags(view: SnapshotView) -> list[tuple[str, str]] | None:
@@ -923,12 +968,13 @@ def resource_tags(view: SnapshotView) -> list[tuple[str, str]] | None:
     if not is_indexed(view.store, view.id):
         return None
     rows = view.store.conn.execute(
-        f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ?"
-        " AND cia IS NOT NULL",
+        "SELECT id, cia FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+        " AND cia IS NOT NULL ORDER BY id",
         (view.id, RESOURCE),
     ).fetchall()
-    _counted(view, "tagged rows", _checked(view, RESOURCE, rows), _summary_of(view)["tagged"])
-    return [(r[0].lower(), r[9]) for r in rows]
+    if lines_digest([f"{i}\0{c}" for i, c in rows]) != _summary_of(view)["tags"]:
+        raise damaged(view, "its scad tags are not the ones it was written with")
+    return [(i.lower(), c) for i, c in rows]
 
 
 @dataclass(frozen=True)
@@ -1040,29 +1086,64 @@ def rows_maybe_in(
     if odd_ids:
         where.append("NOT (id LIKE '/subscriptions/%')")
     rows = view.store.conn.execute(
-        f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ?"
-        " AND kind = ? AND (" + " OR ".join(where) + ")",
+        f"SELECT {_ACCESS_COLS} FROM index_rows WHERE snapshot_id = ?"
+        " AND kind = ? AND (" + " OR ".join(where) + ") ORDER BY id",
         args,
     ).fetchall()
-    _selected_all(view, _checked(view, RESOURCE, rows), set(subs), set(groups), odd_ids)
-    return [(r[0], r[1], r[2], r[3], r[9]) for r in rows]
+    _selected_all(view, rows, set(subs), set(groups), odd_ids)
+    return [(r[0], r[1], r[2], r[3], r[5]) for r in rows]
+
+
+# The columns ``access_line`` takes, as rows_maybe_in and resource_columns read them.
+_ACCESS_COLS = "id, type, name, sub, rg, cia, cols & 15"
+
+
+def _whole_groups(
+    view: SnapshotView, rows: list[Any], subs: set[str] | None, groups: set[str] | None
+) -> set[str]:
+    """The (subscription, resource group) columns, as ``sub\\0rg``, whose every row the
+    selection ``rows`` (``_ACCESS_COLS``, in id order) must hold: the subscription is in
+    ``subs`` or the group in ``groups`` (lower-cased ASCII, or not ASCII; every pair when
+    ``subs`` is None), after checking that it does: the ``access_line`` of their rows have
+    the summary's digest."""
+    digests: dict[str, str] = _summary_of(view)["groups"]
+
+    def asked(v: str, names: set[str] | None) -> bool:
+        return names is not None and (not v.isascii() or v.translate(_ASCII_LOWER) in names)
+
+    grouped: dict[str, list[str]] = {}
+    for r in rows:
+        grouped.setdefault(f"{r[3]}\0{r[4]}", []).append(access_line(*r))
+    whole = set()
+    for pair in grouped.keys() | digests.keys():
+        sub, _, rg = pair.partition("\0")
+        # rows_maybe_in selects every non-ASCII subscription column, and every non-ASCII
+        # group column when it is asked for groups at all
+        if subs is None or asked(sub, subs) or (bool(groups) and asked(rg, groups)):
+            whole.add(pair)
+            if lines_digest(grouped.get(pair, [])) != digests.get(pair):
+                raise damaged(view, f"the rows of {sub} {rg} are not the ones it was written with")
+    return whole
 
 
 def _selected_all(
     view: SnapshotView, rows: list[Any], subs: set[str], groups: set[str], odd_ids: bool
 ) -> None:
-    """Refuse unless ``rows_maybe_in`` selected every row it selects by rule: each
-    subscription and resource-group column it asks for counts as many rows as the summary
-    says, and so do the rows it takes for their id."""
+    """Refuse unless ``rows_maybe_in`` selected every row it selects by rule, each as
+    written: every subscription and resource-group column it asks for holds the rows the
+    summary's digests say; a row taken for its id alone is checked itself, and so many rows
+    are taken for it as the summary counts."""
+    whole = _whole_groups(view, rows, subs, groups)
+    alone = [r[0] for r in rows if f"{r[3]}\0{r[4]}" not in whole]
+    if alone:
+        full = {r[0]: r for r in _by_ids(view, RESOURCE, alone)}
+        for r in rows:
+            f = full.get(r[0])
+            if f is not None and (f[0], f[1], f[2], f[3], f[4], f[9], f[12] & FLAGS) != tuple(r):
+                raise damaged(view, f"resource row {r[0]} read twice differs")
+        if len(full) != len(set(alone)):
+            raise damaged(view, "a resource row read twice is missing")
     s = _summary_of(view)
-    checks = [(3, subs, s["subs"], "subscription")]
-    if groups:
-        checks.append((4, groups, s["rgs"], "resource group"))
-    for col, asked, counts, what in checks:
-        have = Counter(r[col] for r in rows)
-        for v, n in counts.items():
-            if (v.translate(_ASCII_LOWER) in asked or not v.isascii()) and have[v] != n:
-                raise damaged(view, f"{have[v]} rows of {what} {v} where its summary counts {n}")
     if groups and sum(rg_outside_id(r[0], r[4]) for r in rows) != s.get("rg_outside_id"):
         raise damaged(view, "rows whose resource group is not in their id")
     if odd_ids and sum(odd_id(r[0]) for r in rows) != s.get("odd_ids"):
@@ -1209,12 +1290,14 @@ def derived_heads(view: SnapshotView, kind: str) -> dict[str, tuple[str, str, st
     """(rg, type, name, sub) of the stored rows of ``kind`` whose ``name`` is not empty, by
     lower-cased id: a derived kind's short facts, without its bodies."""
     rows = view.store.conn.execute(
-        f"SELECT {_ALL_COLS} FROM index_rows WHERE snapshot_id = ? AND kind = ? AND name != ''",
+        "SELECT id, rg, type, name, sub FROM index_rows WHERE snapshot_id = ? AND kind = ?"
+        " AND name != '' ORDER BY id",
         (view.id, kind),
     ).fetchall()
-    want = _summary_of(view)["named"].get(kind, 0)
-    _counted(view, f"{kind} rows with a name", _checked(view, kind, rows), want)
-    return {r[0].lower(): (r[4], r[1], r[2], r[3]) for r in rows}
+    got = lines_digest(["\0".join(r) for r in rows])
+    if got != _summary_of(view)["named"].get(kind, lines_digest([])):
+        raise damaged(view, f"its {kind} rows with a name are not the ones it was written with")
+    return {r[0].lower(): r[1:] for r in rows}
 
 
 def kind_count(view: SnapshotView, kind: str) -> int:
