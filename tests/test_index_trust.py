@@ -7,6 +7,7 @@ repairs it."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import sqlite3
@@ -16,7 +17,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from snapdiff import rowindex
 from snapdiff.cli import main
+from snapdiff.errors import StoreError
+from snapdiff.snapshot import SnapshotView
+from snapdiff.store import Store
+from test_rowindex import SUBS, make_row, write
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +169,61 @@ def test_a_random_tampering_is_refused_or_changes_nothing(
     assert _refused(r) or (r.exit_code == 1 and r.output == demo_db[1]), (sql, args, r.output)
     v = CliRunner().invoke(main, ["verify", "--store", str(db)])
     assert v.exit_code != 0, (sql, args, v.output)
+
+
+def _small_store(tmp_path: Path) -> tuple[Path, int, list[dict[str, Any]]]:
+    rnd = random.Random(5)
+    rows = [make_row(rnd, n) for n in range(60)]
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        sid = write(store, [json.dumps({"data": rows}).encode()])
+        rowindex.write_index(store, sid)
+    return path, sid, rows
+
+
+def _maybe_in(path: Path, sid: int, subs: list[str], groups: list[str]) -> list[str]:
+    with Store(path, readonly=True) as store:
+        return sorted(r[0] for r in rowindex.rows_maybe_in(SnapshotView(store, sid), subs, groups))
+
+
+def test_rows_below_a_scope_are_all_there_and_as_written(tmp_path: Path) -> None:
+    """rows_maybe_in (access's rows below a dirty scope) returns every row of the asked
+    subscriptions and groups (non-ASCII columns too), and refuses a selection from which a
+    row was deleted or moved away by an altered column; a row outside what it asks for may
+    be altered without effect."""
+    path, sid, rows = _small_store(tmp_path)
+    sub = SUBS[0]
+    in_sub = sorted(r["id"] for r in rows if r.get("subscriptionId", "") == sub)
+    in_group = sorted(r["id"] for r in rows if r.get("resourceGroup") == "RG-ü")
+    got = _maybe_in(path, sid, [sub.lower()], [])
+    assert set(in_sub) <= set(got)
+    assert set(in_group) <= set(_maybe_in(path, sid, [], ["rg-ü"]))  # "rg-ü": a superset
+    victim = in_sub[0]
+    other = next(r["id"] for r in rows if r.get("subscriptionId") not in (None, sub))
+    for sql, args in (
+        ("UPDATE index_rows SET sub = 'x' WHERE id = ?", (victim,)),  # moved out of the selection
+        ("UPDATE index_rows SET name = 'y' WHERE id = ?", (victim,)),
+        ("DELETE FROM index_rows WHERE id = ?", (victim,)),
+    ):
+        copy = tmp_path / "copy.db"
+        shutil.copy(path, copy)
+        with sqlite3.connect(copy) as conn:
+            assert conn.execute(sql, args).rowcount == 1
+        conn.close()
+        with pytest.raises(StoreError, match="is damaged"):
+            _maybe_in(copy, sid, [sub.lower()], [])
+    # a row of another subscription, not asked for: no effect on what is asked
+    copy = tmp_path / "other.db"
+    shutil.copy(path, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE index_rows SET name = 'z' WHERE id = ?", (other,))
+    conn.close()
+    assert _maybe_in(copy, sid, [sub.lower()], []) == got
+    # a row of an asked (non-ASCII) group, in any subscription: deleted, refused
+    shutil.copy(path, copy)
+    assert _maybe_in(copy, sid, [], ["rg-ü"]) == _maybe_in(path, sid, [], ["rg-ü"])
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DELETE FROM index_rows WHERE id = ?", (in_group[-1],))
+    conn.close()
+    with pytest.raises(StoreError, match="is damaged"):
+        _maybe_in(copy, sid, [], ["rg-ü"])
