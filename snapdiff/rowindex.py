@@ -745,12 +745,11 @@ def _checked(view: SnapshotView, kind: str, rows: list[Any]) -> list[Any]:
     """``rows`` (``_ALL_COLS``) after checking each against its check (derived rows: their
     ``raw``, a digest of their columns); refused when one was altered."""
     if kind in KINDS:
-        for r in rows:
-            check = _row_check(
-                kind, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                r[12] & FLAGS,
-            )  # fmt: skip
-            if r[12] >> 4 != check:
+        crc = zlib.crc32
+        for r in rows:  # _row_check, inline (thousands of rows)
+            c = "" if r[9] is None else " " + r[9]
+            text = f"{kind}\0{r[0]}\0{r[1]}\0{r[2]}\0{r[3]}\0{r[4]}\0{r[6]}\0{r[7]}\0{r[8]}\0{c}\0{r[11]}\0{r[12] & 15}"
+            if r[12] >> 4 != crc(r[5] + r[10], crc(text.encode("utf-8", "surrogatepass"))):
                 raise damaged(view, f"{kind} row {r[0]}")
     else:
         for r in rows:
@@ -1100,8 +1099,8 @@ _ACCESS_COLS = "id, type, name, sub, rg, cia, cols & 15"
 
 def _whole_groups(
     view: SnapshotView, rows: list[Any], subs: set[str] | None, groups: set[str] | None
-) -> set[str]:
-    """The (subscription, resource group) columns, as ``sub\\0rg``, whose every row the
+) -> set[tuple[str, str]]:
+    """The (subscription, resource group) columns whose every row the
     selection ``rows`` (``_ACCESS_COLS``, in id order) must hold: the subscription is in
     ``subs`` or the group in ``groups`` (lower-cased ASCII, or not ASCII; every pair when
     ``subs`` is None), after checking that it does: the ``access_line`` of their rows have
@@ -1111,19 +1110,30 @@ def _whole_groups(
     def asked(v: str, names: set[str] | None) -> bool:
         return names is not None and (not v.isascii() or v.translate(_ASCII_LOWER) in names)
 
-    grouped: dict[str, list[str]] = {}
-    for r in rows:
-        grouped.setdefault(f"{r[3]}\0{r[4]}", []).append(access_line(*r))
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for r in rows:  # access_line, inline (tens of thousands of rows)
+        line = (
+            f"{r[0]}\0{r[1]}\0{r[2]}\0{r[3]}\0{r[4]}\0{'' if r[5] is None else ' ' + r[5]}\0{r[6]}"
+        )
+        got = grouped.get((r[3], r[4]))
+        if got is None:
+            grouped[r[3], r[4]] = [line]
+        else:
+            got.append(line)
     whole = set()
-    for pair in grouped.keys() | digests.keys():
-        sub, _, rg = pair.partition("\0")
+    for sub, rg in grouped.keys() | {_pair(p) for p in digests}:
         # rows_maybe_in selects every non-ASCII subscription column, and every non-ASCII
         # group column when it is asked for groups at all
         if subs is None or asked(sub, subs) or (bool(groups) and asked(rg, groups)):
-            whole.add(pair)
-            if lines_digest(grouped.get(pair, [])) != digests.get(pair):
+            whole.add((sub, rg))
+            if lines_digest(grouped.get((sub, rg), [])) != digests.get(f"{sub}\0{rg}"):
                 raise damaged(view, f"the rows of {sub} {rg} are not the ones it was written with")
     return whole
+
+
+def _pair(key: str) -> tuple[str, str]:
+    sub, _, rg = key.partition("\0")
+    return sub, rg
 
 
 def _selected_all(
@@ -1134,7 +1144,7 @@ def _selected_all(
     summary's digests say; a row taken for its id alone is checked itself, and so many rows
     are taken for it as the summary counts."""
     whole = _whole_groups(view, rows, subs, groups)
-    alone = [r[0] for r in rows if f"{r[3]}\0{r[4]}" not in whole]
+    alone = [r[0] for r in rows if (r[3], r[4]) not in whole]
     if alone:
         full = {r[0]: r for r in _by_ids(view, RESOURCE, alone)}
         for r in rows:
