@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from json.scanner import make_scanner
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from .errors import StoreError
@@ -421,40 +422,18 @@ def _kind_digests(filed: list[tuple[int, str, Entry]]) -> list[tuple[str, bytes,
 # and a digest of each kind's bucket digests; its ``hash`` is a digest of its ``raw``.
 FLAGS = 15
 SUMMARY = "@summary"
+_crc = zlib.crc32
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _row_check(
-    kind: str,
-    id_: str,
-    type_: str,
-    name: str,
-    sub: str,
-    rg: str,
-    raw: bytes,
-    body: str | None,
-    start: int | None,
-    end: int | None,
-    cia: str | None,
-    hash_: bytes,
-    bucket: int,
-    flags: int,
-) -> int:
-    """The check of a row's columns (a CRC: it finds damage, it does not authenticate)."""
-    c = "" if cia is None else " " + cia
-    text = f"{kind}\0{id_}\0{type_}\0{name}\0{sub}\0{rg}\0{body}\0{start}\0{end}\0{c}\0{bucket}\0{flags}"
-    return zlib.crc32(raw + hash_, zlib.crc32(text.encode("utf-8", "surrogatepass")))
-
-
 def _packed_cols(kind: str, e: Entry, bucket: int) -> int:
-    """The ``cols`` a row is stored with: its COLS_* bits and, for the base kinds, its check."""
+    """The ``cols`` a row is stored with: its COLS_* bits and, for the base kinds, a CRC of
+    every column (it finds damage, it does not authenticate; ``_checked`` computes it again)."""
     if kind not in KINDS:
         return e.cols
-    check = _row_check(
-        kind, e.id, e.type, e.name, e.sub, e.rg, e.raw, e.body, e.start, e.end, e.cia, e.hash,
-        bucket, e.cols,
-    )  # fmt: skip
-    return e.cols | check << 4
+    c = "" if e.cia is None else " " + e.cia
+    text = f"{kind}\0{e.id}\0{e.type}\0{e.name}\0{e.sub}\0{e.rg}\0{e.body}\0{e.start}\0{e.end}\0{c}\0{bucket}\0{e.cols}"
+    return e.cols | _crc(e.raw + e.hash, _crc(text.encode("utf-8", "surrogatepass"))) << 4
 
 
 def rg_outside_id(id_: str, rg: str) -> bool:
@@ -476,12 +455,12 @@ def summary(
     """What the summary row of an index holds (see FLAGS). Digests of lines are taken in id
     order, the order of the table's primary key, so a reader checks what it selected in the
     order SQLite returns it."""
-    resources = sorted((e for _, kind, e in filed if kind == RESOURCE), key=_stored_id)
+    resources = sorted((e for _, kind, e in filed if kind == RESOURCE), key=attrgetter("id"))
     subs: Counter[str] = Counter()
     by_pair: dict[str, list[str]] = {}
     tags = []
-    for e in resources:
-        line = access_line(e.id, e.type, e.name, e.sub, e.rg, e.cia, e.cols)
+    for e in resources:  # a resource's access columns, as _whole_groups reads them
+        line = f"{e.id}\0{e.type}\0{e.name}\0{e.sub}\0{e.rg}\0{'' if e.cia is None else ' ' + e.cia}\0{e.cols}"
         subs[e.sub] += 1
         by_pair.setdefault(f"{e.sub}\0{e.rg}", []).append(line)
         if e.cia is not None:
@@ -496,25 +475,21 @@ def summary(
         "subs": dict(subs),
         "groups": {k: lines_digest(v) for k, v in by_pair.items()},
         "tags": lines_digest(tags),
-        "rg_outside_id": sum(1 for e in resources if rg_outside_id(e.id, e.rg)),
-        "odd_ids": sum(1 for e in resources if odd_id(e.id)),
+        # the first test of each is the common case, inline
+        "rg_outside_id": sum(
+            1
+            for e in resources
+            if f"/resourceGroups/{e.rg}/" not in e.id and rg_outside_id(e.id, e.rg)
+        ),
+        "odd_ids": sum(
+            1 for e in resources if not e.id.startswith("/subscriptions/") and odd_id(e.id)
+        ),
         "buckets": {k: [_blob_digest(r), _blob_digest(h)] for k, r, h in digests},
     }
 
 
-def _stored_id(e: Entry) -> str:
-    return e.id
-
-
 def _second_id(ke: tuple[str, Entry]) -> str:
     return ke[1].id
-
-
-def access_line(
-    id_: str, type_: str, name: str, sub: str, rg: str, cia: str | None, flags: int
-) -> str:
-    """A resource's columns as the summary's digests per subscription and group take them."""
-    return f"{id_}\0{type_}\0{name}\0{sub}\0{rg}\0{'' if cia is None else ' ' + cia}\0{flags}"
 
 
 def lines_digest(lines: list[str]) -> str:
@@ -707,7 +682,11 @@ def _summary_of(view: SnapshotView) -> dict[str, Any]:
         except ValueError:
             got = None
         parts = ("rows", "named", "subs", "groups", "buckets")
-        if not isinstance(got, dict) or any(not isinstance(got.get(p), dict) for p in parts):
+        if (
+            not isinstance(got, dict)
+            or any(not isinstance(got.get(p), dict) for p in parts)
+            or not isinstance(got.get("tags"), str)
+        ):
             raise damaged(view, "its summary row is missing or altered")
         return got
 
@@ -746,7 +725,7 @@ def _checked(view: SnapshotView, kind: str, rows: list[Any]) -> list[Any]:
     ``raw``, a digest of their columns); refused when one was altered."""
     if kind in KINDS:
         crc = zlib.crc32
-        for r in rows:  # _row_check, inline (thousands of rows)
+        for r in rows:  # as _packed_cols computes it
             c = "" if r[9] is None else " " + r[9]
             text = f"{kind}\0{r[0]}\0{r[1]}\0{r[2]}\0{r[3]}\0{r[4]}\0{r[6]}\0{r[7]}\0{r[8]}\0{c}\0{r[11]}\0{r[12] & 15}"
             if r[12] >> 4 != crc(r[5] + r[10], crc(text.encode("utf-8", "surrogatepass"))):
@@ -1093,7 +1072,7 @@ def rows_maybe_in(
     return [(r[0], r[1], r[2], r[3], r[5]) for r in rows]
 
 
-# The columns ``access_line`` takes, as rows_maybe_in and resource_columns read them.
+# A resource's access columns, whose lines the summary digests per (subscription, group).
 _ACCESS_COLS = "id, type, name, sub, rg, cia, cols & 15"
 
 
@@ -1103,15 +1082,15 @@ def _whole_groups(
     """The (subscription, resource group) columns whose every row the
     selection ``rows`` (``_ACCESS_COLS``, in id order) must hold: the subscription is in
     ``subs`` or the group in ``groups`` (lower-cased ASCII, or not ASCII; every pair when
-    ``subs`` is None), after checking that it does: the ``access_line`` of their rows have
-    the summary's digest."""
+    ``subs`` is None), after checking that it does: the lines of their rows' access columns
+    have the summary's digest."""
     digests: dict[str, str] = _summary_of(view)["groups"]
 
     def asked(v: str, names: set[str] | None) -> bool:
         return names is not None and (not v.isascii() or v.translate(_ASCII_LOWER) in names)
 
     grouped: dict[tuple[str, str], list[str]] = {}
-    for r in rows:  # access_line, inline (tens of thousands of rows)
+    for r in rows:  # as summary() writes them
         line = (
             f"{r[0]}\0{r[1]}\0{r[2]}\0{r[3]}\0{r[4]}\0{'' if r[5] is None else ' ' + r[5]}\0{r[6]}"
         )
